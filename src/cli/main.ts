@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// The `kplex` command. Each subcommand lives in its own file; every one answers --help.
+import { Command } from 'commander';
+import { kplexVersion } from '../version.js';
+import { serveCommand } from './serve.js';
+
+const program = new Command('kplex')
+  .description('A Kubernetes cluster per tenant on one shared host cluster')
+  .version(kplexVersion)
+  .showHelpAfterError()
+  .addCommand(serveCommand());
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`kplex: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

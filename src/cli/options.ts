@@ -1,0 +1,13 @@
+import { Option, type Command } from 'commander';
+import type { ConfigOption } from '../config/serve-config.js';
+
+/** Adds config options to a command: flag, environment variable and default from one table. */
+export function addConfigOptions(cmd: Command, options: ConfigOption[]): Command {
+  for (const o of options) {
+    const opt = new Option(o.flag, o.description).env(o.env);
+    if (o.default !== undefined) opt.default(o.parse ? o.parse(o.default) : o.default, o.default);
+    if (o.parse) opt.argParser(o.parse as (v: string) => unknown);
+    cmd.addOption(opt);
+  }
+  return cmd;
+}

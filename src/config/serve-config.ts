@@ -1,0 +1,40 @@
+// `kplex serve` configuration: every field has a flag and a KPLEX_* environment variable
+// (flags win), declared once here and turned into commander options by the CLI.
+import path from 'node:path';
+
+export interface ServeConfig {
+  bindAddress: string;
+  port: number;
+  dataDir: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+  hostKubeconfig?: string;
+  logLevel: string;
+  shutdownGraceSeconds: number;
+}
+
+export interface ConfigOption {
+  key: keyof ServeConfig;
+  flag: string;
+  env: string;
+  description: string;
+  default?: string;
+  parse?: (v: string) => unknown;
+}
+
+const int = (v: string): number => {
+  const n = Number.parseInt(v, 10);
+  if (!Number.isFinite(n) || String(n) !== v.trim()) throw new Error(`not an integer: ${v}`);
+  return n;
+};
+
+export const serveOptions: ConfigOption[] = [
+  { key: 'bindAddress', flag: '--bind-address <ip>', env: 'KPLEX_BIND_ADDRESS', description: 'address to listen on', default: '127.0.0.1' },
+  { key: 'port', flag: '--port <port>', env: 'KPLEX_PORT', description: 'HTTPS port', default: '9443', parse: int },
+  { key: 'dataDir', flag: '--data-dir <dir>', env: 'KPLEX_DATA_DIR', description: 'where tenant stores and the generated serving certificate live', default: path.join('.kplex', 'data') },
+  { key: 'tlsCertFile', flag: '--tls-cert-file <file>', env: 'KPLEX_TLS_CERT_FILE', description: 'serving certificate (PEM); generated into the data dir when absent' },
+  { key: 'tlsKeyFile', flag: '--tls-private-key-file <file>', env: 'KPLEX_TLS_PRIVATE_KEY_FILE', description: 'serving key (PEM) matching --tls-cert-file' },
+  { key: 'hostKubeconfig', flag: '--host-kubeconfig <file>', env: 'KPLEX_HOST_KUBECONFIG', description: 'kubeconfig of the host cluster (default: in-cluster config, then $KUBECONFIG)' },
+  { key: 'logLevel', flag: '--log-level <level>', env: 'KPLEX_LOG_LEVEL', description: 'trace, debug, info, warn or error', default: 'info' },
+  { key: 'shutdownGraceSeconds', flag: '--shutdown-grace-seconds <n>', env: 'KPLEX_SHUTDOWN_GRACE_SECONDS', description: 'how long SIGTERM waits for in-flight requests', default: '15', parse: int },
+];

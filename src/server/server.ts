@@ -1,0 +1,104 @@
+// The HTTPS front door. Health and version endpoints are answered here; everything under
+// /clusters/<tenant>/ goes to the tenant request path (resolution, authn, authz, routing).
+import https from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../log/logger.js';
+import { writeError, writeJSON, writeText } from '../api/respond.js';
+import { HealthChecks } from './health.js';
+import type { ServingTLS } from './tls.js';
+
+export interface VersionInfo {
+  major: string;
+  minor: string;
+  gitVersion: string;
+  gitCommit: string;
+  gitTreeState: string;
+  buildDate: string;
+  goVersion: string;
+  compiler: string;
+  platform: string;
+}
+
+/** Handles one request below /clusters/<tenant>; `path` is the rest of the URL path. */
+export type TenantHandler = (req: IncomingMessage, res: ServerResponse, tenant: string, path: string) => Promise<void>;
+
+export interface ServerOptions {
+  bindAddress: string;
+  port: number;
+  tls: ServingTLS;
+  logger: Logger;
+  health: HealthChecks;
+  version: () => VersionInfo;
+  tenantHandler?: TenantHandler;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  /** Stops accepting, waits up to `graceMs` for in-flight requests, then cuts the rest. */
+  close(graceMs: number): Promise<void>;
+}
+
+const TENANT_PREFIX = /^\/clusters\/([^/]+)(\/.*)?$/;
+
+export async function startServer(opts: ServerOptions): Promise<RunningServer> {
+  const { logger } = opts;
+  const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, requestCert: false });
+  server.keepAliveTimeout = 65_000;
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      logger.debug(
+        { method: req.method, url: req.url, code: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        'request',
+      );
+    });
+    handle(req, res).catch((err: unknown) => {
+      logger.error({ err, url: req.url }, 'request failed');
+      writeError(res, err);
+    });
+  });
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const pathname = (req.url ?? '/').split('?')[0] ?? '/';
+    for (const endpoint of ['healthz', 'livez', 'readyz']) {
+      if (pathname === `/${endpoint}` || pathname.startsWith(`/${endpoint}/`)) {
+        return opts.health.serve(endpoint, req, res);
+      }
+    }
+    if (pathname === '/version') return writeJSON(res, 200, opts.version());
+    const m = TENANT_PREFIX.exec(pathname);
+    if (m && opts.tenantHandler) {
+      return opts.tenantHandler(req, res, decodeURIComponent(m[1] ?? ''), m[2] ?? '/');
+    }
+    writeText(res, 404, '404 page not found\n');
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.bindAddress, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+  const host = opts.bindAddress.includes(':') ? `[${opts.bindAddress}]` : opts.bindAddress;
+  logger.info({ address: opts.bindAddress, port }, 'serving');
+
+  return {
+    url: `https://${host}:${port}`,
+    port,
+    close: (graceMs) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}
