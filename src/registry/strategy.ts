@@ -1,0 +1,49 @@
+// Per-resource behaviour of the generic registry, as the apiserver's RESTCreateStrategy /
+// RESTUpdateStrategy: the generic code does metadata, concurrency, patches, lists, watches and
+// deletion for every virtual resource; a Strategy supplies only what differs by kind.
+import type { KubeObject } from '../api/object.js';
+import type { FieldError } from '../api/status.js';
+import type { PrinterColumn, ResourceInfo } from '../resources/types.js';
+
+export interface UserInfo {
+  username: string;
+  uid?: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+}
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+/** What a strategy may know of the request it serves. */
+export interface StrategyContext {
+  tenant: string;
+  user: UserInfo;
+  resource: ResourceInfo;
+  /** 'status' or 'scale' when the request targets a subresource. */
+  subresource?: string;
+  fieldValidation: FieldValidation;
+  /** Warnings to return in `Warning: 299 - "..."` headers. */
+  warnings: string[];
+}
+
+export interface Strategy {
+  /** Defaulting and clearing of fields the caller may not set (e.g. status on create). */
+  prepareForCreate(obj: KubeObject, ctx: StrategyContext): void;
+  /** Same on update; `old` is the stored object. */
+  prepareForUpdate(obj: KubeObject, old: KubeObject, ctx: StrategyContext): void;
+  validateCreate(obj: KubeObject, ctx: StrategyContext): FieldError[];
+  validateUpdate(obj: KubeObject, old: KubeObject, ctx: StrategyContext): FieldError[];
+  /**
+   * Removes fields the schema does not know (pruning) and returns their paths (e.g.
+   * `.spec.foo`), so the handler can apply fieldValidation Strict/Warn/Ignore.
+   */
+  pruneUnknownFields(obj: KubeObject, ctx: StrategyContext): string[];
+  /** Fields usable in fieldSelector (metadata.name and metadata.namespace are always added). */
+  selectableFields(obj: KubeObject): Record<string, string>;
+  /** Table columns for `as=Table` beyond Name (and Age, which the generic code adds). */
+  printerColumns(): PrinterColumn[];
+  /** True when objects may be created without a name being valid DNS-1123 subdomain etc. */
+  nameValidation?: 'dns1123-subdomain' | 'dns1123-label' | 'path-segment';
+  /** Called after an object was written or deleted (e.g. a CRD registers or drops its resource). */
+  afterWrite?(obj: KubeObject, old: KubeObject | undefined, ctx: StrategyContext): void;
+}

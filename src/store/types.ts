@@ -1,0 +1,81 @@
+// The virtual store's contract: one SQLite database per tenant, one generic object table for
+// every virtual resource, a per-tenant monotonic resourceVersion and a change log for watches.
+import type { KubeObject } from '../api/object.js';
+
+/** Identifies one object. `namespace` is '' for cluster-scoped objects. */
+export interface ObjectKey {
+  group: string;
+  resource: string;
+  namespace: string;
+  name: string;
+}
+
+export interface StoredObject {
+  key: ObjectKey;
+  /** The resourceVersion at which this object was last written (also in metadata.resourceVersion). */
+  rv: number;
+  object: KubeObject;
+}
+
+export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface ChangeEvent {
+  rv: number;
+  type: ChangeType;
+  key: ObjectKey;
+  /** The object after the change (for DELETED: the last state, with the deletion's rv). */
+  object: KubeObject;
+}
+
+export interface ListQuery {
+  group: string;
+  resource: string;
+  /** Restrict to one namespace; undefined lists all namespaces (or cluster-scoped objects). */
+  namespace?: string;
+  /** Continue after this `namespace/name` (exclusive), in key order. */
+  after?: string;
+  limit?: number;
+  /** Only objects whose rv is <= this (used to serve a consistent continued list). */
+  atMostRV?: number;
+}
+
+export interface ListResult {
+  items: StoredObject[];
+  /** The store's resourceVersion when the list was read. */
+  rv: number;
+  /** Set when `limit` cut the list: the `namespace/name` of the last item returned. */
+  last?: string;
+  /** How many matching items remain after `last` (for remainingItemCount). */
+  remaining?: number;
+}
+
+export interface WatchQuery {
+  group: string;
+  resource: string;
+  namespace?: string;
+  /** Deliver every change with rv > fromRV. Throws a 410 Expired StatusError if the log no longer reaches back that far. */
+  fromRV: number;
+}
+
+export interface Watcher {
+  stop(): void;
+}
+
+export interface TenantStore {
+  readonly tenant: string;
+  currentRV(): number;
+  get(key: ObjectKey): StoredObject | undefined;
+  list(q: ListQuery): ListResult;
+  /** Throws AlreadyExists. Sets metadata.resourceVersion to the new rv. */
+  create(key: ObjectKey, object: KubeObject): StoredObject;
+  /** Throws NotFound; throws Conflict when expectedRV is given and differs. */
+  update(key: ObjectKey, object: KubeObject, expectedRV?: number): StoredObject;
+  /** Removes the object; throws NotFound / Conflict as update does. */
+  delete(key: ObjectKey, expectedRV?: number): StoredObject;
+  /** Runs `fn` atomically: all writes commit together (one fsync) or none do. */
+  transaction<T>(fn: () => T): T;
+  /** Subscribes to changes; events arrive in rv order, each exactly once. */
+  watch(q: WatchQuery, onEvent: (e: ChangeEvent) => void): Watcher;
+  /** The oldest rv a watch can start from (older ones get 410 Gone). */
+  oldestWatchableRV(): number;
+}
