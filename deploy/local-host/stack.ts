@@ -1,0 +1,105 @@
+// `npm run up|down`: the whole local stack in the background — the local host cluster and
+// `kplex serve` in front of it — for the quick start and for manual testing. Idempotent.
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { isUp, readState, startHost, stopHost } from './host.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const state = path.join(root, '.kplex');
+const hostDir = path.join(state, 'host');
+const dataDir = path.join(state, 'data');
+const pidFile = path.join(state, 'kplex.pid');
+const logFile = path.join(state, 'kplex.log');
+const port = Number(process.env.KPLEX_PORT ?? 9443);
+
+const usage = `Usage: tsx deploy/local-host/stack.ts <up|down>
+
+  up     build what is missing (host binaries, kplex), start the local host cluster and
+         kplex serve on https://127.0.0.1:${port} in the background (logs: .kplex/kplex.log)
+  down   stop kplex and the local host; leaves no process behind
+Environment: KPLEX_PORT (default 9443).`;
+
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function kplexPid(): number | undefined {
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  return pid && running(pid) ? pid : undefined;
+}
+
+function ready(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = https.get({ host: '127.0.0.1', port, path: '/readyz', rejectUnauthorized: false, timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+  });
+}
+
+async function up(): Promise<void> {
+  const t0 = Date.now();
+  if (!(await isUp(hostDir))) await startHost({ dir: hostDir });
+  else console.log(`local host already running: ${readState(hostDir)?.server}`);
+  if (kplexPid() && (await ready())) {
+    console.log(`kplex already running: https://127.0.0.1:${port}`);
+  } else {
+    console.log('building kplex (tsc)');
+    execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
+    mkdirSync(state, { recursive: true });
+    const out = openSync(logFile, 'a');
+    const child = spawn(
+      process.execPath,
+      [path.join(root, 'dist/cli/main.js'), 'serve', '--port', String(port), '--data-dir', dataDir, '--host-kubeconfig', path.join(hostDir, 'kubeconfig')],
+      { cwd: root, detached: true, stdio: ['ignore', out, out] },
+    );
+    child.unref();
+    writeFileSync(pidFile, String(child.pid));
+    const deadline = Date.now() + 30_000;
+    while (!(await ready())) {
+      if (!running(child.pid ?? 0)) throw new Error(`kplex exited; see ${path.relative(process.cwd(), logFile)}`);
+      if (Date.now() > deadline) throw new Error(`kplex not ready after 30s; see ${logFile}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    console.log(`kplex serving on https://127.0.0.1:${port} (logs: ${path.relative(process.cwd(), logFile)})`);
+  }
+  console.log(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+}
+
+async function down(): Promise<void> {
+  const pid = kplexPid();
+  if (pid) {
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + 20_000;
+    while (running(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (running(pid)) process.kill(pid, 'SIGKILL');
+    console.log('kplex stopped');
+  }
+  rmSync(pidFile, { force: true });
+  console.log((await stopHost(hostDir)) ? 'local host stopped' : 'local host was not running');
+}
+
+const cmd = process.argv[2];
+const run = cmd === 'up' ? up : cmd === 'down' ? down : undefined;
+if (!run) {
+  console.log(usage);
+  process.exit(cmd === '--help' || cmd === '-h' ? 0 : 2);
+}
+run().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    console.error(`kplex stack: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);
