@@ -1,0 +1,139 @@
+// One open tenant database: the connection, its pragmas and its prepared statements (prepared
+// once per handle; variants that depend on the query shape are prepared on first use and cached).
+import Database from 'better-sqlite3';
+import type { Database as DB, Statement, Transaction } from 'better-sqlite3';
+import { migrate } from './migrate.js';
+
+export type SynchronousMode = 'FULL' | 'NORMAL';
+
+export interface HandleOptions {
+  /** FULL: fsync the WAL on every commit. NORMAL: fsync at checkpoints only (a power loss may lose the last commits, a process crash loses nothing). */
+  synchronous: SynchronousMode;
+  busyTimeoutMs: number;
+  /** Page cache per handle, in KiB (bounded because up to maxOpen handles are open at once). */
+  cacheKiB: number;
+}
+
+export interface ObjectRow {
+  rv: number;
+  json: string;
+}
+
+export interface ChangeRow {
+  rv: number;
+  type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  group: string;
+  resource: string;
+  namespace: string;
+  name: string;
+  json: string;
+}
+
+export interface ListRow {
+  namespace: string;
+  name: string;
+  rv: number;
+  json: string;
+}
+
+export interface ChangeSummaryRow {
+  rv: number;
+  type: ChangeRow['type'];
+  namespace: string;
+  name: string;
+}
+
+const keyWhere = `"group" = ? AND resource = ? AND namespace = ? AND name = ?`;
+
+export class SqliteHandle {
+  readonly db: DB;
+  readonly getObject: Statement<[string, string, string, string], ObjectRow>;
+  readonly insertObject: Statement<[string, string, string, string, number, string]>;
+  readonly updateObject: Statement<[number, string, string, string, string, string]>;
+  readonly deleteObject: Statement<[string, string, string, string]>;
+  readonly insertChange: Statement<[number, string, string, string, string, string, string]>;
+  readonly changeJson: Statement<[number], { json: string }>;
+  readonly deleteChangesUpTo: Statement<[number]>;
+  readonly setMeta: Statement<[number, number]>;
+  readonly getMeta: Statement<[], { rv: number; compacted_rv: number }>;
+  /** Runs a callback in a transaction (a SAVEPOINT when nested); one wrapper per handle. */
+  readonly runTx: Transaction<(fn: () => unknown) => unknown>;
+  private readonly variants = new Map<string, Statement>();
+
+  constructor(path: string, opts: HandleOptions) {
+    this.db = new Database(path);
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${opts.synchronous}`);
+      this.db.pragma(`busy_timeout = ${Math.max(0, Math.floor(opts.busyTimeoutMs))}`);
+      this.db.pragma(`cache_size = -${Math.max(64, Math.floor(opts.cacheKiB))}`);
+      migrate(this.db);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+    const db = this.db;
+    this.getObject = db.prepare(`SELECT rv, json FROM objects WHERE ${keyWhere}`);
+    this.insertObject = db.prepare(
+      `INSERT INTO objects ("group", resource, namespace, name, rv, json) VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    this.updateObject = db.prepare(`UPDATE objects SET rv = ?, json = ? WHERE ${keyWhere}`);
+    this.deleteObject = db.prepare(`DELETE FROM objects WHERE ${keyWhere}`);
+    this.insertChange = db.prepare(
+      `INSERT INTO changes (rv, type, "group", resource, namespace, name, json) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.changeJson = db.prepare(`SELECT json FROM changes WHERE rv = ?`);
+    this.deleteChangesUpTo = db.prepare(`DELETE FROM changes WHERE rv <= ?`);
+    this.setMeta = db.prepare(`UPDATE meta SET rv = ?, compacted_rv = ? WHERE id = 1`);
+    this.getMeta = db.prepare(`SELECT rv, compacted_rv FROM meta WHERE id = 1`);
+    this.runTx = db.transaction((fn: () => unknown) => fn());
+  }
+
+  private variant<T>(key: string, sql: () => string): Statement<unknown[], T> {
+    let st = this.variants.get(key);
+    if (!st) {
+      st = this.db.prepare(sql());
+      this.variants.set(key, st);
+    }
+    return st as Statement<unknown[], T>;
+  }
+
+  private static scope(withNamespace: boolean): string {
+    return withNamespace ? `"group" = ? AND resource = ? AND namespace = ?` : `"group" = ? AND resource = ?`;
+  }
+
+  /** Objects after (namespace, name), rv <= atMost, in key order; params: group, resource, [ns], afterNs, afterName, atMost, limit (-1: none). */
+  listPage(withNamespace: boolean): Statement<unknown[], ListRow> {
+    return this.variant(`list:${withNamespace}`, () =>
+      `SELECT namespace, name, rv, json FROM objects WHERE ${SqliteHandle.scope(withNamespace)} ` +
+      `AND (namespace, name) > (?, ?) AND rv <= ? ORDER BY namespace, name LIMIT ?`,
+    );
+  }
+
+  /** How many objects the same query would still return after (namespace, name). */
+  countAfter(withNamespace: boolean): Statement<unknown[], { n: number }> {
+    return this.variant(`count:${withNamespace}`, () =>
+      `SELECT COUNT(*) AS n FROM objects WHERE ${SqliteHandle.scope(withNamespace)} ` +
+      `AND (namespace, name) > (?, ?) AND rv <= ?`,
+    );
+  }
+
+  /** Change-log rows of one resource with rv in (from, to], in rv order; params: from, to, group, resource, [ns]. */
+  changesBetween(withNamespace: boolean): Statement<unknown[], ChangeRow> {
+    return this.variant(`changes:${withNamespace}`, () =>
+      `SELECT rv, type, "group", resource, namespace, name, json FROM changes ` +
+      `WHERE rv > ? AND rv <= ? AND ${SqliteHandle.scope(withNamespace)} ORDER BY rv`,
+    );
+  }
+
+  /** The whole retained log of one resource without bodies (to rebuild a past list); params: group, resource, [ns]. */
+  changeSummaries(withNamespace: boolean): Statement<unknown[], ChangeSummaryRow> {
+    return this.variant(`summaries:${withNamespace}`, () =>
+      `SELECT rv, type, namespace, name FROM changes WHERE ${SqliteHandle.scope(withNamespace)} ORDER BY rv`,
+    );
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,383 @@
+// TenantStore over one SQLite database file. Every write bumps the tenant's resourceVersion,
+// stores it in metadata.resourceVersion and appends to the change log in the same transaction;
+// watchers are told after the commit. The database handle opens on first use and may be closed
+// by the pool at any time the store is idle: the object stays valid and reopens on demand, so
+// there is exactly one store object (one rv counter, one set of watchers) per tenant.
+import type { KubeObject } from '../api/object.js';
+import { alreadyExists, conflict, gone, notFound, resourceExpired } from '../api/status.js';
+import { compareListKeys, formatListKey, parseListKey, type ListPosition } from './list-key.js';
+import { SqliteHandle, type ChangeRow, type SynchronousMode } from './sqlite-handle.js';
+import type {
+  ChangeEvent,
+  ChangeType,
+  ListQuery,
+  ListResult,
+  ObjectKey,
+  StoredObject,
+  TenantStore,
+  WatchQuery,
+  Watcher,
+} from './types.js';
+import { WatchHub } from './watch-hub.js';
+
+export const optimisticLockMessage =
+  'the object has been modified; please apply your changes to the latest version and try again';
+
+/** etcd3's message when a continue token's snapshot can no longer be served. */
+export const continueExpiredMessage =
+  'The provided continue parameter is too old to display a consistent list result. ' +
+  'You can start a new list without the continue parameter.';
+
+export interface SqliteTenantStoreOptions {
+  /** Default FULL (every acknowledged write survives power loss); NORMAL trades that for speed. */
+  synchronous?: SynchronousMode;
+  /** Default 5000. */
+  busyTimeoutMs?: number;
+  /** Changes kept for watches; older ones are compacted away. Default 10,000. */
+  changeLogRetention?: number;
+  /** SQLite page cache per open handle. Default 2048 KiB. */
+  cacheKiB?: number;
+  /** Told about exceptions thrown by watcher callbacks (that watcher is stopped). */
+  onWatcherError?: (err: unknown, tenant: string) => void;
+  /** Called each time the store opens its database handle (the pool bounds open handles with it). */
+  onOpen?: (store: SqliteTenantStore) => void;
+  /** Called each time the store closes its database handle. */
+  onClose?: (store: SqliteTenantStore) => void;
+}
+
+/** Snapshot of in-memory counters taken when a (nested) transaction starts, restored on rollback. */
+interface TxMark {
+  rv: number;
+  compactedRV: number;
+  pending: number;
+}
+
+let useTick = 0;
+
+export class SqliteTenantStore implements TenantStore {
+  private h: SqliteHandle | undefined;
+  private loaded = false;
+  private destroyed = false;
+  /** Latest rv including writes of an open transaction. */
+  private rv = 0;
+  private committedRV = 0;
+  private compactedRV = 0;
+  private depth = 0;
+  private pending: ChangeEvent[] = [];
+  private readonly hub: WatchHub;
+  private readonly retention: number;
+  /** For the pool: when the store was last used (ms) and a monotonic use counter (LRU order). */
+  lastUsedAt = 0;
+  lastUseTick = 0;
+
+  constructor(
+    readonly tenant: string,
+    readonly path: string,
+    private readonly opts: SqliteTenantStoreOptions = {},
+  ) {
+    this.retention = Math.max(1, Math.floor(opts.changeLogRetention ?? 10_000));
+    this.hub = new WatchHub((err) => opts.onWatcherError?.(err, tenant));
+  }
+
+  // ---- lifecycle ----
+
+  get isOpen(): boolean {
+    return this.h !== undefined;
+  }
+
+  get inTransaction(): boolean {
+    return this.depth > 0;
+  }
+
+  get watcherCount(): number {
+    return this.hub.size;
+  }
+
+  /** Opens the database now (it otherwise opens on first use). */
+  open(): void {
+    this.handle();
+  }
+
+  /** Closes the database handle; the store reopens it on next use. Refuses (false) inside a transaction. */
+  close(): boolean {
+    if (this.depth > 0) return false;
+    if (this.h) {
+      this.h.close();
+      this.h = undefined;
+      this.opts.onClose?.(this);
+    }
+    return true;
+  }
+
+  /** Stops every watcher, closes the handle and makes the store unusable (its files are about to go). */
+  destroy(): void {
+    this.hub.stopAll();
+    this.depth = 0;
+    this.close();
+    this.destroyed = true;
+  }
+
+  private handle(): SqliteHandle {
+    if (this.destroyed) throw new Error(`the store of tenant "${this.tenant}" was deleted`);
+    this.lastUsedAt = Date.now();
+    this.lastUseTick = ++useTick;
+    if (!this.h) {
+      const h = new SqliteHandle(this.path, {
+        synchronous: this.opts.synchronous ?? 'FULL',
+        busyTimeoutMs: this.opts.busyTimeoutMs ?? 5000,
+        cacheKiB: this.opts.cacheKiB ?? 2048,
+      });
+      const meta = h.getMeta.get();
+      if (!meta) {
+        h.close();
+        throw new Error(`tenant database ${this.path} has no meta row`);
+      }
+      this.h = h;
+      this.rv = this.committedRV = meta.rv;
+      this.compactedRV = meta.compacted_rv;
+      this.loaded = true;
+      this.opts.onOpen?.(this);
+    }
+    return this.h;
+  }
+
+  /** Counters are cached in memory, so asking for them does not reopen an idle store. */
+  private counters(): void {
+    if (!this.loaded) this.handle();
+  }
+
+  // ---- TenantStore ----
+
+  currentRV(): number {
+    this.counters();
+    return this.rv;
+  }
+
+  oldestWatchableRV(): number {
+    this.counters();
+    return this.compactedRV;
+  }
+
+  get(key: ObjectKey): StoredObject | undefined {
+    const row = this.handle().getObject.get(key.group, key.resource, key.namespace, key.name);
+    return row ? { key: { ...key }, rv: row.rv, object: JSON.parse(row.json) as KubeObject } : undefined;
+  }
+
+  create(key: ObjectKey, object: KubeObject): StoredObject {
+    return this.transaction(() => {
+      const h = this.handle();
+      if (h.getObject.get(key.group, key.resource, key.namespace, key.name)) {
+        throw alreadyExists(key, key.name);
+      }
+      const rv = this.rv + 1;
+      const json = withRV(object, rv);
+      h.insertObject.run(key.group, key.resource, key.namespace, key.name, rv, json);
+      return this.record('ADDED', key, rv, json);
+    });
+  }
+
+  update(key: ObjectKey, object: KubeObject, expectedRV?: number): StoredObject {
+    return this.transaction(() => {
+      const h = this.handle();
+      this.current(h, key, expectedRV);
+      const rv = this.rv + 1;
+      const json = withRV(object, rv);
+      h.updateObject.run(rv, json, key.group, key.resource, key.namespace, key.name);
+      return this.record('MODIFIED', key, rv, json);
+    });
+  }
+
+  delete(key: ObjectKey, expectedRV?: number): StoredObject {
+    return this.transaction(() => {
+      const h = this.handle();
+      const row = this.current(h, key, expectedRV);
+      const rv = this.rv + 1;
+      const json = withRV(JSON.parse(row.json) as KubeObject, rv);
+      h.deleteObject.run(key.group, key.resource, key.namespace, key.name);
+      return this.record('DELETED', key, rv, json);
+    });
+  }
+
+  transaction<T>(fn: () => T): T {
+    const h = this.handle();
+    const mark: TxMark = { rv: this.rv, compactedRV: this.compactedRV, pending: this.pending.length };
+    this.depth++;
+    let result: T;
+    try {
+      // Outermost: BEGIN IMMEDIATE (no lock upgrade deadlocks); nested: a SAVEPOINT.
+      result = h.runTx.immediate(() => {
+        const r = fn();
+        if (r instanceof Promise) throw new TypeError('transaction callbacks must be synchronous');
+        return r;
+      }) as T;
+    } catch (err) {
+      this.rv = mark.rv;
+      this.compactedRV = mark.compactedRV;
+      this.pending.length = mark.pending;
+      throw err;
+    } finally {
+      this.depth--;
+    }
+    if (this.depth === 0) this.afterCommit();
+    return result;
+  }
+
+  list(q: ListQuery): ListResult {
+    const h = this.handle();
+    return h.runTx.deferred(() => this.listSnapshot(h, q)) as ListResult;
+  }
+
+  watch(q: WatchQuery, onEvent: (e: ChangeEvent) => void): Watcher {
+    const h = this.handle();
+    if (q.fromRV < this.compactedRV) {
+      throw resourceExpired(String(q.fromRV), String(this.compactedRV));
+    }
+    // Only committed rows: events of an open transaction reach the watcher when it commits.
+    const withNs = q.namespace !== undefined;
+    const params: unknown[] = [q.fromRV, this.committedRV, q.group, q.resource];
+    if (withNs) params.push(q.namespace);
+    const replay = h.changesBetween(withNs).all(...params).map(toEvent);
+    return this.hub.subscribe(
+      { group: q.group, resource: q.resource, namespace: q.namespace },
+      q.fromRV,
+      replay,
+      onEvent,
+    );
+  }
+
+  // ---- internals ----
+
+  /** The stored row of `key`, checked against expectedRV. */
+  private current(h: SqliteHandle, key: ObjectKey, expectedRV: number | undefined) {
+    const row = h.getObject.get(key.group, key.resource, key.namespace, key.name);
+    if (!row) throw notFound(key, key.name);
+    if (expectedRV !== undefined && row.rv !== expectedRV) throw conflict(key, key.name, optimisticLockMessage);
+    return row;
+  }
+
+  /** Appends the change, advances rv and compacts the log, all inside the caller's transaction. */
+  private record(type: ChangeType, key: ObjectKey, rv: number, json: string): StoredObject {
+    const h = this.h!;
+    h.insertChange.run(rv, type, key.group, key.resource, key.namespace, key.name, json);
+    let compacted = this.compactedRV;
+    if (rv - compacted > this.retention) {
+      compacted = rv - this.retention;
+      h.deleteChangesUpTo.run(compacted);
+    }
+    h.setMeta.run(rv, compacted);
+    this.rv = rv;
+    this.compactedRV = compacted;
+    // Separate copies: callers and watchers may each hold (and a caller may mutate) its own.
+    this.pending.push({ rv, type, key: { ...key }, object: JSON.parse(json) as KubeObject });
+    return { key: { ...key }, rv, object: JSON.parse(json) as KubeObject };
+  }
+
+  private afterCommit(): void {
+    this.committedRV = this.rv;
+    const events = this.pending;
+    this.pending = [];
+    this.hub.publish(events);
+  }
+
+  private listSnapshot(h: SqliteHandle, q: ListQuery): ListResult {
+    const withNs = q.namespace !== undefined;
+    const scope: unknown[] = withNs ? [q.group, q.resource, q.namespace] : [q.group, q.resource];
+    const after: ListPosition = q.after !== undefined ? parseListKey(q.after) : { namespace: '', name: '' };
+    const limit = q.limit !== undefined && q.limit > 0 ? Math.floor(q.limit) : -1;
+    const snapshot = q.atMostRV === undefined ? this.rv : Math.min(q.atMostRV, this.rv);
+    // Objects written after the snapshot are left out of the table scan; their state as of the
+    // snapshot is rebuilt from the change log and merged in.
+    const past = snapshot < this.rv ? this.pastStates(h, q, scope, snapshot, after) : [];
+
+    const rows = h.listPage(withNs).all(...scope, after.namespace, after.name, snapshot, limit);
+    const merged: StoredObject[] = [];
+    let ti = 0;
+    let pi = 0;
+    while ((limit < 0 || merged.length < limit) && (ti < rows.length || pi < past.length)) {
+      const t = rows[ti];
+      const p = past[pi];
+      if (t && (!p || compareListKeys(t, p.key) < 0)) {
+        merged.push(rowToStored(q, t));
+        ti++;
+      } else {
+        merged.push(p!);
+        pi++;
+      }
+    }
+
+    const result: ListResult = { items: merged, rv: snapshot };
+    const lastItem = merged.at(-1);
+    if (limit > 0 && merged.length === limit && lastItem) {
+      const last = { namespace: lastItem.key.namespace, name: lastItem.key.name };
+      const inTable = h.countAfter(withNs).get(...scope, last.namespace, last.name, snapshot)?.n ?? 0;
+      const inPast = past.filter((p) => compareListKeys(p.key, last) > 0).length;
+      if (inTable + inPast > 0) {
+        result.last = formatListKey(last);
+        result.remaining = inTable + inPast;
+      }
+    }
+    return result;
+  }
+
+  /**
+   * The objects (after `after`, in key order) that existed at `snapshot` but were changed since:
+   * each one's last change at or before the snapshot. Throws 410 when the log was compacted past
+   * what that needs.
+   */
+  private pastStates(
+    h: SqliteHandle,
+    q: ListQuery,
+    scope: unknown[],
+    snapshot: number,
+    after: ListPosition,
+  ): StoredObject[] {
+    if (snapshot < this.compactedRV) throw gone(continueExpiredMessage);
+    interface KeyHistory {
+      key: ListPosition;
+      before?: { rv: number; type: ChangeType };
+      firstAfter?: ChangeType;
+    }
+    const byKey = new Map<string, KeyHistory>();
+    for (const c of h.changeSummaries(q.namespace !== undefined).iterate(...scope)) {
+      const id = formatListKey(c);
+      let k = byKey.get(id);
+      if (!k) byKey.set(id, (k = { key: { namespace: c.namespace, name: c.name } }));
+      if (c.rv <= snapshot) k.before = { rv: c.rv, type: c.type };
+      else if (k.firstAfter === undefined) k.firstAfter = c.type;
+    }
+    const out: StoredObject[] = [];
+    for (const k of byKey.values()) {
+      if (k.firstAfter === undefined || compareListKeys(k.key, after) <= 0) continue;
+      if (k.before) {
+        if (k.before.type === 'DELETED') continue;
+        const json = h.changeJson.get(k.before.rv)!.json;
+        out.push({ key: { group: q.group, resource: q.resource, ...k.key }, rv: k.before.rv, object: JSON.parse(json) as KubeObject });
+      } else if (k.firstAfter !== 'ADDED') {
+        // It existed at the snapshot, but its state then was compacted away.
+        throw gone(continueExpiredMessage);
+      }
+    }
+    return out.sort((a, b) => compareListKeys(a.key, b.key));
+  }
+}
+
+function withRV(object: KubeObject, rv: number): string {
+  return JSON.stringify({ ...object, metadata: { ...(object.metadata ?? {}), resourceVersion: String(rv) } });
+}
+
+function rowToStored(q: ListQuery, r: { namespace: string; name: string; rv: number; json: string }): StoredObject {
+  return {
+    key: { group: q.group, resource: q.resource, namespace: r.namespace, name: r.name },
+    rv: r.rv,
+    object: JSON.parse(r.json) as KubeObject,
+  };
+}
+
+function toEvent(c: ChangeRow): ChangeEvent {
+  return {
+    rv: c.rv,
+    type: c.type,
+    key: { group: c.group, resource: c.resource, namespace: c.namespace, name: c.name },
+    object: JSON.parse(c.json) as KubeObject,
+  };
+}
