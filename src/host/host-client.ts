@@ -1,0 +1,67 @@
+// ONE pooled connection set to the host, shared by every tenant (design brief: performance
+// principles). JSON helpers for kplex's own calls; passthrough (issue 4) streams on the same pool.
+import { Agent, type Dispatcher } from 'undici';
+import type { HostConnection } from './host-config.js';
+
+export interface HostResponse<T = unknown> {
+  status: number;
+  body: T;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+export class HostClient {
+  readonly dispatcher: Agent;
+
+  constructor(readonly conn: HostConnection) {
+    this.dispatcher = new Agent({
+      connect: {
+        ca: conn.ca,
+        cert: conn.cert,
+        key: conn.key,
+        rejectUnauthorized: !conn.insecureSkipTLSVerify,
+      },
+      keepAliveTimeout: 60_000,
+      connections: 64,
+      pipelining: 1,
+    });
+  }
+
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { ...(this.conn.token ? { authorization: `Bearer ${this.conn.token}` } : {}), ...extra };
+  }
+
+  /** A JSON request; non-JSON bodies come back as text. Never throws on HTTP status. */
+  async request<T = unknown>(method: Dispatcher.HttpMethod, path: string, body?: unknown, contentType = 'application/json'): Promise<HostResponse<T>> {
+    const res = await this.dispatcher.request({
+      origin: this.conn.server,
+      path,
+      method,
+      headers: this.headers({ accept: 'application/json', ...(body !== undefined ? { 'content-type': contentType } : {}) }),
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headersTimeout: 30_000,
+      bodyTimeout: 60_000,
+    });
+    const text = await res.body.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      // keep text
+    }
+    return { status: res.statusCode, body: parsed as T, headers: res.headers };
+  }
+
+  /** Like request, but a status outside 2xx (other than those in `ok`) throws with the host's message. */
+  async must<T = unknown>(method: Dispatcher.HttpMethod, path: string, body?: unknown, ok: number[] = []): Promise<HostResponse<T>> {
+    const res = await this.request<T>(method, path, body);
+    if ((res.status < 200 || res.status >= 300) && !ok.includes(res.status)) {
+      const msg = (res.body as { message?: string } | undefined)?.message ?? String(res.body);
+      throw new Error(`host ${method} ${path}: ${res.status} ${msg}`);
+    }
+    return res;
+  }
+
+  close(): Promise<void> {
+    return this.dispatcher.close();
+  }
+}
