@@ -47,3 +47,26 @@ export interface Strategy {
   /** Called after an object was written or deleted (e.g. a CRD registers or drops its resource). */
   afterWrite?(obj: KubeObject, old: KubeObject | undefined, ctx: StrategyContext): void;
 }
+
+/**
+ * Optional, compatible additions to Strategy read by the generic registry (all default to the
+ * custom-resource behaviour of the apiserver).
+ */
+export interface StrategyOptions {
+  /** PUT of a missing object creates it (false for custom resources and namespaces). */
+  allowCreateOnUpdate?: boolean;
+  /** PUT without metadata.resourceVersion is allowed (false for custom resources). */
+  allowUnconditionalUpdate?: boolean;
+  /** application/strategic-merge-patch+json is accepted (built-in kinds only; never for CRs). */
+  strategicMergePatch?: boolean;
+  /** Schema for strategic merge and server-side apply. */
+  patchSchema?(): import('../patch/types.js').SchemaNode | undefined;
+  /** Names of the fields selectableFields() returns, for `field label not supported` checks. */
+  selectableFieldNames?(): string[];
+  /** DELETE answers with the deleted object instead of a Success Status. */
+  returnDeletedObject?: boolean;
+  /** Propagation when a DELETE names none (default DeleteDependents: background). */
+  defaultGarbageCollectionPolicy?: 'OrphanDependents' | 'DeleteDependents';
+}
+
+export type FullStrategy = Strategy & StrategyOptions;

@@ -1,0 +1,103 @@
+// A garbage collector among a tenant's virtual objects, linked by ownerReferences uid, run
+// synchronously after each deletion: Background deletes dependents whose owners are all gone,
+// Orphan (`orphan` finalizer) strips the owner's references from dependents, Foreground
+// (`foregroundDeletion`) deletes dependents first and releases the owner when none blocks it.
+import type { KubeObject } from '../api/object.js';
+import type { ResourceInfo } from '../resources/types.js';
+import { foregroundFinalizer, orphanFinalizer, deleteObject } from './delete.js';
+import { clone } from './object-utils.js';
+import type { DeletionObserver, VirtualRegistry } from './registry.js';
+
+const gcUser = { username: 'system:serviceaccount:kube-system:generic-garbage-collector', groups: ['system:serviceaccounts'] };
+
+interface Located {
+  reg: VirtualRegistry;
+  obj: KubeObject;
+}
+
+export class VirtualGarbageCollector implements DeletionObserver {
+  /** `registries` lists a registry for every virtual resource of the tenant (wired with this gc). */
+  constructor(private readonly registries: () => VirtualRegistry[]) {}
+
+  private all(): Located[] {
+    const out: Located[] = [];
+    for (const reg of this.registries()) {
+      const l = reg.store.list({ group: reg.info.group, resource: reg.info.resource });
+      for (const s of l.items) out.push({ reg, obj: s.object });
+    }
+    return out;
+  }
+
+  private dependentsOf(uid: string): Located[] {
+    return this.all().filter((x) => (x.obj.metadata?.ownerReferences ?? []).some((r) => r.uid === uid));
+  }
+
+  private exists(uid: string): boolean {
+    return this.all().some((x) => x.obj.metadata?.uid === uid);
+  }
+
+  private write(x: Located, mutate: (o: KubeObject) => void): void {
+    const o = clone(x.obj);
+    mutate(o);
+    const m = o.metadata!;
+    const key = x.reg.key(m.namespace ?? '', m.name!);
+    const current = x.reg.store.get(key);
+    if (!current) return;
+    if (m.deletionTimestamp && (m.finalizers ?? []).length === 0) {
+      const removed = x.reg.store.delete(key, current.rv);
+      this.objectDeleted(removed.object, x.reg.info);
+    } else {
+      x.reg.store.update(key, o, current.rv);
+    }
+  }
+
+  private deleteDependent(x: Located): void {
+    const m = x.obj.metadata!;
+    try {
+      deleteObject(x.reg, m.namespace ?? '', m.name!, { user: gcUser, dryRun: false, propagationPolicy: 'Background', warnings: [] });
+    } catch (err) {
+      if ((err as { code?: number }).code !== 404) throw err;
+    }
+  }
+
+  objectDeleted(obj: KubeObject, _info: ResourceInfo): void {
+    const uid = obj.metadata?.uid;
+    if (uid) {
+      for (const dep of this.dependentsOf(uid)) {
+        const live = (dep.obj.metadata?.ownerReferences ?? []).filter((r) => r.uid !== uid && this.exists(r.uid));
+        if (live.length === 0) this.deleteDependent(dep);
+        else this.write(dep, (o) => (o.metadata!.ownerReferences = (o.metadata!.ownerReferences ?? []).filter((r) => r.uid !== uid)));
+      }
+    }
+    // An owner waiting in the foreground may now be free.
+    for (const ref of obj.metadata?.ownerReferences ?? []) {
+      const owner = this.all().find((x) => x.obj.metadata?.uid === ref.uid);
+      if (owner && (owner.obj.metadata?.finalizers ?? []).includes(foregroundFinalizer)) this.objectFinalizing(owner.obj, owner.reg.info);
+    }
+  }
+
+  objectFinalizing(obj: KubeObject, _info: ResourceInfo): void {
+    const uid = obj.metadata?.uid;
+    const finalizers = obj.metadata?.finalizers ?? [];
+    if (!uid || !obj.metadata?.deletionTimestamp) return;
+    const self = (): Located | undefined => this.all().find((x) => x.obj.metadata?.uid === uid);
+    if (finalizers.includes(orphanFinalizer)) {
+      for (const dep of this.dependentsOf(uid)) {
+        this.write(dep, (o) => (o.metadata!.ownerReferences = (o.metadata!.ownerReferences ?? []).filter((r) => r.uid !== uid)));
+      }
+      const me = self();
+      if (me) this.write(me, (o) => (o.metadata!.finalizers = (o.metadata!.finalizers ?? []).filter((f) => f !== orphanFinalizer)));
+      return;
+    }
+    if (finalizers.includes(foregroundFinalizer)) {
+      for (const dep of this.dependentsOf(uid)) if (!dep.obj.metadata?.deletionTimestamp) this.deleteDependent(dep);
+      const blocking = this.dependentsOf(uid).some((d) =>
+        (d.obj.metadata?.ownerReferences ?? []).some((r) => r.uid === uid && r.blockOwnerDeletion),
+      );
+      const me = self();
+      if (!blocking && me && (me.obj.metadata?.finalizers ?? []).includes(foregroundFinalizer)) {
+        this.write(me, (o) => (o.metadata!.finalizers = (o.metadata!.finalizers ?? []).filter((f) => f !== foregroundFinalizer)));
+      }
+    }
+  }
+}

@@ -1,0 +1,51 @@
+// Request options the generic registry honours, decoded from query parameters by the handlers
+// (metav1.CreateOptions / UpdateOptions / PatchOptions / DeleteOptions / ListOptions).
+import type { FieldValidation, UserInfo } from './strategy.js';
+
+export interface WriteOptions {
+  user: UserInfo;
+  userAgent?: string;
+  /** dryRun=All: validate everything, write nothing. */
+  dryRun: boolean;
+  fieldManager?: string;
+  fieldValidation: FieldValidation;
+  /** Strict-decoding errors found while parsing the body (e.g. `duplicate field "spec.x"`). */
+  decodeErrors: string[];
+  /** Collects `Warning` header texts. */
+  warnings: string[];
+  /** 'status' or 'scale'. */
+  subresource?: string;
+}
+
+export interface PatchOptions extends WriteOptions {
+  force?: boolean;
+}
+
+export type PropagationPolicy = 'Orphan' | 'Background' | 'Foreground';
+
+export interface DeleteOptions {
+  user: UserInfo;
+  dryRun: boolean;
+  preconditions?: { uid?: string; resourceVersion?: string };
+  propagationPolicy?: PropagationPolicy;
+  /** Deprecated orphanDependents; false makes an unfinished delete answer 202. */
+  orphanDependents?: boolean;
+  gracePeriodSeconds?: number;
+  warnings: string[];
+}
+
+export type ResourceVersionMatch = 'NotOlderThan' | 'Exact';
+
+export interface ListOptions {
+  labelSelector?: string;
+  fieldSelector?: string;
+  limit?: number;
+  continue?: string;
+  resourceVersion?: string;
+  resourceVersionMatch?: string;
+  /** Watch only. */
+  watch?: boolean;
+  allowWatchBookmarks?: boolean;
+  sendInitialEvents?: boolean;
+  timeoutSeconds?: number;
+}
