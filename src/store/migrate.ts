@@ -24,7 +24,8 @@ export function loadMigrations(dir = defaultMigrationsDir): Migration[] {
     const m = /^(\d+)_[\w.-]*\.sql$/.exec(file);
     if (!m) continue;
     const version = Number(m[1]);
-    if (migrations.some((x) => x.version === version)) throw new Error(`duplicate migration version ${version} in ${dir}`);
+    if (migrations.some((x) => x.version === version))
+      throw new Error(`duplicate migration version ${version} in ${dir}`);
     migrations.push({ version, name: file, sql: readFileSync(`${dir}/${file}`, 'utf8') });
   }
   migrations.sort((a, b) => a.version - b.version);

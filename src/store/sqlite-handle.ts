@@ -104,32 +104,40 @@ export class SqliteHandle {
 
   /** Objects after (namespace, name), rv <= atMost, in key order; params: group, resource, [ns], afterNs, afterName, atMost, limit (-1: none). */
   listPage(withNamespace: boolean): Statement<unknown[], ListRow> {
-    return this.variant(`list:${withNamespace}`, () =>
-      `SELECT namespace, name, rv, json FROM objects WHERE ${SqliteHandle.scope(withNamespace)} ` +
-      `AND (namespace, name) > (?, ?) AND rv <= ? ORDER BY namespace, name LIMIT ?`,
+    return this.variant(
+      `list:${withNamespace}`,
+      () =>
+        `SELECT namespace, name, rv, json FROM objects WHERE ${SqliteHandle.scope(withNamespace)} ` +
+        `AND (namespace, name) > (?, ?) AND rv <= ? ORDER BY namespace, name LIMIT ?`,
     );
   }
 
   /** How many objects the same query would still return after (namespace, name). */
   countAfter(withNamespace: boolean): Statement<unknown[], { n: number }> {
-    return this.variant(`count:${withNamespace}`, () =>
-      `SELECT COUNT(*) AS n FROM objects WHERE ${SqliteHandle.scope(withNamespace)} ` +
-      `AND (namespace, name) > (?, ?) AND rv <= ?`,
+    return this.variant(
+      `count:${withNamespace}`,
+      () =>
+        `SELECT COUNT(*) AS n FROM objects WHERE ${SqliteHandle.scope(withNamespace)} ` +
+        `AND (namespace, name) > (?, ?) AND rv <= ?`,
     );
   }
 
   /** Change-log rows of one resource with rv in (from, to], in rv order; params: from, to, group, resource, [ns]. */
   changesBetween(withNamespace: boolean): Statement<unknown[], ChangeRow> {
-    return this.variant(`changes:${withNamespace}`, () =>
-      `SELECT rv, type, "group", resource, namespace, name, json FROM changes ` +
-      `WHERE rv > ? AND rv <= ? AND ${SqliteHandle.scope(withNamespace)} ORDER BY rv`,
+    return this.variant(
+      `changes:${withNamespace}`,
+      () =>
+        `SELECT rv, type, "group", resource, namespace, name, json FROM changes ` +
+        `WHERE rv > ? AND rv <= ? AND ${SqliteHandle.scope(withNamespace)} ORDER BY rv`,
     );
   }
 
   /** The whole retained log of one resource without bodies (to rebuild a past list); params: group, resource, [ns]. */
   changeSummaries(withNamespace: boolean): Statement<unknown[], ChangeSummaryRow> {
-    return this.variant(`summaries:${withNamespace}`, () =>
-      `SELECT rv, type, namespace, name FROM changes WHERE ${SqliteHandle.scope(withNamespace)} ORDER BY rv`,
+    return this.variant(
+      `summaries:${withNamespace}`,
+      () =>
+        `SELECT rv, type, namespace, name FROM changes WHERE ${SqliteHandle.scope(withNamespace)} ORDER BY rv`,
     );
   }
 

@@ -236,7 +236,10 @@ export class SqliteTenantStore implements TenantStore {
     const withNs = q.namespace !== undefined;
     const params: unknown[] = [q.fromRV, this.committedRV, q.group, q.resource];
     if (withNs) params.push(q.namespace);
-    const replay = h.changesBetween(withNs).all(...params).map(toEvent);
+    const replay = h
+      .changesBetween(withNs)
+      .all(...params)
+      .map(toEvent);
     return this.hub.subscribe(
       { group: q.group, resource: q.resource, namespace: q.namespace },
       q.fromRV,
@@ -251,7 +254,8 @@ export class SqliteTenantStore implements TenantStore {
   private current(h: SqliteHandle, key: ObjectKey, expectedRV: number | undefined) {
     const row = h.getObject.get(key.group, key.resource, key.namespace, key.name);
     if (!row) throw notFound(key, key.name);
-    if (expectedRV !== undefined && row.rv !== expectedRV) throw conflict(key, key.name, optimisticLockMessage);
+    if (expectedRV !== undefined && row.rv !== expectedRV)
+      throw conflict(key, key.name, optimisticLockMessage);
     return row;
   }
 
@@ -351,7 +355,11 @@ export class SqliteTenantStore implements TenantStore {
       if (k.before) {
         if (k.before.type === 'DELETED') continue;
         const json = h.changeJson.get(k.before.rv)!.json;
-        out.push({ key: { group: q.group, resource: q.resource, ...k.key }, rv: k.before.rv, object: JSON.parse(json) as KubeObject });
+        out.push({
+          key: { group: q.group, resource: q.resource, ...k.key },
+          rv: k.before.rv,
+          object: JSON.parse(json) as KubeObject,
+        });
       } else if (k.firstAfter !== 'ADDED') {
         // It existed at the snapshot, but its state then was compacted away.
         throw gone(continueExpiredMessage);
@@ -365,7 +373,10 @@ function withRV(object: KubeObject, rv: number): string {
   return JSON.stringify({ ...object, metadata: { ...(object.metadata ?? {}), resourceVersion: String(rv) } });
 }
 
-function rowToStored(q: ListQuery, r: { namespace: string; name: string; rv: number; json: string }): StoredObject {
+function rowToStored(
+  q: ListQuery,
+  r: { namespace: string; name: string; rv: number; json: string },
+): StoredObject {
   return {
     key: { group: q.group, resource: q.resource, namespace: r.namespace, name: r.name },
     rv: r.rv,

@@ -94,7 +94,12 @@ export class WatchHub {
    * Registers a watcher that first receives `replay` (committed events with rv > fromRV, in rv
    * order) and then every later published event.
    */
-  subscribe(filter: WatchFilter, fromRV: number, replay: ChangeEvent[], onEvent: (e: ChangeEvent) => void): Watcher {
+  subscribe(
+    filter: WatchFilter,
+    fromRV: number,
+    replay: ChangeEvent[],
+    onEvent: (e: ChangeEvent) => void,
+  ): Watcher {
     const sub = new Subscription(this, filter, fromRV, onEvent);
     this.subs.add(sub);
     sub.start(replay);

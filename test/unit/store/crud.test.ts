@@ -73,7 +73,11 @@ describe('SqliteTenantStore CRUD', () => {
     const s = openStore();
     for (const op of [() => s.update(cm('ns', 'gone'), {}), () => s.delete(cm('ns', 'gone'))]) {
       const err = thrown(op) as StatusError;
-      expect(err.status).toMatchObject({ code: 404, reason: 'NotFound', message: 'configmaps "gone" not found' });
+      expect(err.status).toMatchObject({
+        code: 404,
+        reason: 'NotFound',
+        message: 'configmaps "gone" not found',
+      });
     }
     expect(s.currentRV()).toBe(0);
   });
@@ -153,7 +157,10 @@ describe('SqliteTenantStore transactions', () => {
     expect(rv).toBe(2);
     expect(s.get(cm('a', 'inner'))).toBeUndefined();
     expect(s.get(cm('a', 'outer2'))?.rv).toBe(2);
-    expect(s.list({ group: '', resource: 'configmaps' }).items.map((i) => i.key.name)).toEqual(['outer1', 'outer2']);
+    expect(s.list({ group: '', resource: 'configmaps' }).items.map((i) => i.key.name)).toEqual([
+      'outer1',
+      'outer2',
+    ]);
   });
 
   it('refuses async callbacks and rolls them back', () => {

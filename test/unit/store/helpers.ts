@@ -23,13 +23,21 @@ export function tempDir(): string {
 }
 
 /** A store on a fresh file (or on `path`), closed after the test. */
-export function openStore(opts: SqliteTenantStoreOptions = {}, path = join(tempDir(), 't.db')): SqliteTenantStore {
+export function openStore(
+  opts: SqliteTenantStoreOptions = {},
+  path = join(tempDir(), 't.db'),
+): SqliteTenantStore {
   const s = new SqliteTenantStore('t', path, opts);
   stores.push(s);
   return s;
 }
 
-export const cm = (namespace: string, name: string): ObjectKey => ({ group: '', resource: 'configmaps', namespace, name });
+export const cm = (namespace: string, name: string): ObjectKey => ({
+  group: '',
+  resource: 'configmaps',
+  namespace,
+  name,
+});
 export const crd = (name: string): ObjectKey => ({
   group: 'apiextensions.k8s.io',
   resource: 'customresourcedefinitions',
@@ -38,7 +46,12 @@ export const crd = (name: string): ObjectKey => ({
 });
 
 export function configMap(key: ObjectKey, data: Record<string, string> = {}): KubeObject {
-  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: key.name, namespace: key.namespace }, data };
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: key.name, namespace: key.namespace },
+    data,
+  };
 }
 
 /** Runs `fn` and returns what it threw (fails the test when nothing is thrown). */

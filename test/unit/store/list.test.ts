@@ -9,7 +9,13 @@ const configmaps = { group: '', resource: 'configmaps' };
 describe('SqliteTenantStore list', () => {
   it('lists one resource in (namespace, name) order, optionally one namespace', () => {
     const s = openStore();
-    for (const [ns, n] of [['b', 'z'], ['a', 'y'], ['b', 'a'], ['a', 'b']] as const) s.create(cm(ns, n), configMap(cm(ns, n)));
+    for (const [ns, n] of [
+      ['b', 'z'],
+      ['a', 'y'],
+      ['b', 'a'],
+      ['a', 'b'],
+    ] as const)
+      s.create(cm(ns, n), configMap(cm(ns, n)));
     s.create(crd('other'), {});
     const all = s.list(configmaps);
     expect(names(all)).toEqual(['a/b', 'a/y', 'b/a', 'b/z']);
@@ -17,7 +23,9 @@ describe('SqliteTenantStore list', () => {
     expect(all.last).toBeUndefined();
     expect(all.remaining).toBeUndefined();
     expect(names(s.list({ ...configmaps, namespace: 'b' }))).toEqual(['b/a', 'b/z']);
-    expect(names(s.list({ group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' }))).toEqual(['/other']);
+    expect(names(s.list({ group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' }))).toEqual([
+      '/other',
+    ]);
     expect(s.list({ ...configmaps, namespace: 'none' }).items).toEqual([]);
   });
 
@@ -100,7 +108,12 @@ describe('SqliteTenantStore list', () => {
     s.update(cm('ns', 'a'), { changed: true });
     expect(s.oldestWatchableRV()).toBeLessThanOrEqual(snapshot);
     // 'b'..'e' are unchanged: a list after 'a' is still served.
-    expect(names(s.list({ ...configmaps, after: 'ns/a', atMostRV: snapshot }))).toEqual(['ns/b', 'ns/c', 'ns/d', 'ns/e']);
+    expect(names(s.list({ ...configmaps, after: 'ns/a', atMostRV: snapshot }))).toEqual([
+      'ns/b',
+      'ns/c',
+      'ns/d',
+      'ns/e',
+    ]);
     const err = thrown(() => s.list({ ...configmaps, atMostRV: snapshot })) as StatusError;
     expect(err.status).toMatchObject({ code: 410, reason: 'Expired' });
   });

@@ -61,7 +61,9 @@ describe('StorePool', () => {
   it('never closes a store with active watchers', () => {
     const p = pool({ maxOpen: 1 });
     const events: number[] = [];
-    const w = p.get('watched').watch({ group: '', resource: 'configmaps', fromRV: 0 }, (e) => events.push(e.rv));
+    const w = p
+      .get('watched')
+      .watch({ group: '', resource: 'configmaps', fromRV: 0 }, (e) => events.push(e.rv));
     p.get('other');
     expect(p.get('watched').isOpen).toBe(true);
     expect(p.closeIdle(0)).toBe(1); // only 'other'

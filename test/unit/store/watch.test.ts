@@ -183,7 +183,11 @@ describe('change log retention', () => {
 
     const err = thrown(() => s.watch({ ...configmaps, fromRV: 6 }, () => {})) as StatusError;
     expect(err).toBeInstanceOf(StatusError);
-    expect(err.status).toMatchObject({ code: 410, reason: 'Expired', message: 'too old resource version: 6 (7)' });
+    expect(err.status).toMatchObject({
+      code: 410,
+      reason: 'Expired',
+      message: 'too old resource version: 6 (7)',
+    });
   });
 
   it('survives reopen and rolls back with its transaction', () => {
