@@ -1,0 +1,52 @@
+import { Command, Option } from 'commander';
+import { HostClient } from '../host/host-client.js';
+import { loadHostConnection } from '../host/host-config.js';
+import { createTenant, deleteTenant, installTenantCRD, listTenants } from '../tenancy/tenant-admin.js';
+
+const hostKubeconfig = (): Option =>
+  new Option('--host-kubeconfig <file>', 'kubeconfig of the host cluster (default: in-cluster, then $KUBECONFIG)').env('KPLEX_HOST_KUBECONFIG');
+
+async function withHost<T>(file: string | undefined, fn: (host: HostClient) => Promise<T>): Promise<T> {
+  const host = new HostClient(await loadHostConnection(file));
+  try {
+    return await fn(host);
+  } finally {
+    await host.close();
+  }
+}
+
+export function tenantCommand(): Command {
+  const cmd = new Command('tenant').description('Create, list and delete tenants (Tenant objects on the host)');
+  cmd
+    .command('create <name>')
+    .description('create a tenant; its endpoint is https://<kplex>/clusters/<name>')
+    .addOption(hostKubeconfig())
+    .action(async (name: string, o: { hostKubeconfig?: string }) => {
+      await withHost(o.hostKubeconfig, async (host) => {
+        await installTenantCRD(host);
+        await createTenant(host, name);
+      });
+      process.stdout.write(`tenant.kplex.io/${name} created\n`);
+    });
+  cmd
+    .command('delete <name>')
+    .description('delete a tenant and everything it holds')
+    .addOption(hostKubeconfig())
+    .action(async (name: string, o: { hostKubeconfig?: string }) => {
+      const found = await withHost(o.hostKubeconfig, (host) => deleteTenant(host, name));
+      if (!found) throw new Error(`tenant "${name}" not found`);
+      process.stdout.write(`tenant.kplex.io/${name} deleted\n`);
+    });
+  cmd
+    .command('list')
+    .description('list tenants')
+    .addOption(hostKubeconfig())
+    .action(async (o: { hostKubeconfig?: string }) => {
+      const tenants = await withHost(o.hostKubeconfig, async (host) => {
+        await installTenantCRD(host);
+        return listTenants(host);
+      });
+      process.stdout.write(['NAME', ...tenants.map((t) => t.metadata?.name ?? '')].join('\n') + '\n');
+    });
+  return cmd;
+}
