@@ -1,0 +1,58 @@
+// Request bodies: the apiserver's 3 MiB limit (413), JSON (with duplicate-key detection for
+// strict field validation) and YAML.
+import type { IncomingMessage } from 'node:http';
+import { parse as parseYAML } from 'yaml';
+import { badRequest, requestEntityTooLarge } from '../api/status.js';
+import { JSONSyntaxError, parseJSONStrict } from '../api/strict-json.js';
+
+/** MaxRequestBodyBytes of the apiserver: 3 MiB. */
+export const maxRequestBodyBytes = 3 * 1024 * 1024;
+
+export async function readBody(req: IncomingMessage, limit = maxRequestBodyBytes): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    throw requestEntityTooLarge(limit);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      throw requestEntityTooLarge(limit);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export interface DecodedBody {
+  value: unknown;
+  /** Strict-decoding errors (`duplicate field "x"`). */
+  duplicates: string[];
+  text: string;
+}
+
+export function mediaType(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+export function decodeBody(buf: Buffer, contentType: string | undefined): DecodedBody {
+  const text = buf.toString('utf8');
+  const mt = mediaType(contentType);
+  if (mt === 'application/yaml' || mt === 'application/apply-patch+yaml' || mt === 'text/yaml') {
+    try {
+      return { value: parseYAML(text, { uniqueKeys: false }) as unknown, duplicates: [], text };
+    } catch (e) {
+      throw badRequest(`error converting YAML to JSON: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  try {
+    const r = parseJSONStrict(text);
+    return { value: r.value, duplicates: r.duplicates.map((d) => `duplicate field "${d}"`), text };
+  } catch (e) {
+    if (e instanceof JSONSyntaxError) throw badRequest(`couldn't get version/kind; json parse error: ${e.message}`);
+    throw e;
+  }
+}
