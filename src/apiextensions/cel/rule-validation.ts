@@ -1,0 +1,145 @@
+// x-kubernetes-validations evaluation (apiserver/schema/cel/validation.go): every rule runs
+// with `self` bound to its node and, for transition rules, `oldSelf` to the correlated old value;
+// a false result is reported as the apiserver reports it, `Invalid value: "<type>": <message>`.
+import { isCelError, parse, plan, celEnv, type CelValue } from '@bufbuild/cel';
+import type { FieldError } from '../../api/status.js';
+import { fieldErr, NIL_PATH } from '../go-value.js';
+import { additionalSchema, isPlainObject, itemSchema, type JSONSchemaProps, type ValidationRule } from '../schema-types.js';
+import { deepEqual } from '../schema-validation.js';
+import { kubernetesFunctions } from './library.js';
+import { toCel } from './values.js';
+
+const env = celEnv({ funcs: kubernetesFunctions });
+type Program = ReturnType<typeof plan>;
+const programs = new Map<string, Program | Error>();
+
+/** Compiles (parses and plans) a CEL expression once; returns the parse error on failure. */
+export function compileRule(expr: string): Program | Error {
+  let p = programs.get(expr);
+  if (!p) {
+    try {
+      p = plan(env, parse(expr));
+    } catch (e) {
+      p = e instanceof Error ? e : new Error(String(e));
+    }
+    programs.set(expr, p);
+  }
+  return p;
+}
+
+/** Whether an expression refers to oldSelf (a transition rule). */
+export const usesOldSelf = (expr: string): boolean => /\boldSelf\b/.test(expr);
+
+const ruleErrorString = (r: ValidationRule) => (r.message ? r.message.trim() : r.rule.trim());
+const ruleMessageOrDefault = (r: ValidationRule) => (r.message ? r.message.trim() : `failed rule: ${r.rule.trim()}`);
+
+/** cel-go's runtime error wording for the errors rules commonly hit. */
+function goCelError(message: string): string {
+  return message
+    .replace(/^field not found: (.*)$/, 'no such key: $1')
+    .replace(/^int divide by zero$/, 'division by zero')
+    .replace(/^unbound function: (.*)$/, 'no such overload: $1');
+}
+
+function fieldErrorForReason(fld: string, type: string, detail: string, reason: ValidationRule['reason']): FieldError {
+  switch (reason) {
+    case 'FieldValueForbidden':
+      return fieldErr.forbidden(fld, detail);
+    case 'FieldValueRequired':
+      return fieldErr.required(fld, detail);
+    case 'FieldValueDuplicate':
+      return fieldErr.duplicate(fld, type);
+    default:
+      return fieldErr.invalid(fld, type, detail);
+  }
+}
+
+function normalizeFieldPath(fp: string): string {
+  return fp.replace(/^\./, '').replace(/\[['"]([^'"]*)['"]\]/g, (_m, k: string) => (/^[A-Za-z_][\w-]*$/.test(k) ? `.${k}` : `[${k}]`)).replace(/^\./, '');
+}
+
+type Old = { v: unknown } | undefined;
+
+function evalRules(fld: string, s: JSONSchemaProps, obj: unknown, old: Old, errs: FieldError[]): void {
+  const rules = s['x-kubernetes-validations'];
+  if (!rules?.length) return;
+  const type = s['x-kubernetes-int-or-string'] ? '' : (s.type ?? '');
+  const self = toCel(obj, s);
+  const oldSelf = old ? toCel(old.v, s) : undefined;
+  const at = fld || NIL_PATH;
+  for (const rule of rules) {
+    if (!rule.rule) continue;
+    const transition = usesOldSelf(rule.rule);
+    if (transition && !old && !rule.optionalOldSelf) continue;
+    const prog = compileRule(rule.rule);
+    if (prog instanceof Error) {
+      errs.push(fieldErr.invalid(at, type, `rule compile error: ${prog.message}`));
+      continue;
+    }
+    const bindings: Record<string, unknown> = { self };
+    if (transition) bindings.oldSelf = oldSelf ?? null;
+    const result = (prog as (b: Record<string, unknown>) => CelValue)(bindings);
+    if (isCelError(result)) {
+      errs.push(fieldErr.invalid(at, type, `${goCelError(result.message)} evaluating rule: ${ruleErrorString(rule)}`));
+      continue;
+    }
+    if (result === true) continue;
+    let target = at;
+    if (rule.fieldPath) {
+      const n = normalizeFieldPath(rule.fieldPath);
+      target = fld ? `${fld}.${n}` : n;
+    }
+    let message = ruleMessageOrDefault(rule);
+    if (rule.messageExpression) {
+      const mp = compileRule(rule.messageExpression);
+      const m = mp instanceof Error ? mp : (mp as (b: Record<string, unknown>) => CelValue)(bindings);
+      if (typeof m === 'string' && m.trim() !== '' && !m.includes('\n')) message = m;
+    }
+    errs.push(fieldErrorForReason(target, type, message, rule.reason));
+  }
+}
+
+function correlateListItem(s: JSONSchemaProps, old: Old, item: unknown): Old {
+  const keys = s['x-kubernetes-list-map-keys'];
+  if (!old || !Array.isArray(old.v) || s['x-kubernetes-list-type'] !== 'map' || !keys?.length || !isPlainObject(item)) return undefined;
+  const found = old.v.find((o) => isPlainObject(o) && keys.every((k) => deepEqual(o[k], item[k])));
+  return found === undefined ? undefined : { v: found };
+}
+
+function walk(fld: string, s: JSONSchemaProps | undefined, obj: unknown, old: Old, errs: FieldError[]): void {
+  if (!s || obj === null || obj === undefined) return;
+  evalRules(fld, s, obj, old, errs);
+  for (const sub of s.allOf ?? []) evalRules(fld, sub, obj, old, errs);
+  if (isPlainObject(obj)) {
+    const oldMap = old && isPlainObject(old.v) ? old.v : undefined;
+    const addl = additionalSchema(s);
+    for (const [k, v] of Object.entries(obj)) {
+      const prop = s.properties?.[k];
+      const o: Old = oldMap && k in oldMap ? { v: oldMap[k] } : undefined;
+      if (prop) walk(fld ? `${fld}.${k}` : k, prop, v, o, errs);
+      else if (addl) walk(`${fld}[${k}]`, addl, v, o, errs);
+    }
+  } else if (Array.isArray(obj)) {
+    const items = itemSchema(s);
+    obj.forEach((v, i) => walk(`${fld}[${i}]`, items, v, correlateListItem(s, old, v), errs));
+  }
+}
+
+/** Runs every CEL rule of the schema against `obj` (and `old` on update). */
+export function validateCelRules(schema: JSONSchemaProps | undefined, obj: unknown, old?: unknown, fld = ''): FieldError[] {
+  const errs: FieldError[] = [];
+  walk(fld, schema, obj, old === undefined ? undefined : { v: old }, errs);
+  return errs;
+}
+
+/** True when a schema (or any nested schema) declares x-kubernetes-validations. */
+export function hasCelRules(s: JSONSchemaProps | undefined): boolean {
+  if (!s) return false;
+  if (s['x-kubernetes-validations']?.length) return true;
+  return (
+    Object.values(s.properties ?? {}).some(hasCelRules) ||
+    hasCelRules(additionalSchema(s)) ||
+    hasCelRules(itemSchema(s)) ||
+    (s.allOf ?? []).some(hasCelRules)
+  );
+}
