@@ -98,10 +98,25 @@ if [ "$e2e" = 1 ]; then
   if [ "$force" = 0 ] && have e2e.test ginkgo; then
     echo "[$step/$steps] conformance: cached in $bin"
   else
-    echo "[$step/$steps] conformance: building e2e.test and ginkgo"
+    echo "[$step/$steps] conformance: building e2e.test and ginkgo (cold: 10-20 minutes on 2 cores)"
     t0=$(date +%s)
-    (cd "$here/kube" && go test -c -vet=off -ldflags "$ldflags" -o "$bin/e2e.test" k8s.io/kubernetes/test/e2e 2>&1 | tail -n 20)
-    (cd "$here/kube" && go build -ldflags "$ldflags" -o "$bin/ginkgo" github.com/onsi/ginkgo/v2/ginkgo)
+    tmp=$(mktemp -d)
+    # -mod=readonly: tools.go pins everything e2e_test.go imports, so go.mod/go.sum are complete.
+    # The dependencies are compiled first with `go build -v` (progress lines), then `go test -c`
+    # only compiles the test package and links it with the version ldflags.
+    (
+      cd "$here/kube"
+      go mod download
+      mapfile -t deps < <(go list -mod=readonly -deps -test -f '{{if not .Standard}}{{.ImportPath}}{{end}}' \
+        k8s.io/kubernetes/test/e2e | grep -v -e '^$' -e '\.test$' -e ' \[')
+      go build -mod=readonly -v "${deps[@]}" 2>&1 | progress "e2e.test dependencies"
+      go test -mod=readonly -c -vet=off -ldflags "$ldflags" -o "$tmp/e2e.test" k8s.io/kubernetes/test/e2e
+      go build -mod=readonly -ldflags "$ldflags" -o "$tmp/ginkgo" github.com/onsi/ginkgo/v2/ginkgo
+    )
+    for f in e2e.test ginkgo; do
+      [ -x "$tmp/$f" ] || { echo "build of $f failed; rerun: bash $0 --e2e" >&2; exit 1; }
+    done
+    mv "$tmp/e2e.test" "$tmp/ginkgo" "$bin/" && rmdir "$tmp"
     echo "  conformance done in $(( $(date +%s) - t0 ))s"
   fi
 fi
