@@ -1,0 +1,43 @@
+// Contract between the generic handlers and the patch/apply engine (src/patch/).
+import type { KubeObject } from '../api/object.js';
+
+export type PatchType =
+  | 'application/json-patch+json'
+  | 'application/merge-patch+json'
+  | 'application/strategic-merge-patch+json'
+  | 'application/apply-patch+yaml'
+  | 'application/apply-patch+cbor';
+
+/**
+ * What the engine knows of a resource's schema: enough for strategic merge (list merge keys)
+ * and server-side apply (list types, map keys, atomic fields). Built from CRD schemas
+ * (x-kubernetes-list-type, -list-map-keys, -map-type) or from the built-in kinds' definitions.
+ */
+export interface SchemaNode {
+  type?: 'object' | 'array' | 'string' | 'integer' | 'number' | 'boolean';
+  properties?: Record<string, SchemaNode>;
+  additionalProperties?: SchemaNode | boolean;
+  items?: SchemaNode;
+  /** atomic | set | map (SSA) — default for arrays: atomic. */
+  listType?: 'atomic' | 'set' | 'map';
+  listMapKeys?: string[];
+  /** granular | atomic (SSA) — default for objects: granular. */
+  mapType?: 'granular' | 'atomic';
+  /** Strategic merge: patchStrategy/patchMergeKey of built-in types. */
+  patchStrategy?: string;
+  patchMergeKey?: string;
+  preserveUnknownFields?: boolean;
+  intOrString?: boolean;
+  /** Default value (SSA uses the defaults of list-map key fields). */
+  default?: unknown;
+}
+
+export interface ApplyResult {
+  object: KubeObject;
+}
+
+/** A field manager's conflict during apply, printed as the apiserver prints it. */
+export interface ApplyConflict {
+  manager: string;
+  field: string; // e.g. .spec.replicas
+}
