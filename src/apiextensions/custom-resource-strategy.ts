@@ -84,13 +84,13 @@ export function customResourceStrategy(crd: CustomResourceDefinition, version: s
     return errs;
   };
 
-  const celAfter = (errs: FieldError[], obj: Obj, old?: Obj): FieldError[] => {
+  const celAfter = (errs: FieldError[], obj: Obj, old: Obj | undefined, warnings: string[]): FieldError[] => {
     if (!withCel) return errs;
     if (errs.some((e) => blocking.has(e.type))) {
       errs.push(fieldErr.invalid(NIL_PATH, null, 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation'));
       return errs;
     }
-    errs.push(...validateCelRules(schema, obj, old));
+    errs.push(...validateCelRules(schema, obj, old, '', warnings));
     return errs;
   };
 
@@ -121,7 +121,7 @@ export function customResourceStrategy(crd: CustomResourceDefinition, version: s
         else delete obj.status;
       }
     },
-    validateCreate(obj) {
+    validateCreate(obj, ctx) {
       const o = obj as Obj;
       const tm = typeMeta(o);
       if (tm.length) return tm;
@@ -130,7 +130,7 @@ export function customResourceStrategy(crd: CustomResourceDefinition, version: s
       errs.push(...scaleErrors(o, true));
       errs.push(...validateEmbeddedResources('', o, schema));
       errs.push(...validateListSetsAndMaps('', schema, o));
-      return celAfter(errs, o);
+      return celAfter(errs, o, undefined, ctx.warnings);
     },
     validateUpdate(obj, old, ctx) {
       const o = obj as Obj;
@@ -147,7 +147,7 @@ export function customResourceStrategy(crd: CustomResourceDefinition, version: s
       }
       errs.push(...validateEmbeddedResources('', o, schema));
       if (validateListSetsAndMaps('', schema, prev).length === 0) errs.push(...validateListSetsAndMaps('', schema, o));
-      return celAfter(errs, o, prev);
+      return celAfter(errs, o, prev, ctx.warnings);
     },
     pruneUnknownFields(obj) {
       return pruneObject(obj, schema, true);

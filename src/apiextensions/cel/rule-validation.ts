@@ -2,7 +2,7 @@
 // with `self` bound to its node and, for transition rules, `oldSelf` to the correlated old value;
 // a false result is reported as the apiserver reports it, `Invalid value: "<type>": <message>`.
 import { isCelError, parse, plan, celEnv, type CelValue } from '@bufbuild/cel';
-import type { FieldError } from '../../api/status.js';
+import { fieldErrorMessage, type FieldError } from '../../api/status.js';
 import { fieldErr, NIL_PATH } from '../go-value.js';
 import { additionalSchema, isPlainObject, itemSchema, type JSONSchemaProps, type ValidationRule } from '../schema-types.js';
 import { deepEqual } from '../schema-validation.js';
@@ -54,13 +54,14 @@ function fieldErrorForReason(fld: string, type: string, detail: string, reason: 
   }
 }
 
+/** `.spec['a.b'][0]` -> `spec.a.b[0]`: quoted keys become children, as validFieldPath builds them. */
 function normalizeFieldPath(fp: string): string {
-  return fp.replace(/^\./, '').replace(/\[['"]([^'"]*)['"]\]/g, (_m, k: string) => (/^[A-Za-z_][\w-]*$/.test(k) ? `.${k}` : `[${k}]`)).replace(/^\./, '');
+  return fp.replace(/\[['"]([^'"]*)['"]\]/g, (_m, k: string) => `.${k}`).replace(/^\./, '');
 }
 
 type Old = { v: unknown } | undefined;
 
-function evalRules(fld: string, s: JSONSchemaProps, obj: unknown, old: Old, errs: FieldError[]): void {
+function evalRules(fld: string, s: JSONSchemaProps, obj: unknown, old: Old, errs: FieldError[], warnings: string[]): void {
   const rules = s['x-kubernetes-validations'];
   if (!rules?.length) return;
   const type = s['x-kubernetes-int-or-string'] ? '' : (s.type ?? '');
@@ -95,7 +96,10 @@ function evalRules(fld: string, s: JSONSchemaProps, obj: unknown, old: Old, errs
       const m = mp instanceof Error ? mp : (mp as (b: Record<string, unknown>) => CelValue)(bindings);
       if (typeof m === 'string' && m.trim() !== '' && !m.includes('\n')) message = m;
     }
-    errs.push(fieldErrorForReason(target, type, message, rule.reason));
+    const e = fieldErrorForReason(target, type, message, rule.reason);
+    // Ratcheting: a non-transition rule failing on an unchanged value only warns.
+    if (!transition && old && deepEqual(old.v, obj)) warnings.push(fieldErrorMessage(e));
+    else errs.push(e);
   }
 }
 
@@ -106,29 +110,32 @@ function correlateListItem(s: JSONSchemaProps, old: Old, item: unknown): Old {
   return found === undefined ? undefined : { v: found };
 }
 
-function walk(fld: string, s: JSONSchemaProps | undefined, obj: unknown, old: Old, errs: FieldError[]): void {
+function walk(fld: string, s: JSONSchemaProps | undefined, obj: unknown, old: Old, errs: FieldError[], warnings: string[]): void {
   if (!s || obj === null || obj === undefined) return;
-  evalRules(fld, s, obj, old, errs);
-  for (const sub of s.allOf ?? []) evalRules(fld, sub, obj, old, errs);
+  evalRules(fld, s, obj, old, errs, warnings);
+  for (const sub of s.allOf ?? []) evalRules(fld, sub, obj, old, errs, warnings);
   if (isPlainObject(obj)) {
     const oldMap = old && isPlainObject(old.v) ? old.v : undefined;
     const addl = additionalSchema(s);
     for (const [k, v] of Object.entries(obj)) {
       const prop = s.properties?.[k];
       const o: Old = oldMap && k in oldMap ? { v: oldMap[k] } : undefined;
-      if (prop) walk(fld ? `${fld}.${k}` : k, prop, v, o, errs);
-      else if (addl) walk(`${fld}[${k}]`, addl, v, o, errs);
+      if (prop) walk(fld ? `${fld}.${k}` : k, prop, v, o, errs, warnings);
+      else if (addl) walk(`${fld}[${k}]`, addl, v, o, errs, warnings);
     }
   } else if (Array.isArray(obj)) {
     const items = itemSchema(s);
-    obj.forEach((v, i) => walk(`${fld}[${i}]`, items, v, correlateListItem(s, old, v), errs));
+    obj.forEach((v, i) => walk(`${fld}[${i}]`, items, v, correlateListItem(s, old, v), errs, warnings));
   }
 }
 
-/** Runs every CEL rule of the schema against `obj` (and `old` on update). */
-export function validateCelRules(schema: JSONSchemaProps | undefined, obj: unknown, old?: unknown, fld = ''): FieldError[] {
+/**
+ * Runs every CEL rule of the schema against `obj` (and `old` on update). Failures of
+ * non-transition rules on values unchanged since `old` are appended to `warnings` instead.
+ */
+export function validateCelRules(schema: JSONSchemaProps | undefined, obj: unknown, old?: unknown, fld = '', warnings: string[] = []): FieldError[] {
   const errs: FieldError[] = [];
-  walk(fld, schema, obj, old === undefined ? undefined : { v: old }, errs);
+  walk(fld, schema, obj, old === undefined ? undefined : { v: old }, errs, warnings);
   return errs;
 }
 

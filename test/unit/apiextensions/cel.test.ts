@@ -101,3 +101,23 @@ describe('Gateway API CRDs (real-world schemas with CEL)', () => {
     });
   });
 });
+
+describe('CEL ratcheting', () => {
+  it('turns failures on unchanged values into warnings', () => {
+    const crd = widgetCRD({
+      type: 'object',
+      properties: {
+        spec: { type: 'object', properties: { a: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self.size() < 3', message: 'too long' }] }, b: { type: 'string' } } },
+      },
+    });
+    const st = customResourceStrategy(crd, 'v1');
+    const meta = { name: 'w', namespace: 'default', resourceVersion: '1' };
+    const old = { ...widget({ a: 'long' }), metadata: meta };
+    const c = ctx();
+    expect(st.validateUpdate({ ...widget({ a: 'long', b: 'x' }), metadata: meta } as never, old as never, c)).toEqual([]);
+    expect(c.warnings).toEqual(['spec.a: Invalid value: "string": too long']);
+    expect(causes(st.validateUpdate({ ...widget({ a: 'longer' }), metadata: meta } as never, old as never, ctx()))).toEqual([
+      { reason: 'FieldValueInvalid', field: 'spec.a', message: 'Invalid value: "string": too long' },
+    ]);
+  });
+});
