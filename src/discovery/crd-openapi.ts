@@ -1,0 +1,117 @@
+// OpenAPI definitions of a CRD version, as the apiextensions OpenAPI builder publishes them:
+// the CRD's openAPIV3Schema with apiVersion/kind/metadata of a Kubernetes object and the
+// x-kubernetes-group-version-kind extension, plus the list kind. v2 drops what swagger can not say.
+import type { ResourceInfo } from '../resources/types.js';
+import { LIST_META, OBJECT_META, builtinSchemaV3 } from './builtin-schemas.js';
+import type { OpenAPIVersion } from './openapi-render.js';
+import { type JSONObject, isObject, mapSubschemas } from './schema-v2.js';
+
+/** The CRD's openAPIV3Schema for the row's version, or undefined when it has none. */
+export type SchemaFor = (row: ResourceInfo) => JSONObject | undefined;
+
+const METADATA_DESCRIPTION =
+  "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
+const LIST_METADATA_DESCRIPTION =
+  'Standard list metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds';
+const EMBEDDED_API_VERSION =
+  'apiVersion defines the versioned schema of this representation of an object. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources';
+const EMBEDDED_KIND =
+  'kind is a string value representing the type of this object. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds';
+
+/** Value validations: stripped from v2 (Structural.StripValueValidations). */
+const VALUE_VALIDATIONS = [
+  'format', 'maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum', 'maxLength', 'minLength', 'pattern',
+  'maxItems', 'minItems', 'uniqueItems', 'multipleOf', 'enum', 'maxProperties', 'minProperties', 'required',
+  'allOf', 'oneOf', 'anyOf', 'not',
+];
+
+/** `stable.example.com/v1.CronTab` -> `com.example.stable.v1.CronTab` (kube-openapi ToRESTFriendlyName). */
+export function crdDefinitionName(group: string, version: string, kind: string): string {
+  return `${group.split('.').reverse().join('.')}.${version}.${kind}`;
+}
+
+function ref(v: OpenAPIVersion, name: string, description: string): JSONObject {
+  return v === 'v3'
+    ? { allOf: [{ $ref: `#/components/schemas/${name}` }], description }
+    : { $ref: `#/definitions/${name}`, description };
+}
+
+/** apiVersion and kind property schemas of TypeMeta, as every built-in kind carries them. */
+function typeMetaProperty(name: 'apiVersion' | 'kind'): JSONObject {
+  const ns = builtinSchemaV3('io.k8s.api.core.v1.Namespace');
+  return { ...((ns?.['properties'] as JSONObject)[name] as JSONObject) };
+}
+
+function withProperties(s: JSONObject, props: JSONObject): JSONObject {
+  return { ...s, properties: { ...(isObject(s['properties']) ? s['properties'] : {}), ...props } };
+}
+
+function addEmbedded(s: JSONObject, v: OpenAPIVersion): JSONObject {
+  let out = mapSubschemas(s, (sub) => addEmbedded(sub, v));
+  if (v === 'v2' && out['x-kubernetes-preserve-unknown-fields'] === true) return out;
+  if (out['x-kubernetes-embedded-resource'] === true) {
+    out = withProperties(out, {
+      apiVersion: { ...typeMetaProperty('apiVersion'), description: EMBEDDED_API_VERSION },
+      kind: { ...typeMetaProperty('kind'), description: EMBEDDED_KIND },
+      metadata: ref(v, OBJECT_META, METADATA_DESCRIPTION),
+    });
+    const required = Array.isArray(out['required']) ? [...(out['required'] as string[])] : [];
+    for (const r of ['kind', 'apiVersion']) if (!required.includes(r)) required.push(r);
+    out['required'] = required;
+  }
+  return out;
+}
+
+/** Structural -> OpenAPI v2: no value validations, no nullable, no int-or-string type, no fields under preserve-unknown. */
+function toV2(s: JSONObject): JSONObject {
+  const out = mapSubschemas(s, toV2);
+  for (const k of [...VALUE_VALIDATIONS, 'nullable']) delete out[k];
+  if (out['x-kubernetes-preserve-unknown-fields'] === true) {
+    delete out['items'];
+    delete out['properties'];
+  }
+  if (out['x-kubernetes-int-or-string'] === true) delete out['type'];
+  return out;
+}
+
+const gvkExtension = (group: string, version: string, kind: string): JSONObject[] => [{ group, kind, version }];
+
+/** The kind and list definitions of one CRD version, keyed by definition name. */
+export function crdDefinitions(row: ResourceInfo, schema: JSONObject | undefined, v: OpenAPIVersion): Record<string, JSONObject> {
+  const { group, version } = row;
+  const kindName = crdDefinitionName(group, version, row.kind);
+  let kind: JSONObject;
+  if (!schema || (v === 'v2' && schema['x-kubernetes-preserve-unknown-fields'] === true)) {
+    kind = { type: 'object' };
+  } else {
+    const base = v === 'v2' ? toV2(schema) : schema;
+    kind = addEmbedded(
+      withProperties(base, {
+        metadata: ref(v, OBJECT_META, METADATA_DESCRIPTION),
+        apiVersion: typeMetaProperty('apiVersion'),
+        kind: typeMetaProperty('kind'),
+      }),
+      v,
+    );
+  }
+  kind['x-kubernetes-group-version-kind'] = gvkExtension(group, version, row.kind);
+
+  const itemsRef = v === 'v3' ? `#/components/schemas/${kindName}` : `#/definitions/${kindName}`;
+  const list: JSONObject = {
+    description: `${row.listKind} is a list of ${row.kind}`,
+    properties: {
+      apiVersion: typeMetaProperty('apiVersion'),
+      items: {
+        description: `List of ${row.resource}. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md`,
+        items: { $ref: itemsRef },
+        type: 'array',
+      },
+      kind: typeMetaProperty('kind'),
+      metadata: ref(v, LIST_META, LIST_METADATA_DESCRIPTION),
+    },
+    required: ['items'],
+    type: 'object',
+    'x-kubernetes-group-version-kind': gvkExtension(group, version, row.listKind),
+  };
+  return { [kindName]: kind, [crdDefinitionName(group, version, row.listKind)]: list };
+}
