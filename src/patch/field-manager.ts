@@ -281,7 +281,7 @@ function applyManaged(live: KubeObject, applied: KubeObject, managed: Managed, m
     );
   }
   if (applied.metadata?.managedFields !== undefined) throw badRequest('metadata.managedFields must be nil');
-  const config = applied as JsonMap;
+  const config = deepClone(applied) as JsonMap; // the result must not share structure with the request
   const invalid = validate(config, ctx.o.atom);
   if (invalid !== undefined)
     throw unknownServerError(`failed to create typed patch object (${objectGVKNN(applied)}): ${invalid}`);

@@ -207,6 +207,22 @@ describe('serverSideApply', () => {
   });
 });
 
+describe('serverSideApply without a schema (e.g. Namespace)', () => {
+  const ns = (labels: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', labels } });
+  const applyNs = (live: KubeObject | undefined, cfg: KubeObject, manager: string, force = false) =>
+    serverSideApply(live, cfg, { manager, force, now: T1 });
+
+  it('keeps labels granular: managers own single keys, a dropped key is removed', () => {
+    const a = stored(applyNs(undefined, ns({ x: '1', y: '2' }), 'a'));
+    const b = stored(applyNs(a, ns({ z: '3' }), 'b'));
+    expect(b.metadata?.labels).toEqual({ x: '1', y: '2', z: '3' });
+    const dropped = applyNs(b, ns({ x: '1' }), 'a');
+    expect(dropped.metadata?.labels).toEqual({ x: '1', z: '3' });
+    const err = applyError(() => applyNs(b, ns({ z: '4' }), 'a'));
+    expect(err.status.message).toBe('Apply failed with 1 conflict: conflict with "b": .metadata.labels.z');
+  });
+});
+
 describe('updateManagedFields', () => {
   it('records the creator with "." for maps the create added (Update format)', () => {
     const obj = webApp({ replicas: 1 }, { labels: { app: 'web' } });
