@@ -59,12 +59,24 @@ export function parseAccept(header: string): AcceptClause[] {
     }
     clauses.push(clause);
   }
-  // goautoneg's Less: higher q first; then a concrete type/subtype before a wildcard one.
-  return clauses.sort((a, b) => {
-    const less = (x: AcceptClause, y: AcceptClause): boolean =>
-      x.q > y.q || (x.type !== '*' && y.type === '*') || (x.subType !== '*' && y.subType === '*');
-    return less(a, b) ? -1 : less(b, a) ? 1 : 0;
-  });
+  return goSort(clauses);
+}
+
+/** goautoneg's Less: higher q first; a concrete type, or subtype, before a wildcard one. */
+const less = (x: AcceptClause, y: AcceptClause): boolean =>
+  x.q > y.q || (x.type !== '*' && y.type === '*') || (x.subType !== '*' && y.subType === '*');
+
+/**
+ * Go's sort.Sort on short slices (insertion sort): the Less above is not a strict order (a
+ * q=0.9 concrete type can pass a q=1 wildcard), so the algorithm decides the result; mimic it.
+ */
+function goSort(clauses: AcceptClause[]): AcceptClause[] {
+  for (let i = 1; i < clauses.length; i++) {
+    for (let j = i; j > 0 && less(clauses[j] as AcceptClause, clauses[j - 1] as AcceptClause); j--) {
+      [clauses[j - 1], clauses[j]] = [clauses[j] as AcceptClause, clauses[j - 1] as AcceptClause];
+    }
+  }
+  return clauses;
 }
 
 /**
