@@ -38,7 +38,10 @@ export type DiscoveryVersion = 'v2' | 'v2beta1';
 const scopeOf = (namespaced: boolean): 'Namespaced' | 'Cluster' => (namespaced ? 'Namespaced' : 'Cluster');
 
 /** Built-in: from the legacy list; response kinds carry group/version only where the list does. */
-export function builtinVersionDiscovery(gv: GroupVersionRows, list: readonly APIResource[]): APIVersionDiscovery {
+export function builtinVersionDiscovery(
+  gv: GroupVersionRows,
+  list: readonly APIResource[],
+): APIVersionDiscovery {
   const resources: APIResourceDiscovery[] = [];
   const parents = new Map<string, APIResourceDiscovery>();
   for (const r of list) {
@@ -70,12 +73,16 @@ export function builtinVersionDiscovery(gv: GroupVersionRows, list: readonly API
 }
 
 /** CRDs: response kinds always name the group/version; resources sorted by plural. */
-export function customVersionDiscovery(gv: GroupVersionRows, list: readonly APIResource[]): APIVersionDiscovery {
+export function customVersionDiscovery(
+  gv: GroupVersionRows,
+  list: readonly APIResource[],
+): APIVersionDiscovery {
   const base = builtinVersionDiscovery(gv, list);
   for (const r of base.resources) {
     r.responseKind = { group: gv.group, version: gv.version, kind: r.responseKind.kind };
     for (const s of r.subresources ?? []) {
-      if (s.subresource === 'status') s.responseKind = { group: gv.group, version: gv.version, kind: s.responseKind.kind };
+      if (s.subresource === 'status')
+        s.responseKind = { group: gv.group, version: gv.version, kind: s.responseKind.kind };
     }
   }
   base.resources.sort((a, b) => (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0));

@@ -51,7 +51,10 @@ export function builtinDefinitionFor(group: string, version: string, kind: strin
 }
 
 /** Every definition name reachable by $ref from `schemas` (names given or nested refs), resolved in the built-in catalog. */
-export function referencedDefinitions(roots: Iterable<unknown>, known: (name: string) => JSONObject | undefined): Set<string> {
+export function referencedDefinitions(
+  roots: Iterable<unknown>,
+  known: (name: string) => JSONObject | undefined,
+): Set<string> {
   const seen = new Set<string>();
   const stack: unknown[] = [...roots];
   while (stack.length > 0) {

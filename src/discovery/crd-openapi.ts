@@ -20,9 +20,26 @@ const EMBEDDED_KIND =
 
 /** Value validations: stripped from v2 (Structural.StripValueValidations). */
 const VALUE_VALIDATIONS = [
-  'format', 'maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum', 'maxLength', 'minLength', 'pattern',
-  'maxItems', 'minItems', 'uniqueItems', 'multipleOf', 'enum', 'maxProperties', 'minProperties', 'required',
-  'allOf', 'oneOf', 'anyOf', 'not',
+  'format',
+  'maximum',
+  'exclusiveMaximum',
+  'minimum',
+  'exclusiveMinimum',
+  'maxLength',
+  'minLength',
+  'pattern',
+  'maxItems',
+  'minItems',
+  'uniqueItems',
+  'multipleOf',
+  'enum',
+  'maxProperties',
+  'minProperties',
+  'required',
+  'allOf',
+  'oneOf',
+  'anyOf',
+  'not',
 ];
 
 /** `stable.example.com/v1.CronTab` -> `com.example.stable.v1.CronTab` (kube-openapi ToRESTFriendlyName). */
@@ -62,6 +79,25 @@ function addEmbedded(s: JSONObject, v: OpenAPIVersion): JSONObject {
   return out;
 }
 
+const INT_OR_STRING = (): JSONObject[] => [{ type: 'integer' }, { type: 'string' }];
+const isIntOrStringPattern = (l: unknown): boolean =>
+  Array.isArray(l) && l.length === 2 && JSON.stringify(l) === JSON.stringify(INT_OR_STRING());
+
+/** Structural.Unfold: x-kubernetes-int-or-string spelled out as anyOf integer/string. */
+function unfold(s: JSONObject): JSONObject {
+  const out = mapSubschemas(s, unfold);
+  if (out['x-kubernetes-int-or-string'] !== true) return out;
+  const allOf = Array.isArray(out['allOf']) ? (out['allOf'] as JSONObject[]) : undefined;
+  if (
+    isIntOrStringPattern(out['anyOf']) ||
+    (allOf && isObject(allOf[0]) && isIntOrStringPattern(allOf[0]['anyOf']))
+  )
+    return out;
+  if (out['anyOf'] === undefined) out['anyOf'] = INT_OR_STRING();
+  else out['allOf'] = [{ anyOf: INT_OR_STRING() }, ...(allOf ?? [])];
+  return out;
+}
+
 /** Structural -> OpenAPI v2: no value validations, no nullable, no int-or-string type, no fields under preserve-unknown. */
 function toV2(s: JSONObject): JSONObject {
   const out = mapSubschemas(s, toV2);
@@ -74,17 +110,23 @@ function toV2(s: JSONObject): JSONObject {
   return out;
 }
 
-const gvkExtension = (group: string, version: string, kind: string): JSONObject[] => [{ group, kind, version }];
+const gvkExtension = (group: string, version: string, kind: string): JSONObject[] => [
+  { group, kind, version },
+];
 
 /** The kind and list definitions of one CRD version, keyed by definition name. */
-export function crdDefinitions(row: ResourceInfo, schema: JSONObject | undefined, v: OpenAPIVersion): Record<string, JSONObject> {
+export function crdDefinitions(
+  row: ResourceInfo,
+  schema: JSONObject | undefined,
+  v: OpenAPIVersion,
+): Record<string, JSONObject> {
   const { group, version } = row;
   const kindName = crdDefinitionName(group, version, row.kind);
   let kind: JSONObject;
   if (!schema || (v === 'v2' && schema['x-kubernetes-preserve-unknown-fields'] === true)) {
     kind = { type: 'object' };
   } else {
-    const base = v === 'v2' ? toV2(schema) : schema;
+    const base = v === 'v2' ? toV2(schema) : unfold(schema);
     kind = addEmbedded(
       withProperties(base, {
         metadata: ref(v, OBJECT_META, METADATA_DESCRIPTION),

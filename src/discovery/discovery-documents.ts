@@ -13,7 +13,13 @@ import {
 } from './aggregated.js';
 import { type EncodedDocument, documentFromParts, encodeDocument } from './encoded.js';
 import { apiGroup, apiGroupDocument, apiResourceList, builtinResources, customResources } from './legacy.js';
-import { type DiscoveryTable, type GroupEntry, type GroupVersionRows, groupVersions, orderGroups } from './table.js';
+import {
+  type DiscoveryTable,
+  type GroupEntry,
+  type GroupVersionRows,
+  groupVersions,
+  orderGroups,
+} from './table.js';
 
 export interface AggregatedDocument {
   /** Quoted-less ETag value: upper-case hex SHA-512 of the v2 document. */
@@ -113,7 +119,10 @@ class Documents implements DiscoveryDocuments {
 
   get groupList(): EncodedDocument {
     if (!this.groupListCache) {
-      const parts = joinList(LEGACY_HEAD, this.groups.map((g) => this.piece(g).legacyFragment));
+      const parts = joinList(
+        LEGACY_HEAD,
+        this.groups.map((g) => this.piece(g).legacyFragment),
+      );
       this.groupListCache = documentFromParts(parts, parseParts(parts));
     }
     return this.groupListCache;
@@ -156,7 +165,10 @@ interface SharedBuiltin {
 }
 
 const sharedByBuiltin = new WeakMap<readonly ResourceInfo[], SharedBuiltin>();
-const byCustom = new WeakMap<readonly ResourceInfo[], { generation: number | string; documents: Documents }>();
+const byCustom = new WeakMap<
+  readonly ResourceInfo[],
+  { generation: number | string; documents: Documents }
+>();
 
 function shared(builtin: readonly ResourceInfo[]): SharedBuiltin {
   let s = sharedByBuiltin.get(builtin);
@@ -188,7 +200,12 @@ export function discoveryDocuments(table: DiscoveryTable): DiscoveryDocuments {
   const touched = new Set(customGVs.map((gv) => gv.group));
   const pieces = new Map<string, GroupPieces>();
   for (const g of groups) {
-    pieces.set(g.name, builtinGroups.has(g.name) && !touched.has(g.name) ? (base.pieces.get(g.name) as GroupPieces) : groupPieces(g, docs));
+    pieces.set(
+      g.name,
+      builtinGroups.has(g.name) && !touched.has(g.name)
+        ? (base.pieces.get(g.name) as GroupPieces)
+        : groupPieces(g, docs),
+    );
   }
   const documents = new Documents(docs, groups, pieces);
   byCustom.set(table.custom, { generation: table.generation, documents });

@@ -72,7 +72,10 @@ export function writeDocument(
   if (length >= GZIP_THRESHOLD && acceptsGzip(req)) {
     res.setHeader('Content-Encoding', 'gzip');
     const vary = res.getHeader('Vary');
-    res.setHeader('Vary', vary ? [...(Array.isArray(vary) ? vary : [String(vary)]), 'Accept-Encoding'] : 'Accept-Encoding');
+    res.setHeader(
+      'Vary',
+      vary ? [...(Array.isArray(vary) ? vary : [String(vary)]), 'Accept-Encoding'] : 'Accept-Encoding',
+    );
     res.writeHead(200);
     const gz = createGzip();
     gz.pipe(res);

@@ -39,7 +39,8 @@ export interface ServerAddressByClientCIDR {
 const CRD_VERB_ORDER = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'];
 const SUBRESOURCE_VERBS = ['get', 'patch', 'update'];
 
-const nonEmpty = (l: readonly string[] | undefined): string[] | undefined => (l && l.length > 0 ? [...l] : undefined);
+const nonEmpty = (l: readonly string[] | undefined): string[] | undefined =>
+  l && l.length > 0 ? [...l] : undefined;
 
 function resourceEntry(row: ResourceInfo, verbs: string[], hash: string | undefined): APIResource {
   return {
@@ -87,7 +88,13 @@ export function customResources(gv: GroupVersionRows, allRows: readonly Resource
     const verbs = CRD_VERB_ORDER.filter((v) => row.verbs.includes(v));
     out.push(resourceEntry(row, verbs, hashFor(row, allRows)));
     if (row.subresources?.status) {
-      out.push({ name: `${row.resource}/status`, singularName: '', namespaced: row.namespaced, kind: row.kind, verbs: [...SUBRESOURCE_VERBS] });
+      out.push({
+        name: `${row.resource}/status`,
+        singularName: '',
+        namespaced: row.namespaced,
+        kind: row.kind,
+        verbs: [...SUBRESOURCE_VERBS],
+      });
     }
     if (row.subresources?.scale) {
       out.push({
@@ -117,10 +124,18 @@ export function apiGroup(group: GroupEntry): APIGroup {
   return { name: group.name, versions, preferredVersion: versions[0] as GroupVersionForDiscovery };
 }
 
-export const apiGroupDocument = (group: APIGroup): object => ({ kind: 'APIGroup', apiVersion: 'v1', ...group });
+export const apiGroupDocument = (group: APIGroup): object => ({
+  kind: 'APIGroup',
+  apiVersion: 'v1',
+  ...group,
+});
 
 /** `/apis`, as the aggregator serves it: no serverAddressByClientCIDRs. */
-export const apiGroupList = (groups: APIGroup[]): object => ({ kind: 'APIGroupList', apiVersion: 'v1', groups });
+export const apiGroupList = (groups: APIGroup[]): object => ({
+  kind: 'APIGroupList',
+  apiVersion: 'v1',
+  groups,
+});
 
 /** `/api`: unversioned, with the address clients should use. */
 export const apiVersions = (addresses: ServerAddressByClientCIDR[]): object => ({

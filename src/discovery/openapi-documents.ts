@@ -3,7 +3,12 @@
 // a tenant adds its CRD group/versions, and its v2 document splices shared JSON fragments.
 import { createHash } from 'node:crypto';
 import type { ResourceInfo } from '../resources/types.js';
-import { builtinDefinitionFor, builtinSchemaV2, builtinSchemaV3, referencedDefinitions } from './builtin-schemas.js';
+import {
+  builtinDefinitionFor,
+  builtinSchemaV2,
+  builtinSchemaV3,
+  referencedDefinitions,
+} from './builtin-schemas.js';
 import { type SchemaFor, crdDefinitionName, crdDefinitions } from './crd-openapi.js';
 import { type DefinitionNamer, groupVersionPaths } from './openapi-operations.js';
 import { BEARER_TOKEN, type OpenAPIVersion, renderPathItem } from './openapi-render.js';
@@ -46,7 +51,8 @@ function served(parts: Buffer[]): ServedDocument {
   };
 }
 
-const gvPath = (gv: GroupVersionRows): string => (gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`);
+const gvPath = (gv: GroupVersionRows): string =>
+  gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`;
 
 /** Paths and definitions of one group/version, rendered, with the closure of referenced definitions. */
 interface RenderedGroupVersion {
@@ -54,7 +60,11 @@ interface RenderedGroupVersion {
   definitions: Map<string, JSONObject>;
 }
 
-function render(gv: GroupVersionRows, v: OpenAPIVersion, schemaFor: SchemaFor | undefined): RenderedGroupVersion {
+function render(
+  gv: GroupVersionRows,
+  v: OpenAPIVersion,
+  schemaFor: SchemaFor | undefined,
+): RenderedGroupVersion {
   const own: Record<string, JSONObject> = {};
   let namer: DefinitionNamer = builtinDefinitionFor;
   if (gv.custom) {
@@ -65,10 +75,13 @@ function render(gv: GroupVersionRows, v: OpenAPIVersion, schemaFor: SchemaFor | 
     };
   }
   const paths = new Map<string, JSONObject>();
-  for (const item of groupVersionPaths(gv, namer).sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+  for (const item of groupVersionPaths(gv, namer).sort((a, b) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0,
+  )) {
     paths.set(item.path, renderPathItem(v, item));
   }
-  const lookup = (name: string): JSONObject | undefined => own[name] ?? (v === 'v3' ? builtinSchemaV3(name) : builtinSchemaV2(name));
+  const lookup = (name: string): JSONObject | undefined =>
+    own[name] ?? (v === 'v3' ? builtinSchemaV3(name) : builtinSchemaV2(name));
   const definitions = new Map<string, JSONObject>();
   for (const name of [...referencedDefinitions([...paths.values()], lookup)].sort()) {
     const def = lookup(name);
@@ -89,7 +102,8 @@ function v3Document(gv: GroupVersionRows, rendered: RenderedGroupVersion, versio
 
 /** Sorted `"key":value` fragments of a JSON object, for splicing. */
 type Fragments = [string, Buffer][];
-const fragment = (key: string, value: unknown): Buffer => Buffer.from(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
+const fragment = (key: string, value: unknown): Buffer =>
+  Buffer.from(`${JSON.stringify(key)}:${JSON.stringify(value)}`);
 
 function mergeSorted(a: Fragments, b: Fragments): Fragments {
   const out: Fragments = [];
@@ -124,7 +138,9 @@ function v2Document(paths: Fragments, definitions: Fragments, version: string): 
   parts.push(Buffer.from(`},"info":${JSON.stringify({ title: 'Kubernetes', version })},"paths":{`));
   join(paths);
   parts.push(
-    Buffer.from(`},"security":[{"BearerToken":[]}],"securityDefinitions":${JSON.stringify(BEARER_TOKEN)},"swagger":"2.0"}`),
+    Buffer.from(
+      `},"security":[{"BearerToken":[]}],"securityDefinitions":${JSON.stringify(BEARER_TOKEN)},"swagger":"2.0"}`,
+    ),
   );
   return served(parts);
 }
@@ -142,7 +158,8 @@ function v2Parts(gvs: readonly GroupVersionRows[], schemaFor: SchemaFor | undefi
     for (const [k, v] of r.paths) paths.set(k, fragment(k, v));
     for (const [k, v] of r.definitions) if (!definitions.has(k)) definitions.set(k, fragment(k, v));
   }
-  const sorted = (m: Map<string, Buffer>): Fragments => [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const sorted = (m: Map<string, Buffer>): Fragments =>
+    [...m].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
   return { paths: sorted(paths), definitions: sorted(definitions) };
 }
 
@@ -159,7 +176,9 @@ class Documents implements OpenAPIDocuments {
     if (!this.indexDoc) {
       const paths: Record<string, { serverRelativeURL: string }> = {};
       for (const key of [...this.v3Docs.keys()].sort()) {
-        paths[key] = { serverRelativeURL: `/openapi/v3/${key}?hash=${(this.v3Docs.get(key) as ServedDocument).etag}` };
+        paths[key] = {
+          serverRelativeURL: `/openapi/v3/${key}?hash=${(this.v3Docs.get(key) as ServedDocument).etag}`,
+        };
       }
       this.indexDoc = served([Buffer.from(JSON.stringify({ paths }))]);
     }
@@ -193,14 +212,22 @@ function shared(builtin: readonly ResourceInfo[], version: string): Shared {
     const v3 = new Map(gvs.map((gv) => [gvPath(gv), v3Document(gv, render(gv, 'v3', undefined), version)]));
     let parts: V2Parts | undefined;
     const v2Parts_ = (): V2Parts => (parts ??= v2Parts(gvs, undefined));
-    s = { v3, v2Parts: v2Parts_, documents: new Documents(v3, () => v2Document(v2Parts_().paths, v2Parts_().definitions, version)) };
+    s = {
+      v3,
+      v2Parts: v2Parts_,
+      documents: new Documents(v3, () => v2Document(v2Parts_().paths, v2Parts_().definitions, version)),
+    };
     byVersion.set(version, s);
   }
   return s;
 }
 
 /** The tenant's OpenAPI documents, from cache when its table has not changed. */
-export function openAPIDocuments(table: DiscoveryTable, schemaFor: SchemaFor, opts: OpenAPIOptions = {}): OpenAPIDocuments {
+export function openAPIDocuments(
+  table: DiscoveryTable,
+  schemaFor: SchemaFor,
+  opts: OpenAPIOptions = {},
+): OpenAPIDocuments {
   const version = opts.version ?? DEFAULT_VERSION;
   const base = shared(table.builtin, version);
   if (table.custom.length === 0) return base.documents;

@@ -41,15 +41,42 @@ export type DefinitionNamer = (group: string, version: string, kind: string) => 
 
 const QUERY: Record<Action, string[]> = {
   get: [],
-  list: ['allowWatchBookmarks', 'continue', 'fieldSelector', 'labelSelector', 'limit', 'resourceVersion', 'resourceVersionMatch', 'sendInitialEvents', 'timeoutSeconds', 'watch'],
+  list: [
+    'allowWatchBookmarks',
+    'continue',
+    'fieldSelector',
+    'labelSelector',
+    'limit',
+    'resourceVersion',
+    'resourceVersionMatch',
+    'sendInitialEvents',
+    'timeoutSeconds',
+    'watch',
+  ],
   post: ['dryRun', 'fieldManager', 'fieldValidation'],
   put: ['dryRun', 'fieldManager', 'fieldValidation'],
   patch: ['dryRun', 'fieldManager', 'fieldValidation', 'force'],
-  delete: ['dryRun', 'gracePeriodSeconds', 'ignoreStoreReadErrorWithClusterBreakingPotential', 'orphanDependents', 'propagationPolicy'],
+  delete: [
+    'dryRun',
+    'gracePeriodSeconds',
+    'ignoreStoreReadErrorWithClusterBreakingPotential',
+    'orphanDependents',
+    'propagationPolicy',
+  ],
   deletecollection: [
-    'continue', 'dryRun', 'fieldSelector', 'gracePeriodSeconds', 'ignoreStoreReadErrorWithClusterBreakingPotential',
-    'labelSelector', 'limit', 'orphanDependents', 'propagationPolicy', 'resourceVersion', 'resourceVersionMatch',
-    'sendInitialEvents', 'timeoutSeconds',
+    'continue',
+    'dryRun',
+    'fieldSelector',
+    'gracePeriodSeconds',
+    'ignoreStoreReadErrorWithClusterBreakingPotential',
+    'labelSelector',
+    'limit',
+    'orphanDependents',
+    'propagationPolicy',
+    'resourceVersion',
+    'resourceVersionMatch',
+    'sendInitialEvents',
+    'timeoutSeconds',
   ],
 };
 
@@ -61,18 +88,30 @@ interface Style {
   listWording: string;
 }
 const BUILTIN_STYLE: Style = {
-  produces: ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf', 'application/cbor'],
+  produces: [
+    'application/json',
+    'application/yaml',
+    'application/vnd.kubernetes.protobuf',
+    'application/cbor',
+  ],
   consumes: ['*/*'],
   patchConsumes: [
-    'application/json-patch+json', 'application/merge-patch+json', 'application/strategic-merge-patch+json',
-    'application/apply-patch+yaml', 'application/apply-patch+cbor',
+    'application/json-patch+json',
+    'application/merge-patch+json',
+    'application/strategic-merge-patch+json',
+    'application/apply-patch+yaml',
+    'application/apply-patch+cbor',
   ],
   listWording: 'list or watch objects of kind',
 };
 const CUSTOM_STYLE: Style = {
   produces: ['application/json', 'application/yaml'],
   consumes: ['application/json', 'application/yaml'],
-  patchConsumes: ['application/json-patch+json', 'application/merge-patch+json', 'application/apply-patch+yaml'],
+  patchConsumes: [
+    'application/json-patch+json',
+    'application/merge-patch+json',
+    'application/apply-patch+yaml',
+  ],
   listWording: 'list objects of kind',
 };
 
@@ -92,17 +131,34 @@ export function groupVersionTag(group: string, version: string): string {
   return `${g[0]!.toLowerCase()}${g.slice(1)}_${version}`;
 }
 
-function subresourceKinds(gv: GroupVersionRows, row: ResourceInfo): { name: string; gvk: GroupVersionKind; verbs: string[] }[] {
+function subresourceKinds(
+  gv: GroupVersionRows,
+  row: ResourceInfo,
+): { name: string; gvk: GroupVersionKind; verbs: string[] }[] {
   if (gv.custom) {
     const out: { name: string; gvk: GroupVersionKind; verbs: string[] }[] = [];
-    if (row.subresources?.status) out.push({ name: 'status', gvk: { group: gv.group, version: gv.version, kind: row.kind }, verbs: ['get', 'patch', 'update'] });
-    if (row.subresources?.scale) out.push({ name: 'scale', gvk: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] });
+    if (row.subresources?.status)
+      out.push({
+        name: 'status',
+        gvk: { group: gv.group, version: gv.version, kind: row.kind },
+        verbs: ['get', 'patch', 'update'],
+      });
+    if (row.subresources?.scale)
+      out.push({
+        name: 'scale',
+        gvk: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+        verbs: ['get', 'patch', 'update'],
+      });
     return out;
   }
   // Connect-style subresources (exec, attach, proxy, log...) take options, not objects: not documented here.
   return builtinSubresources(gv.groupVersion, row.resource)
     .filter((s) => !s.kind.endsWith('Options') && s.name !== 'log')
-    .map((s) => ({ name: s.name, gvk: { group: s.group ?? gv.group, version: s.version ?? gv.version, kind: s.kind }, verbs: s.verbs }));
+    .map((s) => ({
+      name: s.name,
+      gvk: { group: s.group ?? gv.group, version: s.version ?? gv.version, kind: s.kind },
+      verbs: s.verbs,
+    }));
 }
 
 /** All path items of one group/version (unsorted). */
@@ -119,12 +175,31 @@ export function groupVersionPaths(gv: GroupVersionRows, defName: DefinitionNamer
     if (!kindDef) continue;
     const gvk = { group: gv.group, version: gv.version, kind: row.kind };
     const ns = row.namespaced ? 'Namespaced' : '';
-    const collection = row.namespaced ? `${prefix}/namespaces/{namespace}/${row.resource}` : `${prefix}/${row.resource}`;
-    const nsParam = row.namespaced ? [{ name: 'namespace', description: 'object name and auth scope, such as for teams and projects' }] : [];
+    const collection = row.namespaced
+      ? `${prefix}/namespaces/{namespace}/${row.resource}`
+      : `${prefix}/${row.resource}`;
+    const nsParam = row.namespaced
+      ? [{ name: 'namespace', description: 'object name and auth scope, such as for teams and projects' }]
+      : [];
     const nameParam = { name: 'name', description: `name of the ${row.kind}` };
-    const op = (method: Method, action: Action, id: string, description: string, o: Partial<Operation> = {}): Operation => ({
-      method, action, operationId: `${id}`, description, tag, gvk, query: QUERY[action],
-      consumes: [], produces: style.produces, responses: [], ...o,
+    const op = (
+      method: Method,
+      action: Action,
+      id: string,
+      description: string,
+      o: Partial<Operation> = {},
+    ): Operation => ({
+      method,
+      action,
+      operationId: `${id}`,
+      description,
+      tag,
+      gvk,
+      query: QUERY[action],
+      consumes: [],
+      produces: style.produces,
+      responses: [],
+      ...o,
     });
     const verbs = new Set(row.verbs);
     const ok = (definition: string | undefined, ...codes: [string, string][]): Response[] => [
@@ -135,68 +210,157 @@ export function groupVersionPaths(gv: GroupVersionRows, defName: DefinitionNamer
 
     const collectionOps: Operation[] = [];
     if (verbs.has('list') && listDef) {
-      collectionOps.push(op('get', 'list', `list${idPrefix}${ns}${row.kind}`, `${style.listWording} ${row.kind}`, { responses: ok(listDef) }));
+      collectionOps.push(
+        op('get', 'list', `list${idPrefix}${ns}${row.kind}`, `${style.listWording} ${row.kind}`, {
+          responses: ok(listDef),
+        }),
+      );
     }
     if (verbs.has('create')) {
-      collectionOps.push(op('post', 'post', `create${idPrefix}${ns}${row.kind}`, `create ${article(row.kind)} ${row.kind}`, {
-        body: { definition: kindDef, required: true }, consumes: style.consumes,
-        responses: ok(kindDef, ['201', 'Created'], ['202', 'Accepted']),
-      }));
+      collectionOps.push(
+        op('post', 'post', `create${idPrefix}${ns}${row.kind}`, `create ${article(row.kind)} ${row.kind}`, {
+          body: { definition: kindDef, required: true },
+          consumes: style.consumes,
+          responses: ok(kindDef, ['201', 'Created'], ['202', 'Accepted']),
+        }),
+      );
     }
     if (verbs.has('deletecollection')) {
-      collectionOps.push(op('delete', 'deletecollection', `delete${idPrefix}Collection${ns}${row.kind}`, `delete collection of ${row.kind}`, {
-        body: { definition: DELETE_OPTIONS, required: false }, consumes: style.consumes, responses: ok(STATUS),
-      }));
+      collectionOps.push(
+        op(
+          'delete',
+          'deletecollection',
+          `delete${idPrefix}Collection${ns}${row.kind}`,
+          `delete collection of ${row.kind}`,
+          {
+            body: { definition: DELETE_OPTIONS, required: false },
+            consumes: style.consumes,
+            responses: ok(STATUS),
+          },
+        ),
+      );
     }
-    if (collectionOps.length > 0) items.push({ path: collection, pathParams: nsParam, operations: collectionOps });
+    if (collectionOps.length > 0)
+      items.push({ path: collection, pathParams: nsParam, operations: collectionOps });
 
     const itemOps: Operation[] = [];
-    if (verbs.has('get')) itemOps.push(op('get', 'get', `read${idPrefix}${ns}${row.kind}`, `read the specified ${row.kind}`, { responses: ok(kindDef) }));
+    if (verbs.has('get'))
+      itemOps.push(
+        op('get', 'get', `read${idPrefix}${ns}${row.kind}`, `read the specified ${row.kind}`, {
+          responses: ok(kindDef),
+        }),
+      );
     if (verbs.has('update')) {
-      itemOps.push(op('put', 'put', `replace${idPrefix}${ns}${row.kind}`, `replace the specified ${row.kind}`, {
-        body: { definition: kindDef, required: true }, consumes: style.consumes, responses: ok(kindDef, ['201', 'Created']),
-      }));
+      itemOps.push(
+        op('put', 'put', `replace${idPrefix}${ns}${row.kind}`, `replace the specified ${row.kind}`, {
+          body: { definition: kindDef, required: true },
+          consumes: style.consumes,
+          responses: ok(kindDef, ['201', 'Created']),
+        }),
+      );
     }
     if (verbs.has('patch')) {
-      itemOps.push(op('patch', 'patch', `patch${idPrefix}${ns}${row.kind}`, `partially update the specified ${row.kind}`, {
-        body: { definition: PATCH, required: true }, consumes: style.patchConsumes, responses: ok(kindDef, ['201', 'Created']),
-      }));
+      itemOps.push(
+        op(
+          'patch',
+          'patch',
+          `patch${idPrefix}${ns}${row.kind}`,
+          `partially update the specified ${row.kind}`,
+          {
+            body: { definition: PATCH, required: true },
+            consumes: style.patchConsumes,
+            responses: ok(kindDef, ['201', 'Created']),
+          },
+        ),
+      );
     }
     if (verbs.has('delete')) {
-      itemOps.push(op('delete', 'delete', `delete${idPrefix}${ns}${row.kind}`, `delete ${article(row.kind)} ${row.kind}`, {
-        body: { definition: DELETE_OPTIONS, required: false }, consumes: style.consumes, responses: ok(STATUS, ['202', 'Accepted']),
-      }));
+      itemOps.push(
+        op(
+          'delete',
+          'delete',
+          `delete${idPrefix}${ns}${row.kind}`,
+          `delete ${article(row.kind)} ${row.kind}`,
+          {
+            body: { definition: DELETE_OPTIONS, required: false },
+            consumes: style.consumes,
+            responses: ok(STATUS, ['202', 'Accepted']),
+          },
+        ),
+      );
     }
-    if (itemOps.length > 0) items.push({ path: `${collection}/{name}`, pathParams: [nameParam, ...nsParam], operations: itemOps });
+    if (itemOps.length > 0)
+      items.push({ path: `${collection}/{name}`, pathParams: [nameParam, ...nsParam], operations: itemOps });
 
     for (const sub of subresourceKinds(gv, row)) {
-      const subDef = sub.gvk.group === gv.group && sub.gvk.version === gv.version ? defName(sub.gvk.group, sub.gvk.version, sub.gvk.kind) : builtinDefinitionFor(sub.gvk.group, sub.gvk.version, sub.gvk.kind);
+      const subDef =
+        sub.gvk.group === gv.group && sub.gvk.version === gv.version
+          ? defName(sub.gvk.group, sub.gvk.version, sub.gvk.kind)
+          : builtinDefinitionFor(sub.gvk.group, sub.gvk.version, sub.gvk.kind);
       if (!subDef) continue;
-      const subOp = (method: Method, action: Action, verb: string, description: string, o: Partial<Operation>): Operation =>
-        op(method, action, `${verb}${idPrefix}${ns}${row.kind}${title(sub.name)}`, description, { gvk: sub.gvk, ...o });
+      const subOp = (
+        method: Method,
+        action: Action,
+        verb: string,
+        description: string,
+        o: Partial<Operation>,
+      ): Operation =>
+        op(method, action, `${verb}${idPrefix}${ns}${row.kind}${title(sub.name)}`, description, {
+          gvk: sub.gvk,
+          ...o,
+        });
       const ops: Operation[] = [];
       const subVerbs = new Set(sub.verbs);
       const of = `${sub.name} of the specified ${row.kind}`;
       if (subVerbs.has('get')) ops.push(subOp('get', 'get', 'read', `read ${of}`, { responses: ok(subDef) }));
       if (subVerbs.has('update')) {
-        ops.push(subOp('put', 'put', 'replace', `replace ${of}`, { body: { definition: subDef, required: true }, consumes: style.consumes, responses: ok(subDef, ['201', 'Created']) }));
+        ops.push(
+          subOp('put', 'put', 'replace', `replace ${of}`, {
+            body: { definition: subDef, required: true },
+            consumes: style.consumes,
+            responses: ok(subDef, ['201', 'Created']),
+          }),
+        );
       }
       if (subVerbs.has('patch')) {
-        ops.push(subOp('patch', 'patch', 'patch', `partially update ${of}`, { body: { definition: PATCH, required: true }, consumes: style.patchConsumes, responses: ok(subDef, ['201', 'Created']) }));
+        ops.push(
+          subOp('patch', 'patch', 'patch', `partially update ${of}`, {
+            body: { definition: PATCH, required: true },
+            consumes: style.patchConsumes,
+            responses: ok(subDef, ['201', 'Created']),
+          }),
+        );
       }
       if (subVerbs.has('create')) {
-        ops.push(subOp('post', 'post', 'create', `create ${sub.name} of ${article(row.kind)} ${row.kind}`, {
-          body: { definition: subDef, required: true }, consumes: style.consumes, responses: ok(subDef, ['201', 'Created'], ['202', 'Accepted']),
-        }));
+        ops.push(
+          subOp('post', 'post', 'create', `create ${sub.name} of ${article(row.kind)} ${row.kind}`, {
+            body: { definition: subDef, required: true },
+            consumes: style.consumes,
+            responses: ok(subDef, ['201', 'Created'], ['202', 'Accepted']),
+          }),
+        );
       }
-      if (ops.length > 0) items.push({ path: `${collection}/{name}/${sub.name}`, pathParams: [nameParam, ...nsParam], operations: ops });
+      if (ops.length > 0)
+        items.push({
+          path: `${collection}/{name}/${sub.name}`,
+          pathParams: [nameParam, ...nsParam],
+          operations: ops,
+        });
     }
 
     if (row.namespaced && verbs.has('list') && listDef) {
       items.push({
         path: `${prefix}/${row.resource}`,
         pathParams: [],
-        operations: [op('get', 'list', `list${idPrefix}${row.kind}ForAllNamespaces`, `${style.listWording} ${row.kind}`, { responses: ok(listDef) })],
+        operations: [
+          op(
+            'get',
+            'list',
+            `list${idPrefix}${row.kind}ForAllNamespaces`,
+            `${style.listWording} ${row.kind}`,
+            { responses: ok(listDef) },
+          ),
+        ],
       });
     }
   }

@@ -13,7 +13,13 @@ const refTo = (v: OpenAPIVersion, name: string): JSONObject => ({
   $ref: v === 'v3' ? `#/components/schemas/${name}` : `#/definitions/${name}`,
 });
 
-function param(v: OpenAPIVersion, name: string, where: 'path' | 'query', description: string, type = 'string'): JSONObject {
+function param(
+  v: OpenAPIVersion,
+  name: string,
+  where: 'path' | 'query',
+  description: string,
+  type = 'string',
+): JSONObject {
   const p: JSONObject = { description, in: where, name };
   if (where === 'path') p['required'] = true;
   if (v === 'v3') p['schema'] = { type, uniqueItems: true };
@@ -61,7 +67,11 @@ function renderOperation(v: OpenAPIVersion, op: Operation): JSONObject {
   if (v === 'v2') out['schemes'] = ['https'];
   out['tags'] = [op.tag];
   out['x-kubernetes-action'] = op.action;
-  out['x-kubernetes-group-version-kind'] = { group: op.gvk.group, kind: op.gvk.kind, version: op.gvk.version };
+  out['x-kubernetes-group-version-kind'] = {
+    group: op.gvk.group,
+    kind: op.gvk.kind,
+    version: op.gvk.version,
+  };
   return out;
 }
 
@@ -81,5 +91,10 @@ export function renderPathItem(v: OpenAPIVersion, item: PathItem): JSONObject {
 }
 
 export const BEARER_TOKEN = {
-  BearerToken: { description: 'Bearer Token authentication', in: 'header', name: 'authorization', type: 'apiKey' },
+  BearerToken: {
+    description: 'Bearer Token authentication',
+    in: 'header',
+    name: 'authorization',
+    type: 'apiKey',
+  },
 };

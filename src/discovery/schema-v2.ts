@@ -41,12 +41,18 @@ export function v3SchemaToV2(schema: JSONObject): JSONObject {
   const out = mapSubschemas(schema, v3SchemaToV2);
   delete out['default'];
   const allOf = out['allOf'];
-  if (Array.isArray(allOf) && allOf.length === 1 && isObject(allOf[0]) && typeof allOf[0]['$ref'] === 'string') {
+  if (
+    Array.isArray(allOf) &&
+    allOf.length === 1 &&
+    isObject(allOf[0]) &&
+    typeof allOf[0]['$ref'] === 'string'
+  ) {
     delete out['allOf'];
     out['$ref'] = allOf[0]['$ref'];
   }
   const ref = out['$ref'];
-  if (typeof ref === 'string' && ref.startsWith(V3_PREFIX)) out['$ref'] = V2_PREFIX + ref.slice(V3_PREFIX.length);
+  if (typeof ref === 'string' && ref.startsWith(V3_PREFIX))
+    out['$ref'] = V2_PREFIX + ref.slice(V3_PREFIX.length);
   return sortKeys(out);
 }
 

@@ -5,7 +5,13 @@ import { AGGREGATED_GROUP, AGGREGATED_KIND, type DiscoveryVersion } from './aggr
 import { type DiscoveryDocuments, discoveryDocuments } from './discovery-documents.js';
 import { type EncodedDocument, encodeDocument, writeDocument, writeNotAcceptable } from './encoded.js';
 import { apiVersions } from './legacy.js';
-import { DISCOVERY_MEDIA_TYPES, type Negotiated, type TargetKind, negotiate, noConversion } from './negotiate.js';
+import {
+  DISCOVERY_MEDIA_TYPES,
+  type Negotiated,
+  type TargetKind,
+  negotiate,
+  noConversion,
+} from './negotiate.js';
 import type { DiscoveryTable } from './table.js';
 
 export interface DiscoveryOptions {

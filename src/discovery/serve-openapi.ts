@@ -19,7 +19,8 @@ const GZIP_MIN_SIZE = 1400;
 /** Does some Accept clause (in preference order) pick JSON before any type we cannot encode? */
 function acceptsJSON(header: string | undefined): boolean {
   for (const c of parseAccept(header || '*/*')) {
-    if ((c.type === 'application' || c.type === '*') && (c.subType === 'json' || c.subType === '*')) return true;
+    if ((c.type === 'application' || c.type === '*') && (c.subType === 'json' || c.subType === '*'))
+      return true;
   }
   return false;
 }
@@ -32,7 +33,12 @@ function etagMatches(header: string | undefined, quoted: string): boolean {
   });
 }
 
-function send(req: IncomingMessage, res: ServerResponse, doc: ServedDocument, headers: Record<string, string>): void {
+function send(
+  req: IncomingMessage,
+  res: ServerResponse,
+  doc: ServedDocument,
+  headers: Record<string, string>,
+): void {
   const quoted = JSON.stringify(doc.etag);
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   res.setHeader('Etag', quoted);
@@ -85,11 +91,19 @@ export function serveOpenAPI(
 
   if (path === '/openapi/v2') {
     if (!acceptsJSON(req.headers.accept)) notAcceptable(res);
-    else send(req, res, docs.v2(), { Vary: 'Accept', 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+    else
+      send(req, res, docs.v2(), {
+        Vary: 'Accept',
+        'Content-Type': 'application/json',
+        'Cache-Control': 'no-cache, private',
+      });
     return true;
   }
   if (path === '/openapi/v3') {
-    send(req, res, docs.index(), { 'Content-Type': 'application/json', 'Cache-Control': 'no-cache, private' });
+    send(req, res, docs.index(), {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-cache, private',
+    });
     return true;
   }
   const gv = path.slice('/openapi/v3/'.length);

@@ -66,7 +66,9 @@ export function orderGroups(gvs: readonly GroupVersionRows[]): GroupEntry[] {
       (a, b) => b.priority.version - a.priority.version || compareKubeAwareVersions(b.version, a.version),
     );
   }
-  return [...groups.values()].sort((a, b) => b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return [...groups.values()].sort(
+    (a, b) => b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0),
+  );
 }
 
 /** The version objects of `row`'s group/resource are stored in, among `rows` (undefined if none says). */

@@ -34,7 +34,8 @@ for (const file of readdirSync(join(specDir, 'v3')).sort()) {
   const m = /^apis?__(?:(.+)__)?(v[^_]+)_openapi\.json$/.exec(file);
   if (!m || !GA.test(m[2] ?? '')) continue;
   const doc = readJSON(join(specDir, 'v3', file));
-  const comps = (doc['components'] as JSONObject | undefined)?.['schemas'] as Record<string, JSONObject> | undefined;
+  const comps = (doc['components'] as JSONObject | undefined)?.['schemas'] as
+    Record<string, JSONObject> | undefined;
   for (const [name, schema] of Object.entries(comps ?? {})) schemas[name] = schema;
 }
 const sortedSchemas: Record<string, JSONObject> = {};
@@ -56,10 +57,23 @@ interface Subresource {
   kind: string;
   verbs: string[];
 }
-const actionVerb: Record<string, string> = { get: 'get', put: 'update', patch: 'patch', post: 'create', delete: 'delete' };
-const connectVerb: Record<string, string> = { get: 'get', post: 'create', put: 'update', patch: 'patch', delete: 'delete' };
+const actionVerb: Record<string, string> = {
+  get: 'get',
+  put: 'update',
+  patch: 'patch',
+  post: 'create',
+  delete: 'delete',
+};
+const connectVerb: Record<string, string> = {
+  get: 'get',
+  post: 'create',
+  put: 'update',
+  patch: 'patch',
+  delete: 'delete',
+};
 const subresources: Record<string, Record<string, Subresource[]>> = {};
-const PATH = /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/\{namespace\})?\/([^/{]+)\/\{name\}\/([^/{]+)$/;
+const PATH =
+  /^\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))(?:\/namespaces\/\{namespace\})?\/([^/{]+)\/\{name\}\/([^/{]+)$/;
 for (const [path, item] of Object.entries(swagger['paths'] as Record<string, JSONObject>)) {
   const m = PATH.exec(path);
   if (!m) continue;
@@ -79,7 +93,8 @@ for (const [path, item] of Object.entries(swagger['paths'] as Record<string, JSO
   }
   if (!kind || GATED_OFF.has(`${gv}/${resource}/${sub}`)) continue;
   const entry: Subresource = { name: sub, kind: kind.kind, verbs: [...verbs].sort() };
-  if (kind.group !== group || kind.version !== version) Object.assign(entry, { group: kind.group, version: kind.version });
+  if (kind.group !== group || kind.version !== version)
+    Object.assign(entry, { group: kind.group, version: kind.version });
   const byResource = (subresources[gv] ??= {});
   (byResource[resource] ??= []).push(entry);
 }
@@ -91,18 +106,25 @@ for (const byResource of Object.values(subresources)) {
 const parameters: Record<string, { description: string; type: string }> = {};
 const coreV3 = readJSON(join(specDir, 'v3', 'api__v1_openapi.json'));
 for (const item of Object.values(coreV3['paths'] as Record<string, JSONObject>)) {
-  const lists = [item['parameters'], ...Object.values(item).map((op) => (isObject(op) ? op['parameters'] : undefined))];
+  const lists = [
+    item['parameters'],
+    ...Object.values(item).map((op) => (isObject(op) ? op['parameters'] : undefined)),
+  ];
   for (const list of lists) {
     if (!Array.isArray(list)) continue;
     for (const p of list as JSONObject[]) {
       const name = p['name'] as string;
       if (p['in'] !== 'query' || parameters[name]) continue;
-      parameters[name] = { description: p['description'] as string, type: (p['schema'] as JSONObject)['type'] as string };
+      parameters[name] = {
+        description: p['description'] as string,
+        type: (p['schema'] as JSONObject)['type'] as string,
+      };
     }
   }
 }
 
-const write = (name: string, data: unknown): void => writeFileSync(join(outDir, name), JSON.stringify(data) + '\n');
+const write = (name: string, data: unknown): void =>
+  writeFileSync(join(outDir, name), JSON.stringify(data) + '\n');
 write('schemas-v3.json', sortedSchemas);
 write('v2-overrides.json', overrides);
 write('subresources.json', subresources);

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- tests walk parsed JSON documents ad hoc */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoveryDocuments } from '../../../src/discovery/discovery-documents.js';
 import { serveDiscovery } from '../../../src/discovery/serve-discovery.js';
@@ -14,7 +15,9 @@ let table: DiscoveryTable = tenantTable(cronTabRows());
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startServer((req, res) => serveDiscovery(req, res, table, { serverAddress: '10.0.0.1:6443' }));
+  server = await startServer((req, res) =>
+    serveDiscovery(req, res, table, { serverAddress: '10.0.0.1:6443' }),
+  );
 });
 afterAll(() => server.close());
 
@@ -47,10 +50,17 @@ describe('legacy discovery', () => {
       storageVersionHash: 'Q3oi5N2YM8M=',
     });
     expect(list.resources.find((r: { name: string }) => r.name === 'namespaces/status')).toEqual({
-      name: 'namespaces/status', singularName: '', namespaced: false, kind: 'Namespace', verbs: ['get', 'patch', 'update'],
+      name: 'namespaces/status',
+      singularName: '',
+      namespaced: false,
+      kind: 'Namespace',
+      verbs: ['get', 'patch', 'update'],
     });
     expect(list.resources.find((r: { name: string }) => r.name === 'pods/eviction')).toMatchObject({
-      group: 'policy', version: 'v1', kind: 'Eviction', verbs: ['create'],
+      group: 'policy',
+      version: 'v1',
+      kind: 'Eviction',
+      verbs: ['create'],
     });
   });
 
@@ -58,7 +68,11 @@ describe('legacy discovery', () => {
     const list = (await get(`${server.url}/apis`)).json();
     expect(list).toMatchObject({ kind: 'APIGroupList', apiVersion: 'v1' });
     expect(list.groups.map((g: { name: string }) => g.name)).toEqual([
-      'apps', 'autoscaling', 'rbac.authorization.k8s.io', 'apiextensions.k8s.io', 'stable.example.com',
+      'apps',
+      'autoscaling',
+      'rbac.authorization.k8s.io',
+      'apiextensions.k8s.io',
+      'stable.example.com',
     ]);
     const autoscaling = list.groups[1];
     expect(autoscaling.versions.map((v: { version: string }) => v.version)).toEqual(['v2', 'v1']);
@@ -70,17 +84,39 @@ describe('legacy discovery', () => {
     const group = (await get(`${server.url}/apis/stable.example.com`)).json();
     expect(group).toMatchObject({ kind: 'APIGroup', apiVersion: 'v1', name: 'stable.example.com' });
     const list = (await get(`${server.url}/apis/stable.example.com/v1`)).json();
-    expect(list).toMatchObject({ kind: 'APIResourceList', apiVersion: 'v1', groupVersion: 'stable.example.com/v1' });
+    expect(list).toMatchObject({
+      kind: 'APIResourceList',
+      apiVersion: 'v1',
+      groupVersion: 'stable.example.com/v1',
+    });
     expect(list.resources).toEqual([
       {
-        name: 'crontabs', singularName: 'crontab', namespaced: true, kind: 'CronTab',
+        name: 'crontabs',
+        singularName: 'crontab',
+        namespaced: true,
+        kind: 'CronTab',
         verbs: ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', 'update', 'watch'],
-        shortNames: ['ct'], categories: ['all'],
+        shortNames: ['ct'],
+        categories: ['all'],
         // the hash names the storage version (v1) for every served version
         storageVersionHash: 'EdX2FP+L0js=',
       },
-      { name: 'crontabs/status', singularName: '', namespaced: true, kind: 'CronTab', verbs: ['get', 'patch', 'update'] },
-      { name: 'crontabs/scale', singularName: '', namespaced: true, group: 'autoscaling', version: 'v1', kind: 'Scale', verbs: ['get', 'patch', 'update'] },
+      {
+        name: 'crontabs/status',
+        singularName: '',
+        namespaced: true,
+        kind: 'CronTab',
+        verbs: ['get', 'patch', 'update'],
+      },
+      {
+        name: 'crontabs/scale',
+        singularName: '',
+        namespaced: true,
+        group: 'autoscaling',
+        version: 'v1',
+        kind: 'Scale',
+        verbs: ['get', 'patch', 'update'],
+      },
     ]);
     const beta = (await get(`${server.url}/apis/stable.example.com/v1beta1`)).json();
     expect(beta.resources[0].storageVersionHash).toBe('EdX2FP+L0js=');
@@ -125,20 +161,33 @@ describe('aggregated discovery', () => {
       shortNames: ['deploy'],
       categories: ['all'],
       subresources: [
-        { subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, verbs: ['get', 'patch', 'update'] },
-        { subresource: 'status', responseKind: { group: '', version: '', kind: 'Deployment' }, verbs: ['get', 'patch', 'update'] },
+        {
+          subresource: 'scale',
+          responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' },
+          verbs: ['get', 'patch', 'update'],
+        },
+        {
+          subresource: 'status',
+          responseKind: { group: '', version: '', kind: 'Deployment' },
+          verbs: ['get', 'patch', 'update'],
+        },
       ],
     });
     expect(find('rbac.authorization.k8s.io', 'v1', 'clusterroles').scope).toBe('Cluster');
     expect(find('stable.example.com', 'v1', 'crontabs')).toMatchObject({
       responseKind: { group: 'stable.example.com', version: 'v1', kind: 'CronTab' },
       subresources: [
-        { subresource: 'status', responseKind: { group: 'stable.example.com', version: 'v1', kind: 'CronTab' } },
+        {
+          subresource: 'status',
+          responseKind: { group: 'stable.example.com', version: 'v1', kind: 'CronTab' },
+        },
         { subresource: 'scale', responseKind: { group: 'autoscaling', version: 'v1', kind: 'Scale' } },
       ],
     });
     expect(doc.items.every((g: any) => g.versions.every((v: any) => v.freshness === 'Current'))).toBe(true);
-    expect(doc.items.find((g: any) => g.metadata.name === 'autoscaling').versions.map((v: any) => v.version)).toEqual(['v2', 'v1']);
+    expect(
+      doc.items.find((g: any) => g.metadata.name === 'autoscaling').versions.map((v: any) => v.version),
+    ).toEqual(['v2', 'v1']);
   });
 
   it('/api holds the core group only, without a name', async () => {
@@ -160,7 +209,9 @@ describe('aggregated discovery', () => {
     expect(r.headers.get('content-type')).toBe('application/json');
     expect(r.json().kind).toBe('APIGroupList');
     // a g/v/as the endpoint does not serve is skipped, like any unservable clause
-    const table = await get(`${server.url}/apis`, { Accept: 'application/json;as=Table;g=meta.k8s.io;v=v1, application/json' });
+    const table = await get(`${server.url}/apis`, {
+      Accept: 'application/json;as=Table;g=meta.k8s.io;v=v1, application/json',
+    });
     expect(table.json().kind).toBe('APIGroupList');
   });
 

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- tests walk parsed JSON documents ad hoc */
 // A loopback HTTP server around the handlers under test, so tests see real status codes and headers.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,7 +8,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startServer(handle: (req: IncomingMessage, res: ServerResponse) => boolean): Promise<TestServer> {
+export async function startServer(
+  handle: (req: IncomingMessage, res: ServerResponse) => boolean,
+): Promise<TestServer> {
   const server: Server = createServer((req, res) => {
     if (!handle(req, res)) {
       res.writeHead(404, { 'Content-Type': 'text/plain' });

@@ -13,12 +13,19 @@ describe('Accept parsing and negotiation', () => {
     expect(clauses[1]?.q).toBeCloseTo(0.9);
     // Go's Less lets a concrete q=0.9 type pass a q=1 wildcard; the insertion sort then decides.
     const odd = parseAccept('*/*;q=0.5, application/*, application/yaml;q=0.9, text/plain');
-    expect(odd.map((c) => `${c.type}/${c.subType}`)).toEqual(['text/plain', 'application/yaml', 'application/*', '*/*']);
+    expect(odd.map((c) => `${c.type}/${c.subType}`)).toEqual([
+      'text/plain',
+      'application/yaml',
+      'application/*',
+      '*/*',
+    ]);
   });
 
   it('skips clauses asking for a conversion the endpoint does not allow', () => {
     expect(negotiate('application/json;as=Table;v=v1;g=meta.k8s.io', noConversion)).toBeUndefined();
-    expect(negotiate('application/json;as=Table;v=v1;g=meta.k8s.io, application/yaml', noConversion)?.mediaType).toBe('application/yaml');
+    expect(
+      negotiate('application/json;as=Table;v=v1;g=meta.k8s.io, application/yaml', noConversion)?.mediaType,
+    ).toBe('application/yaml');
     expect(negotiate('application/json;stream=watch', noConversion)?.mediaType).toBe('application/json');
     expect(negotiate('application/yaml;stream=watch', noConversion)).toBeUndefined();
   });
@@ -46,7 +53,15 @@ describe('Kubernetes-aware version order', () => {
   it('puts GA before beta before alpha, then higher numbers first', () => {
     const versions = ['v1alpha1', 'v2beta1', 'foo', 'v1', 'v1beta2', 'v2', 'bar', 'v1beta1', 'v10alpha3'];
     expect([...versions].sort((a, b) => compareKubeAwareVersions(b, a))).toEqual([
-      'v2', 'v1', 'v2beta1', 'v1beta2', 'v1beta1', 'v10alpha3', 'v1alpha1', 'bar', 'foo',
+      'v2',
+      'v1',
+      'v2beta1',
+      'v1beta2',
+      'v1beta1',
+      'v10alpha3',
+      'v1alpha1',
+      'bar',
+      'foo',
     ]);
   });
 });

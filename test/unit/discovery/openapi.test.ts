@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- tests walk parsed JSON documents ad hoc */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResourceInfo } from '../../../src/resources/types.js';
 import { serveOpenAPI } from '../../../src/discovery/serve-openapi.js';
@@ -41,8 +42,14 @@ describe('OpenAPI v3', () => {
   it('indexes every served group/version with a hash that is the document ETag', async () => {
     const paths = await index();
     expect(Object.keys(paths)).toEqual([
-      'api/v1', 'apis/apiextensions.k8s.io/v1', 'apis/apps/v1', 'apis/autoscaling/v1', 'apis/autoscaling/v2',
-      'apis/rbac.authorization.k8s.io/v1', 'apis/stable.example.com/v1', 'apis/stable.example.com/v1beta1',
+      'api/v1',
+      'apis/apiextensions.k8s.io/v1',
+      'apis/apps/v1',
+      'apis/autoscaling/v1',
+      'apis/autoscaling/v2',
+      'apis/rbac.authorization.k8s.io/v1',
+      'apis/stable.example.com/v1',
+      'apis/stable.example.com/v1beta1',
     ]);
     const url = paths['apis/stable.example.com/v1']!.serverRelativeURL;
     expect(url).toMatch(/^\/openapi\/v3\/apis\/stable\.example\.com\/v1\?hash=[0-9A-F]{128}$/);
@@ -80,13 +87,23 @@ describe('OpenAPI v3', () => {
     const doc = (await get(`${server.url}/openapi/v3/apis/stable.example.com/v1`)).json();
     const schemas = doc.components.schemas;
     const kind = schemas['com.example.stable.v1.CronTab'];
-    expect(kind['x-kubernetes-group-version-kind']).toEqual([{ group: 'stable.example.com', kind: 'CronTab', version: 'v1' }]);
-    expect(kind.properties.spec.properties.cronSpec).toMatchObject({ type: 'string', description: 'When to run.' });
+    expect(kind['x-kubernetes-group-version-kind']).toEqual([
+      { group: 'stable.example.com', kind: 'CronTab', version: 'v1' },
+    ]);
+    expect(kind.properties.spec.properties.cronSpec).toMatchObject({
+      type: 'string',
+      description: 'When to run.',
+    });
     expect(kind.properties.spec.required).toEqual(['cronSpec']); // value validations stay in v3
-    expect(kind.properties.metadata.allOf).toEqual([{ $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' }]);
+    expect(kind.properties.metadata.allOf).toEqual([
+      { $ref: '#/components/schemas/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta' },
+    ]);
     expect(kind.properties.apiVersion.type).toBe('string');
     expect(kind.properties.spec.properties.template.required).toEqual(['kind', 'apiVersion']);
-    expect(schemas['com.example.stable.v1.CronTabList']['x-kubernetes-group-version-kind'][0].kind).toBe('CronTabList');
+    expect(kind.properties.spec.properties.port.anyOf).toEqual([{ type: 'integer' }, { type: 'string' }]);
+    expect(schemas['com.example.stable.v1.CronTabList']['x-kubernetes-group-version-kind'][0].kind).toBe(
+      'CronTabList',
+    );
     expect(danglingRefs(doc, '#/components/schemas/', schemas)).toEqual([]);
     expect(schemas['io.k8s.apimachinery.pkg.apis.meta.v1.ManagedFieldsEntry']).toBeDefined();
   });
@@ -94,27 +111,45 @@ describe('OpenAPI v3', () => {
   it('documents fieldValidation on PATCH of each kind, which kubectl checks before validating client-side', async () => {
     const doc = (await get(`${server.url}/openapi/v3/apis/stable.example.com/v1`)).json();
     const item = doc.paths['/apis/stable.example.com/v1/namespaces/{namespace}/crontabs/{name}'];
-    expect(item.patch['x-kubernetes-group-version-kind']).toEqual({ group: 'stable.example.com', kind: 'CronTab', version: 'v1' });
+    expect(item.patch['x-kubernetes-group-version-kind']).toEqual({
+      group: 'stable.example.com',
+      kind: 'CronTab',
+      version: 'v1',
+    });
     expect(item.patch.parameters.map((p: Json) => p.name)).toContain('fieldValidation');
     expect(item.patch.parameters.find((p: Json) => p.name === 'fieldValidation').in).toBe('query');
     expect(Object.keys(item.patch.requestBody.content)).toContain('application/apply-patch+yaml');
-    expect(doc.paths['/apis/stable.example.com/v1/namespaces/{namespace}/crontabs/{name}/scale'].get.responses['200'].content['application/json'].schema)
-      .toEqual({ $ref: '#/components/schemas/io.k8s.api.autoscaling.v1.Scale' });
-    expect(doc.paths['/apis/stable.example.com/v1/crontabs'].get.operationId).toBe('listStableExampleComV1CronTabForAllNamespaces');
+    expect(
+      doc.paths['/apis/stable.example.com/v1/namespaces/{namespace}/crontabs/{name}/scale'].get.responses[
+        '200'
+      ].content['application/json'].schema,
+    ).toEqual({ $ref: '#/components/schemas/io.k8s.api.autoscaling.v1.Scale' });
+    expect(doc.paths['/apis/stable.example.com/v1/crontabs'].get.operationId).toBe(
+      'listStableExampleComV1CronTabForAllNamespaces',
+    );
   });
 
   it('serves built-in kinds from the upstream schemas, with their subresource paths', async () => {
     const doc = (await get(`${server.url}/openapi/v3/api/v1`)).json();
     const schemas = doc.components.schemas;
-    expect(schemas['io.k8s.api.core.v1.Namespace']['x-kubernetes-group-version-kind']).toEqual([{ group: '', kind: 'Namespace', version: 'v1' }]);
+    expect(schemas['io.k8s.api.core.v1.Namespace']['x-kubernetes-group-version-kind']).toEqual([
+      { group: '', kind: 'Namespace', version: 'v1' },
+    ]);
     expect(schemas['io.k8s.api.core.v1.PodSpec'].properties.containers).toBeDefined();
-    expect(doc.paths['/api/v1/namespaces/{name}/finalize'].put.operationId).toBe('replaceCoreV1NamespaceFinalize');
-    expect(doc.paths['/api/v1/namespaces/{namespace}/pods/{name}/eviction'].post['x-kubernetes-group-version-kind'])
-      .toEqual({ group: 'policy', kind: 'Eviction', version: 'v1' });
+    expect(doc.paths['/api/v1/namespaces/{name}/finalize'].put.operationId).toBe(
+      'replaceCoreV1NamespaceFinalize',
+    );
+    expect(
+      doc.paths['/api/v1/namespaces/{namespace}/pods/{name}/eviction'].post[
+        'x-kubernetes-group-version-kind'
+      ],
+    ).toEqual({ group: 'policy', kind: 'Eviction', version: 'v1' });
     expect(doc.paths['/api/v1/componentstatuses']).toBeUndefined(); // refused
     expect(danglingRefs(doc, '#/components/schemas/', schemas)).toEqual([]);
     const rbac = (await get(`${server.url}/openapi/v3/apis/rbac.authorization.k8s.io/v1`)).json();
-    expect(rbac.paths['/apis/rbac.authorization.k8s.io/v1/clusterroles/{name}'].patch.operationId).toBe('patchRbacAuthorizationV1ClusterRole');
+    expect(rbac.paths['/apis/rbac.authorization.k8s.io/v1/clusterroles/{name}'].patch.operationId).toBe(
+      'patchRbacAuthorizationV1ClusterRole',
+    );
     expect(danglingRefs(rbac, '#/components/schemas/', rbac.components.schemas)).toEqual([]);
   });
 
@@ -131,13 +166,21 @@ describe('OpenAPI v2', () => {
     const doc = r.json();
     expect(doc.swagger).toBe('2.0');
     expect(danglingRefs(doc, '#/definitions/', doc.definitions)).toEqual([]);
-    expect(doc.definitions['io.k8s.api.rbac.v1.ClusterRole']['x-kubernetes-group-version-kind']).toBeDefined();
+    expect(
+      doc.definitions['io.k8s.api.rbac.v1.ClusterRole']['x-kubernetes-group-version-kind'],
+    ).toBeDefined();
     expect(doc.definitions['io.k8s.api.core.v1.Namespace'].properties.metadata).toEqual({
       $ref: '#/definitions/io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta',
       description: expect.any(String),
     });
     const patch = doc.paths['/apis/stable.example.com/v1/namespaces/{namespace}/crontabs/{name}'].patch;
-    expect(patch.parameters.map((p: Json) => p.name)).toEqual(['body', 'dryRun', 'fieldManager', 'fieldValidation', 'force']);
+    expect(patch.parameters.map((p: Json) => p.name)).toEqual([
+      'body',
+      'dryRun',
+      'fieldManager',
+      'fieldValidation',
+      'force',
+    ]);
   });
 
   it('drops from CRD schemas what swagger 2.0 can not express', async () => {
@@ -153,7 +196,9 @@ describe('OpenAPI v2', () => {
   it('refuses a protobuf-only Accept (what client-go OpenAPISchema sends) and honours a JSON fallback', async () => {
     const pb = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
     expect((await get(`${server.url}/openapi/v2`, { Accept: pb })).status).toBe(406);
-    expect((await get(`${server.url}/openapi/v2`, { Accept: `${pb}, application/json;q=0.9` })).status).toBe(200);
+    expect((await get(`${server.url}/openapi/v2`, { Accept: `${pb}, application/json;q=0.9` })).status).toBe(
+      200,
+    );
   });
 
   it('answers 304 to a matching ETag', async () => {
