@@ -74,7 +74,24 @@ async function up(): Promise<void> {
     }
     console.log(`kplex serving on https://127.0.0.1:${port} (logs: ${path.relative(process.cwd(), logFile)})`);
   }
+  await ensureDemoTenant();
   console.log(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
+  console.log(`try: KUBECONFIG=${path.relative(process.cwd(), demoKubeconfig)} kubectl get ns`);
+}
+
+const demoKubeconfig = path.join(state, 'tenants', 'demo.kubeconfig');
+
+/** The `demo` tenant and its kubeconfig (.kplex/tenants/demo.kubeconfig). */
+async function ensureDemoTenant(): Promise<void> {
+  const cli = (args: string[]): string =>
+    execFileSync(process.execPath, [path.join(root, 'dist/cli/main.js'), ...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const hostKubeconfig = path.join(hostDir, 'kubeconfig');
+  if (!cli(['tenant', 'list', '--host-kubeconfig', hostKubeconfig]).split('\n').includes('demo')) {
+    cli(['tenant', 'create', 'demo', '--host-kubeconfig', hostKubeconfig]);
+    console.log('tenant demo created');
+  }
+  mkdirSync(path.dirname(demoKubeconfig), { recursive: true });
+  writeFileSync(demoKubeconfig, cli(['kubeconfig', 'demo', '--data-dir', dataDir, '--server', `https://127.0.0.1:${port}`]), { mode: 0o600 });
 }
 
 async function down(): Promise<void> {

@@ -74,5 +74,6 @@ export const crdStrategy: Strategy = {
   validateUpdate: (obj, old): FieldError[] => validateCustomResourceDefinitionUpdate(asCRD(obj), asCRD(old)),
   pruneUnknownFields: () => [],
   selectableFields: () => ({}),
-  printerColumns: (): PrinterColumn[] => [{ name: 'Created At', type: 'date', jsonPath: '.metadata.creationTimestamp' }],
+  // The default table convertor (Name, Created At as a timestamp), as the apiserver serves CRDs.
+  printerColumns: (): PrinterColumn[] => [],
 };

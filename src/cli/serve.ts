@@ -1,8 +1,21 @@
+import path from 'node:path';
 import { Command } from 'commander';
 import { serveOptions, type ServeConfig } from '../config/serve-config.js';
 import { createLogger } from '../log/logger.js';
 import { HealthChecks } from '../server/health.js';
-import { startServer } from '../server/server.js';
+import { startServer, type VersionInfo } from '../server/server.js';
+import { tenantHandler } from '../server/tenant-api.js';
+import { HostClient } from '../host/host-client.js';
+import { loadHostConnection } from '../host/host-config.js';
+import { installTenantCRD } from '../tenancy/tenant-admin.js';
+import { TenantDirectory } from '../tenancy/tenant-directory.js';
+import { loadOrCreateSigningKeys } from '../auth/signing-keys.js';
+import { StorePool } from '../store/store-pool.js';
+import { HostNamespaces } from '../tenancy/host-namespaces.js';
+import { RuntimeCache } from '../tenancy/runtime-cache.js';
+import { TokenAuthenticator } from '../auth/authenticator.js';
+import { MastersOnlyAuthorizer } from '../auth/authorizer.js';
+import { LABEL_MANAGED_BY, LABEL_TENANT } from '../tenancy/namespace-mapping.js';
 import { loadOrCreateServingTLS } from '../server/tls.js';
 import { kplexVersion } from '../version.js';
 import { addConfigOptions } from './options.js';
@@ -20,6 +33,25 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   const logger = createLogger(cfg.logLevel);
   const tls = await loadOrCreateServingTLS({ dataDir: cfg.dataDir, certFile: cfg.tlsCertFile, keyFile: cfg.tlsKeyFile });
   const health = new HealthChecks();
+  const host = new HostClient(await loadHostConnection(cfg.hostKubeconfig));
+  const hostVersion = await fetchHostVersion(host);
+  await installTenantCRD(host);
+  const tenants = new TenantDirectory(host, logger);
+  await tenants.start();
+  const keys = await loadOrCreateSigningKeys(cfg.dataDir);
+  const pool = new StorePool({ dataDir: path.join(cfg.dataDir, 'tenants') });
+  const hostNamespaces = new HostNamespaces(host);
+  const runtimes = new RuntimeCache(pool, hostNamespaces, logger);
+  tenants.onChange((e) => {
+    if (e.type !== 'DELETED') return;
+    const name = e.object.metadata?.name ?? '';
+    void removeTenant(host, runtimes, name).catch((err: unknown) => logger.error({ err, tenant: name }, 'removing a deleted tenant failed'));
+  });
+  health.add('host', async () => {
+    const res = await host.request('GET', '/readyz');
+    if (res.status !== 200) throw new Error(`host readyz ${res.status}`);
+  });
+
   const server = await startServer({
     bindAddress: cfg.bindAddress,
     port: cfg.port,
@@ -37,17 +69,40 @@ export async function serve(cfg: ServeConfig): Promise<void> {
       compiler: 'tsc',
       platform: `${process.platform}/${process.arch}`,
     }),
+    tenantHandler: tenantHandler({
+      tenantExists: (name) => tenants.has(name),
+      runtimes,
+      authn: new TokenAuthenticator(() => keys),
+      authz: new MastersOnlyAuthorizer(),
+      logger,
+      hostVersion: () => hostVersion,
+    }),
   });
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    tenants.stop();
     await server.close(cfg.shutdownGraceSeconds * 1000);
+    pool.close();
+    await host.close();
     logger.info('stopped');
     logger.flush();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+async function fetchHostVersion(host: HostClient): Promise<VersionInfo> {
+  return (await host.must<VersionInfo>('GET', '/version')).body;
+}
+
+/** A deleted Tenant takes its store and every host namespace kplex made for it. */
+async function removeTenant(host: HostClient, runtimes: RuntimeCache, tenant: string): Promise<void> {
+  await runtimes.drop(tenant);
+  const sel = encodeURIComponent(`${LABEL_TENANT}=${tenant},${LABEL_MANAGED_BY}=kplex`);
+  const list = await host.must<{ items: { metadata: { name: string } }[] }>('GET', `/api/v1/namespaces?labelSelector=${sel}`);
+  for (const ns of list.body.items) await host.request('DELETE', `/api/v1/namespaces/${ns.metadata.name}`);
 }

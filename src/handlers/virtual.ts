@@ -12,7 +12,7 @@ import { deleteCollection, deleteObject } from '../registry/delete.js';
 import { list } from '../registry/list.js';
 import type { DeleteOptions, ListOptions, PatchOptions, PropagationPolicy, WriteOptions } from '../registry/options.js';
 import { patch } from '../registry/patch.js';
-import { type DeletionObserver, VirtualRegistry } from '../registry/registry.js';
+import { type DeletionObserver, type RegistryDeps, VirtualRegistry } from '../registry/registry.js';
 import { getScale, updateScale } from '../registry/scale.js';
 import { patchScale } from '../registry/scale-patch.js';
 import type { FieldValidation, FullStrategy, UserInfo } from '../registry/strategy.js';
@@ -33,6 +33,8 @@ export interface VirtualRequestContext {
   logger?: Logger;
   /** The tenant's garbage collector (VirtualGarbageCollector), when wired. */
   gc?: DeletionObserver;
+  /** Admission for creates (see RegistryDeps.admitCreate). */
+  admitCreate?: RegistryDeps['admitCreate'];
 }
 
 const pageNotFound = (): StatusError =>
@@ -163,7 +165,7 @@ export async function handleVirtualRequest(req: IncomingMessage, res: ServerResp
 async function serve(req: IncomingMessage, res: ServerResponse, ctx: VirtualRequestContext): Promise<void> {
   const ri = ctx.requestInfo;
   const q = new URL(req.url ?? '/', 'http://x').searchParams;
-  const reg = new VirtualRegistry({ tenant: ctx.tenant, store: ctx.store, info: ctx.info, strategy: ctx.strategy, gc: ctx.gc });
+  const reg = new VirtualRegistry({ tenant: ctx.tenant, store: ctx.store, info: ctx.info, strategy: ctx.strategy, gc: ctx.gc, admitCreate: ctx.admitCreate });
   const sub = ri.subresource;
   if (sub && !((sub === 'status' && ctx.info.subresources?.status) || (sub === 'scale' && ctx.info.subresources?.scale))) throw pageNotFound();
   if (sub && !['get', 'update', 'patch'].includes(ri.verb)) throw methodNotSupported(reg.gr, ri.verb);

@@ -49,6 +49,17 @@ export function deleteObject(reg: VirtualRegistry, namespace: string, name: stri
       `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${meta.resourceVersion ?? ''}`,
     );
   }
+  const hold = reg.strategy.holdForDeletion;
+  if (hold) {
+    const wasHeld = !!meta.deletionTimestamp;
+    if (hold(obj, rfc3339(reg.now()))) {
+      if (wasHeld && reg.strategy.heldMessage) throw conflict(reg.gr, name, reg.strategy.heldMessage);
+      if (o.dryRun) return { body: obj, deleted: false, code: 200 };
+      const updated = reg.store.update(reg.key(namespace, name), obj, stored.rv);
+      reg.strategy.afterWrite?.(updated.object, stored.object, reg.strategyContext({ user: o.user, warnings: o.warnings }));
+      return { body: reg.withTypeMeta(clone(updated.object)), deleted: false, code: 200 };
+    }
+  }
   const finalizers = gcFinalizers(meta.finalizers ?? [], o, reg.strategy.defaultGarbageCollectionPolicy);
   const pendingCode = o.orphanDependents === false && !o.propagationPolicy ? 202 : 200;
   if (finalizers.length > 0) {
@@ -60,6 +71,7 @@ export function deleteObject(reg: VirtualRegistry, namespace: string, name: stri
     }
     if (!changed || o.dryRun) return { body: obj, deleted: false, code: pendingCode };
     const updated = reg.store.update(reg.key(namespace, name), obj, stored.rv);
+    reg.strategy.afterWrite?.(updated.object, stored.object, reg.strategyContext({ user: o.user, warnings: o.warnings }));
     reg.deps.gc?.objectFinalizing(updated.object, reg.info);
     return { body: reg.withTypeMeta(clone(updated.object)), deleted: false, code: pendingCode };
   }

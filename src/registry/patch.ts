@@ -4,7 +4,7 @@ import type { KubeObject } from '../api/object.js';
 import { isObject } from '../api/object.js';
 import { StatusError, badRequest, invalid, unsupportedMediaType } from '../api/status.js';
 import type { PatchOptions } from './options.js';
-import { requirePatchEngine, unwrap } from './patch-engine.js';
+import * as engine from './patch-engine.js';
 import type { VirtualRegistry } from './registry.js';
 import { clone } from './object-utils.js';
 
@@ -48,14 +48,13 @@ export async function patch(
   if (!isApply && o.force !== undefined) {
     throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [{ type: 'FieldValueForbidden', field: 'force', detail: 'may not be specified for non-apply patch' }]);
   }
-  const engine = await requirePatchEngine();
   const existing = reg.store.get(reg.key(namespace, name));
   const schema = reg.strategy.patchSchema?.();
   if (isApply) {
     if (!isObject(body)) throw badRequest('error decoding YAML: the apply patch must be an object');
     const applied = body as KubeObject;
     const base = existing ? reg.withTypeMeta(clone(existing.object)) : undefined;
-    const result = unwrap(engine.serverSideApply(base, applied, { manager: o.fieldManager!, force: !!o.force, schema, subresource: o.subresource, now: reg.now() }));
+    const result = engine.serverSideApply(base, applied, { manager: o.fieldManager!, force: !!o.force, schema, subresource: o.subresource, now: reg.now() });
     result.metadata ??= {};
     result.metadata.name ??= name;
     if (existing) result.metadata.resourceVersion = String(existing.rv);

@@ -20,7 +20,7 @@ import type { ObjectKey, StoredObject, TenantStore } from '../store/types.js';
 import { generateName, validateObjectName } from './names.js';
 import { clone, rfc3339, sameStoredContent, specPart, deepEqual } from './object-utils.js';
 import type { WriteOptions } from './options.js';
-import { fallbackFieldManager, loadPatchEngine, unwrap } from './patch-engine.js';
+import { trackUpdate } from './patch-engine.js';
 import type { FullStrategy, StrategyContext } from './strategy.js';
 
 export const optimisticLockErrorMsg = 'the object has been modified; please apply your changes to the latest version and try again';
@@ -39,6 +39,8 @@ export interface RegistryDeps {
   strategy: FullStrategy;
   /** The tenant's garbage collector, when one runs. */
   gc?: DeletionObserver;
+  /** Admission run on every create before it is stored (e.g. namespace lifecycle); throws to refuse. */
+  admitCreate?: (obj: KubeObject, info: ResourceInfo) => void;
   now?: () => Date;
 }
 
@@ -121,18 +123,13 @@ export class VirtualRegistry {
   }
 
   async trackManagedFields(old: KubeObject | undefined, obj: KubeObject, opts: WriteOptions): Promise<KubeObject> {
-    const engine = await loadPatchEngine();
-    if (!engine) return obj;
-    const manager = opts.fieldManager || engine.defaultFieldManager(opts.userAgent ?? '') || fallbackFieldManager(opts.userAgent);
-    return unwrap(
-      engine.updateManagedFields(old, obj, {
-        manager,
-        operation: 'Update',
-        subresource: opts.subresource,
-        schema: this.strategy.patchSchema?.(),
-        now: this.now(),
-      }),
-    );
+    return trackUpdate(old, obj, {
+      manager: opts.fieldManager,
+      userAgent: opts.userAgent,
+      subresource: opts.subresource,
+      schema: this.strategy.patchSchema?.(),
+      now: this.now(),
+    });
   }
 
   validateName(obj: KubeObject): FieldError[] {
@@ -166,6 +163,7 @@ export class VirtualRegistry {
     this.strategy.prepareForCreate(obj, ctx);
     const errs = [...this.validateName(obj), ...this.strategy.validateCreate(obj, ctx)];
     if (errs.length > 0) throw invalid(this.gk, meta.name ?? '', errs);
+    this.deps.admitCreate?.(obj, this.info);
     const tracked = await this.trackManagedFields(undefined, obj, opts);
     if (opts.dryRun) return tracked;
     const stored = this.store.create(this.key(namespace, meta.name!), tracked);

@@ -67,6 +67,13 @@ export interface StrategyOptions {
   returnDeletedObject?: boolean;
   /** Propagation when a DELETE names none (default DeleteDependents: background). */
   defaultGarbageCollectionPolicy?: 'OrphanDependents' | 'DeleteDependents';
+  /**
+   * Resource-specific deletion gate (Namespace: spec.finalizers). Marks `obj` for deletion
+   * (deletionTimestamp, phase...) and returns true while the object must stay; a second DELETE
+   * of an object already held answers 409 Conflict with `heldMessage`.
+   */
+  holdForDeletion?(obj: KubeObject, now: string): boolean;
+  heldMessage?: string;
 }
 
 export type FullStrategy = Strategy & StrategyOptions;

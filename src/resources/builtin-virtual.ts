@@ -18,9 +18,6 @@ export const builtinVirtualResources: readonly ResourceInfo[] = [
     placement: 'virtual',
     storageVersion: true,
     subresources: { status: true },
-    printerColumns: [
-      { name: 'Status', type: 'string', jsonPath: '.status.phase', description: 'The status of the namespace' },
-    ],
     strategy: 'namespaces',
   },
   {
@@ -37,7 +34,6 @@ export const builtinVirtualResources: readonly ResourceInfo[] = [
     placement: 'virtual',
     storageVersion: true,
     subresources: { status: true },
-    printerColumns: [{ name: 'Created At', type: 'date', jsonPath: '.metadata.creationTimestamp' }],
     strategy: 'customresourcedefinitions',
   },
 ];

@@ -94,7 +94,7 @@ describe('Gateway API CRDs (real-world schemas with CEL)', () => {
     });
     expect(st.validateCreate(gateway([{ name: 'http', port: 80, protocol: 'HTTP' }]) as never, ctx())).toEqual([]);
     const bad = causes(st.validateCreate(gateway([{ name: 'http', port: 80, protocol: 'HTTP', tls: { mode: 'Terminate' } }]) as never, ctx()));
-    expect(bad[0]).toEqual({
+    expect(bad?.[0]).toEqual({
       reason: 'FieldValueInvalid',
       field: 'spec.listeners',
       message: `Invalid value: "array": tls must not be specified for protocols ['HTTP', 'TCP', 'UDP']`,

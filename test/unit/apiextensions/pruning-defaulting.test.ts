@@ -67,7 +67,7 @@ describe('status subresource', () => {
     const old = widget({ replicas: 1 }, { status: { ready: false } });
     const upd = widget({ replicas: 2 }, { status: { ready: true } });
     s.prepareForUpdate(upd as never, old as never, ctx());
-    expect(upd.status).toEqual({ ready: false });
+    expect((upd as Record<string, unknown>).status).toEqual({ ready: false });
     expect(upd.spec).toEqual({ replicas: 2 });
   });
   it('ignores spec and metadata changes on status updates', () => {

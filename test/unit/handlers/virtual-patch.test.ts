@@ -1,27 +1,8 @@
-// PATCH through the handler with the real JSON-patch and merge-patch code of src/patch
-// (installed directly: managedFields tracking is the patch package's own test subject).
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { jsonPatch } from '../../../src/patch/json-patch.js';
-import { mergePatch } from '../../../src/patch/merge-patch.js';
-import { setPatchEngine } from '../../../src/registry/patch-engine.js';
+// PATCH through the handler with the real patch engine of src/patch.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Harness, W, startHarness, widget } from './harness.js';
 
 let h: Harness;
-beforeAll(() =>
-  setPatchEngine({
-    jsonPatch,
-    mergePatch,
-    strategicMergePatch: () => {
-      throw new Error('not used');
-    },
-    serverSideApply: () => {
-      throw new Error('not used');
-    },
-    updateManagedFields: (_old, updated) => updated,
-    defaultFieldManager: (ua) => ua.split('/')[0] ?? '',
-  }),
-);
-afterAll(() => setPatchEngine(undefined));
 beforeEach(async () => {
   h = await startHarness();
 });

@@ -227,7 +227,7 @@ describe('updateManagedFields', () => {
   it('records the creator with "." for maps the create added (Update format)', () => {
     const obj = webApp({ replicas: 1 }, { labels: { app: 'web' } });
     updateManagedFields(undefined, obj, { manager: 'kubectl-create', operation: 'Update', schema, now: T1 });
-    expect(obj.metadata?.managedFields).toEqual([
+    expect((obj.metadata as Record<string, unknown> | undefined)?.managedFields).toEqual([
       {
         manager: 'kubectl-create',
         operation: 'Update',

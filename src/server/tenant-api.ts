@@ -1,0 +1,100 @@
+// The tenant request path: tenant resolution -> authentication -> authorization -> route by the
+// resource table (virtual store now; host passthrough with issue 4). Discovery and OpenAPI are
+// generated from the same table.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { writeError, writeJSON, writeText } from '../api/respond.js';
+import { parseRequestInfo, type RequestInfo } from '../api/request-info.js';
+import { StatusError, serviceUnavailable } from '../api/status.js';
+import type { Authenticator } from '../auth/authenticator.js';
+import type { Authorizer } from '../auth/authorizer.js';
+import type { UserInfo } from '../auth/user.js';
+import { serveDiscovery, serveOpenAPI } from '../discovery/index.js';
+import { handleVirtualRequest } from '../handlers/virtual.js';
+import type { Logger } from '../log/logger.js';
+import type { RuntimeCache } from '../tenancy/runtime-cache.js';
+import type { TenantRuntime } from '../tenancy/tenant-runtime.js';
+import type { VersionInfo } from './server.js';
+
+export interface TenantAPIDeps {
+  tenantExists: (name: string) => boolean;
+  runtimes: RuntimeCache;
+  authn: Authenticator;
+  authz: Authorizer;
+  logger: Logger;
+  /** The host's /version: a tenant cluster reports the release it really runs on. */
+  hostVersion: () => VersionInfo;
+}
+
+const notFoundPage = (): StatusError =>
+  new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 });
+
+const HEALTH = new Set(['/healthz', '/livez', '/readyz']);
+
+export function tenantHandler(deps: TenantAPIDeps) {
+  return async (req: IncomingMessage, res: ServerResponse, tenant: string, path: string): Promise<void> => {
+    try {
+      const user = await deps.authn.authenticate(req, tenant);
+      if (!deps.tenantExists(tenant)) throw notFoundPage();
+      const query = new URL(req.url ?? '/', 'http://x').searchParams;
+      const info = parseRequestInfo(req.method ?? 'GET', path, query);
+      await deps.authz.authorize(tenant, attributes(user, info));
+      if (!info.isResourceRequest) return await nonResource(deps, req, res, tenant, path);
+      const rt = await deps.runtimes.get(tenant);
+      await resource(deps, rt, req, res, info, user);
+    } catch (err) {
+      const status = writeError(res, err);
+      if (status.code >= 500) deps.logger.error({ err, tenant, path }, 'tenant request failed');
+    }
+  };
+}
+
+function attributes(user: UserInfo, info: RequestInfo) {
+  return {
+    user,
+    verb: info.verb,
+    isResourceRequest: info.isResourceRequest,
+    path: info.path,
+    namespace: info.namespace,
+    apiGroup: info.apiGroup,
+    apiVersion: info.apiVersion,
+    resource: info.resource,
+    subresource: info.subresource,
+    name: info.name,
+  };
+}
+
+async function nonResource(deps: TenantAPIDeps, req: IncomingMessage, res: ServerResponse, tenant: string, path: string): Promise<void> {
+  if (path === '/version' || path === '/version/') return writeJSON(res, 200, deps.hostVersion());
+  if (HEALTH.has(path)) return writeText(res, 200, 'ok');
+  if (path.startsWith('/api') || path.startsWith('/openapi')) {
+    const rt = await deps.runtimes.get(tenant);
+    const table = rt.discoveryTable();
+    if (serveDiscovery(req, res, table, { path })) return;
+    if (serveOpenAPI(req, res, table, (row) => rt.schemaFor(row) as never, { path, version: deps.hostVersion().gitVersion })) return;
+  }
+  writeText(res, 404, '404 page not found\n');
+}
+
+async function resource(deps: TenantAPIDeps, rt: TenantRuntime, req: IncomingMessage, res: ServerResponse, info: RequestInfo, user: UserInfo): Promise<void> {
+  const row = rt.row(info.apiGroup, info.apiVersion, info.resource);
+  if (!row) throw notFoundPage();
+  switch (row.placement) {
+    case 'virtual':
+      return handleVirtualRequest(req, res, {
+        tenant: rt.tenant,
+        store: rt.store,
+        info: row,
+        strategy: rt.strategy(row),
+        requestInfo: info,
+        user,
+        logger: deps.logger,
+        gc: rt.gc,
+        admitCreate: (obj, r) => rt.admitCreate(obj, r),
+      });
+    case 'host':
+    case 'host-view':
+      throw serviceUnavailable(`${row.resource}.${row.group || 'core'} is served by host passthrough, which is not available yet`);
+    default:
+      throw notFoundPage();
+  }
+}

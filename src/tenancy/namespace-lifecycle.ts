@@ -1,0 +1,113 @@
+// What the namespace controller does for a kube-apiserver, done in-process for a tenant:
+// every namespace gets its host namespace; a namespace marked for deletion is emptied (virtual
+// objects, then the host namespace and everything in it), then its `kubernetes` finalizer is
+// removed and it disappears.
+import type { KubeObject } from '../api/object.js';
+import type { Logger } from '../log/logger.js';
+import { deleteObject } from '../registry/delete.js';
+import type { HostNamespaces } from './host-namespaces.js';
+import { NAMESPACE_FINALIZER } from './namespace-strategy.js';
+import type { TenantRuntime } from './tenant-runtime.js';
+
+const SYSTEM_USER = { username: 'system:serviceaccount:kube-system:namespace-controller', groups: ['system:serviceaccounts', 'system:authenticated'] };
+
+export class NamespaceLifecycle {
+  private readonly finalizing = new Set<string>();
+  private readonly ensuring = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly runtime: TenantRuntime,
+    private readonly hostNamespaces: HostNamespaces | undefined,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Called after every write of a virtual Namespace. */
+  namespaceWritten(obj: KubeObject, old: KubeObject | undefined): void {
+    const name = obj.metadata?.name ?? '';
+    if (!name) return;
+    if (!old && !obj.metadata?.deletionTimestamp) {
+      void this.ensureHostNamespace(name).catch((err: unknown) =>
+        this.logger.warn({ err, tenant: this.runtime.tenant, namespace: name }, 'creating the host namespace failed; retried on first use'),
+      );
+    }
+    if (obj.metadata?.deletionTimestamp) this.finalize(name);
+  }
+
+  /** The host namespace of a virtual namespace, created on first need (one creation at a time). */
+  ensureHostNamespace(ns: string): Promise<string> {
+    if (!this.hostNamespaces) return Promise.reject(new Error('no host connection'));
+    let p = this.ensuring.get(ns);
+    if (!p) {
+      p = this.hostNamespaces.ensure(this.runtime.store, ns).finally(() => this.ensuring.delete(ns));
+      this.ensuring.set(ns, p);
+    }
+    return p;
+  }
+
+  /** Resumes the deletion of namespaces left Terminating (e.g. by a restart). */
+  resume(): void {
+    const l = this.runtime.store.list({ group: '', resource: 'namespaces' });
+    for (const s of l.items) if (s.object.metadata?.deletionTimestamp) this.finalize(s.key.name);
+  }
+
+  private finalize(ns: string): void {
+    if (this.finalizing.has(ns)) return;
+    this.finalizing.add(ns);
+    const run = async (attempt: number): Promise<void> => {
+      try {
+        const done = await this.finalizeOnce(ns);
+        if (done) return void this.finalizing.delete(ns);
+      } catch (err) {
+        this.logger.warn({ err, tenant: this.runtime.tenant, namespace: ns }, 'namespace finalization failed; retrying');
+      }
+      setTimeout(() => void run(attempt + 1), Math.min(200 * 2 ** attempt, 10_000)).unref();
+    };
+    setImmediate(() => void run(0));
+  }
+
+  /** One pass; true when the namespace is gone (or no longer terminating). */
+  private async finalizeOnce(ns: string): Promise<boolean> {
+    const store = this.runtime.store;
+    const key = { group: '', resource: 'namespaces', namespace: '', name: ns };
+    if (!store.get(key)?.object.metadata?.deletionTimestamp) return true;
+
+    // 1. Virtual content: delete everything namespaced in it (finalizers may hold some back).
+    let remaining = 0;
+    for (const info of this.runtime.storageRows()) {
+      if (!info.namespaced) continue;
+      const reg = this.runtime.registry(info);
+      for (const item of store.list({ group: info.group, resource: info.resource, namespace: ns }).items) {
+        remaining++;
+        if (item.object.metadata?.deletionTimestamp) continue;
+        try {
+          deleteObject(reg, ns, item.key.name, { user: SYSTEM_USER, warnings: [], dryRun: false, propagationPolicy: 'Background' });
+        } catch (err) {
+          if ((err as { code?: number }).code !== 404) throw err;
+        }
+      }
+    }
+    if (remaining > 0) {
+      const left = this.runtime.storageRows().some((i) => i.namespaced && store.list({ group: i.group, resource: i.resource, namespace: ns, limit: 1 }).items.length > 0);
+      if (left) return false;
+    }
+
+    // 2. The host namespace and everything in it (the host's namespace controller does the work).
+    if (this.hostNamespaces) await this.hostNamespaces.remove(store, ns);
+
+    // 3. Drop the `kubernetes` finalizer; with no finalizer left the namespace is gone.
+    const live = store.get(key);
+    if (!live) return true;
+    const spec = (live.object as { spec?: { finalizers?: string[] } }).spec ?? {};
+    const finalizers = (spec.finalizers ?? []).filter((f) => f !== NAMESPACE_FINALIZER);
+    const metaFinalizers = live.object.metadata?.finalizers ?? [];
+    if (finalizers.length === 0 && metaFinalizers.length === 0) {
+      store.delete(key, live.rv);
+      this.runtime.gc.objectDeleted(live.object, this.runtime.row('', 'v1', 'namespaces')!);
+      return true;
+    }
+    if (finalizers.length !== (spec.finalizers ?? []).length) {
+      store.update(key, { ...live.object, spec: { ...spec, finalizers } }, live.rv);
+    }
+    return false;
+  }
+}

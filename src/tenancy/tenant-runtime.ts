@@ -1,0 +1,206 @@
+// Everything kplex keeps for one ACTIVE tenant: its resource table (built-in rows + rows of its
+// CRDs), the strategies and registries of its virtual resources, its garbage collector and
+// namespace lifecycle. Runtimes are cheap to rebuild and live in a bounded LRU (runtime-cache.ts);
+// idle tenants hold none.
+import type { KubeObject } from '../api/object.js';
+import { forbidden, notFound } from '../api/status.js';
+import { crdResourceInfos, crdStrategy, customResourceStrategy, type CustomResourceDefinition } from '../apiextensions/index.js';
+import { CUSTOM_RESOURCE_STRATEGY } from '../apiextensions/crd-resource-info.js';
+import type { Logger } from '../log/logger.js';
+import { VirtualGarbageCollector } from '../registry/garbage-collector.js';
+import { VirtualRegistry } from '../registry/registry.js';
+import type { FullStrategy, StrategyContext } from '../registry/strategy.js';
+import { builtinVirtualResources, DEFAULT_NAMESPACES } from '../resources/builtin-virtual.js';
+import type { ResourceInfo } from '../resources/types.js';
+import type { DiscoveryTable } from '../discovery/index.js';
+import type { TenantStore } from '../store/types.js';
+import type { HostNamespaces } from './host-namespaces.js';
+import { NamespaceLifecycle } from './namespace-lifecycle.js';
+import { namespaceStrategy } from './namespace-strategy.js';
+
+const CRD_GROUP = 'apiextensions.k8s.io';
+export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
+
+const rowKey = (group: string, version: string, resource: string): string => `${group}/${version}/${resource}`;
+
+export interface TenantRuntimeDeps {
+  tenant: string;
+  store: () => TenantStore;
+  hostNamespaces?: HostNamespaces;
+  logger: Logger;
+}
+
+export class TenantRuntime {
+  readonly gc: VirtualGarbageCollector;
+  readonly lifecycle: NamespaceLifecycle;
+  private rows?: Map<string, ResourceInfo>;
+  private custom: readonly ResourceInfo[] = [];
+  private generation = 0;
+  private crStrategies = new Map<string, { rv: string; strategy: FullStrategy }>();
+  private readonly strategies: Record<string, FullStrategy>;
+
+  constructor(readonly deps: TenantRuntimeDeps) {
+    this.gc = new VirtualGarbageCollector(() => this.storageRows().map((info) => this.registry(info)));
+    this.lifecycle = new NamespaceLifecycle(this, deps.hostNamespaces, deps.logger);
+    this.strategies = {
+      namespaces: { ...namespaceStrategy, afterWrite: (obj, old) => this.lifecycle.namespaceWritten(obj, old) },
+      customresourcedefinitions: {
+        ...crdStrategy,
+        prepareForCreate: (obj: KubeObject, ctx: StrategyContext) => {
+          crdStrategy.prepareForCreate(obj, ctx);
+          const meta = (obj.metadata ??= {});
+          if (!meta.finalizers?.includes(CRD_CLEANUP_FINALIZER)) meta.finalizers = [...(meta.finalizers ?? []), CRD_CLEANUP_FINALIZER];
+        },
+        afterWrite: (obj) => this.crdWritten(obj),
+      },
+    };
+  }
+
+  get tenant(): string {
+    return this.deps.tenant;
+  }
+
+  get store(): TenantStore {
+    return this.deps.store();
+  }
+
+  /** Seeds a brand-new tenant: the four namespaces every cluster starts with. */
+  async seed(): Promise<void> {
+    const store = this.store;
+    if (store.currentRV() !== 0) return;
+    const info = this.row('', 'v1', 'namespaces')!;
+    const reg = this.registry(info);
+    const user = { username: 'system:kplex', groups: ['system:masters'] };
+    for (const name of DEFAULT_NAMESPACES) {
+      if (!store.get({ group: '', resource: 'namespaces', namespace: '', name })) {
+        await reg.create('', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { user, warnings: [], fieldManager: 'kplex', dryRun: false, fieldValidation: 'Ignore', decodeErrors: [] });
+      }
+    }
+  }
+
+  /** All rows of this tenant's table (every served version). */
+  table(): Map<string, ResourceInfo> {
+    if (!this.rows) {
+      const rows = new Map<string, ResourceInfo>();
+      for (const r of builtinVirtualResources) rows.set(rowKey(r.group, r.version, r.resource), r);
+      const custom: ResourceInfo[] = [];
+      for (const crd of this.crds()) {
+        if (!isEstablished(crd)) continue;
+        for (const r of crdResourceInfos(crd)) {
+          if (rows.has(rowKey(r.group, r.version, r.resource))) continue;
+          rows.set(rowKey(r.group, r.version, r.resource), r);
+          custom.push(r);
+        }
+      }
+      this.rows = rows;
+      this.custom = custom;
+      this.generation++;
+    }
+    return this.rows;
+  }
+
+  /** The table as discovery and OpenAPI read it: shared built-in rows + this tenant's CRD rows. */
+  discoveryTable(): DiscoveryTable {
+    this.table();
+    return { builtin: builtinVirtualResources, custom: this.custom, generation: `${this.tenant}/${this.generation}` };
+  }
+
+  /** The OpenAPI v3 schema of a CRD-backed row (for /openapi and kubectl explain). */
+  schemaFor(row: ResourceInfo): Record<string, unknown> | undefined {
+    const crd = this.store.get({ group: CRD_GROUP, resource: 'customresourcedefinitions', namespace: '', name: `${row.resource}.${row.group}` });
+    const version = (crd?.object as unknown as CustomResourceDefinition | undefined)?.spec.versions.find((v) => v.name === row.version);
+    return version?.schema?.openAPIV3Schema as Record<string, unknown> | undefined;
+  }
+
+  row(group: string, version: string, resource: string): ResourceInfo | undefined {
+    return this.table().get(rowKey(group, version, resource));
+  }
+
+  /** One row per stored group/resource (the storage version). */
+  storageRows(): ResourceInfo[] {
+    return [...this.table().values()].filter((r) => r.storageVersion && r.placement === 'virtual');
+  }
+
+  crds(): CustomResourceDefinition[] {
+    return this.store.list({ group: CRD_GROUP, resource: 'customresourcedefinitions' }).items.map((s) => s.object as unknown as CustomResourceDefinition);
+  }
+
+  strategy(info: ResourceInfo): FullStrategy {
+    if (info.strategy === CUSTOM_RESOURCE_STRATEGY) {
+      const crd = this.store.get({ group: CRD_GROUP, resource: 'customresourcedefinitions', namespace: '', name: `${info.resource}.${info.group}` });
+      if (!crd) throw notFound({ group: info.group, resource: info.resource }, '');
+      const cacheKey = `${info.group}/${info.resource}/${info.version}`;
+      const cached = this.crStrategies.get(cacheKey);
+      const rv = crd.object.metadata?.resourceVersion ?? '';
+      if (cached?.rv === rv) return cached.strategy;
+      const strategy = customResourceStrategy(crd.object as unknown as CustomResourceDefinition, info.version) as FullStrategy;
+      this.crStrategies.set(cacheKey, { rv, strategy });
+      return strategy;
+    }
+    const s = info.strategy ? this.strategies[info.strategy] : undefined;
+    if (!s) throw new Error(`no strategy for ${info.group}/${info.resource}`);
+    return s;
+  }
+
+  registry(info: ResourceInfo): VirtualRegistry {
+    return new VirtualRegistry({
+      tenant: this.tenant,
+      store: this.store,
+      info,
+      strategy: this.strategy(info),
+      gc: this.gc,
+      admitCreate: (obj, row) => this.admitCreate(obj, row),
+    });
+  }
+
+  /** NamespaceLifecycle admission: no new content in a missing or terminating namespace. */
+  admitCreate(obj: KubeObject, info: ResourceInfo): void {
+    if (!info.namespaced) return;
+    const ns = obj.metadata?.namespace ?? '';
+    const stored = this.store.get({ group: '', resource: 'namespaces', namespace: '', name: ns });
+    if (!stored) throw notFound({ group: '', resource: 'namespaces' }, ns);
+    if (stored.object.metadata?.deletionTimestamp) {
+      const msg = `unable to create new content in namespace ${ns} because it is being terminated`;
+      const err = forbidden({ group: info.group, resource: info.resource }, obj.metadata?.name ?? '', msg);
+      err.status.details = { ...(err.status.details ?? {}), causes: [{ reason: 'NamespaceTerminating', message: msg, field: 'metadata.namespace' }] };
+      throw err;
+    }
+  }
+
+  /** A CRD changed: the table changes; a CRD being deleted takes its objects with it. */
+  private crdWritten(obj: KubeObject): void {
+    this.rows = undefined;
+    this.crStrategies.clear();
+    const crd = obj as unknown as CustomResourceDefinition;
+    if (obj.metadata?.deletionTimestamp && obj.metadata.finalizers?.includes(CRD_CLEANUP_FINALIZER)) {
+      // After the current write has returned: remove every instance, then the finalizer.
+      setImmediate(() => {
+        try {
+          this.removeCustomResources(crd);
+        } catch (err) {
+          this.deps.logger.error({ err, tenant: this.tenant, crd: obj.metadata?.name }, 'CRD cleanup failed');
+        }
+      });
+    }
+  }
+
+  private removeCustomResources(crd: CustomResourceDefinition): void {
+    const store = this.store;
+    const group = crd.spec.group;
+    const resource = crd.spec.names.plural;
+    store.transaction(() => {
+      for (const s of store.list({ group, resource }).items) store.delete(s.key);
+      const key = { group: CRD_GROUP, resource: 'customresourcedefinitions', namespace: '', name: crd.metadata?.name ?? '' };
+      const live = store.get(key);
+      if (!live) return;
+      const finalizers = (live.object.metadata?.finalizers ?? []).filter((f) => f !== CRD_CLEANUP_FINALIZER);
+      if (finalizers.length === 0) store.delete(key);
+      else store.update(key, { ...live.object, metadata: { ...live.object.metadata, finalizers } });
+    });
+    this.rows = undefined;
+  }
+}
+
+function isEstablished(crd: CustomResourceDefinition): boolean {
+  return (crd.status?.conditions ?? []).some((c) => c.type === 'Established' && c.status === 'True');
+}
