@@ -18,29 +18,8 @@ const EMBEDDED_API_VERSION =
 const EMBEDDED_KIND =
   'kind is a string value representing the type of this object. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds';
 
-/** Value validations: stripped from v2 (Structural.StripValueValidations). */
-const VALUE_VALIDATIONS = [
-  'format',
-  'maximum',
-  'exclusiveMaximum',
-  'minimum',
-  'exclusiveMinimum',
-  'maxLength',
-  'minLength',
-  'pattern',
-  'maxItems',
-  'minItems',
-  'uniqueItems',
-  'multipleOf',
-  'enum',
-  'maxProperties',
-  'minProperties',
-  'required',
-  'allOf',
-  'oneOf',
-  'anyOf',
-  'not',
-];
+/** Keywords a structural schema does not keep (NewStructural drops them). */
+const NOT_STRUCTURAL = ['example', 'externalDocs', 'id', '$schema'];
 
 /** `stable.example.com/v1.CronTab` -> `com.example.stable.v1.CronTab` (kube-openapi ToRESTFriendlyName). */
 export function crdDefinitionName(group: string, version: string, kind: string): string {
@@ -98,16 +77,44 @@ function unfold(s: JSONObject): JSONObject {
   return out;
 }
 
-/** Structural -> OpenAPI v2: no value validations, no nullable, no int-or-string type, no fields under preserve-unknown. */
+/** Drops what a structural schema does not carry, at every level. */
+function structural(s: JSONObject): JSONObject {
+  const out = mapSubschemas(s, structural);
+  for (const k of NOT_STRUCTURAL) delete out[k];
+  return out;
+}
+
+/**
+ * Structural -> OpenAPI v2 (ToStructuralOpenAPIV2 + PruneDefaults, v1.32): no combinators, no
+ * nullable, nothing under preserve-unknown-fields, no defaults. Pre-order, like the Go visitor:
+ * a parent sees its children's nullable flags before they are cleared.
+ */
 function toV2(s: JSONObject): JSONObject {
-  const out = mapSubschemas(s, toV2);
-  for (const k of [...VALUE_VALIDATIONS, 'nullable']) delete out[k];
-  if (out['x-kubernetes-preserve-unknown-fields'] === true) {
+  const out: JSONObject = { ...s };
+  for (const k of ['allOf', 'oneOf', 'anyOf', 'not', 'default']) delete out[k];
+  if (out['nullable'] === true) {
+    for (const k of ['type', 'nullable', 'items', 'properties']) delete out[k];
+  }
+  delete out['nullable'];
+  const preserve = out['x-kubernetes-preserve-unknown-fields'] === true;
+  if (preserve) {
     delete out['items'];
     delete out['properties'];
   }
-  if (out['x-kubernetes-int-or-string'] === true) delete out['type'];
-  return out;
+  if (out['items'] === undefined && out['type'] === 'array') delete out['type'];
+  if (preserve && out['type'] === 'object') delete out['type'];
+  const props = isObject(out['properties']) ? out['properties'] : undefined;
+  if (props && Array.isArray(out['required'])) {
+    const nullable = new Set(
+      Object.keys(props).filter((k) => isObject(props[k]) && props[k]['nullable'] === true),
+    );
+    const kept = (out['required'] as string[]).filter((r) => !nullable.has(r));
+    if (kept.length > 0) out['required'] = kept;
+    else delete out['required'];
+  }
+  const additional = out['additionalProperties'];
+  if (isObject(additional) && additional['nullable'] === true) delete out['required'];
+  return mapSubschemas(out, toV2);
 }
 
 const gvkExtension = (group: string, version: string, kind: string): JSONObject[] => [
@@ -126,7 +133,7 @@ export function crdDefinitions(
   if (!schema || (v === 'v2' && schema['x-kubernetes-preserve-unknown-fields'] === true)) {
     kind = { type: 'object' };
   } else {
-    const base = v === 'v2' ? toV2(schema) : unfold(schema);
+    const base = v === 'v2' ? toV2(structural(schema)) : unfold(structural(schema));
     kind = addEmbedded(
       withProperties(base, {
         metadata: ref(v, OBJECT_META, METADATA_DESCRIPTION),

@@ -160,6 +160,9 @@ export const cronTabSchema = {
         image: { type: 'string' },
         replicas: { type: 'integer', minimum: 1, maximum: 10 },
         port: { 'x-kubernetes-int-or-string': true },
+        nickname: { type: 'string', nullable: true, description: 'May be null.' },
+        tags: { type: 'array', items: { type: 'string' } },
+        schedule: { type: 'string', default: '* * * * *', example: '*/5 * * * *' },
         template: {
           type: 'object',
           'x-kubernetes-embedded-resource': true,
