@@ -2,7 +2,7 @@
 // APIResourceList, with the fields, key order and per-source conventions of kube-apiserver v1.32
 // (installer.go for built-ins, customresource_discovery_controller.go for CRDs).
 import type { ResourceInfo } from '../resources/types.js';
-import { builtinSubresources } from './builtin-subresources.js';
+import { servedSubresources } from './builtin-subresources.js';
 import { storageVersionHash } from './storage-version-hash.js';
 import { type GroupEntry, type GroupVersionRows, storageVersionOf } from './table.js';
 
@@ -65,7 +65,7 @@ export function builtinResources(gv: GroupVersionRows, allRows: readonly Resourc
   const out: APIResource[] = [];
   for (const row of gv.rows) {
     out.push(resourceEntry(row, [...row.verbs].sort(), hashFor(row, allRows)));
-    for (const sub of builtinSubresources(gv.groupVersion, row.resource)) {
+    for (const sub of servedSubresources(gv.groupVersion, row)) {
       out.push({
         name: `${row.resource}/${sub.name}`,
         singularName: '',

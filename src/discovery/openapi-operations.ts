@@ -2,7 +2,7 @@
 // OpenAPI v2 and v3 (openapi-render.ts prints both). Built-ins follow the apiserver's installer
 // naming (listCoreV1NamespacedConfigMap, tag core_v1); CRDs the CRD OpenAPI builder's.
 import type { ResourceInfo } from '../resources/types.js';
-import { builtinSubresources } from './builtin-subresources.js';
+import { servedSubresources } from './builtin-subresources.js';
 import { builtinDefinitionFor, DELETE_OPTIONS, PATCH, STATUS } from './builtin-schemas.js';
 import type { GroupVersionKind } from './aggregated.js';
 import type { GroupVersionRows } from './table.js';
@@ -152,7 +152,7 @@ function subresourceKinds(
     return out;
   }
   // Connect-style subresources (exec, attach, proxy, log...) take options, not objects: not documented here.
-  return builtinSubresources(gv.groupVersion, row.resource)
+  return servedSubresources(gv.groupVersion, row)
     .filter((s) => !s.kind.endsWith('Options') && s.name !== 'log')
     .map((s) => ({
       name: s.name,

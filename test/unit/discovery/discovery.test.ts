@@ -56,6 +56,8 @@ describe('legacy discovery', () => {
       kind: 'Namespace',
       verbs: ['get', 'patch', 'update'],
     });
+    // a read-only view does not advertise a writable status
+    expect(list.resources.find((r: { name: string }) => r.name === 'nodes/status').verbs).toEqual(['get']);
     expect(list.resources.find((r: { name: string }) => r.name === 'pods/eviction')).toMatchObject({
       group: 'policy',
       version: 'v1',
