@@ -64,7 +64,7 @@ export function customResourceStrategy(crd: CustomResourceDefinition, version: s
   const kind = crd.spec.names.kind;
   const apiVersion = `${crd.spec.group}/${version}`;
   const withCel = hasCelRules(schema);
-  const columns = crdPrinterColumns(v).filter((c) => !(c.name === 'Age' && c.jsonPath === '.metadata.creationTimestamp'));
+  const columns = crdPrinterColumns(v);
 
   const typeMeta = (obj: Obj): FieldError[] => {
     const errs: FieldError[] = [];

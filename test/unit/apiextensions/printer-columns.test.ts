@@ -51,7 +51,7 @@ describe('printer columns', () => {
     ]);
   });
 
-  it('exposes CRD columns (without the implicit Age) and selectable fields through the strategy', () => {
+  it('exposes CRD columns (Age only when none are declared) and selectable fields through the strategy', () => {
     const crd = widgetCRD(
       { type: 'object', properties: { spec: { type: 'object', properties: { color: { type: 'string' } } } } },
       { additionalPrinterColumns: [{ name: 'Color', type: 'string', jsonPath: '.spec.color' }], selectableFields: [{ jsonPath: '.spec.color' }] },
@@ -59,7 +59,8 @@ describe('printer columns', () => {
     const s = customResourceStrategy(crd, 'v1');
     expect(s.printerColumns().map((c) => c.name)).toEqual(['Color']);
     expect(s.selectableFields(widget({ color: 'red' }) as never)).toEqual({ 'spec.color': 'red' });
-    expect(customResourceStrategy(widgetCRD({ type: 'object' }), 'v1').printerColumns()).toEqual([]);
+    // No declared columns: the apiserver shows Name and Age.
+    expect(customResourceStrategy(widgetCRD({ type: 'object' }), 'v1').printerColumns().map((c) => c.name)).toEqual(['Age']);
     void ctx;
   });
 });
