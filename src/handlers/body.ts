@@ -4,6 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import { parse as parseYAML } from 'yaml';
 import { badRequest, requestEntityTooLarge } from '../api/status.js';
 import { JSONSyntaxError, parseJSONStrict } from '../api/strict-json.js';
+import { ProtobufError, protobufMediaType, protobufToObject } from '../protobuf/index.js';
 
 /** MaxRequestBodyBytes of the apiserver: 3 MiB. */
 export const maxRequestBodyBytes = 3 * 1024 * 1024;
@@ -38,9 +39,26 @@ export function mediaType(contentType: string | undefined): string {
   return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
 }
 
-export function decodeBody(buf: Buffer, contentType: string | undefined): DecodedBody {
-  const text = buf.toString('utf8');
+/** The endpoint's kind, which a protobuf envelope without apiVersion/kind defaults to. */
+export interface ExpectedKind {
+  apiVersion: string;
+  kind: string;
+}
+
+function decodeProtobuf(buf: Buffer, expect: ExpectedKind | undefined): DecodedBody {
+  try {
+    return { value: protobufToObject(buf, expect), duplicates: [], text: '' };
+  } catch (e) {
+    if (!(e instanceof ProtobufError) && !(e instanceof SyntaxError) && !(e instanceof RangeError)) throw e;
+    const what = expect ? ` (must be of type ${expect.kind})` : '';
+    throw badRequest(`the object provided is unrecognized${what}: ${e.message}`);
+  }
+}
+
+export function decodeBody(buf: Buffer, contentType: string | undefined, expect?: ExpectedKind): DecodedBody {
   const mt = mediaType(contentType);
+  if (mt === protobufMediaType) return decodeProtobuf(buf, expect);
+  const text = buf.toString('utf8');
   if (mt === 'application/yaml' || mt === 'application/apply-patch+yaml' || mt === 'text/yaml') {
     try {
       return { value: parseYAML(text, { uniqueKeys: false }) as unknown, duplicates: [], text };

@@ -5,6 +5,7 @@ import type { KubeList, KubeObject } from '../api/object.js';
 import type { Negotiated } from './negotiate.js';
 import { type IncludeObject, partialMetadata, partialMetadataList, toTable } from './table.js';
 import type { PrinterColumn } from '../resources/types.js';
+import { objectToProtobuf, protobufMediaType } from '../protobuf/index.js';
 
 /** `Warning: 299 - "text"` values, as k8s.io/apiserver/pkg/warning formats them. */
 export function warningHeaders(warnings: string[]): string[] {
@@ -29,12 +30,18 @@ export function render(body: KubeObject, isList: boolean, o: OutputContext): Kub
   return toTable([body], { resourceVersion: body.metadata?.resourceVersion }, o.columns, o.includeObject);
 }
 
+/** The rendered body in the negotiated encoding, with its Content-Type. */
+export function encodeResult(rendered: KubeObject, o: OutputContext, yaml: boolean): { data: Buffer; contentType: string } {
+  if (o.out.protobuf) return { data: objectToProtobuf(rendered), contentType: protobufMediaType };
+  if (yaml) return { data: Buffer.from(toYAML(rendered)), contentType: 'application/yaml' };
+  return { data: Buffer.from(JSON.stringify(rendered)), contentType: 'application/json' };
+}
+
 export function writeResult(res: ServerResponse, code: number, body: KubeObject, isList: boolean, o: OutputContext): void {
   const rendered = render(body, isList, o);
-  const yaml = o.out.kind === 'yaml' && rendered === body;
-  const data = Buffer.from(yaml ? toYAML(rendered) : JSON.stringify(rendered));
+  const { data, contentType } = encodeResult(rendered, o, o.out.kind === 'yaml' && rendered === body);
   const headers: Record<string, string | number | string[]> = {
-    'Content-Type': yaml ? 'application/yaml' : 'application/json',
+    'Content-Type': contentType,
     'Content-Length': data.length,
   };
   if (o.warnings.length > 0) headers['Warning'] = warningHeaders(o.warnings);

@@ -7,7 +7,8 @@ import { isObject } from '../api/object.js';
 import type { RequestInfo } from '../api/request-info.js';
 import { writeError } from '../api/respond.js';
 import { type FieldError, StatusError, badRequest, invalid, methodNotSupported } from '../api/status.js';
-import type { ResourceInfo } from '../resources/types.js';
+import { hasProtobuf } from '../protobuf/index.js';
+import { type ResourceInfo, groupVersion } from '../resources/types.js';
 import { deleteCollection, deleteObject } from '../registry/delete.js';
 import { list } from '../registry/list.js';
 import type { DeleteOptions, ListOptions, PatchOptions, PropagationPolicy, WriteOptions } from '../registry/options.js';
@@ -171,7 +172,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: VirtualRequ
   if (sub && !['get', 'update', 'patch'].includes(ri.verb)) throw methodNotSupported(reg.gr, ri.verb);
   const ns = ctx.info.namespaced ? ri.namespace : '';
   const out: OutputContext = {
-    out: negotiateOutput(req.headers.accept),
+    out: negotiateOutput(req.headers.accept, hasProtobuf(groupVersion(ctx.info), ctx.info.kind)),
     columns: ctx.strategy.printerColumns(),
     includeObject: (q.get('includeObject') as IncludeObject | null) ?? 'Metadata',
     warnings: [],
@@ -180,7 +181,8 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: VirtualRequ
     throw badRequest(`includeObject: Unsupported value: "${out.includeObject}": supported values: "None", "Metadata", "Object"`);
   }
   const ua = req.headers['user-agent'];
-  const body = async (): Promise<{ value: unknown; duplicates: string[]; text: string }> => decodeBody(await readBody(req), req.headers['content-type']);
+  const expect = sub === 'scale' ? { apiVersion: 'autoscaling/v1', kind: 'Scale' } : { apiVersion: groupVersion(ctx.info), kind: ctx.info.kind };
+  const body = async (): Promise<{ value: unknown; duplicates: string[]; text: string }> => decodeBody(await readBody(req), req.headers['content-type'], expect);
   switch (ri.verb) {
     case 'get': {
       const obj = sub === 'scale' ? getScale(reg, ns, ri.name) : reg.get(ns, ri.name);

@@ -7,7 +7,8 @@ import type { ListOptions } from '../registry/options.js';
 import type { VirtualRegistry } from '../registry/registry.js';
 import { type RegistryWatch, watch } from '../registry/watch.js';
 import type { OutputContext } from './output.js';
-import { toTable } from './table.js';
+import { encodeWatchFrame, protobufWatchContentType } from '../protobuf/index.js';
+import { partialMetadata, toTable } from './table.js';
 
 /** The apiserver's default watch timeout bounds (minRequestTimeout 1800s, randomized up to 2x). */
 const defaultTimeoutSeconds = 1800;
@@ -34,7 +35,7 @@ export function serveWatch(
     if (!res.writableEnded) res.end();
   };
   res.writeHead(200, {
-    'Content-Type': 'application/json',
+    'Content-Type': o.out.protobuf ? protobufWatchContentType : 'application/json',
     'Transfer-Encoding': 'chunked',
     'Cache-Control': 'no-cache, private',
     ...(o.warnings.length ? { Warning: o.warnings.map((x) => `299 - ${JSON.stringify(x)}`) } : {}),
@@ -46,8 +47,11 @@ export function serveWatch(
     if (o.out.kind === 'table' && type !== 'ERROR' && type !== 'BOOKMARK') {
       obj = toTable([object as KubeObject], { resourceVersion: (object as KubeObject).metadata?.resourceVersion }, o.columns, o.includeObject, firstTable);
       firstTable = false;
+    } else if (o.out.kind === 'partial' && type !== 'ERROR') {
+      obj = partialMetadata(object as KubeObject);
     }
-    res.write(JSON.stringify({ type, object: obj }) + '\n');
+    if (o.out.protobuf) res.write(encodeWatchFrame(type, obj as Record<string, unknown>));
+    else res.write(JSON.stringify({ type, object: obj }) + '\n');
   };
   req.on('close', finish);
   res.on('close', finish);

@@ -22,8 +22,17 @@ export function hasEnvelopeMagic(buf: Uint8Array): boolean {
 
 /** Splits an envelope; throws the apiserver's message when the magic prefix is missing. */
 export function decodeEnvelope(buf: Uint8Array): Envelope {
-  if (!hasEnvelopeMagic(buf)) throw new ProtobufError('provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]');
-  const env: Envelope = { apiVersion: '', kind: '', raw: new Uint8Array(0), contentEncoding: '', contentType: '' };
+  if (!hasEnvelopeMagic(buf))
+    throw new ProtobufError(
+      'provided data does not appear to be a protobuf message, expected prefix [107 56 115 0]',
+    );
+  const env: Envelope = {
+    apiVersion: '',
+    kind: '',
+    raw: new Uint8Array(0),
+    contentEncoding: '',
+    contentType: '',
+  };
   for (const f of scanFields(buf.subarray(4))) {
     const text = (): string => Buffer.from(f.bytes!).toString('utf8');
     if (f.num === 1) {
@@ -41,7 +50,12 @@ export function decodeEnvelope(buf: Uint8Array): Envelope {
 /** Wraps a message body as the Go serializer does (empty contentEncoding/contentType written). */
 export function encodeEnvelope(apiVersion: string, kind: string, raw: Uint8Array): Buffer {
   const typeMeta = new Writer().stringField(1, apiVersion).stringField(2, kind).finish();
-  const unknown = new Writer().bytesField(1, typeMeta).bytesField(2, raw).stringField(3, '').stringField(4, '').finish();
+  const unknown = new Writer()
+    .bytesField(1, typeMeta)
+    .bytesField(2, raw)
+    .stringField(3, '')
+    .stringField(4, '')
+    .finish();
   return Buffer.concat([envelopeMagic, unknown]);
 }
 
@@ -64,18 +78,29 @@ function messageFor(apiVersion: string, kind: string): string {
  * An envelope-wrapped protobuf object -> its JSON object, kind and apiVersion first. An envelope
  * without apiVersion or kind takes the endpoint's (copyKindDefaults in the Go serializer).
  */
-export function protobufToObject(buf: Uint8Array, defaults?: { apiVersion: string; kind: string }): Record<string, unknown> {
+export function protobufToObject(
+  buf: Uint8Array,
+  defaults?: { apiVersion: string; kind: string },
+): Record<string, unknown> {
   const env = decodeEnvelope(buf);
-  if (env.contentEncoding) throw new ProtobufError(`unsupported content encoding ${JSON.stringify(env.contentEncoding)}`);
+  if (env.contentEncoding)
+    throw new ProtobufError(`unsupported content encoding ${JSON.stringify(env.contentEncoding)}`);
   const apiVersion = env.apiVersion || defaults?.apiVersion || '';
   const kind = env.kind || defaults?.kind || '';
-  if (!kind) throw new ProtobufError(`Object 'Kind' is missing in '${JSON.stringify({ apiVersion: env.apiVersion, kind: env.kind })}'`);
+  if (!kind)
+    throw new ProtobufError(
+      `Object 'Kind' is missing in '${JSON.stringify({ apiVersion: env.apiVersion, kind: env.kind })}'`,
+    );
   const body = decodeMessage(messageFor(apiVersion, kind), env.raw) as Record<string, unknown>;
   return { kind, apiVersion, ...body };
 }
 
 /** A JSON object with apiVersion/kind -> the envelope-wrapped protobuf the apiserver would write. */
-export function objectToProtobuf(obj: Record<string, unknown>, apiVersion = String(obj['apiVersion'] ?? ''), kind = String(obj['kind'] ?? '')): Buffer {
+export function objectToProtobuf(
+  obj: Record<string, unknown>,
+  apiVersion = String(obj['apiVersion'] ?? ''),
+  kind = String(obj['kind'] ?? ''),
+): Buffer {
   return encodeEnvelope(apiVersion, kind, encodeMessage(messageFor(apiVersion, kind), obj));
 }
 

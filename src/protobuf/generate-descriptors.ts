@@ -10,6 +10,7 @@
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { format, resolveConfig } from 'prettier';
 import type { DescriptorFile, FieldTuple, MessageDescriptor } from './descriptor-types.js';
 import { F } from './descriptor-types.js';
 
@@ -25,9 +26,24 @@ const packages: Array<[module: string, dir: string]> = [
   [machinery, 'pkg/api/resource'],
   [machinery, 'pkg/util/intstr'],
   ...[
-    'core/v1', 'apps/v1', 'batch/v1', 'rbac/v1', 'policy/v1', 'networking/v1', 'storage/v1', 'coordination/v1',
-    'discovery/v1', 'events/v1', 'autoscaling/v1', 'autoscaling/v2', 'scheduling/v1', 'node/v1', 'certificates/v1',
-    'admissionregistration/v1', 'authentication/v1', 'authorization/v1',
+    'core/v1',
+    'apps/v1',
+    'batch/v1',
+    'rbac/v1',
+    'policy/v1',
+    'networking/v1',
+    'storage/v1',
+    'coordination/v1',
+    'discovery/v1',
+    'events/v1',
+    'autoscaling/v1',
+    'autoscaling/v2',
+    'scheduling/v1',
+    'node/v1',
+    'certificates/v1',
+    'admissionregistration/v1',
+    'authentication/v1',
+    'authorization/v1',
   ].map((d): [string, string] => [api, d]),
   [apiext, 'pkg/apis/apiextensions/v1'],
 ];
@@ -40,12 +56,22 @@ interface GoField {
 }
 
 /** Go structs of a package: struct -> proto field number -> JSON facts; and named slice types. */
-function readGoTypes(dir: string): { structs: Map<string, Map<number, GoField>>; sliceTypes: Set<string>; kinds: Set<string> } {
+function readGoTypes(dir: string): {
+  structs: Map<string, Map<number, GoField>>;
+  sliceTypes: Set<string>;
+  kinds: Set<string>;
+} {
   const structs = new Map<string, Map<number, GoField>>();
   const sliceTypes = new Set<string>();
   const kinds = new Set<string>();
   for (const f of readdirSync(dir)) {
-    if (!f.endsWith('.go') || f.endsWith('_test.go') || f.startsWith('zz_generated') || f.startsWith('generated.')) continue;
+    if (
+      !f.endsWith('.go') ||
+      f.endsWith('_test.go') ||
+      f.startsWith('zz_generated') ||
+      f.startsWith('generated.')
+    )
+      continue;
     const lines = readFileSync(join(dir, f), 'utf8').split('\n');
     let current: Map<number, GoField> | undefined;
     let comments: string[] = [];
@@ -54,7 +80,12 @@ function readGoTypes(dir: string): { structs: Map<string, Map<number, GoField>>;
       if (start) {
         current = new Map();
         structs.set(start[1]!, current);
-        if (comments.some((c) => c.includes('+k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object'))) kinds.add(start[1]!);
+        if (
+          comments.some((c) =>
+            c.includes('+k8s:deepcopy-gen:interfaces=k8s.io/apimachinery/pkg/runtime.Object'),
+          )
+        )
+          kinds.add(start[1]!);
         comments = [];
         continue;
       }
@@ -103,8 +134,16 @@ function readProto(file: string): { pkg: string; messages: Map<string, ProtoFiel
   const messages = new Map<string, ProtoField[]>();
   for (const mm of text.matchAll(/message (\w+) \{([^}]*)\}/g)) {
     const fields: ProtoField[] = [];
-    for (const fm of mm[2]!.matchAll(/(optional|repeated)\s+([\w.]+)\s+(\w+)\s*=\s*(\d+)|map<\s*(\w+)\s*,\s*([\w.]+)\s*>\s+(\w+)\s*=\s*(\d+)/g)) {
-      if (fm[1]) fields.push({ label: fm[1] as 'optional' | 'repeated', type: fm[2]!, name: fm[3]!, number: Number(fm[4]) });
+    for (const fm of mm[2]!.matchAll(
+      /(optional|repeated)\s+([\w.]+)\s+(\w+)\s*=\s*(\d+)|map<\s*(\w+)\s*,\s*([\w.]+)\s*>\s+(\w+)\s*=\s*(\d+)/g,
+    )) {
+      if (fm[1])
+        fields.push({
+          label: fm[1] as 'optional' | 'repeated',
+          type: fm[2]!,
+          name: fm[3]!,
+          number: Number(fm[4]),
+        });
       else {
         if (fm[5] !== 'string') throw new Error(`map key ${fm[5]} in ${mm[1]}`);
         fields.push({ label: 'map', type: 'string', mapValue: fm[6]!, name: fm[7]!, number: Number(fm[8]) });
@@ -115,7 +154,21 @@ function readProto(file: string): { pkg: string; messages: Map<string, ProtoFiel
   return { pkg, messages };
 }
 
-const scalars = new Set(['string', 'bool', 'bytes', 'int32', 'int64', 'uint32', 'uint64', 'double', 'float', 'sint32', 'sint64', 'fixed32', 'fixed64']);
+const scalars = new Set([
+  'string',
+  'bool',
+  'bytes',
+  'int32',
+  'int64',
+  'uint32',
+  'uint64',
+  'double',
+  'float',
+  'sint32',
+  'sint64',
+  'fixed32',
+  'fixed64',
+]);
 
 /** Type reference as stored: scalars by name, messages of the same package by short name, others fully qualified with a leading dot. */
 function typeRef(t: string, pkg: string): string {
@@ -164,7 +217,8 @@ for (const [mod, rel] of packages) {
       if (g?.omitempty) flags |= F.omitempty;
       if (g?.pointer) flags |= F.pointer;
       if (g?.inline) flags |= F.inline;
-      if (!g && goStruct && !desc.array) console.warn(`no Go field for ${proto.pkg}.${name}.${pf.name} (${pf.number})`);
+      if (!g && goStruct && !desc.array)
+        console.warn(`no Go field for ${proto.pkg}.${name}.${pf.name} (${pf.number})`);
       const t = pf.label === 'map' ? `map:${typeRef(pf.mapValue!, proto.pkg)}` : typeRef(pf.type, proto.pkg);
       const tuple: FieldTuple = [pf.number, g?.json || pf.name, t, flags];
       desc.f.push(tuple);
@@ -176,6 +230,11 @@ for (const [mod, rel] of packages) {
 
 const target = join(dirname(fileURLToPath(import.meta.url)), 'descriptors', 'k8s-v1.32.json');
 mkdirSync(dirname(target), { recursive: true });
-const text = JSON.stringify(out);
-writeFileSync(target, text + '\n');
+// Formatted as the repository's prettier check expects, so regenerating gives no spurious diff.
+const text = await format(JSON.stringify(out), {
+  ...(await resolveConfig(target)),
+  parser: 'json',
+  filepath: target,
+});
+writeFileSync(target, text);
 console.log(`wrote ${target}: ${Object.keys(out.messages).length} messages, ${text.length} bytes`);

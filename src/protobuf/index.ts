@@ -1,8 +1,32 @@
 // Kubernetes protobuf (application/vnd.kubernetes.protobuf) for built-in kinds: envelope,
 // object <-> JSON transcoding with Go's JSON conventions, watch frames, cheap namespace rewriting.
-export { decodeEnvelope, encodeEnvelope, envelopeMagic, hasEnvelopeMagic, objectToProtobuf, protobufMediaType, protobufToObject, UnknownKindError, type Envelope } from './envelope.js';
+export {
+  decodeEnvelope,
+  encodeEnvelope,
+  envelopeMagic,
+  hasEnvelopeMagic,
+  objectToProtobuf,
+  protobufMediaType,
+  protobufToObject,
+  UnknownKindError,
+  type Envelope,
+} from './envelope.js';
 export { hasProtobuf, messageNameForKind } from './schema.js';
 export { decodeMessage, encodeMessage } from './transcode.js';
-export { decodeWatchEvent, decodeWatchEventRaw, encodeWatchFrame, encodeWatchFrameRaw, protobufWatchContentType, WatchFrameReader, type WatchEventJSON } from './watch-frames.js';
+export {
+  decodeWatchEvent,
+  decodeWatchEventRaw,
+  encodeWatchFrame,
+  encodeWatchFrameRaw,
+  protobufWatchContentType,
+  WatchFrameReader,
+  type WatchEventJSON,
+} from './watch-frames.js';
 export { ProtobufError } from './wire.js';
-export { rewriteBodyNamespace, rewriteObjectMetaNamespace, rewriteProtobufNamespace, rewriteWatchFrameNamespace, type NamespaceRewrite } from './namespace-rewrite.js';
+export {
+  rewriteBodyNamespace,
+  rewriteObjectMetaNamespace,
+  rewriteProtobufNamespace,
+  rewriteWatchFrameNamespace,
+  type NamespaceRewrite,
+} from './namespace-rewrite.js';

@@ -18,7 +18,12 @@ function objectMetaField(messageName: string): number | undefined {
 }
 
 /** Rebuilds `body` with the fields numbered `num` replaced by `replace(field)` (same order). */
-function spliceFields(body: Uint8Array, fields: RawField[], num: number, replace: (f: RawField) => Uint8Array | undefined): Uint8Array {
+function spliceFields(
+  body: Uint8Array,
+  fields: RawField[],
+  num: number,
+  replace: (f: RawField) => Uint8Array | undefined,
+): Uint8Array {
   const parts: Uint8Array[] = [];
   let changed = false;
   for (const f of fields) {
@@ -33,7 +38,10 @@ function spliceFields(body: Uint8Array, fields: RawField[], num: number, replace
 }
 
 /** ObjectMeta bytes with namespace rewritten; undefined when unchanged. */
-export function rewriteObjectMetaNamespace(meta: Uint8Array, rewrite: NamespaceRewrite): Uint8Array | undefined {
+export function rewriteObjectMetaNamespace(
+  meta: Uint8Array,
+  rewrite: NamespaceRewrite,
+): Uint8Array | undefined {
   const fields = scanFields(meta);
   const current = fields.filter((f) => f.num === namespaceField).pop();
   const ns = current ? Buffer.from(current.bytes!).toString('utf8') : '';
@@ -59,10 +67,15 @@ export function rewriteObjectMetaNamespace(meta: Uint8Array, rewrite: NamespaceR
 }
 
 /** Rewrites metadata.namespace in a message body of the given message. */
-export function rewriteBodyNamespace(messageName: string, body: Uint8Array, rewrite: NamespaceRewrite): Uint8Array {
+export function rewriteBodyNamespace(
+  messageName: string,
+  body: Uint8Array,
+  rewrite: NamespaceRewrite,
+): Uint8Array {
   const metaNum = objectMetaField(messageName);
   const fields = scanFields(body);
-  if (metaNum !== undefined) return spliceFields(body, fields, metaNum, (f) => rewriteObjectMetaNamespace(f.bytes!, rewrite));
+  if (metaNum !== undefined)
+    return spliceFields(body, fields, metaNum, (f) => rewriteObjectMetaNamespace(f.bytes!, rewrite));
   const items = message(messageName).fields.find((f) => f.json === 'items' && f.repeated && !f.scalar);
   if (!items || objectMetaField(items.type) === undefined) return body;
   return spliceFields(body, fields, items.num, (f) => {
@@ -77,7 +90,8 @@ export function rewriteBodyNamespace(messageName: string, body: Uint8Array, rewr
  */
 export function rewriteProtobufNamespace(envelope: Uint8Array, rewrite: NamespaceRewrite): Uint8Array {
   const env = decodeEnvelope(envelope);
-  if (env.contentEncoding || env.contentType) throw new ProtobufError('unexpected contentEncoding/contentType in a protobuf envelope');
+  if (env.contentEncoding || env.contentType)
+    throw new ProtobufError('unexpected contentEncoding/contentType in a protobuf envelope');
   const name = messageNameForKind(env.apiVersion, env.kind);
   if (!name) throw new ProtobufError(`no kind "${env.kind}" is registered for version "${env.apiVersion}"`);
   const raw = rewriteBodyNamespace(name, env.raw, rewrite);
@@ -88,5 +102,8 @@ export function rewriteProtobufNamespace(envelope: Uint8Array, rewrite: Namespac
 /** Rewrites the object of one watch frame body (without its length prefix); returns a whole frame. */
 export function rewriteWatchFrameNamespace(frameBody: Uint8Array, rewrite: NamespaceRewrite): Buffer {
   const e = decodeWatchEventRaw(frameBody);
-  return encodeWatchFrameRaw(e.type, e.object.length ? rewriteProtobufNamespace(e.object, rewrite) : e.object);
+  return encodeWatchFrameRaw(
+    e.type,
+    e.object.length ? rewriteProtobufNamespace(e.object, rewrite) : e.object,
+  );
 }

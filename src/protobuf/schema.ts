@@ -27,7 +27,21 @@ export interface Message {
   array: boolean;
 }
 
-const scalarTypes = new Set(['string', 'bool', 'bytes', 'int32', 'int64', 'uint32', 'uint64', 'double', 'float', 'sint32', 'sint64', 'fixed32', 'fixed64']);
+const scalarTypes = new Set([
+  'string',
+  'bool',
+  'bytes',
+  'int32',
+  'int64',
+  'uint32',
+  'uint64',
+  'double',
+  'float',
+  'sint32',
+  'sint64',
+  'fixed32',
+  'fixed64',
+]);
 
 const cache = new Map<string, Message>();
 

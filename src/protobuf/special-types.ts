@@ -41,7 +41,10 @@ const time: SpecialCodec = {
     if (value === null || value === undefined || value === '') return Buffer.alloc(0);
     expect(typeof value === 'string', 'metav1.Time');
     // Go's protobuf Time drops nanoseconds (time_proto.go): the JSON form only carries seconds.
-    return new Writer().varintField(1, parseTime(value as string)[0]).varintField(2, 0).finish();
+    return new Writer()
+      .varintField(1, parseTime(value as string)[0])
+      .varintField(2, 0)
+      .finish();
   },
 };
 
@@ -55,7 +58,10 @@ const microTime: SpecialCodec = {
     if (value === null || value === undefined || value === '') return Buffer.alloc(0);
     expect(typeof value === 'string', 'metav1.MicroTime');
     const [s, n] = parseTime(value as string);
-    return new Writer().varintField(1, s).varintField(2, n - (n % 1000)).finish();
+    return new Writer()
+      .varintField(1, s)
+      .varintField(2, n - (n % 1000))
+      .finish();
   },
 };
 

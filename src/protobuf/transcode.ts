@@ -17,7 +17,8 @@ export function setNestedObjectDecoder(fn: (raw: Uint8Array) => unknown): void {
 const magic = [0x6b, 0x38, 0x73, 0x00];
 
 function decodeRaw(raw: Uint8Array): unknown {
-  if (raw.length >= 4 && magic.every((b, i) => raw[i] === b) && nestedObjectDecoder) return nestedObjectDecoder(raw);
+  if (raw.length >= 4 && magic.every((b, i) => raw[i] === b) && nestedObjectDecoder)
+    return nestedObjectDecoder(raw);
   return JSON.parse(Buffer.from(raw).toString('utf8'));
 }
 
@@ -140,7 +141,9 @@ export function decodeMessage(name: string, bytes: Uint8Array | undefined): unkn
 // ---- JSON -> protobuf ----
 
 function typeError(m: Message, fd: FieldDescriptor, v: unknown): ProtobufError {
-  return new ProtobufError(`json: cannot unmarshal ${Array.isArray(v) ? 'array' : typeof v} into Go struct field ${m.name.split('.').pop()}.${fd.json} of type ${fd.type}`);
+  return new ProtobufError(
+    `json: cannot unmarshal ${Array.isArray(v) ? 'array' : typeof v} into Go struct field ${m.name.split('.').pop()}.${fd.json} of type ${fd.type}`,
+  );
 }
 
 function writeScalar(w: Writer, num: number, type: string, v: unknown): void {
@@ -166,7 +169,8 @@ function writeScalar(w: Writer, num: number, type: string, v: unknown): void {
 }
 
 function checkScalar(m: Message, fd: FieldDescriptor, v: unknown): void {
-  const t = fd.type === 'string' || fd.type === 'bytes' ? 'string' : fd.type === 'bool' ? 'boolean' : 'number';
+  const t =
+    fd.type === 'string' || fd.type === 'bytes' ? 'string' : fd.type === 'bool' ? 'boolean' : 'number';
   if (typeof v !== t) throw typeError(m, fd, v);
 }
 
@@ -181,7 +185,9 @@ export function encodeMessage(name: string, value: unknown): Buffer {
     for (const v of Array.isArray(value) ? value : []) writeScalar(w, fd.num, fd.type, v);
     return w.finish();
   }
-  const obj = (value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {}) as JSONObject;
+  const obj = (
+    value !== null && typeof value === 'object' && !Array.isArray(value) ? value : {}
+  ) as JSONObject;
   for (const fd of m.fields) {
     if (fd.inline) {
       w.bytesField(fd.num, encodeMessage(fd.type, obj));

@@ -58,7 +58,8 @@ export function scanFields(buf: Uint8Array): RawField[] {
       out.push({ num, wire, int: v, start, end: pos });
     } else if (wire === WireType.bytes) {
       const [len, p] = readVarint(buf, pos);
-      if (len < 0 || p + len > buf.length) throw new ProtobufError('unexpected EOF in length-delimited field');
+      if (len < 0 || p + len > buf.length)
+        throw new ProtobufError('unexpected EOF in length-delimited field');
       pos = p + len;
       out.push({ num, wire, bytes: buf.subarray(p, pos), start, end: pos });
     } else if (wire === WireType.fixed64) {
@@ -103,7 +104,8 @@ export class Writer {
   }
 
   varint(v: number): this {
-    if (v < 0 || v > Number.MAX_SAFE_INTEGER) return this.bigVarint(BigInt.asUintN(64, BigInt(Math.trunc(v))));
+    if (v < 0 || v > Number.MAX_SAFE_INTEGER)
+      return this.bigVarint(BigInt.asUintN(64, BigInt(Math.trunc(v))));
     this.ensure(10);
     while (v >= 0x80) {
       this.buf[this.len++] = (v % 128) | 0x80;

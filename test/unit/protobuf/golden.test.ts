@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- tests walk decoded JSON objects ad hoc */
 // Golden vectors written by Go (k8s.io/api, apimachinery, apiextensions-apiserver v0.32.5): the
 // protobuf serializer's bytes and encoding/json's rendering of the same objects.
 import { describe, expect, it } from 'vitest';
@@ -35,10 +36,18 @@ describe('protobuf objects against Go', () => {
   it('renders the Go JSON conventions', () => {
     const ns = protobufToObject(bytes(all['namespace']!)) as any;
     expect(ns.metadata.creationTimestamp).toBe('2025-03-04T05:06:07Z');
-    expect(ns.metadata.managedFields[0].fieldsV1).toEqual({ 'f:metadata': { 'f:labels': { '.': {}, 'f:team': {} } } });
+    expect(ns.metadata.managedFields[0].fieldsV1).toEqual({
+      'f:metadata': { 'f:labels': { '.': {}, 'f:team': {} } },
+    });
     const bare = protobufToObject(bytes(all['namespace-minimal']!)) as any;
     // A zero metav1.Time is a non-pointer struct: omitempty does not drop it, it renders null.
-    expect(bare).toEqual({ kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'bare', creationTimestamp: null }, spec: {}, status: {} });
+    expect(bare).toEqual({
+      kind: 'Namespace',
+      apiVersion: 'v1',
+      metadata: { name: 'bare', creationTimestamp: null },
+      spec: {},
+      status: {},
+    });
     const pod = protobufToObject(bytes(all['pod']!)) as any;
     const c = pod.spec.containers[0];
     expect(c.resources.requests).toEqual({ cpu: '100m', memory: '1e3' });
@@ -57,14 +66,24 @@ describe('protobuf objects against Go', () => {
   it('reads the envelope', () => {
     const env = decodeEnvelope(bytes(all['status']!));
     expect(env).toMatchObject({ apiVersion: 'v1', kind: 'Status', contentEncoding: '', contentType: '' });
-    expect(() => decodeEnvelope(Buffer.from('{"kind":"Namespace"}'))).toThrow('expected prefix [107 56 115 0]');
+    expect(() => decodeEnvelope(Buffer.from('{"kind":"Namespace"}'))).toThrow(
+      'expected prefix [107 56 115 0]',
+    );
   });
 
   it('defaults a missing apiVersion/kind to the endpoint kind', () => {
     const raw = decodeEnvelope(bytes(all['namespace-minimal']!)).raw;
-    const noType = Buffer.concat([Buffer.from('k8s\0', 'latin1'), Buffer.from([0x0a, 0x00, 0x12, raw.length]), raw]);
+    const noType = Buffer.concat([
+      Buffer.from('k8s\0', 'latin1'),
+      Buffer.from([0x0a, 0x00, 0x12, raw.length]),
+      raw,
+    ]);
     expect(() => protobufToObject(noType)).toThrow("Object 'Kind' is missing");
-    expect(protobufToObject(noType, { apiVersion: 'v1', kind: 'Namespace' })).toMatchObject({ kind: 'Namespace', apiVersion: 'v1', metadata: { name: 'bare' } });
+    expect(protobufToObject(noType, { apiVersion: 'v1', kind: 'Namespace' })).toMatchObject({
+      kind: 'Namespace',
+      apiVersion: 'v1',
+      metadata: { name: 'bare' },
+    });
   });
 });
 
