@@ -50,8 +50,16 @@ export function serveWatch(
     } else if (o.out.kind === 'partial' && type !== 'ERROR') {
       obj = partialMetadata(object as KubeObject);
     }
-    if (o.out.protobuf) res.write(encodeWatchFrame(type, obj as Record<string, unknown>));
-    else res.write(JSON.stringify({ type, object: obj }) + '\n');
+    if (!o.out.protobuf) {
+      res.write(JSON.stringify({ type, object: obj }) + '\n');
+      return;
+    }
+    try {
+      res.write(encodeWatchFrame(type, obj as Record<string, unknown>));
+    } catch {
+      // An object that does not fit its protobuf message ends the stream; the client relists.
+      finish();
+    }
   };
   req.on('close', finish);
   res.on('close', finish);
