@@ -47,7 +47,8 @@ export interface ExpectedKind {
 
 function decodeProtobuf(buf: Buffer, expect: ExpectedKind | undefined): DecodedBody {
   try {
-    return { value: protobufToObject(buf, expect), duplicates: [], text: '' };
+    // Compact: Go's zero values (`null` timestamps, empty structs) read as absent, as from a JSON client.
+    return { value: protobufToObject(buf, { defaults: expect, compact: true }), duplicates: [], text: '' };
   } catch (e) {
     if (!(e instanceof ProtobufError) && !(e instanceof SyntaxError) && !(e instanceof RangeError)) throw e;
     const what = expect ? ` (must be of type ${expect.kind})` : '';

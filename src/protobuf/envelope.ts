@@ -74,14 +74,16 @@ function messageFor(apiVersion: string, kind: string): string {
   return name;
 }
 
-/**
- * An envelope-wrapped protobuf object -> its JSON object, kind and apiVersion first. An envelope
- * without apiVersion or kind takes the endpoint's (copyKindDefaults in the Go serializer).
- */
-export function protobufToObject(
-  buf: Uint8Array,
-  defaults?: { apiVersion: string; kind: string },
-): Record<string, unknown> {
+export interface DecodeObjectOptions {
+  /** The endpoint's kind: an envelope without apiVersion or kind takes it (copyKindDefaults in Go). */
+  defaults?: { apiVersion: string; kind: string };
+  /** Leave out values Go cannot tell from absent (see decodeMessage): for request bodies. */
+  compact?: boolean;
+}
+
+/** An envelope-wrapped protobuf object -> its JSON object, kind and apiVersion first. */
+export function protobufToObject(buf: Uint8Array, opts: DecodeObjectOptions = {}): Record<string, unknown> {
+  const defaults = opts.defaults;
   const env = decodeEnvelope(buf);
   if (env.contentEncoding)
     throw new ProtobufError(`unsupported content encoding ${JSON.stringify(env.contentEncoding)}`);
@@ -91,7 +93,7 @@ export function protobufToObject(
     throw new ProtobufError(
       `Object 'Kind' is missing in '${JSON.stringify({ apiVersion: env.apiVersion, kind: env.kind })}'`,
     );
-  const body = decodeMessage(messageFor(apiVersion, kind), env.raw) as Record<string, unknown>;
+  const body = decodeMessage(messageFor(apiVersion, kind), env.raw, opts.compact) as Record<string, unknown>;
   return { kind, apiVersion, ...body };
 }
 

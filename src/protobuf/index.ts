@@ -10,6 +10,7 @@ export {
   protobufToObject,
   UnknownKindError,
   type Envelope,
+  type DecodeObjectOptions,
 } from './envelope.js';
 export { hasProtobuf, messageNameForKind } from './schema.js';
 export { decodeMessage, encodeMessage } from './transcode.js';

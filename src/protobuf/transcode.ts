@@ -22,11 +22,13 @@ function decodeRaw(raw: Uint8Array): unknown {
   return JSON.parse(Buffer.from(raw).toString('utf8'));
 }
 
-const nested: NestedCodec = {
-  decode: (name, bytes) => decodeMessage(name, bytes),
+const nestedCodec = (compact: boolean): NestedCodec => ({
+  decode: (name, bytes) => decodeMessage(name, bytes, compact),
   encode: (name, value) => encodeMessage(name, value),
   decodeRaw,
-};
+});
+const nested = nestedCodec(false);
+const nestedCompact = nestedCodec(true);
 
 // ---- protobuf -> JSON ----
 
@@ -79,12 +81,19 @@ function repeatedScalars(occ: RawField[], type: string): unknown[] {
   return out;
 }
 
-function decodeValue(fd: FieldDescriptor, f: RawField | undefined): unknown {
+function decodeValue(fd: FieldDescriptor, f: RawField | undefined, compact: boolean): unknown {
   if (fd.scalar) return f ? scalarValue(f, fd.type) : scalarZero(fd.type);
-  return decodeMessage(fd.type, f?.bytes);
+  return decodeMessage(fd.type, f?.bytes, compact);
 }
 
-function decodeMapEntry(fd: FieldDescriptor, entry: Uint8Array): [string, unknown] {
+/** A value Go cannot tell from an absent value field: zero scalars, `null`, `{}`. */
+function isGoZero(v: unknown): boolean {
+  return (
+    isZero(v) || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0)
+  );
+}
+
+function decodeMapEntry(fd: FieldDescriptor, entry: Uint8Array, compact: boolean): [string, unknown] {
   let key = '';
   let value: RawField | undefined;
   for (const f of scanFields(entry)) {
@@ -92,13 +101,17 @@ function decodeMapEntry(fd: FieldDescriptor, entry: Uint8Array): [string, unknow
     else if (f.num === 2) value = f;
   }
   if (fd.scalar && fd.type === 'bytes' && !value) return [key, ''];
-  return [key, decodeValue(fd, value)];
+  return [key, decodeValue(fd, value, compact)];
 }
 
-/** Decodes a message body to the JSON value Go's encoding/json would produce for its struct. */
-export function decodeMessage(name: string, bytes: Uint8Array | undefined): unknown {
+/**
+ * Decodes a message body to the JSON value Go's encoding/json would produce for its struct.
+ * `compact` leaves out what Go cannot tell from absent (zero value fields, nil pointers, slices
+ * and maps, empty structs): the minimal JSON a JSON client would send for the same request.
+ */
+export function decodeMessage(name: string, bytes: Uint8Array | undefined, compact = false): unknown {
   const special = specialCodecs.get(name);
-  if (special) return special.toJSON(bytes, nested);
+  if (special) return special.toJSON(bytes, compact ? nestedCompact : nested);
   const m = message(name);
   const byNum = new Map<number, RawField[]>();
   for (const f of bytes ? scanFields(bytes) : []) {
@@ -114,25 +127,35 @@ export function decodeMessage(name: string, bytes: Uint8Array | undefined): unkn
   for (const fd of m.fields) {
     const occ = byNum.get(fd.num);
     const put = (v: unknown): void => {
-      if (!(fd.omitempty && isZero(v))) out[fd.json] = v;
+      if (!((fd.omitempty || compact) && isZero(v))) out[fd.json] = v;
+    };
+    // Value structs are never omitted by encoding/json; compact drops the empty ones.
+    const putStruct = (v: unknown): void => {
+      if (!(compact && isGoZero(v))) out[fd.json] = v;
     };
     if (fd.inline) {
-      Object.assign(out, decodeMessage(fd.type, occ?.at(-1)?.bytes));
+      Object.assign(out, decodeMessage(fd.type, occ?.at(-1)?.bytes, compact));
     } else if (fd.map) {
       if (!occ) put(null);
-      else out[fd.json] = Object.fromEntries(occ.map((e) => decodeMapEntry(fd, e.bytes!)));
+      else out[fd.json] = Object.fromEntries(occ.map((e) => decodeMapEntry(fd, e.bytes!, compact)));
     } else if (fd.repeated) {
       if (!occ) put(null);
-      else put(fd.scalar ? repeatedScalars(occ, fd.type) : occ.map((e) => decodeMessage(fd.type, e.bytes)));
+      else
+        put(
+          fd.scalar
+            ? repeatedScalars(occ, fd.type)
+            : occ.map((e) => decodeMessage(fd.type, e.bytes, compact)),
+        );
     } else if (!occ) {
-      // Absent: a nil pointer, or the Go zero value of a value field (structs are never omitted).
+      // Absent: a nil pointer, or the Go zero value of a value field.
       if (fd.pointer) put(null);
       else if (fd.scalar) put(scalarZero(fd.type));
-      else out[fd.json] = decodeMessage(fd.type, undefined);
+      else putStruct(decodeMessage(fd.type, undefined, compact));
     } else {
-      const v = decodeValue(fd, occ.at(-1));
-      if (fd.pointer || !fd.scalar) out[fd.json] = v;
-      else put(v);
+      const v = decodeValue(fd, occ.at(-1), compact);
+      if (fd.pointer) out[fd.json] = v;
+      else if (fd.scalar) put(v);
+      else putStruct(v);
     }
   }
   return out;

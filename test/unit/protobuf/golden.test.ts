@@ -29,6 +29,27 @@ describe('protobuf objects against Go', () => {
     expect(objectToProtobuf(v.json).toString('hex')).toBe(bytes(v).toString('hex'));
   });
 
+  it.each(objects)('%s: compact decoding loses nothing Go can see', (_name, v) => {
+    const compact = protobufToObject(bytes(v), { compact: true });
+    expect(objectToProtobuf(compact).toString('hex')).toBe(bytes(v).toString('hex'));
+  });
+
+  it('compact decoding drops Go zero values', () => {
+    expect(protobufToObject(bytes(all['namespace-minimal']!), { compact: true })).toEqual({
+      kind: 'Namespace',
+      apiVersion: 'v1',
+      metadata: { name: 'bare' },
+    });
+    const pod = protobufToObject(bytes(all['pod']!), { compact: true }) as any;
+    // Pointers keep their zero values: they are set, not absent.
+    expect(pod.spec.containers[0].securityContext).toEqual({
+      runAsNonRoot: false,
+      runAsUser: 0,
+      privileged: false,
+    });
+    expect(pod.spec.containers[0].env[0]).toEqual({ name: 'A' });
+  });
+
   it.each(objects)('%s: JSON -> protobuf -> JSON round-trips', (_name, v) => {
     expect(protobufToObject(objectToProtobuf(v.json))).toEqual(v.json);
   });
@@ -79,7 +100,7 @@ describe('protobuf objects against Go', () => {
       raw,
     ]);
     expect(() => protobufToObject(noType)).toThrow("Object 'Kind' is missing");
-    expect(protobufToObject(noType, { apiVersion: 'v1', kind: 'Namespace' })).toMatchObject({
+    expect(protobufToObject(noType, { defaults: { apiVersion: 'v1', kind: 'Namespace' } })).toMatchObject({
       kind: 'Namespace',
       apiVersion: 'v1',
       metadata: { name: 'bare' },
