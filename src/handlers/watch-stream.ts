@@ -24,6 +24,7 @@ export function serveWatch(
   o: OutputContext,
 ): void {
   let ended = false;
+  // eslint-disable-next-line prefer-const -- assigned once the watch starts, read by finish() before that
   let w: RegistryWatch | undefined;
   let firstTable = true;
   const timers: NodeJS.Timeout[] = [];

@@ -11,8 +11,15 @@ export interface HostResponse<T = unknown> {
 
 export class HostClient {
   readonly dispatcher: Agent;
+  /** scheme://host:port of the server. */
+  readonly origin: string;
+  /** The server URL's path (e.g. `/clusters/t` of a kplex tenant), prefixed to every request. */
+  readonly basePath: string;
 
   constructor(readonly conn: HostConnection) {
+    const url = new URL(conn.server);
+    this.origin = url.origin;
+    this.basePath = url.pathname.replace(/\/+$/, '');
     this.dispatcher = new Agent({
       connect: {
         ca: conn.ca,
@@ -33,8 +40,8 @@ export class HostClient {
   /** A JSON request; non-JSON bodies come back as text. Never throws on HTTP status. */
   async request<T = unknown>(method: Dispatcher.HttpMethod, path: string, body?: unknown, contentType = 'application/json'): Promise<HostResponse<T>> {
     const res = await this.dispatcher.request({
-      origin: this.conn.server,
-      path,
+      origin: this.origin,
+      path: this.basePath + path,
       method,
       headers: this.headers({ accept: 'application/json', ...(body !== undefined ? { 'content-type': contentType } : {}) }),
       body: body === undefined ? undefined : JSON.stringify(body),

@@ -73,8 +73,8 @@ export class HostInformer {
   private async watch(): Promise<void> {
     this.abort = new AbortController();
     const res = await this.client.dispatcher.request({
-      origin: this.client.conn.server,
-      path: `${this.collectionPath}?watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(this.rv)}&timeoutSeconds=300`,
+      origin: this.client.origin,
+      path: `${this.client.basePath}${this.collectionPath}?watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(this.rv)}&timeoutSeconds=300`,
       method: 'GET',
       headers: this.client.headers({ accept: 'application/json' }),
       signal: this.abort.signal,

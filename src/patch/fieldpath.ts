@@ -193,6 +193,7 @@ export class FieldSet {
 
   insert(p: Path): void {
     if (p.length === 0) return; // the whole object is never tracked
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- walking down from this set
     let s: FieldSet = this;
     for (let i = 0; i < p.length - 1; i++) s = s.descend(p[i]!);
     s.insertMember(p[p.length - 1]!);
@@ -231,6 +232,7 @@ export class FieldSet {
 
   has(p: Path): boolean {
     if (p.length === 0) return false;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- walking down from this set
     let s: FieldSet | undefined = this;
     for (let i = 0; i < p.length - 1 && s; i++) s = s.child(p[i]!);
     return !!s && s.hasMember(p[p.length - 1]!);

@@ -63,7 +63,7 @@ export function decodeManagedFields(entries: unknown): Managed {
     try {
       set = e.fieldsV1 === undefined || e.fieldsV1 === null ? new FieldSet() : FieldSet.fromFieldsV1(e.fieldsV1);
     } catch (err) {
-      throw new Error(`error decoding versioned set: error decoding set: ${(err as Error).message}`);
+      throw new Error(`error decoding versioned set: error decoding set: ${(err as Error).message}`, { cause: err });
     }
     managed.fields.set(id, { set, apiVersion: e.apiVersion, applied: e.operation === 'Apply' });
     managed.times.set(id, e.time);

@@ -124,7 +124,7 @@ export function list(reg: VirtualRegistry, namespace: string, o: ListOptions): K
   let cursor = after;
   let last: string | undefined;
   let remaining: number | undefined;
-  let rv = 0;
+  let rv: number;
   // Fill the page from the store until `limit` matching items are found, as etcd3's list loop does.
   for (;;) {
     const page = store.list({ group: reg.info.group, resource: reg.info.resource, namespace: ns, after: cursor, limit: limit ? limit - items.length : undefined, atMostRV });

@@ -137,7 +137,7 @@ export class VirtualRegistry {
   }
 
   /** POST: a new object. `opts.decodeErrors` come from the body's strict parse. */
-  async create(namespace: string, input: KubeObject, opts: WriteOptions, prePruned = false): Promise<KubeObject> {
+  async create(namespace: string, input: KubeObject, opts: WriteOptions, prePruned = false, managedFieldsDone = false): Promise<KubeObject> {
     const obj = this.withTypeMeta(clone(input));
     const meta = (obj.metadata ??= {});
     if (this.info.namespaced) {
@@ -155,7 +155,8 @@ export class VirtualRegistry {
     // FillObjectMetaSystemFields and the custom-resource strategy's generation.
     meta.uid = randomUUID();
     meta.creationTimestamp = rfc3339(this.now());
-    meta.generation = 1;
+    if (this.strategy.tracksGeneration !== false) meta.generation = 1;
+    else delete meta.generation;
     delete meta.deletionTimestamp;
     delete meta.deletionGracePeriodSeconds;
     delete meta.selfLink;
@@ -164,7 +165,8 @@ export class VirtualRegistry {
     const errs = [...this.validateName(obj), ...this.strategy.validateCreate(obj, ctx)];
     if (errs.length > 0) throw invalid(this.gk, meta.name ?? '', errs);
     this.deps.admitCreate?.(obj, this.info);
-    const tracked = await this.trackManagedFields(undefined, obj, opts);
+    // An apply that creates the object computed its managedFields already (operation Apply).
+    const tracked = managedFieldsDone ? obj : await this.trackManagedFields(undefined, obj, opts);
     if (opts.dryRun) return tracked;
     const stored = this.store.create(this.key(namespace, meta.name!), tracked);
     this.strategy.afterWrite?.(stored.object, undefined, ctx);
@@ -186,7 +188,7 @@ export class VirtualRegistry {
     const sub = opts.subresource;
     if (!existing) {
       if (sub || !(this.strategy.allowCreateOnUpdate || extra.forceAllowCreate)) throw notFound(this.gr, name);
-      return { object: await this.create(namespace, input, opts, extra.prePruned), created: true };
+      return { object: await this.create(namespace, input, opts, extra.prePruned, extra.managedFieldsDone), created: true };
     }
     const old = existing.object;
     const ctx = this.strategyContext(opts);
@@ -235,7 +237,7 @@ export class VirtualRegistry {
     if (meta.name !== oldMeta.name) errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', value: meta.name, detail: 'field is immutable' });
     errs.push(...this.strategy.validateUpdate(obj, old, ctx));
     if (errs.length > 0) throw invalid(this.gk, name, errs);
-    if (!deepEqual(specPart(obj, statusEnabled), specPart(old, statusEnabled))) {
+    if (this.strategy.tracksGeneration !== false && !deepEqual(specPart(obj, statusEnabled), specPart(old, statusEnabled))) {
       meta.generation = (oldMeta.generation ?? 0) + 1;
     }
     if (!extra.managedFieldsDone) obj = await this.trackManagedFields(old, obj, opts);

@@ -73,6 +73,8 @@ export interface StrategyOptions {
    * of an object already held answers 409 Conflict with `heldMessage`.
    */
   holdForDeletion?(obj: KubeObject, now: string): boolean;
+  /** metadata.generation is kept (1 on create, +1 on spec changes); false for kinds without it (Namespace). */
+  tracksGeneration?: boolean;
   heldMessage?: string;
 }
 

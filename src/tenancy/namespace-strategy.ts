@@ -36,6 +36,7 @@ export const namespaceStrategy: FullStrategy = {
   nameValidation: 'dns1123-label',
   strategicMergePatch: true,
   returnDeletedObject: true,
+  tracksGeneration: false,
   defaultGarbageCollectionPolicy: 'DeleteDependents',
 
   prepareForCreate(obj: NamespaceShape, ctx: StrategyContext) {

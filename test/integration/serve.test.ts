@@ -2,17 +2,18 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startKplex, type KplexProcess } from '../helpers/kplex-process.js';
 import { Agent, request } from 'undici';
 
 describe('kplex serve', () => {
+  const host = inject('host');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kplex-serve-'));
   let kplex: KplexProcess;
   let dispatcher: Agent;
 
   beforeAll(async () => {
-    kplex = await startKplex(['--data-dir', dataDir]);
+    kplex = await startKplex(['--data-dir', dataDir, '--host-kubeconfig', host.kubeconfig]);
     // Trust only the CA kplex generated into its data dir.
     dispatcher = new Agent({ connect: { ca: readFileSync(path.join(dataDir, 'pki', 'ca.crt')) } });
   });
@@ -42,7 +43,7 @@ describe('kplex serve', () => {
   it('reuses its serving certificate across restarts and exits 0 on SIGTERM', async () => {
     const cert = readFileSync(path.join(dataDir, 'pki', 'serving.crt'), 'utf8');
     expect(await kplex.stop('SIGTERM')).toBe(0);
-    kplex = await startKplex(['--data-dir', dataDir]);
+    kplex = await startKplex(['--data-dir', dataDir, '--host-kubeconfig', host.kubeconfig]);
     expect(readFileSync(path.join(dataDir, 'pki', 'serving.crt'), 'utf8')).toBe(cert);
     const res = await request(`${kplex.url}/readyz`, { dispatcher });
     expect(res.statusCode).toBe(200);

@@ -41,13 +41,13 @@ export const kubernetesFunctions: CelFunc[] = [
   celMethod('sum', LIST, [], DYN, function () {
     const a = toArray(this);
     if (a.length === 0) return 0n;
-    return a.reduce((s, x) => (s as any) + (x as any)) as any;
+    return a.reduce((s, x) => (s as number) + (x as number)) as never;
   }),
   celMethod('min', LIST, [], DYN, function () {
-    return extreme(this, -1) as any;
+    return extreme(this, -1) as never;
   }),
   celMethod('max', LIST, [], DYN, function () {
-    return extreme(this, 1) as any;
+    return extreme(this, 1) as never;
   }),
   celMethod('indexOf', LIST, [DYN], CelScalar.INT, function (x) {
     return BigInt(toArray(this).findIndex((y) => compare(y, x) === 0));

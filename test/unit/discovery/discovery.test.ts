@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- tests walk parsed JSON documents ad hoc */
+ 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoveryDocuments } from '../../../src/discovery/discovery-documents.js';
 import { serveDiscovery } from '../../../src/discovery/serve-discovery.js';

@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- tests walk parsed JSON documents ad hoc */
+ 
 // A loopback HTTP server around the handlers under test, so tests see real status codes and headers.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- tests walk parsed JSON documents ad hoc */
+ 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResourceInfo } from '../../../src/resources/types.js';
 import { serveOpenAPI } from '../../../src/discovery/serve-openapi.js';

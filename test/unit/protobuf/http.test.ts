@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- tests walk decoded JSON objects ad hoc */
+ 
 // Protobuf over HTTP through handleVirtualRequest, with a real SQLite tenant store: a Namespace
 // created from the bytes client-go writes, read back, listed and watched as protobuf.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

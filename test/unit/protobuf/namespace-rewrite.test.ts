@@ -1,4 +1,4 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- tests walk decoded JSON objects ad hoc */
+ 
 // Host passthrough rewrites metadata.namespace in protobuf bodies without transcoding them.
 import { describe, expect, it } from 'vitest';
 import vectors from './vectors/go-v0.32.5.json' with { type: 'json' };
