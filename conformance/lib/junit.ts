@@ -25,6 +25,8 @@ export interface JUnitCase {
 const SUITE_NODE =
   /^\[(ReportBeforeSuite|BeforeSuite|SynchronizedBeforeSuite|AfterSuite|SynchronizedAfterSuite|ReportAfterSuite)\]/;
 const FAILED_STATES = new Set(['failed', 'timedout', 'panicked', 'interrupted', 'aborted']);
+// Ginkgo keeps terminal colours in some messages (e.g. "SynchronizedBeforeSuite failed on ... process #1").
+const COLOUR = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g');
 
 /** Decodes the entities Go's encoding/xml writes (named and numeric). */
 export function decodeXml(s: string): string {
@@ -101,7 +103,7 @@ export function parseJUnit(xml: string): JUnitCase[] {
       status,
       state: state || status,
       time: Number(attrs.time ?? 0) || 0,
-      ...caseMessage(status, inner),
+      ...caseMessage(status, inner.replace(COLOUR, '')),
     });
   }
   return cases;

@@ -85,9 +85,11 @@ function clip(s: string, max = MAX_MESSAGE): string {
 export function sideResults(outcome: SideOutcome, selection: Selection): SideResults {
   const specs = new Map<string, SpecResult>();
   if ('error' in outcome) return { specs, error: outcome.error };
-  const setup = outcome.cases.find(
+  // With ginkgo -p every process reports the setup failure; all but one only point at process #1.
+  const setups = outcome.cases.filter(
     (c) => c.kind === 'suite' && c.status === 'failed' && /BeforeSuite\]/.test(c.name),
   );
+  const setup = setups.find((c) => !/failed on Ginkgo parallel process/.test(c.message)) ?? setups[0];
   const error = setup ? `suite setup failed (${setup.name}): ${setup.message}` : undefined;
   for (const c of outcome.cases) {
     if (!isSelected(c, selection)) continue;

@@ -86,3 +86,12 @@ describe('XML text helpers', () => {
     );
   });
 });
+
+describe('parseJUnit with ginkgo -p setup failures', () => {
+  it('strips terminal colours Ginkgo leaves in messages', () => {
+    const c = parseJUnit(fixture('setup-failed.xml'))[0]!;
+    expect(c.message).toBe(
+      'SynchronizedBeforeSuite failed on Ginkgo parallel process #1\n  The first SynchronizedBeforeSuite function running on Ginkgo parallel process\n  #1 failed.  This suite will now abort.',
+    );
+  });
+});
