@@ -152,6 +152,9 @@ export function customResourceStrategy(crd: CustomResourceDefinition, version: s
     pruneUnknownFields(obj) {
       return pruneObject(obj, schema, true);
     },
+    applyDefaults(obj) {
+      if (schema) applyDefaults(obj, schema);
+    },
     selectableFields(obj) {
       const out: Record<string, string> = {};
       for (const f of v.selectableFields ?? []) {

@@ -97,15 +97,20 @@ export class VirtualRegistry {
     return this.withTypeMeta(clone(this.getStored(namespace, name).object));
   }
 
+  /** Type meta of the version served by this registry: with conversion None, converting is setting apiVersion. */
   withTypeMeta(obj: KubeObject): KubeObject {
-    obj.apiVersion ??= this.apiVersion;
-    obj.kind ??= this.info.kind;
+    obj.apiVersion = this.apiVersion;
+    obj.kind = this.info.kind;
     return obj;
   }
 
-  /** Prunes unknown fields and applies fieldValidation to them and to the body's duplicates. */
+  /**
+   * Decoding as the apiserver's codec does it: prunes unknown fields, applies schema defaults,
+   * and applies fieldValidation to the pruned fields and to the body's duplicates.
+   */
   applyFieldValidation(obj: KubeObject, opts: WriteOptions, ctx: StrategyContext, kind: 'body' | 'patch', patchText?: string): void {
     const unknown = this.strategy.pruneUnknownFields(obj, ctx).map((p) => `unknown field "${p.replace(/^\./, '')}"`);
+    this.strategy.applyDefaults?.(obj);
     const errs = [...opts.decodeErrors, ...unknown];
     if (errs.length === 0 || opts.fieldValidation === 'Ignore') return;
     if (opts.fieldValidation === 'Warn') {

@@ -38,6 +38,8 @@ export interface Strategy {
    * `.spec.foo`), so the handler can apply fieldValidation Strict/Warn/Ignore.
    */
   pruneUnknownFields(obj: KubeObject, ctx: StrategyContext): string[];
+  /** Schema defaults, applied when a body is decoded (after pruning), as the apiserver's codec does. */
+  applyDefaults?(obj: KubeObject): void;
   /** Fields usable in fieldSelector (metadata.name and metadata.namespace are always added). */
   selectableFields(obj: KubeObject): Record<string, string>;
   /** Table columns for `as=Table` beyond Name (and Age, which the generic code adds). */

@@ -97,6 +97,40 @@ describe('tenant CRDs and custom resources', () => {
     expect(out).toContain('listeners');
   });
 
+  it('serves several versions of a CRD (conversion None) and deletes objects with their CRD', async () => {
+    const multi = {
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'widgets.multi.example.com' },
+      spec: {
+        group: 'multi.example.com',
+        scope: 'Cluster',
+        names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+        versions: ['v1', 'v2'].map((name) => ({
+          name,
+          served: true,
+          storage: name === 'v1',
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer', default: 1 } } } } } },
+        })),
+      },
+    };
+    kubectlOk(kc, ['apply', '-f', '-'], JSON.stringify(multi));
+    kubectlOk(kc, ['wait', '--for=condition=Established', 'crd/widgets.multi.example.com', '--timeout=30s']);
+    kubectlOk(kc, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'multi.example.com/v2', kind: 'Widget', metadata: { name: 'w' }, spec: {} }));
+    const v1 = JSON.parse(kubectlOk(kc, ['get', 'widgets.v1.multi.example.com', 'w', '-o', 'json'])) as { apiVersion: string; spec: { size: number } };
+    expect(v1.apiVersion).toBe('multi.example.com/v1');
+    expect(v1.spec.size).toBe(1); // defaulted from the schema
+    const v2 = JSON.parse(kubectlOk(kc, ['get', 'widgets.v2.multi.example.com', 'w', '-o', 'json'])) as { apiVersion: string };
+    expect(v2.apiVersion).toBe('multi.example.com/v2');
+    const stored = JSON.parse(kubectlOk(kc, ['get', 'crd', 'widgets.multi.example.com', '-o', 'json'])) as { status: { storedVersions: string[] } };
+    expect(stored.status.storedVersions).toEqual(['v1']);
+    kubectlOk(kc, ['delete', 'crd', 'widgets.multi.example.com', '--timeout=30s']);
+    expect(kubectl(kc, ['get', 'crd', 'widgets.multi.example.com']).stderr).toContain('not found');
+    kubectlOk(kc, ['apply', '-f', '-'], JSON.stringify(multi));
+    kubectlOk(kc, ['wait', '--for=condition=Established', 'crd/widgets.multi.example.com', '--timeout=30s']);
+    expect(kubectlOk(kc, ['get', 'widgets.multi.example.com', '-o', 'name'])).toBe('');
+  });
+
   describe('an invalid object', () => {
     let hostApi: HostClient;
     let tenantApi: HostClient;
