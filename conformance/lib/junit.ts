@@ -20,6 +20,8 @@ export interface JUnitCase {
   message: string;
   /** True when Ginkgo skipped the spec at run time with a reason (not merely filtered out). */
   skippedWithReason: boolean;
+  /** Where a failure happened ("k8s.io/kubernetes@v1.32.5/test/e2e/e2e.go:211"), from its description; '' if unknown. */
+  location: string;
 }
 
 const SUITE_NODE =
@@ -68,22 +70,27 @@ function statusOf(state: string, inner: string): SpecStatus {
   return 'passed';
 }
 
-function caseMessage(status: SpecStatus, inner: string): { message: string; skippedWithReason: boolean } {
+type CaseMessage = Pick<JUnitCase, 'message' | 'skippedWithReason' | 'location'>;
+
+function caseMessage(status: SpecStatus, inner: string): CaseMessage {
+  const none: CaseMessage = { message: '', skippedWithReason: false, location: '' };
   if (status === 'failed') {
     const m = /<(failure|error)\b([^>]*?)(?:\/>|>([\s\S]*?)<\/\1>)/.exec(inner);
-    if (!m) return { message: '', skippedWithReason: false };
+    if (!m) return none;
     const attr = attributes(m[2] ?? '').message ?? '';
+    const description = decodeXml(stripCdata(m[3] ?? ''));
     return {
-      message: attr || messageFromDescription(decodeXml(stripCdata(m[3] ?? ''))),
+      message: attr || messageFromDescription(description),
       skippedWithReason: false,
+      location: /\n\s*In \[[^\]]+\] at: (\S+)/.exec(description)?.[1] ?? '',
     };
   }
   if (status === 'skipped') {
     const attr = attributes(/<skipped\b([^>]*)>/.exec(inner)?.[1] ?? '').message ?? '';
     const reason = attr.replace(/^skipped( - )?/, '').trim();
-    return { message: reason, skippedWithReason: reason !== '' && attr !== 'pending' };
+    return { ...none, message: reason, skippedWithReason: reason !== '' && attr !== 'pending' };
   }
-  return { message: '', skippedWithReason: false };
+  return none;
 }
 
 /** Every <testcase> of a JUnit document, in document order. */

@@ -90,7 +90,8 @@ export function sideResults(outcome: SideOutcome, selection: Selection): SideRes
     (c) => c.kind === 'suite' && c.status === 'failed' && /BeforeSuite\]/.test(c.name),
   );
   const setup = setups.find((c) => !/failed on Ginkgo parallel process/.test(c.message)) ?? setups[0];
-  const error = setup ? `suite setup failed (${setup.name}): ${setup.message}` : undefined;
+  const where = setup?.location ? ` at ${setup.location}` : '';
+  const error = setup ? `suite setup failed (${setup.name}${where}): ${setup.message}` : undefined;
   for (const c of outcome.cases) {
     if (!isSelected(c, selection)) continue;
     const notRun = error && c.status === 'skipped' && !c.skippedWithReason;

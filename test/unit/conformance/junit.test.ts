@@ -42,6 +42,7 @@ describe('parseJUnit (e2e.test junit_01.xml)', () => {
     expect(c.message).toContain('error waiting for deployment "sample-webhook-deployment" status');
     expect(c.message).not.toContain('In [BeforeEach] at:');
     expect(c.message).not.toMatch(/^\[FAILED\]/);
+    expect(c.location).toBe('k8s.io/kubernetes@v1.32.5/test/e2e/apimachinery/webhook.go:838');
   });
 
   it('keeps the reason of a run-time skip and marks plain filter skips', () => {

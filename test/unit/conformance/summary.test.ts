@@ -81,7 +81,7 @@ describe('buildSummary', () => {
     const watch = s.specs.find((r) => r.name === WATCH)!;
     expect(watch.tenant).toBe('failed');
     expect(watch.message).toMatch(
-      /^suite setup failed \(\[SynchronizedBeforeSuite\]\): Error waiting for all nodes to be schedulable: no nodes/,
+      /^suite setup failed \(\[SynchronizedBeforeSuite\] at k8s.io\/kubernetes@v1.32.5\/test\/e2e\/e2e.go:69\): Error waiting for all nodes to be schedulable: no nodes/,
     );
     expect(s.regressions).toContain(QUOTA); // absent from the tenant's JUnit: no result is not a pass
     expect(s.specs.find((r) => r.name === QUOTA)!.message).toMatch(
