@@ -47,8 +47,14 @@ async function main(o: RunOptions): Promise<number> {
   const tenant = `conformance-${id}`;
   const tenantKubeconfig = path.join(root, '.kplex', 'conformance', `${tenant}.kubeconfig`);
   let tenantError: string | undefined;
+  const notes: string[] = [];
   try {
-    ensureKplex(p);
+    if (ensureKplex(p)) {
+      notes.push(
+        'kplex: reused an already running `kplex serve`; it may predate this commit (restart it after changing kplex)',
+      );
+      console.warn(`note: ${notes[0]}`);
+    }
     createTenant(p, tenant, tenantKubeconfig);
     console.log(`tenant ${tenant} ready (kubeconfig ${path.relative(root, tenantKubeconfig)})`);
   } catch (err) {
@@ -84,6 +90,7 @@ async function main(o: RunOptions): Promise<number> {
     host: hostResults,
     runDir: path.relative(root, runDir),
     parallel: o.parallel,
+    notes,
   });
   mkdirSync(runDir, { recursive: true });
   const json = JSON.stringify(summary, null, 2) + '\n';

@@ -9,6 +9,8 @@ export interface MarkdownExtras {
   /** Where the JUnit files and logs of this run are (git-ignored). */
   runDir?: string;
   parallel?: number;
+  /** Caveats about this run, one bullet each. */
+  notes?: string[];
 }
 
 const ICON: Record<string, string> = { passed: '✅ passed', failed: '❌ failed', skipped: '⏭ skipped' };
@@ -32,6 +34,7 @@ export function renderMarkdown(s: Summary, extras: MarkdownExtras = {}): string 
   out.push(`- Selection: focus \`${s.selection.focus}\` · skip \`${s.selection.skip}\``);
   if (extras.parallel !== undefined) out.push(`- Ginkgo processes: ${extras.parallel}`);
   if (extras.runDir) out.push(`- JUnit and logs: \`${extras.runDir}\` (not committed)`);
+  for (const n of extras.notes ?? []) out.push(`- ${n}`);
   out.push('');
   out.push('| Run | Passed | Failed | Skipped | Time |', '| --- | ---: | ---: | ---: | ---: |');
   out.push(

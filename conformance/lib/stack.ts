@@ -63,11 +63,15 @@ function lastLines(s: string, n = 8): string {
   return s.trim().split('\n').slice(-n).join('\n');
 }
 
-/** `npm run up`'s kplex half (the host is already up): builds kplex and starts `kplex serve` if needed. */
-export function ensureKplex(p: StackPaths): void {
+/**
+ * `npm run up`'s kplex half (the host is already up): builds kplex and starts `kplex serve`, or
+ * reuses one that already answers. Returns true when reused: that server may predate the tree.
+ */
+export function ensureKplex(p: StackPaths): boolean {
   const r = tsx(p, [path.join('deploy', 'local-host', 'stack.ts'), 'up'], 10 * 60_000);
   process.stdout.write(r.stdout);
   if (!r.ok) throw new Error(`kplex did not start (npm run up):\n${lastLines(r.stderr || r.stdout)}`);
+  return /kplex already running/.test(r.stdout);
 }
 
 /** Creates the tenant through the kplex CLI and writes its kubeconfig (mode 0600, it holds a token). */

@@ -136,4 +136,12 @@ describe('renderMarkdown', () => {
       /\| \[sig-api-machinery\] AdmissionWebhook .* \| waiting for the deployment status valid%!\(EXTRA/,
     );
   });
+
+  it('lists caveats of the run as bullets', () => {
+    const s = buildSummary(meta, host, host);
+    expect(renderMarkdown(s, { notes: ['kplex: reused a server'] })).toContain(
+      '\n- kplex: reused a server\n',
+    );
+    expect(renderMarkdown(s)).not.toContain('reused');
+  });
 });
