@@ -76,6 +76,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
       authz: new MastersOnlyAuthorizer(),
       logger,
       hostVersion: () => hostVersion,
+      host,
     }),
   });
   let stopping = false;

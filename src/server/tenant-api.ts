@@ -10,6 +10,11 @@ import type { Authorizer } from '../auth/authorizer.js';
 import type { UserInfo } from '../auth/user.js';
 import { serveDiscovery, serveOpenAPI } from '../discovery/index.js';
 import { handleVirtualRequest } from '../handlers/virtual.js';
+import type { HostClient } from '../host/host-client.js';
+import { handleHostRequest, type PassthroughDeps } from '../host/passthrough.js';
+import { tenantScope } from '../host/tenant-scope.js';
+import { startHostResourceRefresh } from '../resources/builtin-table.js';
+import { ContinueSealer } from '../rewrite/continue-token.js';
 import type { Logger } from '../log/logger.js';
 import type { RuntimeCache } from '../tenancy/runtime-cache.js';
 import type { TenantRuntime } from '../tenancy/tenant-runtime.js';
@@ -23,6 +28,8 @@ export interface TenantAPIDeps {
   logger: Logger;
   /** The host's /version: a tenant cluster reports the release it really runs on. */
   hostVersion: () => VersionInfo;
+  /** The shared host client: host-backed rows are served through it (absent: virtual rows only). */
+  host?: HostClient;
 }
 
 const notFoundPage = (): StatusError =>
@@ -31,8 +38,12 @@ const notFoundPage = (): StatusError =>
 const HEALTH = new Set(['/healthz', '/livez', '/readyz']);
 
 export function tenantHandler(deps: TenantAPIDeps) {
+  // The host's half of the resource table, loaded once before the first tenant request, then refreshed.
+  const hostTable = deps.host ? startHostResourceRefresh(deps.host, deps.logger) : Promise.resolve();
+  const passthrough: PassthroughDeps | undefined = deps.host ? { host: deps.host, sealer: new ContinueSealer(), logger: deps.logger } : undefined;
   return async (req: IncomingMessage, res: ServerResponse, tenant: string, path: string): Promise<void> => {
     try {
+      await hostTable;
       const user = await deps.authn.authenticate(req, tenant);
       if (!deps.tenantExists(tenant)) throw notFoundPage();
       const query = new URL(req.url ?? '/', 'http://x').searchParams;
@@ -40,7 +51,7 @@ export function tenantHandler(deps: TenantAPIDeps) {
       await deps.authz.authorize(tenant, attributes(user, info));
       if (!info.isResourceRequest) return await nonResource(deps, req, res, tenant, path);
       const rt = await deps.runtimes.get(tenant);
-      await resource(deps, rt, req, res, info, user);
+      await resource(deps, rt, req, res, info, user, passthrough);
     } catch (err) {
       const status = writeError(res, err);
       if (status.code >= 500) deps.logger.error({ err, tenant, path }, 'tenant request failed');
@@ -75,7 +86,7 @@ async function nonResource(deps: TenantAPIDeps, req: IncomingMessage, res: Serve
   writeText(res, 404, '404 page not found\n');
 }
 
-async function resource(deps: TenantAPIDeps, rt: TenantRuntime, req: IncomingMessage, res: ServerResponse, info: RequestInfo, user: UserInfo): Promise<void> {
+async function resource(deps: TenantAPIDeps, rt: TenantRuntime, req: IncomingMessage, res: ServerResponse, info: RequestInfo, user: UserInfo, passthrough?: PassthroughDeps): Promise<void> {
   const row = rt.row(info.apiGroup, info.apiVersion, info.resource);
   if (!row) throw notFoundPage();
   switch (row.placement) {
@@ -93,7 +104,8 @@ async function resource(deps: TenantAPIDeps, rt: TenantRuntime, req: IncomingMes
       });
     case 'host':
     case 'host-view':
-      throw serviceUnavailable(`${row.resource}.${row.group || 'core'} is served by host passthrough, which is not available yet`);
+      if (!passthrough) throw serviceUnavailable(`${row.resource}.${row.group || 'core'} is served by the host, and kplex has no host connection`);
+      return handleHostRequest(passthrough, { req, res, row, info, user, scope: tenantScope(rt) });
     default:
       throw notFoundPage();
   }

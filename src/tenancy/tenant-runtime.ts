@@ -10,13 +10,15 @@ import type { Logger } from '../log/logger.js';
 import { VirtualGarbageCollector } from '../registry/garbage-collector.js';
 import { VirtualRegistry } from '../registry/registry.js';
 import type { FullStrategy, StrategyContext } from '../registry/strategy.js';
-import { builtinVirtualResources, DEFAULT_NAMESPACES } from '../resources/builtin-virtual.js';
+import { DEFAULT_NAMESPACES } from '../resources/builtin-virtual.js';
+import { builtinRows } from '../resources/builtin-table.js';
 import type { ResourceInfo } from '../resources/types.js';
 import type { DiscoveryTable } from '../discovery/index.js';
 import type { TenantStore } from '../store/types.js';
 import type { HostNamespaces } from './host-namespaces.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
 import { namespaceStrategy } from './namespace-strategy.js';
+import { TenantRbac } from '../rbac/tenant-rbac.js';
 
 const CRD_GROUP = 'apiextensions.k8s.io';
 export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
@@ -33,16 +35,22 @@ export interface TenantRuntimeDeps {
 export class TenantRuntime {
   readonly gc: VirtualGarbageCollector;
   readonly lifecycle: NamespaceLifecycle;
+  /** RBAC: the tenant's store seen through the shared bootstrap policy, its policy and strategies. */
+  readonly rbac: TenantRbac;
   private rows?: Map<string, ResourceInfo>;
+  /** The shared built-in array `rows` was built from: a host discovery refresh rebuilds the table. */
+  private builtinSource?: readonly ResourceInfo[];
   private custom: readonly ResourceInfo[] = [];
   private generation = 0;
   private crStrategies = new Map<string, { rv: string; strategy: FullStrategy }>();
   private readonly strategies: Record<string, FullStrategy>;
 
   constructor(readonly deps: TenantRuntimeDeps) {
+    this.rbac = new TenantRbac(() => this.deps.store());
     this.gc = new VirtualGarbageCollector(() => this.storageRows().map((info) => this.registry(info)));
     this.lifecycle = new NamespaceLifecycle(this, deps.hostNamespaces, deps.logger);
     this.strategies = {
+      ...this.rbac.strategies,
       namespaces: { ...namespaceStrategy, afterWrite: (obj, old) => this.lifecycle.namespaceWritten(obj, old) },
       customresourcedefinitions: {
         ...crdStrategy,
@@ -61,7 +69,7 @@ export class TenantRuntime {
   }
 
   get store(): TenantStore {
-    return this.deps.store();
+    return this.rbac.store;
   }
 
   /** Seeds a brand-new tenant: the four namespaces every cluster starts with. */
@@ -80,14 +88,16 @@ export class TenantRuntime {
 
   /** All rows of this tenant's table (every served version). */
   table(): Map<string, ResourceInfo> {
-    if (!this.rows) {
+    if (!this.rows || this.builtinSource !== builtinRows()) {
       const rows = new Map<string, ResourceInfo>();
-      for (const r of builtinVirtualResources) rows.set(rowKey(r.group, r.version, r.resource), r);
+      this.builtinSource = builtinRows();
+      for (const r of this.builtinSource) rows.set(rowKey(r.group, r.version, r.resource), r);
       const custom: ResourceInfo[] = [];
       for (const crd of this.crds()) {
         if (!isEstablished(crd)) continue;
         for (const r of crdResourceInfos(crd)) {
-          if (rows.has(rowKey(r.group, r.version, r.resource))) continue;
+          // A tenant's CRD may claim what the host has but refuses to tenants (e.g. a host CRD's group).
+          if (rows.get(rowKey(r.group, r.version, r.resource))?.placement !== undefined && rows.get(rowKey(r.group, r.version, r.resource))?.placement !== 'refused') continue;
           rows.set(rowKey(r.group, r.version, r.resource), r);
           custom.push(r);
         }
@@ -102,7 +112,7 @@ export class TenantRuntime {
   /** The table as discovery and OpenAPI read it: shared built-in rows + this tenant's CRD rows. */
   discoveryTable(): DiscoveryTable {
     this.table();
-    return { builtin: builtinVirtualResources, custom: this.custom, generation: `${this.tenant}/${this.generation}` };
+    return { builtin: this.builtinSource ?? builtinRows(), custom: this.custom, generation: `${this.tenant}/${this.generation}` };
   }
 
   /** The OpenAPI v3 schema of a CRD-backed row (for /openapi and kubectl explain). */
@@ -133,7 +143,7 @@ export class TenantRuntime {
       const cached = this.crStrategies.get(cacheKey);
       const rv = crd.object.metadata?.resourceVersion ?? '';
       if (cached?.rv === rv) return cached.strategy;
-      const strategy = customResourceStrategy(crd.object as unknown as CustomResourceDefinition, info.version) as FullStrategy;
+      const strategy = customResourceStrategy(crd.object as unknown as CustomResourceDefinition, info.version);
       this.crStrategies.set(cacheKey, { rv, strategy });
       return strategy;
     }

@@ -1,0 +1,263 @@
+// Host passthrough: serves a tenant's request on a 'host' or 'host-view' row by sending it to the
+// host namespace of its virtual namespace on the shared pool, rewriting paths, query, body and
+// response both ways (src/rewrite). The host always speaks JSON to kplex; the tenant gets JSON,
+// YAML, protobuf or Table as it negotiated (transcoded here, so every namespace field is rewritten).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KubeObject } from '../api/object.js';
+import type { RequestInfo } from '../api/request-info.js';
+import { writeError } from '../api/respond.js';
+import { StatusError, badRequest, forbidden, notFound } from '../api/status.js';
+import type { UserInfo } from '../auth/user.js';
+import { decodeBody, mediaType, readBody } from '../handlers/body.js';
+import { type Negotiated, negotiateOutput } from '../handlers/negotiate.js';
+import { encodeResult, warningHeaders } from '../handlers/output.js';
+import type { Logger } from '../log/logger.js';
+import { hasProtobuf } from '../protobuf/index.js';
+import { VIEW_VERBS } from '../resources/host-placement.js';
+import { type ResourceInfo, groupVersion } from '../resources/types.js';
+import type { ContinueSealer } from '../rewrite/continue-token.js';
+import type { NamespaceMap } from '../rewrite/namespace-map.js';
+import { bodyToVirtual, objectToHost, textToVirtual } from '../rewrite/object-rewrite.js';
+import { queryToHost } from '../rewrite/query-rewrite.js';
+import type { HostClient } from './host-client.js';
+import { callHost, hostPath, readJSON } from './host-request.js';
+import { VIEW_RULES, viewBody, viewObject } from './host-view.js';
+import { PASSED_QUERY, SUBRESOURCE_MODES } from './passthrough-data.js';
+import type { TenantScope } from './tenant-scope.js';
+import { proxyWatch } from './watch-proxy.js';
+
+export interface PassthroughDeps {
+  host: HostClient;
+  sealer: ContinueSealer;
+  logger?: Logger;
+}
+
+export interface PassthroughRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  row: ResourceInfo;
+  info: RequestInfo;
+  user: UserInfo;
+  scope: TenantScope;
+}
+
+type Obj = Record<string, unknown>;
+
+const WRITES = new Set(['create', 'update', 'patch']);
+
+const pageNotFound = (): StatusError =>
+  new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 });
+
+export async function handleHostRequest(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
+  try {
+    await serve(d, p);
+  } catch (err) {
+    const status = writeError(p.res, err);
+    if (status.code >= 500) d.logger?.error({ err, tenant: p.scope.tenant }, 'host passthrough failed');
+  }
+}
+
+/** The apiserver's RBAC denial text (k8s.io/apiserver/pkg/endpoints/handlers/responsewriters). */
+function denied(p: PassthroughRequest): StatusError {
+  const { row, info, user } = p;
+  const res = info.subresource ? `${row.resource}/${info.subresource}` : row.resource;
+  const scope = info.namespace ? `in the namespace "${info.namespace}"` : 'at the cluster scope';
+  return forbidden({ group: row.group, resource: row.resource }, info.name, `User "${user.username}" cannot ${info.verb} resource "${res}" in API group "${row.group}" ${scope}`);
+}
+
+function hostAccept(out: Negotiated, isList: boolean): string {
+  if (out.kind === 'table') return 'application/json;as=Table;v=v1;g=meta.k8s.io';
+  if (out.kind === 'partial') return `application/json;as=PartialObjectMetadata${isList ? 'List' : ''};v=v1;g=meta.k8s.io`;
+  return 'application/json';
+}
+
+function hostQuery(q: URLSearchParams, map: NamespaceMap, row: ResourceInfo): URLSearchParams {
+  const out = queryToHost(q, map);
+  for (const k of [...out.keys()]) if (!PASSED_QUERY.has(k)) out.delete(k);
+  // A view that filters on spec fields needs whole objects in Table rows.
+  if (VIEW_RULES[`${row.group}/${row.resource}`]?.visible && out.has('includeObject')) out.set('includeObject', 'Object');
+  return out;
+}
+
+async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
+  const { req, res, row, info } = p;
+  const sub = info.subresource;
+  const mode = sub ? SUBRESOURCE_MODES[sub] : 'object';
+  if (!mode) throw pageNotFound();
+  const gr = `${row.group}/${row.resource}`;
+  if (row.placement === 'host-view' && (!VIEW_VERBS.includes(info.verb) || (sub && sub !== 'status'))) throw denied(p);
+  if (mode === 'refused') {
+    throw forbidden({ group: row.group, resource: row.resource }, info.name, `kplex does not proxy ${row.resource}/${sub} for tenants: the host would open the connection with its own network reach and credentials`);
+  }
+  if (mode === 'upgrade') throw badRequest('Upgrade request required');
+
+  const map = p.scope.namespaceMap();
+  const q = new URL(req.url ?? '/', 'http://x').searchParams;
+  const hq = hostQuery(q, map, row);
+  const isList = !info.name && (info.verb === 'list' || info.verb === 'watch' || info.verb === 'deletecollection');
+  const out = mode === 'stream' ? ({ kind: 'json' } as Negotiated) : negotiateOutput(req.headers.accept, hasProtobuf(groupVersion(row), row.kind));
+  const accept = hostAccept(out, isList);
+
+  // Which host namespaces the request addresses.
+  let hostNamespaces: (string | undefined)[] = [undefined];
+  if (row.namespaced) {
+    if (info.namespace) {
+      if (info.verb === 'create' && !sub) p.scope.admitCreate(info.namespace, row, info.name);
+      let h = map.hostOf(info.namespace);
+      if (!h && p.scope.namespaceExists(info.namespace)) h = await p.scope.ensureHostNamespace(info.namespace);
+      if (!h && WRITES.has(info.verb)) throw notFound({ group: '', resource: 'namespaces' }, info.namespace);
+      // A missing namespace reads as empty: the request goes to a host name nobody owns.
+      hostNamespaces = [h ?? map.hostRef(info.namespace)];
+    } else if (isList) {
+      const all = map.entries().map(([, h]) => h);
+      hostNamespaces = all.length ? all : [map.hostRef('')];
+    } else throw pageNotFound();
+  }
+
+  if (info.verb === 'watch') {
+    const keep = row.placement === 'host-view' ? (o: Obj) => viewObject(gr, o, map) : undefined;
+    const paths = hostNamespaces.map((ns) => hostPath(row, { namespace: ns, name: info.name || undefined }));
+    const wq = new URLSearchParams(hq);
+    if (info.name) {
+      // GET /watch/pods/x: the host watches the collection with a name selector.
+      wq.set('fieldSelector', `metadata.name=${info.name}`);
+      paths.splice(0, paths.length, ...hostNamespaces.map((ns) => hostPath(row, { namespace: ns })));
+    }
+    wq.set('watch', 'true');
+    return proxyWatch({ req, res, host: d.host, paths, query: wq, accept, out, map, keep, warnings: [] });
+  }
+  if (isList && hostNamespaces.length > 1) return fanOutList(d, p, map, hq, accept, out, hostNamespaces as string[]);
+
+  const hostNs = hostNamespaces[0];
+  const target = { namespace: hostNs, name: info.name || undefined, subresource: sub || undefined };
+  let body: string | undefined;
+  let contentType: string | undefined;
+  const raw = ['create', 'update', 'patch', 'delete', 'deletecollection'].includes(info.verb) ? await readBody(req) : Buffer.alloc(0);
+  if (raw.length) {
+    const decoded = decodeBody(raw, req.headers['content-type']).value;
+    const meta = (decoded as KubeObject | undefined)?.metadata;
+    if ((info.verb === 'create' || info.verb === 'update') && info.namespace && meta?.namespace && meta.namespace !== info.namespace) {
+      throw badRequest(`the namespace of the object (${meta.namespace}) does not match the namespace on the request (${info.namespace})`);
+    }
+    objectToHost(decoded, map, hostNs);
+    body = JSON.stringify(decoded);
+    const mt = mediaType(req.headers['content-type']);
+    contentType = info.verb === 'patch' ? mt : 'application/json';
+  }
+  if (info.verb === 'list' && q.get('continue')) {
+    const tok = d.sealer.open(p.scope.tenant, q.get('continue')!);
+    hq.set('continue', tok.host);
+  }
+  const hres = await callHost(d.host, { method: req.method ?? 'GET', path: hostPath(row, target), query: hq, accept, body, contentType, bodyTimeout: q.get('follow') === 'true' ? 0 : undefined });
+  const warnings = hostWarnings(hres.headers['warning'], map);
+
+  if (mode === 'stream' && hres.statusCode < 300) return streamRaw(req, res, hres);
+  const json = await readJSON(hres);
+  if (typeof json !== 'object' || json === null) {
+    res.writeHead(hres.statusCode, { 'Content-Type': String(hres.headers['content-type'] ?? 'text/plain') });
+    return void res.end(typeof json === 'string' ? textToVirtual(json, map) : '');
+  }
+  const obj = json as Obj;
+  if (row.placement === 'host-view' && hres.statusCode < 300) {
+    if (isList) viewBody(gr, obj, map);
+    else if (!viewObject(gr, obj, map)) throw notFound({ group: row.group, resource: row.resource }, info.name);
+  }
+  const hostContinue = (obj['metadata'] as Obj | undefined)?.['continue'];
+  bodyToVirtual(obj, map);
+  if (typeof hostContinue === 'string' && hostContinue) {
+    (obj['metadata'] as Obj)['continue'] = d.sealer.seal(p.scope.tenant, { ns: '', host: hostContinue, rv: '' });
+  }
+  writeOut(res, hres.statusCode, obj, out, warnings);
+}
+
+function hostWarnings(h: string | string[] | undefined, map: NamespaceMap): string[] {
+  const list = h === undefined ? [] : Array.isArray(h) ? h : [h];
+  return list.map((w) => textToVirtual(w.replace(/^299 - "(.*)"$/, '$1'), map));
+}
+
+function writeOut(res: ServerResponse, code: number, obj: Obj, out: Negotiated, warnings: string[]): void {
+  const { data, contentType } = encodeResult(obj as KubeObject, { out, columns: [], includeObject: 'Metadata', warnings }, out.kind === 'yaml');
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': data.length, ...(warnings.length ? { Warning: warningHeaders(warnings) } : {}) });
+  res.end(data);
+}
+
+async function streamRaw(req: IncomingMessage, res: ServerResponse, hres: Awaited<ReturnType<typeof callHost>>): Promise<void> {
+  res.writeHead(hres.statusCode, { 'Content-Type': String(hres.headers['content-type'] ?? 'text/plain'), 'Transfer-Encoding': 'chunked' });
+  res.flushHeaders();
+  const stop = (): void => void hres.body.destroy();
+  req.on('close', stop);
+  try {
+    for await (const chunk of hres.body) res.write(chunk);
+  } catch {
+    // client went away
+  }
+  res.end();
+}
+
+/**
+ * A list across all of the tenant's namespaces: one host list per host namespace, all read at
+ * the resourceVersion of the first (Exact), merged. With `limit`, pages stop inside a namespace
+ * (sealed host token) or between two (sealed next-namespace position).
+ */
+async function fanOutList(d: PassthroughDeps, p: PassthroughRequest, map: NamespaceMap, hq: URLSearchParams, accept: string, out: Negotiated, _all: string[]): Promise<void> {
+  const { row, info, req, res } = p;
+  const q = new URL(req.url ?? '/', 'http://x').searchParams;
+  const entries = map.entries();
+  let start = 0;
+  let resume = '';
+  let rv = '';
+  const cont = q.get('continue');
+  if (cont) {
+    const tok = d.sealer.open(p.scope.tenant, cont);
+    start = entries.findIndex(([v]) => v >= tok.ns);
+    if (start < 0) start = entries.length;
+    if (entries[start]?.[0] === tok.ns) resume = tok.host;
+    rv = tok.rv;
+  }
+  const limit = Number(q.get('limit') ?? 0) || 0;
+  let merged: Obj | undefined;
+  const collected: unknown[] = [];
+  let next: string | undefined;
+  let warnings: string[] = [];
+  for (let i = start; i < entries.length; i++) {
+    const [vns, hns] = entries[i]!;
+    const pq = new URLSearchParams(hq);
+    if (resume && i === start) {
+      pq.set('continue', resume);
+      pq.delete('resourceVersion');
+      pq.delete('resourceVersionMatch');
+    } else if (rv) {
+      pq.set('resourceVersion', rv);
+      pq.set('resourceVersionMatch', 'Exact');
+    }
+    if (limit) pq.set('limit', String(limit - collected.length));
+    const method = info.verb === 'deletecollection' ? 'DELETE' : 'GET';
+    const hres = await callHost(d.host, { method, path: hostPath(row, { namespace: hns }), query: pq, accept });
+    warnings = [...warnings, ...hostWarnings(hres.headers['warning'], map)];
+    const body = (await readJSON(hres)) as Obj;
+    if (hres.statusCode >= 300) {
+      bodyToVirtual(body, map);
+      return writeOut(res, hres.statusCode, body, out, warnings);
+    }
+    const meta = (body['metadata'] ?? {}) as Obj;
+    rv ||= String(meta['resourceVersion'] ?? '');
+    const hostContinue = typeof meta['continue'] === 'string' ? meta['continue'] : '';
+    bodyToVirtual(body, map);
+    merged ??= body;
+    const items = (body['kind'] === 'Table' ? body['rows'] : body['items']) as unknown[] | undefined;
+    collected.push(...(items ?? []));
+    if (limit) {
+      if (hostContinue) next = d.sealer.seal(p.scope.tenant, { ns: vns, host: hostContinue, rv });
+      else if (collected.length >= limit && i + 1 < entries.length) next = d.sealer.seal(p.scope.tenant, { ns: entries[i + 1]![0], host: '', rv });
+      if (next) break;
+    }
+  }
+  const result: Obj = merged ?? { apiVersion: groupVersion(row), kind: row.listKind, metadata: {}, items: [] };
+  result[result['kind'] === 'Table' ? 'rows' : 'items'] = collected;
+  const meta = (result['metadata'] ??= {}) as Obj;
+  meta['resourceVersion'] = rv || meta['resourceVersion'];
+  delete meta['remainingItemCount'];
+  if (next) meta['continue'] = next;
+  else delete meta['continue'];
+  writeOut(res, 200, result, out, warnings);
+}

@@ -1,0 +1,38 @@
+// What host passthrough needs to know about a tenant, read from its runtime: its namespaces, their
+// recorded host namespaces, and how to create a host namespace on first write.
+import type { ResourceInfo } from '../resources/types.js';
+import { NamespaceMap } from '../rewrite/namespace-map.js';
+import type { TenantRuntime } from '../tenancy/tenant-runtime.js';
+
+export interface TenantScope {
+  tenant: string;
+  /** Virtual namespaces (existing, with a recorded host namespace) ↔ host namespaces. */
+  namespaceMap(): NamespaceMap;
+  /** True when the virtual namespace exists. */
+  namespaceExists(ns: string): boolean;
+  /** NamespaceLifecycle admission for a create: 404 for a missing namespace, 403 while it terminates. */
+  admitCreate(ns: string, row: ResourceInfo, name: string): void;
+  /** The host namespace of an existing virtual namespace, created on first need. */
+  ensureHostNamespace(ns: string): Promise<string>;
+}
+
+const NAMESPACES = { group: '', resource: 'namespaces' };
+
+export function tenantScope(rt: TenantRuntime): TenantScope {
+  const store = rt.store;
+  const recorded = (ns: string): string | undefined => rt.deps.hostNamespaces?.recorded(store, ns);
+  return {
+    tenant: rt.tenant,
+    namespaceMap() {
+      const m = new Map<string, string>();
+      for (const s of store.list(NAMESPACES).items) {
+        const h = recorded(s.key.name);
+        if (h) m.set(s.key.name, h);
+      }
+      return new NamespaceMap(rt.tenant, m);
+    },
+    namespaceExists: (ns) => store.get({ ...NAMESPACES, namespace: '', name: ns }) !== undefined,
+    admitCreate: (ns, row, name) => rt.admitCreate({ metadata: { namespace: ns, name } }, row),
+    ensureHostNamespace: (ns) => rt.lifecycle.ensureHostNamespace(ns),
+  };
+}

@@ -1,0 +1,104 @@
+// Watches of host-backed resources: one host watch per host namespace (one for a namespace or a
+// cluster-scoped view), merged into one stream for the tenant, every event rewritten. Bookmarks
+// pass only from a single stream: a bookmark of one namespace says nothing about the others. When
+// any host stream ends the tenant's watch ends; clients re-watch from their last resourceVersion.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { encodeWatchFrame, protobufWatchContentType } from '../protobuf/index.js';
+import { bodyToVirtual } from '../rewrite/object-rewrite.js';
+import type { NamespaceMap } from '../rewrite/namespace-map.js';
+import type { HostClient } from './host-client.js';
+import { callHost, readJSON } from './host-request.js';
+import type { Negotiated } from '../handlers/negotiate.js';
+import { StatusError } from '../api/status.js';
+
+export interface WatchProxy {
+  req: IncomingMessage;
+  res: ServerResponse;
+  host: HostClient;
+  paths: string[];
+  query: URLSearchParams;
+  accept: string;
+  out: Negotiated;
+  map: NamespaceMap;
+  /** Hides or sanitizes an event's object (host views); false drops the event. */
+  keep?: (obj: Record<string, unknown>) => boolean;
+  warnings: string[];
+}
+
+type Event = { type: string; object: Record<string, unknown> };
+
+export async function proxyWatch(w: WatchProxy): Promise<void> {
+  const abort = new AbortController();
+  const responses = await Promise.all(
+    w.paths.map((path) => callHost(w.host, { method: 'GET', path, query: w.query, accept: w.accept, signal: abort.signal, bodyTimeout: 0 }).catch((e: unknown) => e as Error)),
+  );
+  const failed = responses.find((r) => r instanceof Error || r.statusCode !== 200);
+  if (failed) {
+    abort.abort();
+    if (failed instanceof Error) throw failed;
+    const body = await readJSON(failed).catch(() => undefined);
+    bodyToVirtual(body, w.map);
+    if (body && typeof body === 'object' && (body as { kind?: string }).kind === 'Status') throw new StatusError(body as never);
+    throw new Error(`host watch: ${failed.statusCode}`);
+  }
+  const single = w.paths.length === 1;
+  let ended = false;
+  let tableHeaderSent = false;
+  const finish = (): void => {
+    if (ended) return;
+    ended = true;
+    abort.abort();
+    if (!w.res.writableEnded) w.res.end();
+  };
+  w.res.writeHead(200, {
+    'Content-Type': w.out.protobuf ? protobufWatchContentType : 'application/json',
+    'Transfer-Encoding': 'chunked',
+    'Cache-Control': 'no-cache, private',
+    ...(w.warnings.length ? { Warning: w.warnings.map((x) => `299 - ${JSON.stringify(x)}`) } : {}),
+  });
+  w.res.flushHeaders();
+  w.req.on('close', finish);
+  w.res.on('close', finish);
+
+  const send = (ev: Event): void => {
+    if (ended) return;
+    if (ev.type === 'BOOKMARK' && !single) return;
+    if (ev.type !== 'BOOKMARK' && ev.type !== 'ERROR' && w.keep && !w.keep(ev.object)) return;
+    bodyToVirtual(ev.object, w.map);
+    if (ev.object['kind'] === 'Table') {
+      // Column definitions once per tenant stream, as a single apiserver watch sends them.
+      if (tableHeaderSent) ev.object['columnDefinitions'] = [];
+      else if (Array.isArray(ev.object['columnDefinitions']) && ev.object['columnDefinitions'].length) tableHeaderSent = true;
+    }
+    if (!w.out.protobuf) w.res.write(JSON.stringify(ev) + '\n');
+    else {
+      try {
+        w.res.write(encodeWatchFrame(ev.type, ev.object));
+      } catch {
+        finish();
+      }
+    }
+  };
+
+  await Promise.all(
+    responses.map(async (r) => {
+      if (r instanceof Error) return;
+      let buf = '';
+      try {
+        for await (const chunk of r.body) {
+          buf += (chunk as Buffer).toString('utf8');
+          let nl: number;
+          while ((nl = buf.indexOf('\n')) >= 0) {
+            const line = buf.slice(0, nl).trim();
+            buf = buf.slice(nl + 1);
+            if (line) send(JSON.parse(line) as Event);
+          }
+        }
+      } catch {
+        // aborted or dropped: the tenant's watch ends below
+      }
+      finish();
+    }),
+  );
+}
+

@@ -1,0 +1,52 @@
+// Where each host group/resource lives for a tenant, as data (design brief, "Where objects live").
+// Anything the host serves that is not listed here is REFUSED: host CRDs (tenants.kplex.io and
+// every other), RBAC, admission, API registration, certificates, flow control... never reach the
+// host from a tenant. Rows of the virtual built-ins (builtin-virtual.ts) win over host rows.
+import type { Placement } from './types.js';
+
+/** `group/resource` (core group: `/resource`) → placement. */
+export const HOST_PLACEMENT: Readonly<Record<string, Placement>> = {
+  // namespaced kinds stored in the tenant's host namespaces, worked on by the host's controllers
+  '/bindings': 'host',
+  '/configmaps': 'host',
+  '/endpoints': 'host',
+  '/events': 'host',
+  '/limitranges': 'host',
+  '/persistentvolumeclaims': 'host',
+  '/pods': 'host',
+  '/podtemplates': 'host',
+  '/replicationcontrollers': 'host',
+  '/resourcequotas': 'host',
+  '/secrets': 'host',
+  '/serviceaccounts': 'host',
+  '/services': 'host',
+  'apps/controllerrevisions': 'host',
+  'apps/daemonsets': 'host',
+  'apps/deployments': 'host',
+  'apps/replicasets': 'host',
+  'apps/statefulsets': 'host',
+  'autoscaling/horizontalpodautoscalers': 'host',
+  'batch/cronjobs': 'host',
+  'batch/jobs': 'host',
+  'coordination.k8s.io/leases': 'host',
+  'discovery.k8s.io/endpointslices': 'host',
+  'events.k8s.io/events': 'host',
+  'networking.k8s.io/ingresses': 'host',
+  'networking.k8s.io/networkpolicies': 'host',
+  'policy/poddisruptionbudgets': 'host',
+  // cluster-scoped host objects a tenant may read (sanitized), never write
+  '/nodes': 'host-view',
+  '/persistentvolumes': 'host-view',
+  'storage.k8s.io/storageclasses': 'host-view',
+  'storage.k8s.io/csidrivers': 'host-view',
+  'networking.k8s.io/ingressclasses': 'host-view',
+  'node.k8s.io/runtimeclasses': 'host-view',
+  'scheduling.k8s.io/priorityclasses': 'host-view',
+};
+
+/** Verbs a read-only view offers, whatever the host allows. */
+export const VIEW_VERBS = ['get', 'list', 'watch'];
+
+export function hostPlacement(group: string, resource: string): Placement {
+  return HOST_PLACEMENT[`${group}/${resource}`] ?? 'refused';
+}
