@@ -54,6 +54,8 @@ async function up(): Promise<void> {
   else console.log(`local host already running: ${readState(hostDir)?.server}`);
   if (kplexPid() && (await ready())) {
     console.log(`kplex already running: https://127.0.0.1:${port}`);
+  } else if (await ready()) {
+    throw new Error(`port ${port} is served by a process this checkout did not start; stop it or set KPLEX_PORT`);
   } else {
     console.log('building kplex (tsc)');
     execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
@@ -67,7 +69,7 @@ async function up(): Promise<void> {
     child.unref();
     writeFileSync(pidFile, String(child.pid));
     const deadline = Date.now() + 30_000;
-    while (!(await ready())) {
+    while (!(await ready()) || !running(child.pid ?? 0)) {
       if (!running(child.pid ?? 0)) throw new Error(`kplex exited; see ${path.relative(process.cwd(), logFile)}`);
       if (Date.now() > deadline) throw new Error(`kplex not ready after 30s; see ${logFile}`);
       await new Promise((r) => setTimeout(r, 200));

@@ -3,12 +3,13 @@
 // fields and printer columns, all derived from one CRD version.
 import type { KubeObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
-import type { Strategy, StrategyContext } from '../registry/strategy.js';
+import type { FullStrategy, StrategyContext } from '../registry/strategy.js';
 import type { PrinterColumn } from '../resources/types.js';
 import { hasCelRules, validateCelRules } from './cel/rule-validation.js';
 import { crdPrinterColumns } from './crd-resource-info.js';
 import type { CRDVersion, CustomResourceDefinition } from './crd-types.js';
 import { applyDefaults, pruneNonNullableNulls } from './defaulting.js';
+import { schemaNodeFromOpenAPIV3, withObjectMeta } from '../patch/index.js';
 import { validateEmbeddedResources } from './embedded-resource-validation.js';
 import { fieldErr, NIL_PATH } from './go-value.js';
 import { validateListSetsAndMaps } from './list-type-validation.js';
@@ -53,7 +54,7 @@ export interface CustomResourceStrategyOptions {
   version: string;
 }
 
-export function customResourceStrategy(crd: CustomResourceDefinition, version: string): Strategy {
+export function customResourceStrategy(crd: CustomResourceDefinition, version: string): FullStrategy {
   const v: CRDVersion | undefined = crd.spec.versions.find((x) => x.name === version);
   if (!v) throw new Error(`version ${version} not found in ${crd.metadata?.name}`);
   const schema: JSONSchemaProps | undefined = v.schema?.openAPIV3Schema;
@@ -64,6 +65,7 @@ export function customResourceStrategy(crd: CustomResourceDefinition, version: s
   const kind = crd.spec.names.kind;
   const apiVersion = `${crd.spec.group}/${version}`;
   const withCel = hasCelRules(schema);
+  const patchSchemaNode = schema ? withObjectMeta(schemaNodeFromOpenAPIV3(schema)) : undefined;
   const columns = crdPrinterColumns(v);
 
   const typeMeta = (obj: Obj): FieldError[] => {
@@ -152,6 +154,8 @@ export function customResourceStrategy(crd: CustomResourceDefinition, version: s
     pruneUnknownFields(obj) {
       return pruneObject(obj, schema, true);
     },
+    // List/map types of the schema, so server-side apply merges list-maps per key as the apiserver does.
+    patchSchema: () => patchSchemaNode,
     applyDefaults(obj) {
       if (schema) applyDefaults(obj, schema);
     },
