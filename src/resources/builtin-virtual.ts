@@ -36,6 +36,49 @@ export const builtinVirtualResources: readonly ResourceInfo[] = [
     subresources: { status: true },
     strategy: 'customresourcedefinitions',
   },
+  // RBAC (issue 6): virtual, over the shared bootstrap policy (src/rbac/).
+  ...(
+    [
+      ['clusterroles', 'ClusterRole', false],
+      ['clusterrolebindings', 'ClusterRoleBinding', false],
+      ['roles', 'Role', true],
+      ['rolebindings', 'RoleBinding', true],
+    ] as const
+  ).map(([resource, kind, namespaced]): ResourceInfo => ({
+    group: 'rbac.authorization.k8s.io',
+    version: 'v1',
+    resource,
+    kind,
+    listKind: `${kind}List`,
+    singular: kind.toLowerCase(),
+    namespaced,
+    verbs: RW,
+    placement: 'virtual',
+    storageVersion: true,
+    strategy: `rbac-${resource}`,
+  })),
+  // Reviews (issue 6): create-only, answered by src/auth/reviews.ts, never stored.
+  ...(
+    [
+      ['authentication.k8s.io', 'selfsubjectreviews', 'SelfSubjectReview', false],
+      ['authorization.k8s.io', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false],
+      ['authorization.k8s.io', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false],
+      ['authorization.k8s.io', 'subjectaccessreviews', 'SubjectAccessReview', false],
+      ['authorization.k8s.io', 'localsubjectaccessreviews', 'LocalSubjectAccessReview', true],
+    ] as const
+  ).map(([group, resource, kind, namespaced]): ResourceInfo => ({
+    group,
+    version: 'v1',
+    resource,
+    kind,
+    listKind: `${kind}List`,
+    singular: kind.toLowerCase(),
+    namespaced,
+    verbs: ['create'],
+    placement: 'virtual',
+    storageVersion: false,
+    strategy: 'review',
+  })),
 ];
 
 /** Namespaces every tenant starts with (seeded when its store is first opened). */

@@ -1,0 +1,146 @@
+// A tenant's view of a shared read-only layer (the bootstrap policy) under its own store: the
+// tenant's objects win, and its changes to layer objects are stored as its own delta.
+//
+// How a layer object behaves (docs/architecture.md, "Identity"):
+// - unchanged, it is served from the layer with resourceVersion BOOTSTRAP_RV (1): it exists
+//   before any write of the tenant, so list/watch from any version never miss it;
+// - the first update stores the new object in the tenant's store (a fresh rv, MODIFIED event);
+// - a delete stores a tombstone under the same key (a fresh rv, DELETED event); re-creating it
+//   replaces the tombstone (ADDED event).
+// Stored rows of layer keys carry a hidden marker (what the previous visible state was), so the
+// change log alone says which event a watcher sees; the marker never leaves this module.
+import type { KubeObject } from '../api/object.js';
+import { alreadyExists, conflict, notFound } from '../api/status.js';
+import { compareListKeys } from '../store/list-key.js';
+import { optimisticLockMessage } from '../store/sqlite-tenant-store.js';
+import type { ChangeEvent, ListQuery, ListResult, ObjectKey, StoredObject, TenantStore, WatchQuery, Watcher } from '../store/types.js';
+import type { BootstrapLayer } from './bootstrap-policy.js';
+
+const MARK = '__kplexOverlay';
+interface Mark {
+  deleted?: boolean;
+  /** The key was visible just before this row was written (MODIFIED rather than ADDED). */
+  wasVisible?: boolean;
+}
+
+const markOf = (o: KubeObject): Mark | undefined => (o as Record<string, unknown>)[MARK] as Mark | undefined;
+const withMark = (o: KubeObject, m: Mark): KubeObject => ({ ...o, [MARK]: m });
+function strip(o: KubeObject): KubeObject {
+  if (!(MARK in o)) return o;
+  const { [MARK]: _m, ...rest } = o as Record<string, unknown>;
+  void _m;
+  return rest as KubeObject;
+}
+const stripStored = (s: StoredObject): StoredObject => ({ ...s, object: strip(s.object) });
+const copy = (s: StoredObject): StoredObject => ({ key: { ...s.key }, rv: s.rv, object: structuredClone(s.object) as KubeObject });
+
+export class OverlayStore implements TenantStore {
+  /** Bumped on every write to a layered resource (caches of effective objects key on it). */
+  generation = 0;
+
+  constructor(
+    private readonly inner: () => TenantStore,
+    private readonly layer: BootstrapLayer,
+  ) {}
+
+  get tenant(): string {
+    return this.inner().tenant;
+  }
+  currentRV(): number {
+    return this.inner().currentRV();
+  }
+  oldestWatchableRV(): number {
+    return this.inner().oldestWatchableRV();
+  }
+  transaction<T>(fn: () => T): T {
+    return this.inner().transaction(fn);
+  }
+
+  private layered(q: { group: string; resource: string }): boolean {
+    return this.layer.resources.has(`${q.group}/${q.resource}`);
+  }
+
+  get(key: ObjectKey): StoredObject | undefined {
+    const s = this.inner().get(key);
+    const base = this.layer.get(key);
+    if (!base) return s;
+    if (s) return markOf(s.object)?.deleted ? undefined : stripStored(s);
+    return copy(base);
+  }
+
+  list(q: ListQuery): ListResult {
+    if (!this.layered(q)) return this.inner().list(q);
+    const own = this.inner().list({ group: q.group, resource: q.resource, namespace: q.namespace });
+    const shadowed = new Set(own.items.map((s) => `${s.key.namespace}/${s.key.name}`));
+    const merged = [
+      ...own.items.filter((s) => !markOf(s.object)?.deleted && (q.atMostRV === undefined || s.rv <= q.atMostRV)).map(stripStored),
+      ...this.layer.list(q.group, q.resource, q.namespace).filter((s) => !shadowed.has(`${s.key.namespace}/${s.key.name}`)).map(copy),
+    ].sort((a, b) => compareListKeys(a.key, b.key));
+    let items = merged;
+    if (q.after !== undefined) {
+      const i = q.after.indexOf('/');
+      const after = { namespace: q.after.slice(0, i), name: q.after.slice(i + 1) };
+      items = items.filter((s) => compareListKeys(s.key, after) > 0);
+    }
+    const result: ListResult = { items, rv: own.rv };
+    if (q.limit !== undefined && q.limit > 0 && items.length > q.limit) {
+      result.items = items.slice(0, q.limit);
+      const last = result.items[result.items.length - 1]!;
+      result.last = `${last.key.namespace}/${last.key.name}`;
+      result.remaining = items.length - q.limit;
+    }
+    return result;
+  }
+
+  create(key: ObjectKey, object: KubeObject): StoredObject {
+    this.bump(key);
+    if (!this.layer.get(key)) return this.inner().create(key, object);
+    const s = this.inner().get(key);
+    if (!s || !markOf(s.object)?.deleted) throw alreadyExists(key, key.name);
+    return stripStored(this.inner().update(key, withMark(object, { wasVisible: false })));
+  }
+
+  update(key: ObjectKey, object: KubeObject, expectedRV?: number): StoredObject {
+    this.bump(key);
+    const base = this.layer.get(key);
+    if (!base) return this.inner().update(key, object, expectedRV);
+    const s = this.inner().get(key);
+    if (!s) {
+      if (expectedRV !== undefined && expectedRV !== base.rv) throw conflict(key, key.name, optimisticLockMessage);
+      return stripStored(this.inner().create(key, withMark(object, { wasVisible: true })));
+    }
+    if (markOf(s.object)?.deleted) throw notFound(key, key.name);
+    return stripStored(this.inner().update(key, withMark(object, { wasVisible: true }), expectedRV));
+  }
+
+  delete(key: ObjectKey, expectedRV?: number): StoredObject {
+    this.bump(key);
+    const base = this.layer.get(key);
+    if (!base) return this.inner().delete(key, expectedRV);
+    const s = this.inner().get(key);
+    if (!s) {
+      if (expectedRV !== undefined && expectedRV !== base.rv) throw conflict(key, key.name, optimisticLockMessage);
+      return stripStored(this.inner().create(key, withMark(structuredClone(base.object) as KubeObject, { deleted: true })));
+    }
+    if (markOf(s.object)?.deleted) throw notFound(key, key.name);
+    return stripStored(this.inner().update(key, withMark(strip(s.object), { deleted: true }), expectedRV));
+  }
+
+  watch(q: WatchQuery, onEvent: (e: ChangeEvent) => void): Watcher {
+    if (!this.layered(q)) return this.inner().watch(q, onEvent);
+    return this.inner().watch(q, (e) => onEvent(translate(e)));
+  }
+
+  private bump(key: ObjectKey): void {
+    if (this.layered(key)) this.generation++;
+  }
+}
+
+/** The event a watcher of the merged view sees for one change of the tenant's store. */
+function translate(e: ChangeEvent): ChangeEvent {
+  const m = markOf(e.object);
+  if (!m) return e;
+  const object = strip(e.object);
+  if (m.deleted) return { ...e, type: 'DELETED', object };
+  return { ...e, type: m.wasVisible ? 'MODIFIED' : 'ADDED', object };
+}

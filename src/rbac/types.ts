@@ -1,0 +1,48 @@
+// The rbac.authorization.k8s.io/v1 kinds as kplex reads them (k8s.io/api/rbac/v1).
+import type { KubeObject } from '../api/object.js';
+
+export const RBAC_GROUP = 'rbac.authorization.k8s.io';
+
+export interface PolicyRule {
+  verbs: string[];
+  apiGroups?: string[];
+  resources?: string[];
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
+}
+
+export interface LabelSelectorShape {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+export interface AggregationRule {
+  clusterRoleSelectors?: LabelSelectorShape[];
+}
+
+export interface Subject {
+  kind: string;
+  apiGroup?: string;
+  name: string;
+  namespace?: string;
+}
+
+export interface RoleRef {
+  apiGroup: string;
+  kind: string;
+  name: string;
+}
+
+export interface RoleObject extends KubeObject {
+  rules?: PolicyRule[] | null;
+  aggregationRule?: AggregationRule;
+}
+
+export interface BindingObject extends KubeObject {
+  subjects?: Subject[] | null;
+  roleRef: RoleRef;
+}
+
+/** The four RBAC resources, by plural. */
+export const RBAC_RESOURCES = ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'] as const;
+export type RbacResource = (typeof RBAC_RESOURCES)[number];
