@@ -182,6 +182,41 @@ current-context: kplex-local-host
 }
 
 /** Starts a fresh host in `opts.dir` (whatever ran there before is stopped and wiped). */
+/**
+ * kwok serves `kubectl logs` and `kubectl exec` for its fake pods from this configuration: every
+ * container's log is one file in CRI format (appending to it feeds `logs -f`), and exec runs the
+ * command on this machine in the host directory (the fake pods have no filesystem of their own).
+ */
+export function writeKwokConfig(dir: string): string {
+  const kwokDir = path.join(dir, 'kwok');
+  mkdirSync(kwokDir, { recursive: true });
+  const logFile = path.join(kwokDir, 'container.log');
+  writeFileSync(logFile, ['2024-01-01T00:00:00Z stdout F kwok fake container started', '2024-01-01T00:00:01Z stdout F serving requests', ''].join('\n'));
+  const config = [
+    'kind: ClusterLogs',
+    'apiVersion: kwok.x-k8s.io/v1alpha1',
+    'metadata:',
+    '  name: cluster-logs',
+    'spec:',
+    '  logs:',
+    `  - logsFile: ${JSON.stringify(logFile)}`,
+    '    follow: true',
+    '---',
+    'kind: ClusterExec',
+    'apiVersion: kwok.x-k8s.io/v1alpha1',
+    'metadata:',
+    '  name: cluster-exec',
+    'spec:',
+    '  execs:',
+    '  - local:',
+    `      workDir: ${JSON.stringify(kwokDir)}`,
+    '',
+  ].join('\n');
+  const file = path.join(kwokDir, 'config.yaml');
+  writeFileSync(file, config);
+  return file;
+}
+
 export async function startHost(opts: HostOptions): Promise<HostState> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const started = Date.now();
@@ -294,6 +329,7 @@ export async function startHost(opts: HostOptions): Promise<HostState> {
       '--v=1',
     ]);
     launch('kwok', [
+      `--config=${writeKwokConfig(opts.dir)}`,
       `--kubeconfig=${kubeconfigPath}`,
       '--manage-all-nodes=false',
       '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',

@@ -25,6 +25,7 @@ import { VIEW_RULES, viewBody, viewObject } from './host-view.js';
 import { PASSED_QUERY, SUBRESOURCE_MODES } from './passthrough-data.js';
 import type { TenantScope } from './tenant-scope.js';
 import { proxyWatch } from './watch-proxy.js';
+import { isUpgrade, proxyUpgrade } from './upgrade-proxy.js';
 
 export interface PassthroughDeps {
   host: HostClient;
@@ -89,11 +90,16 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   if (mode === 'refused') {
     throw forbidden({ group: row.group, resource: row.resource }, info.name, `kplex does not proxy ${row.resource}/${sub} for tenants: the host would open the connection with its own network reach and credentials`);
   }
-  if (mode === 'upgrade') throw badRequest('Upgrade request required');
+  if (mode === 'upgrade' && !isUpgrade(req)) throw badRequest('Upgrade request required');
 
   const map = p.scope.namespaceMap();
   const q = new URL(req.url ?? '/', 'http://x').searchParams;
   const hq = hostQuery(q, map, row);
+  if (mode === 'upgrade' && isUpgrade(req)) {
+    const h = map.hostOf(info.namespace);
+    if (!h || !info.name) throw notFound({ group: row.group, resource: row.resource }, info.name);
+    return proxyUpgrade(d.host, req, `${hostPath(row, { namespace: h, name: info.name, subresource: sub })}?${hq.toString()}`);
+  }
   const isList = !info.name && (info.verb === 'list' || info.verb === 'watch' || info.verb === 'deletecollection');
   const out = mode === 'stream' ? ({ kind: 'json' } as Negotiated) : negotiateOutput(req.headers.accept, hasProtobuf(groupVersion(row), row.kind));
   const accept = hostAccept(out, isList);

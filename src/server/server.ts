@@ -1,7 +1,8 @@
 // The HTTPS front door. Health and version endpoints are answered here; everything under
 // /clusters/<tenant>/ goes to the tenant request path (resolution, authn, authz, routing).
 import https from 'node:https';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.js';
 import { writeError, writeJSON, writeText } from '../api/respond.js';
@@ -57,6 +58,19 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     });
     handle(req, res).catch((err: unknown) => {
       logger.error({ err, url: req.url }, 'request failed');
+      writeError(res, err);
+    });
+  });
+
+  // Connection upgrades (exec, attach, port-forward) take the same path as requests; the response
+  // object writes to the raw socket (errors), and host passthrough takes the socket over.
+  server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+    (req as IncomingMessage & { upgradeHead?: Buffer }).upgradeHead = head;
+    const res = new ServerResponse(req);
+    res.assignSocket(socket);
+    res.on('finish', () => socket.end());
+    handle(req, res).catch((err: unknown) => {
+      logger.error({ err, url: req.url }, 'upgrade request failed');
       writeError(res, err);
     });
   });
