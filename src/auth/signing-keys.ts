@@ -1,10 +1,9 @@
-// kplex's token signing keys: ES256 key pairs with a `kid`, kept as JWKs in the data dir.
-// Several keys may be trusted at once (rotation); the newest signs.
-// Issue 6 moves them into a host Secret so that every replica shares them.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { exportJWK, generateKeyPair, importJWK, type JWK } from 'jose';
+// kplex's token signing keys: ES256 key pairs with a `kid`. Several keys are trusted at once
+// (rotation); the newest signs. They are kept in a KeyStore (key-store.ts): a host Secret that
+// every replica reads, or the data dir. A KeyRing reloads them periodically, so a rotation done
+// by any replica or by `kplex keys rotate` is picked up without a restart.
+import { importJWK } from 'jose';
+import { FileKeyStore, type KeyStore, type StoredKeys } from './key-store.js';
 
 type Key = Awaited<ReturnType<typeof importJWK>>;
 
@@ -14,34 +13,61 @@ export interface SigningKey {
   publicKey: Key;
 }
 
-interface StoredKeys {
-  keys: { kid: string; private: JWK; public: JWK; created: string }[];
-}
-
 export const TOKEN_ALG = 'ES256';
 
-function keysFile(dataDir: string): string {
-  return path.join(dataDir, 'keys', 'token-signing.json');
+export async function importKeys(stored: StoredKeys): Promise<SigningKey[]> {
+  return Promise.all(
+    stored.keys.map(async (k) => ({ kid: k.kid, privateKey: await importJWK(k.private, TOKEN_ALG), publicKey: await importJWK(k.public, TOKEN_ALG) })),
+  );
 }
 
 /** Loads the signing keys from the data dir, creating the first one when there is none. */
 export async function loadOrCreateSigningKeys(dataDir: string): Promise<SigningKey[]> {
-  const file = keysFile(dataDir);
-  if (!existsSync(file)) {
-    const { privateKey, publicKey } = await generateKeyPair(TOKEN_ALG, { extractable: true });
-    const kid = randomUUID();
-    const stored: StoredKeys = {
-      keys: [{ kid, private: await exportJWK(privateKey), public: await exportJWK(publicKey), created: new Date().toISOString() }],
-    };
-    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
-    writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600, flag: 'wx' });
+  return importKeys(await new FileKeyStore(dataDir).load());
+}
+
+/** The trusted keys of a running kplex, refreshed from their store. */
+export class KeyRing {
+  private current: SigningKey[] = [];
+  private timer?: NodeJS.Timeout;
+
+  /** Keys of every store are trusted (by kid); the first store's newest key signs. */
+  constructor(private readonly stores: KeyStore[]) {}
+
+  async start(refreshMs = 30_000, onError?: (err: unknown) => void): Promise<this> {
+    await this.reload();
+    this.timer = setInterval(() => void this.reload().catch((err: unknown) => onError?.(err)), refreshMs);
+    this.timer.unref();
+    return this;
   }
-  const stored = JSON.parse(readFileSync(file, 'utf8')) as StoredKeys;
-  return Promise.all(
-    stored.keys.map(async (k) => ({
-      kid: k.kid,
-      privateKey: await importJWK(k.private, TOKEN_ALG),
-      publicKey: await importJWK(k.public, TOKEN_ALG),
-    })),
-  );
+
+  async reload(): Promise<void> {
+    const seen = new Set<string>();
+    const all: StoredKeys = { keys: [] };
+    for (const [i, store] of this.stores.entries()) {
+      for (const k of (await store.load()).keys) {
+        if (seen.has(k.kid)) continue;
+        seen.add(k.kid);
+        // Only the first store's keys may sign: they end the list.
+        if (i === 0) all.keys.push(k);
+        else all.keys.unshift(k);
+      }
+    }
+    this.current = await importKeys(all);
+  }
+
+  keys(): SigningKey[] {
+    return this.current;
+  }
+
+  /** The key that signs new tokens (the newest). */
+  signer(): SigningKey {
+    const k = this.current[this.current.length - 1];
+    if (!k) throw new Error('no signing key');
+    return k;
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
 }

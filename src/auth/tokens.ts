@@ -1,6 +1,6 @@
 // Tenant user tokens: JWTs signed by kplex. The audience binds a token to ONE tenant, so a
 // token of tenant A is refused on tenant B's endpoint.
-import { SignJWT, jwtVerify, decodeProtectedHeader, errors as joseErrors } from 'jose';
+import { SignJWT, jwtVerify, decodeJwt, decodeProtectedHeader, errors as joseErrors } from 'jose';
 import type { UserInfo } from './user.js';
 import { TOKEN_ALG, type SigningKey } from './signing-keys.js';
 
@@ -26,6 +26,23 @@ export async function mintToken(key: SigningKey, req: TokenRequest): Promise<str
     .setIssuedAt();
   if (req.ttlSeconds) jwt.setExpirationTime(Math.floor(Date.now() / 1000) + req.ttlSeconds);
   return jwt.sign(key.privateKey);
+}
+
+/** True when the token claims to be kplex's (its issuer); host tokens go to TokenReview instead. */
+export function isKplexToken(token: string): boolean {
+  try {
+    return decodeJwt(token).iss === TOKEN_ISSUER;
+  } catch {
+    return false;
+  }
+}
+
+export function tokenKid(token: string): string | undefined {
+  try {
+    return decodeProtectedHeader(token).kid;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Verifies a kplex token for `tenant`; returns undefined when it is not a valid kplex token for it. */

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
-import { loadOrCreateSigningKeys } from '../auth/signing-keys.js';
+import { importKeys } from '../auth/signing-keys.js';
+import { withKeyStore } from './keys.js';
 import { mintToken } from '../auth/tokens.js';
 import { validTenantName } from '../tenancy/tenant-crd.js';
 
@@ -24,10 +25,12 @@ export function kubeconfigCommand(): Command {
     .option('--ttl <duration>', 'token lifetime, e.g. 24h or 30d (0: no expiry)', '0')
     .addOption(new Option('--server <url>', 'kplex base URL').env('KPLEX_SERVER').default('https://127.0.0.1:9443'))
     .addOption(new Option('--data-dir <dir>', 'kplex data dir (signing keys and serving CA)').env('KPLEX_DATA_DIR').default(path.join('.kplex', 'data')))
-    .action(async (tenant: string, o: { user: string; group: string[]; ttl: string; server: string; dataDir: string }) => {
+    .addOption(new Option('--host-kubeconfig <file>', 'sign with the keys of the host Secret every replica shares (instead of the data dir)'))
+    .action(async (tenant: string, o: { user: string; group: string[]; ttl: string; server: string; dataDir: string; hostKubeconfig?: string }) => {
       if (!validTenantName(tenant)) throw new Error(`invalid tenant name "${tenant}"`);
       const groups = o.group.length ? o.group : ['system:masters'];
-      const [key] = (await loadOrCreateSigningKeys(o.dataDir)).slice(-1);
+      const stored = await withKeyStore(o.hostKubeconfig ? { hostKubeconfig: o.hostKubeconfig } : { dataDir: o.dataDir }, (s) => s.load());
+      const [key] = (await importKeys(stored)).slice(-1);
       if (!key) throw new Error('no signing key');
       const token = await mintToken(key, { tenant, user: o.user, groups, ttlSeconds: parseDuration(o.ttl) || undefined });
       let ca = '';

@@ -9,12 +9,15 @@ import { HostClient } from '../host/host-client.js';
 import { loadHostConnection } from '../host/host-config.js';
 import { installTenantCRD } from '../tenancy/tenant-admin.js';
 import { TenantDirectory } from '../tenancy/tenant-directory.js';
-import { loadOrCreateSigningKeys } from '../auth/signing-keys.js';
+import { KeyRing } from '../auth/signing-keys.js';
+import { FileKeyStore, HostSecretKeyStore } from '../auth/key-store.js';
+import { HostServiceAccountAuthenticator } from '../auth/service-account-tokens.js';
+import { IdentityStage } from '../auth/identity-stage.js';
+import { RbacAuthorizer } from '../rbac/rbac-authorizer.js';
 import { StorePool } from '../store/store-pool.js';
 import { HostNamespaces } from '../tenancy/host-namespaces.js';
 import { RuntimeCache } from '../tenancy/runtime-cache.js';
 import { TokenAuthenticator } from '../auth/authenticator.js';
-import { MastersOnlyAuthorizer } from '../auth/authorizer.js';
 import { LABEL_MANAGED_BY, LABEL_TENANT } from '../tenancy/namespace-mapping.js';
 import { loadOrCreateServingTLS } from '../server/tls.js';
 import { kplexVersion } from '../version.js';
@@ -38,10 +41,12 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   await installTenantCRD(host);
   const tenants = new TenantDirectory(host, logger);
   await tenants.start();
-  const keys = await loadOrCreateSigningKeys(cfg.dataDir);
+  // Signing keys: the host Secret every replica shares, plus this data dir's (tests, migration).
+  const keys = await new KeyRing([new HostSecretKeyStore(host), new FileKeyStore(cfg.dataDir)]).start(30_000, (err) => logger.warn({ err }, 'reloading signing keys failed'));
   const pool = new StorePool({ dataDir: path.join(cfg.dataDir, 'tenants') });
   const hostNamespaces = new HostNamespaces(host);
   const runtimes = new RuntimeCache(pool, hostNamespaces, logger);
+  const rbac = new RbacAuthorizer(async (tenant) => (await runtimes.get(tenant)).rbac.policy());
   tenants.onChange((e) => {
     if (e.type !== 'DELETED') return;
     const name = e.object.metadata?.name ?? '';
@@ -72,8 +77,9 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     tenantHandler: tenantHandler({
       tenantExists: (name) => tenants.has(name),
       runtimes,
-      authn: new TokenAuthenticator(() => keys),
-      authz: new MastersOnlyAuthorizer(),
+      authn: new TokenAuthenticator(() => keys.keys(), new HostServiceAccountAuthenticator(host), () => keys.reload()),
+      authz: rbac,
+      identity: new IdentityStage(rbac),
       logger,
       hostVersion: () => hostVersion,
       host,
@@ -85,6 +91,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     tenants.stop();
+    keys.stop();
     await server.close(cfg.shutdownGraceSeconds * 1000);
     pool.close();
     await host.close();

@@ -7,6 +7,7 @@ import { parseRequestInfo, type RequestInfo } from '../api/request-info.js';
 import { StatusError, serviceUnavailable } from '../api/status.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Authorizer } from '../auth/authorizer.js';
+import type { IdentityStage } from '../auth/identity-stage.js';
 import type { UserInfo } from '../auth/user.js';
 import { serveDiscovery, serveOpenAPI } from '../discovery/index.js';
 import { handleVirtualRequest } from '../handlers/virtual.js';
@@ -25,6 +26,8 @@ export interface TenantAPIDeps {
   runtimes: RuntimeCache;
   authn: Authenticator;
   authz: Authorizer;
+  /** Impersonation and the review APIs (issue 6); absent: neither is offered. */
+  identity?: IdentityStage;
   logger: Logger;
   /** The host's /version: a tenant cluster reports the release it really runs on. */
   hostVersion: () => VersionInfo;
@@ -44,11 +47,13 @@ export function tenantHandler(deps: TenantAPIDeps) {
   return async (req: IncomingMessage, res: ServerResponse, tenant: string, path: string): Promise<void> => {
     try {
       await hostTable;
-      const user = await deps.authn.authenticate(req, tenant);
+      const requestor = await deps.authn.authenticate(req, tenant);
       if (!deps.tenantExists(tenant)) throw notFoundPage();
       const query = new URL(req.url ?? '/', 'http://x').searchParams;
       const info = parseRequestInfo(req.method ?? 'GET', path, query);
+      const user = deps.identity ? await deps.identity.impersonate(req, tenant, requestor) : requestor;
       await deps.authz.authorize(tenant, attributes(user, info));
+      if (deps.identity && (await deps.identity.serve(req, res, tenant, info, user))) return;
       if (!info.isResourceRequest) return await nonResource(deps, req, res, tenant, path);
       const rt = await deps.runtimes.get(tenant);
       await resource(deps, rt, req, res, info, user, passthrough);

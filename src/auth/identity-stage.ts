@@ -1,0 +1,27 @@
+// The identity part of the tenant request path after authentication: impersonation (authorized
+// by the tenant's RBAC) and the review APIs kplex answers itself.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { RequestInfo } from '../api/request-info.js';
+import { forbiddenFor } from '../rbac/rbac-authorizer.js';
+import { impersonate } from './impersonation.js';
+import { isReviewRequest, serveReview, type AccessDecider } from './reviews.js';
+import type { UserInfo } from './user.js';
+
+export class IdentityStage {
+  constructor(private readonly decider: AccessDecider) {}
+
+  /** The identity the request acts as (impersonated when asked and allowed). */
+  impersonate(req: IncomingMessage, tenant: string, requestor: UserInfo): Promise<UserInfo> {
+    return impersonate(req, requestor, async (a) => {
+      const d = await this.decider.decide(tenant, a);
+      if (!d.allowed) throw forbiddenFor(a, d.reason);
+    });
+  }
+
+  /** Serves the request when it is a review; false when it is not one. */
+  async serve(req: IncomingMessage, res: ServerResponse, tenant: string, info: RequestInfo, user: UserInfo): Promise<boolean> {
+    if (!isReviewRequest(info)) return false;
+    await serveReview(req, res, tenant, info, user, this.decider);
+    return true;
+  }
+}
