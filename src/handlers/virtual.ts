@@ -168,8 +168,9 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: VirtualRequ
   const q = new URL(req.url ?? '/', 'http://x').searchParams;
   const reg = new VirtualRegistry({ tenant: ctx.tenant, store: ctx.store, info: ctx.info, strategy: ctx.strategy, gc: ctx.gc, admitCreate: ctx.admitCreate });
   const sub = ri.subresource;
-  if (sub && !((sub === 'status' && ctx.info.subresources?.status) || (sub === 'scale' && ctx.info.subresources?.scale))) throw pageNotFound();
-  if (sub && !['get', 'update', 'patch'].includes(ri.verb)) throw methodNotSupported(reg.gr, ri.verb);
+  if (sub && !ctx.info.subresources?.[sub as 'status' | 'scale' | 'finalize']) throw pageNotFound();
+  // namespaces/finalize answers PUT only, as the apiserver's FinalizeREST.
+  if (sub && !(sub === 'finalize' ? ['update'] : ['get', 'update', 'patch']).includes(ri.verb)) throw methodNotSupported(reg.gr, ri.verb);
   const ns = ctx.info.namespaced ? ri.namespace : '';
   const out: OutputContext = {
     out: negotiateOutput(req.headers.accept, hasProtobuf(groupVersion(ctx.info), ctx.info.kind)),

@@ -17,7 +17,7 @@ export const builtinVirtualResources: readonly ResourceInfo[] = [
     shortNames: ['ns'],
     placement: 'virtual',
     storageVersion: true,
-    subresources: { status: true },
+    subresources: { status: true, finalize: true },
     strategy: 'namespaces',
   },
   {

@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.js';
 import { writeError, writeJSON, writeText } from '../api/respond.js';
 import { HealthChecks } from './health.js';
+import { tenantFromCredential, tenantFromPath } from './tenant-resolution.js';
 import type { ServingTLS } from './tls.js';
 
 export interface VersionInfo {
@@ -40,8 +41,6 @@ export interface RunningServer {
   /** Stops accepting, waits up to `graceMs` for in-flight requests, then cuts the rest. */
   close(graceMs: number): Promise<void>;
 }
-
-const TENANT_PREFIX = /^\/clusters\/([^/]+)(\/.*)?$/;
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { logger } = opts;
@@ -82,11 +81,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         return opts.health.serve(endpoint, req, res);
       }
     }
+    const prefixed = tenantFromPath(pathname);
+    if (prefixed && opts.tenantHandler) return opts.tenantHandler(req, res, prefixed.tenant, prefixed.path);
+    // No prefix: a tenant credential still routes to its tenant (in-cluster clients).
+    const byCredential = opts.tenantHandler ? tenantFromCredential(req) : undefined;
+    if (byCredential && opts.tenantHandler) return opts.tenantHandler(req, res, byCredential, pathname);
     if (pathname === '/version') return writeJSON(res, 200, opts.version());
-    const m = TENANT_PREFIX.exec(pathname);
-    if (m && opts.tenantHandler) {
-      return opts.tenantHandler(req, res, decodeURIComponent(m[1] ?? ''), m[2] ?? '/');
-    }
     writeText(res, 404, '404 page not found\n');
   }
 

@@ -49,6 +49,9 @@ export const namespaceStrategy: FullStrategy = {
   prepareForUpdate(obj: NamespaceShape, old: NamespaceShape, ctx: StrategyContext) {
     if (ctx.subresource === 'status') {
       obj.spec = old.spec;
+    } else if (ctx.subresource === 'finalize') {
+      // Only spec.finalizers change through /finalize.
+      obj.status = old.status;
     } else {
       // spec.finalizers change only through /finalize; status only through /status.
       obj.spec = { ...(obj.spec ?? {}), finalizers: old.spec?.finalizers ?? [] };

@@ -49,6 +49,22 @@ describe('tenant namespaces', () => {
     expect(bad.stderr).toContain('The Namespace "Team_A" is invalid: metadata.name: Invalid value: "Team_A": a lowercase RFC 1123 label must consist of');
   });
 
+  it('changes spec.finalizers through the finalize subresource only (PUT)', () => {
+    kubectlOk(kc, ['create', 'ns', 'fin']);
+    const ns = JSON.parse(kubectlOk(kc, ['get', 'ns', 'fin', '-o', 'json'])) as { spec: { finalizers: string[] }; metadata: { labels: Record<string, string> } };
+    ns.spec.finalizers.push('e2e.example.com/fakeFinalizer');
+    const out = JSON.parse(kubectlOk(kc, ['replace', '--raw', '/api/v1/namespaces/fin/finalize', '-f', '-'], JSON.stringify(ns))) as { spec: { finalizers: string[] } };
+    expect(out.spec.finalizers).toEqual(['kubernetes', 'e2e.example.com/fakeFinalizer']);
+    // A plain update cannot change them.
+    const fresh = JSON.parse(kubectlOk(kc, ['get', 'ns', 'fin', '-o', 'json'])) as typeof ns;
+    fresh.spec.finalizers = [];
+    fresh.metadata.labels.touched = 'yes';
+    kubectlOk(kc, ['replace', '-f', '-'], JSON.stringify(fresh));
+    const after = JSON.parse(kubectlOk(kc, ['get', 'ns', 'fin', '-o', 'json'])) as { spec: { finalizers: string[] }; metadata: { labels: Record<string, string> } };
+    expect(after.spec.finalizers).toEqual(['kubernetes', 'e2e.example.com/fakeFinalizer']);
+    expect(after.metadata.labels.touched).toBe('yes');
+  });
+
   it('deletes a namespace: kubectl waits until it is gone, and the host namespace is gone too', async () => {
     kubectlOk(kc, ['create', 'ns', 'doomed']);
     await expect.poll(hostNamespaces, { timeout: 10_000 }).toContain('ns-tenant-doomed');

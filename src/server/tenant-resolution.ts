@@ -1,0 +1,33 @@
+// Which tenant a request is for. Kubeconfigs name it in the URL (/clusters/<tenant>/...); clients
+// that drop the server URL's path (in-cluster clients, `kubectl replace --raw`) are resolved from
+// their credential. The tenant read here is only a routing hint: the tenant handler still
+// authenticates the credential FOR that tenant, so a forged claim gets 401.
+import type { IncomingMessage } from 'node:http';
+import { decodeJwt } from 'jose';
+
+const TENANT_PREFIX = /^\/clusters\/([^/]+)(\/.*)?$/;
+const TENANT_CLAIM = 'kplex.io/tenant';
+
+export interface ResolvedTenant {
+  tenant: string;
+  /** The request path below the tenant prefix. */
+  path: string;
+}
+
+export function tenantFromPath(pathname: string): ResolvedTenant | undefined {
+  const m = TENANT_PREFIX.exec(pathname);
+  if (!m) return undefined;
+  return { tenant: decodeURIComponent(m[1] ?? ''), path: m[2] ?? '/' };
+}
+
+/** The tenant named by a bearer token's claims (unverified), if it is a kplex token. */
+export function tenantFromCredential(req: IncomingMessage): string | undefined {
+  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
+  if (!m?.[1]) return undefined;
+  try {
+    const claim = decodeJwt(m[1])[TENANT_CLAIM];
+    return typeof claim === 'string' && claim ? claim : undefined;
+  } catch {
+    return undefined;
+  }
+}
