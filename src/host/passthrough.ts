@@ -25,10 +25,13 @@ import { VIEW_RULES, viewBody, viewObject } from './host-view.js';
 import { PASSED_QUERY, SUBRESOURCE_MODES } from './passthrough-data.js';
 import type { TenantScope } from './tenant-scope.js';
 import { proxyWatch } from './watch-proxy.js';
+import { advertisedEndpoint, type KubernetesServices } from './kubernetes-service.js';
 import { isUpgrade, proxyUpgrade } from './upgrade-proxy.js';
 
 export interface PassthroughDeps {
   host: HostClient;
+  /** Keeps each tenant's `default/kubernetes` Service pointing at kplex. */
+  kubernetesServices?: KubernetesServices;
   sealer: ContinueSealer;
   logger?: Logger;
 }
@@ -93,6 +96,7 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   if (mode === 'upgrade' && !isUpgrade(req)) throw badRequest('Upgrade request required');
 
   const map = p.scope.namespaceMap();
+  await ensureKubernetesService(d, p, map);
   const q = new URL(req.url ?? '/', 'http://x').searchParams;
   const hq = hostQuery(q, map, row);
   if (mode === 'upgrade' && isUpgrade(req)) {
@@ -174,6 +178,15 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
     (obj['metadata'] as Obj)['continue'] = d.sealer.seal(p.scope.tenant, { ns: '', host: hostContinue, rv: '' });
   }
   writeOut(res, hres.statusCode, obj, out, warnings);
+}
+
+/** Before a tenant looks at (or lists across) its `default` namespace, its `kubernetes` Service is there. */
+async function ensureKubernetesService(d: PassthroughDeps, p: PassthroughRequest, map: NamespaceMap): Promise<void> {
+  const hostDefault = map.hostOf('default');
+  if (!d.kubernetesServices || !hostDefault || (p.info.namespace && p.info.namespace !== 'default')) return;
+  const at = advertisedEndpoint(p.req);
+  if (!at) return;
+  await d.kubernetesServices.ensure(p.scope.tenant, hostDefault, at).catch((err: unknown) => d.logger?.warn({ err, tenant: p.scope.tenant }, 'ensuring the kubernetes Service failed'));
 }
 
 function hostWarnings(h: string | string[] | undefined, map: NamespaceMap): string[] {

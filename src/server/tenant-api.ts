@@ -14,6 +14,7 @@ import { handleVirtualRequest } from '../handlers/virtual.js';
 import type { HostClient } from '../host/host-client.js';
 import { handleHostRequest, type PassthroughDeps } from '../host/passthrough.js';
 import { tenantScope } from '../host/tenant-scope.js';
+import { KubernetesServices } from '../host/kubernetes-service.js';
 import { startHostResourceRefresh } from '../resources/builtin-table.js';
 import { ContinueSealer } from '../rewrite/continue-token.js';
 import type { Logger } from '../log/logger.js';
@@ -43,7 +44,7 @@ const HEALTH = new Set(['/healthz', '/livez', '/readyz']);
 export function tenantHandler(deps: TenantAPIDeps) {
   // The host's half of the resource table, loaded once before the first tenant request, then refreshed.
   const hostTable = deps.host ? startHostResourceRefresh(deps.host, deps.logger) : Promise.resolve();
-  const passthrough: PassthroughDeps | undefined = deps.host ? { host: deps.host, sealer: new ContinueSealer(), logger: deps.logger } : undefined;
+  const passthrough: PassthroughDeps | undefined = deps.host ? { host: deps.host, sealer: new ContinueSealer(), kubernetesServices: new KubernetesServices(deps.host), logger: deps.logger } : undefined;
   return async (req: IncomingMessage, res: ServerResponse, tenant: string, path: string): Promise<void> => {
     try {
       await hostTable;

@@ -102,6 +102,12 @@ describe('host passthrough: workloads through kubectl', () => {
     expect(diff.code).toBe(0);
   });
 
+  it('has a kubernetes Service in default whose endpoints point at kplex', () => {
+    const port = new URL(env.kplex.url).port;
+    expect(kubectlOk(kc, ['get', 'service', 'kubernetes', '-o', 'jsonpath={.spec.ports[0].port}/{.spec.ports[0].targetPort}'])).toBe(`443/${port}`);
+    expect(kubectlOk(kc, ['get', 'endpoints', 'kubernetes', '-o', 'jsonpath={.subsets[0].ports[0].port}'])).toBe(port);
+  });
+
   it('removes the host namespace and everything in it when the namespace is deleted', async () => {
     kubectlOk(kc, ['create', 'ns', 'scratch']);
     kubectlOk(kc, ['-n', 'scratch', 'create', 'configmap', 'cm', '--from-literal=a=b']);
