@@ -2,7 +2,10 @@
 // tenant may see and what is stripped from them, as data per group/resource.
 import type { NamespaceMap } from '../rewrite/namespace-map.js';
 
-type Obj = { metadata?: { annotations?: Record<string, string>; managedFields?: unknown }; spec?: { claimRef?: { namespace?: string } } };
+type Obj = {
+  metadata?: { annotations?: Record<string, string>; managedFields?: unknown };
+  spec?: { claimRef?: { namespace?: string } };
+};
 
 interface ViewRule {
   /** Whether the tenant may see this host object at all (default: yes). */
@@ -14,7 +17,10 @@ interface ViewRule {
 export const VIEW_RULES: Readonly<Record<string, ViewRule>> = {
   '/nodes': { dropAnnotations: true },
   // A PersistentVolume is visible only while bound to a claim in one of the tenant's namespaces.
-  '/persistentvolumes': { visible: (o, map) => map.virtualOf(o.spec?.claimRef?.namespace ?? '') !== undefined, dropAnnotations: true },
+  '/persistentvolumes': {
+    visible: (o, map) => map.virtualOf(o.spec?.claimRef?.namespace ?? '') !== undefined,
+    dropAnnotations: true,
+  },
 };
 
 /** Sanitizes a host-view object in place (before namespace rewriting); false when it is hidden. */
@@ -31,6 +37,10 @@ export function viewObject(groupResource: string, obj: unknown, map: NamespaceMa
 
 /** Filters a list/Table body in place. */
 export function viewBody(groupResource: string, body: Record<string, unknown>, map: NamespaceMap): void {
-  if (Array.isArray(body['items'])) body['items'] = body['items'].filter((i) => viewObject(groupResource, i, map));
-  if (Array.isArray(body['rows'])) body['rows'] = (body['rows'] as { object?: unknown }[]).filter((r) => !r.object || viewObject(groupResource, r.object, map));
+  if (Array.isArray(body['items']))
+    body['items'] = body['items'].filter((i) => viewObject(groupResource, i, map));
+  if (Array.isArray(body['rows']))
+    body['rows'] = (body['rows'] as { object?: unknown }[]).filter(
+      (r) => !r.object || viewObject(groupResource, r.object, map),
+    );
 }

@@ -19,7 +19,8 @@ export function advertisedEndpoint(req: IncomingMessage): { ip: string; port: nu
   const configured = process.env['KPLEX_ADVERTISE_ADDRESS'];
   if (configured) return { ip: configured, port };
   const local = (req.socket.localAddress ?? '').replace(/^::ffff:/, '');
-  if (local && !local.startsWith('127.') && local !== '::1' && /^[\d.]+$/.test(local)) return { ip: local, port };
+  if (local && !local.startsWith('127.') && local !== '::1' && /^[\d.]+$/.test(local))
+    return { ip: local, port };
   for (const addrs of Object.values(os.networkInterfaces())) {
     for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return { ip: a.address, port };
   }
@@ -38,12 +39,20 @@ export class KubernetesServices {
     this.done.set(key, Date.now() + REFRESH_MS);
     const base = `/api/v1/namespaces/${encodeURIComponent(hostNs)}`;
     const apply = (path: string, body: unknown) =>
-      this.host.request('PATCH', `${base}/${path}?fieldManager=kplex&force=true`, body, 'application/apply-patch+yaml');
+      this.host.request(
+        'PATCH',
+        `${base}/${path}?fieldManager=kplex&force=true`,
+        body,
+        'application/apply-patch+yaml',
+      );
     const svc = await apply('services/kubernetes', {
       apiVersion: 'v1',
       kind: 'Service',
       metadata: { name: 'kubernetes', labels: LABELS },
-      spec: { type: 'ClusterIP', ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: at.port }] },
+      spec: {
+        type: 'ClusterIP',
+        ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: at.port }],
+      },
     });
     const eps = await apply('endpoints/kubernetes', {
       apiVersion: 'v1',

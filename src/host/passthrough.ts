@@ -50,7 +50,16 @@ type Obj = Record<string, unknown>;
 const WRITES = new Set(['create', 'update', 'patch']);
 
 const pageNotFound = (): StatusError =>
-  new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 });
+  new StatusError({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: 'the server could not find the requested resource',
+    reason: 'NotFound',
+    details: {},
+    code: 404,
+  });
 
 export async function handleHostRequest(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   try {
@@ -66,12 +75,17 @@ function denied(p: PassthroughRequest): StatusError {
   const { row, info, user } = p;
   const res = info.subresource ? `${row.resource}/${info.subresource}` : row.resource;
   const scope = info.namespace ? `in the namespace "${info.namespace}"` : 'at the cluster scope';
-  return forbidden({ group: row.group, resource: row.resource }, info.name, `User "${user.username}" cannot ${info.verb} resource "${res}" in API group "${row.group}" ${scope}`);
+  return forbidden(
+    { group: row.group, resource: row.resource },
+    info.name,
+    `User "${user.username}" cannot ${info.verb} resource "${res}" in API group "${row.group}" ${scope}`,
+  );
 }
 
 function hostAccept(out: Negotiated, isList: boolean): string {
   if (out.kind === 'table') return 'application/json;as=Table;v=v1;g=meta.k8s.io';
-  if (out.kind === 'partial') return `application/json;as=PartialObjectMetadata${isList ? 'List' : ''};v=v1;g=meta.k8s.io`;
+  if (out.kind === 'partial')
+    return `application/json;as=PartialObjectMetadata${isList ? 'List' : ''};v=v1;g=meta.k8s.io`;
   return 'application/json';
 }
 
@@ -79,7 +93,8 @@ function hostQuery(q: URLSearchParams, map: NamespaceMap, row: ResourceInfo): UR
   const out = queryToHost(q, map);
   for (const k of [...out.keys()]) if (!PASSED_QUERY.has(k)) out.delete(k);
   // A view that filters on spec fields needs whole objects in Table rows.
-  if (VIEW_RULES[`${row.group}/${row.resource}`]?.visible && out.has('includeObject')) out.set('includeObject', 'Object');
+  if (VIEW_RULES[`${row.group}/${row.resource}`]?.visible && out.has('includeObject'))
+    out.set('includeObject', 'Object');
   return out;
 }
 
@@ -89,9 +104,14 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   const mode = sub ? SUBRESOURCE_MODES[sub] : 'object';
   if (!mode) throw pageNotFound();
   const gr = `${row.group}/${row.resource}`;
-  if (row.placement === 'host-view' && (!VIEW_VERBS.includes(info.verb) || (sub && sub !== 'status'))) throw denied(p);
+  if (row.placement === 'host-view' && (!VIEW_VERBS.includes(info.verb) || (sub && sub !== 'status')))
+    throw denied(p);
   if (mode === 'refused') {
-    throw forbidden({ group: row.group, resource: row.resource }, info.name, `kplex does not proxy ${row.resource}/${sub} for tenants: the host would open the connection with its own network reach and credentials`);
+    throw forbidden(
+      { group: row.group, resource: row.resource },
+      info.name,
+      `kplex does not proxy ${row.resource}/${sub} for tenants: the host would open the connection with its own network reach and credentials`,
+    );
   }
   if (mode === 'upgrade' && !isUpgrade(req)) throw badRequest('Upgrade request required');
 
@@ -102,10 +122,18 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   if (mode === 'upgrade' && isUpgrade(req)) {
     const h = map.hostOf(info.namespace);
     if (!h || !info.name) throw notFound({ group: row.group, resource: row.resource }, info.name);
-    return proxyUpgrade(d.host, req, `${hostPath(row, { namespace: h, name: info.name, subresource: sub })}?${hq.toString()}`);
+    return proxyUpgrade(
+      d.host,
+      req,
+      `${hostPath(row, { namespace: h, name: info.name, subresource: sub })}?${hq.toString()}`,
+    );
   }
-  const isList = !info.name && (info.verb === 'list' || info.verb === 'watch' || info.verb === 'deletecollection');
-  const out = mode === 'stream' ? ({ kind: 'json' } as Negotiated) : negotiateOutput(req.headers.accept, hasProtobuf(groupVersion(row), row.kind));
+  const isList =
+    !info.name && (info.verb === 'list' || info.verb === 'watch' || info.verb === 'deletecollection');
+  const out =
+    mode === 'stream'
+      ? ({ kind: 'json' } as Negotiated)
+      : negotiateOutput(req.headers.accept, hasProtobuf(groupVersion(row), row.kind));
   const accept = hostAccept(out, isList);
 
   // Which host namespaces the request addresses.
@@ -114,7 +142,8 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
     if (info.namespace) {
       if (info.verb === 'create' && !sub) p.scope.admitCreate(info.namespace, row, info.name);
       let h = map.hostOf(info.namespace);
-      if (!h && p.scope.namespaceExists(info.namespace)) h = await p.scope.ensureHostNamespace(info.namespace);
+      if (!h && p.scope.namespaceExists(info.namespace))
+        h = await p.scope.ensureHostNamespace(info.namespace);
       if (!h && WRITES.has(info.verb)) throw notFound({ group: '', resource: 'namespaces' }, info.namespace);
       // A missing namespace reads as empty: the request goes to a host name nobody owns.
       hostNamespaces = [h ?? map.hostRef(info.namespace)];
@@ -134,20 +163,50 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
       paths.splice(0, paths.length, ...hostNamespaces.map((ns) => hostPath(row, { namespace: ns })));
     }
     wq.set('watch', 'true');
-    return proxyWatch({ req, res, host: d.host, paths, query: wq, accept, out, map, keep, warnings: [] });
+    const acrossNamespaces = row.namespaced && !info.namespace;
+    const onNewPath = acrossNamespaces
+      ? (add: (path: string) => void) =>
+          p.scope.onHostNamespace((v, h) => {
+            map.add(v, h);
+            add(hostPath(row, { namespace: h }));
+          })
+      : undefined;
+    return proxyWatch({
+      req,
+      res,
+      host: d.host,
+      paths,
+      query: wq,
+      accept,
+      out,
+      map,
+      keep,
+      warnings: [],
+      onNewPath,
+    });
   }
-  if (isList && hostNamespaces.length > 1) return fanOutList(d, p, map, hq, accept, out, hostNamespaces as string[]);
+  if (isList && hostNamespaces.length > 1)
+    return fanOutList(d, p, map, hq, accept, out, hostNamespaces as string[]);
 
   const hostNs = hostNamespaces[0];
   const target = { namespace: hostNs, name: info.name || undefined, subresource: sub || undefined };
   let body: string | undefined;
   let contentType: string | undefined;
-  const raw = ['create', 'update', 'patch', 'delete', 'deletecollection'].includes(info.verb) ? await readBody(req) : Buffer.alloc(0);
+  const raw = ['create', 'update', 'patch', 'delete', 'deletecollection'].includes(info.verb)
+    ? await readBody(req)
+    : Buffer.alloc(0);
   if (raw.length) {
     const decoded = decodeBody(raw, req.headers['content-type']).value;
     const meta = (decoded as KubeObject | undefined)?.metadata;
-    if ((info.verb === 'create' || info.verb === 'update') && info.namespace && meta?.namespace && meta.namespace !== info.namespace) {
-      throw badRequest(`the namespace of the object (${meta.namespace}) does not match the namespace on the request (${info.namespace})`);
+    if (
+      (info.verb === 'create' || info.verb === 'update') &&
+      info.namespace &&
+      meta?.namespace &&
+      meta.namespace !== info.namespace
+    ) {
+      throw badRequest(
+        `the namespace of the object (${meta.namespace}) does not match the namespace on the request (${info.namespace})`,
+      );
     }
     objectToHost(decoded, map, hostNs);
     body = JSON.stringify(decoded);
@@ -158,7 +217,15 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
     const tok = d.sealer.open(p.scope.tenant, q.get('continue')!);
     hq.set('continue', tok.host);
   }
-  const hres = await callHost(d.host, { method: req.method ?? 'GET', path: hostPath(row, target), query: hq, accept, body, contentType, bodyTimeout: q.get('follow') === 'true' ? 0 : undefined });
+  const hres = await callHost(d.host, {
+    method: req.method ?? 'GET',
+    path: hostPath(row, target),
+    query: hq,
+    accept,
+    body,
+    contentType,
+    bodyTimeout: q.get('follow') === 'true' ? 0 : undefined,
+  });
   const warnings = hostWarnings(hres.headers['warning'], map);
 
   if (mode === 'stream' && hres.statusCode < 300) return streamRaw(req, res, hres);
@@ -170,23 +237,36 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   const obj = json as Obj;
   if (row.placement === 'host-view' && hres.statusCode < 300) {
     if (isList) viewBody(gr, obj, map);
-    else if (!viewObject(gr, obj, map)) throw notFound({ group: row.group, resource: row.resource }, info.name);
+    else if (!viewObject(gr, obj, map))
+      throw notFound({ group: row.group, resource: row.resource }, info.name);
   }
   const hostContinue = (obj['metadata'] as Obj | undefined)?.['continue'];
   bodyToVirtual(obj, map);
   if (typeof hostContinue === 'string' && hostContinue) {
-    (obj['metadata'] as Obj)['continue'] = d.sealer.seal(p.scope.tenant, { ns: '', host: hostContinue, rv: '' });
+    (obj['metadata'] as Obj)['continue'] = d.sealer.seal(p.scope.tenant, {
+      ns: '',
+      host: hostContinue,
+      rv: '',
+    });
   }
   writeOut(res, hres.statusCode, obj, out, warnings);
 }
 
 /** Before a tenant looks at (or lists across) its `default` namespace, its `kubernetes` Service is there. */
-async function ensureKubernetesService(d: PassthroughDeps, p: PassthroughRequest, map: NamespaceMap): Promise<void> {
+async function ensureKubernetesService(
+  d: PassthroughDeps,
+  p: PassthroughRequest,
+  map: NamespaceMap,
+): Promise<void> {
   const hostDefault = map.hostOf('default');
   if (!d.kubernetesServices || !hostDefault || (p.info.namespace && p.info.namespace !== 'default')) return;
   const at = advertisedEndpoint(p.req);
   if (!at) return;
-  await d.kubernetesServices.ensure(p.scope.tenant, hostDefault, at).catch((err: unknown) => d.logger?.warn({ err, tenant: p.scope.tenant }, 'ensuring the kubernetes Service failed'));
+  await d.kubernetesServices
+    .ensure(p.scope.tenant, hostDefault, at)
+    .catch((err: unknown) =>
+      d.logger?.warn({ err, tenant: p.scope.tenant }, 'ensuring the kubernetes Service failed'),
+    );
 }
 
 function hostWarnings(h: string | string[] | undefined, map: NamespaceMap): string[] {
@@ -195,13 +275,28 @@ function hostWarnings(h: string | string[] | undefined, map: NamespaceMap): stri
 }
 
 function writeOut(res: ServerResponse, code: number, obj: Obj, out: Negotiated, warnings: string[]): void {
-  const { data, contentType } = encodeResult(obj as KubeObject, { out, columns: [], includeObject: 'Metadata', warnings }, out.kind === 'yaml');
-  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': data.length, ...(warnings.length ? { Warning: warningHeaders(warnings) } : {}) });
+  const { data, contentType } = encodeResult(
+    obj as KubeObject,
+    { out, columns: [], includeObject: 'Metadata', warnings },
+    out.kind === 'yaml',
+  );
+  res.writeHead(code, {
+    'Content-Type': contentType,
+    'Content-Length': data.length,
+    ...(warnings.length ? { Warning: warningHeaders(warnings) } : {}),
+  });
   res.end(data);
 }
 
-async function streamRaw(req: IncomingMessage, res: ServerResponse, hres: Awaited<ReturnType<typeof callHost>>): Promise<void> {
-  res.writeHead(hres.statusCode, { 'Content-Type': String(hres.headers['content-type'] ?? 'text/plain'), 'Transfer-Encoding': 'chunked' });
+async function streamRaw(
+  req: IncomingMessage,
+  res: ServerResponse,
+  hres: Awaited<ReturnType<typeof callHost>>,
+): Promise<void> {
+  res.writeHead(hres.statusCode, {
+    'Content-Type': String(hres.headers['content-type'] ?? 'text/plain'),
+    'Transfer-Encoding': 'chunked',
+  });
   res.flushHeaders();
   const stop = (): void => void hres.body.destroy();
   req.on('close', stop);
@@ -218,7 +313,15 @@ async function streamRaw(req: IncomingMessage, res: ServerResponse, hres: Awaite
  * the resourceVersion of the first (Exact), merged. With `limit`, pages stop inside a namespace
  * (sealed host token) or between two (sealed next-namespace position).
  */
-async function fanOutList(d: PassthroughDeps, p: PassthroughRequest, map: NamespaceMap, hq: URLSearchParams, accept: string, out: Negotiated, _all: string[]): Promise<void> {
+async function fanOutList(
+  d: PassthroughDeps,
+  p: PassthroughRequest,
+  map: NamespaceMap,
+  hq: URLSearchParams,
+  accept: string,
+  out: Negotiated,
+  _all: string[],
+): Promise<void> {
   const { row, info, req, res } = p;
   const q = new URL(req.url ?? '/', 'http://x').searchParams;
   const entries = map.entries();
@@ -251,7 +354,12 @@ async function fanOutList(d: PassthroughDeps, p: PassthroughRequest, map: Namesp
     }
     if (limit) pq.set('limit', String(limit - collected.length));
     const method = info.verb === 'deletecollection' ? 'DELETE' : 'GET';
-    const hres = await callHost(d.host, { method, path: hostPath(row, { namespace: hns }), query: pq, accept });
+    const hres = await callHost(d.host, {
+      method,
+      path: hostPath(row, { namespace: hns }),
+      query: pq,
+      accept,
+    });
     warnings = [...warnings, ...hostWarnings(hres.headers['warning'], map)];
     const body = (await readJSON(hres)) as Obj;
     if (hres.statusCode >= 300) {
@@ -267,11 +375,17 @@ async function fanOutList(d: PassthroughDeps, p: PassthroughRequest, map: Namesp
     collected.push(...(items ?? []));
     if (limit) {
       if (hostContinue) next = d.sealer.seal(p.scope.tenant, { ns: vns, host: hostContinue, rv });
-      else if (collected.length >= limit && i + 1 < entries.length) next = d.sealer.seal(p.scope.tenant, { ns: entries[i + 1]![0], host: '', rv });
+      else if (collected.length >= limit && i + 1 < entries.length)
+        next = d.sealer.seal(p.scope.tenant, { ns: entries[i + 1]![0], host: '', rv });
       if (next) break;
     }
   }
-  const result: Obj = merged ?? { apiVersion: groupVersion(row), kind: row.listKind, metadata: {}, items: [] };
+  const result: Obj = merged ?? {
+    apiVersion: groupVersion(row),
+    kind: row.listKind,
+    metadata: {},
+    items: [],
+  };
   result[result['kind'] === 'Table' ? 'rows' : 'items'] = collected;
   const meta = (result['metadata'] ??= {}) as Obj;
   meta['resourceVersion'] = rv || meta['resourceVersion'];

@@ -14,7 +14,12 @@ export interface TenantScope {
   admitCreate(ns: string, row: ResourceInfo, name: string): void;
   /** The host namespace of an existing virtual namespace, created on first need. */
   ensureHostNamespace(ns: string): Promise<string>;
+  /** Calls `cb` whenever a virtual namespace gets its host namespace recorded; returns the unsubscribe. */
+  onHostNamespace(cb: (virtual: string, host: string) => void): () => void;
 }
+
+/** Where HostNamespaces records the mapping (src/tenancy/host-namespaces.ts, mappingKey). */
+const MAPPINGS = { group: 'kplex.io', resource: 'internal.hostnamespaces' };
 
 const NAMESPACES = { group: '', resource: 'namespaces' };
 
@@ -34,5 +39,12 @@ export function tenantScope(rt: TenantRuntime): TenantScope {
     namespaceExists: (ns) => store.get({ ...NAMESPACES, namespace: '', name: ns }) !== undefined,
     admitCreate: (ns, row, name) => rt.admitCreate({ metadata: { namespace: ns, name } }, row),
     ensureHostNamespace: (ns) => rt.lifecycle.ensureHostNamespace(ns),
+    onHostNamespace(cb) {
+      const w = store.watch({ ...MAPPINGS, fromRV: store.currentRV() }, (e) => {
+        const host = (e.object as { hostNamespace?: string }).hostNamespace;
+        if (e.type === 'ADDED' && host) cb(e.key.name, host);
+      });
+      return () => w.stop();
+    },
   };
 }

@@ -12,7 +12,8 @@ export interface UpgradeRequest extends IncomingMessage {
   upgradeHead?: Buffer;
 }
 
-const FORWARDED_HEADERS = /^(upgrade|connection|sec-websocket-.*|x-stream-protocol-version|user-agent|content-length)$/i;
+const FORWARDED_HEADERS =
+  /^(upgrade|connection|sec-websocket-.*|x-stream-protocol-version|user-agent|content-length)$/i;
 
 export function isUpgrade(req: IncomingMessage): req is UpgradeRequest {
   return (req as UpgradeRequest).upgradeHead !== undefined;
@@ -40,7 +41,8 @@ export function proxyUpgrade(host: HostClient, req: UpgradeRequest, pathAndQuery
     upstream.once('secureConnect', () => {
       const lines = [`${req.method ?? 'GET'} ${host.basePath}${pathAndQuery} HTTP/1.1`, `Host: ${url.host}`];
       for (let i = 0; i < req.rawHeaders.length; i += 2) {
-        if (FORWARDED_HEADERS.test(req.rawHeaders[i]!)) lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+        if (FORWARDED_HEADERS.test(req.rawHeaders[i]!))
+          lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
       }
       const auth = host.headers()['authorization'];
       if (auth) lines.push(`Authorization: ${auth}`);

@@ -23,6 +23,12 @@ export interface WatchProxy {
   /** Hides or sanitizes an event's object (host views); false drops the event. */
   keep?: (obj: Record<string, unknown>) => boolean;
   warnings: string[];
+  /**
+   * For watches across all namespaces: subscribes to namespaces that get a host namespace while the
+   * watch runs (returns the unsubscribe). Their streams start with the current state (ADDED events),
+   * which is new to this watch.
+   */
+  onNewPath?: (add: (path: string) => void) => () => void;
 }
 
 type Event = { type: string; object: Record<string, unknown> };
@@ -30,7 +36,16 @@ type Event = { type: string; object: Record<string, unknown> };
 export async function proxyWatch(w: WatchProxy): Promise<void> {
   const abort = new AbortController();
   const responses = await Promise.all(
-    w.paths.map((path) => callHost(w.host, { method: 'GET', path, query: w.query, accept: w.accept, signal: abort.signal, bodyTimeout: 0 }).catch((e: unknown) => e as Error)),
+    w.paths.map((path) =>
+      callHost(w.host, {
+        method: 'GET',
+        path,
+        query: w.query,
+        accept: w.accept,
+        signal: abort.signal,
+        bodyTimeout: 0,
+      }).catch((e: unknown) => e as Error),
+    ),
   );
   const failed = responses.find((r) => r instanceof Error || r.statusCode !== 200);
   if (failed) {
@@ -38,15 +53,19 @@ export async function proxyWatch(w: WatchProxy): Promise<void> {
     if (failed instanceof Error) throw failed;
     const body = await readJSON(failed).catch(() => undefined);
     bodyToVirtual(body, w.map);
-    if (body && typeof body === 'object' && (body as { kind?: string }).kind === 'Status') throw new StatusError(body as never);
+    if (body && typeof body === 'object' && (body as { kind?: string }).kind === 'Status')
+      throw new StatusError(body as never);
     throw new Error(`host watch: ${failed.statusCode}`);
   }
-  const single = w.paths.length === 1;
+  let single = w.paths.length === 1;
   let ended = false;
+  // eslint-disable-next-line prefer-const -- assigned once the streams are up, read by finish() before that
+  let unsubscribe: (() => void) | undefined;
   let tableHeaderSent = false;
   const finish = (): void => {
     if (ended) return;
     ended = true;
+    unsubscribe?.();
     abort.abort();
     if (!w.res.writableEnded) w.res.end();
   };
@@ -68,7 +87,8 @@ export async function proxyWatch(w: WatchProxy): Promise<void> {
     if (ev.object['kind'] === 'Table') {
       // Column definitions once per tenant stream, as a single apiserver watch sends them.
       if (tableHeaderSent) ev.object['columnDefinitions'] = [];
-      else if (Array.isArray(ev.object['columnDefinitions']) && ev.object['columnDefinitions'].length) tableHeaderSent = true;
+      else if (Array.isArray(ev.object['columnDefinitions']) && ev.object['columnDefinitions'].length)
+        tableHeaderSent = true;
     }
     if (!w.out.protobuf) w.res.write(JSON.stringify(ev) + '\n');
     else {
@@ -80,25 +100,40 @@ export async function proxyWatch(w: WatchProxy): Promise<void> {
     }
   };
 
-  await Promise.all(
-    responses.map(async (r) => {
-      if (r instanceof Error) return;
-      let buf = '';
-      try {
-        for await (const chunk of r.body) {
-          buf += (chunk as Buffer).toString('utf8');
-          let nl: number;
-          while ((nl = buf.indexOf('\n')) >= 0) {
-            const line = buf.slice(0, nl).trim();
-            buf = buf.slice(nl + 1);
-            if (line) send(JSON.parse(line) as Event);
-          }
+  const consume = async (r: Awaited<ReturnType<typeof callHost>>): Promise<void> => {
+    let buf = '';
+    try {
+      for await (const chunk of r.body) {
+        buf += (chunk as Buffer).toString('utf8');
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl).trim();
+          buf = buf.slice(nl + 1);
+          if (line) send(JSON.parse(line) as Event);
         }
-      } catch {
-        // aborted or dropped: the tenant's watch ends below
       }
-      finish();
-    }),
-  );
+    } catch {
+      // aborted or dropped: the tenant's watch ends below
+    }
+    finish();
+  };
+  unsubscribe = w.onNewPath?.((path) => {
+    if (ended) return;
+    single = false;
+    const q = new URLSearchParams(w.query);
+    q.delete('resourceVersion');
+    q.delete('resourceVersionMatch');
+    q.delete('sendInitialEvents');
+    callHost(w.host, {
+      method: 'GET',
+      path,
+      query: q,
+      accept: w.accept,
+      signal: abort.signal,
+      bodyTimeout: 0,
+    })
+      .then((r) => (r.statusCode === 200 ? consume(r) : finish()))
+      .catch(finish);
+  });
+  await Promise.all(responses.map((r) => (r instanceof Error ? undefined : consume(r))));
 }
-

@@ -13,7 +13,10 @@ let shared: readonly ResourceInfo[] = builtinVirtualResources;
 let fingerprint = '';
 
 /** Virtual built-ins first; host rows for group/version/resources no virtual row claims. */
-export function mergeBuiltinRows(virtual: readonly ResourceInfo[], host: readonly ResourceInfo[]): ResourceInfo[] {
+export function mergeBuiltinRows(
+  virtual: readonly ResourceInfo[],
+  host: readonly ResourceInfo[],
+): ResourceInfo[] {
   const taken = new Set(virtual.map(key));
   // A virtual group/resource (namespaces, CRDs, RBAC...) is never served from the host in any version.
   const takenGR = new Set(virtual.map((r) => `${r.group}/${r.resource}`));
@@ -35,7 +38,11 @@ export function setHostRows(host: readonly ResourceInfo[]): boolean {
 }
 
 /** Loads the host's discovery now, then refreshes it every `intervalMs` (CRDs/aggregated APIs come and go). */
-export async function startHostResourceRefresh(host: HostClient, logger: Logger, intervalMs = 60_000): Promise<() => void> {
+export async function startHostResourceRefresh(
+  host: HostClient,
+  logger: Logger,
+  intervalMs = 60_000,
+): Promise<() => void> {
   setHostRows(await discoverHostResources(host));
   const timer = setInterval(() => {
     discoverHostResources(host)

@@ -54,12 +54,15 @@ export function rowsFromDiscovery(groups: GroupDiscovery[]): ResourceInfo[] {
           listKind: `${kind}List`,
           singular: r.singularResource ?? kind.toLowerCase(),
           namespaced: r.scope === 'Namespaced',
-          verbs: placement === 'host-view' ? VIEW_VERBS.filter((x) => r.verbs?.includes(x)) : [...(r.verbs ?? [])],
+          verbs:
+            placement === 'host-view' ? VIEW_VERBS.filter((x) => r.verbs?.includes(x)) : [...(r.verbs ?? [])],
           ...(r.shortNames?.length ? { shortNames: r.shortNames } : {}),
           ...(r.categories?.length ? { categories: r.categories } : {}),
           placement,
           storageVersion: i === 0,
-          ...(subs.has('status') || subs.has('scale') ? { subresources: { ...(subs.has('status') ? { status: true } : {}) } } : {}),
+          ...(subs.has('status') || subs.has('scale')
+            ? { subresources: { ...(subs.has('status') ? { status: true } : {}) } }
+            : {}),
         });
       }
     });

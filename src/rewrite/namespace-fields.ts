@@ -21,7 +21,9 @@ export const NAMESPACE_NAME_FIELDS: readonly string[] = [
 ];
 
 /** Arrays of namespace names (pod affinity terms). */
-export const NAMESPACE_LIST_FIELDS: readonly string[] = POD_SPECS.flatMap((p) => AFFINITY_TERMS.map((t) => `${p}.${t}.namespaces`));
+export const NAMESPACE_LIST_FIELDS: readonly string[] = POD_SPECS.flatMap((p) =>
+  AFFINITY_TERMS.map((t) => `${p}.${t}.namespaces`),
+);
 
 /** Namespace label selectors: ANDed with the tenant's label on the way in, the term removed on the way out. */
 export const NAMESPACE_SELECTOR_FIELDS: readonly string[] = [
@@ -31,10 +33,20 @@ export const NAMESPACE_SELECTOR_FIELDS: readonly string[] = [
 ];
 
 /** Human-readable text that may name a host namespace (scheduler events, conditions, Status). */
-export const MESSAGE_FIELDS: readonly string[] = ['message', 'note', 'status.message', 'status.conditions[].message', 'details.causes[].message'];
+export const MESSAGE_FIELDS: readonly string[] = [
+  'message',
+  'note',
+  'status.message',
+  'status.conditions[].message',
+  'details.causes[].message',
+];
 
 /** Visits the parent object and key of every value at `path` (existing values only). */
-export function visitPath(obj: unknown, path: string, fn: (parent: Record<string, unknown>, key: string) => void): void {
+export function visitPath(
+  obj: unknown,
+  path: string,
+  fn: (parent: Record<string, unknown>, key: string) => void,
+): void {
   const steps = path.split('.');
   const walk = (node: unknown, i: number): void => {
     if (node === null || typeof node !== 'object') return;
@@ -47,7 +59,9 @@ export function visitPath(obj: unknown, path: string, fn: (parent: Record<string
     const next = rec[key];
     if (each) {
       if (!Array.isArray(next)) return;
-      for (const el of next) if (i === steps.length - 1) continue; else walk(el, i + 1);
+      for (const el of next)
+        if (i === steps.length - 1) continue;
+        else walk(el, i + 1);
       return;
     }
     walk(next, i + 1);

@@ -6,11 +6,20 @@ import { createHash } from 'node:crypto';
 export class NamespaceMap {
   private readonly toVirtual = new Map<string, string>();
 
+  private readonly toHost: Map<string, string>;
+
   constructor(
     readonly tenant: string,
-    private readonly toHost: ReadonlyMap<string, string>,
+    toHost: ReadonlyMap<string, string>,
   ) {
+    this.toHost = new Map(toHost);
     for (const [v, h] of toHost) this.toVirtual.set(h, v);
+  }
+
+  /** Learns a mapping recorded after this map was read (a namespace created during a watch). */
+  add(ns: string, hostNs: string): void {
+    this.toHost.set(ns, hostNs);
+    this.toVirtual.set(hostNs, ns);
   }
 
   /** The recorded host namespace of `ns`, if it has one. */

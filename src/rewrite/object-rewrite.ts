@@ -2,7 +2,13 @@
 // namespace selectors ANDed with the tenant label, kplex's own labels/annotations hidden, selfLink
 // dropped, host namespace names in messages replaced by virtual ones. Works in place.
 import { LABEL_TENANT } from '../tenancy/namespace-mapping.js';
-import { MESSAGE_FIELDS, NAMESPACE_LIST_FIELDS, NAMESPACE_NAME_FIELDS, NAMESPACE_SELECTOR_FIELDS, visitPath } from './namespace-fields.js';
+import {
+  MESSAGE_FIELDS,
+  NAMESPACE_LIST_FIELDS,
+  NAMESPACE_NAME_FIELDS,
+  NAMESPACE_SELECTOR_FIELDS,
+  visitPath,
+} from './namespace-fields.js';
 import type { NamespaceMap } from './namespace-map.js';
 
 type Obj = Record<string, unknown>;
@@ -16,25 +22,45 @@ const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !
 export function objectToHost(obj: unknown, map: NamespaceMap, hostNs: string | undefined): void {
   if (!isObj(obj)) return;
   const meta = obj['metadata'];
-  if (isObj(meta) && hostNs !== undefined && typeof meta["namespace"] === "string") meta["namespace"] = hostNs;
+  if (isObj(meta) && hostNs !== undefined && typeof meta['namespace'] === 'string')
+    meta['namespace'] = hostNs;
   if (isObj(meta)) {
     // A tenant may not set kplex's own keys (they would be hidden from it and trusted by kplex).
-    for (const f of ['labels', 'annotations']) if (isObj(meta[f])) for (const k of Object.keys(meta[f])) if (isKplexKey(k)) delete meta[f][k];
+    for (const f of ['labels', 'annotations'])
+      if (isObj(meta[f])) for (const k of Object.keys(meta[f])) if (isKplexKey(k)) delete meta[f][k];
   }
-  for (const p of NAMESPACE_NAME_FIELDS) visitPath(obj, p, (o, k) => typeof o[k] === 'string' && o[k] && (o[k] = map.hostRef(o[k] as string)));
-  for (const p of NAMESPACE_LIST_FIELDS) visitPath(obj, p, (o, k) => Array.isArray(o[k]) && (o[k] = (o[k] as unknown[]).map((n) => (typeof n === 'string' ? map.hostRef(n) : n))));
+  for (const p of NAMESPACE_NAME_FIELDS)
+    visitPath(obj, p, (o, k) => typeof o[k] === 'string' && o[k] && (o[k] = map.hostRef(o[k] as string)));
+  for (const p of NAMESPACE_LIST_FIELDS)
+    visitPath(
+      obj,
+      p,
+      (o, k) =>
+        Array.isArray(o[k]) &&
+        (o[k] = (o[k] as unknown[]).map((n) => (typeof n === 'string' ? map.hostRef(n) : n))),
+    );
   for (const p of NAMESPACE_SELECTOR_FIELDS) {
     visitPath(obj, p, (o, k) => {
       if (!isObj(o[k])) return;
       const sel = o[k];
-      sel['matchLabels'] = { ...(isObj(sel['matchLabels']) ? sel['matchLabels'] : {}), [LABEL_TENANT]: map.tenant };
+      sel['matchLabels'] = {
+        ...(isObj(sel['matchLabels']) ? sel['matchLabels'] : {}),
+        [LABEL_TENANT]: map.tenant,
+      };
     });
   }
   // Pod templates: the same rules apply to the template's metadata keys.
-  for (const p of ['spec.template.metadata', 'template.metadata', 'spec.jobTemplate.spec.template.metadata', 'spec.jobTemplate.metadata']) {
+  for (const p of [
+    'spec.template.metadata',
+    'template.metadata',
+    'spec.jobTemplate.spec.template.metadata',
+    'spec.jobTemplate.metadata',
+  ]) {
     visitPath(obj, p, (o, k) => {
       const m = o[k];
-      if (isObj(m)) for (const f of ['labels', 'annotations']) if (isObj(m[f])) for (const key of Object.keys(m[f])) if (isKplexKey(key)) delete m[f][key];
+      if (isObj(m))
+        for (const f of ['labels', 'annotations'])
+          if (isObj(m[f])) for (const key of Object.keys(m[f])) if (isKplexKey(key)) delete m[f][key];
     });
   }
 }
@@ -44,14 +70,18 @@ export function textToVirtual(text: string, map: NamespaceMap): string {
   let out = text;
   for (const h of map.hostNames()) {
     if (!out.includes(h)) continue;
-    out = out.replace(new RegExp(`(?<![a-z0-9-])${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z0-9-])`, 'g'), map.virtualOf(h)!);
+    out = out.replace(
+      new RegExp(`(?<![a-z0-9-])${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z0-9-])`, 'g'),
+      map.virtualOf(h)!,
+    );
   }
   return out;
 }
 
 function metaToVirtual(meta: unknown, map: NamespaceMap): void {
   if (!isObj(meta)) return;
-  if (typeof meta['namespace'] === 'string' && meta['namespace']) meta['namespace'] = map.virtualOf(meta['namespace']) ?? meta['namespace'];
+  if (typeof meta['namespace'] === 'string' && meta['namespace'])
+    meta['namespace'] = map.virtualOf(meta['namespace']) ?? meta['namespace'];
   delete meta['selfLink'];
   for (const f of ['labels', 'annotations']) {
     const m = meta[f];
@@ -66,8 +96,16 @@ function metaToVirtual(meta: unknown, map: NamespaceMap): void {
 export function objectToVirtual(obj: unknown, map: NamespaceMap): void {
   if (!isObj(obj)) return;
   metaToVirtual(obj['metadata'], map);
-  for (const p of NAMESPACE_NAME_FIELDS) visitPath(obj, p, (o, k) => typeof o[k] === 'string' && (o[k] = map.virtualOf(o[k] as string) ?? o[k]));
-  for (const p of NAMESPACE_LIST_FIELDS) visitPath(obj, p, (o, k) => Array.isArray(o[k]) && (o[k] = (o[k] as unknown[]).map((n) => (typeof n === 'string' ? (map.virtualOf(n) ?? n) : n))));
+  for (const p of NAMESPACE_NAME_FIELDS)
+    visitPath(obj, p, (o, k) => typeof o[k] === 'string' && (o[k] = map.virtualOf(o[k] as string) ?? o[k]));
+  for (const p of NAMESPACE_LIST_FIELDS)
+    visitPath(
+      obj,
+      p,
+      (o, k) =>
+        Array.isArray(o[k]) &&
+        (o[k] = (o[k] as unknown[]).map((n) => (typeof n === 'string' ? (map.virtualOf(n) ?? n) : n))),
+    );
   for (const p of NAMESPACE_SELECTOR_FIELDS) {
     visitPath(obj, p, (o, k) => {
       const sel = o[k];
@@ -76,10 +114,15 @@ export function objectToVirtual(obj: unknown, map: NamespaceMap): void {
       if (Object.keys(sel['matchLabels']).length === 0) delete sel['matchLabels'];
     });
   }
-  for (const p of ['spec.template.metadata', 'template.metadata', 'spec.jobTemplate.spec.template.metadata']) {
+  for (const p of [
+    'spec.template.metadata',
+    'template.metadata',
+    'spec.jobTemplate.spec.template.metadata',
+  ]) {
     visitPath(obj, p, (o, k) => metaToVirtualKeysOnly(o[k]));
   }
-  for (const p of MESSAGE_FIELDS) visitPath(obj, p, (o, k) => typeof o[k] === 'string' && (o[k] = textToVirtual(o[k] as string, map)));
+  for (const p of MESSAGE_FIELDS)
+    visitPath(obj, p, (o, k) => typeof o[k] === 'string' && (o[k] = textToVirtual(o[k] as string, map)));
   if (obj['kind'] === 'Status' && isObj(obj['details']) && typeof obj['details']['name'] === 'string') {
     obj['details']['name'] = textToVirtual(obj['details']['name'], map);
   }
@@ -101,7 +144,8 @@ export function bodyToVirtual(body: unknown, map: NamespaceMap): void {
     for (const row of Array.isArray(body['rows']) ? body['rows'] : []) {
       if (!isObj(row)) continue;
       objectToVirtual(row['object'], map);
-      if (Array.isArray(row['cells'])) row['cells'] = row['cells'].map((c) => (typeof c === 'string' ? textToVirtual(c, map) : c));
+      if (Array.isArray(row['cells']))
+        row['cells'] = row['cells'].map((c) => (typeof c === 'string' ? textToVirtual(c, map) : c));
     }
     return;
   }

@@ -3,7 +3,11 @@
 import type { NamespaceMap } from './namespace-map.js';
 
 /** Field selector keys whose value is a namespace name. */
-const NAMESPACE_SELECTOR_KEYS = new Set(['metadata.namespace', 'involvedObject.namespace', 'regarding.namespace']);
+const NAMESPACE_SELECTOR_KEYS = new Set([
+  'metadata.namespace',
+  'involvedObject.namespace',
+  'regarding.namespace',
+]);
 
 /** Splits on commas not escaped with a backslash (fields.ParseSelector). */
 function terms(sel: string): string[] {

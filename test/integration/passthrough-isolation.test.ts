@@ -4,7 +4,12 @@
 // no byte of any response to A names a host namespace or another tenant.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { HostClient } from '../../src/host/host-client.js';
-import { decodeEnvelope, objectToProtobuf, protobufMediaType, protobufToObject } from '../../src/protobuf/index.js';
+import {
+  decodeEnvelope,
+  objectToProtobuf,
+  protobufMediaType,
+  protobufToObject,
+} from '../../src/protobuf/index.js';
 import { apiClient } from '../helpers/api-client.js';
 import { kubectlOk } from '../helpers/kubectl.js';
 import { startTenantEnv, type TenantEnv } from '../helpers/tenant-env.js';
@@ -27,7 +32,8 @@ function withoutEchoes(text: string, path: string, body?: string | Buffer): stri
   add(path);
   for (const v of decodeURIComponent(path).split(/[/?&=,]/)) add(v);
   for (const v of path.split(/[?&=]/)) add(v);
-  if (typeof body === 'string') JSON.stringify(JSON.parse(body), (_k, v: unknown) => (typeof v === 'string' && add(v), v));
+  if (typeof body === 'string')
+    JSON.stringify(JSON.parse(body), (_k, v: unknown) => (typeof v === 'string' && add(v), v));
   let out = text;
   for (const v of [...sent].sort((x, y) => y.length - x.length)) {
     out = out.split(v).join('<sent>');
@@ -44,13 +50,20 @@ describe('host passthrough isolation', () => {
   /** Every byte tenant A received (headers and bodies), scanned at the end. */
   const seen: string[] = [];
 
-  async function raw(method: string, path: string, opts: { body?: string | Buffer; contentType?: string; accept?: string; readMs?: number } = {}): Promise<Raw> {
+  async function raw(
+    method: string,
+    path: string,
+    opts: { body?: string | Buffer; contentType?: string; accept?: string; readMs?: number } = {},
+  ): Promise<Raw> {
     const ac = new AbortController();
     const res = await a.dispatcher.request({
       origin: a.origin,
       path: a.basePath + path,
       method: method as 'GET',
-      headers: a.headers({ accept: opts.accept ?? 'application/json', ...(opts.contentType ? { 'content-type': opts.contentType } : {}) }),
+      headers: a.headers({
+        accept: opts.accept ?? 'application/json',
+        ...(opts.contentType ? { 'content-type': opts.contentType } : {}),
+      }),
       body: opts.body,
       signal: ac.signal,
       bodyTimeout: 0,
@@ -72,7 +85,10 @@ describe('host passthrough isolation', () => {
     env = await startTenantEnv(host);
     kcA = await env.tenant(A);
     const kcB = await env.tenant(B);
-    for (const [kc, who] of [[kcA, 'a'], [kcB, 'b']] as const) {
+    for (const [kc, who] of [
+      [kcA, 'a'],
+      [kcB, 'b'],
+    ] as const) {
       kubectlOk(kc, ['create', 'configmap', `cm-${who}`, `--from-literal=owner=${who}`]);
       kubectlOk(kc, ['run', `pod-${who}`, '--image=x', '--labels=app=shared']);
     }
@@ -83,7 +99,7 @@ describe('host passthrough isolation', () => {
     await env?.close();
   });
 
-  it('answers A only with A\'s objects for namespaces that are B\'s or the host\'s', async () => {
+  it("answers A only with A's objects for namespaces that are B's or the host's", async () => {
     for (const ns of [`${B}-default`, 'kube-system-x', `${A}-default`, 'default%2F..%2F..']) {
       const r = await raw('GET', `/api/v1/namespaces/${ns}/configmaps`);
       if (r.status === 200) expect((JSON.parse(r.text) as { items: unknown[] }).items).toEqual([]);
@@ -109,21 +125,41 @@ describe('host passthrough isolation', () => {
   });
 
   it('refuses bodies naming another namespace', async () => {
-    const cm = (ns: string) => JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'intruder', namespace: ns } });
-    const mismatch = await raw('POST', '/api/v1/namespaces/default/configmaps', { body: cm(`${B}-default`), contentType: 'application/json' });
+    const cm = (ns: string) =>
+      JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'intruder', namespace: ns } });
+    const mismatch = await raw('POST', '/api/v1/namespaces/default/configmaps', {
+      body: cm(`${B}-default`),
+      contentType: 'application/json',
+    });
     expect(mismatch.status).toBe(400);
     expect(mismatch.text).toContain('does not match the namespace on the request');
-    const elsewhere = await raw('POST', `/api/v1/namespaces/${B}-default/configmaps`, { body: cm(`${B}-default`), contentType: 'application/json' });
+    const elsewhere = await raw('POST', `/api/v1/namespaces/${B}-default/configmaps`, {
+      body: cm(`${B}-default`),
+      contentType: 'application/json',
+    });
     expect(elsewhere.status).toBe(404);
-    expect(kubectlOk(host.kubeconfig, ['get', 'configmaps', '-A', '--field-selector=metadata.name=intruder', '-o', 'name'])).toBe('');
+    expect(
+      kubectlOk(host.kubeconfig, [
+        'get',
+        'configmaps',
+        '-A',
+        '--field-selector=metadata.name=intruder',
+        '-o',
+        'name',
+      ]),
+    ).toBe('');
   });
 
-  it('keeps selectors and lists across namespaces to A\'s objects', async () => {
+  it("keeps selectors and lists across namespaces to A's objects", async () => {
     const byNs = await raw('GET', `/api/v1/configmaps?fieldSelector=metadata.namespace%3D${B}-default`);
     expect((JSON.parse(byNs.text) as { items: unknown[] }).items).toEqual([]);
-    const shared = JSON.parse((await raw('GET', '/api/v1/pods?labelSelector=app%3Dshared')).text) as { items: { metadata: { name: string; namespace: string } }[] };
+    const shared = JSON.parse((await raw('GET', '/api/v1/pods?labelSelector=app%3Dshared')).text) as {
+      items: { metadata: { name: string; namespace: string } }[];
+    };
     expect(shared.items.map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual(['default/pod-a']);
-    const notMine = JSON.parse((await raw('GET', '/api/v1/pods?fieldSelector=metadata.namespace!%3Ddefault')).text) as { items: unknown[] };
+    const notMine = JSON.parse(
+      (await raw('GET', '/api/v1/pods?fieldSelector=metadata.namespace!%3Ddefault')).text,
+    ) as { items: unknown[] };
     expect(notMine.items).toEqual([]);
   });
 
@@ -134,14 +170,18 @@ describe('host passthrough isolation', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect(text).toContain('Successfully assigned default/pod-a');
-    const ev = JSON.parse((await raw('GET', '/apis/events.k8s.io/v1/namespaces/default/events')).text) as { items: { regarding: { namespace: string } }[] };
+    const ev = JSON.parse((await raw('GET', '/apis/events.k8s.io/v1/namespaces/default/events')).text) as {
+      items: { regarding: { namespace: string } }[];
+    };
     expect(ev.items.length).toBeGreaterThan(0);
     expect(new Set(ev.items.map((e) => e.regarding.namespace))).toEqual(new Set(['default']));
-    const table = await raw('GET', '/api/v1/events', { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' });
+    const table = await raw('GET', '/api/v1/events', {
+      accept: 'application/json;as=Table;v=v1;g=meta.k8s.io',
+    });
     expect(table.text).toContain('"kind":"Table"');
   });
 
-  it('watches only A\'s namespaces', async () => {
+  it("watches only A's namespaces", async () => {
     const w = await raw('GET', '/api/v1/pods?watch=true&labelSelector=app%3Dshared', { readMs: 1500 });
     expect(w.status).toBe(200);
     expect(w.text).toContain('pod-a');
@@ -156,7 +196,9 @@ describe('host passthrough isolation', () => {
     const names: string[] = [];
     let cont = '';
     for (let i = 0; i < 20; i++) {
-      const page = JSON.parse((await raw('GET', `/api/v1/configmaps?limit=1${cont ? `&continue=${cont}` : ''}`)).text) as { items: { metadata: { name: string; namespace: string } }[]; metadata: { continue?: string } };
+      const page = JSON.parse(
+        (await raw('GET', `/api/v1/configmaps?limit=1${cont ? `&continue=${cont}` : ''}`)).text,
+      ) as { items: { metadata: { name: string; namespace: string } }[]; metadata: { continue?: string } };
       names.push(...page.items.map((c) => `${c.metadata.namespace}/${c.metadata.name}`));
       if (!page.metadata.continue) break;
       cont = page.metadata.continue;
@@ -164,7 +206,9 @@ describe('host passthrough isolation', () => {
     expect(names).toContain('default/cm-a');
     expect(names).toContain('second/cm-2');
     expect(names.every((n) => !n.includes('cm-b'))).toBe(true);
-    const forged = Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: 1, start: `${B}-default/` })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ v: 'meta.k8s.io/v1', rv: 1, start: `${B}-default/` }),
+    ).toString('base64url');
     for (const token of [forged, cont.slice(0, -2) + 'AA', 'not-a-token']) {
       for (const path of ['/api/v1/configmaps', '/api/v1/namespaces/default/configmaps']) {
         const r = await raw('GET', `${path}?limit=1&continue=${token}`);
@@ -179,34 +223,64 @@ describe('host passthrough isolation', () => {
     expect(proxy.status).toBe(403);
     expect((await raw('GET', '/api/v1/namespaces/default/services/kubernetes:443/proxy/')).status).toBe(403);
     expect((await raw('GET', `/api/v1/namespaces/${B}-default/pods/pod-b/log`)).status).toBe(404);
-    const nodes = JSON.parse((await raw('GET', '/api/v1/nodes')).text) as { items: { metadata: { annotations?: unknown } }[] };
+    const nodes = JSON.parse((await raw('GET', '/api/v1/nodes')).text) as {
+      items: { metadata: { annotations?: unknown } }[];
+    };
     expect(nodes.items.length).toBeGreaterThan(0);
     expect(nodes.items.every((n) => n.metadata.annotations === undefined)).toBe(true);
     const del = await raw('DELETE', '/api/v1/nodes/kwok-node-0');
     expect(del.status).toBe(403);
-    expect(JSON.parse(del.text)).toMatchObject({ reason: 'Forbidden', message: 'nodes "kwok-node-0" is forbidden: User "admin" cannot delete resource "nodes" in API group "" at the cluster scope' });
+    expect(JSON.parse(del.text)).toMatchObject({
+      reason: 'Forbidden',
+      message:
+        'nodes "kwok-node-0" is forbidden: User "admin" cannot delete resource "nodes" in API group "" at the cluster scope',
+    });
     expect((await raw('GET', '/apis/kplex.io/v1alpha1/tenants')).status).toBe(404);
     expect((await raw('GET', '/apis/apiregistration.k8s.io/v1/apiservices')).status).toBe(404);
     expect((await raw('GET', '/api/v1/persistentvolumes')).status).toBe(200);
   });
 
   it('serves protobuf clients: create, get, list and watch pods', async () => {
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'pb-pod', namespace: 'default' }, spec: { containers: [{ name: 'c', image: 'x' }] } };
-    const created = await a.dispatcher.request({ origin: a.origin, path: `${a.basePath}/api/v1/namespaces/default/pods`, method: 'POST', headers: a.headers({ accept: protobufMediaType, 'content-type': protobufMediaType }), body: objectToProtobuf(pod) });
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'pb-pod', namespace: 'default' },
+      spec: { containers: [{ name: 'c', image: 'x' }] },
+    };
+    const created = await a.dispatcher.request({
+      origin: a.origin,
+      path: `${a.basePath}/api/v1/namespaces/default/pods`,
+      method: 'POST',
+      headers: a.headers({ accept: protobufMediaType, 'content-type': protobufMediaType }),
+      body: objectToProtobuf(pod),
+    });
     const body = Buffer.from(await created.body.arrayBuffer());
     seen.push(body.toString('latin1'));
     expect(created.statusCode).toBe(201);
     expect(decodeEnvelope(body).kind).toBe('Pod');
-    expect((protobufToObject(body) as { metadata: { namespace: string } }).metadata.namespace).toBe('default');
+    expect((protobufToObject(body) as { metadata: { namespace: string } }).metadata.namespace).toBe(
+      'default',
+    );
     const list = await raw('GET', '/api/v1/namespaces/default/pods', { accept: protobufMediaType });
-    const items = (protobufToObject(Buffer.from(list.text, 'latin1')) as { items: { metadata: { name: string; namespace: string } }[] }).items;
-    expect(items.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort()).toEqual(['default/pb-pod', 'default/pod-a']);
-    const w = await raw('GET', '/api/v1/namespaces/default/pods?watch=true&fieldSelector=metadata.name%3Dpb-pod', { accept: protobufMediaType, readMs: 1000 });
+    const items = (
+      protobufToObject(Buffer.from(list.text, 'latin1')) as {
+        items: { metadata: { name: string; namespace: string } }[];
+      }
+    ).items;
+    expect(items.map((p) => `${p.metadata.namespace}/${p.metadata.name}`).sort()).toEqual([
+      'default/pb-pod',
+      'default/pod-a',
+    ]);
+    const w = await raw(
+      'GET',
+      '/api/v1/namespaces/default/pods?watch=true&fieldSelector=metadata.name%3Dpb-pod',
+      { accept: protobufMediaType, readMs: 1000 },
+    );
     expect(w.status).toBe(200);
     expect(w.text).toContain('pb-pod');
   });
 
-  it('never sent A a host namespace name or another tenant\'s name', () => {
+  it("never sent A a host namespace name or another tenant's name", () => {
     const all = seen.join('\n');
     expect(all.length).toBeGreaterThan(1000);
     // Host namespace names of A's own namespaces ("pt-iso-a-default"), B's, and B's objects.

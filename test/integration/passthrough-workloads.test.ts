@@ -39,7 +39,14 @@ async function until(what: string, ms: number, check: () => boolean): Promise<vo
 }
 
 const running = (kc: string): number =>
-  kubectlOk(kc, ['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={range .items[*]}{.status.phase}{"\\n"}{end}'])
+  kubectlOk(kc, [
+    'get',
+    'pods',
+    '-l',
+    'app=web',
+    '-o',
+    'jsonpath={range .items[*]}{.status.phase}{"\\n"}{end}',
+  ])
     .split('\n')
     .filter((p) => p === 'Running').length;
 
@@ -58,13 +65,29 @@ describe('host passthrough: workloads through kubectl', () => {
     const w = kubectlStream(kc, ['get', 'pods', '-A', '-w']);
     kubectlOk(kc, ['apply', '-f', '-'], JSON.stringify(deployment(3)));
     await until('3 Running pods', 30_000, () => running(kc) === 3);
-    await until('the watch to show 3 Running pods', 15_000, () => new Set(w.out().split('\n').filter((l) => l.includes('Running')).map((l) => l.split(/\s+/)[1])).size >= 3);
+    await until(
+      'the watch to show 3 Running pods',
+      15_000,
+      () =>
+        new Set(
+          w
+            .out()
+            .split('\n')
+            .filter((l) => l.includes('Running'))
+            .map((l) => l.split(/\s+/)[1]),
+        ).size >= 3,
+    );
     await w.stop();
-    const lines = w.out().split('\n').filter((l) => l.includes('web-'));
+    const lines = w
+      .out()
+      .split('\n')
+      .filter((l) => l.includes('web-'));
     expect(lines.length).toBeGreaterThanOrEqual(3);
     for (const l of lines) expect(l.split(/\s+/)[0]).toBe('default');
     expect(w.out()).not.toContain(`${TENANT}-default`);
-    const ns = kubectlOk(kc, ['get', 'pods', '-A', '-o', 'jsonpath={.items[*].metadata.namespace}']).split(' ');
+    const ns = kubectlOk(kc, ['get', 'pods', '-A', '-o', 'jsonpath={.items[*].metadata.namespace}']).split(
+      ' ',
+    );
     expect(new Set(ns)).toEqual(new Set(['default']));
   });
 
@@ -77,7 +100,9 @@ describe('host passthrough: workloads through kubectl', () => {
     kubectlOk(kc, ['rollout', 'status', 'deployment/web', '--timeout=30s']);
     kubectlOk(kc, ['rollout', 'undo', 'deployment/web']);
     kubectlOk(kc, ['rollout', 'status', 'deployment/web', '--timeout=30s']);
-    expect(kubectlOk(kc, ['get', 'deployment', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}'])).toBe('nginx:1.27');
+    expect(
+      kubectlOk(kc, ['get', 'deployment', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']),
+    ).toBe('nginx:1.27');
     expect(kubectlOk(kc, ['get', 'rs', '-o', 'name']).trim().split('\n')).toHaveLength(2);
   });
 
@@ -86,7 +111,10 @@ describe('host passthrough: workloads through kubectl', () => {
     expect(kubectlOk(kc, ['logs', pod])).toContain('kwok fake container started');
     const f = kubectlStream(kc, ['logs', '-f', pod]);
     await until('the existing log', 10_000, () => f.out().includes('serving requests'));
-    appendFileSync(path.join(host.dir, 'kwok', 'container.log'), '2024-01-01T00:00:09Z stdout F followed line\n');
+    appendFileSync(
+      path.join(host.dir, 'kwok', 'container.log'),
+      '2024-01-01T00:00:09Z stdout F followed line\n',
+    );
     await until('the appended line through logs -f', 10_000, () => f.out().includes('followed line'));
     await f.stop();
     expect(kubectlOk(kc, ['exec', pod, '--', 'echo', 'hello from exec'])).toBe('hello from exec\n');
@@ -104,20 +132,43 @@ describe('host passthrough: workloads through kubectl', () => {
 
   it('has a kubernetes Service in default whose endpoints point at kplex', () => {
     const port = new URL(env.kplex.url).port;
-    expect(kubectlOk(kc, ['get', 'service', 'kubernetes', '-o', 'jsonpath={.spec.ports[0].port}/{.spec.ports[0].targetPort}'])).toBe(`443/${port}`);
-    expect(kubectlOk(kc, ['get', 'endpoints', 'kubernetes', '-o', 'jsonpath={.subsets[0].ports[0].port}'])).toBe(port);
+    expect(
+      kubectlOk(kc, [
+        'get',
+        'service',
+        'kubernetes',
+        '-o',
+        'jsonpath={.spec.ports[0].port}/{.spec.ports[0].targetPort}',
+      ]),
+    ).toBe(`443/${port}`);
+    expect(
+      kubectlOk(kc, ['get', 'endpoints', 'kubernetes', '-o', 'jsonpath={.subsets[0].ports[0].port}']),
+    ).toBe(port);
   });
 
   it('removes the host namespace and everything in it when the namespace is deleted', async () => {
     kubectlOk(kc, ['create', 'ns', 'scratch']);
     kubectlOk(kc, ['-n', 'scratch', 'create', 'configmap', 'cm', '--from-literal=a=b']);
     kubectlOk(kc, ['-n', 'scratch', 'run', 'p', '--image=x']);
-    const hostNs = kubectlOk(host.kubeconfig, ['get', 'ns', '-l', `kplex.io/tenant=${TENANT},kplex.io/namespace=scratch`, '-o', 'jsonpath={.items[*].metadata.name}']).trim();
+    const hostNs = kubectlOk(host.kubeconfig, [
+      'get',
+      'ns',
+      '-l',
+      `kplex.io/tenant=${TENANT},kplex.io/namespace=scratch`,
+      '-o',
+      'jsonpath={.items[*].metadata.name}',
+    ]).trim();
     expect(hostNs).toBe(`${TENANT}-scratch`);
-    expect(kubectlOk(host.kubeconfig, ['-n', hostNs, 'get', 'configmap', 'cm', '-o', 'name']).trim()).toBe('configmap/cm');
+    expect(kubectlOk(host.kubeconfig, ['-n', hostNs, 'get', 'configmap', 'cm', '-o', 'name']).trim()).toBe(
+      'configmap/cm',
+    );
     kubectlOk(kc, ['delete', 'ns', 'scratch', '--timeout=60s']);
     expect(kubectl(kc, ['get', 'ns', 'scratch']).stderr).toContain('not found');
-    await until('the host namespace to be gone', 30_000, () => kubectl(host.kubeconfig, ['get', 'ns', hostNs]).code !== 0);
+    await until(
+      'the host namespace to be gone',
+      30_000,
+      () => kubectl(host.kubeconfig, ['get', 'ns', hostNs]).code !== 0,
+    );
     expect(kubectl(host.kubeconfig, ['get', 'ns', hostNs]).stderr).toContain('not found');
   });
 });

@@ -4,13 +4,39 @@ import { mergeBuiltinRows } from '../../../src/resources/builtin-table.js';
 import { rowsFromDiscovery } from '../../../src/resources/host-discovery.js';
 
 const RW = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
-const res = (resource: string, kind: string, scope: 'Namespaced' | 'Cluster') => ({ resource, responseKind: { group: '', version: '', kind }, scope, verbs: RW });
+const res = (resource: string, kind: string, scope: 'Namespaced' | 'Cluster') => ({
+  resource,
+  responseKind: { group: '', version: '', kind },
+  scope,
+  verbs: RW,
+});
 
 const discovered = rowsFromDiscovery([
-  { metadata: { name: '' }, versions: [{ version: 'v1', resources: [res('pods', 'Pod', 'Namespaced'), res('nodes', 'Node', 'Cluster'), res('namespaces', 'Namespace', 'Cluster')] }] },
-  { metadata: { name: 'rbac.authorization.k8s.io' }, versions: [{ version: 'v1', resources: [res('roles', 'Role', 'Namespaced')] }] },
-  { metadata: { name: 'kplex.io' }, versions: [{ version: 'v1alpha1', resources: [res('tenants', 'Tenant', 'Cluster')] }] },
-  { metadata: { name: 'apps' }, versions: [{ version: 'v1', resources: [res('deployments', 'Deployment', 'Namespaced')] }] },
+  {
+    metadata: { name: '' },
+    versions: [
+      {
+        version: 'v1',
+        resources: [
+          res('pods', 'Pod', 'Namespaced'),
+          res('nodes', 'Node', 'Cluster'),
+          res('namespaces', 'Namespace', 'Cluster'),
+        ],
+      },
+    ],
+  },
+  {
+    metadata: { name: 'rbac.authorization.k8s.io' },
+    versions: [{ version: 'v1', resources: [res('roles', 'Role', 'Namespaced')] }],
+  },
+  {
+    metadata: { name: 'kplex.io' },
+    versions: [{ version: 'v1alpha1', resources: [res('tenants', 'Tenant', 'Cluster')] }],
+  },
+  {
+    metadata: { name: 'apps' },
+    versions: [{ version: 'v1', resources: [res('deployments', 'Deployment', 'Namespaced')] }],
+  },
 ]);
 const place = (g: string, r: string) => discovered.find((x) => x.group === g && x.resource === r)?.placement;
 

@@ -4,7 +4,13 @@ import { NamespaceMap, unownedName } from '../../../src/rewrite/namespace-map.js
 import { bodyToVirtual, objectToHost, textToVirtual } from '../../../src/rewrite/object-rewrite.js';
 import { fieldSelectorToHost } from '../../../src/rewrite/query-rewrite.js';
 
-const map = new NamespaceMap('acme', new Map([['default', 'acme-default'], ['prod', 'acme-prod-0123456789']]));
+const map = new NamespaceMap(
+  'acme',
+  new Map([
+    ['default', 'acme-default'],
+    ['prod', 'acme-prod-0123456789'],
+  ]),
+);
 
 const deployment = () => ({
   apiVersion: 'apps/v1',
@@ -15,8 +21,20 @@ const deployment = () => ({
       metadata: { labels: { app: 'web' } },
       spec: {
         affinity: {
-          podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ namespaces: ['prod', 'ghost'], namespaceSelector: { matchLabels: { team: 'a' } }, topologyKey: 'x' }] },
-          podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 1, podAffinityTerm: { namespaceSelector: {}, topologyKey: 'y' } }] },
+          podAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: [
+              {
+                namespaces: ['prod', 'ghost'],
+                namespaceSelector: { matchLabels: { team: 'a' } },
+                topologyKey: 'x',
+              },
+            ],
+          },
+          podAntiAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              { weight: 1, podAffinityTerm: { namespaceSelector: {}, topologyKey: 'y' } },
+            ],
+          },
         },
       },
     },
@@ -30,18 +48,28 @@ describe('object rewriting', () => {
     expect(d.metadata.namespace).toBe('acme-default');
     expect(d.metadata.labels).toEqual({ app: 'web' }); // a tenant cannot set kplex's labels
     const aff = d.spec.template.spec.affinity;
-    expect(aff.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]!.namespaces).toEqual(['acme-prod-0123456789', unownedName('acme', 'ghost')]);
-    expect(aff.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]!.namespaceSelector).toEqual({ matchLabels: { team: 'a', 'kplex.io/tenant': 'acme' } });
-    expect(aff.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0]!.podAffinityTerm.namespaceSelector).toEqual({ matchLabels: { 'kplex.io/tenant': 'acme' } });
+    expect(aff.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]!.namespaces).toEqual([
+      'acme-prod-0123456789',
+      unownedName('acme', 'ghost'),
+    ]);
+    expect(aff.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]!.namespaceSelector).toEqual({
+      matchLabels: { team: 'a', 'kplex.io/tenant': 'acme' },
+    });
+    expect(
+      aff.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0]!.podAffinityTerm
+        .namespaceSelector,
+    ).toEqual({ matchLabels: { 'kplex.io/tenant': 'acme' } });
   });
 
   it('brings a host object back exactly as the tenant wrote it', () => {
     const d = deployment();
     d.metadata.labels = { app: 'web' };
-    d.spec.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]!.namespaces = ['prod'];
+    d.spec.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]!.namespaces =
+      ['prod'];
     const original = JSON.parse(JSON.stringify(d)) as unknown;
     objectToHost(d, map, 'acme-default');
-    (d.metadata as Record<string, unknown>)['selfLink'] = '/apis/apps/v1/namespaces/acme-default/deployments/web';
+    (d.metadata as Record<string, unknown>)['selfLink'] =
+      '/apis/apps/v1/namespaces/acme-default/deployments/web';
     bodyToVirtual(d, map);
     expect(d).toEqual(original);
   });
@@ -50,29 +78,59 @@ describe('object rewriting', () => {
     const list = {
       kind: 'EventList',
       metadata: { resourceVersion: '5' },
-      items: [{ metadata: { namespace: 'acme-prod-0123456789', labels: { 'kplex.io/x': '1' } }, involvedObject: { namespace: 'acme-prod-0123456789' }, message: 'Successfully assigned acme-prod-0123456789/web-1 to node-0' }],
+      items: [
+        {
+          metadata: { namespace: 'acme-prod-0123456789', labels: { 'kplex.io/x': '1' } },
+          involvedObject: { namespace: 'acme-prod-0123456789' },
+          message: 'Successfully assigned acme-prod-0123456789/web-1 to node-0',
+        },
+      ],
     };
     bodyToVirtual(list, map);
-    expect(list.items[0]).toEqual({ metadata: { namespace: 'prod' }, involvedObject: { namespace: 'prod' }, message: 'Successfully assigned prod/web-1 to node-0' });
-    const table = { kind: 'Table', metadata: {}, rows: [{ cells: ['acme-default/x', 3], object: { metadata: { namespace: 'acme-default' } } }] };
+    expect(list.items[0]).toEqual({
+      metadata: { namespace: 'prod' },
+      involvedObject: { namespace: 'prod' },
+      message: 'Successfully assigned prod/web-1 to node-0',
+    });
+    const table = {
+      kind: 'Table',
+      metadata: {},
+      rows: [{ cells: ['acme-default/x', 3], object: { metadata: { namespace: 'acme-default' } } }],
+    };
     bodyToVirtual(table, map);
-    expect(table.rows[0]).toEqual({ cells: ['default/x', 3], object: { metadata: { namespace: 'default' } } });
-    const status = { kind: 'Status', message: 'pods "x" is forbidden: unable to create new content in namespace acme-default because it is being terminated', details: { causes: [{ message: 'in acme-default' }] } };
+    expect(table.rows[0]).toEqual({
+      cells: ['default/x', 3],
+      object: { metadata: { namespace: 'default' } },
+    });
+    const status = {
+      kind: 'Status',
+      message:
+        'pods "x" is forbidden: unable to create new content in namespace acme-default because it is being terminated',
+      details: { causes: [{ message: 'in acme-default' }] },
+    };
     bodyToVirtual(status, map);
     expect(JSON.stringify(status)).not.toContain('acme-');
   });
 
   it('replaces whole host names only', () => {
-    expect(textToVirtual('acme-default acme-defaults xacme-default acme-default/p', map)).toBe('default acme-defaults xacme-default default/p');
+    expect(textToVirtual('acme-default acme-defaults xacme-default acme-default/p', map)).toBe(
+      'default acme-defaults xacme-default default/p',
+    );
   });
 });
 
 describe('field selectors', () => {
   it('maps namespace terms to host names and leaves the rest', () => {
-    expect(fieldSelectorToHost('metadata.namespace=default,status.phase!=Running', map)).toBe('metadata.namespace=acme-default,status.phase!=Running');
-    expect(fieldSelectorToHost('metadata.namespace!=prod', map)).toBe('metadata.namespace!=acme-prod-0123456789');
+    expect(fieldSelectorToHost('metadata.namespace=default,status.phase!=Running', map)).toBe(
+      'metadata.namespace=acme-default,status.phase!=Running',
+    );
+    expect(fieldSelectorToHost('metadata.namespace!=prod', map)).toBe(
+      'metadata.namespace!=acme-prod-0123456789',
+    );
     // A namespace the tenant does not have (or another tenant's host name) never matches a real one.
-    expect(fieldSelectorToHost('metadata.namespace==other-default', map)).toBe(`metadata.namespace==${unownedName('acme', 'other-default')}`);
+    expect(fieldSelectorToHost('metadata.namespace==other-default', map)).toBe(
+      `metadata.namespace==${unownedName('acme', 'other-default')}`,
+    );
   });
 });
 
@@ -89,7 +147,9 @@ describe('continue tokens', () => {
     const raw = Buffer.from(t, 'base64url');
     raw[raw.length - 1] ^= 1;
     expect(() => sealer.open('acme', raw.toString('base64url'))).toThrow(/invalid continue token/);
-    const forged = Buffer.from(JSON.stringify({ v: 'meta.k8s.io/v1', rv: 1, start: 'other-default/' })).toString('base64url');
+    const forged = Buffer.from(
+      JSON.stringify({ v: 'meta.k8s.io/v1', rv: 1, start: 'other-default/' }),
+    ).toString('base64url');
     expect(() => sealer.open('acme', forged)).toThrow(/invalid continue token/);
     expect(() => new ContinueSealer().open('acme', t)).toThrow(/invalid continue token/);
   });
