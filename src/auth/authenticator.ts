@@ -33,7 +33,12 @@ export class TokenAuthenticator implements Authenticator {
     if (token) {
       if (isKplexToken(token)) {
         let user = await verifyToken(this.keys(), token, tenant);
-        if (!user && this.reloadKeys && !this.keys().some((k) => k.kid === tokenKid(token)) && Date.now() - this.lastReload > 1000) {
+        if (
+          !user &&
+          this.reloadKeys &&
+          !this.keys().some((k) => k.kid === tokenKid(token)) &&
+          Date.now() - this.lastReload > 1000
+        ) {
           this.lastReload = Date.now();
           await this.reloadKeys();
           user = await verifyToken(this.keys(), token, tenant);

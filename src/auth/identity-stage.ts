@@ -19,7 +19,13 @@ export class IdentityStage {
   }
 
   /** Serves the request when it is a review; false when it is not one. */
-  async serve(req: IncomingMessage, res: ServerResponse, tenant: string, info: RequestInfo, user: UserInfo): Promise<boolean> {
+  async serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    tenant: string,
+    info: RequestInfo,
+    user: UserInfo,
+  ): Promise<boolean> {
     if (!isReviewRequest(info)) return false;
     await serveReview(req, res, tenant, info, user, this.decider);
     return true;

@@ -14,26 +14,50 @@ const EXTRA_PREFIX = 'impersonate-extra-';
 /** Allows or throws the apiserver's Forbidden for one `impersonate` check. */
 export type ImpersonationCheck = (a: AuthorizationAttributes) => Promise<void>;
 
-const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+const list = (v: string | string[] | undefined): string[] =>
+  v === undefined ? [] : Array.isArray(v) ? v : [v];
 
 export function wantsImpersonation(req: IncomingMessage): boolean {
-  return Object.keys(req.headers).some((h) => h === 'impersonate-user' || h === 'impersonate-group' || h === 'impersonate-uid' || h.startsWith(EXTRA_PREFIX));
+  return Object.keys(req.headers).some(
+    (h) =>
+      h === 'impersonate-user' ||
+      h === 'impersonate-group' ||
+      h === 'impersonate-uid' ||
+      h.startsWith(EXTRA_PREFIX),
+  );
 }
 
 /** The impersonated identity, or the requestor when the request asks for none. */
-export async function impersonate(req: IncomingMessage, requestor: UserInfo, check: ImpersonationCheck): Promise<UserInfo> {
+export async function impersonate(
+  req: IncomingMessage,
+  requestor: UserInfo,
+  check: ImpersonationCheck,
+): Promise<UserInfo> {
   if (!wantsImpersonation(req)) return requestor;
   const userHeader = list(req.headers['impersonate-user'])[0] ?? '';
-  const groupHeaders = req.headers['impersonate-group'] === undefined ? [] : list(req.headers['impersonate-group']).flatMap((g) => g.split(',').map((x) => x.trim()));
+  const groupHeaders =
+    req.headers['impersonate-group'] === undefined
+      ? []
+      : list(req.headers['impersonate-group']).flatMap((g) => g.split(',').map((x) => x.trim()));
   const uid = list(req.headers['impersonate-uid'])[0] ?? '';
   const extras = Object.entries(req.headers)
     .filter(([h]) => h.startsWith(EXTRA_PREFIX))
-    .map(([h, v]) => [decodeURIComponent(h.slice(EXTRA_PREFIX.length)), list(v).flatMap((x) => x.split(',').map((y) => y.trim()))] as const);
+    .map(
+      ([h, v]) =>
+        [
+          decodeURIComponent(h.slice(EXTRA_PREFIX.length)),
+          list(v).flatMap((x) => x.split(',').map((y) => y.trim())),
+        ] as const,
+    );
   if (!userHeader && (groupHeaders.length || extras.length || uid)) {
     const what = [...groupHeaders.map((g) => `Group=${g}`), ...(uid ? [`UID=${uid}`] : [])];
     throw internalError(new Error(`requested [${what.join(' ')}] without impersonating a user`));
   }
-  const attrs = (resource: string, name: string, extra: Partial<AuthorizationAttributes> = {}): AuthorizationAttributes => ({
+  const attrs = (
+    resource: string,
+    name: string,
+    extra: Partial<AuthorizationAttributes> = {},
+  ): AuthorizationAttributes => ({
     user: requestor,
     verb: 'impersonate',
     isResourceRequest: true,
@@ -46,7 +70,7 @@ export async function impersonate(req: IncomingMessage, requestor: UserInfo, che
     name,
     ...extra,
   });
-  let username = userHeader;
+  const username = userHeader;
   let groups: string[] = [];
   if (userHeader.startsWith(SA_PREFIX) && userHeader.slice(SA_PREFIX.length).split(':').length === 2) {
     const [ns, sa] = userHeader.slice(SA_PREFIX.length).split(':') as [string, string];
@@ -55,7 +79,6 @@ export async function impersonate(req: IncomingMessage, requestor: UserInfo, che
   } else {
     await check(attrs('users', userHeader));
   }
-  username = userHeader;
   for (const g of groupHeaders) {
     await check(attrs('groups', g));
     groups.push(g);
@@ -69,7 +92,8 @@ export async function impersonate(req: IncomingMessage, requestor: UserInfo, che
   }
   if (uid) await check(attrs('uids', uid, { apiGroup: 'authentication.k8s.io' }));
   if (username !== ANONYMOUS) {
-    if (!groups.includes(SYSTEM_AUTHENTICATED) && !groups.includes(UNAUTHENTICATED)) groups.push(SYSTEM_AUTHENTICATED);
+    if (!groups.includes(SYSTEM_AUTHENTICATED) && !groups.includes(UNAUTHENTICATED))
+      groups.push(SYSTEM_AUTHENTICATED);
   } else if (!groups.includes(UNAUTHENTICATED)) groups.push(UNAUTHENTICATED);
   return { username, groups, ...(uid ? { uid } : {}), ...(Object.keys(extra).length ? { extra } : {}) };
 }

@@ -25,7 +25,12 @@ const DATA_KEY = 'keys.json';
 
 export async function newStoredKey(): Promise<StoredKey> {
   const { privateKey, publicKey } = await generateKeyPair(TOKEN_ALG, { extractable: true });
-  return { kid: randomUUID(), private: await exportJWK(privateKey), public: await exportJWK(publicKey), created: new Date().toISOString() };
+  return {
+    kid: randomUUID(),
+    private: await exportJWK(privateKey),
+    public: await exportJWK(publicKey),
+    created: new Date().toISOString(),
+  };
 }
 
 export interface KeyStore {
@@ -44,7 +49,10 @@ export class FileKeyStore implements KeyStore {
     if (!existsSync(this.file)) {
       mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
       try {
-        writeFileSync(this.file, JSON.stringify({ keys: [await newStoredKey()] }, null, 2), { mode: 0o600, flag: 'wx' });
+        writeFileSync(this.file, JSON.stringify({ keys: [await newStoredKey()] }, null, 2), {
+          mode: 0o600,
+          flag: 'wx',
+        });
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       }
@@ -82,14 +90,22 @@ export class HostSecretKeyStore implements KeyStore {
     if (res.status !== 200) throw new Error(`reading the signing keys Secret: host answered ${res.status}`);
     const raw = res.body.data?.[DATA_KEY];
     if (!raw) throw new Error(`Secret ${KEYS_NAMESPACE}/${KEYS_SECRET} has no ${DATA_KEY}`);
-    return { keys: JSON.parse(Buffer.from(raw, 'base64').toString('utf8')) as StoredKeys, rv: res.body.metadata?.resourceVersion ?? '' };
+    return {
+      keys: JSON.parse(Buffer.from(raw, 'base64').toString('utf8')) as StoredKeys,
+      rv: res.body.metadata?.resourceVersion ?? '',
+    };
   }
 
   private secret(keys: StoredKeys, rv?: string): unknown {
     return {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: KEYS_SECRET, namespace: KEYS_NAMESPACE, labels: { 'app.kubernetes.io/managed-by': 'kplex' }, ...(rv ? { resourceVersion: rv } : {}) },
+      metadata: {
+        name: KEYS_SECRET,
+        namespace: KEYS_NAMESPACE,
+        labels: { 'app.kubernetes.io/managed-by': 'kplex' },
+        ...(rv ? { resourceVersion: rv } : {}),
+      },
       type: 'Opaque',
       data: { [DATA_KEY]: Buffer.from(JSON.stringify(keys)).toString('base64') },
     };
@@ -99,12 +115,18 @@ export class HostSecretKeyStore implements KeyStore {
     for (let attempt = 0; attempt < 5; attempt++) {
       const cur = await this.read();
       if (cur) return cur.keys;
-      const ns = await this.host.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: KEYS_NAMESPACE } });
-      if (ns.status !== 201 && ns.status !== 409) throw new Error(`creating namespace ${KEYS_NAMESPACE}: host answered ${ns.status}`);
+      const ns = await this.host.request('POST', '/api/v1/namespaces', {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: KEYS_NAMESPACE },
+      });
+      if (ns.status !== 201 && ns.status !== 409)
+        throw new Error(`creating namespace ${KEYS_NAMESPACE}: host answered ${ns.status}`);
       const initial = this.seed ? await this.seed.load() : { keys: [await newStoredKey()] };
       const res = await this.host.request('POST', this.path(), this.secret(initial));
       if (res.status === 201) return initial;
-      if (res.status !== 409) throw new Error(`creating the signing keys Secret: host answered ${res.status}`);
+      if (res.status !== 409)
+        throw new Error(`creating the signing keys Secret: host answered ${res.status}`);
       // another replica created it first: read theirs
     }
     throw new Error('the signing keys Secret could not be read or created');
@@ -117,7 +139,8 @@ export class HostSecretKeyStore implements KeyStore {
       const next = await change(cur.keys);
       const res = await this.host.request('PUT', this.path(KEYS_SECRET), this.secret(next, cur.rv));
       if (res.status === 200) return next;
-      if (res.status !== 409) throw new Error(`updating the signing keys Secret: host answered ${res.status}`);
+      if (res.status !== 409)
+        throw new Error(`updating the signing keys Secret: host answered ${res.status}`);
     }
     throw new Error('the signing keys Secret kept changing; try again');
   }

@@ -16,18 +16,38 @@ import type { UserInfo } from './user.js';
 
 export interface AccessDecider {
   decide(tenant: string, a: AuthorizationAttributes): Promise<{ allowed: boolean; reason: string }>;
-  rulesFor(tenant: string, user: UserInfo, namespace: string): Promise<{ rules: PolicyRule[]; errors: string[] }>;
+  rulesFor(
+    tenant: string,
+    user: UserInfo,
+    namespace: string,
+  ): Promise<{ rules: PolicyRule[]; errors: string[] }>;
 }
 
 const REVIEWS: Record<string, { kind: string; apiVersion: string }> = {
-  'authentication.k8s.io/selfsubjectreviews': { kind: 'SelfSubjectReview', apiVersion: 'authentication.k8s.io/v1' },
-  'authorization.k8s.io/selfsubjectaccessreviews': { kind: 'SelfSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1' },
-  'authorization.k8s.io/subjectaccessreviews': { kind: 'SubjectAccessReview', apiVersion: 'authorization.k8s.io/v1' },
-  'authorization.k8s.io/localsubjectaccessreviews': { kind: 'LocalSubjectAccessReview', apiVersion: 'authorization.k8s.io/v1' },
-  'authorization.k8s.io/selfsubjectrulesreviews': { kind: 'SelfSubjectRulesReview', apiVersion: 'authorization.k8s.io/v1' },
+  'authentication.k8s.io/selfsubjectreviews': {
+    kind: 'SelfSubjectReview',
+    apiVersion: 'authentication.k8s.io/v1',
+  },
+  'authorization.k8s.io/selfsubjectaccessreviews': {
+    kind: 'SelfSubjectAccessReview',
+    apiVersion: 'authorization.k8s.io/v1',
+  },
+  'authorization.k8s.io/subjectaccessreviews': {
+    kind: 'SubjectAccessReview',
+    apiVersion: 'authorization.k8s.io/v1',
+  },
+  'authorization.k8s.io/localsubjectaccessreviews': {
+    kind: 'LocalSubjectAccessReview',
+    apiVersion: 'authorization.k8s.io/v1',
+  },
+  'authorization.k8s.io/selfsubjectrulesreviews': {
+    kind: 'SelfSubjectRulesReview',
+    apiVersion: 'authorization.k8s.io/v1',
+  },
 };
 
-export const isReviewRequest = (info: RequestInfo): boolean => info.isResourceRequest && info.apiVersion === 'v1' && !!REVIEWS[`${info.apiGroup}/${info.resource}`];
+export const isReviewRequest = (info: RequestInfo): boolean =>
+  info.isResourceRequest && info.apiVersion === 'v1' && !!REVIEWS[`${info.apiGroup}/${info.resource}`];
 
 interface ResourceAttributes {
   namespace?: string;
@@ -52,10 +72,27 @@ function specErrors(kind: string, spec: ReviewSpec, needsSubject: boolean): void
   const errs = [];
   const r = spec.resourceAttributes;
   const n = spec.nonResourceAttributes;
-  if (r && n) errs.push({ type: 'FieldValueInvalid' as const, field: 'spec.nonResourceAttributes', value: n, detail: 'cannot be specified in combination with resourceAttributes' });
-  if (!r && !n) errs.push({ type: 'FieldValueInvalid' as const, field: 'spec.resourceAttributes', value: null, detail: 'exactly one of nonResourceAttributes or resourceAttributes must be specified' });
+  if (r && n)
+    errs.push({
+      type: 'FieldValueInvalid' as const,
+      field: 'spec.nonResourceAttributes',
+      value: n,
+      detail: 'cannot be specified in combination with resourceAttributes',
+    });
+  if (!r && !n)
+    errs.push({
+      type: 'FieldValueInvalid' as const,
+      field: 'spec.resourceAttributes',
+      value: null,
+      detail: 'exactly one of nonResourceAttributes or resourceAttributes must be specified',
+    });
   if (needsSubject && !spec.user && !(spec.groups ?? []).length && !spec.uid) {
-    errs.push({ type: 'FieldValueInvalid' as const, field: 'spec.user', value: spec.user ?? '', detail: '`spec.user`, `spec.groups` or `spec.uid` must be specified' });
+    errs.push({
+      type: 'FieldValueInvalid' as const,
+      field: 'spec.user',
+      value: spec.user ?? '',
+      detail: '`spec.user`, `spec.groups` or `spec.uid` must be specified',
+    });
   }
   if (errs.length) throw invalid({ group: 'authorization.k8s.io', kind }, '', errs);
 }
@@ -63,24 +100,61 @@ function specErrors(kind: string, spec: ReviewSpec, needsSubject: boolean): void
 function attributesOf(user: UserInfo, spec: ReviewSpec): AuthorizationAttributes {
   const r = spec.resourceAttributes;
   if (r) {
-    return { user, verb: r.verb ?? '', isResourceRequest: true, path: '', namespace: r.namespace ?? '', apiGroup: r.group ?? '', apiVersion: r.version ?? '', resource: r.resource ?? '', subresource: r.subresource ?? '', name: r.name ?? '' };
+    return {
+      user,
+      verb: r.verb ?? '',
+      isResourceRequest: true,
+      path: '',
+      namespace: r.namespace ?? '',
+      apiGroup: r.group ?? '',
+      apiVersion: r.version ?? '',
+      resource: r.resource ?? '',
+      subresource: r.subresource ?? '',
+      name: r.name ?? '',
+    };
   }
   const n = spec.nonResourceAttributes ?? {};
-  return { user, verb: n.verb ?? '', isResourceRequest: false, path: n.path ?? '', namespace: '', apiGroup: '', apiVersion: '', resource: '', subresource: '', name: '' };
+  return {
+    user,
+    verb: n.verb ?? '',
+    isResourceRequest: false,
+    path: n.path ?? '',
+    namespace: '',
+    apiGroup: '',
+    apiVersion: '',
+    resource: '',
+    subresource: '',
+    name: '',
+  };
 }
 
 /** Answers a review create; `user` is the (possibly impersonated) requestor. */
-export async function serveReview(req: IncomingMessage, res: ServerResponse, tenant: string, info: RequestInfo, user: UserInfo, decider: AccessDecider): Promise<void> {
+export async function serveReview(
+  req: IncomingMessage,
+  res: ServerResponse,
+  tenant: string,
+  info: RequestInfo,
+  user: UserInfo,
+  decider: AccessDecider,
+): Promise<void> {
   const key = `${info.apiGroup}/${info.resource}`;
   const meta = REVIEWS[key]!;
-  if (info.verb !== 'create' || info.name) throw methodNotSupported({ group: info.apiGroup, resource: info.resource }, info.verb);
+  if (info.verb !== 'create' || info.name)
+    throw methodNotSupported({ group: info.apiGroup, resource: info.resource }, info.verb);
   const decoded = decodeBody(await readBody(req), req.headers['content-type'], meta);
   const obj = (decoded.value ?? {}) as KubeObject & { spec?: ReviewSpec };
   const spec: ReviewSpec = obj.spec ?? {};
   let status: Record<string, unknown>;
   switch (meta.kind) {
     case 'SelfSubjectReview':
-      status = { userInfo: { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra ? { extra: user.extra } : {}) } };
+      status = {
+        userInfo: {
+          username: user.username,
+          ...(user.uid ? { uid: user.uid } : {}),
+          groups: user.groups,
+          ...(user.extra ? { extra: user.extra } : {}),
+        },
+      };
       break;
     case 'SelfSubjectAccessReview':
       specErrors(meta.kind, spec, false);
@@ -93,10 +167,18 @@ export async function serveReview(req: IncomingMessage, res: ServerResponse, ten
     case 'LocalSubjectAccessReview': {
       specErrors(meta.kind, spec, true);
       const ns = obj.metadata?.namespace || info.namespace;
-      if (ns !== info.namespace) throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+      if (ns !== info.namespace)
+        throw badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
       if (spec.resourceAttributes && spec.resourceAttributes.namespace !== info.namespace) {
         throw invalid({ group: 'authorization.k8s.io', kind: meta.kind }, '', [
-          { type: 'FieldValueInvalid', field: 'spec.resourceAttributes.namespace', value: spec.resourceAttributes.namespace ?? '', detail: 'must match metadata.namespace' },
+          {
+            type: 'FieldValueInvalid',
+            field: 'spec.resourceAttributes.namespace',
+            value: spec.resourceAttributes.namespace ?? '',
+            detail: 'must match metadata.namespace',
+          },
         ]);
       }
       obj.metadata = { ...obj.metadata, namespace: info.namespace };
@@ -106,22 +188,53 @@ export async function serveReview(req: IncomingMessage, res: ServerResponse, ten
     default: {
       const { rules, errors } = await decider.rulesFor(tenant, user, spec.namespace ?? '');
       status = {
-        resourceRules: rules.filter((r) => r.resources?.length).map((r) => ({ verbs: r.verbs, apiGroups: r.apiGroups, resources: r.resources, resourceNames: r.resourceNames })),
-        nonResourceRules: rules.filter((r) => r.nonResourceURLs?.length).map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs })),
+        resourceRules: rules
+          .filter((r) => r.resources?.length)
+          .map((r) => ({
+            verbs: r.verbs,
+            apiGroups: r.apiGroups,
+            resources: r.resources,
+            resourceNames: r.resourceNames,
+          })),
+        nonResourceRules: rules
+          .filter((r) => r.nonResourceURLs?.length)
+          .map((r) => ({ verbs: r.verbs, nonResourceURLs: r.nonResourceURLs })),
         incomplete: errors.length > 0,
-        ...(errors.length ? { evaluationError: errors.length === 1 ? errors[0] : `[${errors.join(', ')}]` } : {}),
+        ...(errors.length
+          ? { evaluationError: errors.length === 1 ? errors[0] : `[${errors.join(', ')}]` }
+          : {}),
       };
     }
   }
-  const out: KubeObject = { kind: meta.kind, apiVersion: meta.apiVersion, metadata: { ...(obj.metadata ?? {}), creationTimestamp: null as unknown as string }, ...(meta.kind === 'SelfSubjectReview' ? {} : { spec }), status };
-  writeResult(res, 201, out, false, { out: negotiateOutput(req.headers.accept, hasProtobuf(meta.apiVersion, meta.kind)), columns: [], includeObject: 'Metadata', warnings: [] });
+  const out: KubeObject = {
+    kind: meta.kind,
+    apiVersion: meta.apiVersion,
+    metadata: { ...(obj.metadata ?? {}), creationTimestamp: null as unknown as string },
+    ...(meta.kind === 'SelfSubjectReview' ? {} : { spec }),
+    status,
+  };
+  writeResult(res, 201, out, false, {
+    out: negotiateOutput(req.headers.accept, hasProtobuf(meta.apiVersion, meta.kind)),
+    columns: [],
+    includeObject: 'Metadata',
+    warnings: [],
+  });
 }
 
 function subjectOf(spec: ReviewSpec): UserInfo {
-  return { username: spec.user ?? '', groups: spec.groups ?? [], ...(spec.uid ? { uid: spec.uid } : {}), ...(spec.extra ? { extra: spec.extra } : {}) };
+  return {
+    username: spec.user ?? '',
+    groups: spec.groups ?? [],
+    ...(spec.uid ? { uid: spec.uid } : {}),
+    ...(spec.extra ? { extra: spec.extra } : {}),
+  };
 }
 
-async function accessStatus(decider: AccessDecider, tenant: string, a: AuthorizationAttributes): Promise<Record<string, unknown>> {
+async function accessStatus(
+  decider: AccessDecider,
+  tenant: string,
+  a: AuthorizationAttributes,
+): Promise<Record<string, unknown>> {
   const d = await decider.decide(tenant, a);
   return { allowed: d.allowed, ...(d.reason ? { reason: d.reason } : {}) };
 }

@@ -22,7 +22,10 @@ interface Cached {
 
 export class HostServiceAccountAuthenticator {
   private readonly reviews = new Map<string, Cached>();
-  private readonly namespaces = new Map<string, { expires: number; labels: Record<string, string> | undefined }>();
+  private readonly namespaces = new Map<
+    string,
+    { expires: number; labels: Record<string, string> | undefined }
+  >();
 
   constructor(
     private readonly host: HostClient,
@@ -52,14 +55,21 @@ export class HostServiceAccountAuthenticator {
     const now = Date.now();
     const hit = this.reviews.get(key);
     if (hit && hit.expires > now) return hit.host;
-    const res = await this.host.request<{ status?: TokenReviewStatus }>('POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
-      apiVersion: 'authentication.k8s.io/v1',
-      kind: 'TokenReview',
-      spec: { token },
-    });
+    const res = await this.host.request<{ status?: TokenReviewStatus }>(
+      'POST',
+      '/apis/authentication.k8s.io/v1/tokenreviews',
+      {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenReview',
+        spec: { token },
+      },
+    );
     if (res.status >= 500) throw new Error(`host TokenReview failed with ${res.status}`);
     const st = res.status === 201 || res.status === 200 ? res.body.status : undefined;
-    const host = st?.authenticated && st.user?.username ? { username: st.user.username, uid: st.user.uid, extra: st.user.extra } : undefined;
+    const host =
+      st?.authenticated && st.user?.username
+        ? { username: st.user.username, uid: st.user.uid, extra: st.user.extra }
+        : undefined;
     this.remember(this.reviews, key, { expires: now + this.ttlMs, host });
     return host;
   }
@@ -68,7 +78,10 @@ export class HostServiceAccountAuthenticator {
     const now = Date.now();
     const hit = this.namespaces.get(name);
     if (hit && hit.expires > now) return hit.labels;
-    const res = await this.host.request<{ metadata?: { labels?: Record<string, string> } }>('GET', `/api/v1/namespaces/${encodeURIComponent(name)}`);
+    const res = await this.host.request<{ metadata?: { labels?: Record<string, string> } }>(
+      'GET',
+      `/api/v1/namespaces/${encodeURIComponent(name)}`,
+    );
     if (res.status >= 500) throw new Error(`host namespace lookup failed with ${res.status}`);
     const labels = res.status === 200 ? (res.body.metadata?.labels ?? {}) : undefined;
     this.remember(this.namespaces, name, { expires: now + this.ttlMs, labels });

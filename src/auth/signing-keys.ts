@@ -17,7 +17,11 @@ export const TOKEN_ALG = 'ES256';
 
 export async function importKeys(stored: StoredKeys): Promise<SigningKey[]> {
   return Promise.all(
-    stored.keys.map(async (k) => ({ kid: k.kid, privateKey: await importJWK(k.private, TOKEN_ALG), publicKey: await importJWK(k.public, TOKEN_ALG) })),
+    stored.keys.map(async (k) => ({
+      kid: k.kid,
+      privateKey: await importJWK(k.private, TOKEN_ALG),
+      publicKey: await importJWK(k.public, TOKEN_ALG),
+    })),
   );
 }
 

@@ -46,7 +46,11 @@ export function tokenKid(token: string): string | undefined {
 }
 
 /** Verifies a kplex token for `tenant`; returns undefined when it is not a valid kplex token for it. */
-export async function verifyToken(keys: SigningKey[], token: string, tenant: string): Promise<UserInfo | undefined> {
+export async function verifyToken(
+  keys: SigningKey[],
+  token: string,
+  tenant: string,
+): Promise<UserInfo | undefined> {
   let kid: string | undefined;
   try {
     kid = decodeProtectedHeader(token).kid;
@@ -62,7 +66,9 @@ export async function verifyToken(keys: SigningKey[], token: string, tenant: str
       algorithms: [TOKEN_ALG],
     });
     if (payload[TENANT_CLAIM] !== tenant || typeof payload.sub !== 'string' || !payload.sub) return undefined;
-    const groups = Array.isArray(payload[GROUPS_CLAIM]) ? (payload[GROUPS_CLAIM] as unknown[]).filter((g): g is string => typeof g === 'string') : [];
+    const groups = Array.isArray(payload[GROUPS_CLAIM])
+      ? (payload[GROUPS_CLAIM] as unknown[]).filter((g): g is string => typeof g === 'string')
+      : [];
     return { username: payload.sub, groups: [...new Set([...groups, 'system:authenticated'])] };
   } catch (err) {
     if (err instanceof joseErrors.JOSEError) return undefined;

@@ -1,6 +1,13 @@
 // `kplex keys`: the token signing keys every replica shares (host Secret, or a data dir).
 import { Command, Option } from 'commander';
-import { FileKeyStore, HostSecretKeyStore, KEYS_NAMESPACE, KEYS_SECRET, rotateKeys, type KeyStore } from '../auth/key-store.js';
+import {
+  FileKeyStore,
+  HostSecretKeyStore,
+  KEYS_NAMESPACE,
+  KEYS_SECRET,
+  rotateKeys,
+  type KeyStore,
+} from '../auth/key-store.js';
 import { HostClient } from '../host/host-client.js';
 import { loadHostConnection } from '../host/host-config.js';
 
@@ -11,8 +18,17 @@ interface KeyOptions {
 
 export const keyStoreOptions = (cmd: Command): Command =>
   cmd
-    .addOption(new Option('--host-kubeconfig <file>', `host cluster whose Secret ${KEYS_NAMESPACE}/${KEYS_SECRET} holds the keys`).env('KPLEX_HOST_KUBECONFIG'))
-    .addOption(new Option('--data-dir <dir>', 'use the keys of a kplex data dir instead of the host Secret').env('KPLEX_DATA_DIR'));
+    .addOption(
+      new Option(
+        '--host-kubeconfig <file>',
+        `host cluster whose Secret ${KEYS_NAMESPACE}/${KEYS_SECRET} holds the keys`,
+      ).env('KPLEX_HOST_KUBECONFIG'),
+    )
+    .addOption(
+      new Option('--data-dir <dir>', 'use the keys of a kplex data dir instead of the host Secret').env(
+        'KPLEX_DATA_DIR',
+      ),
+    );
 
 /** Runs `fn` with the key store the options name: the data dir when given, else the host Secret. */
 export async function withKeyStore<T>(o: KeyOptions, fn: (store: KeyStore) => Promise<T>): Promise<T> {
@@ -27,16 +43,23 @@ export async function withKeyStore<T>(o: KeyOptions, fn: (store: KeyStore) => Pr
 
 export function keysCommand(): Command {
   const cmd = new Command('keys').description('List and rotate the token signing keys');
-  keyStoreOptions(cmd.command('list').description('list the trusted keys (the last one signs)')).action(async (o: KeyOptions) => {
-    const keys = await withKeyStore(o, (s) => s.load());
-    process.stdout.write(['KID\tCREATED', ...keys.keys.map((k) => `${k.kid}\t${k.created}`)].join('\n') + '\n');
-  });
-  keyStoreOptions(cmd.command('rotate').description('add a new signing key; keep the newest --keep keys trusted'))
+  keyStoreOptions(cmd.command('list').description('list the trusted keys (the last one signs)')).action(
+    async (o: KeyOptions) => {
+      const keys = await withKeyStore(o, (s) => s.load());
+      process.stdout.write(
+        ['KID\tCREATED', ...keys.keys.map((k) => `${k.kid}\t${k.created}`)].join('\n') + '\n',
+      );
+    },
+  );
+  keyStoreOptions(
+    cmd.command('rotate').description('add a new signing key; keep the newest --keep keys trusted'),
+  )
     .option('--keep <n>', 'how many keys stay trusted (older ones are dropped)', '3')
     .action(async (o: KeyOptions & { keep: string }) => {
       const keys = await withKeyStore(o, (s) => rotateKeys(s, Number(o.keep)));
-      process.stdout.write(`signing key ${keys.keys[keys.keys.length - 1]!.kid} added; ${keys.keys.length} trusted\n`);
+      process.stdout.write(
+        `signing key ${keys.keys[keys.keys.length - 1]!.kid} added; ${keys.keys.length} trusted\n`,
+      );
     });
   return cmd;
 }
-

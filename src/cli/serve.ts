@@ -34,7 +34,11 @@ export function serveCommand(): Command {
 
 export async function serve(cfg: ServeConfig): Promise<void> {
   const logger = createLogger(cfg.logLevel);
-  const tls = await loadOrCreateServingTLS({ dataDir: cfg.dataDir, certFile: cfg.tlsCertFile, keyFile: cfg.tlsKeyFile });
+  const tls = await loadOrCreateServingTLS({
+    dataDir: cfg.dataDir,
+    certFile: cfg.tlsCertFile,
+    keyFile: cfg.tlsKeyFile,
+  });
   const health = new HealthChecks();
   const host = new HostClient(await loadHostConnection(cfg.hostKubeconfig));
   const hostVersion = await fetchHostVersion(host);
@@ -42,7 +46,10 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   const tenants = new TenantDirectory(host, logger);
   await tenants.start();
   // Signing keys: the host Secret every replica shares, plus this data dir's (tests, migration).
-  const keys = await new KeyRing([new HostSecretKeyStore(host), new FileKeyStore(cfg.dataDir)]).start(30_000, (err) => logger.warn({ err }, 'reloading signing keys failed'));
+  const keys = await new KeyRing([new HostSecretKeyStore(host), new FileKeyStore(cfg.dataDir)]).start(
+    30_000,
+    (err) => logger.warn({ err }, 'reloading signing keys failed'),
+  );
   const pool = new StorePool({ dataDir: path.join(cfg.dataDir, 'tenants') });
   const hostNamespaces = new HostNamespaces(host);
   const runtimes = new RuntimeCache(pool, hostNamespaces, logger);
@@ -50,7 +57,9 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   tenants.onChange((e) => {
     if (e.type !== 'DELETED') return;
     const name = e.object.metadata?.name ?? '';
-    void removeTenant(host, runtimes, name).catch((err: unknown) => logger.error({ err, tenant: name }, 'removing a deleted tenant failed'));
+    void removeTenant(host, runtimes, name).catch((err: unknown) =>
+      logger.error({ err, tenant: name }, 'removing a deleted tenant failed'),
+    );
   });
   health.add('host', async () => {
     const res = await host.request('GET', '/readyz');
@@ -77,7 +86,11 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     tenantHandler: tenantHandler({
       tenantExists: (name) => tenants.has(name),
       runtimes,
-      authn: new TokenAuthenticator(() => keys.keys(), new HostServiceAccountAuthenticator(host), () => keys.reload()),
+      authn: new TokenAuthenticator(
+        () => keys.keys(),
+        new HostServiceAccountAuthenticator(host),
+        () => keys.reload(),
+      ),
       authz: rbac,
       identity: new IdentityStage(rbac),
       logger,
@@ -111,6 +124,9 @@ async function fetchHostVersion(host: HostClient): Promise<VersionInfo> {
 async function removeTenant(host: HostClient, runtimes: RuntimeCache, tenant: string): Promise<void> {
   await runtimes.drop(tenant);
   const sel = encodeURIComponent(`${LABEL_TENANT}=${tenant},${LABEL_MANAGED_BY}=kplex`);
-  const list = await host.must<{ items: { metadata: { name: string } }[] }>('GET', `/api/v1/namespaces?labelSelector=${sel}`);
+  const list = await host.must<{ items: { metadata: { name: string } }[] }>(
+    'GET',
+    `/api/v1/namespaces?labelSelector=${sel}`,
+  );
   for (const ns of list.body.items) await host.request('DELETE', `/api/v1/namespaces/${ns.metadata.name}`);
 }

@@ -16,7 +16,13 @@ export function normalizeRule(r: PolicyRule): PolicyRule {
 
 const ruleKey = (r: PolicyRule): string => {
   const n = normalizeRule(r);
-  return JSON.stringify([n.verbs, n.apiGroups ?? [], n.resources ?? [], n.resourceNames ?? [], n.nonResourceURLs ?? []]);
+  return JSON.stringify([
+    n.verbs,
+    n.apiGroups ?? [],
+    n.resources ?? [],
+    n.resourceNames ?? [],
+    n.nonResourceURLs ?? [],
+  ]);
 };
 
 export function aggregatedRules(role: RoleObject, all: readonly RoleObject[]): PolicyRule[] {
@@ -25,7 +31,8 @@ export function aggregatedRules(role: RoleObject, all: readonly RoleObject[]): P
   const sorted = [...all].sort((a, b) => ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1));
   for (const sel of role.aggregationRule?.clusterRoleSelectors ?? []) {
     for (const other of sorted) {
-      if (other.metadata?.name === role.metadata?.name || !selectorMatches(sel, other.metadata?.labels)) continue;
+      if (other.metadata?.name === role.metadata?.name || !selectorMatches(sel, other.metadata?.labels))
+        continue;
       for (const r of other.rules ?? []) {
         const k = ruleKey(r);
         if (seen.has(k)) continue;
@@ -37,7 +44,10 @@ export function aggregatedRules(role: RoleObject, all: readonly RoleObject[]): P
   return out;
 }
 
-export function sameRules(a: readonly PolicyRule[] | null | undefined, b: readonly PolicyRule[] | null | undefined): boolean {
+export function sameRules(
+  a: readonly PolicyRule[] | null | undefined,
+  b: readonly PolicyRule[] | null | undefined,
+): boolean {
   const x = a ?? [];
   const y = b ?? [];
   return x.length === y.length && x.every((r, i) => ruleKey(r) === ruleKey(y[i]!));

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../api/object.js';
 import type { ObjectKey, StoredObject } from '../store/types.js';
-import { aggregatedRules } from './aggregation.js';
+import { aggregatedRules, sameRules } from './aggregation.js';
 import data from './bootstrap-policy.json' with { type: 'json' };
 import { RBAC_GROUP, type RoleObject } from './types.js';
 
@@ -27,7 +27,8 @@ const resourceOf: Record<string, string> = {
   RoleBinding: 'rolebindings',
 };
 
-export const baseKey = (k: { resource: string; namespace: string; name: string }): string => `${k.resource}\0${k.namespace}\0${k.name}`;
+export const baseKey = (k: { resource: string; namespace: string; name: string }): string =>
+  `${k.resource}\0${k.namespace}\0${k.name}`;
 
 export interface BootstrapLayer {
   /** group/resource pairs the layer has objects for. */
@@ -38,9 +39,17 @@ export interface BootstrapLayer {
 }
 
 function build(): BootstrapLayer {
-  const clusterRoles = data.clusterRoles as unknown as RoleObject[];
+  // Aggregated roles may aggregate aggregated roles (admin <- edit <- view): iterate to a fixpoint.
+  let clusterRoles = data.clusterRoles as unknown as RoleObject[];
+  for (let changed = true, i = 0; changed && i < 10; i++) {
+    const next = clusterRoles.map((r) =>
+      r.aggregationRule ? { ...r, rules: aggregatedRules(r, clusterRoles) } : r,
+    );
+    changed = next.some((r, j) => !sameRules(r.rules, clusterRoles[j]!.rules));
+    clusterRoles = next;
+  }
   const objects: KubeObject[] = [
-    ...clusterRoles.map((r) => (r.aggregationRule ? { ...r, rules: aggregatedRules(r, clusterRoles) } : r)),
+    ...clusterRoles,
     ...(data.clusterRoleBindings as unknown as KubeObject[]),
     ...(data.roles as unknown as KubeObject[]),
     ...(data.roleBindings as unknown as KubeObject[]),
@@ -52,18 +61,39 @@ function build(): BootstrapLayer {
     const name = o.metadata?.name ?? '';
     const object: KubeObject = {
       ...o,
-      metadata: { ...o.metadata, uid: uidOf(o.kind!, ns, name), resourceVersion: String(BOOTSTRAP_RV), creationTimestamp: CREATED },
+      metadata: {
+        ...o.metadata,
+        uid: uidOf(o.kind!, ns, name),
+        resourceVersion: String(BOOTSTRAP_RV),
+        creationTimestamp: CREATED,
+      },
     };
-    byKey.set(baseKey({ resource, namespace: ns, name }), { key: { group: RBAC_GROUP, resource, namespace: ns, name }, rv: BOOTSTRAP_RV, object: deepFreeze(object) });
+    byKey.set(baseKey({ resource, namespace: ns, name }), {
+      key: { group: RBAC_GROUP, resource, namespace: ns, name },
+      rv: BOOTSTRAP_RV,
+      object: deepFreeze(object),
+    });
   }
   const sorted = [...byKey.values()].sort((a, b) =>
-    a.key.namespace !== b.key.namespace ? (a.key.namespace < b.key.namespace ? -1 : 1) : a.key.name < b.key.name ? -1 : a.key.name > b.key.name ? 1 : 0,
+    a.key.namespace !== b.key.namespace
+      ? a.key.namespace < b.key.namespace
+        ? -1
+        : 1
+      : a.key.name < b.key.name
+        ? -1
+        : a.key.name > b.key.name
+          ? 1
+          : 0,
   );
   return {
     resources: new Set(Object.values(resourceOf).map((r) => `${RBAC_GROUP}/${r}`)),
     get: (key) => (key.group === RBAC_GROUP ? byKey.get(baseKey(key)) : undefined),
     list: (group, resource, namespace) =>
-      group === RBAC_GROUP ? sorted.filter((s) => s.key.resource === resource && (namespace === undefined || s.key.namespace === namespace)) : [],
+      group === RBAC_GROUP
+        ? sorted.filter(
+            (s) => s.key.resource === resource && (namespace === undefined || s.key.namespace === namespace),
+          )
+        : [],
   };
 }
 

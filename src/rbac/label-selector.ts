@@ -1,7 +1,10 @@
 // metav1.LabelSelector matching (matchLabels AND matchExpressions), for aggregationRule selectors.
 import type { LabelSelectorShape } from './types.js';
 
-export function selectorMatches(sel: LabelSelectorShape, labels: Record<string, string> | undefined): boolean {
+export function selectorMatches(
+  sel: LabelSelectorShape,
+  labels: Record<string, string> | undefined,
+): boolean {
   const l = labels ?? {};
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (l[k] !== v) return false;
   for (const e of sel.matchExpressions ?? []) {
@@ -30,7 +33,8 @@ export function selectorMatches(sel: LabelSelectorShape, labels: Record<string, 
 export function selectorErrors(sel: LabelSelectorShape): string[] {
   const errs: string[] = [];
   for (const e of sel.matchExpressions ?? []) {
-    if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e.operator)) errs.push(`"${e.operator}" is not a valid label selector operator`);
+    if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e.operator))
+      errs.push(`"${e.operator}" is not a valid label selector operator`);
   }
   return errs;
 }

@@ -13,7 +13,16 @@ import type { KubeObject } from '../api/object.js';
 import { alreadyExists, conflict, notFound } from '../api/status.js';
 import { compareListKeys } from '../store/list-key.js';
 import { optimisticLockMessage } from '../store/sqlite-tenant-store.js';
-import type { ChangeEvent, ListQuery, ListResult, ObjectKey, StoredObject, TenantStore, WatchQuery, Watcher } from '../store/types.js';
+import type {
+  ChangeEvent,
+  ListQuery,
+  ListResult,
+  ObjectKey,
+  StoredObject,
+  TenantStore,
+  WatchQuery,
+  Watcher,
+} from '../store/types.js';
 import type { BootstrapLayer } from './bootstrap-policy.js';
 
 const MARK = '__kplexOverlay';
@@ -32,7 +41,11 @@ function strip(o: KubeObject): KubeObject {
   return rest as KubeObject;
 }
 const stripStored = (s: StoredObject): StoredObject => ({ ...s, object: strip(s.object) });
-const copy = (s: StoredObject): StoredObject => ({ key: { ...s.key }, rv: s.rv, object: structuredClone(s.object) as KubeObject });
+const copy = (s: StoredObject): StoredObject => ({
+  key: { ...s.key },
+  rv: s.rv,
+  object: structuredClone(s.object) as KubeObject,
+});
 
 export class OverlayStore implements TenantStore {
   /** Bumped on every write to a layered resource (caches of effective objects key on it). */
@@ -73,8 +86,13 @@ export class OverlayStore implements TenantStore {
     const own = this.inner().list({ group: q.group, resource: q.resource, namespace: q.namespace });
     const shadowed = new Set(own.items.map((s) => `${s.key.namespace}/${s.key.name}`));
     const merged = [
-      ...own.items.filter((s) => !markOf(s.object)?.deleted && (q.atMostRV === undefined || s.rv <= q.atMostRV)).map(stripStored),
-      ...this.layer.list(q.group, q.resource, q.namespace).filter((s) => !shadowed.has(`${s.key.namespace}/${s.key.name}`)).map(copy),
+      ...own.items
+        .filter((s) => !markOf(s.object)?.deleted && (q.atMostRV === undefined || s.rv <= q.atMostRV))
+        .map(stripStored),
+      ...this.layer
+        .list(q.group, q.resource, q.namespace)
+        .filter((s) => !shadowed.has(`${s.key.namespace}/${s.key.name}`))
+        .map(copy),
     ].sort((a, b) => compareListKeys(a.key, b.key));
     let items = merged;
     if (q.after !== undefined) {
@@ -106,7 +124,8 @@ export class OverlayStore implements TenantStore {
     if (!base) return this.inner().update(key, object, expectedRV);
     const s = this.inner().get(key);
     if (!s) {
-      if (expectedRV !== undefined && expectedRV !== base.rv) throw conflict(key, key.name, optimisticLockMessage);
+      if (expectedRV !== undefined && expectedRV !== base.rv)
+        throw conflict(key, key.name, optimisticLockMessage);
       return stripStored(this.inner().create(key, withMark(object, { wasVisible: true })));
     }
     if (markOf(s.object)?.deleted) throw notFound(key, key.name);
@@ -119,8 +138,11 @@ export class OverlayStore implements TenantStore {
     if (!base) return this.inner().delete(key, expectedRV);
     const s = this.inner().get(key);
     if (!s) {
-      if (expectedRV !== undefined && expectedRV !== base.rv) throw conflict(key, key.name, optimisticLockMessage);
-      return stripStored(this.inner().create(key, withMark(structuredClone(base.object) as KubeObject, { deleted: true })));
+      if (expectedRV !== undefined && expectedRV !== base.rv)
+        throw conflict(key, key.name, optimisticLockMessage);
+      return stripStored(
+        this.inner().create(key, withMark(structuredClone(base.object) as KubeObject, { deleted: true })),
+      );
     }
     if (markOf(s.object)?.deleted) throw notFound(key, key.name);
     return stripStored(this.inner().update(key, withMark(strip(s.object), { deleted: true }), expectedRV));

@@ -4,15 +4,27 @@
 import type { UserInfo } from '../auth/user.js';
 import type { TenantStore } from '../store/types.js';
 import { goQuoteList } from './rule-matching.js';
-import { RBAC_GROUP, type BindingObject, type PolicyRule, type RoleObject, type RoleRef, type Subject } from './types.js';
+import {
+  RBAC_GROUP,
+  type BindingObject,
+  type PolicyRule,
+  type RoleObject,
+  type RoleRef,
+  type Subject,
+} from './types.js';
 
 /** The visitor of VisitRulesFor: return false to stop. `source` describes the granting binding. */
-export type RuleVisitor = (source: (() => string) | undefined, rule: PolicyRule | undefined, err: string | undefined) => boolean;
+export type RuleVisitor = (
+  source: (() => string) | undefined,
+  rule: PolicyRule | undefined,
+  err: string | undefined,
+) => boolean;
 
 const SA_PREFIX = 'system:serviceaccount:';
 
 function describeSubject(s: Subject, bindingNamespace: string): string {
-  if (s.kind === 'ServiceAccount') return `${s.kind} ${JSON.stringify(`${s.name}/${s.namespace || bindingNamespace}`)}`;
+  if (s.kind === 'ServiceAccount')
+    return `${s.kind} ${JSON.stringify(`${s.name}/${s.namespace || bindingNamespace}`)}`;
   return `${s.kind} ${JSON.stringify(s.name)}`;
 }
 
@@ -31,7 +43,8 @@ function appliesToUser(user: UserInfo, s: Subject, namespace: string): boolean {
   }
 }
 
-const appliesTo = (user: UserInfo, subjects: Subject[] | null | undefined, ns: string): number => (subjects ?? []).findIndex((s) => appliesToUser(user, s, ns));
+const appliesTo = (user: UserInfo, subjects: Subject[] | null | undefined, ns: string): number =>
+  (subjects ?? []).findIndex((s) => appliesToUser(user, s, ns));
 
 export class RbacPolicy {
   readonly clusterRoles = new Map<string, RoleObject>();
@@ -42,7 +55,8 @@ export class RbacPolicy {
   constructor(store: TenantStore) {
     const all = (resource: string) => store.list({ group: RBAC_GROUP, resource }).items.map((s) => s.object);
     for (const o of all('clusterroles')) this.clusterRoles.set(o.metadata?.name ?? '', o as RoleObject);
-    for (const o of all('roles')) this.roles.set(`${o.metadata?.namespace}/${o.metadata?.name}`, o as RoleObject);
+    for (const o of all('roles'))
+      this.roles.set(`${o.metadata?.namespace}/${o.metadata?.name}`, o as RoleObject);
     for (const o of all('clusterrolebindings')) this.clusterRoleBindings.push(o as BindingObject);
     for (const o of all('rolebindings')) {
       const ns = o.metadata?.namespace ?? '';
@@ -56,11 +70,15 @@ export class RbacPolicy {
   roleRefRules(ref: RoleRef, bindingNamespace: string): { rules?: PolicyRule[]; err?: string } {
     if (ref.kind === 'Role') {
       const r = this.roles.get(`${bindingNamespace}/${ref.name}`);
-      return r ? { rules: r.rules ?? [] } : { err: `role.rbac.authorization.k8s.io ${JSON.stringify(ref.name)} not found` };
+      return r
+        ? { rules: r.rules ?? [] }
+        : { err: `role.rbac.authorization.k8s.io ${JSON.stringify(ref.name)} not found` };
     }
     if (ref.kind === 'ClusterRole') {
       const r = this.clusterRoles.get(ref.name);
-      return r ? { rules: r.rules ?? [] } : { err: `clusterrole.rbac.authorization.k8s.io ${JSON.stringify(ref.name)} not found` };
+      return r
+        ? { rules: r.rules ?? [] }
+        : { err: `clusterrole.rbac.authorization.k8s.io ${JSON.stringify(ref.name)} not found` };
     }
     return { err: `unsupported role reference kind: ${JSON.stringify(ref.kind)}` };
   }
@@ -74,7 +92,8 @@ export class RbacPolicy {
         if (!visit(undefined, undefined, err)) return;
         continue;
       }
-      const source = () => `ClusterRoleBinding ${JSON.stringify(b.metadata?.name)} of ${b.roleRef.kind} ${JSON.stringify(b.roleRef.name)} to ${describeSubject(b.subjects![i]!, '')}`;
+      const source = () =>
+        `ClusterRoleBinding ${JSON.stringify(b.metadata?.name)} of ${b.roleRef.kind} ${JSON.stringify(b.roleRef.name)} to ${describeSubject(b.subjects![i]!, '')}`;
       for (const r of rules!) if (!visit(source, r, undefined)) return;
     }
     if (!namespace) return;
@@ -106,6 +125,7 @@ export class RbacPolicy {
 }
 
 /** utilerrors.NewAggregate(errs).Error(): one message, or `[a, b]`. */
-export const aggregateErrors = (errs: string[]): string => (errs.length === 1 ? errs[0]! : `[${errs.join(', ')}]`);
+export const aggregateErrors = (errs: string[]): string =>
+  errs.length === 1 ? errs[0]! : `[${errs.join(', ')}]`;
 
 export { goQuoteList };

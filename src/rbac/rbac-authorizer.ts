@@ -45,7 +45,11 @@ export class RbacAuthorizer implements Authorizer {
   }
 
   /** Rules of `user` in `namespace` (SelfSubjectRulesReview); errors make the answer incomplete. */
-  async rulesFor(tenant: string, user: UserInfo, namespace: string): Promise<{ rules: PolicyRule[]; errors: string[] }> {
+  async rulesFor(
+    tenant: string,
+    user: UserInfo,
+    namespace: string,
+  ): Promise<{ rules: PolicyRule[]; errors: string[] }> {
     return (await this.policyOf(tenant)).rulesFor(user, namespace);
   }
 

@@ -16,20 +16,29 @@ export interface RuleAttributes {
 
 const has = (set: readonly string[] | undefined, v: string): boolean => (set ?? []).includes(v);
 
-export const verbMatches = (r: PolicyRule, verb: string): boolean => (r.verbs ?? []).some((v) => v === '*' || v === verb);
+export const verbMatches = (r: PolicyRule, verb: string): boolean =>
+  (r.verbs ?? []).some((v) => v === '*' || v === verb);
 
-export const apiGroupMatches = (r: PolicyRule, group: string): boolean => (r.apiGroups ?? []).some((g) => g === '*' || g === group);
+export const apiGroupMatches = (r: PolicyRule, group: string): boolean =>
+  (r.apiGroups ?? []).some((g) => g === '*' || g === group);
 
 export function resourceMatches(r: PolicyRule, combined: string, subresource: string): boolean {
   for (const res of r.resources ?? []) {
     if (res === '*' || res === combined) return true;
     // `*/sub` matches any resource's subresource `sub`.
-    if (subresource && res.length === subresource.length + 2 && res.startsWith('*/') && res.endsWith(subresource)) return true;
+    if (
+      subresource &&
+      res.length === subresource.length + 2 &&
+      res.startsWith('*/') &&
+      res.endsWith(subresource)
+    )
+      return true;
   }
   return false;
 }
 
-export const resourceNameMatches = (r: PolicyRule, name: string): boolean => !r.resourceNames?.length || r.resourceNames.includes(name);
+export const resourceNameMatches = (r: PolicyRule, name: string): boolean =>
+  !r.resourceNames?.length || r.resourceNames.includes(name);
 
 export function nonResourceURLMatches(r: PolicyRule, url: string): boolean {
   for (const u of r.nonResourceURLs ?? []) {
@@ -42,7 +51,12 @@ export function nonResourceURLMatches(r: PolicyRule, url: string): boolean {
 export function ruleAllows(a: RuleAttributes, r: PolicyRule): boolean {
   if (a.isResourceRequest) {
     const combined = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
-    return verbMatches(r, a.verb) && apiGroupMatches(r, a.apiGroup) && resourceMatches(r, combined, a.subresource) && resourceNameMatches(r, a.name);
+    return (
+      verbMatches(r, a.verb) &&
+      apiGroupMatches(r, a.apiGroup) &&
+      resourceMatches(r, combined, a.subresource) &&
+      resourceNameMatches(r, a.name)
+    );
   }
   return verbMatches(r, a.verb) && nonResourceURLMatches(r, a.path);
 }
@@ -54,18 +68,21 @@ export function breakdownRule(rule: PolicyRule): PolicyRule[] {
     for (const resource of rule.resources ?? []) {
       for (const verb of rule.verbs ?? []) {
         if (rule.resourceNames?.length) {
-          for (const n of rule.resourceNames) out.push({ apiGroups: [group], resources: [resource], verbs: [verb], resourceNames: [n] });
+          for (const n of rule.resourceNames)
+            out.push({ apiGroups: [group], resources: [resource], verbs: [verb], resourceNames: [n] });
         } else {
           out.push({ apiGroups: [group], resources: [resource], verbs: [verb] });
         }
       }
     }
   }
-  for (const url of rule.nonResourceURLs ?? []) for (const verb of rule.verbs ?? []) out.push({ nonResourceURLs: [url], verbs: [verb] });
+  for (const url of rule.nonResourceURLs ?? [])
+    for (const verb of rule.verbs ?? []) out.push({ nonResourceURLs: [url], verbs: [verb] });
   return out;
 }
 
-const hasAll = (set: readonly string[] | undefined, want: readonly string[] | undefined): boolean => (want ?? []).every((w) => has(set, w));
+const hasAll = (set: readonly string[] | undefined, want: readonly string[] | undefined): boolean =>
+  (want ?? []).every((w) => has(set, w));
 
 function resourceCoversAll(set: string[] | undefined, covers: string[] | undefined): boolean {
   if (has(set, '*') || hasAll(set, covers)) return true;
@@ -78,19 +95,27 @@ function resourceCoversAll(set: string[] | undefined, covers: string[] | undefin
   return true;
 }
 
-const nonResourceURLCovers = (owner: string, sub: string): boolean => owner === sub || (owner.endsWith('*') && sub.startsWith(owner.replace(/\*+$/, '')));
+const nonResourceURLCovers = (owner: string, sub: string): boolean =>
+  owner === sub || (owner.endsWith('*') && sub.startsWith(owner.replace(/\*+$/, '')));
 
 function ruleCovers(owner: PolicyRule, sub: PolicyRule): boolean {
   const verbs = has(owner.verbs, '*') || hasAll(owner.verbs, sub.verbs);
   const groups = has(owner.apiGroups, '*') || hasAll(owner.apiGroups, sub.apiGroups);
   const resources = resourceCoversAll(owner.resources, sub.resources);
-  const urls = (sub.nonResourceURLs ?? []).every((p) => (owner.nonResourceURLs ?? []).some((o) => nonResourceURLCovers(o, p)));
-  const names = !sub.resourceNames?.length ? !owner.resourceNames?.length : !owner.resourceNames?.length || hasAll(owner.resourceNames, sub.resourceNames);
+  const urls = (sub.nonResourceURLs ?? []).every((p) =>
+    (owner.nonResourceURLs ?? []).some((o) => nonResourceURLCovers(o, p)),
+  );
+  const names = !sub.resourceNames?.length
+    ? !owner.resourceNames?.length
+    : !owner.resourceNames?.length || hasAll(owner.resourceNames, sub.resourceNames);
   return verbs && groups && resources && names && urls;
 }
 
 /** Whether `owner` rules cover every permission of `servant`; returns the uncovered pieces. */
-export function covers(owner: PolicyRule[], servant: PolicyRule[]): { covered: boolean; missing: PolicyRule[] } {
+export function covers(
+  owner: PolicyRule[],
+  servant: PolicyRule[],
+): { covered: boolean; missing: PolicyRule[] } {
   const missing: PolicyRule[] = [];
   for (const s of servant.flatMap(breakdownRule)) if (!owner.some((o) => ruleCovers(o, s))) missing.push(s);
   return { covered: missing.length === 0, missing };
@@ -102,12 +127,19 @@ export function compactRules(rules: PolicyRule[]): PolicyRule[] {
   const simple = new Map<string, PolicyRule>();
   for (const r of rules) {
     const isSimple =
-      (r.resourceNames?.length ?? 0) <= 1 && !r.nonResourceURLs?.length && r.apiGroups?.length === 1 && r.resources?.length === 1;
+      (r.resourceNames?.length ?? 0) <= 1 &&
+      !r.nonResourceURLs?.length &&
+      r.apiGroups?.length === 1 &&
+      r.resources?.length === 1;
     if (!isSimple) {
       compacted.push(r);
       continue;
     }
-    const k = JSON.stringify([r.apiGroups![0], r.resources![0], r.resourceNames?.length ? r.resourceNames[0] : null]);
+    const k = JSON.stringify([
+      r.apiGroups![0],
+      r.resources![0],
+      r.resourceNames?.length ? r.resourceNames[0] : null,
+    ]);
     const existing = simple.get(k);
     if (existing) existing.verbs = [...existing.verbs, ...r.verbs];
     else simple.set(k, { ...r, verbs: [...r.verbs] });

@@ -15,7 +15,10 @@ export interface RbacStrategyDeps {
   clusterRoleWritten?(obj: KubeObject, old: KubeObject | undefined): void;
 }
 
-const common: Omit<FullStrategy, 'prepareForCreate' | 'prepareForUpdate' | 'validateCreate' | 'validateUpdate'> = {
+const common: Omit<
+  FullStrategy,
+  'prepareForCreate' | 'prepareForUpdate' | 'validateCreate' | 'validateUpdate'
+> = {
   nameValidation: 'path-segment',
   allowCreateOnUpdate: true,
   allowUnconditionalUpdate: true,
@@ -39,12 +42,23 @@ function roleStrategy(deps: RbacStrategyDeps, resource: 'roles' | 'clusterroles'
     },
     validateCreate: (obj: RoleObject) => validateRole(obj, namespaced),
     validateUpdate: (obj: RoleObject) => validateRole(obj, namespaced),
-    printerColumns: () => [{ name: 'Created At', type: 'string', format: 'date', jsonPath: '.metadata.creationTimestamp', description: '' }],
+    printerColumns: () => [
+      {
+        name: 'Created At',
+        type: 'string',
+        format: 'date',
+        jsonPath: '.metadata.creationTimestamp',
+        description: '',
+      },
+    ],
     afterWrite: namespaced ? undefined : (obj, old) => deps.clusterRoleWritten?.(obj, old),
   };
 }
 
-function bindingStrategy(deps: RbacStrategyDeps, resource: 'rolebindings' | 'clusterrolebindings'): FullStrategy {
+function bindingStrategy(
+  deps: RbacStrategyDeps,
+  resource: 'rolebindings' | 'clusterrolebindings',
+): FullStrategy {
   const namespaced = resource === 'rolebindings';
   return {
     ...common,
@@ -57,7 +71,8 @@ function bindingStrategy(deps: RbacStrategyDeps, resource: 'rolebindings' | 'clu
       if (!onlyGCFieldsChanged(obj, old)) checkBindingWrite(deps.policy(), ctx.user, resource, obj);
     },
     validateCreate: (obj: BindingObject) => validateBinding(obj, namespaced),
-    validateUpdate: (obj: BindingObject, old: KubeObject) => validateBindingUpdate(obj, old as BindingObject, namespaced),
+    validateUpdate: (obj: BindingObject, old: KubeObject) =>
+      validateBindingUpdate(obj, old as BindingObject, namespaced),
   };
 }
 

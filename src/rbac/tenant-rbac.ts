@@ -18,7 +18,10 @@ export class TenantRbac {
 
   constructor(private readonly inner: () => TenantStore) {
     this.store = new OverlayStore(inner, bootstrapPolicy);
-    this.strategies = rbacStrategies({ policy: () => this.policy(), clusterRoleWritten: () => this.aggregate() });
+    this.strategies = rbacStrategies({
+      policy: () => this.policy(),
+      clusterRoleWritten: () => this.aggregate(),
+    });
   }
 
   /** The tenant's effective RBAC objects (rebuilt after any RBAC write or a store reopen). */
@@ -33,6 +36,12 @@ export class TenantRbac {
 
   /** Rewrites the rules of every aggregating ClusterRole whose aggregation result changed. */
   aggregate(): void {
+    // A rewritten role may itself be aggregated by another (admin <- edit <- view).
+    for (let i = 0; i < 10 && this.aggregateOnce(); i++);
+  }
+
+  private aggregateOnce(): boolean {
+    let changed = false;
     const items = this.store.list({ group: RBAC_GROUP, resource: 'clusterroles' }).items;
     const roles = items.map((s) => s.object as RoleObject);
     for (const s of items) {
@@ -42,6 +51,8 @@ export class TenantRbac {
       if (sameRules(rules, role.rules)) continue;
       const next: KubeObject = { ...role, rules };
       this.store.update(s.key, next);
+      changed = true;
     }
+    return changed;
   }
 }

@@ -7,8 +7,17 @@ import { pathSegmentErrors } from '../registry/names.js';
 import { selectorErrors } from './label-selector.js';
 import { RBAC_GROUP, type BindingObject, type PolicyRule, type RoleObject, type Subject } from './types.js';
 
-const required = (field: string, detail = ''): FieldError => ({ type: 'FieldValueRequired', field, detail: detail || undefined });
-const invalidErr = (field: string, value: unknown, detail: string): FieldError => ({ type: 'FieldValueInvalid', field, value, detail });
+const required = (field: string, detail = ''): FieldError => ({
+  type: 'FieldValueRequired',
+  field,
+  detail: detail || undefined,
+});
+const invalidErr = (field: string, value: unknown, detail: string): FieldError => ({
+  type: 'FieldValueInvalid',
+  field,
+  value,
+  detail,
+});
 const notSupported = (field: string, value: unknown, allowed: string[]): FieldError => ({
   type: 'FieldValueNotSupported',
   field,
@@ -17,21 +26,39 @@ const notSupported = (field: string, value: unknown, allowed: string[]): FieldEr
 });
 
 function metaErrors(obj: { metadata?: { labels?: unknown; annotations?: unknown } }): FieldError[] {
-  return [...validateLabels(obj.metadata?.labels, 'metadata.labels'), ...validateAnnotations(obj.metadata?.annotations, 'metadata.annotations')];
+  return [
+    ...validateLabels(obj.metadata?.labels, 'metadata.labels'),
+    ...validateAnnotations(obj.metadata?.annotations, 'metadata.annotations'),
+  ];
 }
 
 export function validatePolicyRule(rule: PolicyRule, namespaced: boolean, fld: string): FieldError[] {
   const errs: FieldError[] = [];
   if (!rule.verbs?.length) errs.push(required(`${fld}.verbs`, 'verbs must contain at least one value'));
   if (rule.nonResourceURLs?.length) {
-    if (namespaced) errs.push(invalidGo(`${fld}.nonResourceURLs`, goStrings(rule.nonResourceURLs), 'namespaced rules cannot apply to non-resource URLs'));
+    if (namespaced)
+      errs.push(
+        invalidGo(
+          `${fld}.nonResourceURLs`,
+          goStrings(rule.nonResourceURLs),
+          'namespaced rules cannot apply to non-resource URLs',
+        ),
+      );
     if (rule.apiGroups?.length || rule.resources?.length || rule.resourceNames?.length) {
-      errs.push(invalidGo(`${fld}.nonResourceURLs`, goStrings(rule.nonResourceURLs), 'rules cannot apply to both regular resources and non-resource URLs'));
+      errs.push(
+        invalidGo(
+          `${fld}.nonResourceURLs`,
+          goStrings(rule.nonResourceURLs),
+          'rules cannot apply to both regular resources and non-resource URLs',
+        ),
+      );
     }
     return errs;
   }
-  if (!rule.apiGroups?.length) errs.push(required(`${fld}.apiGroups`, 'resource rules must supply at least one api group'));
-  if (!rule.resources?.length) errs.push(required(`${fld}.resources`, 'resource rules must supply at least one resource'));
+  if (!rule.apiGroups?.length)
+    errs.push(required(`${fld}.apiGroups`, 'resource rules must supply at least one api group'));
+  if (!rule.resources?.length)
+    errs.push(required(`${fld}.resources`, 'resource rules must supply at least one resource'));
   return errs;
 }
 
@@ -40,9 +67,16 @@ export function validateRole(role: RoleObject, namespaced: boolean): FieldError[
   (role.rules ?? []).forEach((r, i) => errs.push(...validatePolicyRule(r, namespaced, `rules[${i}]`)));
   const agg = role.aggregationRule;
   if (!namespaced && agg) {
-    if (!agg.clusterRoleSelectors?.length) errs.push(required('aggregationRule.clusterRoleSelectors', 'at least one clusterRoleSelector required if aggregationRule is non-nil'));
+    if (!agg.clusterRoleSelectors?.length)
+      errs.push(
+        required(
+          'aggregationRule.clusterRoleSelectors',
+          'at least one clusterRoleSelector required if aggregationRule is non-nil',
+        ),
+      );
     (agg.clusterRoleSelectors ?? []).forEach((s, i) => {
-      for (const msg of selectorErrors(s)) errs.push(invalidErr(`aggregationRule.clusterRoleSelectors[${i}]`, s, msg));
+      for (const msg of selectorErrors(s))
+        errs.push(invalidErr(`aggregationRule.clusterRoleSelectors[${i}]`, s, msg));
     });
   }
   return errs;
@@ -53,13 +87,15 @@ function validateSubject(s: Subject, namespaced: boolean, fld: string): FieldErr
   if (!s.name) errs.push(required(`${fld}.name`));
   switch (s.kind) {
     case 'ServiceAccount':
-      if (s.name) for (const msg of isDNS1123Subdomain(s.name)) errs.push(invalidErr(`${fld}.name`, s.name, msg));
+      if (s.name)
+        for (const msg of isDNS1123Subdomain(s.name)) errs.push(invalidErr(`${fld}.name`, s.name, msg));
       if (s.apiGroup) errs.push(notSupported(`${fld}.apiGroup`, s.apiGroup, ['']));
       if (!namespaced && !s.namespace) errs.push(required(`${fld}.namespace`));
       break;
     case 'User':
     case 'Group':
-      if (s.apiGroup !== RBAC_GROUP) errs.push(notSupported(`${fld}.apiGroup`, s.apiGroup ?? '', [RBAC_GROUP]));
+      if (s.apiGroup !== RBAC_GROUP)
+        errs.push(notSupported(`${fld}.apiGroup`, s.apiGroup ?? '', [RBAC_GROUP]));
       break;
     default:
       errs.push(notSupported(`${fld}.kind`, s.kind ?? '', ['ServiceAccount', 'User', 'Group']));
@@ -70,7 +106,8 @@ function validateSubject(s: Subject, namespaced: boolean, fld: string): FieldErr
 export function validateBinding(b: BindingObject, namespaced: boolean): FieldError[] {
   const errs = metaErrors(b);
   const ref = b.roleRef ?? { apiGroup: '', kind: '', name: '' };
-  if (ref.apiGroup !== RBAC_GROUP) errs.push(notSupported('roleRef.apiGroup', ref.apiGroup ?? '', [RBAC_GROUP]));
+  if (ref.apiGroup !== RBAC_GROUP)
+    errs.push(notSupported('roleRef.apiGroup', ref.apiGroup ?? '', [RBAC_GROUP]));
   const kinds = namespaced ? ['Role', 'ClusterRole'] : ['ClusterRole'];
   if (!kinds.includes(ref.kind)) errs.push(notSupported('roleRef.kind', ref.kind ?? '', kinds));
   if (!ref.name) errs.push(required('roleRef.name'));
@@ -85,9 +122,18 @@ const roleRefValue = (r: BindingObject['roleRef']): string =>
 /** Go's %#v of a []string. */
 const goStrings = (l: string[]): string => `[]string{${l.map((x) => JSON.stringify(x)).join(', ')}}`;
 /** An Invalid error whose value prints as Go's %#v (not JSON). */
-const invalidGo = (field: string, goValue: string, detail: string): FieldError => ({ type: 'FieldValueInvalid', field, omitValue: true, detail: `${goValue}: ${detail}` });
+const invalidGo = (field: string, goValue: string, detail: string): FieldError => ({
+  type: 'FieldValueInvalid',
+  field,
+  omitValue: true,
+  detail: `${goValue}: ${detail}`,
+});
 
-export function validateBindingUpdate(b: BindingObject, old: BindingObject, namespaced: boolean): FieldError[] {
+export function validateBindingUpdate(
+  b: BindingObject,
+  old: BindingObject,
+  namespaced: boolean,
+): FieldError[] {
   const errs = validateBinding(b, namespaced);
   const a = b.roleRef ?? {};
   const o = old.roleRef ?? {};

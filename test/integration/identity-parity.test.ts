@@ -5,26 +5,94 @@ import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { startTenantEnv, type TenantEnv } from '../helpers/tenant-env.js';
 
 const G = 'rbac.authorization.k8s.io';
-const cr = (name: string, rules: unknown[], extra: Record<string, unknown> = {}) => ({ apiVersion: `${G}/v1`, kind: 'ClusterRole', metadata: { name, ...(extra['labels'] ? { labels: extra['labels'] } : {}) }, rules, ...(extra['aggregationRule'] ? { aggregationRule: extra['aggregationRule'] } : {}) });
-const subj = (kind: string, name: string, namespace?: string) => (kind === 'ServiceAccount' ? { kind, name, namespace } : { kind, name, apiGroup: G });
+const cr = (name: string, rules: unknown[], extra: Record<string, unknown> = {}) => ({
+  apiVersion: `${G}/v1`,
+  kind: 'ClusterRole',
+  metadata: { name, ...(extra['labels'] ? { labels: extra['labels'] } : {}) },
+  rules,
+  ...(extra['aggregationRule'] ? { aggregationRule: extra['aggregationRule'] } : {}),
+});
+const subj = (kind: string, name: string, namespace?: string) =>
+  kind === 'ServiceAccount' ? { kind, name, namespace } : { kind, name, apiGroup: G };
 
 /** The policy, for namespaces named by `ns` (host and tenant names differ). */
 function policy(ns: (n: 'A' | 'B') => string): unknown[] {
   return [
-    cr('idp-reader', [{ apiGroups: [''], resources: ['pods', 'configmaps', 'pods/log'], verbs: ['get', 'list', 'watch'] }]),
-    cr('idp-cm-one', [{ apiGroups: [''], resources: ['configmaps'], resourceNames: ['cm1'], verbs: ['get', 'update'] }]),
-    cr('idp-deployer', [{ apiGroups: ['apps'], resources: ['*'], verbs: ['*'] }, { apiGroups: [''], resources: ['pods'], verbs: ['create'] }]),
-    cr('idp-health', [{ nonResourceURLs: ['/healthz', '/metrics/*'], verbs: ['get'] }, { apiGroups: [''], resources: ['nodes', 'namespaces'], verbs: ['list'] }]),
-    cr('idp-agg', [], { aggregationRule: { clusterRoleSelectors: [{ matchLabels: { 'idp/agg': 'true' } }] } }),
-    cr('idp-agg-part', [{ apiGroups: [''], resources: ['secrets'], verbs: ['list'] }], { labels: { 'idp/agg': 'true' } }),
-    { apiVersion: `${G}/v1`, kind: 'Role', metadata: { name: 'idp-sub', namespace: ns('A') }, rules: [{ apiGroups: ['*'], resources: ['*/status'], verbs: ['update'] }] },
-    { apiVersion: `${G}/v1`, kind: 'RoleBinding', metadata: { name: 'u1-reader', namespace: ns('A') }, roleRef: { apiGroup: G, kind: 'ClusterRole', name: 'idp-reader' }, subjects: [subj('User', 'u1')] },
-    { apiVersion: `${G}/v1`, kind: 'RoleBinding', metadata: { name: 'dev-deployer', namespace: ns('B') }, roleRef: { apiGroup: G, kind: 'ClusterRole', name: 'idp-deployer' }, subjects: [subj('User', 'u2'), subj('Group', 'g-dev')] },
-    { apiVersion: `${G}/v1`, kind: 'RoleBinding', metadata: { name: 'u3-cm', namespace: ns('A') }, roleRef: { apiGroup: G, kind: 'ClusterRole', name: 'idp-cm-one' }, subjects: [subj('User', 'u3')] },
-    { apiVersion: `${G}/v1`, kind: 'RoleBinding', metadata: { name: 'sa-sub', namespace: ns('A') }, roleRef: { apiGroup: G, kind: 'Role', name: 'idp-sub' }, subjects: [subj('ServiceAccount', 'sa1', ns('A'))] },
-    { apiVersion: `${G}/v1`, kind: 'RoleBinding', metadata: { name: 'u5-admin', namespace: ns('B') }, roleRef: { apiGroup: G, kind: 'ClusterRole', name: 'admin' }, subjects: [subj('User', 'u5')] },
-    { apiVersion: `${G}/v1`, kind: 'ClusterRoleBinding', metadata: { name: 'idp-ops-health' }, roleRef: { apiGroup: G, kind: 'ClusterRole', name: 'idp-health' }, subjects: [subj('Group', 'g-ops')] },
-    { apiVersion: `${G}/v1`, kind: 'ClusterRoleBinding', metadata: { name: 'idp-u4-agg' }, roleRef: { apiGroup: G, kind: 'ClusterRole', name: 'idp-agg' }, subjects: [subj('User', 'u4')] },
+    cr('idp-reader', [
+      { apiGroups: [''], resources: ['pods', 'configmaps', 'pods/log'], verbs: ['get', 'list', 'watch'] },
+    ]),
+    cr('idp-cm-one', [
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['cm1'], verbs: ['get', 'update'] },
+    ]),
+    cr('idp-deployer', [
+      { apiGroups: ['apps'], resources: ['*'], verbs: ['*'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['create'] },
+    ]),
+    cr('idp-health', [
+      { nonResourceURLs: ['/healthz', '/metrics/*'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['nodes', 'namespaces'], verbs: ['list'] },
+    ]),
+    cr('idp-agg', [], {
+      aggregationRule: { clusterRoleSelectors: [{ matchLabels: { 'idp/agg': 'true' } }] },
+    }),
+    cr('idp-agg-part', [{ apiGroups: [''], resources: ['secrets'], verbs: ['list'] }], {
+      labels: { 'idp/agg': 'true' },
+    }),
+    {
+      apiVersion: `${G}/v1`,
+      kind: 'Role',
+      metadata: { name: 'idp-sub', namespace: ns('A') },
+      rules: [{ apiGroups: ['*'], resources: ['*/status'], verbs: ['update'] }],
+    },
+    {
+      apiVersion: `${G}/v1`,
+      kind: 'RoleBinding',
+      metadata: { name: 'u1-reader', namespace: ns('A') },
+      roleRef: { apiGroup: G, kind: 'ClusterRole', name: 'idp-reader' },
+      subjects: [subj('User', 'u1')],
+    },
+    {
+      apiVersion: `${G}/v1`,
+      kind: 'RoleBinding',
+      metadata: { name: 'dev-deployer', namespace: ns('B') },
+      roleRef: { apiGroup: G, kind: 'ClusterRole', name: 'idp-deployer' },
+      subjects: [subj('User', 'u2'), subj('Group', 'g-dev')],
+    },
+    {
+      apiVersion: `${G}/v1`,
+      kind: 'RoleBinding',
+      metadata: { name: 'u3-cm', namespace: ns('A') },
+      roleRef: { apiGroup: G, kind: 'ClusterRole', name: 'idp-cm-one' },
+      subjects: [subj('User', 'u3')],
+    },
+    {
+      apiVersion: `${G}/v1`,
+      kind: 'RoleBinding',
+      metadata: { name: 'sa-sub', namespace: ns('A') },
+      roleRef: { apiGroup: G, kind: 'Role', name: 'idp-sub' },
+      subjects: [subj('ServiceAccount', 'sa1', ns('A'))],
+    },
+    {
+      apiVersion: `${G}/v1`,
+      kind: 'RoleBinding',
+      metadata: { name: 'u5-admin', namespace: ns('B') },
+      roleRef: { apiGroup: G, kind: 'ClusterRole', name: 'admin' },
+      subjects: [subj('User', 'u5')],
+    },
+    {
+      apiVersion: `${G}/v1`,
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'idp-ops-health' },
+      roleRef: { apiGroup: G, kind: 'ClusterRole', name: 'idp-health' },
+      subjects: [subj('Group', 'g-ops')],
+    },
+    {
+      apiVersion: `${G}/v1`,
+      kind: 'ClusterRoleBinding',
+      metadata: { name: 'idp-u4-agg' },
+      roleRef: { apiGroup: G, kind: 'ClusterRole', name: 'idp-agg' },
+      subjects: [subj('User', 'u4')],
+    },
   ];
 }
 
@@ -35,7 +103,16 @@ interface Question {
 }
 
 function questions(): Question[] {
-  const users: string[][] = [['--as', 'u1'], ['--as', 'u2'], ['--as', 'u3'], ['--as', 'u4'], ['--as', 'u5'], ['--as', 'u6', '--as-group', 'g-ops'], ['--as', 'u7', '--as-group', 'g-dev'], ['--as', 'system:serviceaccount:{A}:sa1']];
+  const users: string[][] = [
+    ['--as', 'u1'],
+    ['--as', 'u2'],
+    ['--as', 'u3'],
+    ['--as', 'u4'],
+    ['--as', 'u5'],
+    ['--as', 'u6', '--as-group', 'g-ops'],
+    ['--as', 'u7', '--as-group', 'g-dev'],
+    ['--as', 'system:serviceaccount:{A}:sa1'],
+  ];
   const actions: { args: string[]; ns?: 'A' | 'B' }[] = [
     { args: ['list', 'pods'], ns: 'A' },
     { args: ['get', 'pods', '--subresource', 'log'], ns: 'A' },
@@ -88,7 +165,16 @@ describe('identity: can-i parity with the host kube-apiserver', () => {
   }, 120_000);
   afterAll(async () => {
     kubectl(host.kubeconfig, ['delete', 'namespace', hostNs.A, hostNs.B, '--wait=false']);
-    kubectl(host.kubeconfig, ['delete', 'clusterrole', 'idp-reader', 'idp-cm-one', 'idp-deployer', 'idp-health', 'idp-agg', 'idp-agg-part']);
+    kubectl(host.kubeconfig, [
+      'delete',
+      'clusterrole',
+      'idp-reader',
+      'idp-cm-one',
+      'idp-deployer',
+      'idp-health',
+      'idp-agg',
+      'idp-agg-part',
+    ]);
     kubectl(host.kubeconfig, ['delete', 'clusterrolebinding', 'idp-ops-health', 'idp-u4-agg']);
     await env?.close();
   });
@@ -101,7 +187,11 @@ describe('identity: can-i parity with the host kube-apiserver', () => {
       const r = kubectl(kc, ['auth', 'can-i', ...q.args, ...(q.ns ? ['-n', ns[q.ns]] : []), ...who]);
       return r.stdout.trim() || `error: ${r.stderr.trim()}`;
     };
-    const rows = qs.map((q) => ({ q: `${q.who.join(' ')} ${q.args.join(' ')} ${q.ns ?? '-'}`, host: ask(host.kubeconfig, hostNs, q), kplex: ask(admin, tenantNs, q) }));
+    const rows = qs.map((q) => ({
+      q: `${q.who.join(' ')} ${q.args.join(' ')} ${q.ns ?? '-'}`,
+      host: ask(host.kubeconfig, hostNs, q),
+      kplex: ask(admin, tenantNs, q),
+    }));
     expect(rows.filter((r) => r.host !== 'yes' && r.host !== 'no')).toEqual([]);
     const mismatches = rows.filter((r) => r.host !== r.kplex);
     expect(mismatches).toEqual([]);

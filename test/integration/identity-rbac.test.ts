@@ -16,59 +16,124 @@ describe('identity: tenant RBAC', () => {
     alice = await env.tenant('rbac-t', { user: 'alice', groups: ['devs'] });
     kubectlOk(admin, ['create', 'namespace', 'a']);
     kubectlOk(admin, ['create', 'namespace', 'b']);
-    kubectlOk(admin, ['create', 'rolebinding', 'alice-view', '--clusterrole=view', '--user=alice', '-n', 'a']);
+    kubectlOk(admin, [
+      'create',
+      'rolebinding',
+      'alice-view',
+      '--clusterrole=view',
+      '--user=alice',
+      '-n',
+      'a',
+    ]);
   }, 120_000);
   afterAll(async () => env?.close());
 
   it('serves the bootstrap policy with aggregated roles', () => {
-    const roles = JSON.parse(kubectlOk(admin, ['get', 'clusterroles', '-o', 'json'])) as { items: { metadata: { name: string } }[] };
+    const roles = JSON.parse(kubectlOk(admin, ['get', 'clusterroles', '-o', 'json'])) as {
+      items: { metadata: { name: string } }[];
+    };
     const names = roles.items.map((r) => r.metadata.name);
-    for (const n of ['cluster-admin', 'admin', 'edit', 'view', 'system:basic-user', 'system:controller:namespace-controller']) expect(names).toContain(n);
-    const view = JSON.parse(kubectlOk(admin, ['get', 'clusterrole', 'view', '-o', 'json'])) as { rules: { resources?: string[] }[] };
+    for (const n of [
+      'cluster-admin',
+      'admin',
+      'edit',
+      'view',
+      'system:basic-user',
+      'system:controller:namespace-controller',
+    ])
+      expect(names).toContain(n);
+    const view = JSON.parse(kubectlOk(admin, ['get', 'clusterrole', 'view', '-o', 'json'])) as {
+      rules: { resources?: string[] }[];
+    };
     expect(view.rules.some((r) => r.resources?.includes('pods'))).toBe(true);
-    expect(kubectlOk(admin, ['get', 'roles', '-n', 'kube-system', '-o', 'name'])).toContain('extension-apiserver-authentication-reader');
+    expect(kubectlOk(admin, ['get', 'roles', '-n', 'kube-system', '-o', 'name'])).toContain(
+      'extension-apiserver-authentication-reader',
+    );
   });
 
   it('a user bound to view in namespace a lists there, is refused in b and refused to create', () => {
     expect(kubectl(alice, ['get', 'configmaps', '-n', 'a']).code).toBe(0);
     const inB = kubectl(alice, ['get', 'configmaps', '-n', 'b']);
     expect(inB.code).not.toBe(0);
-    expect(inB.stderr).toContain('configmaps is forbidden: User "alice" cannot list resource "configmaps" in API group "" in the namespace "b"');
+    expect(inB.stderr).toContain(
+      'configmaps is forbidden: User "alice" cannot list resource "configmaps" in API group "" in the namespace "b"',
+    );
     const create = kubectl(alice, ['create', 'configmap', 'x', '-n', 'a']);
-    expect(create.stderr).toContain('configmaps is forbidden: User "alice" cannot create resource "configmaps" in API group "" in the namespace "a"');
+    expect(create.stderr).toContain(
+      'configmaps is forbidden: User "alice" cannot create resource "configmaps" in API group "" in the namespace "a"',
+    );
   });
 
   it('answers can-i, can-i --list and whoami from the tenant policy', () => {
     expect(kubectl(alice, ['auth', 'can-i', 'list', 'pods', '-n', 'a']).stdout.trim()).toBe('yes');
     expect(kubectl(alice, ['auth', 'can-i', 'list', 'pods', '-n', 'b']).stdout.trim()).toBe('no');
-    expect(kubectl(admin, ['auth', 'can-i', 'delete', 'pods', '-n', 'a', '--as', 'alice']).stdout.trim()).toBe('no');
+    expect(
+      kubectl(admin, ['auth', 'can-i', 'delete', 'pods', '-n', 'a', '--as', 'alice']).stdout.trim(),
+    ).toBe('no');
     const list = kubectlOk(alice, ['auth', 'can-i', '--list', '-n', 'a']);
     expect(list).toMatch(/pods\s+\[\]\s+\[\]\s+\[get list watch\]/);
-    const who = JSON.parse(kubectlOk(alice, ['auth', 'whoami', '-o', 'json'])) as { status: { userInfo: { username: string; groups: string[] } } };
-    expect(who.status.userInfo).toMatchObject({ username: 'alice', groups: ['devs', 'system:authenticated'] });
+    const who = JSON.parse(kubectlOk(alice, ['auth', 'whoami', '-o', 'json'])) as {
+      status: { userInfo: { username: string; groups: string[] } };
+    };
+    expect(who.status.userInfo).toMatchObject({
+      username: 'alice',
+      groups: ['devs', 'system:authenticated'],
+    });
   });
 
   it('refuses impersonation without the impersonate verb', () => {
     const r = kubectl(alice, ['get', 'configmaps', '-n', 'a', '--as', 'bob']);
-    expect(r.stderr).toContain('users "bob" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope');
-    const who = JSON.parse(kubectlOk(admin, ['auth', 'whoami', '-o', 'json', '--as', 'bob', '--as-group', 'g1'])) as { status: { userInfo: unknown } };
+    expect(r.stderr).toContain(
+      'users "bob" is forbidden: User "alice" cannot impersonate resource "users" in API group "" at the cluster scope',
+    );
+    const who = JSON.parse(
+      kubectlOk(admin, ['auth', 'whoami', '-o', 'json', '--as', 'bob', '--as-group', 'g1']),
+    ) as { status: { userInfo: unknown } };
     expect(who.status.userInfo).toEqual({ username: 'bob', groups: ['g1', 'system:authenticated'] });
   });
 
   it('prevents escalation: a role with rules the writer does not hold is refused', () => {
-    kubectlOk(admin, ['create', 'rolebinding', 'alice-rbac', '--clusterrole=admin', '--user=alice', '-n', 'b']);
-    const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'nodes-too', namespace: 'b' }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }, { apiGroups: ['apps'], resources: ['deployments'], verbs: ['escalate-me'] }] };
+    kubectlOk(admin, [
+      'create',
+      'rolebinding',
+      'alice-rbac',
+      '--clusterrole=admin',
+      '--user=alice',
+      '-n',
+      'b',
+    ]);
+    const role = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name: 'nodes-too', namespace: 'b' },
+      rules: [
+        { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['escalate-me'] },
+      ],
+    };
     const r = kubectl(alice, ['create', '-f', '-'], JSON.stringify(role));
-    expect(r.stderr).toContain('Error from server (Forbidden): error when creating "STDIN": roles.rbac.authorization.k8s.io "nodes-too" is forbidden: user "alice" (groups=["devs" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:["apps"], Resources:["deployments"], Verbs:["escalate-me"]}');
+    expect(r.stderr).toContain(
+      'Error from server (Forbidden): error when creating "STDIN": roles.rbac.authorization.k8s.io "nodes-too" is forbidden: user "alice" (groups=["devs" "system:authenticated"]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:["apps"], Resources:["deployments"], Verbs:["escalate-me"]}',
+    );
     // binding cluster-admin is refused; binding view (held through admin) is allowed
-    expect(kubectl(alice, ['create', 'rolebinding', 'x', '--clusterrole=cluster-admin', '--user=eve', '-n', 'b']).code).not.toBe(0);
+    expect(
+      kubectl(alice, ['create', 'rolebinding', 'x', '--clusterrole=cluster-admin', '--user=eve', '-n', 'b'])
+        .code,
+    ).not.toBe(0);
     kubectlOk(alice, ['create', 'rolebinding', 'y', '--clusterrole=view', '--user=eve', '-n', 'b']);
   });
 
   it('stores edits of bootstrap objects as the tenant delta and aggregates labelled roles', () => {
     kubectlOk(admin, ['label', 'clusterrole', 'edit', 'team=x']);
-    expect(kubectlOk(admin, ['get', 'clusterrole', 'edit', '-o', 'jsonpath={.metadata.labels.team}'])).toBe('x');
-    const agg = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: 'widgets-view', labels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } }, rules: [{ apiGroups: ['example.com'], resources: ['widgets'], verbs: ['get'] }] };
+    expect(kubectlOk(admin, ['get', 'clusterrole', 'edit', '-o', 'jsonpath={.metadata.labels.team}'])).toBe(
+      'x',
+    );
+    const agg = {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'widgets-view', labels: { 'rbac.authorization.k8s.io/aggregate-to-view': 'true' } },
+      rules: [{ apiGroups: ['example.com'], resources: ['widgets'], verbs: ['get'] }],
+    };
     kubectlOk(admin, ['apply', '-f', '-'], JSON.stringify(agg));
     expect(kubectlOk(admin, ['get', 'clusterrole', 'view', '-o', 'json'])).toContain('widgets');
     kubectlOk(admin, ['delete', 'clusterrole', 'system:heapster']);

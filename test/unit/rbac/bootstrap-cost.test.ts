@@ -17,14 +17,30 @@ function newTenant(materialize: boolean): { ms: number; bytes: number; rows: num
   const t0 = performance.now();
   const store = openStore({}, file);
   store.transaction(() => {
-    for (const name of DEFAULT_NAMESPACES) store.create({ group: '', resource: 'namespaces', namespace: '', name }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    for (const name of DEFAULT_NAMESPACES)
+      store.create(
+        { group: '', resource: 'namespaces', namespace: '', name },
+        { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+      );
     if (materialize) {
-      for (const r of RESOURCES) for (const s of bootstrapPolicy.list(G, r)) store.create(s.key, structuredClone(s.object));
+      for (const r of RESOURCES)
+        for (const s of bootstrapPolicy.list(G, r)) store.create(s.key, structuredClone(s.object));
     }
   });
   const ms = performance.now() - t0;
-  const rows = RESOURCES.reduce((n, r) => n + new OverlayStore(() => store, bootstrapPolicy).list({ group: G, resource: r }).items.length, 0);
-  const bytes = ['', '-wal'].map((s) => { try { return statSync(file + s).size; } catch { return 0; } }).reduce((a, b) => a + b, 0);
+  const rows = RESOURCES.reduce(
+    (n, r) => n + new OverlayStore(() => store, bootstrapPolicy).list({ group: G, resource: r }).items.length,
+    0,
+  );
+  const bytes = ['', '-wal']
+    .map((s) => {
+      try {
+        return statSync(file + s).size;
+      } catch {
+        return 0;
+      }
+    })
+    .reduce((a, b) => a + b, 0);
   return { ms, bytes, rows };
 }
 
@@ -33,7 +49,9 @@ describe('bootstrap policy cost per tenant', () => {
     newTenant(false); // warm-up (module loading, SQLite)
     const shared = newTenant(false);
     const materialized = newTenant(true);
-    console.log(`[measure] new tenant store: shared bootstrap ${shared.bytes} B in ${shared.ms.toFixed(1)} ms; bootstrap written per tenant ${materialized.bytes} B in ${materialized.ms.toFixed(1)} ms`);
+    console.log(
+      `[measure] new tenant store: shared bootstrap ${shared.bytes} B in ${shared.ms.toFixed(1)} ms; bootstrap written per tenant ${materialized.bytes} B in ${materialized.ms.toFixed(1)} ms`,
+    );
     expect(shared.rows).toBe(123);
     expect(materialized.bytes).toBeGreaterThan(shared.bytes);
   });

@@ -12,7 +12,10 @@ const key = (name: string) => ({ group: G, resource: 'clusterroles', namespace: 
 
 function setup() {
   const inner = openStore();
-  inner.create({ group: '', resource: 'namespaces', namespace: '', name: 'default' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } });
+  inner.create(
+    { group: '', resource: 'namespaces', namespace: '', name: 'default' },
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } },
+  );
   const store = new OverlayStore(() => inner, bootstrapPolicy);
   return { inner, store };
 }
@@ -25,7 +28,9 @@ describe('OverlayStore over the bootstrap policy', () => {
     expect(list.items.map((s) => s.key.name)).toContain('cluster-admin');
     expect(inner.list({ group: G, resource: 'clusterroles' }).items).toHaveLength(0);
     expect(store.get(key('view'))?.object.metadata?.resourceVersion).toBe(String(BOOTSTRAP_RV));
-    expect(store.list({ group: G, resource: 'roles', namespace: 'kube-system' }).items.length).toBeGreaterThan(0);
+    expect(
+      store.list({ group: G, resource: 'roles', namespace: 'kube-system' }).items.length,
+    ).toBeGreaterThan(0);
     expect(store.list({ group: G, resource: 'roles', namespace: 'default' }).items).toHaveLength(0);
   });
 
@@ -41,7 +46,16 @@ describe('OverlayStore over the bootstrap policy', () => {
   it('stores an update as the tenant delta, with conflicts on a stale resourceVersion', () => {
     const { inner, store } = setup();
     expect(() => store.update(key('view'), { metadata: { name: 'view' } }, 999)).toThrow(/has been modified/);
-    const updated = store.update(key('view'), { apiVersion: `${G}/v1`, kind: 'ClusterRole', metadata: { name: 'view', labels: { x: 'y' } }, rules: [] }, BOOTSTRAP_RV);
+    const updated = store.update(
+      key('view'),
+      {
+        apiVersion: `${G}/v1`,
+        kind: 'ClusterRole',
+        metadata: { name: 'view', labels: { x: 'y' } },
+        rules: [],
+      },
+      BOOTSTRAP_RV,
+    );
     expect(updated.rv).toBeGreaterThan(BOOTSTRAP_RV);
     expect(store.get(key('view'))?.object.metadata?.labels).toEqual({ x: 'y' });
     expect(inner.list({ group: G, resource: 'clusterroles' }).items).toHaveLength(1);
@@ -53,7 +67,9 @@ describe('OverlayStore over the bootstrap policy', () => {
     expect(() => store.create(key('admin'), { metadata: { name: 'admin' } })).toThrow(/already exists/);
     store.delete(key('admin'));
     expect(store.get(key('admin'))).toBeUndefined();
-    expect(store.list({ group: G, resource: 'clusterroles' }).items.map((s) => s.key.name)).not.toContain('admin');
+    expect(store.list({ group: G, resource: 'clusterroles' }).items.map((s) => s.key.name)).not.toContain(
+      'admin',
+    );
     expect(() => store.delete(key('admin'))).toThrow(/not found/);
     expect(() => store.update(key('admin'), { metadata: { name: 'admin' } })).toThrow(/not found/);
     store.create(key('admin'), { metadata: { name: 'admin' }, rules: [] });
@@ -74,7 +90,9 @@ describe('OverlayStore over the bootstrap policy', () => {
   it('tells watchers MODIFIED, DELETED and ADDED for bootstrap keys', () => {
     const { store } = setup();
     const events: ChangeEvent[] = [];
-    const w = store.watch({ group: G, resource: 'clusterroles', fromRV: store.currentRV() }, (e) => events.push(e));
+    const w = store.watch({ group: G, resource: 'clusterroles', fromRV: store.currentRV() }, (e) =>
+      events.push(e),
+    );
     store.update(key('view'), { metadata: { name: 'view', labels: { a: 'b' } } });
     store.update(key('view'), { metadata: { name: 'view', labels: { a: 'c' } } });
     store.delete(key('view'));
@@ -82,7 +100,14 @@ describe('OverlayStore over the bootstrap policy', () => {
     store.delete(key('edit'));
     store.create(key('mine'), { metadata: { name: 'mine' } });
     w.stop();
-    expect(events.map((e) => `${e.type} ${e.key.name}`)).toEqual(['MODIFIED view', 'MODIFIED view', 'DELETED view', 'ADDED view', 'DELETED edit', 'ADDED mine']);
+    expect(events.map((e) => `${e.type} ${e.key.name}`)).toEqual([
+      'MODIFIED view',
+      'MODIFIED view',
+      'DELETED view',
+      'ADDED view',
+      'DELETED edit',
+      'ADDED mine',
+    ]);
     expect(events.every((e) => !JSON.stringify(e.object).includes('__kplex'))).toBe(true);
   });
 });
