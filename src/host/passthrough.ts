@@ -142,8 +142,10 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
     if (info.namespace) {
       if (info.verb === 'create' && !sub) p.scope.admitCreate(info.namespace, row, info.name);
       let h = map.hostOf(info.namespace);
-      if (!h && p.scope.namespaceExists(info.namespace))
+      if (!h && p.scope.namespaceExists(info.namespace)) {
         h = await p.scope.ensureHostNamespace(info.namespace);
+        map.add(info.namespace, h); // responses must rewrite the namespace just created too
+      }
       if (!h && WRITES.has(info.verb)) throw notFound({ group: '', resource: 'namespaces' }, info.namespace);
       // A missing namespace reads as empty: the request goes to a host name nobody owns.
       hostNamespaces = [h ?? map.hostRef(info.namespace)];
