@@ -82,6 +82,15 @@ export class OverlayStore implements TenantStore {
   }
 
   list(q: ListQuery): ListResult {
+    return this.merged(q, copy);
+  }
+
+  /** A list whose layer objects are the shared frozen ones (no copies): for read-only indexes. */
+  listShared(q: ListQuery): ListResult {
+    return this.merged(q, (s) => s);
+  }
+
+  private merged(q: ListQuery, share: (s: StoredObject) => StoredObject): ListResult {
     if (!this.layered(q)) return this.inner().list(q);
     const own = this.inner().list({ group: q.group, resource: q.resource, namespace: q.namespace });
     const shadowed = new Set(own.items.map((s) => `${s.key.namespace}/${s.key.name}`));
@@ -92,7 +101,7 @@ export class OverlayStore implements TenantStore {
       ...this.layer
         .list(q.group, q.resource, q.namespace)
         .filter((s) => !shadowed.has(`${s.key.namespace}/${s.key.name}`))
-        .map(copy),
+        .map(share),
     ].sort((a, b) => compareListKeys(a.key, b.key));
     let items = merged;
     if (q.after !== undefined) {

@@ -2,7 +2,7 @@
 // resolver of k8s.io/kubernetes/pkg/registry/rbac/validation (VisitRulesFor, RulesFor,
 // GetRoleReferenceRules). Built from the tenant's merged store and rebuilt when it changes.
 import type { UserInfo } from '../auth/user.js';
-import type { TenantStore } from '../store/types.js';
+import type { OverlayStore } from './overlay-store.js';
 import { goQuoteList } from './rule-matching.js';
 import {
   RBAC_GROUP,
@@ -52,8 +52,9 @@ export class RbacPolicy {
   readonly clusterRoleBindings: BindingObject[] = [];
   readonly roleBindings = new Map<string, BindingObject[]>();
 
-  constructor(store: TenantStore) {
-    const all = (resource: string) => store.list({ group: RBAC_GROUP, resource }).items.map((s) => s.object);
+  constructor(store: OverlayStore) {
+    const all = (resource: string) =>
+      store.listShared({ group: RBAC_GROUP, resource }).items.map((s) => s.object);
     for (const o of all('clusterroles')) this.clusterRoles.set(o.metadata?.name ?? '', o as RoleObject);
     for (const o of all('roles'))
       this.roles.set(`${o.metadata?.namespace}/${o.metadata?.name}`, o as RoleObject);
