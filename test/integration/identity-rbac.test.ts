@@ -1,5 +1,7 @@
 // Tenant RBAC end to end: the bootstrap policy every tenant sees, a user bound to `view` in one
 // namespace, escalation prevention, impersonation, whoami and can-i through kplex.
+import { readFileSync } from 'node:fs';
+import { Agent } from 'undici';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { startTenantEnv, type TenantEnv } from '../helpers/tenant-env.js';
@@ -48,6 +50,26 @@ describe('identity: tenant RBAC', () => {
     expect(view.rules.some((r) => r.resources?.includes('pods'))).toBe(true);
     expect(kubectlOk(admin, ['get', 'roles', '-n', 'kube-system', '-o', 'name'])).toContain(
       'extension-apiserver-authentication-reader',
+    );
+  });
+
+  it('serves RBAC kinds as tables and protobuf, as kubectl and client-go ask for them', async () => {
+    expect(kubectlOk(admin, ['get', 'clusterrolebindings'])).toMatch(/^NAME\s+.*\ncluster-admin\s/m);
+    expect(kubectlOk(admin, ['get', 'rolebindings', '-n', 'kube-system', '-o', 'name'])).toContain(
+      'rolebinding.rbac.authorization.k8s.io/system::extension-apiserver-authentication-reader',
+    );
+    const kc = readFileSync(admin, 'utf8');
+    const server = /server: (\S+)/.exec(kc)![1]!;
+    const token = /token: (\S+)/.exec(kc)![1]!;
+    const res = await fetch(`${server}/apis/rbac.authorization.k8s.io/v1/clusterroles/view`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'application/vnd.kubernetes.protobuf' },
+      // @ts-expect-error undici option: the serving CA is the test's own
+      dispatcher: new Agent({ connect: { rejectUnauthorized: false } }),
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/vnd.kubernetes.protobuf');
+    expect(Buffer.from(await res.arrayBuffer()).subarray(0, 4)).toEqual(
+      Buffer.from([0x6b, 0x38, 0x73, 0x00]),
     );
   });
 
