@@ -11,6 +11,11 @@ export interface HostResponse<T = unknown> {
 
 export class HostClient {
   readonly dispatcher: Agent;
+  /**
+   * Long-lived streams (watches, followed logs) each hold an HTTP/1.1 connection for minutes: they
+   * get their own unbounded pool so they never starve short requests of `dispatcher`'s connections.
+   */
+  readonly streams: Agent;
   /** scheme://host:port of the server. */
   readonly origin: string;
   /** The server URL's path (e.g. `/clusters/t` of a kplex tenant), prefixed to every request. */
@@ -20,17 +25,9 @@ export class HostClient {
     const url = new URL(conn.server);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
-    this.dispatcher = new Agent({
-      connect: {
-        ca: conn.ca,
-        cert: conn.cert,
-        key: conn.key,
-        rejectUnauthorized: !conn.insecureSkipTLSVerify,
-      },
-      keepAliveTimeout: 60_000,
-      connections: 64,
-      pipelining: 1,
-    });
+    const connect = { ca: conn.ca, cert: conn.cert, key: conn.key, rejectUnauthorized: !conn.insecureSkipTLSVerify };
+    this.dispatcher = new Agent({ connect, keepAliveTimeout: 60_000, connections: 64, pipelining: 1 });
+    this.streams = new Agent({ connect, keepAliveTimeout: 10_000, pipelining: 1 });
   }
 
   headers(extra: Record<string, string> = {}): Record<string, string> {
@@ -68,7 +65,7 @@ export class HostClient {
     return res;
   }
 
-  close(): Promise<void> {
-    return this.dispatcher.close();
+  async close(): Promise<void> {
+    await Promise.all([this.dispatcher.close(), this.streams.destroy()]);
   }
 }

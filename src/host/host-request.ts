@@ -34,7 +34,8 @@ export interface HostCall {
 
 export function callHost(host: HostClient, c: HostCall): Promise<Dispatcher.ResponseData> {
   const qs = c.query && [...c.query.keys()].length ? `?${c.query.toString()}` : '';
-  return host.dispatcher.request({
+  const dispatcher = c.bodyTimeout === 0 ? host.streams : host.dispatcher;
+  return dispatcher.request({
     origin: host.origin,
     path: host.basePath + c.path + qs,
     method: c.method as Dispatcher.HttpMethod,

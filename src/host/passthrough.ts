@@ -343,8 +343,8 @@ async function fanOutList(
   const collected: unknown[] = [];
   let next: string | undefined;
   let warnings: string[] = [];
-  for (let i = start; i < entries.length; i++) {
-    const [vns, hns] = entries[i]!;
+  const method = info.verb === 'deletecollection' ? 'DELETE' : 'GET';
+  const fetchPage = (i: number) => {
     const pq = new URLSearchParams(hq);
     if (resume && i === start) {
       pq.set('continue', resume);
@@ -355,15 +355,21 @@ async function fanOutList(
       pq.set('resourceVersionMatch', 'Exact');
     }
     if (limit) pq.set('limit', String(limit - collected.length));
-    const method = info.verb === 'deletecollection' ? 'DELETE' : 'GET';
-    const hres = await callHost(d.host, {
+    return callHost(d.host, {
       method,
-      path: hostPath(row, { namespace: hns }),
+      path: hostPath(row, { namespace: entries[i]![1] }),
       query: pq,
       accept,
-    });
+    }).then(async (r) => ({ hres: r, body: (await readJSON(r)) as Obj }));
+  };
+  // Without a limit, every namespace after the first is read at once (at the first one's resourceVersion).
+  const prefetched = new Map<number, ReturnType<typeof fetchPage>>();
+  for (let i = start; i < entries.length; i++) {
+    const vns = entries[i]![0];
+    if (!limit && rv && i === start + 1)
+      for (let j = i; j < entries.length; j++) prefetched.set(j, fetchPage(j));
+    const { hres, body } = await (prefetched.get(i) ?? fetchPage(i));
     warnings = [...warnings, ...hostWarnings(hres.headers['warning'], map)];
-    const body = (await readJSON(hres)) as Obj;
     if (hres.statusCode >= 300) {
       bodyToVirtual(body, map);
       return writeOut(res, hres.statusCode, body, out, warnings);
