@@ -83,15 +83,15 @@ function specErrors(kind: string, spec: ReviewSpec, needsSubject: boolean): void
     errs.push({
       type: 'FieldValueInvalid' as const,
       field: 'spec.resourceAttributes',
-      value: null,
+      value: 'null',
       detail: 'exactly one of nonResourceAttributes or resourceAttributes must be specified',
     });
-  if (needsSubject && !spec.user && !(spec.groups ?? []).length && !spec.uid) {
+  if (needsSubject && !spec.user && !(spec.groups ?? []).length) {
     errs.push({
       type: 'FieldValueInvalid' as const,
       field: 'spec.user',
       value: spec.user ?? '',
-      detail: '`spec.user`, `spec.groups` or `spec.uid` must be specified',
+      detail: 'at least one of user or group must be specified',
     });
   }
   if (errs.length) throw invalid({ group: 'authorization.k8s.io', kind }, '', errs);
@@ -171,6 +171,16 @@ export async function serveReview(
         throw badRequest(
           'the namespace of the provided object does not match the namespace sent on the request',
         );
+      if (spec.nonResourceAttributes) {
+        throw invalid({ group: 'authorization.k8s.io', kind: meta.kind }, '', [
+          {
+            type: 'FieldValueInvalid',
+            field: 'spec.nonResourceAttributes',
+            value: spec.nonResourceAttributes,
+            detail: 'disallowed on this kind of request',
+          },
+        ]);
+      }
       if (spec.resourceAttributes && spec.resourceAttributes.namespace !== info.namespace) {
         throw invalid({ group: 'authorization.k8s.io', kind: meta.kind }, '', [
           {

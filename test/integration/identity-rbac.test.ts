@@ -103,6 +103,46 @@ describe('identity: tenant RBAC', () => {
     });
   });
 
+  it('answers SubjectAccessReview and LocalSubjectAccessReview with the deciding binding', () => {
+    const sar = (kind: string, ns: string | undefined, spec: unknown) =>
+      JSON.parse(
+        kubectlOk(
+          admin,
+          ['create', '--validate=false', '-o', 'json', '-f', '-'],
+          JSON.stringify({
+            apiVersion: 'authorization.k8s.io/v1',
+            kind,
+            metadata: ns ? { namespace: ns } : {},
+            spec,
+          }),
+        ),
+      ) as {
+        status: { allowed: boolean; reason?: string };
+      };
+    const attrs = (ns: string) => ({ namespace: ns, verb: 'list', resource: 'configmaps' });
+    expect(
+      sar('SubjectAccessReview', undefined, { user: 'alice', resourceAttributes: attrs('a') }).status,
+    ).toEqual({
+      allowed: true,
+      reason: 'RBAC: allowed by RoleBinding "alice-view/a" of ClusterRole "view" to User "alice"',
+    });
+    expect(
+      sar('LocalSubjectAccessReview', 'b', { user: 'alice', resourceAttributes: attrs('b') }).status,
+    ).toEqual({ allowed: false });
+    const bad = kubectl(
+      admin,
+      ['create', '--validate=false', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SubjectAccessReview',
+        spec: { resourceAttributes: attrs('a') },
+      }),
+    );
+    expect(bad.stderr).toContain(
+      'SubjectAccessReview "" is invalid: spec.user: Invalid value: "": at least one of user or group must be specified',
+    );
+  });
+
   it('refuses impersonation without the impersonate verb', () => {
     const r = kubectl(alice, ['get', 'configmaps', '-n', 'a', '--as', 'bob']);
     expect(r.stderr).toContain(
