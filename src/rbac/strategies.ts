@@ -4,6 +4,7 @@
 import type { KubeObject } from '../api/object.js';
 import type { FullStrategy, StrategyContext } from '../registry/strategy.js';
 import { checkBindingWrite, checkRoleWrite, onlyGCFieldsChanged } from './escalation.js';
+import { rbacPatchSchema } from './patch-schema.js';
 import type { RbacPolicy } from './policy.js';
 import type { BindingObject, RoleObject } from './types.js';
 import { defaultBinding, validateBinding, validateBindingUpdate, validateRole } from './validation.js';
@@ -34,6 +35,7 @@ function roleStrategy(deps: RbacStrategyDeps, resource: 'roles' | 'clusterroles'
   const namespaced = resource === 'roles';
   return {
     ...common,
+    patchSchema: () => rbacPatchSchema(namespaced ? 'Role' : 'ClusterRole'),
     prepareForCreate(obj: RoleObject, ctx: StrategyContext) {
       checkRoleWrite(deps.policy(), ctx.user, resource, obj);
     },
@@ -62,6 +64,7 @@ function bindingStrategy(
   const namespaced = resource === 'rolebindings';
   return {
     ...common,
+    patchSchema: () => rbacPatchSchema(namespaced ? 'RoleBinding' : 'ClusterRoleBinding'),
     prepareForCreate(obj: BindingObject, ctx: StrategyContext) {
       defaultBinding(obj);
       checkBindingWrite(deps.policy(), ctx.user, resource, obj);

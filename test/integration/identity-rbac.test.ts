@@ -185,6 +185,24 @@ describe('identity: tenant RBAC', () => {
     kubectlOk(alice, ['create', 'rolebinding', 'y', '--clusterrole=view', '--user=eve', '-n', 'b']);
   });
 
+  it('server-side applies RBAC objects with their list semantics', () => {
+    const role = (verbs: string[]) =>
+      JSON.stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'ssa', namespace: 'a' },
+        rules: [{ apiGroups: [''], resources: ['pods'], verbs }],
+      });
+    kubectlOk(admin, ['apply', '--server-side', '-f', '-'], role(['get', 'list']));
+    kubectlOk(admin, ['apply', '--server-side', '-f', '-'], role(['watch']));
+    const got = JSON.parse(kubectlOk(admin, ['get', 'role', 'ssa', '-n', 'a', '-o', 'json', '--show-managed-fields'])) as {
+      rules: { verbs: string[] }[];
+      metadata: { managedFields: { manager: string; operation: string }[] };
+    };
+    expect(got.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['watch'] }]);
+    expect(got.metadata.managedFields.map((m) => `${m.manager}/${m.operation}`)).toEqual(['kubectl/Apply']);
+  });
+
   it('stores edits of bootstrap objects as the tenant delta and aggregates labelled roles', () => {
     kubectlOk(admin, ['label', 'clusterrole', 'edit', 'team=x']);
     expect(kubectlOk(admin, ['get', 'clusterrole', 'edit', '-o', 'jsonpath={.metadata.labels.team}'])).toBe(
