@@ -48,8 +48,17 @@ export class KeyRing {
   async reload(): Promise<void> {
     const seen = new Set<string>();
     const all: StoredKeys = { keys: [] };
+    const errors: unknown[] = [];
     for (const [i, store] of this.stores.entries()) {
-      for (const k of (await store.load()).keys) {
+      let loaded: StoredKeys;
+      try {
+        loaded = await store.load();
+      } catch (err) {
+        // One unreachable store (e.g. no RBAC for the host Secret) leaves the others trusted.
+        errors.push(err);
+        continue;
+      }
+      for (const k of loaded.keys) {
         if (seen.has(k.kid)) continue;
         seen.add(k.kid);
         // Only the first store's keys may sign: they end the list.
@@ -57,8 +66,13 @@ export class KeyRing {
         else all.keys.unshift(k);
       }
     }
+    if (errors.length === this.stores.length) throw errors[0];
     this.current = await importKeys(all);
+    for (const err of errors) this.onStoreError?.(err);
   }
+
+  /** Told when one store could not be read (the ring goes on with the others). */
+  onStoreError?: (err: unknown) => void;
 
   keys(): SigningKey[] {
     return this.current;

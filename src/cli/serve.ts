@@ -46,10 +46,10 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   const tenants = new TenantDirectory(host, logger);
   await tenants.start();
   // Signing keys: the host Secret every replica shares, plus this data dir's (tests, migration).
-  const keys = await new KeyRing([new HostSecretKeyStore(host), new FileKeyStore(cfg.dataDir)]).start(
-    30_000,
-    (err) => logger.warn({ err }, 'reloading signing keys failed'),
-  );
+  const keyRing = new KeyRing([new HostSecretKeyStore(host), new FileKeyStore(cfg.dataDir)]);
+  keyRing.onStoreError = (err) =>
+    logger.warn({ err }, 'a signing key store could not be read; going on with the others');
+  const keys = await keyRing.start(30_000, (err) => logger.warn({ err }, 'reloading signing keys failed'));
   const pool = new StorePool({ dataDir: path.join(cfg.dataDir, 'tenants') });
   const hostNamespaces = new HostNamespaces(host);
   const runtimes = new RuntimeCache(pool, hostNamespaces, logger);

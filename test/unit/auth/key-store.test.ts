@@ -57,3 +57,20 @@ describe('signing keys', () => {
     ring.stop();
   });
 });
+
+describe('KeyRing with an unreachable store', () => {
+  it('goes on with the stores it can read, and says which failed', async () => {
+    const local = new FileKeyStore(dir());
+    const broken = {
+      load: () => Promise.reject(new Error('forbidden')),
+      modify: () => Promise.reject(new Error('forbidden')),
+    };
+    const ring = new KeyRing([broken, local]);
+    const errors: unknown[] = [];
+    ring.onStoreError = (e) => errors.push(e);
+    await ring.reload();
+    expect(ring.keys().map((k) => k.kid)).toEqual([(await local.load()).keys[0]!.kid]);
+    expect(String(errors[0])).toContain('forbidden');
+    await expect(new KeyRing([broken]).reload()).rejects.toThrow('forbidden');
+  });
+});
