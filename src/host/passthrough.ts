@@ -126,6 +126,7 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
       d.host,
       req,
       `${hostPath(row, { namespace: h, name: info.name, subresource: sub })}?${hq.toString()}`,
+      (t) => textToVirtual(t, map),
     );
   }
   const isList =

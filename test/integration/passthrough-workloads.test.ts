@@ -118,6 +118,11 @@ describe('host passthrough: workloads through kubectl', () => {
     await until('the appended line through logs -f', 10_000, () => f.out().includes('followed line'));
     await f.stop();
     expect(kubectlOk(kc, ['exec', pod, '--', 'echo', 'hello from exec'])).toBe('hello from exec\n');
+    // A refused upgrade comes back as the host's Status, rewritten.
+    const bad = kubectl(kc, ['exec', pod, '-c', 'nope', '--', 'true']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain(`container nope is not valid for pod ${pod}`);
+    expect(bad.stderr).not.toContain(`${TENANT}-`);
   });
 
   it('shows no diff after applying the same manifest twice', () => {
