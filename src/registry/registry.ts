@@ -94,7 +94,8 @@ export class VirtualRegistry {
   }
 
   get(namespace: string, name: string): KubeObject {
-    return this.withTypeMeta(clone(this.getStored(namespace, name).object));
+    // The store hands out its own copy (TenantStore.get): no second copy needed.
+    return this.withTypeMeta(this.getStored(namespace, name).object);
   }
 
   /** Type meta of the version served by this registry: with conversion None, converting is setting apiVersion. */

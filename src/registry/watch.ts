@@ -57,7 +57,7 @@ export function watch(reg: VirtualRegistry, namespace: string, name: string | un
     for (const s of snapshot.items) {
       if (!matches(s.object)) continue;
       seen.add(keyOf(s));
-      sink.event({ type: 'ADDED', object: reg.withTypeMeta(clone(s.object)) });
+      sink.event({ type: 'ADDED', object: reg.withTypeMeta(s.object) }); // the list's own copy
     }
     if (o.sendInitialEvents === true && o.allowWatchBookmarks) {
       sink.event({ type: 'BOOKMARK', object: bookmarkObject(fromRV, { [initialEventsEndAnnotation]: 'true' }) });
@@ -69,19 +69,20 @@ export function watch(reg: VirtualRegistry, namespace: string, name: string | un
   const onChange = (e: ChangeEvent): void => {
     lastRV = Math.max(lastRV, e.rv);
     const k = keyOf(e);
-    const obj = reg.withTypeMeta(clone(e.object));
+    // Change events are shared by every watcher of the tenant: copy, but only what is sent.
+    const obj = (): KubeObject => reg.withTypeMeta(clone(e.object));
     const now = matches(e.object);
     if (e.type === 'DELETED') {
-      if (now || seen.has(k)) sink.event({ type: 'DELETED', object: obj });
+      if (now || seen.has(k)) sink.event({ type: 'DELETED', object: obj() });
       seen.delete(k);
       return;
     }
     if (now) {
-      sink.event({ type: e.type === 'ADDED' || (!seen.has(k) && initial) ? 'ADDED' : e.type, object: obj });
+      sink.event({ type: e.type === 'ADDED' || (!seen.has(k) && initial) ? 'ADDED' : e.type, object: obj() });
       seen.add(k);
     } else if (seen.has(k)) {
       seen.delete(k);
-      sink.event({ type: 'DELETED', object: obj });
+      sink.event({ type: 'DELETED', object: obj() });
     }
   };
 

@@ -64,7 +64,9 @@ export interface Watcher {
 export interface TenantStore {
   readonly tenant: string;
   currentRV(): number;
+  /** The returned object is the caller's own copy (freshly decoded): it may be mutated. */
   get(key: ObjectKey): StoredObject | undefined;
+  /** Every returned object is the caller's own copy, as for get. */
   list(q: ListQuery): ListResult;
   /** Throws AlreadyExists. Sets metadata.resourceVersion to the new rv. */
   create(key: ObjectKey, object: KubeObject): StoredObject;

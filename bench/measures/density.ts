@@ -1,0 +1,101 @@
+// 3. Density: kplex's RSS and open descriptors with 0, 1,000 and 10,000 idle tenants (each served
+// one request, then its store handle closed by the pool's idle sweep), bytes per idle tenant, and
+// tenant creation latency (Tenant object created on the host → endpoint answers a request).
+import { performance } from 'node:perf_hooks';
+import type { Context } from '../lib/context.js';
+import { fdCount, rssBytes, sleep, sqliteFds } from '../lib/proc.js';
+import { latencyEntry, valueEntry, type Entry } from '../lib/report.js';
+import { summarize } from '../lib/stats.js';
+import { ensureServedTenants, tenantName } from '../lib/tenants.js';
+
+/** Waits until kplex holds no tenant database open (the idle sweep closes handles unused for 60 s). */
+async function waitIdle(ctx: Context): Promise<number> {
+  const t0 = performance.now();
+  const pid = ctx.stack.kplexPid;
+  let last = -1;
+  while (sqliteFds(pid) > 0) {
+    const now = sqliteFds(pid);
+    if (now !== last) ctx.log(`  waiting for the idle sweep: ${now} descriptors on tenant databases`);
+    last = now;
+    if (performance.now() - t0 > 180_000)
+      throw new Error(`store handles still open after 180 s (${now} descriptors)`);
+    await sleep(2000);
+  }
+  return (performance.now() - t0) / 1000;
+}
+
+/** RSS settles after a burst (GC, freed buffers): the smallest of a few samples a second apart. */
+async function settledRss(pid: number): Promise<number> {
+  let min = Infinity;
+  for (let i = 0; i < 5; i++) {
+    min = Math.min(min, rssBytes(pid));
+    await sleep(1000);
+  }
+  return min;
+}
+
+export async function density(ctx: Context): Promise<Entry[]> {
+  const { stack, log } = ctx;
+  const pid = stack.kplexPid;
+  const levels = ctx.quick ? [1000] : [1000, 10_000];
+  const entries: Entry[] = [
+    valueEntry('density: kplex RSS, 0 tenants', 'MiB', ctx.baseline.rss / 2 ** 20),
+    valueEntry('density: kplex open fds, 0 tenants', 'fds', ctx.baseline.fds),
+  ];
+
+  // Tenant creation latency, one at a time so each measures the path alone.
+  const sample = ctx.quick ? 50 : 200;
+  log(`  tenant creation latency over ${sample} new tenants`);
+  const creation: number[] = [];
+  for (let i = 0; i < sample; i++) {
+    const name = tenantName(i);
+    if (ctx.served.has(name)) continue;
+    const t = await stack.tenant(name);
+    const t0 = performance.now();
+    await stack.createTenantObject(name);
+    creation.push((await stack.waitServed(t, 30_000)) - t0);
+    ctx.served.add(name);
+  }
+  const c = summarize(creation);
+  entries.push(latencyEntry('tenant creation (Tenant created → endpoint answers)', c, undefined));
+  const creationEntry = entries.at(-1)!;
+  creationEntry.goal = 'p50 ≤ 20 ms';
+  creationEntry.met = c.p50 <= 20;
+
+  const rss = new Map<number, number>();
+  for (const level of levels) {
+    log(`  ${level} tenants: creating and serving`);
+    await ensureServedTenants(ctx, level);
+    const waited = await waitIdle(ctx);
+    const r = await settledRss(pid);
+    rss.set(level, r);
+    const fds = fdCount(pid);
+    log(
+      `  ${level} idle tenants (sweep took ${waited.toFixed(0)} s): RSS ${(r / 2 ** 20).toFixed(1)} MiB, ${fds} fds`,
+    );
+    entries.push(
+      valueEntry(`density: kplex RSS, ${level.toLocaleString('en')} idle tenants`, 'MiB', r / 2 ** 20),
+    );
+    entries.push(
+      valueEntry(`density: kplex open fds, ${level.toLocaleString('en')} idle tenants`, 'fds', fds),
+    );
+  }
+  // Bytes per idle tenant: the slope between the two largest levels (start-up and warm-up costs
+  // cancel out); with one level, against the empty process (an upper bound).
+  const [lo, hi] = levels.length > 1 ? [levels.at(-2)!, levels.at(-1)!] : [0, levels[0]!];
+  const loRss = lo === 0 ? ctx.baseline.rss : rss.get(lo)!;
+  const perTenantKB = (rss.get(hi)! - loRss) / (hi - lo) / 1024;
+  ctx.notes.push(
+    `RSS per idle tenant = (RSS at ${hi} − RSS at ${lo} tenants) / ${hi - lo}; RSS is the lowest of 5 samples 1 s apart after the idle sweep closed every store handle.`,
+  );
+  entries.push(
+    valueEntry(
+      `density: RSS per idle tenant (${lo}→${hi} tenants)`,
+      'KB',
+      perTenantKB,
+      `≤ 50 KB at ${levels.at(-1)!.toLocaleString('en')} tenants`,
+      perTenantKB <= 50,
+    ),
+  );
+  return entries;
+}
