@@ -1,7 +1,8 @@
 // Watches of host-backed resources: one host watch per host namespace (one for a namespace or a
-// cluster-scoped view), merged into one stream for the tenant, every event rewritten. Bookmarks
-// pass only from a single stream: a bookmark of one namespace says nothing about the others. When
-// any host stream ends the tenant's watch ends; clients re-watch from their last resourceVersion.
+// cluster-scoped view), merged into one stream for the tenant, every event rewritten. A merged
+// BOOKMARK carries the smallest resourceVersion every stream has reached (so resuming from it
+// misses nothing), and the initial-events-end bookmark of a watch-list once every stream sent its
+// own. When any host stream ends the tenant's watch ends; clients re-watch from their last version.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { encodeWatchFrame, protobufWatchContentType } from '../protobuf/index.js';
 import { bodyToVirtual } from '../rewrite/object-rewrite.js';
@@ -32,6 +33,8 @@ export interface WatchProxy {
 }
 
 type Event = { type: string; object: Record<string, unknown> };
+
+const INITIAL_END = 'k8s.io/initial-events-end';
 
 export async function proxyWatch(w: WatchProxy): Promise<void> {
   const abort = new AbortController();
@@ -81,7 +84,6 @@ export async function proxyWatch(w: WatchProxy): Promise<void> {
 
   const send = (ev: Event): void => {
     if (ended) return;
-    if (ev.type === 'BOOKMARK' && !single) return;
     if (ev.type !== 'BOOKMARK' && ev.type !== 'ERROR' && w.keep && !w.keep(ev.object)) return;
     bodyToVirtual(ev.object, w.map);
     if (ev.object['kind'] === 'Table') {
@@ -100,7 +102,39 @@ export async function proxyWatch(w: WatchProxy): Promise<void> {
     }
   };
 
-  const consume = async (r: Awaited<ReturnType<typeof callHost>>): Promise<void> => {
+  // Merged progress of several streams: what each has delivered up to, and whether its initial events ended.
+  const progress: (bigint | undefined)[] = [];
+  const initialDone: boolean[] = [];
+  let streams = w.paths.length;
+  let emitted = -1n;
+  let initialEndSent = false;
+  const onEvent = (idx: number, ev: Event): void => {
+    if (single) return send(ev);
+    const meta = ev.object['metadata'] as
+      { resourceVersion?: string; annotations?: Record<string, string> } | undefined;
+    const rv = /^\d+$/.test(meta?.resourceVersion ?? '') ? BigInt(meta!.resourceVersion!) : undefined;
+    if (rv !== undefined && ev.type !== 'ERROR') progress[idx] = rv;
+    if (ev.type !== 'BOOKMARK') return send(ev);
+    if (meta?.annotations?.[INITIAL_END] === 'true') initialDone[idx] = true;
+    let min: bigint | undefined;
+    for (let i = 0; i < streams; i++) {
+      const p = progress[i];
+      if (p === undefined) return;
+      if (min === undefined || p < min) min = p;
+    }
+    let initialEnd = !initialEndSent;
+    for (let i = 0; i < streams; i++) initialEnd &&= initialDone[i] === true;
+    if (min === undefined || (min <= emitted && !initialEnd)) return;
+    if (min > emitted) emitted = min;
+    initialEndSent ||= initialEnd;
+    const annotations = initialEnd ? { annotations: { [INITIAL_END]: 'true' } } : {};
+    send({
+      type: 'BOOKMARK',
+      object: { ...ev.object, metadata: { resourceVersion: String(emitted), ...annotations } },
+    });
+  };
+
+  const consume = async (r: Awaited<ReturnType<typeof callHost>>, idx: number): Promise<void> => {
     let buf = '';
     try {
       for await (const chunk of r.body) {
@@ -109,7 +143,7 @@ export async function proxyWatch(w: WatchProxy): Promise<void> {
         while ((nl = buf.indexOf('\n')) >= 0) {
           const line = buf.slice(0, nl).trim();
           buf = buf.slice(nl + 1);
-          if (line) send(JSON.parse(line) as Event);
+          if (line) onEvent(idx, JSON.parse(line) as Event);
         }
       }
     } catch {
@@ -120,6 +154,8 @@ export async function proxyWatch(w: WatchProxy): Promise<void> {
   unsubscribe = w.onNewPath?.((path) => {
     if (ended) return;
     single = false;
+    const idx = streams++;
+    initialDone[idx] = true; // a late stream has no initial phase of this watch
     const q = new URLSearchParams(w.query);
     q.delete('resourceVersion');
     q.delete('resourceVersionMatch');
@@ -132,8 +168,8 @@ export async function proxyWatch(w: WatchProxy): Promise<void> {
       signal: abort.signal,
       bodyTimeout: 0,
     })
-      .then((r) => (r.statusCode === 200 ? consume(r) : finish()))
+      .then((r) => (r.statusCode === 200 ? consume(r, idx) : finish()))
       .catch(finish);
   });
-  await Promise.all(responses.map((r) => (r instanceof Error ? undefined : consume(r))));
+  await Promise.all(responses.map((r, i) => (r instanceof Error ? undefined : consume(r, i))));
 }

@@ -4,7 +4,9 @@ import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { apiClient } from '../helpers/api-client.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
+import { watch } from '../helpers/watch.js';
 import { startTenantEnv, type TenantEnv } from '../helpers/tenant-env.js';
 
 const TENANT = 'pt-work';
@@ -89,6 +91,41 @@ describe('host passthrough: workloads through kubectl', () => {
       ' ',
     );
     expect(new Set(ns)).toEqual(new Set(['default']));
+  });
+
+  it('watches across namespaces: new namespaces join, a watch-list ends its initial events with one merged bookmark', async () => {
+    const w = kubectlStream(kc, ['get', 'pods', '-A', '-w']);
+    await until('the watch to start', 10_000, () => w.out().includes('web-'));
+    kubectlOk(kc, ['create', 'ns', 'late']);
+    kubectlOk(kc, ['-n', 'late', 'run', 'latecomer', '--image=x']);
+    await until("the new namespace's pod in the watch", 15_000, () => /^late\s+latecomer/m.test(w.out()));
+    await w.stop();
+
+    const api = await apiClient(kc);
+    const wl = watch(
+      api,
+      '/api/v1/pods?watch=1&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan',
+    );
+    await until('the initial-events-end bookmark', 10_000, () =>
+      wl.events.some((e) => e.type === 'BOOKMARK'),
+    );
+    wl.stop();
+    await wl.done;
+    await api.close();
+    const bookmarks = wl.events.filter((e) => e.type === 'BOOKMARK');
+    expect(bookmarks).toHaveLength(1);
+    expect(bookmarks[0]!.object.metadata).toMatchObject({
+      annotations: { 'k8s.io/initial-events-end': 'true' },
+    });
+    const before = wl.events.slice(0, wl.events.indexOf(bookmarks[0]!));
+    expect(
+      new Set(
+        before.map(
+          (e) => `${(e.object.metadata as { namespace?: string }).namespace}/${e.object.metadata?.name}`,
+        ),
+      ),
+    ).toContain('late/latecomer');
+    expect(before.filter((e) => e.object.metadata?.name?.startsWith('web-'))).toHaveLength(3);
   });
 
   it('supports rollout status, scale and rollout undo', () => {
