@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../api/object.js';
 import type { RequestInfo } from '../api/request-info.js';
-import { badRequest, invalid, methodNotSupported } from '../api/status.js';
+import { badRequest, invalid, methodNotSupported, notAcceptable } from '../api/status.js';
 import { decodeBody, readBody } from '../handlers/body.js';
 import { negotiateOutput } from '../handlers/negotiate.js';
 import { writeResult } from '../handlers/output.js';
@@ -141,6 +141,11 @@ export async function serveReview(
   const meta = REVIEWS[key]!;
   if (info.verb !== 'create' || info.name)
     throw methodNotSupported({ group: info.apiGroup, resource: info.resource }, info.verb);
+  // Reviews are not stored objects: no Table or metadata view of them exists (406, as the apiserver).
+  const wanted = negotiateOutput(req.headers.accept, true).kind;
+  if (wanted === 'table' || wanted === 'partial') {
+    throw notAcceptable(['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
+  }
   const decoded = decodeBody(await readBody(req), req.headers['content-type'], meta);
   const obj = (decoded.value ?? {}) as KubeObject & { spec?: ReviewSpec };
   const spec: ReviewSpec = obj.spec ?? {};

@@ -102,6 +102,9 @@ export class VirtualRegistry {
   withTypeMeta(obj: KubeObject): KubeObject {
     obj.apiVersion = this.apiVersion;
     obj.kind = this.info.kind;
+    // Defaults added to a schema after an object was stored apply when it is read, as the
+    // apiserver's storage decoder does.
+    this.strategy.applyDefaults?.(obj);
     return obj;
   }
 
@@ -202,14 +205,14 @@ export class VirtualRegistry {
     if (!extra.prePruned) this.applyFieldValidation(obj, opts, ctx, extra.patchText === undefined ? 'body' : 'patch', extra.patchText);
     obj.metadata ??= {};
     const statusEnabled = !!this.info.subresources?.status;
-    if (sub === 'status') {
+    if (sub === 'status' && this.strategy.statusKeepsOnlyStatus !== false) {
       // The status subresource writes status only (and managedFields), everything else is kept.
       const next = clone(old);
       next.metadata = { ...next.metadata, resourceVersion: obj.metadata.resourceVersion, managedFields: obj.metadata.managedFields };
       if (obj['status'] === undefined) delete next['status'];
       else next['status'] = obj['status'];
       obj = next;
-    } else if (statusEnabled) {
+    } else if (statusEnabled && sub !== 'status') {
       if (old['status'] === undefined) delete obj['status'];
       else obj['status'] = clone(old['status']);
     }

@@ -77,6 +77,12 @@ export interface StrategyOptions {
   holdForDeletion?(obj: KubeObject, now: string): boolean;
   /** metadata.generation is kept (1 on create, +1 on spec changes); false for kinds without it (Namespace). */
   tracksGeneration?: boolean;
+  /**
+   * A /status write keeps everything but status from the stored object (custom resources: the
+   * default). False for built-in kinds whose status strategy resets only spec (Namespace), so
+   * metadata changes in a status write apply; prepareForUpdate sees subresource 'status'.
+   */
+  statusKeepsOnlyStatus?: boolean;
   heldMessage?: string;
 }
 

@@ -37,6 +37,7 @@ export const namespaceStrategy: FullStrategy = {
   strategicMergePatch: true,
   returnDeletedObject: true,
   tracksGeneration: false,
+  statusKeepsOnlyStatus: false,
   defaultGarbageCollectionPolicy: 'DeleteDependents',
 
   prepareForCreate(obj: NamespaceShape, ctx: StrategyContext) {
