@@ -23,18 +23,26 @@ const MAPPINGS = { group: 'kplex.io', resource: 'internal.hostnamespaces' };
 
 const NAMESPACES = { group: '', resource: 'namespaces' };
 
+const maps = new WeakMap<TenantRuntime, { rv: number; map: NamespaceMap }>();
+
 export function tenantScope(rt: TenantRuntime): TenantScope {
   const store = rt.store;
   const recorded = (ns: string): string | undefined => rt.deps.hostNamespaces?.recorded(store, ns);
   return {
     tenant: rt.tenant,
     namespaceMap() {
+      // Rebuilt only when the tenant's store changed (namespaces and mappings live there).
+      const rv = store.currentRV();
+      const cached = maps.get(rt);
+      if (cached?.rv === rv) return cached.map;
       const m = new Map<string, string>();
       for (const s of store.list(NAMESPACES).items) {
         const h = recorded(s.key.name);
         if (h) m.set(s.key.name, h);
       }
-      return new NamespaceMap(rt.tenant, m);
+      const map = new NamespaceMap(rt.tenant, m);
+      maps.set(rt, { rv, map });
+      return map;
     },
     namespaceExists: (ns) => store.get({ ...NAMESPACES, namespace: '', name: ns }) !== undefined,
     admitCreate: (ns, row, name) => rt.admitCreate({ metadata: { namespace: ns, name } }, row),
