@@ -1,7 +1,7 @@
 // Request bodies: the apiserver's 3 MiB limit (413), JSON (with duplicate-key detection for
 // strict field validation) and YAML.
 import type { IncomingMessage } from 'node:http';
-import { parse as parseYAML } from 'yaml';
+import { parse as parseYAML, parseDocument } from 'yaml';
 import { badRequest, requestEntityTooLarge } from '../api/status.js';
 import { JSONSyntaxError, parseJSONStrict } from '../api/strict-json.js';
 import { ProtobufError, protobufMediaType, protobufToObject } from '../protobuf/index.js';
@@ -56,13 +56,25 @@ function decodeProtobuf(buf: Buffer, expect: ExpectedKind | undefined): DecodedB
   }
 }
 
+/** Duplicate keys of a YAML body, worded as sigs.k8s.io/yaml's strict decoder words them. */
+function yamlDuplicates(text: string): string[] {
+  const lines = text.split('\n');
+  return parseDocument(text, { uniqueKeys: true })
+    .errors.filter((e) => e.code === 'DUPLICATE_KEY' && e.linePos)
+    .map((e) => {
+      const line = e.linePos![0].line;
+      const key = /^\s*(?:-\s+)?["']?([^"':]+)["']?\s*:/.exec(lines[line - 1] ?? '')?.[1] ?? '';
+      return `line ${line}: key "${key}" already set in map`;
+    });
+}
+
 export function decodeBody(buf: Buffer, contentType: string | undefined, expect?: ExpectedKind): DecodedBody {
   const mt = mediaType(contentType);
   if (mt === protobufMediaType) return decodeProtobuf(buf, expect);
   const text = buf.toString('utf8');
   if (mt === 'application/yaml' || mt === 'application/apply-patch+yaml' || mt === 'text/yaml') {
     try {
-      return { value: parseYAML(text, { uniqueKeys: false }) as unknown, duplicates: [], text };
+      return { value: parseYAML(text, { uniqueKeys: false }) as unknown, duplicates: yamlDuplicates(text), text };
     } catch (e) {
       throw badRequest(`error converting YAML to JSON: ${e instanceof Error ? e.message : String(e)}`);
     }
