@@ -79,6 +79,32 @@ export const builtinVirtualResources: readonly ResourceInfo[] = [
     storageVersion: false,
     strategy: 'review',
   })),
+  // Admission configuration and flow control: virtual, cluster-scoped, stored per tenant
+  // (src/admission/). Served only: kplex does not call the webhooks or enforce the policies yet.
+  ...(
+    [
+      ['admissionregistration.k8s.io', 'mutatingwebhookconfigurations', 'MutatingWebhookConfiguration', false, ['api-extensions']],
+      ['admissionregistration.k8s.io', 'validatingwebhookconfigurations', 'ValidatingWebhookConfiguration', false, ['api-extensions']],
+      ['admissionregistration.k8s.io', 'validatingadmissionpolicies', 'ValidatingAdmissionPolicy', true, ['api-extensions']],
+      ['admissionregistration.k8s.io', 'validatingadmissionpolicybindings', 'ValidatingAdmissionPolicyBinding', false, ['api-extensions']],
+      ['flowcontrol.apiserver.k8s.io', 'flowschemas', 'FlowSchema', true, []],
+      ['flowcontrol.apiserver.k8s.io', 'prioritylevelconfigurations', 'PriorityLevelConfiguration', true, []],
+    ] as const
+  ).map(([group, resource, kind, status, categories]): ResourceInfo => ({
+    group,
+    version: 'v1',
+    resource,
+    kind,
+    listKind: `${kind}List`,
+    singular: kind.toLowerCase(),
+    namespaced: false,
+    verbs: RW,
+    ...(categories.length ? { categories: [...categories] } : {}),
+    placement: 'virtual',
+    storageVersion: true,
+    ...(status ? { subresources: { status: true } } : {}),
+    strategy: `admission-${resource}`,
+  })),
 ];
 
 /** Namespaces every tenant starts with (seeded when its store is first opened). */

@@ -1,7 +1,8 @@
 // Where each host group/resource lives for a tenant, as data (design brief, "Where objects live").
 // Anything the host serves that is not listed here is REFUSED: host CRDs (tenants.kplex.io and
-// every other), RBAC, admission, API registration, certificates, flow control... never reach the
-// host from a tenant. Rows of the virtual built-ins (builtin-virtual.ts) win over host rows.
+// every other), RBAC, API registration, certificates... never reach the host from a tenant;
+// admission configuration and flow control are the tenant's own (virtual). Rows of the virtual
+// built-ins (builtin-virtual.ts) win over host rows.
 import type { Placement } from './types.js';
 
 /** `group/resource` (core group: `/resource`) → placement. */
@@ -42,6 +43,14 @@ export const HOST_PLACEMENT: Readonly<Record<string, Placement>> = {
   'networking.k8s.io/ingressclasses': 'host-view',
   'node.k8s.io/runtimeclasses': 'host-view',
   'scheduling.k8s.io/priorityclasses': 'host-view',
+  // served from the tenant's virtual store (builtin-virtual.ts rows win over host rows); listed
+  // so these groups read as the tenant's own, never refused
+  'admissionregistration.k8s.io/mutatingwebhookconfigurations': 'virtual',
+  'admissionregistration.k8s.io/validatingwebhookconfigurations': 'virtual',
+  'admissionregistration.k8s.io/validatingadmissionpolicies': 'virtual',
+  'admissionregistration.k8s.io/validatingadmissionpolicybindings': 'virtual',
+  'flowcontrol.apiserver.k8s.io/flowschemas': 'virtual',
+  'flowcontrol.apiserver.k8s.io/prioritylevelconfigurations': 'virtual',
 };
 
 /** Verbs a read-only view offers, whatever the host allows. */

@@ -19,6 +19,7 @@ import type { HostNamespaces } from './host-namespaces.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
 import { namespaceStrategy } from './namespace-strategy.js';
 import { TenantRbac } from '../rbac/tenant-rbac.js';
+import { admissionStrategies } from '../admission/strategies.js';
 
 const CRD_GROUP = 'apiextensions.k8s.io';
 export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
@@ -51,6 +52,7 @@ export class TenantRuntime {
     this.lifecycle = new NamespaceLifecycle(this, deps.hostNamespaces, deps.logger);
     this.strategies = {
       ...this.rbac.strategies,
+      ...admissionStrategies(),
       namespaces: { ...namespaceStrategy, afterWrite: (obj, old) => this.lifecycle.namespaceWritten(obj, old) },
       customresourcedefinitions: {
         ...crdStrategy,
