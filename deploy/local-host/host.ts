@@ -185,7 +185,8 @@ current-context: kplex-local-host
 /**
  * kwok serves `kubectl logs` and `kubectl exec` for its fake pods from this configuration: every
  * container's log is one file in CRI format (appending to it feeds `logs -f`), and exec runs the
- * command on this machine in the host directory (the fake pods have no filesystem of their own).
+ * command on this machine in the host directory (the fake pods have no filesystem of their own);
+ * a port-forward to any port of a fake pod is an echo (`cat`).
  */
 export function writeKwokConfig(dir: string): string {
   const kwokDir = path.join(dir, 'kwok');
@@ -210,6 +211,14 @@ export function writeKwokConfig(dir: string): string {
     '  execs:',
     '  - local:',
     `      workDir: ${JSON.stringify(kwokDir)}`,
+    '---',
+    'kind: ClusterPortForward',
+    'apiVersion: kwok.x-k8s.io/v1alpha1',
+    'metadata:',
+    '  name: cluster-port-forward',
+    'spec:',
+    '  forwards:',
+    '  - command: ["cat"]',
     '',
   ].join('\n');
   const file = path.join(kwokDir, 'config.yaml');

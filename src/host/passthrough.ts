@@ -169,7 +169,7 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
     const acrossNamespaces = row.namespaced && !info.namespace;
     const onNewPath = acrossNamespaces
       ? (add: (path: string) => void) =>
-          p.scope.onHostNamespace((v, h) => {
+          p.scope.onHostNamespace(map.readAtRV, (v, h) => {
             map.add(v, h);
             add(hostPath(row, { namespace: h }));
           })

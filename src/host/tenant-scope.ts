@@ -1,6 +1,7 @@
 // What host passthrough needs to know about a tenant, read from its runtime: its namespaces, their
 // recorded host namespaces, and how to create a host namespace on first write.
 import type { ResourceInfo } from '../resources/types.js';
+import type { ChangeEvent, Watcher } from '../store/types.js';
 import { NamespaceMap } from '../rewrite/namespace-map.js';
 import type { TenantRuntime } from '../tenancy/tenant-runtime.js';
 
@@ -14,8 +15,11 @@ export interface TenantScope {
   admitCreate(ns: string, row: ResourceInfo, name: string): void;
   /** The host namespace of an existing virtual namespace, created on first need. */
   ensureHostNamespace(ns: string): Promise<string>;
-  /** Calls `cb` whenever a virtual namespace gets its host namespace recorded; returns the unsubscribe. */
-  onHostNamespace(cb: (virtual: string, host: string) => void): () => void;
+  /**
+   * Calls `cb` for every host namespace recorded after store version `fromRV` (a NamespaceMap's
+   * readAtRV: nothing between reading the map and subscribing is missed); returns the unsubscribe.
+   */
+  onHostNamespace(fromRV: number, cb: (virtual: string, host: string) => void): () => void;
 }
 
 /** Where HostNamespaces records the mapping (src/tenancy/host-namespaces.ts, mappingKey). */
@@ -40,18 +44,24 @@ export function tenantScope(rt: TenantRuntime): TenantScope {
         const h = recorded(s.key.name);
         if (h) m.set(s.key.name, h);
       }
-      const map = new NamespaceMap(rt.tenant, m);
+      const map = new NamespaceMap(rt.tenant, m, rv);
       maps.set(rt, { rv, map });
       return map;
     },
     namespaceExists: (ns) => store.get({ ...NAMESPACES, namespace: '', name: ns }) !== undefined,
     admitCreate: (ns, row, name) => rt.admitCreate({ metadata: { namespace: ns, name } }, row),
     ensureHostNamespace: (ns) => rt.lifecycle.ensureHostNamespace(ns),
-    onHostNamespace(cb) {
-      const w = store.watch({ ...MAPPINGS, fromRV: store.currentRV() }, (e) => {
+    onHostNamespace(fromRV, cb) {
+      const onEvent = (e: ChangeEvent): void => {
         const host = (e.object as { hostNamespace?: string }).hostNamespace;
         if (e.type === 'ADDED' && host) cb(e.key.name, host);
-      });
+      };
+      let w: Watcher;
+      try {
+        w = store.watch({ ...MAPPINGS, fromRV }, onEvent);
+      } catch {
+        w = store.watch({ ...MAPPINGS, fromRV: store.currentRV() }, onEvent); // log compacted past fromRV
+      }
       return () => w.stop();
     },
   };

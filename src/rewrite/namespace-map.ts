@@ -11,6 +11,8 @@ export class NamespaceMap {
   constructor(
     readonly tenant: string,
     toHost: ReadonlyMap<string, string>,
+    /** The tenant store's resourceVersion the mapping was read at (watchers of new mappings resume there). */
+    readonly readAtRV = 0,
   ) {
     this.toHost = new Map(toHost);
     for (const [v, h] of toHost) this.toVirtual.set(h, v);

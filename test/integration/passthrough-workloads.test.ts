@@ -2,6 +2,7 @@
 // the host's controllers, scheduler and kwok run them; the tenant sees its own namespace names.
 import { spawn } from 'node:child_process';
 import { appendFileSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiClient } from '../helpers/api-client.js';
@@ -160,6 +161,24 @@ describe('host passthrough: workloads through kubectl', () => {
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain(`container nope is not valid for pod ${pod}`);
     expect(bad.stderr).not.toContain(`${TENANT}-`);
+  });
+
+  it('port-forwards to a pod (kwok echoes the bytes)', async () => {
+    const pod = kubectlOk(kc, ['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[0].metadata.name}']);
+    const pf = kubectlStream(kc, ['port-forward', `pod/${pod}`, ':80']);
+    await until('the forwarded port', 10_000, () => /127\.0\.0\.1:(\d+)/.test(pf.out()));
+    const port = Number(/127\.0\.0\.1:(\d+)/.exec(pf.out())![1]);
+    const echoed = await new Promise<string>((resolve, reject) => {
+      const sock = net.connect(port, '127.0.0.1', () => sock.write('ping through kplex'));
+      sock.on('data', (d) => {
+        resolve(d.toString());
+        sock.destroy();
+      });
+      sock.on('error', reject);
+      setTimeout(() => reject(new Error('no echo')), 5_000).unref();
+    });
+    await pf.stop();
+    expect(echoed).toBe('ping through kplex');
   });
 
   it('shows no diff after applying the same manifest twice', () => {
