@@ -93,8 +93,7 @@ function hostQuery(q: URLSearchParams, map: NamespaceMap, row: ResourceInfo): UR
   const out = queryToHost(q, map);
   for (const k of [...out.keys()]) if (!PASSED_QUERY.has(k)) out.delete(k);
   // A view that filters on spec fields needs whole objects in Table rows.
-  if (VIEW_RULES[`${row.group}/${row.resource}`]?.visible && out.has('includeObject'))
-    out.set('includeObject', 'Object');
+  if (VIEW_RULES[`${row.group}/${row.resource}`]?.visible) out.set('includeObject', 'Object');
   return out;
 }
 

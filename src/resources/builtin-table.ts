@@ -20,7 +20,12 @@ export function mergeBuiltinRows(
   const taken = new Set(virtual.map(key));
   // A virtual group/resource (namespaces, CRDs, RBAC...) is never served from the host in any version.
   const takenGR = new Set(virtual.map((r) => `${r.group}/${r.resource}`));
-  return [...virtual, ...host.filter((r) => !taken.has(key(r)) && !takenGR.has(`${r.group}/${r.resource}`))];
+  const fromHost = host.filter((r) => !taken.has(key(r)) && !takenGR.has(`${r.group}/${r.resource}`));
+  // A host row placed 'virtual' that no virtual row serves (yet) has no strategy: refuse it.
+  return [
+    ...virtual,
+    ...fromHost.map((r) => (r.placement === 'virtual' ? { ...r, placement: 'refused' as const } : r)),
+  ];
 }
 
 /** The shared built-in rows (same array until the host's discovery changes). */

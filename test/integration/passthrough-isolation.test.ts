@@ -236,8 +236,44 @@ describe('host passthrough isolation', () => {
         'nodes "kwok-node-0" is forbidden: User "admin" cannot delete resource "nodes" in API group "" at the cluster scope',
     });
     expect((await raw('GET', '/apis/kplex.io/v1alpha1/tenants')).status).toBe(404);
-    expect((await raw('GET', '/apis/apiregistration.k8s.io/v1/apiservices')).status).toBe(404);
-    expect((await raw('GET', '/api/v1/persistentvolumes')).status).toBe(200);
+    expect((await raw('GET', '/apis/storage.k8s.io/v1/volumeattachments')).status).toBe(404);
+    // PersistentVolumes: only those bound to A's claims, claimRef in A's names, in lists, gets and Tables.
+    const pv = (name: string, ns: string) => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolume',
+      metadata: { name, annotations: { 'host-note': 'x' } },
+      spec: {
+        capacity: { storage: '1Gi' },
+        accessModes: ['ReadWriteOnce'],
+        hostPath: { path: `/tmp/${name}` },
+        claimRef: { namespace: ns, name: 'claim' },
+      },
+    });
+    kubectlOk(
+      host.kubeconfig,
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [pv('pv-iso-a', `${A}-default`), pv('pv-iso-b', `${B}-default`)],
+      }),
+    );
+    const pvs = JSON.parse((await raw('GET', '/api/v1/persistentvolumes')).text) as {
+      items: {
+        metadata: { name: string; annotations?: unknown };
+        spec: { claimRef: { namespace: string } };
+      }[];
+    };
+    expect(pvs.items.map((p) => `${p.metadata.name}:${p.spec.claimRef.namespace}`)).toEqual([
+      'pv-iso-a:default',
+    ]);
+    expect(pvs.items[0]!.metadata.annotations).toBeUndefined();
+    expect((await raw('GET', '/api/v1/persistentvolumes/pv-iso-b')).status).toBe(404);
+    const pvTable = await raw('GET', '/api/v1/persistentvolumes', {
+      accept: 'application/json;as=Table;v=v1;g=meta.k8s.io',
+    });
+    expect(pvTable.text).toContain('default/claim');
+    expect(pvTable.text).not.toContain('pv-iso-b');
   });
 
   it('serves protobuf clients: create, get, list and watch pods', async () => {

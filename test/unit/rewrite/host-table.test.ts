@@ -61,3 +61,16 @@ describe('the host half of the resource table', () => {
     expect(merged.find((r) => r.resource === 'pods')?.placement).toBe('host');
   });
 });
+
+describe('host rows placed virtual', () => {
+  it('are refused while no virtual row serves them', () => {
+    const row = {
+      ...discovered.find((r) => r.resource === 'pods')!,
+      group: 'example.io',
+      resource: 'things',
+      placement: 'virtual' as const,
+    };
+    const merged = mergeBuiltinRows(builtinVirtualResources, [row]);
+    expect(merged.find((r) => r.resource === 'things')?.placement).toBe('refused');
+  });
+});
