@@ -4,11 +4,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestInfo } from '../api/request-info.js';
 import { forbiddenFor } from '../rbac/rbac-authorizer.js';
 import { impersonate } from './impersonation.js';
-import { isReviewRequest, serveReview, type AccessDecider } from './reviews.js';
+import { isReviewRequest, serveReview, type AccessDecider, type TokenReviewer } from './reviews.js';
 import type { UserInfo } from './user.js';
 
 export class IdentityStage {
-  constructor(private readonly decider: AccessDecider) {}
+  constructor(
+    private readonly decider: AccessDecider,
+    private readonly reviewToken?: TokenReviewer,
+  ) {}
 
   /** The identity the request acts as (impersonated when asked and allowed). */
   impersonate(req: IncomingMessage, tenant: string, requestor: UserInfo): Promise<UserInfo> {
@@ -27,7 +30,7 @@ export class IdentityStage {
     user: UserInfo,
   ): Promise<boolean> {
     if (!isReviewRequest(info)) return false;
-    await serveReview(req, res, tenant, info, user, this.decider);
+    await serveReview(req, res, tenant, info, user, this.decider, this.reviewToken);
     return true;
   }
 }

@@ -14,6 +14,9 @@ import type { PolicyRule } from '../rbac/types.js';
 import type { AuthorizationAttributes } from './authorizer.js';
 import type { UserInfo } from './user.js';
 
+/** Who a bearer token is in a tenant (TokenReview); undefined when it proves no identity there. */
+export type TokenReviewer = (tenant: string, token: string) => Promise<UserInfo | undefined>;
+
 export interface AccessDecider {
   decide(tenant: string, a: AuthorizationAttributes): Promise<{ allowed: boolean; reason: string }>;
   rulesFor(
@@ -24,6 +27,10 @@ export interface AccessDecider {
 }
 
 const REVIEWS: Record<string, { kind: string; apiVersion: string }> = {
+  'authentication.k8s.io/tokenreviews': {
+    kind: 'TokenReview',
+    apiVersion: 'authentication.k8s.io/v1',
+  },
   'authentication.k8s.io/selfsubjectreviews': {
     kind: 'SelfSubjectReview',
     apiVersion: 'authentication.k8s.io/v1',
@@ -66,6 +73,9 @@ interface ReviewSpec {
   uid?: string;
   extra?: Record<string, string[]>;
   namespace?: string;
+  /** TokenReview */
+  token?: string;
+  audiences?: string[];
 }
 
 function specErrors(kind: string, spec: ReviewSpec, needsSubject: boolean): void {
@@ -136,6 +146,7 @@ export async function serveReview(
   info: RequestInfo,
   user: UserInfo,
   decider: AccessDecider,
+  reviewToken?: TokenReviewer,
 ): Promise<void> {
   const key = `${info.apiGroup}/${info.resource}`;
   const meta = REVIEWS[key]!;
@@ -151,6 +162,19 @@ export async function serveReview(
   const spec: ReviewSpec = obj.spec ?? {};
   let status: Record<string, unknown>;
   switch (meta.kind) {
+    case 'TokenReview': {
+      // As the apiserver's TokenReview REST: the token is authenticated in THIS tenant only.
+      if (!spec.token) throw badRequest('token is required for TokenReview in authentication');
+      const who = reviewToken ? await reviewToken(tenant, spec.token).catch(() => undefined) : undefined;
+      status = who
+        ? {
+            authenticated: true,
+            user: { username: who.username, ...(who.uid ? { uid: who.uid } : {}), groups: who.groups, ...(who.extra ? { extra: who.extra } : {}) },
+            ...(spec.audiences?.length ? { audiences: spec.audiences } : {}),
+          }
+        : { user: {} };
+      break;
+    }
     case 'SelfSubjectReview':
       status = {
         userInfo: {

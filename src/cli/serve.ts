@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { Command } from 'commander';
 import { serveOptions, type ServeConfig } from '../config/serve-config.js';
@@ -66,6 +67,11 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     if (res.status !== 200) throw new Error(`host readyz ${res.status}`);
   });
 
+  const authn = new TokenAuthenticator(
+    () => keys.keys(),
+    new HostServiceAccountAuthenticator(host),
+    () => keys.reload(),
+  );
   const server = await startServer({
     bindAddress: cfg.bindAddress,
     port: cfg.port,
@@ -86,13 +92,11 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     tenantHandler: tenantHandler({
       tenantExists: (name) => tenants.has(name),
       runtimes,
-      authn: new TokenAuthenticator(
-        () => keys.keys(),
-        new HostServiceAccountAuthenticator(host),
-        () => keys.reload(),
-      ),
+      authn,
       authz: rbac,
-      identity: new IdentityStage(rbac),
+      identity: new IdentityStage(rbac, (tenant, token) =>
+        authn.authenticate({ headers: { authorization: `Bearer ${token}` } } as IncomingMessage, tenant),
+      ),
       logger,
       hostVersion: () => hostVersion,
       host,

@@ -18,6 +18,7 @@ const modCache = process.argv[2] ?? '/root/go/pkg/mod';
 const api = 'k8s.io/api@v0.32.5';
 const machinery = 'k8s.io/apimachinery@v0.32.5';
 const apiext = 'k8s.io/apiextensions-apiserver@v0.32.5';
+const aggregator = 'k8s.io/kube-aggregator@v0.32.5';
 
 /** Go package directories (module-relative), GA versions a v1.32 apiserver serves. */
 const packages: Array<[module: string, dir: string]> = [
@@ -42,10 +43,12 @@ const packages: Array<[module: string, dir: string]> = [
     'node/v1',
     'certificates/v1',
     'admissionregistration/v1',
+    'flowcontrol/v1',
     'authentication/v1',
     'authorization/v1',
   ].map((d): [string, string] => [api, d]),
   [apiext, 'pkg/apis/apiextensions/v1'],
+  [aggregator, 'pkg/apis/apiregistration/v1'],
 ];
 
 interface GoField {

@@ -1,5 +1,6 @@
 // Built-in kinds that live in the tenant's virtual store, as rows of the resource table.
 // Host-backed kinds are added from the host's discovery (issue 4); RBAC kinds with issue 6.
+import { ADMISSION_KINDS } from '../admission/kinds.js';
 import type { ResourceInfo } from './types.js';
 
 const RW = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -61,6 +62,7 @@ export const builtinVirtualResources: readonly ResourceInfo[] = [
   ...(
     [
       ['authentication.k8s.io', 'selfsubjectreviews', 'SelfSubjectReview', false],
+      ['authentication.k8s.io', 'tokenreviews', 'TokenReview', false],
       ['authorization.k8s.io', 'selfsubjectaccessreviews', 'SelfSubjectAccessReview', false],
       ['authorization.k8s.io', 'selfsubjectrulesreviews', 'SelfSubjectRulesReview', false],
       ['authorization.k8s.io', 'subjectaccessreviews', 'SubjectAccessReview', false],
@@ -79,31 +81,22 @@ export const builtinVirtualResources: readonly ResourceInfo[] = [
     storageVersion: false,
     strategy: 'review',
   })),
-  // Admission configuration and flow control: virtual, cluster-scoped, stored per tenant
-  // (src/admission/). Served only: kplex does not call the webhooks or enforce the policies yet.
-  ...(
-    [
-      ['admissionregistration.k8s.io', 'mutatingwebhookconfigurations', 'MutatingWebhookConfiguration', false, ['api-extensions']],
-      ['admissionregistration.k8s.io', 'validatingwebhookconfigurations', 'ValidatingWebhookConfiguration', false, ['api-extensions']],
-      ['admissionregistration.k8s.io', 'validatingadmissionpolicies', 'ValidatingAdmissionPolicy', true, ['api-extensions']],
-      ['admissionregistration.k8s.io', 'validatingadmissionpolicybindings', 'ValidatingAdmissionPolicyBinding', false, ['api-extensions']],
-      ['flowcontrol.apiserver.k8s.io', 'flowschemas', 'FlowSchema', true, []],
-      ['flowcontrol.apiserver.k8s.io', 'prioritylevelconfigurations', 'PriorityLevelConfiguration', true, []],
-    ] as const
-  ).map(([group, resource, kind, status, categories]): ResourceInfo => ({
-    group,
+  // Admission configuration, flow control and API services: virtual, cluster-scoped, stored per
+  // tenant (src/admission/). Served only: kplex does not call webhooks or enforce policies yet.
+  ...ADMISSION_KINDS.map((k): ResourceInfo => ({
+    group: k.group,
     version: 'v1',
-    resource,
-    kind,
-    listKind: `${kind}List`,
-    singular: kind.toLowerCase(),
+    resource: k.resource,
+    kind: k.kind,
+    listKind: `${k.kind}List`,
+    singular: k.kind.toLowerCase(),
     namespaced: false,
     verbs: RW,
-    ...(categories.length ? { categories: [...categories] } : {}),
+    ...(k.categories?.length ? { categories: [...k.categories] } : {}),
     placement: 'virtual',
     storageVersion: true,
-    ...(status ? { subresources: { status: true } } : {}),
-    strategy: `admission-${resource}`,
+    ...(k.status ? { subresources: { status: true } } : {}),
+    strategy: `admission-${k.resource}`,
   })),
 ];
 

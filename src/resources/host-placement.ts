@@ -40,6 +40,7 @@ export const HOST_PLACEMENT: Readonly<Record<string, Placement>> = {
   '/persistentvolumes': 'host-view',
   'storage.k8s.io/storageclasses': 'host-view',
   'storage.k8s.io/csidrivers': 'host-view',
+  'storage.k8s.io/csinodes': 'host-view',
   'networking.k8s.io/ingressclasses': 'host-view',
   'node.k8s.io/runtimeclasses': 'host-view',
   'scheduling.k8s.io/priorityclasses': 'host-view',
@@ -51,6 +52,9 @@ export const HOST_PLACEMENT: Readonly<Record<string, Placement>> = {
   'admissionregistration.k8s.io/validatingadmissionpolicybindings': 'virtual',
   'flowcontrol.apiserver.k8s.io/flowschemas': 'virtual',
   'flowcontrol.apiserver.k8s.io/prioritylevelconfigurations': 'virtual',
+  'apiregistration.k8s.io/apiservices': 'virtual',
+  // A tenant's CSRs must never reach the host's signers (that would mint host credentials).
+  'certificates.k8s.io/certificatesigningrequests': 'virtual',
 };
 
 /** Verbs a read-only view offers, whatever the host allows. */
