@@ -176,10 +176,10 @@ export class VirtualRegistry {
     this.deps.admitCreate?.(obj, this.info);
     // An apply that creates the object computed its managedFields already (operation Apply).
     const tracked = managedFieldsDone ? obj : await this.trackManagedFields(undefined, obj, opts);
-    if (opts.dryRun) return tracked;
+    if (opts.dryRun) return this.withTypeMeta(tracked);
     const stored = this.store.create(this.key(namespace, meta.name!), tracked);
     this.strategy.afterWrite?.(stored.object, undefined, ctx);
-    return clone(stored.object);
+    return this.withTypeMeta(clone(stored.object));
   }
 
   /**
@@ -250,20 +250,20 @@ export class VirtualRegistry {
       meta.generation = (oldMeta.generation ?? 0) + 1;
     }
     if (!extra.managedFieldsDone) obj = await this.trackManagedFields(old, obj, opts);
-    if (sameStoredContent(obj, old)) return { object: clone(old), created: false };
+    if (sameStoredContent(obj, old)) return { object: this.withTypeMeta(clone(old)), created: false };
     const m = obj.metadata!;
     if (m.deletionTimestamp && (m.finalizers ?? []).length === 0) {
       // The last finalizer is gone: the update completes the deletion (ShouldDeleteDuringUpdate).
-      if (opts.dryRun) return { object: obj, created: false };
+      if (opts.dryRun) return { object: this.withTypeMeta(obj), created: false };
       const removed = this.store.delete(this.key(namespace, name), existing.rv);
       this.strategy.afterWrite?.(removed.object, old, ctx);
       this.deps.gc?.objectDeleted(removed.object, this.info);
-      return { object: clone(obj), created: false };
+      return { object: this.withTypeMeta(clone(obj)), created: false };
     }
-    if (opts.dryRun) return { object: obj, created: false };
+    if (opts.dryRun) return { object: this.withTypeMeta(obj), created: false };
     const stored = this.store.update(this.key(namespace, name), obj, existing.rv);
     this.strategy.afterWrite?.(stored.object, old, ctx);
     if (m.deletionTimestamp) this.deps.gc?.objectFinalizing(stored.object, this.info);
-    return { object: clone(stored.object), created: false };
+    return { object: this.withTypeMeta(clone(stored.object)), created: false };
   }
 }
