@@ -20,6 +20,7 @@ import type { NamespaceMap } from '../rewrite/namespace-map.js';
 import { bodyToVirtual, objectToHost, textToVirtual } from '../rewrite/object-rewrite.js';
 import { queryToHost } from '../rewrite/query-rewrite.js';
 import type { HostClient } from './host-client.js';
+import { fieldValidationOf, refuseDuplicates } from './duplicate-fields.js';
 import { callHost, hostPath, readJSON } from './host-request.js';
 import { VIEW_RULES, viewBody, viewObject } from './host-view.js';
 import { PASSED_QUERY, SUBRESOURCE_MODES } from './passthrough-data.js';
@@ -197,8 +198,11 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   const raw = ['create', 'update', 'patch', 'delete', 'deletecollection'].includes(info.verb)
     ? await readBody(req)
     : Buffer.alloc(0);
+  let decodeErrors: string[] = [];
   if (raw.length) {
-    const decoded = decodeBody(raw, req.headers['content-type']).value;
+    const decodedBody = decodeBody(raw, req.headers['content-type']);
+    const decoded = decodedBody.value;
+    if (info.verb === 'create' || info.verb === 'update') decodeErrors = decodedBody.duplicates;
     const meta = (decoded as KubeObject | undefined)?.metadata;
     if (
       (info.verb === 'create' || info.verb === 'update') &&
@@ -219,7 +223,7 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
     const tok = d.sealer.open(p.scope.tenant, q.get('continue')!);
     hq.set('continue', tok.host);
   }
-  const hres = await callHost(d.host, {
+  const call = {
     method: req.method ?? 'GET',
     path: hostPath(row, target),
     query: hq,
@@ -227,8 +231,12 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
     body,
     contentType,
     bodyTimeout: q.get('follow') === 'true' ? 0 : undefined,
-  });
-  const warnings = hostWarnings(hres.headers['warning'], map);
+  };
+  // Re-serializing the body dropped duplicate fields: apply the fieldValidation directive to them here.
+  const directive = fieldValidationOf(q);
+  if (decodeErrors.length && directive === 'Strict') await refuseDuplicates(d.host, call, row.kind, row.version, decodeErrors);
+  const hres = await callHost(d.host, call);
+  const warnings = [...hostWarnings(hres.headers['warning'], map), ...(directive === 'Warn' ? decodeErrors : [])];
 
   if (mode === 'stream' && hres.statusCode < 300) return streamRaw(req, res, hres);
   const json = await readJSON(hres);
