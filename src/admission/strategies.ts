@@ -7,7 +7,7 @@ import type { FieldError } from '../api/status.js';
 import { validateAnnotations, validateLabels } from '../apiextensions/index.js';
 import type { FullStrategy, StrategyContext } from '../registry/strategy.js';
 import { ADMISSION_KINDS, type AdmissionKind } from './kinds.js';
-import { builtinPatchSchema } from './patch-schema.js';
+import { builtinPatchSchema } from '../registry/builtin-patch-schema.js';
 
 const metadataErrors = (obj: KubeObject): FieldError[] => [
   ...validateLabels(obj.metadata?.labels, 'metadata.labels'),

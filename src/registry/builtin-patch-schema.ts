@@ -1,4 +1,4 @@
-// Strategic merge patch and server-side apply of built-in kinds read their OpenAPI definition
+// Strategic merge patch and server-side apply of built-in virtual kinds (RBAC, admission...) read their OpenAPI definition
 // (list types, merge keys), as the apiserver's typed field manager does.
 import { builtinDefinitionFor, builtinSchemaV3, referencedDefinitions } from '../discovery/builtin-schemas.js';
 import { schemaNodeFromOpenAPIV3, type SchemaNode } from '../patch/index.js';
