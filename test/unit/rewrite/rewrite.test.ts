@@ -63,7 +63,7 @@ describe('object rewriting', () => {
 
   it('brings a host object back exactly as the tenant wrote it', () => {
     const d = deployment();
-    d.metadata.labels = { app: 'web' };
+    (d.metadata as { labels: Record<string, string> }).labels = { app: 'web' };
     d.spec.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]!.namespaces =
       ['prod'];
     const original = JSON.parse(JSON.stringify(d)) as unknown;
@@ -145,7 +145,7 @@ describe('continue tokens', () => {
     const t = sealer.seal('acme', { ns: 'prod', host: 'abc', rv: '42' });
     expect(() => sealer.open('other', t)).toThrow(/invalid continue token/);
     const raw = Buffer.from(t, 'base64url');
-    raw[raw.length - 1] ^= 1;
+    raw[raw.length - 1] = (raw[raw.length - 1] ?? 0) ^ 1;
     expect(() => sealer.open('acme', raw.toString('base64url'))).toThrow(/invalid continue token/);
     const forged = Buffer.from(
       JSON.stringify({ v: 'meta.k8s.io/v1', rv: 1, start: 'other-default/' }),
