@@ -10,6 +10,8 @@ export interface Target {
   /** Path prefix: `/clusters/<tenant>` for a tenant, '' for the host. */
   base: string;
   token?: string;
+  /** Accept header (default application/json). */
+  accept?: string;
 }
 
 export interface Reply {
@@ -35,7 +37,11 @@ export function makeAgent(o: AgentOptions): Agent {
 }
 
 function headers(t: Target, extra: Record<string, string>): Record<string, string> {
-  return { accept: 'application/json', ...(t.token ? { authorization: `Bearer ${t.token}` } : {}), ...extra };
+  return {
+    accept: t.accept ?? 'application/json',
+    ...(t.token ? { authorization: `Bearer ${t.token}` } : {}),
+    ...extra,
+  };
 }
 
 export async function call(

@@ -56,8 +56,24 @@ function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
+/** startHost picks free ports before binding them, so a busy machine can steal one: retry once. */
+async function startHostRetrying(o: StackOptions): Promise<HostState> {
+  for (let attempt = 1; ; attempt++) {
+    const dir = path.join(o.work, attempt === 1 ? 'host' : `host-${attempt}`);
+    try {
+      return await startHost({ dir, log: o.log });
+    } catch (err) {
+      await stopHost(dir).catch(() => false);
+      if (attempt >= 3) throw err;
+      o.log(
+        `host start failed (${(err instanceof Error ? err.message : String(err)).split('\n')[0]}); retrying`,
+      );
+    }
+  }
+}
+
 export async function startStack(o: StackOptions): Promise<Stack> {
-  const host = await startHost({ dir: path.join(o.work, 'host'), log: o.log });
+  const host = await startHostRetrying(o);
   const pki = path.join(host.dir, 'pki');
   const hostApi: Target = {
     agent: makeAgent({

@@ -33,6 +33,8 @@ export async function fanout(ctx: Context): Promise<Entry[]> {
   const targets: Target[] = [];
   log(`  opening ${tenants * WATCHES_PER_TENANT} watches (${tenants} tenants × ${WATCHES_PER_TENANT})`);
   const t0 = performance.now();
+  const step = Math.max(1, (tenants * WATCHES_PER_TENANT) / 5);
+  let opened = 0;
   await pool(
     Array.from({ length: tenants }, (_, i) => tenantName(i)),
     32,
@@ -56,9 +58,10 @@ export async function fanout(ctx: Context): Promise<Entry[]> {
         );
         handles.push(h);
         await h.ready;
+        if (++opened % step === 0)
+          log(`  ${opened} watches open (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
       }
-      if (handles.length % Math.max(1, (tenants * WATCHES_PER_TENANT) / 5) === 0)
-        log(`  ${handles.length} watches open (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
+      log(`  ${handles.length} watches open (${((performance.now() - t0) / 1000).toFixed(1)} s)`);
     },
   );
   const expected = tenants * WATCHES_PER_TENANT * rounds;
