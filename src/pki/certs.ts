@@ -6,6 +6,9 @@ import * as x509 from '@peculiar/x509';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
 
+// Re-exported from here so that users get the crypto provider set up above.
+export { X509Certificate, ExtendedKeyUsage, ExtendedKeyUsageExtension } from '@peculiar/x509';
+
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 type CryptoKey = webcrypto.CryptoKey;
 
@@ -63,6 +66,9 @@ export interface LeafOptions {
   server?: boolean;
   client?: boolean;
   days?: number;
+  /** Explicit validity (overrides `days`), e.g. a short-lived or already expired client cert. */
+  notBefore?: Date;
+  notAfter?: Date;
 }
 
 /** A leaf certificate signed by `ca`: serving (SANs) and/or client (CN = user, O = groups). */
@@ -80,8 +86,8 @@ export async function issueCert(ca: CertAuthority, opts: LeafOptions): Promise<K
     serialNumber: randomSerial(),
     subject: subject.join(', '),
     issuer: ca.certificate.subject,
-    notBefore: new Date(Date.now() - DAY),
-    notAfter: new Date(Date.now() + (opts.days ?? 365) * DAY),
+    notBefore: opts.notBefore ?? new Date(Date.now() - DAY),
+    notAfter: opts.notAfter ?? new Date(Date.now() + (opts.days ?? 365) * DAY),
     signingKey: ca.keys.privateKey,
     publicKey: keys.publicKey,
     signingAlgorithm: alg,

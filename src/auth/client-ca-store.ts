@@ -1,0 +1,112 @@
+// Where each tenant's client-certificate CA lives so that every kplex replica trusts the same
+// one: a host Secret per tenant (kplex-system/kplex-client-ca-<tenant>), or the data dir when
+// kplex runs without a host (unit tests, a single replica). The CA is created on first need
+// (`kplex kubeconfig --client-cert`); the server only reads it.
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { HostClient } from '../host/host-client.js';
+import { createCA, type KeyPairPem } from '../pki/certs.js';
+import { KEYS_NAMESPACE } from './key-store.js';
+
+export interface ClientCAStore {
+  /** The tenant's CA, or undefined when none was created yet. */
+  get(tenant: string): Promise<KeyPairPem | undefined>;
+  /** The tenant's CA, created when there is none (concurrent creators agree on one). */
+  getOrCreate(tenant: string): Promise<KeyPairPem>;
+  /** Forgets the tenant's CA (a deleted tenant's certificates must not outlive it). */
+  remove(tenant: string): Promise<void>;
+}
+
+export const clientCASecretName = (tenant: string): string => `kplex-client-ca-${tenant}`;
+const CERT_KEY = 'ca.crt';
+const KEY_KEY = 'ca.key';
+
+const newTenantCA = async (tenant: string): Promise<KeyPairPem> => {
+  const ca = await createCA(`kplex-client-ca-${tenant}`);
+  return { cert: ca.cert, key: ca.key };
+};
+
+export class FileClientCAStore implements ClientCAStore {
+  constructor(private readonly dataDir: string) {}
+  private file(tenant: string): string {
+    return path.join(this.dataDir, 'keys', 'client-ca', `${tenant}.json`);
+  }
+  async get(tenant: string): Promise<KeyPairPem | undefined> {
+    const file = this.file(tenant);
+    if (!existsSync(file)) return undefined;
+    return JSON.parse(readFileSync(file, 'utf8')) as KeyPairPem;
+  }
+  async getOrCreate(tenant: string): Promise<KeyPairPem> {
+    const file = this.file(tenant);
+    if (!existsSync(file)) {
+      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      try {
+        writeFileSync(file, JSON.stringify(await newTenantCA(tenant), null, 2), { mode: 0o600, flag: 'wx' });
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      }
+    }
+    return (await this.get(tenant))!;
+  }
+  async remove(tenant: string): Promise<void> {
+    rmSync(this.file(tenant), { force: true });
+  }
+}
+
+interface SecretShape {
+  data?: Record<string, string>;
+}
+
+export class HostSecretClientCAStore implements ClientCAStore {
+  constructor(private readonly host: HostClient) {}
+
+  private path(name = ''): string {
+    return `/api/v1/namespaces/${KEYS_NAMESPACE}/secrets${name ? `/${name}` : ''}`;
+  }
+
+  async get(tenant: string): Promise<KeyPairPem | undefined> {
+    const res = await this.host.request<SecretShape>('GET', this.path(clientCASecretName(tenant)));
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw new Error(`reading the client CA of tenant ${tenant}: host answered ${res.status}`);
+    const cert = res.body.data?.[CERT_KEY];
+    const key = res.body.data?.[KEY_KEY];
+    if (!cert || !key) throw new Error(`Secret ${KEYS_NAMESPACE}/${clientCASecretName(tenant)} lacks ${CERT_KEY} or ${KEY_KEY}`);
+    return { cert: Buffer.from(cert, 'base64').toString('utf8'), key: Buffer.from(key, 'base64').toString('utf8') };
+  }
+
+  async getOrCreate(tenant: string): Promise<KeyPairPem> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const cur = await this.get(tenant);
+      if (cur) return cur;
+      const ns = await this.host.request('POST', '/api/v1/namespaces', {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: { name: KEYS_NAMESPACE },
+      });
+      if (ns.status !== 201 && ns.status !== 409)
+        throw new Error(`creating namespace ${KEYS_NAMESPACE}: host answered ${ns.status}`);
+      const ca = await newTenantCA(tenant);
+      const res = await this.host.request('POST', this.path(), {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: {
+          name: clientCASecretName(tenant),
+          namespace: KEYS_NAMESPACE,
+          labels: { 'app.kubernetes.io/managed-by': 'kplex', 'kplex.io/tenant': tenant },
+        },
+        type: 'Opaque',
+        data: { [CERT_KEY]: Buffer.from(ca.cert).toString('base64'), [KEY_KEY]: Buffer.from(ca.key).toString('base64') },
+      });
+      if (res.status === 201) return ca;
+      if (res.status !== 409) throw new Error(`creating the client CA of tenant ${tenant}: host answered ${res.status}`);
+      // another replica or CLI created it first: read theirs
+    }
+    throw new Error(`the client CA of tenant ${tenant} could not be read or created`);
+  }
+
+  async remove(tenant: string): Promise<void> {
+    const res = await this.host.request('DELETE', this.path(clientCASecretName(tenant)));
+    if (res.status !== 200 && res.status !== 404)
+      throw new Error(`deleting the client CA of tenant ${tenant}: host answered ${res.status}`);
+  }
+}

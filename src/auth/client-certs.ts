@@ -1,0 +1,110 @@
+// Client-certificate authentication, as the apiserver's x509 authenticator does it with the
+// tenant's own CA as --client-ca-file: a certificate that chains to THE REQUESTED tenant's CA,
+// is within its validity dates and may be used for client auth names the user (CN) and groups
+// (O). Any other certificate (another tenant's, the host's, expired) proves nothing.
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { X509Certificate, ExtendedKeyUsage, ExtendedKeyUsageExtension } from '../pki/certs.js';
+import type { ClientCAStore } from './client-ca-store.js';
+import { SYSTEM_AUTHENTICATED, type UserInfo } from './user.js';
+
+const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
+export const CREDENTIAL_ID_KEY = 'authentication.kubernetes.io/credential-id';
+
+/** The DER of the client certificate presented on the request's TLS connection, if any. */
+export function peerCertificate(req: IncomingMessage): Buffer | undefined {
+  const socket = req.socket as TLSSocket | undefined;
+  if (!socket || typeof socket.getPeerCertificate !== 'function') return undefined;
+  const raw = socket.getPeerCertificate(false)?.raw;
+  return raw && raw.length ? raw : undefined;
+}
+
+/**
+ * The identity `leaf` proves when it is signed by one of `cas` and valid at `now`; undefined
+ * otherwise. Like Go's x509 Verify: the CA must itself be valid, an EKU extension must allow
+ * client auth, and a certificate without a CN authenticates no one.
+ */
+export async function verifyClientCertificate(
+  leafDer: Buffer | ArrayBuffer,
+  cas: X509Certificate[],
+  now = new Date(),
+): Promise<UserInfo | undefined> {
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate(leafDer);
+  } catch {
+    return undefined;
+  }
+  if (!(await chainsTo(leaf, cas, now)) || !allowsClientAuth(leaf)) return undefined;
+  const [username] = leaf.subjectName.getField('CN');
+  if (!username) return undefined;
+  const groups = leaf.subjectName.getField('O');
+  const fingerprint = createHash('sha256').update(Buffer.from(leaf.rawData)).digest('hex');
+  return {
+    username,
+    groups: groups.includes(SYSTEM_AUTHENTICATED) ? groups : [...groups, SYSTEM_AUTHENTICATED],
+    extra: { [CREDENTIAL_ID_KEY]: [`X509SHA256=${fingerprint}`] },
+  };
+}
+
+async function chainsTo(leaf: X509Certificate, cas: X509Certificate[], now: Date): Promise<boolean> {
+  for (const ca of cas) {
+    if (leaf.issuer !== ca.subject) continue;
+    if (!(now > ca.notBefore && now < ca.notAfter)) continue;
+    try {
+      if (await leaf.verify({ publicKey: ca.publicKey, date: now })) return true;
+    } catch {
+      // a key of another algorithm cannot have signed it
+    }
+  }
+  return false;
+}
+
+function allowsClientAuth(leaf: X509Certificate): boolean {
+  const eku = leaf.getExtension(ExtendedKeyUsageExtension);
+  if (!eku) return true; // no EKU extension: any usage, as in Go
+  const usages = eku.usages.map(String);
+  return usages.includes(ExtendedKeyUsage.clientAuth) || usages.includes(ANY_EXTENDED_KEY_USAGE);
+}
+
+/** Authenticates requests by client certificate against the requested tenant's CA. */
+export class ClientCertAuthenticator {
+  private cache = new Map<string, { cas: X509Certificate[]; loaded: number }>();
+
+  constructor(
+    /** Every store a tenant's CA may live in (host Secret, data dir): each one's CA is trusted. */
+    private readonly stores: ClientCAStore[],
+    /** How long a tenant's CAs are used before they are read again. */
+    private readonly refreshMs = 30_000,
+  ) {}
+
+  /** The certificate's identity in `tenant`, or undefined when none was presented or it proves none. */
+  async authenticate(req: IncomingMessage, tenant: string): Promise<UserInfo | undefined> {
+    const der = peerCertificate(req);
+    if (!der) return undefined;
+    let entry = this.cache.get(tenant);
+    if (!entry || Date.now() - entry.loaded > this.refreshMs) entry = await this.load(tenant);
+    const user = await verifyClientCertificate(der, entry.cas);
+    if (user || Date.now() - entry.loaded < 1000) return user;
+    // A CA created since we last looked (first `kplex kubeconfig --client-cert`): read again, at
+    // most once a second per tenant.
+    return verifyClientCertificate(der, (await this.load(tenant)).cas);
+  }
+
+  /** Drops a tenant's cached CAs (a deleted tenant). */
+  forget(tenant: string): void {
+    this.cache.delete(tenant);
+  }
+
+  private async load(tenant: string): Promise<{ cas: X509Certificate[]; loaded: number }> {
+    const cas: X509Certificate[] = [];
+    for (const store of this.stores) {
+      const pem = await store.get(tenant).catch(() => undefined);
+      if (pem) cas.push(new X509Certificate(pem.cert));
+    }
+    const entry = { cas, loaded: Date.now() };
+    this.cache.set(tenant, entry);
+    return entry;
+  }
+}

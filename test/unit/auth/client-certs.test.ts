@@ -1,0 +1,110 @@
+// Client certificates: a tenant's CA is created once per tenant in its store; a certificate proves
+// CN/O only when it chains to the CA it is checked against and is valid now.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { IncomingMessage } from 'node:http';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FileClientCAStore } from '../../../src/auth/client-ca-store.js';
+import { ClientCertAuthenticator, verifyClientCertificate } from '../../../src/auth/client-certs.js';
+import { createCA, issueCert, loadCA, X509Certificate } from '../../../src/pki/certs.js';
+
+const dirs: string[] = [];
+const dir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'kplex-client-ca-'));
+  dirs.push(d);
+  return d;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const der = (pem: string) => Buffer.from(new X509Certificate(pem).rawData);
+const DAY = 86_400_000;
+/** A request whose TLS connection presented `cert` (or none). */
+const requestWith = (cert?: string) =>
+  ({
+    headers: {},
+    socket: { getPeerCertificate: () => (cert ? { raw: der(cert) } : {}) },
+  }) as unknown as IncomingMessage;
+
+describe('tenant client CA store', () => {
+  it('creates a tenant CA once, one per tenant, and forgets it on remove', async () => {
+    const store = new FileClientCAStore(dir());
+    expect(await store.get('a')).toBeUndefined();
+    const a1 = await store.getOrCreate('a');
+    const a2 = await store.getOrCreate('a');
+    const b = await store.getOrCreate('b');
+    expect(a2.cert).toBe(a1.cert);
+    expect(b.cert).not.toBe(a1.cert);
+    expect((await store.get('a'))?.cert).toBe(a1.cert);
+    await store.remove('a');
+    expect(await store.get('a')).toBeUndefined();
+  });
+});
+
+describe('verifyClientCertificate', () => {
+  it('names the user by CN and the groups by O, plus system:authenticated', async () => {
+    const ca = await createCA('tenant-a');
+    const leaf = await issueCert(ca, { commonName: 'alice', organizations: ['dev', 'ops'], client: true });
+    const user = await verifyClientCertificate(der(leaf.cert), [ca.certificate]);
+    expect(user?.username).toBe('alice');
+    expect(user?.groups).toEqual(['dev', 'ops', 'system:authenticated']);
+    expect(user?.extra?.['authentication.kubernetes.io/credential-id']?.[0]).toMatch(/^X509SHA256=[0-9a-f]{64}$/);
+  });
+
+  it('refuses a certificate of another CA, even one with the same subject', async () => {
+    const a = await createCA('same-name');
+    const b = await createCA('same-name');
+    const leaf = await issueCert(b, { commonName: 'mallory', organizations: ['system:masters'], client: true });
+    expect(await verifyClientCertificate(der(leaf.cert), [a.certificate])).toBeUndefined();
+    expect(await verifyClientCertificate(der(leaf.cert), [b.certificate])).toBeDefined();
+  });
+
+  it('refuses an expired or not yet valid certificate', async () => {
+    const ca = await createCA('t');
+    const expired = await issueCert(ca, {
+      commonName: 'old',
+      client: true,
+      notBefore: new Date(Date.now() - 2 * DAY),
+      notAfter: new Date(Date.now() - DAY),
+    });
+    const future = await issueCert(ca, {
+      commonName: 'soon',
+      client: true,
+      notBefore: new Date(Date.now() + DAY),
+      notAfter: new Date(Date.now() + 2 * DAY),
+    });
+    expect(await verifyClientCertificate(der(expired.cert), [ca.certificate])).toBeUndefined();
+    expect(await verifyClientCertificate(der(future.cert), [ca.certificate])).toBeUndefined();
+    expect(await verifyClientCertificate(der(future.cert), [ca.certificate], new Date(Date.now() + 1.5 * DAY))).toBeDefined();
+  });
+
+  it('refuses a serving-only certificate, one without CN, and the CA itself', async () => {
+    const ca = await createCA('t');
+    const serving = await issueCert(ca, { commonName: 'web', server: true });
+    const noCN = await issueCert(ca, { commonName: '', client: true });
+    expect(await verifyClientCertificate(der(serving.cert), [ca.certificate])).toBeUndefined();
+    expect(await verifyClientCertificate(der(noCN.cert), [ca.certificate])).toBeUndefined();
+    expect(await verifyClientCertificate(Buffer.from('not a certificate'), [ca.certificate])).toBeUndefined();
+  });
+});
+
+describe('ClientCertAuthenticator', () => {
+  it("accepts a certificate only on the tenant whose CA signed it, and sees a CA created later", async () => {
+    const store = new FileClientCAStore(dir());
+    const authn = new ClientCertAuthenticator([store]);
+    const caA = await loadCA(await store.getOrCreate('a'));
+    const cert = await issueCert(caA, { commonName: 'alice', organizations: ['system:masters'], client: true });
+    expect((await authn.authenticate(requestWith(cert.cert), 'a'))?.username).toBe('alice');
+    expect(await authn.authenticate(requestWith(cert.cert), 'b')).toBeUndefined();
+    expect(await authn.authenticate(requestWith(), 'a')).toBeUndefined();
+    expect(await authn.authenticate({ headers: {} } as IncomingMessage, 'a')).toBeUndefined();
+
+    // tenant b's CA appears after the authenticator looked (and found none)
+    await new Promise((r) => setTimeout(r, 1100));
+    const caB = await loadCA(await store.getOrCreate('b'));
+    const certB = await issueCert(caB, { commonName: 'bob', client: true });
+    expect((await authn.authenticate(requestWith(certB.cert), 'b'))?.username).toBe('bob');
+  });
+});
