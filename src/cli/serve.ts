@@ -12,6 +12,8 @@ import { installTenantCRD } from '../tenancy/tenant-admin.js';
 import { TenantDirectory } from '../tenancy/tenant-directory.js';
 import { KeyRing } from '../auth/signing-keys.js';
 import { FileKeyStore, HostSecretKeyStore } from '../auth/key-store.js';
+import { FileClientCAStore, HostSecretClientCAStore, type ClientCAStore } from '../auth/client-ca-store.js';
+import { ClientCertAuthenticator } from '../auth/client-certs.js';
 import { HostServiceAccountAuthenticator } from '../auth/service-account-tokens.js';
 import { IdentityStage } from '../auth/identity-stage.js';
 import { RbacAuthorizer } from '../rbac/rbac-authorizer.js';
@@ -51,6 +53,9 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   keyRing.onStoreError = (err) =>
     logger.warn({ err }, 'a signing key store could not be read; going on with the others');
   const keys = await keyRing.start(30_000, (err) => logger.warn({ err }, 'reloading signing keys failed'));
+  // Tenant client CAs: the host Secrets every replica shares, plus this data dir's.
+  const clientCAs: ClientCAStore[] = [new HostSecretClientCAStore(host), new FileClientCAStore(cfg.dataDir)];
+  const clientCerts = new ClientCertAuthenticator(clientCAs);
   const pool = new StorePool({ dataDir: path.join(cfg.dataDir, 'tenants') });
   const hostNamespaces = new HostNamespaces(host);
   const runtimes = new RuntimeCache(pool, hostNamespaces, logger);
@@ -58,7 +63,8 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   tenants.onChange((e) => {
     if (e.type !== 'DELETED') return;
     const name = e.object.metadata?.name ?? '';
-    void removeTenant(host, runtimes, name).catch((err: unknown) =>
+    clientCerts.forget(name);
+    void removeTenant(host, runtimes, name, clientCAs).catch((err: unknown) =>
       logger.error({ err, tenant: name }, 'removing a deleted tenant failed'),
     );
   });
@@ -71,6 +77,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     () => keys.keys(),
     new HostServiceAccountAuthenticator(host),
     () => keys.reload(),
+    clientCerts,
   );
   const server = await startServer({
     bindAddress: cfg.bindAddress,
@@ -125,7 +132,12 @@ async function fetchHostVersion(host: HostClient): Promise<VersionInfo> {
 }
 
 /** A deleted Tenant takes its store and every host namespace kplex made for it. */
-async function removeTenant(host: HostClient, runtimes: RuntimeCache, tenant: string): Promise<void> {
+async function removeTenant(
+  host: HostClient,
+  runtimes: RuntimeCache,
+  tenant: string,
+  clientCAs: ClientCAStore[],
+): Promise<void> {
   await runtimes.drop(tenant);
   const sel = encodeURIComponent(`${LABEL_TENANT}=${tenant},${LABEL_MANAGED_BY}=kplex`);
   const list = await host.must<{ items: { metadata: { name: string } }[] }>(
@@ -133,4 +145,6 @@ async function removeTenant(host: HostClient, runtimes: RuntimeCache, tenant: st
     `/api/v1/namespaces?labelSelector=${sel}`,
   );
   for (const ns of list.body.items) await host.request('DELETE', `/api/v1/namespaces/${ns.metadata.name}`);
+  // certificates of a deleted tenant must not work on a new tenant of the same name
+  for (const store of clientCAs) await store.remove(tenant);
 }

@@ -44,7 +44,14 @@ export interface RunningServer {
 
 export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const { logger } = opts;
-  const server = https.createServer({ cert: opts.tls.cert, key: opts.tls.key, requestCert: false });
+  // Client certificates are asked for, never required: token clients are unaffected, and the
+  // authenticator checks a presented certificate against the requested tenant's CA.
+  const server = https.createServer({
+    cert: opts.tls.cert,
+    key: opts.tls.key,
+    requestCert: true,
+    rejectUnauthorized: false,
+  });
   server.keepAliveTimeout = 65_000;
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
