@@ -129,6 +129,36 @@ describe('identity: client certificates', () => {
     expect(whoami(short).status.userInfo.username).toBe('dave');
   });
 
+  it('keeps the tenant CA in a host Secret every replica reads when signed with --host-kubeconfig', () => {
+    const kc = kplexCli([
+      'kubeconfig', 'certs-b', '--client-cert', '--host-kubeconfig', host.kubeconfig,
+      '--data-dir', env.dataDir, '--server', env.kplex.url, '--user', 'erin', '--group', 'system:masters',
+    ]);
+    const file = path.join(env.dataDir, 'certs-b-erin-host.kubeconfig');
+    writeFileSync(file, kc, { mode: 0o600 });
+    const secret = JSON.parse(
+      kubectlOk(host.kubeconfig, ['get', 'secret', '-n', 'kplex-system', 'kplex-client-ca-certs-b', '-o', 'json']),
+    ) as { data: Record<string, string> };
+    expect(Object.keys(secret.data).sort()).toEqual(['ca.crt', 'ca.key']);
+    expect(whoami(file).status.userInfo.username).toBe('erin');
+    // the host Secret's CA is the tenant's only: not trusted on tenant A
+    refused(withCert(a, path.join(env.dataDir, 'a-with-b-host-cert.kubeconfig'), certOf(file)));
+  });
+
+  it('takes the certificate before the token, and the token when the certificate proves nothing', async () => {
+    const token = /token: (\S+)/.exec(readFileSync(a, 'utf8'))![1]!;
+    const both = path.join(env.dataDir, 'a-cert-and-token.kubeconfig');
+    writeFileSync(both, readFileSync(certA, 'utf8').replace(/(client-key-data: \S+\n)/, `$1    token: ${token}\n`));
+    expect(whoami(both).status.userInfo.username).toBe('alice'); // x509 first, as kube-apiserver
+    const foreign = await issueCert(await createCA('elsewhere'), { commonName: 'mallory', client: true });
+    const foreignAndToken = withCert(a, path.join(env.dataDir, 'a-foreign-and-token.kubeconfig'), foreign);
+    writeFileSync(
+      foreignAndToken,
+      readFileSync(foreignAndToken, 'utf8').replace(/(client-key-data: \S+\n)/, `$1    token: ${token}\n`),
+    );
+    expect(whoami(foreignAndToken).status.userInfo.username).toBe('admin');
+  });
+
   it('keeps token clients working next to certificates', () => {
     expect(whoami(a).status.userInfo.username).toBe('admin');
     expect(kubectl(b, ['get', 'ns']).code).toBe(0);
