@@ -25,7 +25,7 @@ export class NamespaceLifecycle {
   namespaceWritten(obj: KubeObject, old: KubeObject | undefined): void {
     const name = obj.metadata?.name ?? '';
     if (!name) return;
-    if (!old && !obj.metadata?.deletionTimestamp) {
+    if (!old && !obj.metadata?.deletionTimestamp && !this.runtime.seeding) {
       void this.ensureHostNamespace(name).catch((err: unknown) =>
         this.logger.warn({ err, tenant: this.runtime.tenant, namespace: name }, 'creating the host namespace failed; retried on first use'),
       );

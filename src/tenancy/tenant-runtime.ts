@@ -78,6 +78,20 @@ export class TenantRuntime {
   async seed(): Promise<void> {
     const store = this.store;
     if (store.currentRV() !== 0) return;
+    // Their host namespaces are created on first use, not now: an idle tenant costs the host nothing.
+    this.seeding = true;
+    try {
+      await this.seedNamespaces();
+    } finally {
+      this.seeding = false;
+    }
+  }
+
+  /** True while the default namespaces of a new tenant are being written. */
+  seeding = false;
+
+  private async seedNamespaces(): Promise<void> {
+    const store = this.store;
     const info = this.row('', 'v1', 'namespaces')!;
     const reg = this.registry(info);
     const user = { username: 'system:kplex', groups: ['system:masters'] };
