@@ -42,17 +42,34 @@ export const MESSAGE_FIELDS: readonly string[] = [
 ];
 
 /** Visits the parent object and key of every value at `path` (existing values only). */
+interface Step {
+  key: string;
+  each: boolean;
+}
+
+/** Paths are parsed once: lists are rewritten object by object, and most paths miss at their first key. */
+const parsed = new Map<string, Step[]>();
+
+function stepsOf(path: string): Step[] {
+  let steps = parsed.get(path);
+  if (!steps) {
+    steps = path.split('.').map((raw) => (raw.endsWith('[]') ? { key: raw.slice(0, -2), each: true } : { key: raw, each: false }));
+    parsed.set(path, steps);
+  }
+  return steps;
+}
+
 export function visitPath(
   obj: unknown,
   path: string,
   fn: (parent: Record<string, unknown>, key: string) => void,
 ): void {
-  const steps = path.split('.');
+  const steps = stepsOf(path);
+  // The common case (a configmap has no `spec`): leave before building the walk.
+  if (obj === null || typeof obj !== 'object' || !(steps[0]!.key in (obj as object))) return;
   const walk = (node: unknown, i: number): void => {
     if (node === null || typeof node !== 'object') return;
-    const raw = steps[i]!;
-    const each = raw.endsWith('[]');
-    const key = each ? raw.slice(0, -2) : raw;
+    const { key, each } = steps[i]!;
     const rec = node as Record<string, unknown>;
     if (!(key in rec)) return;
     if (i === steps.length - 1 && !each) return fn(rec, key);
