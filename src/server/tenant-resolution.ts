@@ -17,7 +17,13 @@ export interface ResolvedTenant {
 export function tenantFromPath(pathname: string): ResolvedTenant | undefined {
   const m = TENANT_PREFIX.exec(pathname);
   if (!m) return undefined;
-  return { tenant: decodeURIComponent(m[1] ?? ''), path: m[2] ?? '/' };
+  let tenant = m[1] ?? '';
+  try {
+    tenant = decodeURIComponent(tenant);
+  } catch {
+    // malformed escapes: kept as written; no token names such a tenant, so authentication refuses it
+  }
+  return { tenant, path: m[2] ?? '/' };
 }
 
 /** The tenant named by a bearer token's claims (unverified), if it is a kplex token. */
