@@ -3,11 +3,10 @@
 // free port in front of it. Tenants are Tenant objects on the host, tokens minted with kplex's key.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { openSync, readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { startHost, stopHost, type HostState } from '../../deploy/local-host/host.js';
+import { freePort, startHost, stopHost, type HostState } from '../../deploy/local-host/host.js';
 import { loadOrCreateSigningKeys, type SigningKey } from '../../src/auth/signing-keys.js';
 import { mintToken } from '../../src/auth/tokens.js';
 import { TENANT_GROUP, TENANT_VERSION, TENANTS_PATH } from '../../src/tenancy/tenant-crd.js';
@@ -39,17 +38,6 @@ export interface Stack {
   /** Polls the tenant endpoint until it serves a resource request; returns performance.now() of the answer. */
   waitServed(t: Target, timeoutMs?: number): Promise<number>;
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as net.AddressInfo).port;
-      srv.close(() => resolve(port));
-    });
-  });
 }
 
 function exited(child: ChildProcess): boolean {

@@ -43,7 +43,8 @@ export function ensureBinaries(log: (l: string) => void = console.log): string {
   return dir;
 }
 
-async function freePort(): Promise<number> {
+/** A port free on 127.0.0.1 right now. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
