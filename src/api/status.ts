@@ -53,7 +53,8 @@ export function isStatusError(err: unknown): err is StatusError {
   return err instanceof StatusError;
 }
 
-function failure(code: number, reason: string, message: string, details?: StatusDetails): StatusError {
+/** Any failure Status; the named constructors below cover the apiserver's common ones. */
+export function statusFailure(code: number, reason: string, message: string, details?: StatusDetails): StatusError {
   return new StatusError({
     kind: 'Status',
     apiVersion: 'v1',
@@ -71,21 +72,21 @@ export function successStatus(details?: StatusDetails): Status {
 }
 
 export const notFound = (gr: GroupResource, name: string): StatusError =>
-  failure(404, 'NotFound', `${qualifiedResource(gr)} "${name}" not found`, {
+  statusFailure(404, 'NotFound', `${qualifiedResource(gr)} "${name}" not found`, {
     name,
     group: gr.group || undefined,
     kind: gr.resource,
   });
 
 export const alreadyExists = (gr: GroupResource, name: string): StatusError =>
-  failure(409, 'AlreadyExists', `${qualifiedResource(gr)} "${name}" already exists`, {
+  statusFailure(409, 'AlreadyExists', `${qualifiedResource(gr)} "${name}" already exists`, {
     name,
     group: gr.group || undefined,
     kind: gr.resource,
   });
 
 export const conflict = (gr: GroupResource, name: string, why: string): StatusError =>
-  failure(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(gr)} "${name}": ${why}`, {
+  statusFailure(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(gr)} "${name}": ${why}`, {
     name,
     group: gr.group || undefined,
     kind: gr.resource,
@@ -164,7 +165,7 @@ export function invalid(gk: GroupKind, name: string, errors: FieldError[]): Stat
   const qualifiedKind = gk.group ? `${gk.kind}.${gk.group}` : gk.kind;
   const msgs = errors.map(fieldErrorMessage);
   const aggregate = msgs.length === 1 ? msgs[0] : `[${msgs.join(', ')}]`;
-  return failure(422, 'Invalid', `${qualifiedKind} "${name}" is invalid: ${aggregate}`, {
+  return statusFailure(422, 'Invalid', `${qualifiedKind} "${name}" is invalid: ${aggregate}`, {
     name,
     group: gk.group || undefined,
     kind: gk.kind,
@@ -172,13 +173,17 @@ export function invalid(gk: GroupKind, name: string, errors: FieldError[]): Stat
   });
 }
 
-export const badRequest = (message: string): StatusError => failure(400, 'BadRequest', message);
+/** The router's 404 for a path no resource serves (genericapiserver's NotFound handler). */
+export const pageNotFound = (): StatusError =>
+  statusFailure(404, 'NotFound', 'the server could not find the requested resource', {});
 
-export const unauthorized = (message = 'Unauthorized'): StatusError => failure(401, 'Unauthorized', message);
+export const badRequest = (message: string): StatusError => statusFailure(400, 'BadRequest', message);
+
+export const unauthorized = (message = 'Unauthorized'): StatusError => statusFailure(401, 'Unauthorized', message);
 
 export function forbidden(gr: GroupResource, name: string, reason: string): StatusError {
   const what = name ? `${qualifiedResource(gr)} "${name}"` : qualifiedResource(gr);
-  return failure(403, 'Forbidden', `${what} is forbidden: ${reason}`, {
+  return statusFailure(403, 'Forbidden', `${what} is forbidden: ${reason}`, {
     name: name || undefined,
     group: gr.group || undefined,
     kind: gr.resource,
@@ -186,43 +191,43 @@ export function forbidden(gr: GroupResource, name: string, reason: string): Stat
 }
 
 export const methodNotSupported = (gr: GroupResource, action: string): StatusError =>
-  failure(405, 'MethodNotAllowed', `${action} is not supported on resources of kind "${qualifiedResource(gr)}"`, {
+  statusFailure(405, 'MethodNotAllowed', `${action} is not supported on resources of kind "${qualifiedResource(gr)}"`, {
     group: gr.group || undefined,
     kind: gr.resource,
   });
 
 export const notAcceptable = (accepted: string[]): StatusError =>
-  failure(406, 'NotAcceptable', `only the following media types are accepted: ${accepted.join(', ')}`);
+  statusFailure(406, 'NotAcceptable', `only the following media types are accepted: ${accepted.join(', ')}`);
 
-export const gone = (message: string): StatusError => failure(410, 'Expired', message);
+export const gone = (message: string): StatusError => statusFailure(410, 'Expired', message);
 
 export const resourceExpired = (requested: string, oldest: string): StatusError =>
   gone(`too old resource version: ${requested} (${oldest})`);
 
 export const requestEntityTooLarge = (limit: number): StatusError =>
-  failure(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
+  statusFailure(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
 
 export const unsupportedMediaType = (contentType: string, accepted: string[]): StatusError =>
-  failure(
+  statusFailure(
     415,
     'UnsupportedMediaType',
     `the body of the request was in an unknown format - accepted media types include: ${accepted.join(', ')}`,
     { causes: [{ reason: 'UnexpectedServerResponse', message: contentType }] },
   );
 
-export const unprocessable = (message: string): StatusError => failure(422, 'Invalid', message);
+export const unprocessable = (message: string): StatusError => statusFailure(422, 'Invalid', message);
 
 export const tooManyRequests = (message: string, retryAfterSeconds: number): StatusError =>
-  failure(429, 'TooManyRequests', message, { retryAfterSeconds });
+  statusFailure(429, 'TooManyRequests', message, { retryAfterSeconds });
 
 export const internalError = (err: unknown): StatusError => {
   const message = err instanceof Error ? err.message : String(err);
-  return failure(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
+  return statusFailure(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
 };
 
-export const serviceUnavailable = (message: string): StatusError => failure(503, 'ServiceUnavailable', message);
+export const serviceUnavailable = (message: string): StatusError => statusFailure(503, 'ServiceUnavailable', message);
 
-export const notImplemented = (message: string): StatusError => failure(501, 'NotImplemented', message);
+export const notImplemented = (message: string): StatusError => statusFailure(501, 'NotImplemented', message);
 
 /** Wraps anything thrown by a handler into a Status error, hiding internal details behind 500. */
 export function toStatusError(err: unknown): StatusError {

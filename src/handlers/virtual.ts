@@ -6,7 +6,7 @@ import type { KubeObject } from '../api/object.js';
 import { isObject } from '../api/object.js';
 import type { RequestInfo } from '../api/request-info.js';
 import { writeError } from '../api/respond.js';
-import { type FieldError, StatusError, badRequest, invalid, methodNotSupported } from '../api/status.js';
+import { type FieldError, type StatusError, badRequest, invalid, methodNotSupported, pageNotFound } from '../api/status.js';
 import { hasProtobuf } from '../protobuf/index.js';
 import { type ResourceInfo, groupVersion } from '../resources/types.js';
 import { deleteCollection, deleteObject } from '../registry/delete.js';
@@ -38,8 +38,6 @@ export interface VirtualRequestContext {
   admitCreate?: RegistryDeps['admitCreate'];
 }
 
-const pageNotFound = (): StatusError =>
-  new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 });
 
 function optionsError(kind: string, errs: FieldError[]): StatusError {
   return invalid({ group: 'meta.k8s.io', kind }, '', errs);

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../api/object.js';
 import type { RequestInfo } from '../api/request-info.js';
 import { writeError } from '../api/respond.js';
-import { StatusError, badRequest, forbidden, notFound } from '../api/status.js';
+import { type StatusError, badRequest, forbidden, notFound, pageNotFound } from '../api/status.js';
 import type { UserInfo } from '../auth/user.js';
 import { decodeBody, mediaType, readBody } from '../handlers/body.js';
 import { type Negotiated, negotiateOutput } from '../handlers/negotiate.js';
@@ -50,17 +50,6 @@ type Obj = Record<string, unknown>;
 
 const WRITES = new Set(['create', 'update', 'patch']);
 
-const pageNotFound = (): StatusError =>
-  new StatusError({
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message: 'the server could not find the requested resource',
-    reason: 'NotFound',
-    details: {},
-    code: 404,
-  });
 
 export async function handleHostRequest(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   try {

@@ -1,7 +1,7 @@
 // RFC 6902 JSON patch with the exact behaviour of gopkg.in/evanphx/json-patch.v4 as the apiserver
 // uses it (k8s.io/apiserver/pkg/endpoints/handlers/patch.go): a patch that is not a list of
 // operations is 400 BadRequest; any failure while applying is a 422 whose message is generic.
-import { StatusError, badRequest, invalid } from '../api/status.js';
+import { badRequest, invalid, statusFailure } from '../api/status.js';
 import type { KubeObject } from '../api/object.js';
 import { genericUnprocessable } from './errors.js';
 import { deepClone, deepEqual, goJSON, isMap, type JsonMap, type JsonValue } from './json-value.js';
@@ -201,15 +201,7 @@ function applyOp(root: { doc: Container }, op: JsonMap): void {
 export function jsonPatch(original: KubeObject, patch: unknown): KubeObject {
   const ops = decodePatch(patch);
   if (ops.length > MAX_JSON_PATCH_OPERATIONS) {
-    throw new StatusError({
-      kind: 'Status',
-      apiVersion: 'v1',
-      metadata: {},
-      status: 'Failure',
-      message: `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${ops.length}`,
-      reason: 'RequestEntityTooLarge',
-      code: 413,
-    });
+    throw statusFailure(413, 'RequestEntityTooLarge', `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${ops.length}`);
   }
   const root: { doc: Container } = { doc: deepClone(original as JsonMap) };
   try {

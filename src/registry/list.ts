@@ -2,7 +2,7 @@
 // resourceVersion / resourceVersionMatch and their errors, remainingItemCount.
 import type { KubeList, KubeObject } from '../api/object.js';
 import { decodeContinue, encodeContinue } from '../api/continue-token.js';
-import { type FieldError, StatusError, badRequest, gone, invalid } from '../api/status.js';
+import { type FieldError, type StatusError, badRequest, gone, invalid, statusFailure } from '../api/status.js';
 import type { ListOptions } from './options.js';
 import type { VirtualRegistry } from './registry.js';
 import { type Predicate, buildPredicate } from './selection.js';
@@ -58,16 +58,7 @@ export function parseResourceVersion(rv: string | undefined): number | undefined
 }
 
 export function tooLargeResourceVersion(requested: number, current: number): StatusError {
-  return new StatusError({
-    kind: 'Status',
-    apiVersion: 'v1',
-    metadata: {},
-    status: 'Failure',
-    message: `Timeout: Too large resource version: ${requested}, current: ${current}`,
-    reason: 'Timeout',
-    details: { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 },
-    code: 504,
-  });
+  return statusFailure(504, 'Timeout', `Timeout: Too large resource version: ${requested}, current: ${current}`, { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 });
 }
 
 export function predicateFor(reg: VirtualRegistry, o: ListOptions): Predicate {

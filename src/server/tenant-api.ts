@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { writeError, writeJSON, writeText } from '../api/respond.js';
 import { parseRequestInfo, type RequestInfo } from '../api/request-info.js';
-import { StatusError, serviceUnavailable } from '../api/status.js';
+import { pageNotFound, serviceUnavailable } from '../api/status.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { Authorizer } from '../auth/authorizer.js';
 import type { IdentityStage } from '../auth/identity-stage.js';
@@ -36,8 +36,6 @@ export interface TenantAPIDeps {
   host?: HostClient;
 }
 
-const notFoundPage = (): StatusError =>
-  new StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'the server could not find the requested resource', reason: 'NotFound', details: {}, code: 404 });
 
 const HEALTH = new Set(['/healthz', '/livez', '/readyz']);
 
@@ -49,7 +47,7 @@ export function tenantHandler(deps: TenantAPIDeps) {
     try {
       await hostTable;
       const requestor = await deps.authn.authenticate(req, tenant);
-      if (!deps.tenantExists(tenant)) throw notFoundPage();
+      if (!deps.tenantExists(tenant)) throw pageNotFound();
       const query = new URL(req.url ?? '/', 'http://x').searchParams;
       const info = parseRequestInfo(req.method ?? 'GET', path, query);
       const user = deps.identity ? await deps.identity.impersonate(req, tenant, requestor) : requestor;
@@ -94,7 +92,7 @@ async function nonResource(deps: TenantAPIDeps, req: IncomingMessage, res: Serve
 
 async function resource(deps: TenantAPIDeps, rt: TenantRuntime, req: IncomingMessage, res: ServerResponse, info: RequestInfo, user: UserInfo, passthrough?: PassthroughDeps): Promise<void> {
   const row = rt.row(info.apiGroup, info.apiVersion, info.resource);
-  if (!row) throw notFoundPage();
+  if (!row) throw pageNotFound();
   switch (row.placement) {
     case 'virtual':
       return handleVirtualRequest(req, res, {
@@ -113,6 +111,6 @@ async function resource(deps: TenantAPIDeps, rt: TenantRuntime, req: IncomingMes
       if (!passthrough) throw serviceUnavailable(`${row.resource}.${row.group || 'core'} is served by the host, and kplex has no host connection`);
       return handleHostRequest(passthrough, { req, res, row, info, user, scope: tenantScope(rt) });
     default:
-      throw notFoundPage();
+      throw pageNotFound();
   }
 }
