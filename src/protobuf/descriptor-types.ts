@@ -34,3 +34,20 @@ export interface DescriptorFile {
   /** Fully qualified message name -> descriptor. */
   messages: Record<string, MessageDescriptor>;
 }
+
+/** Protobuf scalar types: a field of another type names a message. */
+export const SCALAR_TYPES: ReadonlySet<string> = new Set([
+  'string',
+  'bool',
+  'bytes',
+  'int32',
+  'int64',
+  'uint32',
+  'uint64',
+  'double',
+  'float',
+  'sint32',
+  'sint64',
+  'fixed32',
+  'fixed64',
+]);

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { format, resolveConfig } from 'prettier';
 import type { DescriptorFile, FieldTuple, MessageDescriptor } from './descriptor-types.js';
-import { F } from './descriptor-types.js';
+import { F, SCALAR_TYPES } from './descriptor-types.js';
 
 const modCache = process.argv[2] ?? '/root/go/pkg/mod';
 const api = 'k8s.io/api@v0.32.5';
@@ -157,25 +157,10 @@ function readProto(file: string): { pkg: string; messages: Map<string, ProtoFiel
   return { pkg, messages };
 }
 
-const scalars = new Set([
-  'string',
-  'bool',
-  'bytes',
-  'int32',
-  'int64',
-  'uint32',
-  'uint64',
-  'double',
-  'float',
-  'sint32',
-  'sint64',
-  'fixed32',
-  'fixed64',
-]);
 
 /** Type reference as stored: scalars by name, messages of the same package by short name, others fully qualified with a leading dot. */
 function typeRef(t: string, pkg: string): string {
-  if (scalars.has(t)) return t;
+  if (SCALAR_TYPES.has(t)) return t;
   const full = t.startsWith('.') ? t.slice(1) : `${pkg}.${t}`;
   return full.startsWith(`${pkg}.`) ? full.slice(pkg.length + 1) : `.${full}`;
 }

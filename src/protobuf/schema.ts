@@ -1,7 +1,7 @@
 // The built-in protobuf schema: resolved message descriptors and the apiVersion/kind -> message
 // lookup, read from the generated descriptor file.
 import descriptorData from './descriptors/k8s-v1.32.json' with { type: 'json' };
-import { type DescriptorFile, F } from './descriptor-types.js';
+import { type DescriptorFile, F, SCALAR_TYPES } from './descriptor-types.js';
 
 const data = descriptorData as unknown as DescriptorFile;
 
@@ -27,26 +27,11 @@ export interface Message {
   array: boolean;
 }
 
-const scalarTypes = new Set([
-  'string',
-  'bool',
-  'bytes',
-  'int32',
-  'int64',
-  'uint32',
-  'uint64',
-  'double',
-  'float',
-  'sint32',
-  'sint64',
-  'fixed32',
-  'fixed64',
-]);
 
 const cache = new Map<string, Message>();
 
 function resolve(ref: string, pkg: string): string {
-  if (scalarTypes.has(ref)) return ref;
+  if (SCALAR_TYPES.has(ref)) return ref;
   return ref.startsWith('.') ? ref.slice(1) : `${pkg}.${ref}`;
 }
 
@@ -64,7 +49,7 @@ export function message(name: string): Message {
       num,
       json,
       type,
-      scalar: scalarTypes.has(type),
+      scalar: SCALAR_TYPES.has(type),
       repeated: (flags & F.repeated) !== 0,
       map: isMap,
       omitempty: (flags & F.omitempty) !== 0,
