@@ -1,6 +1,7 @@
 // Side-by-side sampling: each iteration runs the kplex operation and the host operation back to
 // back, alternating which goes first (ABBA...), so machine noise and warm-up hit both sides.
 import { performance } from 'node:perf_hooks';
+import { summarize, type Summary } from './stats.js';
 
 export type Op = (i: number) => Promise<unknown>;
 
@@ -52,4 +53,26 @@ export async function pool<T>(
     }
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+/**
+ * Measures one operation on both sides (kplex `k`, host `h`) interleaved, logs the two p50s and
+ * returns both summaries.
+ */
+export function sideBySide<S>(k: S, h: S, log: (line: string) => void) {
+  return async (
+    label: string,
+    count: number,
+    op: (s: S, i: number) => Promise<unknown>,
+  ): Promise<{ kplex: Summary; host: Summary }> => {
+    const r = await interleave(
+      count,
+      (i) => op(k, i),
+      (i) => op(h, i),
+    );
+    const kplex = summarize(r.kplex);
+    const host = summarize(r.host);
+    log(`  ${label}: kplex p50 ${kplex.p50.toFixed(2)} ms, host p50 ${host.p50.toFixed(2)} ms`);
+    return { kplex, host };
+  };
 }

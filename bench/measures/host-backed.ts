@@ -3,10 +3,9 @@
 import { performance } from 'node:perf_hooks';
 import { call, must, openWatch, type Target, type WatchEvent } from '../lib/api.js';
 import type { Context } from '../lib/context.js';
-import { interleave, pool } from '../lib/interleave.js';
+import { pool, sideBySide } from '../lib/interleave.js';
 import { sleep } from '../lib/proc.js';
 import { latencyEntry, unavailable, type Entry } from '../lib/report.js';
-import { summarize } from '../lib/stats.js';
 
 const NAME = 'host-backed';
 const payload = 'x'.repeat(256);
@@ -87,17 +86,7 @@ export async function hostBacked(ctx: Context): Promise<Entry[]> {
   const n = ctx.quick ? 40 : 300;
   const nList = ctx.quick ? 20 : 100;
   const [K, H] = sides as [ReturnType<typeof side>, ReturnType<typeof side>];
-  const both = async (label: string, count: number, op: (s: typeof K, i: number) => Promise<unknown>) => {
-    const r = await interleave(
-      count,
-      (i) => op(K, i),
-      (i) => op(H, i),
-    );
-    log(
-      `  ${label}: kplex p50 ${summarize(r.kplex).p50.toFixed(2)} ms, host p50 ${summarize(r.host).p50.toFixed(2)} ms`,
-    );
-    return { kplex: summarize(r.kplex), host: summarize(r.host) };
-  };
+  const both = sideBySide(K, H, log);
   const ok = async (p: Promise<{ status: number; text: string }>, want: number[]) => {
     const r = await p;
     if (!want.includes(r.status)) throw new Error(`unexpected ${r.status}: ${r.text.slice(0, 200)}`);

@@ -3,10 +3,9 @@
 import { performance } from 'node:perf_hooks';
 import { call, must, openWatch, type Target, type WatchEvent } from '../lib/api.js';
 import type { Context } from '../lib/context.js';
-import { interleave, pool } from '../lib/interleave.js';
+import { pool, sideBySide } from '../lib/interleave.js';
 import { sleep } from '../lib/proc.js';
 import { latencyEntry, type Entry } from '../lib/report.js';
-import { summarize } from '../lib/stats.js';
 
 const GROUP = 'bench.kplex.io';
 const CRD_PATH = '/apis/apiextensions.k8s.io/v1/customresourcedefinitions';
@@ -97,17 +96,7 @@ export async function virtualStore(ctx: Context): Promise<Entry[]> {
   }
   const [K, H] = sides as [(typeof sides)[0], (typeof sides)[0]];
   const n = ctx.quick ? 40 : 300;
-  const both = async (label: string, count: number, op: (s: typeof K, i: number) => Promise<unknown>) => {
-    const r = await interleave(
-      count,
-      (i) => op(K, i),
-      (i) => op(H, i),
-    );
-    log(
-      `  ${label}: kplex p50 ${summarize(r.kplex).p50.toFixed(2)} ms, host p50 ${summarize(r.host).p50.toFixed(2)} ms`,
-    );
-    return { kplex: summarize(r.kplex), host: summarize(r.host) };
-  };
+  const both = sideBySide(K, H, log);
   const ok = async (p: Promise<{ status: number; text: string }>, want: number) => {
     const r = await p;
     if (r.status !== want) throw new Error(`unexpected ${r.status}: ${r.text.slice(0, 200)}`);
