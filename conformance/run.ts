@@ -4,12 +4,13 @@
 // specs create cluster-scoped objects (webhook configurations, APIServices, CRDs, namespaces
 // being finalized) whose effects on the shared host would leak from one run into the other, and on
 // a 2-core machine two suites at once would make timing-sensitive specs fail on either side.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readState } from '../deploy/local-host/host.js';
 import { renderMarkdown } from './lib/markdown.js';
 import { parseRunOptions, USAGE, type RunOptions } from './lib/options.js';
+import { parseJUnit } from './lib/junit.js';
 import { runSide, type SideRun } from './lib/run-e2e.js';
 import {
   createTenant,
@@ -30,6 +31,36 @@ function runId(d: Date): string {
   return d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15).toLowerCase();
 }
 
+/** What a host side ran with, kept next to its JUnit so that --host-from can check it matches. */
+interface HostRecord {
+  focus: string;
+  skip: string;
+  parallel: number;
+  kubernetes: string;
+  seconds: number;
+}
+
+/** The host side of an earlier run, refused unless it ran the same selection the same way. */
+function reuseHost(id: string, o: RunOptions, kubernetes: string): SideRun {
+  const dir = path.join(resultsDir, `junit-${id}`, 'host');
+  const recordFile = path.join(dir, 'host-run.json');
+  const junit = path.join(dir, 'junit_01.xml');
+  if (!existsSync(recordFile) || !existsSync(junit))
+    throw new Error(`--host-from ${id}: no host results in ${path.relative(root, dir)}`);
+  const r = JSON.parse(readFileSync(recordFile, 'utf8')) as HostRecord;
+  const differs = (['focus', 'skip', 'parallel', 'kubernetes'] as const).filter(
+    (k) => r[k] !== { focus: o.focus, skip: o.skip, parallel: o.parallel, kubernetes }[k],
+  );
+  if (differs.length) throw new Error(`--host-from ${id}: that run differs in ${differs.join(', ')}`);
+  console.log(`[host] reusing run ${id} (${Math.round(r.seconds / 60)} min)`);
+  return {
+    outcome: { cases: parseJUnit(readFileSync(junit, 'utf8')) },
+    seconds: r.seconds,
+    exitCode: 0,
+    log: path.join(dir, 'e2e.log'),
+  };
+}
+
 async function main(o: RunOptions): Promise<number> {
   const started = new Date();
   const id = runId(started);
@@ -48,18 +79,23 @@ async function main(o: RunOptions): Promise<number> {
   const tenantKubeconfig = path.join(root, '.kplex', 'conformance', `${tenant}.kubeconfig`);
   let tenantError: string | undefined;
   const notes: string[] = [];
-  try {
-    if (ensureKplex(p)) {
-      notes.push(
-        'kplex: reused an already running `kplex serve`; it may predate this commit (restart it after changing kplex)',
-      );
-      console.warn(`note: ${notes[0]}`);
+  if (o.hostFrom) notes.push(`host side reused from run ${o.hostFrom} (same selection, same host build)`);
+  const host0 = o.hostFrom ? reuseHost(o.hostFrom, o, kubernetes) : undefined;
+  if (o.hostOnly) tenantError = 'not run (--host-only)';
+  else {
+    try {
+      if (ensureKplex(p)) {
+        notes.push(
+          'kplex: reused an already running `kplex serve`; it may predate this commit (restart it after changing kplex)',
+        );
+        console.warn(`note: ${notes.at(-1)}`);
+      }
+      createTenant(p, tenant, tenantKubeconfig);
+      console.log(`tenant ${tenant} ready (kubeconfig ${path.relative(root, tenantKubeconfig)})`);
+    } catch (err) {
+      tenantError = err instanceof Error ? err.message : String(err);
+      console.error(`tenant setup failed; the tenant side will report no results:\n${tenantError}`);
     }
-    createTenant(p, tenant, tenantKubeconfig);
-    console.log(`tenant ${tenant} ready (kubeconfig ${path.relative(root, tenantKubeconfig)})`);
-  } catch (err) {
-    tenantError = err instanceof Error ? err.message : String(err);
-    console.error(`tenant setup failed; the tenant side will report no results:\n${tenantError}`);
   }
 
   const side = (label: string, kubeconfig: string): Promise<SideRun> =>
@@ -71,7 +107,23 @@ async function main(o: RunOptions): Promise<number> {
       skip: o.skip,
       parallel: o.parallel,
     });
-  const host = await side('host', p.hostKubeconfig);
+  const host = host0 ?? (await side('host', p.hostKubeconfig));
+  if (!host0) {
+    const record: HostRecord = {
+      focus: o.focus,
+      skip: o.skip,
+      parallel: o.parallel,
+      kubernetes,
+      seconds: host.seconds,
+    };
+    writeFileSync(path.join(runDir, 'host', 'host-run.json'), JSON.stringify(record, null, 2) + '\n');
+  }
+  if (o.hostOnly) {
+    const c = sideResults(host.outcome, selection);
+    const n = [...c.specs.values()].filter((x) => x.status === 'passed').length;
+    console.log(`\nhost: ${n} of ${c.specs.size} passed; run the tenant side later with --host-from ${id}`);
+    return 'cases' in host.outcome ? 0 : 2;
+  }
   const tenantRun: SideRun | undefined = tenantError ? undefined : await side('tenant', tenantKubeconfig);
   if (readState(p.hostDir)?.server !== server)
     console.warn(

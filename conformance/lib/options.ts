@@ -16,10 +16,15 @@ export interface RunOptions {
   full: boolean;
   /** Keep the fresh tenant after the run (for inspecting failures). */
   keepTenant: boolean;
+  /** Run only the host side (its JUnit stays in its run directory for a later --host-from). */
+  hostOnly: boolean;
+  /** Reuse the host side of an earlier run (its id, e.g. 20261123-183946) instead of running it. */
+  hostFrom?: string;
   help: boolean;
 }
 
 export const USAGE = `Usage: npm run conformance -- [--focus REGEX] [--skip REGEX] [--parallel N] [--full] [--keep-tenant]
+                           [--host-only | --host-from RUN]
 
 Runs the same selection of Kubernetes conformance specs (e2e.test) against the local host cluster's
 admin kubeconfig, then against a fresh kplex tenant on that host, and writes the parity summary to
@@ -30,6 +35,10 @@ conformance/results/latest.{md,json} (JUnit and logs: conformance/results/junit-
   --parallel N     run with ginkgo across N processes (default 1; [Serial] specs still run alone)
   --full           focus on every [Conformance] spec (${FULL_FOCUS}) unless --focus is given
   --keep-tenant    do not delete the tenant after the run
+  --host-only      run only the host side and keep its results in results/junit-<run>/ (no summary);
+                   a long selection (--full) can then run its two halves at different times
+  --host-from RUN  take the host side from the earlier run RUN (e.g. 20261123-183946) instead of
+                   running it again; RUN must have used the same focus, skip and --parallel
   -h, --help       this help`;
 
 export function parseRunOptions(argv: string[]): RunOptions {
@@ -41,6 +50,8 @@ export function parseRunOptions(argv: string[]): RunOptions {
       parallel: { type: 'string' },
       full: { type: 'boolean', default: false },
       'keep-tenant': { type: 'boolean', default: false },
+      'host-only': { type: 'boolean', default: false },
+      'host-from': { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -55,6 +66,11 @@ export function parseRunOptions(argv: string[]): RunOptions {
   ] as const) {
     if (re !== undefined && re.trim() === '') throw new Error(`${flag} must not be empty`);
   }
+  const hostFrom = values['host-from'];
+  if (hostFrom !== undefined && !/^\d{8}-\d{6}$/.test(hostFrom))
+    throw new Error(`--host-from takes a run id like 20261123-183946, got "${hostFrom}"`);
+  if (hostFrom !== undefined && values['host-only'])
+    throw new Error('--host-only and --host-from exclude each other');
   const full = values.full ?? false;
   return {
     focus: values.focus ?? (full ? FULL_FOCUS : DEFAULT_FOCUS),
@@ -62,6 +78,8 @@ export function parseRunOptions(argv: string[]): RunOptions {
     parallel,
     full,
     keepTenant: values['keep-tenant'] ?? false,
+    hostOnly: values['host-only'] ?? false,
+    hostFrom,
     help: values.help ?? false,
   };
 }

@@ -15,6 +15,8 @@ describe('parseRunOptions', () => {
       parallel: 1,
       full: false,
       keepTenant: false,
+      hostOnly: false,
+      hostFrom: undefined,
       help: false,
     });
     expect(DEFAULT_SKIP).toBe('\\[Disruptive\\]|NoExecuteTaintManager');
@@ -30,6 +32,12 @@ describe('parseRunOptions', () => {
     expect(() => parseRunOptions(['--parallel', 'two'])).toThrow(/--parallel/);
     expect(() => parseRunOptions(['--focus', ' '])).toThrow(/--focus/);
     expect(() => parseRunOptions(['--nodes', '3'])).toThrow();
+    expect(() => parseRunOptions(['--host-from', '../x'])).toThrow(/run id/);
+    expect(() => parseRunOptions(['--host-only', '--host-from', '20261123-183946'])).toThrow(/exclude/);
+  });
+
+  it('--host-from names an earlier run by its id', () => {
+    expect(parseRunOptions(['--host-from', '20261123-183946']).hostFrom).toBe('20261123-183946');
   });
 });
 
