@@ -18,6 +18,9 @@ import { getScale, updateScale } from '../registry/scale.js';
 import { patchScale } from '../registry/scale-patch.js';
 import type { FieldValidation, FullStrategy, UserInfo } from '../registry/strategy.js';
 import type { TenantStore } from '../store/types.js';
+import type { Operation } from '../admission/policy/attributes.js';
+import type { HostParamReader } from '../admission/policy/params.js';
+import type { ValidatingPolicies } from '../admission/policy/validating-policies.js';
 import { decodeBody, mediaType, readBody } from './body.js';
 import { negotiateOutput } from './negotiate.js';
 import { type OutputContext, writeResult } from './output.js';
@@ -36,6 +39,9 @@ export interface VirtualRequestContext {
   gc?: DeletionObserver;
   /** Admission for creates (see RegistryDeps.admitCreate). */
   admitCreate?: RegistryDeps['admitCreate'];
+  /** The tenant's ValidatingAdmissionPolicies, and a reader of host-backed params for them. */
+  policies?: ValidatingPolicies;
+  hostParams?: HostParamReader;
 }
 
 
@@ -151,6 +157,40 @@ function deleteOptions(q: URLSearchParams, body: unknown, user: UserInfo): Delet
   };
 }
 
+/** Runs the tenant's validating admission policies on one write of this request. */
+function policyAdmission(ctx: VirtualRequestContext, options: Record<string, unknown>, warnings: string[], dryRun: boolean) {
+  const { policies } = ctx;
+  if (!policies) return undefined;
+  const ri = ctx.requestInfo;
+  return async (operation: Operation, object: KubeObject | null, oldObject: KubeObject | null): Promise<void> => {
+    const name = ri.name || object?.metadata?.name || oldObject?.metadata?.name || '';
+    const own = (object ?? oldObject)?.metadata?.namespace ?? '';
+    const namespace = ctx.info.namespaced ? ri.namespace || own : ctx.info.resource === 'namespaces' && !ctx.info.group ? name : '';
+    const a = {
+      operation,
+      resource: { group: ctx.info.group, version: ctx.info.version, resource: ctx.info.resource },
+      subresource: ri.subresource,
+      kind: { group: ctx.info.group, version: ctx.info.version, kind: ctx.info.kind },
+      namespace,
+      name,
+      object,
+      oldObject,
+      user: ctx.user,
+      dryRun,
+      options,
+    };
+    if (!policies.mayApply(a)) return;
+    warnings.push(...(await policies.admit(a, ctx.hostParams)));
+  };
+}
+
+const optionsObject = (kind: string, dryRun: boolean, fieldManager?: string): Record<string, unknown> => ({
+  kind,
+  apiVersion: 'meta.k8s.io/v1',
+  ...(dryRun ? { dryRun: ['All'] } : {}),
+  ...(fieldManager ? { fieldManager } : {}),
+});
+
 /** Serves one request on a virtual resource; every failure is written as a Status. */
 export async function handleVirtualRequest(req: IncomingMessage, res: ServerResponse, ctx: VirtualRequestContext): Promise<void> {
   try {
@@ -195,6 +235,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: VirtualRequ
     }
     case 'create': {
       const wo = writeOptions(q, 'CreateOptions', ctx.user, ua, sub);
+      wo.admit = policyAdmission(ctx, optionsObject('CreateOptions', wo.dryRun, wo.fieldManager), wo.warnings, wo.dryRun);
       const b = await body();
       const obj = objectBody(b.value);
       checkTypeMeta(obj, ctx.info, sub);
@@ -205,6 +246,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: VirtualRequ
     }
     case 'update': {
       const wo = writeOptions(q, 'UpdateOptions', ctx.user, ua, sub);
+      wo.admit = policyAdmission(ctx, optionsObject('UpdateOptions', wo.dryRun, wo.fieldManager), wo.warnings, wo.dryRun);
       const b = await body();
       const obj = objectBody(b.value);
       checkTypeMeta(obj, ctx.info, sub);
@@ -222,6 +264,8 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: VirtualRequ
     case 'patch': {
       const pt = mediaType(req.headers['content-type']);
       const wo: PatchOptions = { ...writeOptions(q, 'PatchOptions', ctx.user, ua, sub), force: boolParam(q, 'force') };
+      // A patch is admitted as the CREATE or UPDATE it turns into, with UpdateOptions (as the apiserver).
+      wo.admit = policyAdmission(ctx, optionsObject('UpdateOptions', wo.dryRun, wo.fieldManager), wo.warnings, wo.dryRun);
       const b = await body();
       wo.decodeErrors = b.duplicates;
       if (sub === 'scale') {
@@ -236,6 +280,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: VirtualRequ
     case 'delete': {
       const raw = await readBody(req);
       const opts = deleteOptions(q, raw.length ? decodeBody(raw, req.headers['content-type']).value : undefined, ctx.user);
+      await policyAdmission(ctx, optionsObject('DeleteOptions', opts.dryRun), opts.warnings, opts.dryRun)?.('DELETE', null, reg.get(ns, ri.name));
       const r = deleteObject(reg, ns, ri.name, opts);
       out.warnings.push(...opts.warnings);
       return writeResult(res, r.code, r.body as KubeObject, false, out);
@@ -243,6 +288,8 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: VirtualRequ
     case 'deletecollection': {
       const raw = await readBody(req);
       const opts = deleteOptions(q, raw.length ? decodeBody(raw, req.headers['content-type']).value : undefined, ctx.user);
+      const admitDelete = policyAdmission(ctx, optionsObject('DeleteOptions', opts.dryRun), opts.warnings, opts.dryRun);
+      if (admitDelete) for (const item of list(reg, ns, { ...listOptions(q), limit: undefined, continue: undefined }).items) await admitDelete('DELETE', null, item);
       const result = deleteCollection(reg, ns, listOptions(q), opts);
       return writeResult(res, 200, result, true, out);
     }

@@ -28,6 +28,8 @@ import type { TenantScope } from './tenant-scope.js';
 import { proxyWatch } from './watch-proxy.js';
 import { advertisedEndpoint, type KubernetesServices } from './kubernetes-service.js';
 import { isUpgrade, proxyUpgrade } from './upgrade-proxy.js';
+import { admitHostWrite } from './policy-admission.js';
+import type { ValidatingPolicies } from '../admission/policy/validating-policies.js';
 
 export interface PassthroughDeps {
   host: HostClient;
@@ -44,6 +46,8 @@ export interface PassthroughRequest {
   info: RequestInfo;
   user: UserInfo;
   scope: TenantScope;
+  /** The tenant's validating admission policies, judged before a write reaches the host. */
+  policies?: ValidatingPolicies;
 }
 
 type Obj = Record<string, unknown>;
@@ -224,8 +228,16 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   // Re-serializing the body dropped duplicate fields: apply the fieldValidation directive to them here.
   const directive = fieldValidationOf(q);
   if (decodeErrors.length && directive === 'Strict') await refuseDuplicates(d.host, call, row.kind, row.version, decodeErrors);
+  const policyWarnings =
+    p.policies && mode === 'object'
+      ? await admitHostWrite({ host: d.host, policies: p.policies, row, info, user: p.user, map, hostNamespace: hostNs, call })
+      : [];
   const hres = await callHost(d.host, call);
-  const warnings = [...hostWarnings(hres.headers['warning'], map), ...(directive === 'Warn' ? decodeErrors : [])];
+  const warnings = [
+    ...policyWarnings,
+    ...hostWarnings(hres.headers['warning'], map),
+    ...(directive === 'Warn' ? decodeErrors : []),
+  ];
 
   if (mode === 'stream' && hres.statusCode < 300) return streamRaw(req, res, hres);
   const json = await readJSON(hres);

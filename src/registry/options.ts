@@ -1,5 +1,6 @@
 // Request options the generic registry honours, decoded from query parameters by the handlers
 // (metav1.CreateOptions / UpdateOptions / PatchOptions / DeleteOptions / ListOptions).
+import type { KubeObject } from '../api/object.js';
 import type { FieldValidation, UserInfo } from './strategy.js';
 
 export interface WriteOptions {
@@ -15,6 +16,11 @@ export interface WriteOptions {
   warnings: string[];
   /** 'status' or 'scale'. */
   subresource?: string;
+  /**
+   * Validating admission (the tenant's ValidatingAdmissionPolicies) on the object as it would be
+   * stored, after the strategy's validation; throws to refuse, adds to `warnings`.
+   */
+  admit?: (operation: 'CREATE' | 'UPDATE', object: KubeObject, oldObject: KubeObject | null) => Promise<void>;
 }
 
 export interface PatchOptions extends WriteOptions {

@@ -174,6 +174,7 @@ export class VirtualRegistry {
     const errs = [...this.validateName(obj), ...this.strategy.validateCreate(obj, ctx)];
     if (errs.length > 0) throw invalid(this.gk, meta.name ?? '', errs);
     this.deps.admitCreate?.(obj, this.info);
+    await opts.admit?.('CREATE', obj, null);
     // An apply that creates the object computed its managedFields already (operation Apply).
     const tracked = managedFieldsDone ? obj : await this.trackManagedFields(undefined, obj, opts);
     if (opts.dryRun) return this.withTypeMeta(tracked);
@@ -246,6 +247,7 @@ export class VirtualRegistry {
     if (meta.name !== oldMeta.name) errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', value: meta.name, detail: 'field is immutable' });
     errs.push(...this.strategy.validateUpdate(obj, old, ctx));
     if (errs.length > 0) throw invalid(this.gk, name, errs);
+    await opts.admit?.('UPDATE', obj, old);
     if (this.strategy.tracksGeneration !== false && !deepEqual(specPart(obj, statusEnabled), specPart(old, statusEnabled))) {
       meta.generation = (oldMeta.generation ?? 0) + 1;
     }

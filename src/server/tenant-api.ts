@@ -14,6 +14,7 @@ import { handleVirtualRequest } from '../handlers/virtual.js';
 import type { HostClient } from '../host/host-client.js';
 import { handleHostRequest, type PassthroughDeps } from '../host/passthrough.js';
 import { tenantScope } from '../host/tenant-scope.js';
+import { hostParamReader } from '../host/policy-admission.js';
 import { KubernetesServices } from '../host/kubernetes-service.js';
 import { startHostResourceRefresh } from '../resources/builtin-table.js';
 import { ContinueSealer } from '../rewrite/continue-token.js';
@@ -105,11 +106,14 @@ async function resource(deps: TenantAPIDeps, rt: TenantRuntime, req: IncomingMes
         logger: deps.logger,
         gc: rt.gc,
         admitCreate: (obj, r) => rt.admitCreate(obj, r),
+        policies: rt.policies,
+        // Built on first use: reading the namespace map costs a store read.
+        hostParams: passthrough ? (...a) => hostParamReader(passthrough.host, tenantScope(rt).namespaceMap())(...a) : undefined,
       });
     case 'host':
     case 'host-view':
       if (!passthrough) throw serviceUnavailable(`${row.resource}.${row.group || 'core'} is served by the host, and kplex has no host connection`);
-      return handleHostRequest(passthrough, { req, res, row, info, user, scope: tenantScope(rt) });
+      return handleHostRequest(passthrough, { req, res, row, info, user, scope: tenantScope(rt), policies: rt.policies });
     default:
       throw pageNotFound();
   }

@@ -20,6 +20,7 @@ import { NamespaceLifecycle } from './namespace-lifecycle.js';
 import { namespaceStrategy } from './namespace-strategy.js';
 import { TenantRbac } from '../rbac/tenant-rbac.js';
 import { admissionStrategies } from '../admission/strategies.js';
+import { ValidatingPolicies } from '../admission/policy/validating-policies.js';
 
 const CRD_GROUP = 'apiextensions.k8s.io';
 export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
@@ -38,6 +39,8 @@ export class TenantRuntime {
   readonly lifecycle: NamespaceLifecycle;
   /** RBAC: the tenant's store seen through the shared bootstrap policy, its policy and strategies. */
   readonly rbac: TenantRbac;
+  /** The tenant's ValidatingAdmissionPolicies, enforced on its writes. */
+  readonly policies: ValidatingPolicies;
   private rows?: Map<string, ResourceInfo>;
   /** The shared built-in array `rows` was built from: a host discovery refresh rebuilds the table. */
   private builtinSource?: readonly ResourceInfo[];
@@ -48,6 +51,7 @@ export class TenantRuntime {
 
   constructor(readonly deps: TenantRuntimeDeps) {
     this.rbac = new TenantRbac(() => this.deps.store());
+    this.policies = new ValidatingPolicies({ store: () => this.store, rowForKind: (apiVersion, kind) => this.rowForKind(apiVersion, kind) });
     this.gc = new VirtualGarbageCollector(() => this.storageRows().map((info) => this.registry(info)));
     this.lifecycle = new NamespaceLifecycle(this, deps.hostNamespaces, deps.logger);
     this.strategies = {
@@ -100,6 +104,15 @@ export class TenantRuntime {
         await reg.create('', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { user, warnings: [], fieldManager: 'kplex', dryRun: false, fieldValidation: 'Ignore', decodeErrors: [] });
       }
     }
+  }
+
+  /** The served row of `kind` in `apiVersion` (group/version). */
+  rowForKind(apiVersion: string, kind: string): ResourceInfo | undefined {
+    const slash = apiVersion.indexOf('/');
+    const group = slash < 0 ? '' : apiVersion.slice(0, slash);
+    const version = apiVersion.slice(slash + 1);
+    for (const r of this.table().values()) if (r.group === group && r.version === version && r.kind === kind) return r;
+    return undefined;
   }
 
   /** All rows of this tenant's table (every served version). */

@@ -34,7 +34,7 @@ const ruleErrorString = (r: ValidationRule) => (r.message ? r.message.trim() : r
 const ruleMessageOrDefault = (r: ValidationRule) => (r.message ? r.message.trim() : `failed rule: ${r.rule.trim()}`);
 
 /** cel-go's runtime error wording for the errors rules commonly hit. */
-function goCelError(message: string): string {
+export function goCelError(message: string): string {
   return message
     .replace(/^field not found: (.*)$/, 'no such key: $1')
     .replace(/^int divide by zero$/, 'division by zero')
