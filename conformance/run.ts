@@ -107,6 +107,14 @@ async function main(o: RunOptions): Promise<number> {
       skip: o.skip,
       parallel: o.parallel,
     });
+  const runTenant = (): Promise<SideRun | undefined> =>
+    tenantError ? Promise.resolve(undefined) : side('tenant', tenantKubeconfig);
+  // --concurrent: the tenant side starts with the host side instead of after it.
+  const tenantAtOnce = o.concurrent ? runTenant() : undefined;
+  if (o.concurrent)
+    notes.push(
+      'the host and tenant sides ran at the same time (--concurrent), sharing the machine and the host',
+    );
   const host = host0 ?? (await side('host', p.hostKubeconfig));
   if (!host0) {
     const record: HostRecord = {
@@ -124,7 +132,7 @@ async function main(o: RunOptions): Promise<number> {
     console.log(`\nhost: ${n} of ${c.specs.size} passed; run the tenant side later with --host-from ${id}`);
     return 'cases' in host.outcome ? 0 : 2;
   }
-  const tenantRun: SideRun | undefined = tenantError ? undefined : await side('tenant', tenantKubeconfig);
+  const tenantRun = await (tenantAtOnce ?? runTenant());
   if (readState(p.hostDir)?.server !== server)
     console.warn(
       'warning: the local host changed during the run; the two sides did not run against the same cluster',

@@ -17,6 +17,7 @@ describe('parseRunOptions', () => {
       keepTenant: false,
       hostOnly: false,
       hostFrom: undefined,
+      concurrent: false,
       help: false,
     });
     expect(DEFAULT_SKIP).toBe('\\[Disruptive\\]|NoExecuteTaintManager');
@@ -34,6 +35,7 @@ describe('parseRunOptions', () => {
     expect(() => parseRunOptions(['--nodes', '3'])).toThrow();
     expect(() => parseRunOptions(['--host-from', '../x'])).toThrow(/run id/);
     expect(() => parseRunOptions(['--host-only', '--host-from', '20261123-183946'])).toThrow(/exclude/);
+    expect(() => parseRunOptions(['--concurrent', '--host-only'])).toThrow(/excludes/);
   });
 
   it('--host-from names an earlier run by its id', () => {
