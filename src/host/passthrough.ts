@@ -54,7 +54,6 @@ type Obj = Record<string, unknown>;
 
 const WRITES = new Set(['create', 'update', 'patch']);
 
-
 export async function handleHostRequest(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   try {
     await serve(d, p);
@@ -227,10 +226,20 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   };
   // Re-serializing the body dropped duplicate fields: apply the fieldValidation directive to them here.
   const directive = fieldValidationOf(q);
-  if (decodeErrors.length && directive === 'Strict') await refuseDuplicates(d.host, call, row.kind, row.version, decodeErrors);
+  if (decodeErrors.length && directive === 'Strict')
+    await refuseDuplicates(d.host, call, row.kind, row.version, decodeErrors);
   const policyWarnings =
     p.policies && mode === 'object'
-      ? await admitHostWrite({ host: d.host, policies: p.policies, row, info, user: p.user, map, hostNamespace: hostNs, call })
+      ? await admitHostWrite({
+          host: d.host,
+          policies: p.policies,
+          row,
+          info,
+          user: p.user,
+          map,
+          hostNamespace: hostNs,
+          call,
+        })
       : [];
   const hres = await callHost(d.host, call);
   const warnings = [
@@ -263,16 +272,30 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   writeOut(res, hres.statusCode, obj, out, warnings);
 }
 
+/** The rows the `kubernetes` Service shows up in: reading them in `default` must find it. */
+const KUBERNETES_SERVICE_ROWS = new Set(['/services', '/endpoints', 'discovery.k8s.io/endpointslices']);
+
 /** Before a tenant looks at (or lists across) its `default` namespace, its `kubernetes` Service is there. */
 async function ensureKubernetesService(
   d: PassthroughDeps,
   p: PassthroughRequest,
   map: NamespaceMap,
 ): Promise<void> {
-  const hostDefault = map.hostOf('default');
-  if (!d.kubernetesServices || !hostDefault || (p.info.namespace && p.info.namespace !== 'default')) return;
+  if (!d.kubernetesServices || (p.info.namespace && p.info.namespace !== 'default')) return;
   const at = advertisedEndpoint(p.req);
   if (!at) return;
+  let hostDefault = map.hostOf('default');
+  if (!hostDefault) {
+    // `default`'s host namespace is created on first use; looking for the Service is a use
+    // (in-cluster clients and e2e's suite setup read services/kubernetes before anything else).
+    if (
+      !KUBERNETES_SERVICE_ROWS.has(`${p.row.group}/${p.row.resource}`) ||
+      !p.scope.namespaceExists('default')
+    )
+      return;
+    hostDefault = await p.scope.ensureHostNamespace('default');
+    map.add('default', hostDefault);
+  }
   await d.kubernetesServices
     .ensure(p.scope.tenant, hostDefault, at)
     .catch((err: unknown) =>

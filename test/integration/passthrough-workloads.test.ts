@@ -207,6 +207,13 @@ describe('host passthrough: workloads through kubectl', () => {
     ).toBe(port);
   });
 
+  it('shows a brand-new tenant its kubernetes Service on the first read', async () => {
+    // Nothing has used the tenant's default namespace yet: its host namespace does not exist.
+    const fresh = await env.tenant('fresh-svc');
+    expect(kubectlOk(fresh, ['get', 'service', 'kubernetes', '-n', 'default', '-o', 'name'])).toBe('service/kubernetes\n');
+    expect(kubectlOk(fresh, ['get', 'services', '-A', '-o', 'name'])).toBe('service/kubernetes\n');
+  });
+
   it('removes the host namespace and everything in it when the namespace is deleted', async () => {
     kubectlOk(kc, ['create', 'ns', 'scratch']);
     kubectlOk(kc, ['-n', 'scratch', 'create', 'configmap', 'cm', '--from-literal=a=b']);
