@@ -8,6 +8,9 @@ import { apiClient } from '../helpers/api-client.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { startTenantEnv, type TenantEnv } from '../helpers/tenant-env.js';
 
+const applyTo = (kubeconfig: string, obj: unknown): string =>
+  kubectlOk(kubeconfig, ['apply', '-f', '-'], JSON.stringify(obj));
+
 const label = `vap-${randomBytes(3).toString('hex')}`;
 
 const policy = {
@@ -69,8 +72,8 @@ describe('validating admission policies in a tenant', () => {
       const ns = k === kc ? 'guarded' : hostNs;
       kubectlOk(k, ['create', 'ns', ns]);
       kubectlOk(k, ['label', 'ns', ns, `${label}=true`]);
-      kubectlOk(k, ['apply', '-f', '-'], JSON.stringify(policy));
-      kubectlOk(k, ['apply', '-f', '-'], JSON.stringify(binding));
+      applyTo(k, policy);
+      applyTo(k, binding);
     }
     kubectlOk(kc, ['create', 'ns', 'open']);
     hostApi = await apiClient(host.kubeconfig);
@@ -103,7 +106,7 @@ describe('validating admission policies in a tenant', () => {
       body,
     );
     // The host's policy informer takes a moment to see a new policy, kplex's store does not.
-    for (let i = 0; i < 100 && h.status === 201; i++) {
+    for (let i = 0; i < 300 && h.status === 201; i++) {
       await hostApi.request('DELETE', `/apis/apps/v1/namespaces/${hostNs}/deployments/web`);
       await new Promise((r) => setTimeout(r, 100));
       h = await hostApi.request<Record<string, unknown>>(
@@ -146,39 +149,31 @@ describe('validating admission policies in a tenant', () => {
   });
 
   it('judges virtual objects too, and a Warn binding warns instead of refusing', () => {
-    kubectlOk(
-      kc,
-      ['apply', '-f', '-'],
-      JSON.stringify({
-        apiVersion: 'admissionregistration.k8s.io/v1',
-        kind: 'ValidatingAdmissionPolicy',
-        metadata: { name: 'ns-owner' },
-        spec: {
-          matchConstraints: {
-            resourceRules: [
-              { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['namespaces'] },
-            ],
-          },
-          validations: [
-            {
-              expression: "has(object.metadata.labels) && 'owner' in object.metadata.labels",
-              message: 'namespaces need an owner label',
-            },
+    applyTo(kc, {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: 'ns-owner' },
+      spec: {
+        matchConstraints: {
+          resourceRules: [
+            { apiGroups: [''], apiVersions: ['v1'], operations: ['CREATE'], resources: ['namespaces'] },
           ],
         },
-      }),
-    );
+        validations: [
+          {
+            expression: "has(object.metadata.labels) && 'owner' in object.metadata.labels",
+            message: 'namespaces need an owner label',
+          },
+        ],
+      },
+    });
     const bind = (actions: string[]) =>
-      kubectlOk(
-        kc,
-        ['apply', '-f', '-'],
-        JSON.stringify({
-          apiVersion: 'admissionregistration.k8s.io/v1',
-          kind: 'ValidatingAdmissionPolicyBinding',
-          metadata: { name: 'ns-owner' },
-          spec: { policyName: 'ns-owner', validationActions: actions },
-        }),
-      );
+      applyTo(kc, {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'ValidatingAdmissionPolicyBinding',
+        metadata: { name: 'ns-owner' },
+        spec: { policyName: 'ns-owner', validationActions: actions },
+      });
     bind(['Deny']);
     const refused = kubectl(kc, ['create', 'ns', 'nameless']);
     expect(refused.code).not.toBe(0);
