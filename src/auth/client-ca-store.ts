@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import type { HostClient } from '../host/host-client.js';
 import { createCA, type KeyPairPem } from '../pki/certs.js';
-import { KEYS_NAMESPACE } from './key-store.js';
+import { KEYS_NAMESPACE, ensureKeysNamespace } from './key-store.js';
 
 export interface ClientCAStore {
   /** The tenant's CA, or undefined when none was created yet. */
@@ -67,24 +67,25 @@ export class HostSecretClientCAStore implements ClientCAStore {
   async get(tenant: string): Promise<KeyPairPem | undefined> {
     const res = await this.host.request<SecretShape>('GET', this.path(clientCASecretName(tenant)));
     if (res.status === 404) return undefined;
-    if (res.status !== 200) throw new Error(`reading the client CA of tenant ${tenant}: host answered ${res.status}`);
+    if (res.status !== 200)
+      throw new Error(`reading the client CA of tenant ${tenant}: host answered ${res.status}`);
     const cert = res.body.data?.[CERT_KEY];
     const key = res.body.data?.[KEY_KEY];
-    if (!cert || !key) throw new Error(`Secret ${KEYS_NAMESPACE}/${clientCASecretName(tenant)} lacks ${CERT_KEY} or ${KEY_KEY}`);
-    return { cert: Buffer.from(cert, 'base64').toString('utf8'), key: Buffer.from(key, 'base64').toString('utf8') };
+    if (!cert || !key)
+      throw new Error(
+        `Secret ${KEYS_NAMESPACE}/${clientCASecretName(tenant)} lacks ${CERT_KEY} or ${KEY_KEY}`,
+      );
+    return {
+      cert: Buffer.from(cert, 'base64').toString('utf8'),
+      key: Buffer.from(key, 'base64').toString('utf8'),
+    };
   }
 
   async getOrCreate(tenant: string): Promise<KeyPairPem> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const cur = await this.get(tenant);
       if (cur) return cur;
-      const ns = await this.host.request('POST', '/api/v1/namespaces', {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name: KEYS_NAMESPACE },
-      });
-      if (ns.status !== 201 && ns.status !== 409)
-        throw new Error(`creating namespace ${KEYS_NAMESPACE}: host answered ${ns.status}`);
+      await ensureKeysNamespace(this.host);
       const ca = await newTenantCA(tenant);
       const res = await this.host.request('POST', this.path(), {
         apiVersion: 'v1',
@@ -95,10 +96,14 @@ export class HostSecretClientCAStore implements ClientCAStore {
           labels: { 'app.kubernetes.io/managed-by': 'kplex', 'kplex.io/tenant': tenant },
         },
         type: 'Opaque',
-        data: { [CERT_KEY]: Buffer.from(ca.cert).toString('base64'), [KEY_KEY]: Buffer.from(ca.key).toString('base64') },
+        data: {
+          [CERT_KEY]: Buffer.from(ca.cert).toString('base64'),
+          [KEY_KEY]: Buffer.from(ca.key).toString('base64'),
+        },
       });
       if (res.status === 201) return ca;
-      if (res.status !== 409) throw new Error(`creating the client CA of tenant ${tenant}: host answered ${res.status}`);
+      if (res.status !== 409)
+        throw new Error(`creating the client CA of tenant ${tenant}: host answered ${res.status}`);
       // another replica or CLI created it first: read theirs
     }
     throw new Error(`the client CA of tenant ${tenant} could not be read or created`);

@@ -20,6 +20,17 @@ export interface StoredKeys {
 }
 
 export const KEYS_NAMESPACE = 'kplex-system';
+
+/** Creates the host namespace kplex keeps its key Secrets in, unless it exists. */
+export async function ensureKeysNamespace(host: HostClient): Promise<void> {
+  const ns = await host.request('POST', '/api/v1/namespaces', {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: KEYS_NAMESPACE },
+  });
+  if (ns.status !== 201 && ns.status !== 409)
+    throw new Error(`creating namespace ${KEYS_NAMESPACE}: host answered ${ns.status}`);
+}
 export const KEYS_SECRET = 'kplex-token-signing-keys';
 const DATA_KEY = 'keys.json';
 
@@ -115,13 +126,7 @@ export class HostSecretKeyStore implements KeyStore {
     for (let attempt = 0; attempt < 5; attempt++) {
       const cur = await this.read();
       if (cur) return cur.keys;
-      const ns = await this.host.request('POST', '/api/v1/namespaces', {
-        apiVersion: 'v1',
-        kind: 'Namespace',
-        metadata: { name: KEYS_NAMESPACE },
-      });
-      if (ns.status !== 201 && ns.status !== 409)
-        throw new Error(`creating namespace ${KEYS_NAMESPACE}: host answered ${ns.status}`);
+      await ensureKeysNamespace(this.host);
       const initial = this.seed ? await this.seed.load() : { keys: [await newStoredKey()] };
       const res = await this.host.request('POST', this.path(), this.secret(initial));
       if (res.status === 201) return initial;

@@ -29,26 +29,6 @@ const OPTIONS_KIND: Record<Operation, string> = {
   CONNECT: 'ConnectOptions',
 };
 
-/** Reads params of host-backed kinds (e.g. ConfigMaps) in the tenant's names. */
-export function hostParamReader(host: HostClient, map: NamespaceMap): HostParamReader {
-  return async (row, namespace, ref) => {
-    const h = namespace === undefined ? undefined : map.hostOf(namespace);
-    if (row.namespaced && !h) return [];
-    const r = await callHost(host, {
-      method: 'GET',
-      path: hostPath(row, { namespace: h, name: ref.name }),
-      accept: 'application/json',
-    });
-    const body = (await readJSON(r)) as KubeObject & { items?: KubeObject[] };
-    if (r.statusCode === 404) return [];
-    if (r.statusCode >= 300) throw new Error(`reading params: ${String(body?.['message'] ?? r.statusCode)}`);
-    bodyToVirtual(body, map);
-    return ref.name
-      ? [body]
-      : (body.items ?? []).filter((o) => selectorMatches(ref.selector ?? {}, o.metadata?.labels));
-  };
-}
-
 async function hostObject(
   host: HostClient,
   c: HostCall,
@@ -59,6 +39,20 @@ async function hostObject(
   if (r.statusCode >= 300 || typeof body !== 'object' || body === null) return { code: r.statusCode };
   bodyToVirtual(body, map);
   return { code: r.statusCode, obj: body as KubeObject };
+}
+
+/** Reads params of host-backed kinds (e.g. ConfigMaps) in the tenant's names. */
+export function hostParamReader(host: HostClient, map: NamespaceMap): HostParamReader {
+  return async (row, namespace, ref) => {
+    const h = namespace === undefined ? undefined : map.hostOf(namespace);
+    if (row.namespaced && !h) return [];
+    const path = hostPath(row, { namespace: h, name: ref.name });
+    const r = await hostObject(host, { method: 'GET', path, accept: 'application/json' }, map);
+    if (r.code === 404) return [];
+    if (!r.obj) throw new Error(`reading params: host answered ${r.code}`);
+    const items = (r.obj as { items?: KubeObject[] }).items ?? [];
+    return ref.name ? [r.obj] : items.filter((o) => selectorMatches(ref.selector ?? {}, o.metadata?.labels));
+  };
 }
 
 export interface HostWrite {
