@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: unit tests run alone; integration tests share ONE real local host cluster
+// Three projects: unit tests run alone; integration and security tests each share ONE real local host cluster
 // (kube-apiserver + etcd + controllers + kwok) that the global setup starts and stops.
 export default defineConfig({
   test: {
@@ -9,6 +9,17 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+        },
+      },
+      {
+        // Attacks against a real host and kplex (npm run test:security); same shared host as integration.
+        test: {
+          name: 'security',
+          include: ['test/security/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          fileParallelism: false,
         },
       },
       {

@@ -27,9 +27,9 @@ export interface TenantEnv {
   close(): Promise<void>;
 }
 
-export async function startTenantEnv(host: HostState): Promise<TenantEnv> {
+export async function startTenantEnv(host: HostState, extraArgs: string[] = []): Promise<TenantEnv> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kplex-it-'));
-  const args = ['--data-dir', dataDir, '--host-kubeconfig', host.kubeconfig];
+  const args = ['--data-dir', dataDir, '--host-kubeconfig', host.kubeconfig, ...extraArgs];
   let kplex = await startKplex(args);
   const env: TenantEnv = {
     get kplex() {
