@@ -27,6 +27,15 @@ export function wantsImpersonation(req: IncomingMessage): boolean {
   );
 }
 
+/** As the apiserver's unescapeExtraKey: a malformed escape is kept as written, never an error. */
+function unescapeExtraKey(key: string): string {
+  try {
+    return decodeURIComponent(key);
+  } catch {
+    return key;
+  }
+}
+
 /** The impersonated identity, or the requestor when the request asks for none. */
 export async function impersonate(
   req: IncomingMessage,
@@ -45,7 +54,7 @@ export async function impersonate(
     .map(
       ([h, v]) =>
         [
-          decodeURIComponent(h.slice(EXTRA_PREFIX.length)),
+          unescapeExtraKey(h.slice(EXTRA_PREFIX.length)),
           list(v).flatMap((x) => x.split(',').map((y) => y.trim())),
         ] as const,
     );

@@ -1,107 +1,139 @@
 // exec / attach / portforward: the client's connection upgrade (SPDY/3.1 or WebSocket) forwarded
-// to the host apiserver on a dedicated TLS connection with kplex's host credentials, then bytes
-// copied both ways. The stream carries container I/O, which is not rewritten. The request path
-// and query were already rewritten by passthrough; only headers that negotiate the upgrade pass.
-import { type IncomingMessage, STATUS_CODES } from 'node:http';
+// to the host apiserver on a TLS connection of its own, with kplex's host credentials, then bytes
+// copied both ways. The stream carries container I/O, which is not rewritten.
+//
+// Request smuggling: kplex's host credential must only ever carry requests kplex built. So the
+// host gets a request head kplex wrote (rewritten path, its own Host, Connection and credentials,
+// only the client headers that negotiate the upgrade, no body framing), and NOT ONE client byte
+// before the host answered 101: after a 101 the bytes are the stream protocol's frames; after any
+// other answer the host connection is destroyed (never reused) and the answer goes back to the
+// tenant as a rewritten Status on a connection that is then closed.
+import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
+import { type Status, StatusError, badRequest, serviceUnavailable, statusFailure } from '../api/status.js';
 import type { HostClient } from './host-client.js';
+import { readAnswerBody, readAnswerHead } from './upgrade-answer.js';
 
 /** Set by the server on requests that arrived as an HTTP upgrade: the socket and its first bytes. */
 export interface UpgradeRequest extends IncomingMessage {
   upgradeHead?: Buffer;
 }
 
+/** Client headers that negotiate the upgrade; Host, Connection, credentials and framing are kplex's. */
 const FORWARDED_HEADERS =
-  /^(upgrade|connection|sec-websocket-.*|x-stream-protocol-version|user-agent|content-length)$/i;
+  /^(upgrade|sec-websocket-(key|version|protocol|extensions)|x-stream-protocol-version|user-agent)$/i;
+/** A field value as RFC 9110 allows it, without obs-text: visible ASCII, spaces and tabs. */
+const FIELD_VALUE = /^[\x20-\x7e\t]*$/;
+/** A path and query kplex built: percent-encoded, nothing that could end the request line. */
+const REQUEST_TARGET = /^\/[\x21-\x7e]*$/;
+const ANSWER_TIMEOUT_MS = 60_000;
 
 export function isUpgrade(req: IncomingMessage): req is UpgradeRequest {
   return (req as UpgradeRequest).upgradeHead !== undefined;
 }
 
-/** Reads the rest of a non-101 answer and rebuilds it with its text rewritten for the tenant. */
-async function refusal(
-  head: Buffer,
-  end: number,
-  upstream: Duplex,
-  rewriteText: (text: string) => string,
-): Promise<Buffer> {
-  const chunks = [head.subarray(end + 4)];
-  upstream.resume();
-  await new Promise<void>((r) => {
-    upstream.on('data', (c: Buffer) => chunks.push(c));
-    upstream.once('end', r);
-    upstream.once('close', r);
-    setTimeout(r, 5_000).unref();
-  });
-  const status = head.subarray(0, head.indexOf('\r\n')).toString('latin1').split(' ')[1] ?? '500';
-  const body = Buffer.from(rewriteText(Buffer.concat(chunks).toString('utf8')));
-  return Buffer.from(
-    `HTTP/1.1 ${status} ${STATUS_CODES[Number(status)] ?? ''}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n` +
-      body.toString('latin1'),
-    'latin1',
-  );
+/** The request head kplex sends the host for an upgrade; throws 400 for requests it will not forward. */
+export function upgradeRequestHead(host: HostClient, req: IncomingMessage, pathAndQuery: string): string {
+  const cl = req.headers['content-length'];
+  if (req.headers['transfer-encoding'] !== undefined || (cl !== undefined && !/^0+$/.test(cl)))
+    throw badRequest('an upgrade request must not have a body');
+  const method = req.method ?? 'GET';
+  if (method !== 'GET' && method !== 'POST')
+    throw badRequest(`an upgrade request must be a GET or a POST, not ${method}`);
+  const target = host.basePath + pathAndQuery;
+  if (!REQUEST_TARGET.test(target))
+    throw new Error(`refusing to send the host the request target ${JSON.stringify(target)}`);
+  const lines = [`${method} ${target} HTTP/1.1`, `Host: ${new URL(host.origin).host}`, 'Connection: Upgrade'];
+  for (let i = 0; i < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i]!;
+    const value = req.rawHeaders[i + 1]!;
+    if (!FORWARDED_HEADERS.test(name)) continue;
+    if (!FIELD_VALUE.test(value)) throw badRequest(`invalid value of header ${JSON.stringify(name)}`);
+    lines.push(`${name}: ${value}`);
+  }
+  const auth = host.headers()['authorization'];
+  if (auth) lines.push(`Authorization: ${auth}`);
+  return lines.join('\r\n') + '\r\n\r\n';
 }
 
-export function proxyUpgrade(
-  host: HostClient,
-  req: UpgradeRequest,
-  pathAndQuery: string,
-  rewriteText: (text: string) => string = (t) => t,
-): Promise<void> {
-  const client = req.socket as Duplex;
+function connect(host: HostClient): Promise<tls.TLSSocket> {
   const url = new URL(host.origin);
-  return new Promise((resolve) => {
-    const upstream = tls.connect({
-      host: url.hostname,
+  return new Promise((resolve, reject) => {
+    const sock = tls.connect({
+      host: url.hostname.replace(/^\[|\]$/g, ''),
       port: Number(url.port || 443),
-      servername: /^[\d.]+$|:/.test(url.hostname) ? undefined : url.hostname,
+      servername: /^[\d.]+$|^\[/.test(url.hostname) ? undefined : url.hostname,
       ca: host.conn.ca,
       cert: host.conn.cert,
       key: host.conn.key,
       rejectUnauthorized: !host.conn.insecureSkipTLSVerify,
       ALPNProtocols: ['http/1.1'],
     });
-    let refusing = false;
+    sock.once('secureConnect', () => {
+      sock.off('error', reject);
+      resolve(sock);
+    });
+    sock.once('error', reject);
+  });
+}
+
+/** The host's refusal as the tenant's Status (its text rewritten to virtual names). */
+function refusal(code: number, body: Buffer, rewriteText: (text: string) => string): StatusError {
+  const text = rewriteText(body.toString('utf8'));
+  try {
+    const parsed = JSON.parse(text) as Partial<Status> | null;
+    if (parsed?.kind === 'Status') return new StatusError({ ...(parsed as Status), code });
+  } catch {
+    // not JSON: the text becomes the message
+  }
+  return statusFailure(code, '', text.trim() || `the host answered the upgrade with ${code}`);
+}
+
+/**
+ * Resolves when the spliced stream ends. Throws (before anything was written to the client) a
+ * Status for a request it refuses or the host did not upgrade; the caller writes it and the server
+ * closes the client connection.
+ */
+export async function proxyUpgrade(
+  host: HostClient,
+  req: UpgradeRequest,
+  pathAndQuery: string,
+  rewriteText: (text: string) => string = (t) => t,
+): Promise<void> {
+  const head = upgradeRequestHead(host, req, pathAndQuery);
+  const upstream = await connect(host).catch(() => {
+    throw serviceUnavailable('error dialing backend: the host apiserver is unreachable');
+  });
+  const client = req.socket as Duplex;
+  const clientGone = (): void => void upstream.destroy();
+  client.once('close', clientGone);
+  let answer;
+  try {
+    upstream.write(head);
+    answer = await readAnswerHead(upstream, ANSWER_TIMEOUT_MS);
+    if (answer.status !== 101) {
+      const body = await readAnswerBody(upstream, answer, ANSWER_TIMEOUT_MS);
+      throw refusal(answer.status, body, rewriteText);
+    }
+  } catch (err) {
+    upstream.destroy();
+    throw err;
+  } finally {
+    client.off('close', clientGone);
+  }
+  await new Promise<void>((resolve) => {
     const done = (): void => {
       upstream.destroy();
       client.destroy();
       resolve();
     };
-    upstream.once('secureConnect', () => {
-      const lines = [`${req.method ?? 'GET'} ${host.basePath}${pathAndQuery} HTTP/1.1`, `Host: ${url.host}`];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) {
-        if (FORWARDED_HEADERS.test(req.rawHeaders[i]!))
-          lines.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-      }
-      const auth = host.headers()['authorization'];
-      if (auth) lines.push(`Authorization: ${auth}`);
-      upstream.write(lines.join('\r\n') + '\r\n\r\n');
-      if (req.upgradeHead?.length) upstream.write(req.upgradeHead);
-      // Until the host's response head is complete: 101 → splice the sockets; anything else is a
-      // refusal whose body (a Status) is rewritten like every other response.
-      let head = Buffer.alloc(0);
-      const onData = (chunk: Buffer): void => {
-        head = Buffer.concat([head, chunk]);
-        const end = head.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        upstream.off('data', onData);
-        if (/^HTTP\/1\.1 101 /.test(head.subarray(0, 16).toString('latin1'))) {
-          client.write(head);
-          upstream.pipe(client);
-          client.pipe(upstream);
-          return;
-        }
-        refusing = true;
-        void refusal(head, end, upstream, rewriteText).then((r) => {
-          client.end(r, () => done());
-        });
-      };
-      upstream.on('data', onData);
-    });
-    upstream.on('error', done);
-    client.on('error', done);
-    upstream.on('close', () => !refusing && done());
-    client.on('close', done);
+    upstream.on('error', done).on('close', done);
+    client.on('error', done).on('close', done);
+    client.write(Buffer.concat([answer.head, answer.rest]));
+    // Bytes the client sent after its request head are stream frames now that the host upgraded.
+    if (req.upgradeHead?.length) upstream.write(req.upgradeHead);
+    upstream.pipe(client);
+    client.pipe(upstream);
   });
 }

@@ -74,7 +74,10 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     (req as IncomingMessage & { upgradeHead?: Buffer }).upgradeHead = head;
     const res = new ServerResponse(req);
     res.assignSocket(socket);
-    res.on('finish', () => socket.end());
+    // An answer that is not the upgrade ends the connection: the bytes after the request head are
+    // never parsed as further requests, and a client that never closes does not hold the socket.
+    res.shouldKeepAlive = false;
+    res.on('finish', () => socket.destroySoon());
     handle(req, res).catch((err: unknown) => {
       logger.error({ err, url: req.url }, 'upgrade request failed');
       writeError(res, err);
