@@ -2,7 +2,8 @@
 // front of the suite's real host, the victim-latency probe for denial-of-service attacks, and raw
 // TLS for byte-level attacks. Every attack asserts the SAFE outcome; loops are bounded and target
 // loopback only.
-import { readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import tls from 'node:tls';
 import { inject, it, expect } from 'vitest';
 import type { HostState } from '../../deploy/local-host/host.js';
@@ -125,7 +126,16 @@ export async function victimLatency(
     errors,
   };
   process.stderr.write(`[security] victim ${path}: ${JSON.stringify(stats)}\n`);
+  recordLatency(expect.getState().currentTestName ?? path, stats);
   return stats;
+}
+
+/** Where the victim latencies of a run are kept for `test/security/report.ts` (docs/security.md). */
+export const LATENCY_LOG = path.resolve('.kplex/security/latency.jsonl');
+
+function recordLatency(test: string, stats: LatencyStats): void {
+  mkdirSync(path.dirname(LATENCY_LOG), { recursive: true });
+  appendFileSync(LATENCY_LOG, JSON.stringify({ test, ...stats }) + '\n');
 }
 
 /** Resident set size of a process, in MiB (Linux /proc). */
