@@ -28,8 +28,16 @@ const ruleKey = (r: PolicyRule): string => {
 export function aggregatedRules(role: RoleObject, all: readonly RoleObject[]): PolicyRule[] {
   const out: PolicyRule[] = [];
   const seen = new Set<string>();
-  const sorted = [...all].sort((a, b) => ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1));
-  for (const sel of role.aggregationRule?.clusterRoleSelectors ?? []) {
+  const selectors = role.aggregationRule?.clusterRoleSelectors ?? [];
+  // Only the matching roles are sorted: the rest of the tenant's ClusterRoles cost one test each.
+  const sorted = all
+    .filter(
+      (o) =>
+        o.metadata?.name !== role.metadata?.name &&
+        selectors.some((sel) => selectorMatches(sel, o.metadata?.labels)),
+    )
+    .sort((a, b) => ((a.metadata?.name ?? '') < (b.metadata?.name ?? '') ? -1 : 1));
+  for (const sel of selectors) {
     for (const other of sorted) {
       if (other.metadata?.name === role.metadata?.name || !selectorMatches(sel, other.metadata?.labels))
         continue;

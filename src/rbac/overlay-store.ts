@@ -50,10 +50,15 @@ const copy = (s: StoredObject): StoredObject => ({
 export class OverlayStore implements TenantStore {
   /** Bumped on every write to a layered resource (caches of effective objects key on it). */
   generation = 0;
+  /** Keys of layered resources written in the open transaction (told again if it rolls back). */
+  private txWrites: ObjectKey[] = [];
+  private txDepth = 0;
 
+  /** `onWrite` hears of every key of a layered resource about to be written, and again on rollback. */
   constructor(
     private readonly inner: () => TenantStore,
     private readonly layer: BootstrapLayer,
+    private readonly onWrite?: (key: ObjectKey) => void,
   ) {}
 
   get tenant(): string {
@@ -66,7 +71,35 @@ export class OverlayStore implements TenantStore {
     return this.inner().oldestWatchableRV();
   }
   transaction<T>(fn: () => T): T {
-    return this.inner().transaction(fn);
+    const mark = this.txWrites.length;
+    this.txDepth++;
+    try {
+      return this.inner().transaction(fn);
+    } catch (err) {
+      // What was written is undone: whoever read those keys meanwhile must read them again.
+      for (const key of this.txWrites.slice(mark)) this.bump(key);
+      this.txWrites.length = mark;
+      throw err;
+    } finally {
+      if (--this.txDepth === 0) this.txWrites = [];
+    }
+  }
+  lastChangeRV(group: string, resource: string): number {
+    return this.inner().lastChangeRV(group, resource);
+  }
+
+  keyOfUid(uid: string): ObjectKey | undefined {
+    const own = this.inner().keyOfUid(uid);
+    const key = own ?? layerUids(this.layer).get(uid);
+    // A tombstone row keeps the uid of the layer object it hides.
+    return key && this.get(key)?.object.metadata?.uid === uid ? { ...key } : undefined;
+  }
+
+  dependentsOf(uid: string): ObjectKey[] {
+    // Layer objects have no ownerReferences; tombstones are filtered out.
+    return this.inner()
+      .dependentsOf(uid)
+      .filter((k) => !this.layer.get(k) || this.get(k) !== undefined);
   }
 
   private layered(q: { group: string; resource: string }): boolean {
@@ -163,8 +196,30 @@ export class OverlayStore implements TenantStore {
   }
 
   private bump(key: ObjectKey): void {
-    if (this.layered(key)) this.generation++;
+    if (!this.layered(key)) return;
+    this.generation++;
+    if (this.txDepth > 0) this.txWrites.push({ ...key });
+    this.onWrite?.(key);
   }
+}
+
+const uidMaps = new WeakMap<BootstrapLayer, Map<string, ObjectKey>>();
+
+/** The layer's objects by uid (built once per layer). */
+function layerUids(layer: BootstrapLayer): Map<string, ObjectKey> {
+  let m = uidMaps.get(layer);
+  if (!m) {
+    m = new Map();
+    for (const gr of layer.resources) {
+      const [group, resource] = gr.split('/') as [string, string];
+      for (const s of layer.list(group, resource)) {
+        const uid = s.object.metadata?.uid;
+        if (uid) m.set(uid, s.key);
+      }
+    }
+    uidMaps.set(layer, m);
+  }
+  return m;
 }
 
 /** The event a watcher of the merged view sees for one change of the tenant's store. */

@@ -2,13 +2,19 @@
 // synchronously after each deletion: Background deletes dependents whose owners are all gone,
 // Orphan (`orphan` finalizer) strips the owner's references from dependents, Foreground
 // (`foregroundDeletion`) deletes dependents first and releases the owner when none blocks it.
+// Owners and dependents are found through the store's uid and ownerReferences indexes, so a
+// delete costs what it touches, not the size of the tenant's store.
 import type { KubeObject } from '../api/object.js';
 import type { ResourceInfo } from '../resources/types.js';
+import type { ObjectKey } from '../store/types.js';
 import { foregroundFinalizer, orphanFinalizer, deleteObject } from './delete.js';
 import { clone } from './object-utils.js';
 import type { DeletionObserver, VirtualRegistry } from './registry.js';
 
-const gcUser = { username: 'system:serviceaccount:kube-system:generic-garbage-collector', groups: ['system:serviceaccounts'] };
+const gcUser = {
+  username: 'system:serviceaccount:kube-system:generic-garbage-collector',
+  groups: ['system:serviceaccounts'],
+};
 
 interface Located {
   reg: VirtualRegistry;
@@ -19,21 +25,41 @@ export class VirtualGarbageCollector implements DeletionObserver {
   /** `registries` lists a registry for every virtual resource of the tenant (wired with this gc). */
   constructor(private readonly registries: () => VirtualRegistry[]) {}
 
-  private all(): Located[] {
+  /** The registry of every virtual resource by `group/resource` (one lookup per collection pass). */
+  private byResource(): Map<string, VirtualRegistry> {
+    const m = new Map<string, VirtualRegistry>();
+    for (const reg of this.registries()) m.set(`${reg.info.group}/${reg.info.resource}`, reg);
+    return m;
+  }
+
+  private locate(regs: Map<string, VirtualRegistry>, key: ObjectKey | undefined): Located | undefined {
+    const reg = key && regs.get(`${key.group}/${key.resource}`);
+    const s = reg && reg.store.get(key);
+    return s && { reg, obj: s.object };
+  }
+
+  /** Objects naming `uid` as an owner: read through the store's owner index, not a scan. */
+  private dependentsOf(uid: string): Located[] {
+    const regs = this.byResource();
+    const store = regs.values().next().value?.store;
+    if (!store) return [];
     const out: Located[] = [];
-    for (const reg of this.registries()) {
-      const l = reg.store.list({ group: reg.info.group, resource: reg.info.resource });
-      for (const s of l.items) out.push({ reg, obj: s.object });
+    for (const key of store.dependentsOf(uid)) {
+      const x = this.locate(regs, key);
+      if (x && (x.obj.metadata?.ownerReferences ?? []).some((r) => r.uid === uid)) out.push(x);
     }
     return out;
   }
 
-  private dependentsOf(uid: string): Located[] {
-    return this.all().filter((x) => (x.obj.metadata?.ownerReferences ?? []).some((r) => r.uid === uid));
+  private find(uid: string): Located | undefined {
+    const regs = this.byResource();
+    const store = regs.values().next().value?.store;
+    const x = store && this.locate(regs, store.keyOfUid(uid));
+    return x && x.obj.metadata?.uid === uid ? x : undefined;
   }
 
   private exists(uid: string): boolean {
-    return this.all().some((x) => x.obj.metadata?.uid === uid);
+    return this.find(uid) !== undefined;
   }
 
   private write(x: Located, mutate: (o: KubeObject) => void): void {
@@ -54,7 +80,12 @@ export class VirtualGarbageCollector implements DeletionObserver {
   private deleteDependent(x: Located): void {
     const m = x.obj.metadata!;
     try {
-      deleteObject(x.reg, m.namespace ?? '', m.name!, { user: gcUser, dryRun: false, propagationPolicy: 'Background', warnings: [] });
+      deleteObject(x.reg, m.namespace ?? '', m.name!, {
+        user: gcUser,
+        dryRun: false,
+        propagationPolicy: 'Background',
+        warnings: [],
+      });
     } catch (err) {
       if ((err as { code?: number }).code !== 404) throw err;
     }
@@ -64,15 +95,25 @@ export class VirtualGarbageCollector implements DeletionObserver {
     const uid = obj.metadata?.uid;
     if (uid) {
       for (const dep of this.dependentsOf(uid)) {
-        const live = (dep.obj.metadata?.ownerReferences ?? []).filter((r) => r.uid !== uid && this.exists(r.uid));
+        const live = (dep.obj.metadata?.ownerReferences ?? []).filter(
+          (r) => r.uid !== uid && this.exists(r.uid),
+        );
         if (live.length === 0) this.deleteDependent(dep);
-        else this.write(dep, (o) => (o.metadata!.ownerReferences = (o.metadata!.ownerReferences ?? []).filter((r) => r.uid !== uid)));
+        else
+          this.write(
+            dep,
+            (o) =>
+              (o.metadata!.ownerReferences = (o.metadata!.ownerReferences ?? []).filter(
+                (r) => r.uid !== uid,
+              )),
+          );
       }
     }
     // An owner waiting in the foreground may now be free.
     for (const ref of obj.metadata?.ownerReferences ?? []) {
-      const owner = this.all().find((x) => x.obj.metadata?.uid === ref.uid);
-      if (owner && (owner.obj.metadata?.finalizers ?? []).includes(foregroundFinalizer)) this.objectFinalizing(owner.obj, owner.reg.info);
+      const owner = this.find(ref.uid);
+      if (owner && (owner.obj.metadata?.finalizers ?? []).includes(foregroundFinalizer))
+        this.objectFinalizing(owner.obj, owner.reg.info);
     }
   }
 
@@ -80,23 +121,39 @@ export class VirtualGarbageCollector implements DeletionObserver {
     const uid = obj.metadata?.uid;
     const finalizers = obj.metadata?.finalizers ?? [];
     if (!uid || !obj.metadata?.deletionTimestamp) return;
-    const self = (): Located | undefined => this.all().find((x) => x.obj.metadata?.uid === uid);
+    const self = (): Located | undefined => this.find(uid);
     if (finalizers.includes(orphanFinalizer)) {
       for (const dep of this.dependentsOf(uid)) {
-        this.write(dep, (o) => (o.metadata!.ownerReferences = (o.metadata!.ownerReferences ?? []).filter((r) => r.uid !== uid)));
+        this.write(
+          dep,
+          (o) =>
+            (o.metadata!.ownerReferences = (o.metadata!.ownerReferences ?? []).filter((r) => r.uid !== uid)),
+        );
       }
       const me = self();
-      if (me) this.write(me, (o) => (o.metadata!.finalizers = (o.metadata!.finalizers ?? []).filter((f) => f !== orphanFinalizer)));
+      if (me)
+        this.write(
+          me,
+          (o) =>
+            (o.metadata!.finalizers = (o.metadata!.finalizers ?? []).filter((f) => f !== orphanFinalizer)),
+        );
       return;
     }
     if (finalizers.includes(foregroundFinalizer)) {
-      for (const dep of this.dependentsOf(uid)) if (!dep.obj.metadata?.deletionTimestamp) this.deleteDependent(dep);
+      for (const dep of this.dependentsOf(uid))
+        if (!dep.obj.metadata?.deletionTimestamp) this.deleteDependent(dep);
       const blocking = this.dependentsOf(uid).some((d) =>
         (d.obj.metadata?.ownerReferences ?? []).some((r) => r.uid === uid && r.blockOwnerDeletion),
       );
       const me = self();
       if (!blocking && me && (me.obj.metadata?.finalizers ?? []).includes(foregroundFinalizer)) {
-        this.write(me, (o) => (o.metadata!.finalizers = (o.metadata!.finalizers ?? []).filter((f) => f !== foregroundFinalizer)));
+        this.write(
+          me,
+          (o) =>
+            (o.metadata!.finalizers = (o.metadata!.finalizers ?? []).filter(
+              (f) => f !== foregroundFinalizer,
+            )),
+        );
       }
     }
   }

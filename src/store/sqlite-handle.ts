@@ -43,6 +43,13 @@ export interface ChangeSummaryRow {
   name: string;
 }
 
+export interface KeyRow {
+  group: string;
+  resource: string;
+  namespace: string;
+  name: string;
+}
+
 const keyWhere = `"group" = ? AND resource = ? AND namespace = ? AND name = ?`;
 
 export class SqliteHandle {
@@ -56,6 +63,9 @@ export class SqliteHandle {
   readonly deleteChangesUpTo: Statement<[number]>;
   readonly setMeta: Statement<[number, number]>;
   readonly getMeta: Statement<[], { rv: number; compacted_rv: number }>;
+  readonly lastChange: Statement<[string, string], { rv: number | null }>;
+  readonly keyOfUid: Statement<[string], KeyRow>;
+  readonly ownedBy: Statement<[string], KeyRow>;
   /** Runs a callback in a transaction (a SAVEPOINT when nested); one wrapper per handle. */
   readonly runTx: Transaction<(fn: () => unknown) => unknown>;
   private readonly variants = new Map<string, Statement>();
@@ -86,6 +96,13 @@ export class SqliteHandle {
     this.deleteChangesUpTo = db.prepare(`DELETE FROM changes WHERE rv <= ?`);
     this.setMeta = db.prepare(`UPDATE meta SET rv = ?, compacted_rv = ? WHERE id = 1`);
     this.getMeta = db.prepare(`SELECT rv, compacted_rv FROM meta WHERE id = 1`);
+    this.lastChange = db.prepare(`SELECT MAX(rv) AS rv FROM changes WHERE "group" = ? AND resource = ?`);
+    this.keyOfUid = db.prepare(
+      `SELECT "group", resource, namespace, name FROM objects WHERE json_extract(json, '$.metadata.uid') = ?`,
+    );
+    this.ownedBy = db.prepare(
+      `SELECT "group", resource, namespace, name FROM owner_refs WHERE owner_uid = ? ORDER BY "group", resource, namespace, name`,
+    );
     this.runTx = db.transaction((fn: () => unknown) => fn());
   }
 

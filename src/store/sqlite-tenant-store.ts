@@ -158,6 +158,21 @@ export class SqliteTenantStore implements TenantStore {
     return this.compactedRV;
   }
 
+  lastChangeRV(group: string, resource: string): number {
+    return this.handle().lastChange.get(group, resource)?.rv ?? 0;
+  }
+
+  keyOfUid(uid: string): ObjectKey | undefined {
+    const r = this.handle().keyOfUid.get(uid);
+    return r && { group: r.group, resource: r.resource, namespace: r.namespace, name: r.name };
+  }
+
+  dependentsOf(uid: string): ObjectKey[] {
+    return this.handle()
+      .ownedBy.all(uid)
+      .map((r) => ({ group: r.group, resource: r.resource, namespace: r.namespace, name: r.name }));
+  }
+
   get(key: ObjectKey): StoredObject | undefined {
     const row = this.handle().getObject.get(key.group, key.resource, key.namespace, key.name);
     return row ? { key: { ...key }, rv: row.rv, object: JSON.parse(row.json) as KubeObject } : undefined;

@@ -80,4 +80,13 @@ export interface TenantStore {
   watch(q: WatchQuery, onEvent: (e: ChangeEvent) => void): Watcher;
   /** The oldest rv a watch can start from (older ones get 410 Gone). */
   oldestWatchableRV(): number;
+  /**
+   * The rv of the latest retained change of one resource (0 if none): it moves on every write of
+   * that resource and only then, so caches of a few resources key on it instead of currentRV.
+   */
+  lastChangeRV(group: string, resource: string): number;
+  /** The key of the object whose metadata.uid is `uid` (indexed). */
+  keyOfUid(uid: string): ObjectKey | undefined;
+  /** The keys of the objects naming `uid` in metadata.ownerReferences, in key order (indexed). */
+  dependentsOf(uid: string): ObjectKey[];
 }
