@@ -27,7 +27,7 @@ const MAPPINGS = { group: 'kplex.io', resource: 'internal.hostnamespaces' };
 
 const NAMESPACES = { group: '', resource: 'namespaces' };
 
-const maps = new WeakMap<TenantRuntime, { rv: number; map: NamespaceMap }>();
+const maps = new WeakMap<TenantRuntime, { version: string; map: NamespaceMap }>();
 
 export function tenantScope(rt: TenantRuntime): TenantScope {
   const store = rt.store;
@@ -35,17 +35,18 @@ export function tenantScope(rt: TenantRuntime): TenantScope {
   return {
     tenant: rt.tenant,
     namespaceMap() {
-      // Rebuilt only when the tenant's store changed (namespaces and mappings live there).
-      const rv = store.currentRV();
+      // Rebuilt only when a namespace or a mapping changed, not on every write of the tenant.
+      const version = `${store.lastChangeRV(NAMESPACES.group, NAMESPACES.resource)}/${store.lastChangeRV(MAPPINGS.group, MAPPINGS.resource)}`;
       const cached = maps.get(rt);
-      if (cached?.rv === rv) return cached.map;
+      if (cached?.version === version) return cached.map;
+      const rv = store.currentRV();
       const m = new Map<string, string>();
       for (const s of store.list(NAMESPACES).items) {
         const h = recorded(s.key.name);
         if (h) m.set(s.key.name, h);
       }
       const map = new NamespaceMap(rt.tenant, m, rv);
-      maps.set(rt, { rv, map });
+      maps.set(rt, { version, map });
       return map;
     },
     namespaceExists: (ns) => store.get({ ...NAMESPACES, namespace: '', name: ns }) !== undefined,

@@ -6,7 +6,7 @@
 // delete costs what it touches, not the size of the tenant's store.
 import type { KubeObject } from '../api/object.js';
 import type { ResourceInfo } from '../resources/types.js';
-import type { ObjectKey } from '../store/types.js';
+import type { ObjectKey, TenantStore } from '../store/types.js';
 import { foregroundFinalizer, orphanFinalizer, deleteObject } from './delete.js';
 import { clone } from './object-utils.js';
 import type { DeletionObserver, VirtualRegistry } from './registry.js';
@@ -25,36 +25,33 @@ export class VirtualGarbageCollector implements DeletionObserver {
   /** `registries` lists a registry for every virtual resource of the tenant (wired with this gc). */
   constructor(private readonly registries: () => VirtualRegistry[]) {}
 
-  /** The registry of every virtual resource by `group/resource` (one lookup per collection pass). */
-  private byResource(): Map<string, VirtualRegistry> {
-    const m = new Map<string, VirtualRegistry>();
-    for (const reg of this.registries()) m.set(`${reg.info.group}/${reg.info.resource}`, reg);
-    return m;
+  /** The tenant's store (one object for the runtime's life), remembered so a delete without owners or dependents builds no registries. */
+  private storeOf?: TenantStore;
+
+  private store(): TenantStore | undefined {
+    return (this.storeOf ??= this.registries()[0]?.store);
   }
 
-  private locate(regs: Map<string, VirtualRegistry>, key: ObjectKey | undefined): Located | undefined {
-    const reg = key && regs.get(`${key.group}/${key.resource}`);
-    const s = reg && reg.store.get(key);
-    return s && { reg, obj: s.object };
+  /** The object at `key` with the registry of its resource (none for resources without one). */
+  private locate(key: ObjectKey | undefined): Located | undefined {
+    if (!key) return undefined;
+    const reg = this.registries().find((r) => r.info.group === key.group && r.info.resource === key.resource);
+    const s = reg?.store.get(key);
+    return reg && s && { reg, obj: s.object };
   }
 
   /** Objects naming `uid` as an owner: read through the store's owner index, not a scan. */
   private dependentsOf(uid: string): Located[] {
-    const regs = this.byResource();
-    const store = regs.values().next().value?.store;
-    if (!store) return [];
     const out: Located[] = [];
-    for (const key of store.dependentsOf(uid)) {
-      const x = this.locate(regs, key);
+    for (const key of this.store()?.dependentsOf(uid) ?? []) {
+      const x = this.locate(key);
       if (x && (x.obj.metadata?.ownerReferences ?? []).some((r) => r.uid === uid)) out.push(x);
     }
     return out;
   }
 
   private find(uid: string): Located | undefined {
-    const regs = this.byResource();
-    const store = regs.values().next().value?.store;
-    const x = store && this.locate(regs, store.keyOfUid(uid));
+    const x = this.locate(this.store()?.keyOfUid(uid));
     return x && x.obj.metadata?.uid === uid ? x : undefined;
   }
 

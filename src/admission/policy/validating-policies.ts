@@ -33,15 +33,18 @@ const REASON_CODES: Record<string, number> = {
 };
 
 export class ValidatingPolicies {
-  private snapshot?: { rv: number; hooks: Hook[] };
+  private snapshot?: { version: string; hooks: Hook[] };
 
   constructor(private readonly src: Omit<ParamSources, 'host'>) {}
 
-  /** Policies with at least one binding, re-read whenever the tenant's store changed. */
+  /**
+   * Policies with at least one binding, re-read only when a policy or binding changed (not on
+   * every write of the tenant: that would make each write cost the number of policies).
+   */
   private hooks(): Hook[] {
     const store = this.src.store();
-    const rv = store.currentRV();
-    if (this.snapshot?.rv === rv) return this.snapshot.hooks;
+    const version = `${store.lastChangeRV(GROUP, 'validatingadmissionpolicybindings')}/${store.lastChangeRV(GROUP, 'validatingadmissionpolicies')}`;
+    if (this.snapshot?.version === version) return this.snapshot.hooks;
     const byPolicy = new Map<string, ValidatingAdmissionPolicyBinding[]>();
     for (const s of store.list({ group: GROUP, resource: 'validatingadmissionpolicybindings' }).items) {
       const b = s.object as ValidatingAdmissionPolicyBinding;
@@ -55,7 +58,7 @@ export class ValidatingPolicies {
         if (bindings) hooks.push({ policy: s.object as ValidatingAdmissionPolicy, bindings });
       }
     }
-    this.snapshot = { rv, hooks };
+    this.snapshot = { version, hooks };
     return hooks;
   }
 
