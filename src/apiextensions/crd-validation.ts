@@ -74,7 +74,38 @@ function validateSubresources(sr: CRDVersion['subresources'], fld: string): Fiel
 }
 
 /** The full set of errors the apiserver returns for creating `crd`. */
-export function validateCustomResourceDefinition(crd: CustomResourceDefinition): FieldError[] {
+/** apihelpers.IsProtectedCommunityGroup: groups reserved for APIs the Kubernetes project approved. */
+const isProtectedGroup = (g: string): boolean =>
+  g === 'k8s.io' || g.endsWith('.k8s.io') || g === 'kubernetes.io' || g.endsWith('.kubernetes.io');
+
+const API_APPROVED = 'api-approved.kubernetes.io';
+const KEP = 'see https://github.com/kubernetes/enhancements/pull/1111';
+
+/** apihelpers.GetAPIApprovalState: the state and the reason the apiserver words. */
+function approvalState(annotations: Record<string, string> | undefined): { state: 'missing' | 'bypassed' | 'approved' | 'invalid'; reason: string } {
+  const v = annotations?.[API_APPROVED] ?? '';
+  if (!v) return { state: 'missing', reason: `protected groups must have approval annotation "${API_APPROVED}", ${KEP}` };
+  if (v.startsWith('unapproved')) return { state: 'bypassed', reason: `not approved: ${JSON.stringify(v)}` };
+  // url.ParseRequestURI with a scheme and a host.
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#\s]+/.test(v) && !/\s/.test(v)) return { state: 'approved', reason: `approved in ${v}` };
+  return {
+    state: 'invalid',
+    reason: `protected groups must have approval annotation "${API_APPROVED}" with either a URL or a reason starting with "unapproved", ${KEP}`,
+  };
+}
+
+/** validateAPIApproval: CRDs in *.k8s.io / *.kubernetes.io need the approval annotation (unless it did not change). */
+function validateAPIApproval(crd: CustomResourceDefinition, old?: CustomResourceDefinition): FieldError[] {
+  if (!isProtectedGroup(crd.spec?.group ?? '')) return [];
+  const next = approvalState(crd.metadata?.annotations);
+  if (old && approvalState(old.metadata?.annotations).state === next.state) return [];
+  const fld = `metadata.annotations[${API_APPROVED}]`;
+  if (next.state === 'missing') return [fieldErr.required(fld, next.reason)];
+  if (next.state === 'invalid') return [fieldErr.invalid(fld, crd.metadata?.annotations?.[API_APPROVED] ?? '', next.reason)];
+  return [];
+}
+
+export function validateCustomResourceDefinition(crd: CustomResourceDefinition, old?: CustomResourceDefinition): FieldError[] {
   const spec = crd.spec ?? ({} as CustomResourceDefinition['spec']);
   const names = spec.names ?? ({} as CustomResourceDefinition['spec']['names']);
   const required = `${names.plural ?? ''}.${spec.group ?? ''}`;
@@ -150,12 +181,13 @@ export function validateCustomResourceDefinition(crd: CustomResourceDefinition):
       if (!versions.some((v) => v.name === s)) errs.push(fieldErr.invalid(`status.storedVersions[${i}]`, s, 'must appear in spec.versions'));
     });
   }
+  errs.push(...validateAPIApproval(crd, old));
   return errs;
 }
 
 /** ValidateCustomResourceDefinitionUpdate: as create, plus the immutable scope/group rules. */
 export function validateCustomResourceDefinitionUpdate(crd: CustomResourceDefinition, old: CustomResourceDefinition): FieldError[] {
-  const errs = validateCustomResourceDefinition(crd);
+  const errs = validateCustomResourceDefinition(crd, old);
   if (crd.spec?.group !== old.spec?.group) errs.push(fieldErr.invalid('spec.group', crd.spec?.group ?? '', 'field is immutable'));
   const established = old.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
   if (established && crd.spec?.names?.plural !== old.spec?.names?.plural) {

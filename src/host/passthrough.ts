@@ -16,7 +16,8 @@ import { hasProtobuf } from '../protobuf/index.js';
 import { VIEW_VERBS } from '../resources/host-placement.js';
 import { type ResourceInfo, groupVersion } from '../resources/types.js';
 import type { ContinueSealer } from '../rewrite/continue-token.js';
-import type { NamespaceMap } from '../rewrite/namespace-map.js';
+import { NamespaceMap } from '../rewrite/namespace-map.js';
+import { hostRefOf } from '../rewrite/placeholders.js';
 import { bodyToVirtual, objectToHost, textToVirtual } from '../rewrite/object-rewrite.js';
 import { queryToHost } from '../rewrite/query-rewrite.js';
 import type { HostClient } from './host-client.js';
@@ -30,6 +31,15 @@ import { advertisedEndpoint, type KubernetesServices } from './kubernetes-servic
 import { isUpgrade, proxyUpgrade } from './upgrade-proxy.js';
 import { admitHostWrite } from './policy-admission.js';
 import type { ValidatingPolicies } from '../admission/policy/validating-policies.js';
+import { unsupportedPatchType } from '../registry/patch.js';
+import { dryRunNamespace } from './dry-run-namespace.js';
+import {
+  APPLY_PATCH,
+  appliedHere,
+  applyConfigForHost,
+  patchedForHost,
+  type PatchTarget,
+} from './host-patch.js';
 
 export interface PassthroughDeps {
   host: HostClient;
@@ -53,6 +63,26 @@ export interface PassthroughRequest {
 type Obj = Record<string, unknown>;
 
 const WRITES = new Set(['create', 'update', 'patch']);
+
+/** Patch types of built-in kinds, in the apiserver's order (its 415 lists them). */
+const HOST_PATCH_TYPES = [
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+  APPLY_PATCH,
+];
+
+/** Attempts of a patch whose write met a concurrent change (the apiserver's GuaranteedUpdate retries too). */
+const PATCH_ATTEMPTS = 5;
+
+/** Dry-run writes that may create, judged in the stand-in namespace when the real one has no host namespace yet. */
+const dryRunCreates = (verb: string, mt: string): boolean =>
+  verb === 'create' || verb === 'update' || (verb === 'patch' && mt === APPLY_PATCH);
+
+/** The same mapping plus `ns` -> `host` for this request only (the scope's map is shared). */
+function withStandIn(map: NamespaceMap, ns: string, host: string): NamespaceMap {
+  return new NamespaceMap(map.tenant, new Map([...map.entries(), [ns, host]]), map.readAtRV);
+}
 
 export async function handleHostRequest(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   try {
@@ -107,9 +137,13 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   }
   if (mode === 'upgrade' && !isUpgrade(req)) throw badRequest('Upgrade request required');
 
-  const map = p.scope.namespaceMap();
-  await ensureKubernetesService(d, p, map);
+  let map = p.scope.namespaceMap();
   const q = new URL(req.url ?? '/', 'http://x').searchParams;
+  // dryRun: no side effect of any kind, including kplex's own (host namespaces, the kubernetes Service).
+  const dryRun = q.has('dryRun');
+  const mt = mediaType(req.headers['content-type']);
+  if (info.verb === 'patch' && !HOST_PATCH_TYPES.includes(mt)) throw unsupportedPatchType(HOST_PATCH_TYPES);
+  if (!dryRun) await ensureKubernetesService(d, p, map);
   const hq = hostQuery(q, map, row);
   if (mode === 'upgrade' && isUpgrade(req)) {
     const h = map.hostOf(info.namespace);
@@ -136,15 +170,23 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
       if (info.verb === 'create' && !sub) p.scope.admitCreate(info.namespace, row, info.name);
       let h = map.hostOf(info.namespace);
       if (!h && p.scope.namespaceExists(info.namespace)) {
-        h = await p.scope.ensureHostNamespace(info.namespace);
-        map.add(info.namespace, h); // responses must rewrite the namespace just created too
-      }
-      if (!h && WRITES.has(info.verb)) throw notFound({ group: '', resource: 'namespaces' }, info.namespace);
-      // A missing namespace reads as empty: the request goes to a host name nobody owns.
-      hostNamespaces = [h ?? map.hostRef(info.namespace)];
+        if (!dryRun) {
+          h = await p.scope.ensureHostNamespace(info.namespace);
+          map.add(info.namespace, h); // responses must rewrite the namespace just created too
+        } else if (dryRunCreates(info.verb, mt) && !sub) {
+          h = await dryRunNamespace(d.host);
+          map = withStandIn(map, info.namespace, h);
+        } // other dry-run writes: nothing can exist there yet, the placeholder below answers 404
+      } else if (!h && WRITES.has(info.verb))
+        throw notFound({ group: '', resource: 'namespaces' }, info.namespace);
+      // A missing namespace: kplex answers a named read itself (404, as the apiserver's storage);
+      // a list or watch reads as empty from a placeholder name no tenant can create (kplex-*).
+      if (!h && !isList && info.verb !== 'watch')
+        throw notFound({ group: row.group, resource: row.resource }, info.name);
+      hostNamespaces = [h ?? hostRefOf(map, info.namespace)];
     } else if (isList) {
       const all = map.entries().map(([, h]) => h);
-      hostNamespaces = all.length ? all : [map.hostRef('')];
+      hostNamespaces = all.length ? all : [hostRefOf(map, '')];
     } else throw pageNotFound();
   }
 
@@ -191,6 +233,8 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
     ? await readBody(req)
     : Buffer.alloc(0);
   let decodeErrors: string[] = [];
+  /** A patch kplex applies itself to the current object (then PUT); `undefined` for other writes. */
+  let patchOp: { target: PatchTarget; patch: unknown } | undefined;
   if (raw.length) {
     const decodedBody = decodeBody(raw, req.headers['content-type']);
     const decoded = decodedBody.value;
@@ -206,10 +250,29 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
         `the namespace of the object (${meta.namespace}) does not match the namespace on the request (${info.namespace})`,
       );
     }
-    objectToHost(decoded, map, hostNs);
+    const pt: PatchTarget = {
+      row,
+      subresource: sub || undefined,
+      namespace: info.namespace,
+      name: info.name,
+      hostNamespace: hostNs,
+      map,
+    };
+    if (info.verb === 'patch' && appliedHere(mt)) patchOp = { target: pt, patch: decoded };
+    else if (info.verb === 'patch') applyConfigForHost(pt, decoded);
+    else objectToHost(decoded, map, hostNs);
     body = JSON.stringify(decoded);
-    const mt = mediaType(req.headers['content-type']);
     contentType = info.verb === 'patch' ? mt : 'application/json';
+  } else if (info.verb === 'patch' && appliedHere(mt)) {
+    const pt: PatchTarget = {
+      row,
+      subresource: sub || undefined,
+      namespace: info.namespace,
+      name: info.name,
+      hostNamespace: hostNs,
+      map,
+    };
+    patchOp = { target: pt, patch: undefined };
   }
   if (info.verb === 'list' && q.get('continue')) {
     const tok = d.sealer.open(p.scope.tenant, q.get('continue')!);
@@ -228,20 +291,44 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   const directive = fieldValidationOf(q);
   if (decodeErrors.length && directive === 'Strict')
     await refuseDuplicates(d.host, call, row.kind, row.version, decodeErrors);
-  const policyWarnings =
-    p.policies && mode === 'object'
-      ? await admitHostWrite({
-          host: d.host,
-          policies: p.policies,
-          row,
-          info,
-          user: p.user,
-          map,
-          hostNamespace: hostNs,
-          call,
-        })
-      : [];
-  const hres = await callHost(d.host, call);
+  let policyWarnings: string[];
+  let hres: Awaited<ReturnType<typeof callHost>>;
+  for (let attempt = 1; ; attempt++) {
+    let pinned = false;
+    if (patchOp) {
+      const current = await callHost(d.host, { method: 'GET', path: call.path, accept: 'application/json' });
+      const cur = await readJSON(current);
+      if (current.statusCode !== 200 || typeof cur !== 'object' || cur === null) {
+        // The object is missing (or unreadable): the patch fails as the host answered the read.
+        const obj = (typeof cur === 'object' && cur !== null ? cur : {}) as Obj;
+        bodyToVirtual(obj, map);
+        return writeOut(res, current.statusCode, obj, out, hostWarnings(current.headers['warning'], map));
+      }
+      const put = patchedForHost(patchOp.target, cur as KubeObject, mt, structuredClone(patchOp.patch));
+      pinned = put.pinned;
+      Object.assign(call, {
+        method: 'PUT',
+        body: JSON.stringify(put.object),
+        contentType: 'application/json',
+      });
+    }
+    policyWarnings =
+      p.policies && mode === 'object'
+        ? await admitHostWrite({
+            host: d.host,
+            policies: p.policies,
+            row,
+            info,
+            user: p.user,
+            map,
+            hostNamespace: hostNs,
+            call,
+          })
+        : [];
+    hres = await callHost(d.host, call);
+    if (!patchOp || pinned || hres.statusCode !== 409 || attempt >= PATCH_ATTEMPTS) break;
+    await hres.body.dump(); // a concurrent write came between the read and the write: read again
+  }
   const warnings = [
     ...policyWarnings,
     ...hostWarnings(hres.headers['warning'], map),

@@ -10,8 +10,18 @@ import {
   visitPath,
 } from './namespace-fields.js';
 import type { NamespaceMap } from './namespace-map.js';
+import { hostRefOf, placeholdersOf } from './placeholders.js';
 
 type Obj = Record<string, unknown>;
+
+/** Where an object keeps metadata (labels/annotations) of its own and of the pod templates it holds. */
+const METADATA_PATHS = [
+  'metadata',
+  'spec.template.metadata',
+  'template.metadata',
+  'spec.jobTemplate.metadata',
+  'spec.jobTemplate.spec.template.metadata',
+];
 
 /** Labels and annotations kplex puts on host objects; a tenant never sees them. */
 const isKplexKey = (k: string): boolean => k.startsWith('kplex.io/') || k.includes('.kplex.io/');
@@ -30,14 +40,14 @@ export function objectToHost(obj: unknown, map: NamespaceMap, hostNs: string | u
       if (isObj(meta[f])) for (const k of Object.keys(meta[f])) if (isKplexKey(k)) delete meta[f][k];
   }
   for (const p of NAMESPACE_NAME_FIELDS)
-    visitPath(obj, p, (o, k) => typeof o[k] === 'string' && o[k] && (o[k] = map.hostRef(o[k] as string)));
+    visitPath(obj, p, (o, k) => typeof o[k] === 'string' && o[k] && (o[k] = hostRefOf(map, o[k] as string)));
   for (const p of NAMESPACE_LIST_FIELDS)
     visitPath(
       obj,
       p,
       (o, k) =>
         Array.isArray(o[k]) &&
-        (o[k] = (o[k] as unknown[]).map((n) => (typeof n === 'string' ? map.hostRef(n) : n))),
+        (o[k] = (o[k] as unknown[]).map((n) => (typeof n === 'string' ? hostRefOf(map, n) : n))),
     );
   for (const p of NAMESPACE_SELECTOR_FIELDS) {
     visitPath(obj, p, (o, k) => {
@@ -50,12 +60,7 @@ export function objectToHost(obj: unknown, map: NamespaceMap, hostNs: string | u
     });
   }
   // Pod templates: the same rules apply to the template's metadata keys.
-  for (const p of [
-    'spec.template.metadata',
-    'template.metadata',
-    'spec.jobTemplate.spec.template.metadata',
-    'spec.jobTemplate.metadata',
-  ]) {
+  for (const p of METADATA_PATHS.slice(1)) {
     visitPath(obj, p, (o, k) => {
       const m = o[k];
       if (isObj(m))
@@ -65,9 +70,43 @@ export function objectToHost(obj: unknown, map: NamespaceMap, hostNs: string | u
   }
 }
 
+/** kplex's own labels/annotations of a host object, by metadata path: what a tenant never sees. */
+export type HostOnlyKeys = Map<string, Record<string, string>>;
+
+export function hostOnlyKeys(hostObj: unknown): HostOnlyKeys {
+  const kept: HostOnlyKeys = new Map();
+  for (const p of METADATA_PATHS)
+    visitPath(hostObj, p, (o, k) => {
+      const m = o[k];
+      if (!isObj(m)) return;
+      for (const f of ['labels', 'annotations'])
+        if (isObj(m[f]))
+          for (const [key, v] of Object.entries(m[f]))
+            if (isKplexKey(key) && typeof v === 'string') {
+              const at = `${p}.${f}`;
+              kept.set(at, { ...(kept.get(at) ?? {}), [key]: v });
+            }
+    });
+  return kept;
+}
+
+/** Puts kplex's own keys back on an object rewritten for the host (a tenant cannot have changed them). */
+export function restoreHostOnlyKeys(obj: unknown, kept: HostOnlyKeys): void {
+  for (const [at, keys] of kept) {
+    const dot = at.lastIndexOf('.');
+    visitPath(obj, at.slice(0, dot), (o, k) => {
+      const m = o[k];
+      if (!isObj(m)) return;
+      const f = at.slice(dot + 1);
+      m[f] = { ...(isObj(m[f]) ? m[f] : {}), ...keys };
+    });
+  }
+}
+
 /** Replaces every whole host namespace name of the tenant in `text` by its virtual name. */
 export function textToVirtual(text: string, map: NamespaceMap): string {
   let out = text;
+  for (const [h, v] of placeholdersOf(map.tenant)) if (out.includes(h)) out = out.split(h).join(v);
   for (const h of map.hostNames()) {
     if (!out.includes(h)) continue;
     out = out.replace(
@@ -78,10 +117,15 @@ export function textToVirtual(text: string, map: NamespaceMap): string {
   return out;
 }
 
+/** A host namespace name back to the tenant's: recorded mappings, then placeholders this process handed out. */
+function nsToVirtual(h: string, map: NamespaceMap): string {
+  return map.virtualOf(h) ?? placeholdersOf(map.tenant).get(h) ?? h;
+}
+
 function metaToVirtual(meta: unknown, map: NamespaceMap): void {
   if (!isObj(meta)) return;
   if (typeof meta['namespace'] === 'string' && meta['namespace'])
-    meta['namespace'] = map.virtualOf(meta['namespace']) ?? meta['namespace'];
+    meta['namespace'] = nsToVirtual(meta['namespace'], map);
   delete meta['selfLink'];
   for (const f of ['labels', 'annotations']) {
     const m = meta[f];
@@ -97,14 +141,14 @@ export function objectToVirtual(obj: unknown, map: NamespaceMap): void {
   if (!isObj(obj)) return;
   metaToVirtual(obj['metadata'], map);
   for (const p of NAMESPACE_NAME_FIELDS)
-    visitPath(obj, p, (o, k) => typeof o[k] === 'string' && (o[k] = map.virtualOf(o[k] as string) ?? o[k]));
+    visitPath(obj, p, (o, k) => typeof o[k] === 'string' && (o[k] = nsToVirtual(o[k] as string, map)));
   for (const p of NAMESPACE_LIST_FIELDS)
     visitPath(
       obj,
       p,
       (o, k) =>
         Array.isArray(o[k]) &&
-        (o[k] = (o[k] as unknown[]).map((n) => (typeof n === 'string' ? (map.virtualOf(n) ?? n) : n))),
+        (o[k] = (o[k] as unknown[]).map((n) => (typeof n === 'string' ? nsToVirtual(n, map) : n))),
     );
   for (const p of NAMESPACE_SELECTOR_FIELDS) {
     visitPath(obj, p, (o, k) => {
@@ -114,13 +158,7 @@ export function objectToVirtual(obj: unknown, map: NamespaceMap): void {
       if (Object.keys(sel['matchLabels']).length === 0) delete sel['matchLabels'];
     });
   }
-  for (const p of [
-    'spec.template.metadata',
-    'template.metadata',
-    'spec.jobTemplate.spec.template.metadata',
-  ]) {
-    visitPath(obj, p, (o, k) => metaToVirtualKeysOnly(o[k]));
-  }
+  for (const p of METADATA_PATHS.slice(1)) visitPath(obj, p, (o, k) => metaToVirtualKeysOnly(o[k]));
   for (const p of MESSAGE_FIELDS)
     visitPath(obj, p, (o, k) => typeof o[k] === 'string' && (o[k] = textToVirtual(o[k] as string, map)));
   if (obj['kind'] === 'Status' && isObj(obj['details']) && typeof obj['details']['name'] === 'string') {

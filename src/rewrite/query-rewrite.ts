@@ -1,6 +1,7 @@
 // Query parameters on their way to the host: field selectors naming namespaces get host names.
 // Everything else passes as the client sent it (continue is handled by the list code).
 import type { NamespaceMap } from './namespace-map.js';
+import { hostRefOf } from './placeholders.js';
 
 /** Field selector keys whose value is a namespace name. */
 const NAMESPACE_SELECTOR_KEYS = new Set([
@@ -33,7 +34,7 @@ export function fieldSelectorToHost(sel: string, map: NamespaceMap): string {
       const m = /^\s*([^!=\s]+)\s*(!=|==|=)(.*)$/.exec(t);
       if (!m || !NAMESPACE_SELECTOR_KEYS.has(m[1]!)) return t;
       const value = m[3]!.trim();
-      return `${m[1]}${m[2]}${value ? map.hostRef(value) : value}`;
+      return `${m[1]}${m[2]}${value ? hostRefOf(map, value) : value}`;
     })
     .join(',');
 }

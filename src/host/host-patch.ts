@@ -1,0 +1,104 @@
+// Patches of host-backed objects are applied HERE, to the tenant's view of the current object, and
+// the result goes to the host as a rewritten full object (PUT with the read's resourceVersion).
+// A patch never reaches the host as the tenant wrote it: JSON patch ops, merge-patch nulls and
+// strategic-merge directives could otherwise address host namespaces, kplex's own labels or a
+// namespace selector's tenant term, which only a rewrite of the whole result can guarantee.
+// Server-side apply configurations are whole (partial) objects and are rewritten like a create.
+import type { KubeObject } from '../api/object.js';
+import { badRequest } from '../api/status.js';
+import { jsonPatch, mergePatch, strategicMergePatch } from '../patch/index.js';
+import { builtinPatchSchema } from '../registry/builtin-patch-schema.js';
+import type { ResourceInfo } from '../resources/types.js';
+import type { NamespaceMap } from '../rewrite/namespace-map.js';
+import {
+  hostOnlyKeys,
+  objectToHost,
+  objectToVirtual,
+  restoreHostOnlyKeys,
+} from '../rewrite/object-rewrite.js';
+
+export const APPLY_PATCH = 'application/apply-patch+yaml';
+
+/** Patch types kplex applies itself (everything else is refused by the host with its 415). */
+const APPLIED_HERE = new Set([
+  'application/json-patch+json',
+  'application/merge-patch+json',
+  'application/strategic-merge-patch+json',
+]);
+
+export const appliedHere = (mediaType: string): boolean => APPLIED_HERE.has(mediaType);
+
+/** The Scale subresource is autoscaling/v1 Scale whatever the parent's group. */
+function patchSchema(row: ResourceInfo, subresource: string | undefined) {
+  if (subresource === 'scale') return builtinPatchSchema('autoscaling', 'v1', 'Scale');
+  return builtinPatchSchema(row.group, row.version, row.kind);
+}
+
+export interface PatchTarget {
+  row: ResourceInfo;
+  subresource: string | undefined;
+  /** The virtual namespace and name on the URL. */
+  namespace: string;
+  name: string;
+  hostNamespace: string | undefined;
+  map: NamespaceMap;
+}
+
+/**
+ * Applies `patch` to the host's current object `current` (as the host returned it) and returns
+ * the object to PUT on the host; `pinned` when the patch itself set the resourceVersion (a
+ * precondition: a conflict is the answer, not a reason to read again). Throws the apiserver's
+ * patch errors (400/422) in virtual names.
+ */
+export function patchedForHost(
+  t: PatchTarget,
+  current: KubeObject,
+  mediaType: string,
+  patch: unknown,
+): { object: KubeObject; pinned: boolean } {
+  const kept = hostOnlyKeys(current);
+  const hostRV = current.metadata?.resourceVersion;
+  const view = structuredClone(current);
+  objectToVirtual(view, t.map);
+  let patched: KubeObject;
+  if (mediaType === 'application/json-patch+json') patched = jsonPatch(view, patch);
+  else if (mediaType === 'application/merge-patch+json') patched = mergePatch(view, patch);
+  else patched = strategicMergePatch(view, patch, patchSchema(t.row, t.subresource));
+  checkNames(patched, t.name, t.namespace);
+  patched.metadata ??= {};
+  const pinned = !!patched.metadata.resourceVersion && patched.metadata.resourceVersion !== hostRV;
+  // A patch without a resourceVersion is applied to what was read (the apiserver pins it the same way).
+  if (!patched.metadata.resourceVersion && hostRV) patched.metadata.resourceVersion = hostRV;
+  if (t.hostNamespace !== undefined) patched.metadata.namespace = t.hostNamespace;
+  objectToHost(patched, t.map, t.hostNamespace);
+  restoreHostOnlyKeys(patched, kept);
+  return { object: patched, pinned };
+}
+
+/** An apply configuration: checked like the apiserver's checkName, then rewritten as a create. */
+export function applyConfigForHost(t: PatchTarget, config: unknown): unknown {
+  if (config !== null && typeof config === 'object' && !Array.isArray(config)) {
+    const meta = (config as KubeObject).metadata;
+    if (meta && typeof meta === 'object') {
+      if (typeof meta.namespace === 'string' && meta.namespace && meta.namespace !== t.namespace)
+        throw badRequest(
+          `the namespace of the object (${meta.namespace}) does not match the namespace on the URL (${t.namespace})`,
+        );
+    }
+  }
+  objectToHost(config, t.map, t.hostNamespace);
+  return config;
+}
+
+/** rest.go checkName, in the tenant's names. */
+function checkNames(obj: KubeObject, name: string, namespace: string): void {
+  const meta = obj.metadata ?? {};
+  const objName = typeof meta.name === 'string' ? meta.name : '';
+  if (objName !== name)
+    throw badRequest(`the name of the object (${objName}) does not match the name on the URL (${name})`);
+  const objNs = typeof meta.namespace === 'string' ? meta.namespace : '';
+  if (namespace && objNs && objNs !== namespace)
+    throw badRequest(
+      `the namespace of the object (${objNs}) does not match the namespace on the URL (${namespace})`,
+    );
+}
