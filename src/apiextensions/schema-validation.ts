@@ -5,7 +5,10 @@
 import type { FieldError } from '../api/status.js';
 import { fieldErr, goNumber, NIL_PATH } from './go-value.js';
 import { formatValidator } from './formats.js';
+import { compileGoRegexp } from './go-regexp.js';
 import { isPlainObject, type JSONSchemaProps } from './schema-types.js';
+
+export { compileGoRegexp } from './go-regexp.js';
 
 /** One kube-openapi error: a Validation (with a code) or a plain error (code undefined). */
 interface OpenAPIError {
@@ -75,28 +78,6 @@ function deepEqual(a: unknown, b: unknown): boolean {
 }
 
 const runeCount = (s: string): number => [...s].length;
-
-const regexCache = new Map<string, RegExp | Error>();
-/** Go RE2 syntax is mostly ECMAScript with the `u` flag; (?i)-style flags are translated. */
-export function compileGoRegexp(pattern: string): RegExp | Error {
-  let re = regexCache.get(pattern);
-  if (!re) {
-    try {
-      let src = pattern;
-      let flags = 'u';
-      const m = /^\(\?([imsU]+)\)/.exec(src);
-      if (m) {
-        src = src.slice(m[0].length);
-        for (const f of m[1]!) if (f === 'i' || f === 'm' || f === 's') flags += f;
-      }
-      re = new RegExp(src, flags);
-    } catch (e) {
-      re = e as Error;
-    }
-    regexCache.set(pattern, re);
-  }
-  return re;
-}
 
 /** The old value correlated with the node being validated (validation ratcheting on update). */
 type Old = { v: unknown } | undefined;

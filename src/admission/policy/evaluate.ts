@@ -4,6 +4,7 @@
 import { type CelValue, isCelError } from '@bufbuild/cel';
 import type { KubeObject } from '../../api/object.js';
 import { compileRule, goCelError } from '../../apiextensions/cel/rule-validation.js';
+import { celDeadline, PER_CALL_LIMIT, RUNTIME_CEL_COST_BUDGET } from '../../apiextensions/cel/runtime.js';
 import { toCel } from '../../apiextensions/cel/values.js';
 import { type AdmissionAttributes, admissionRequest } from './attributes.js';
 import type { ValidatingAdmissionPolicy } from './types.js';
@@ -15,18 +16,27 @@ export interface Decision {
   reason: string;
 }
 
-type Program = (b: Record<string, unknown>) => CelValue;
+const OUT_OF_BUDGET =
+  'validation failed due to running out of cost budget, no further validation rules will be run';
 
-/** Evaluates an expression; a thrown or returned CEL error becomes the apiserver's error text. */
-function run(expr: string, bindings: Record<string, unknown>): { value?: CelValue; error?: string } {
+/** Thrown when the evaluation of one policy used up RuntimeCELCostBudget. */
+class OutOfBudget extends Error {}
+
+/**
+ * Evaluates an expression against the policy's remaining runtime budget (each call also capped
+ * at PerCallLimit); a CEL error becomes the apiserver's error text.
+ */
+function run(
+  expr: string,
+  bindings: Record<string, unknown>,
+  budget: { remaining: number; deadline: number },
+): { value?: CelValue; error?: string } {
   const prog = compileRule(expr);
   if (prog instanceof Error) return { error: `compilation failed: ${prog.message}` };
-  let v: CelValue;
-  try {
-    v = (prog as Program)(bindings);
-  } catch (e) {
-    return { error: `expression '${expr}' resulted in error: ${e instanceof Error ? e.message : String(e)}` };
-  }
+  const r = prog.eval(bindings, PER_CALL_LIMIT, budget.deadline);
+  if (r.cost > budget.remaining || r.outOfTime) throw new OutOfBudget(OUT_OF_BUDGET);
+  budget.remaining -= r.cost;
+  const v = r.value;
   if (isCelError(v)) return { error: `expression '${expr}' resulted in error: ${goCelError(v.message)}` };
   return { value: v };
 }
@@ -47,13 +57,24 @@ export interface EvaluationInput {
 }
 
 /** The decisions of one evaluation: empty when a match condition excludes the request. */
-export function evaluatePolicy({ policy, attrs, param, namespace }: EvaluationInput): Decision[] {
+export function evaluatePolicy(input: EvaluationInput): Decision[] {
+  const budget = { remaining: RUNTIME_CEL_COST_BUDGET, deadline: celDeadline() };
+  try {
+    return evaluate(input, (expr, bindings) => run(expr, bindings, budget));
+  } catch (e) {
+    if (!(e instanceof OutOfBudget)) throw e;
+    return [onError(input.policy, e.message)];
+  }
+}
+
+function onError(policy: ValidatingAdmissionPolicy, message: string): Decision {
+  return { action: policy.spec?.failurePolicy === 'Ignore' ? 'admit' : 'deny', message, reason: 'Invalid' };
+}
+
+type Run = (expr: string, bindings: Record<string, unknown>) => { value?: CelValue; error?: string };
+
+function evaluate({ policy, attrs, param, namespace }: EvaluationInput, run: Run): Decision[] {
   const spec = policy.spec ?? {};
-  const onError = (message: string): Decision => ({
-    action: spec.failurePolicy === 'Ignore' ? 'admit' : 'deny',
-    message,
-    reason: 'Invalid',
-  });
   const variables = new Map<string, unknown>();
   const bindings: Record<string, unknown> = {
     object: toCel(attrs.object, undefined),
@@ -71,7 +92,7 @@ export function evaluatePolicy({ policy, attrs, param, namespace }: EvaluationIn
     if (r.error) conditionErrors.push(r.error);
     else if (r.value === false) return [];
   }
-  if (conditionErrors.length) return [onError(conditionErrors.join(', '))];
+  if (conditionErrors.length) return [onError(policy, conditionErrors.join(', '))];
 
   // Variables in order, each seeing the ones before; a failing one fails whoever reads it.
   const failedVariables = new Map<string, string>();
@@ -89,7 +110,7 @@ export function evaluatePolicy({ policy, attrs, param, namespace }: EvaluationIn
   for (const v of spec.validations ?? []) {
     const r = run(v.expression, bindings);
     if (r.error) {
-      decisions.push(onError(explain(r.error)));
+      decisions.push(onError(policy, explain(r.error)));
       continue;
     }
     if (r.value === true) {
@@ -110,7 +131,7 @@ export function evaluatePolicy({ policy, attrs, param, namespace }: EvaluationIn
   // they do on the apiserver under failurePolicy Fail.
   for (const a of spec.auditAnnotations ?? []) {
     const r = run(a.valueExpression, bindings);
-    if (r.error) decisions.push(onError(explain(r.error)));
+    if (r.error) decisions.push(onError(policy, explain(r.error)));
   }
   return decisions;
 }

@@ -4,7 +4,7 @@
 // cidr, semver, format, sets, authz.
 import { celMethod, CelScalar, listType, type CelFunc, type CelValue } from '@bufbuild/cel';
 import { strings } from '@bufbuild/cel/ext';
-import { compileGoRegexp } from '../schema-validation.js';
+import { compileGoRegexp, type GoRegexp } from '../go-regexp.js';
 
 const DYN = CelScalar.DYN;
 const LIST = listType(DYN);
@@ -26,11 +26,14 @@ function extreme(l: Iterable<CelValue>, sign: number): CelValue {
   return a.reduce((m, x) => (compare(x, m) * sign > 0 ? x : m));
 }
 
-function regex(pattern: string): RegExp {
+function regex(pattern: string): GoRegexp {
   const re = compileGoRegexp(pattern);
   if (re instanceof Error) throw re;
   return re;
 }
+
+/** celEnv's `re2` hook: `matches` compiles with Go syntax and matches in linear time. */
+export const re2 = { compile: regex };
 
 export const kubernetesFunctions: CelFunc[] = [
   ...strings,
@@ -58,15 +61,30 @@ export const kubernetesFunctions: CelFunc[] = [
     return -1n;
   }),
   celMethod('find', CelScalar.STRING, [CelScalar.STRING], CelScalar.STRING, function (p) {
-    return regex(p).exec(this)?.[0] ?? '';
+    return regex(p).find(this);
   }),
   celMethod('findAll', CelScalar.STRING, [CelScalar.STRING], listType(CelScalar.STRING), function (p) {
-    return [...this.matchAll(new RegExp(regex(p).source, 'gu'))].map((m) => m[0]);
+    return regex(p).findAll(this, -1);
   }),
-  celMethod('findAll', CelScalar.STRING, [CelScalar.STRING, CelScalar.INT], listType(CelScalar.STRING), function (p, n) {
-    const all = [...this.matchAll(new RegExp(regex(p).source, 'gu'))].map((m) => m[0]);
-    return n < 0n ? all : all.slice(0, Number(n));
-  }),
+  celMethod(
+    'findAll',
+    CelScalar.STRING,
+    [CelScalar.STRING, CelScalar.INT],
+    listType(CelScalar.STRING),
+    function (p, n) {
+      return regex(p).findAll(this, n < 0n ? -1 : Number(n > 1_000_000n ? 1_000_000n : n));
+    },
+  ),
 ];
 
-export const unsupportedFunctions = ['optionals (?. / orValue)', 'url', 'quantity', 'ip', 'cidr', 'semver', 'format', 'sets', 'authz'];
+export const unsupportedFunctions = [
+  'optionals (?. / orValue)',
+  'url',
+  'quantity',
+  'ip',
+  'cidr',
+  'semver',
+  'format',
+  'sets',
+  'authz',
+];

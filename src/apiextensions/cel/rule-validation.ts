@@ -1,16 +1,28 @@
 // x-kubernetes-validations evaluation (apiserver/schema/cel/validation.go): every rule runs
 // with `self` bound to its node and, for transition rules, `oldSelf` to the correlated old value;
 // a false result is reported as the apiserver reports it, `Invalid value: "<type>": <message>`.
-import { isCelError, parse, plan, celEnv, type CelValue } from '@bufbuild/cel';
+import { isCelError } from '@bufbuild/cel';
 import { fieldErrorMessage, type FieldError } from '../../api/status.js';
 import { fieldErr, NIL_PATH } from '../go-value.js';
-import { additionalSchema, isPlainObject, itemSchema, type JSONSchemaProps, type ValidationRule } from '../schema-types.js';
+import {
+  additionalSchema,
+  isPlainObject,
+  itemSchema,
+  type JSONSchemaProps,
+  type ValidationRule,
+} from '../schema-types.js';
 import { deepEqual } from '../schema-validation.js';
-import { kubernetesFunctions } from './library.js';
+import {
+  celDeadline,
+  compileProgram,
+  COST_LIMIT_EXCEEDED,
+  PER_CALL_LIMIT,
+  RUNTIME_CEL_COST_BUDGET,
+  type Program,
+} from './runtime.js';
 import { toCel } from './values.js';
 
-const env = celEnv({ funcs: kubernetesFunctions });
-type Program = ReturnType<typeof plan>;
+const MAX_PROGRAMS = 10_000;
 const programs = new Map<string, Program | Error>();
 
 /** Compiles (parses and plans) a CEL expression once; returns the parse error on failure. */
@@ -18,20 +30,34 @@ export function compileRule(expr: string): Program | Error {
   let p = programs.get(expr);
   if (!p) {
     try {
-      p = plan(env, parse(expr));
+      p = compileProgram(expr);
     } catch (e) {
       p = e instanceof Error ? e : new Error(String(e));
     }
+    if (programs.size >= MAX_PROGRAMS) programs.clear();
     programs.set(expr, p);
   }
   return p;
 }
 
+/** The runtime budget shared by every rule evaluated for one object (RuntimeCELCostBudget). */
+interface Budget {
+  remaining: number;
+  /** kplex's time budget for the whole object (runtime.CEL_TIME_BUDGET_MS). */
+  deadline: number;
+  /** Set once a limit was hit: the apiserver runs no further rules. */
+  stopped: boolean;
+}
+
+const OUT_OF_BUDGET =
+  'validation failed due to running out of cost budget, no further validation rules will be run';
+
 /** Whether an expression refers to oldSelf (a transition rule). */
 export const usesOldSelf = (expr: string): boolean => /\boldSelf\b/.test(expr);
 
 const ruleErrorString = (r: ValidationRule) => (r.message ? r.message.trim() : r.rule.trim());
-const ruleMessageOrDefault = (r: ValidationRule) => (r.message ? r.message.trim() : `failed rule: ${r.rule.trim()}`);
+const ruleMessageOrDefault = (r: ValidationRule) =>
+  r.message ? r.message.trim() : `failed rule: ${r.rule.trim()}`;
 
 /** cel-go's runtime error wording for the errors rules commonly hit. */
 export function goCelError(message: string): string {
@@ -41,7 +67,12 @@ export function goCelError(message: string): string {
     .replace(/^unbound function: (.*)$/, 'no such overload: $1');
 }
 
-function fieldErrorForReason(fld: string, type: string, detail: string, reason: ValidationRule['reason']): FieldError {
+function fieldErrorForReason(
+  fld: string,
+  type: string,
+  detail: string,
+  reason: ValidationRule['reason'],
+): FieldError {
   switch (reason) {
     case 'FieldValueForbidden':
       return fieldErr.forbidden(fld, detail);
@@ -61,9 +92,17 @@ function normalizeFieldPath(fp: string): string {
 
 type Old = { v: unknown } | undefined;
 
-function evalRules(fld: string, s: JSONSchemaProps, obj: unknown, old: Old, errs: FieldError[], warnings: string[]): void {
+function evalRules(
+  fld: string,
+  s: JSONSchemaProps,
+  obj: unknown,
+  old: Old,
+  errs: FieldError[],
+  warnings: string[],
+  budget: Budget,
+): void {
   const rules = s['x-kubernetes-validations'];
-  if (!rules?.length) return;
+  if (!rules?.length || budget.stopped) return;
   const type = s['x-kubernetes-int-or-string'] ? '' : (s.type ?? '');
   const self = toCel(obj, s);
   const oldSelf = old ? toCel(old.v, s) : undefined;
@@ -79,9 +118,29 @@ function evalRules(fld: string, s: JSONSchemaProps, obj: unknown, old: Old, errs
     }
     const bindings: Record<string, unknown> = { self };
     if (transition) bindings.oldSelf = oldSelf ?? null;
-    const result = (prog as (b: Record<string, unknown>) => CelValue)(bindings);
+    const run = prog.eval(bindings, PER_CALL_LIMIT, budget.deadline);
+    if (run.cost > budget.remaining || run.outOfTime) {
+      errs.push(fieldErr.invalid(at, type, OUT_OF_BUDGET));
+      budget.stopped = true;
+      return;
+    }
+    budget.remaining -= run.cost;
+    const result = run.value;
+    if (run.exceeded) {
+      errs.push(
+        fieldErr.invalid(
+          at,
+          type,
+          `'${COST_LIMIT_EXCEEDED}': no further validation rules will be run due to call cost exceeds limit for rule: ${ruleErrorString(rule)}`,
+        ),
+      );
+      budget.stopped = true;
+      return;
+    }
     if (isCelError(result)) {
-      errs.push(fieldErr.invalid(at, type, `${goCelError(result.message)} evaluating rule: ${ruleErrorString(rule)}`));
+      errs.push(
+        fieldErr.invalid(at, type, `${goCelError(result.message)} evaluating rule: ${ruleErrorString(rule)}`),
+      );
       continue;
     }
     if (result === true) continue;
@@ -93,8 +152,23 @@ function evalRules(fld: string, s: JSONSchemaProps, obj: unknown, old: Old, errs
     let message = ruleMessageOrDefault(rule);
     if (rule.messageExpression) {
       const mp = compileRule(rule.messageExpression);
-      const m = mp instanceof Error ? mp : (mp as (b: Record<string, unknown>) => CelValue)(bindings);
-      if (typeof m === 'string' && m.trim() !== '' && !m.includes('\n')) message = m;
+      if (!(mp instanceof Error)) {
+        const mr = mp.eval(bindings, Math.min(PER_CALL_LIMIT, budget.remaining), budget.deadline);
+        if (mr.cost > budget.remaining || mr.exceeded || mr.outOfTime) {
+          errs.push(
+            fieldErr.invalid(
+              at,
+              type,
+              `messageExpression evaluation failed due to running out of cost budget, no further validation rules will be run`,
+            ),
+          );
+          budget.stopped = true;
+          return;
+        }
+        budget.remaining -= mr.cost;
+        const m = mr.value;
+        if (typeof m === 'string' && m.trim() !== '' && !m.includes('\n')) message = m;
+      }
     }
     const e = fieldErrorForReason(target, type, message, rule.reason);
     // Ratcheting: a non-transition rule failing on an unchanged value only warns.
@@ -105,27 +179,44 @@ function evalRules(fld: string, s: JSONSchemaProps, obj: unknown, old: Old, errs
 
 function correlateListItem(s: JSONSchemaProps, old: Old, item: unknown): Old {
   const keys = s['x-kubernetes-list-map-keys'];
-  if (!old || !Array.isArray(old.v) || s['x-kubernetes-list-type'] !== 'map' || !keys?.length || !isPlainObject(item)) return undefined;
+  if (
+    !old ||
+    !Array.isArray(old.v) ||
+    s['x-kubernetes-list-type'] !== 'map' ||
+    !keys?.length ||
+    !isPlainObject(item)
+  )
+    return undefined;
   const found = old.v.find((o) => isPlainObject(o) && keys.every((k) => deepEqual(o[k], item[k])));
   return found === undefined ? undefined : { v: found };
 }
 
-function walk(fld: string, s: JSONSchemaProps | undefined, obj: unknown, old: Old, errs: FieldError[], warnings: string[]): void {
-  if (!s || obj === null || obj === undefined) return;
-  evalRules(fld, s, obj, old, errs, warnings);
-  for (const sub of s.allOf ?? []) evalRules(fld, sub, obj, old, errs, warnings);
+function walk(
+  fld: string,
+  s: JSONSchemaProps | undefined,
+  obj: unknown,
+  old: Old,
+  errs: FieldError[],
+  warnings: string[],
+  budget: Budget,
+): void {
+  if (!s || obj === null || obj === undefined || budget.stopped) return;
+  evalRules(fld, s, obj, old, errs, warnings, budget);
+  for (const sub of s.allOf ?? []) evalRules(fld, sub, obj, old, errs, warnings, budget);
   if (isPlainObject(obj)) {
     const oldMap = old && isPlainObject(old.v) ? old.v : undefined;
     const addl = additionalSchema(s);
     for (const [k, v] of Object.entries(obj)) {
       const prop = s.properties?.[k];
       const o: Old = oldMap && k in oldMap ? { v: oldMap[k] } : undefined;
-      if (prop) walk(fld ? `${fld}.${k}` : k, prop, v, o, errs, warnings);
-      else if (addl) walk(`${fld}[${k}]`, addl, v, o, errs, warnings);
+      if (prop) walk(fld ? `${fld}.${k}` : k, prop, v, o, errs, warnings, budget);
+      else if (addl) walk(`${fld}[${k}]`, addl, v, o, errs, warnings, budget);
     }
   } else if (Array.isArray(obj)) {
     const items = itemSchema(s);
-    obj.forEach((v, i) => walk(`${fld}[${i}]`, items, v, correlateListItem(s, old, v), errs, warnings));
+    obj.forEach((v, i) =>
+      walk(`${fld}[${i}]`, items, v, correlateListItem(s, old, v), errs, warnings, budget),
+    );
   }
 }
 
@@ -133,9 +224,16 @@ function walk(fld: string, s: JSONSchemaProps | undefined, obj: unknown, old: Ol
  * Runs every CEL rule of the schema against `obj` (and `old` on update). Failures of
  * non-transition rules on values unchanged since `old` are appended to `warnings` instead.
  */
-export function validateCelRules(schema: JSONSchemaProps | undefined, obj: unknown, old?: unknown, fld = '', warnings: string[] = []): FieldError[] {
+export function validateCelRules(
+  schema: JSONSchemaProps | undefined,
+  obj: unknown,
+  old?: unknown,
+  fld = '',
+  warnings: string[] = [],
+): FieldError[] {
   const errs: FieldError[] = [];
-  walk(fld, schema, obj, old === undefined ? undefined : { v: old }, errs, warnings);
+  const budget: Budget = { remaining: RUNTIME_CEL_COST_BUDGET, deadline: celDeadline(), stopped: false };
+  walk(fld, schema, obj, old === undefined ? undefined : { v: old }, errs, warnings, budget);
   return errs;
 }
 
