@@ -11,7 +11,7 @@
 // change log alone says which event a watcher sees; the marker never leaves this module.
 import type { KubeObject } from '../api/object.js';
 import { alreadyExists, conflict, notFound } from '../api/status.js';
-import { compareListKeys } from '../store/list-key.js';
+import { compareListKeys, formatListKey, parseListKey } from '../store/list-key.js';
 import { optimisticLockMessage } from '../store/sqlite-tenant-store.js';
 import type {
   ChangeEvent,
@@ -123,33 +123,96 @@ export class OverlayStore implements TenantStore {
     return this.merged(q, (s) => s);
   }
 
+  /**
+   * The tenant's rows merged with the layer in key order, a row (or tombstone) hiding the layer
+   * object of its key. The tenant's rows are read a page at a time from `after` (at the snapshot
+   * `atMostRV`, as the store rebuilds it), so a page costs its size, not the collection's.
+   */
   private merged(q: ListQuery, share: (s: StoredObject) => StoredObject): ListResult {
     if (!this.layered(q)) return this.inner().list(q);
-    const own = this.inner().list({ group: q.group, resource: q.resource, namespace: q.namespace });
-    const shadowed = new Set(own.items.map((s) => `${s.key.namespace}/${s.key.name}`));
-    const merged = [
-      ...own.items
-        .filter((s) => !markOf(s.object)?.deleted && (q.atMostRV === undefined || s.rv <= q.atMostRV))
-        .map(stripStored),
-      ...this.layer
-        .list(q.group, q.resource, q.namespace)
-        .filter((s) => !shadowed.has(`${s.key.namespace}/${s.key.name}`))
-        .map(share),
-    ].sort((a, b) => compareListKeys(a.key, b.key));
-    let items = merged;
-    if (q.after !== undefined) {
-      const i = q.after.indexOf('/');
-      const after = { namespace: q.after.slice(0, i), name: q.after.slice(i + 1) };
-      items = items.filter((s) => compareListKeys(s.key, after) > 0);
+    const inner = this.inner();
+    const scope = { group: q.group, resource: q.resource, namespace: q.namespace };
+    const after = q.after !== undefined ? parseListKey(q.after) : undefined;
+    const base = this.layer
+      .list(q.group, q.resource, q.namespace)
+      .filter((s) => !after || compareListKeys(s.key, after) > 0);
+    const limit = q.limit !== undefined && q.limit > 0 ? Math.floor(q.limit) : undefined;
+    let cursor = q.after;
+    let rv: number | undefined;
+    let rows: StoredObject[] = [];
+    let ri = 0;
+    let rowsDone = false;
+    const nextRow = (): StoredObject | undefined => {
+      if (ri < rows.length || rowsDone) return rows[ri];
+      const page = inner.list({
+        ...scope,
+        after: cursor,
+        limit: limit === undefined ? undefined : Math.max(limit, 100),
+        atMostRV: q.atMostRV,
+      });
+      rv ??= page.rv;
+      rows = page.items;
+      ri = 0;
+      if (page.last === undefined) rowsDone = true;
+      else cursor = page.last;
+      return rows[0];
+    };
+    const items: StoredObject[] = [];
+    let bi = 0;
+    while (limit === undefined || items.length < limit) {
+      const row = nextRow();
+      const b = base[bi];
+      if (!row && !b) break;
+      const c = !row ? 1 : !b ? -1 : compareListKeys(row.key, b.key);
+      if (c > 0) {
+        items.push(share(b!));
+        bi++;
+        continue;
+      }
+      ri++;
+      if (c === 0) bi++;
+      if (!markOf(row!.object)?.deleted) items.push(stripStored(row!));
     }
-    const result: ListResult = { items, rv: own.rv };
-    if (q.limit !== undefined && q.limit > 0 && items.length > q.limit) {
-      result.items = items.slice(0, q.limit);
-      const last = result.items[result.items.length - 1]!;
-      result.last = `${last.key.namespace}/${last.key.name}`;
-      result.remaining = items.length - q.limit;
+    const result: ListResult = { items, rv: rv ?? inner.currentRV() };
+    if (limit !== undefined && items.length === limit) {
+      const remaining = this.remainingAfter(
+        scope,
+        rows.length - ri,
+        rowsDone ? undefined : cursor,
+        base.slice(bi),
+        q.atMostRV,
+      );
+      if (remaining > 0) {
+        const last = items[items.length - 1]!;
+        result.last = formatListKey(last.key);
+        result.remaining = remaining;
+      }
     }
     return result;
+  }
+
+  /** How many merged items follow a page: the tenant's rows left, less tombstones, plus the layer objects no row hides. */
+  private remainingAfter(
+    scope: { group: string; resource: string; namespace?: string },
+    bufferedRows: number,
+    cursor: string | undefined,
+    layerRest: StoredObject[],
+    atMostRV: number | undefined,
+  ): number {
+    const inner = this.inner();
+    let rows = bufferedRows;
+    if (cursor !== undefined) {
+      const more = inner.list({ ...scope, after: cursor, limit: 1, atMostRV });
+      rows += more.items.length + (more.remaining ?? 0);
+    }
+    let visibleLayer = 0;
+    let tombstones = 0;
+    for (const b of layerRest) {
+      const own = inner.get(b.key);
+      if (!own) visibleLayer++;
+      else if (markOf(own.object)?.deleted) tombstones++;
+    }
+    return rows - tombstones + visibleLayer;
   }
 
   create(key: ObjectKey, object: KubeObject): StoredObject {

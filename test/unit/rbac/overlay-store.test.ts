@@ -87,6 +87,30 @@ describe('OverlayStore over the bootstrap policy', () => {
     expect(page2.items.map((s) => s.key.name)).toEqual(all.slice(10, 20));
   });
 
+  it('pages through own rows, tombstones and layer objects with the same items and counts as one list', () => {
+    const { store } = setup();
+    for (let i = 0; i < 250; i++)
+      store.create(key(`own-${String(i).padStart(3, '0')}`), { metadata: { name: `own-${i}` } });
+    store.delete(key('admin'));
+    store.delete(key('view'));
+    store.update(key('edit'), { metadata: { name: 'edit', labels: { mine: 'yes' } } });
+    const all = store.list({ group: G, resource: 'clusterroles' }).items.map((s) => s.key.name);
+    expect(all).not.toContain('admin');
+    expect(all).toContain('edit');
+    for (const size of [1, 7, 64, 500]) {
+      const seen: string[] = [];
+      let after: string | undefined;
+      for (;;) {
+        const page = store.list({ group: G, resource: 'clusterroles', limit: size, after });
+        seen.push(...page.items.map((s) => s.key.name));
+        if (!page.last) break;
+        expect(page.remaining).toBe(all.length - seen.length);
+        after = page.last;
+      }
+      expect(seen).toEqual(all);
+    }
+  });
+
   it('tells watchers MODIFIED, DELETED and ADDED for bootstrap keys', () => {
     const { store } = setup();
     const events: ChangeEvent[] = [];
