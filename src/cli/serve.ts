@@ -25,6 +25,8 @@ import { LABEL_MANAGED_BY, LABEL_TENANT } from '../tenancy/namespace-mapping.js'
 import { loadOrCreateServingTLS } from '../server/tls.js';
 import { kplexVersion } from '../version.js';
 import { addConfigOptions } from './options.js';
+import { TenantLimitsBook } from '../limits/tenant-limits.js';
+import { Fairness } from '../limits/fairness.js';
 
 export function serveCommand(): Command {
   const cmd = new Command('serve')
@@ -47,6 +49,9 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   const hostVersion = await fetchHostVersion(host);
   await installTenantCRD(host);
   const tenants = new TenantDirectory(host, logger);
+  // Each tenant's limits (Tenant spec.limits), from the same watch, before the first list arrives.
+  const limits = new TenantLimitsBook();
+  tenants.onChange((e) => limits.observe(e));
   await tenants.start();
   // Signing keys: the host Secret every replica shares, plus this data dir's (tests, migration).
   const keyRing = new KeyRing([new HostSecretKeyStore(host), new FileKeyStore(cfg.dataDir)]);
@@ -56,7 +61,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   // Tenant client CAs: the host Secrets every replica shares, plus this data dir's.
   const clientCAs: ClientCAStore[] = [new HostSecretClientCAStore(host), new FileClientCAStore(cfg.dataDir)];
   const clientCerts = new ClientCertAuthenticator(clientCAs);
-  const pool = new StorePool({ dataDir: path.join(cfg.dataDir, 'tenants') });
+  const pool = new StorePool({ dataDir: path.join(cfg.dataDir, 'tenants'), store: { limits: limits.of } });
   const hostNamespaces = new HostNamespaces(host);
   const runtimes = new RuntimeCache(pool, hostNamespaces, logger);
   const rbac = new RbacAuthorizer(async (tenant) => (await runtimes.get(tenant)).rbac.policy());
@@ -107,6 +112,8 @@ export async function serve(cfg: ServeConfig): Promise<void> {
       logger,
       hostVersion: () => hostVersion,
       host,
+      fairness: new Fairness({ limits: limits.of }),
+      limits: limits.of,
     }),
   });
   let stopping = false;

@@ -26,6 +26,7 @@ import { negotiateOutput } from './negotiate.js';
 import { type OutputContext, writeResult } from './output.js';
 import type { IncludeObject } from './table.js';
 import { serveWatch } from './watch-stream.js';
+import { streamable, writeListStream } from './list-stream.js';
 
 export interface VirtualRequestContext {
   tenant: string;
@@ -228,6 +229,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: VirtualRequ
       return writeResult(res, 200, obj, false, out);
     }
     case 'list':
+      if (streamable(out)) return await writeListStream(res, reg, ns, listOptions(q), out);
       return writeResult(res, 200, list(reg, ns, listOptions(q)) as unknown as KubeObject, true, out);
     case 'watch': {
       const lo = { ...listOptions(q), watch: true };

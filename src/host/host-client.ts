@@ -2,6 +2,11 @@
 // principles). JSON helpers for kplex's own calls; passthrough (issue 4) streams on the same pool.
 import { Agent, type Dispatcher } from 'undici';
 import type { HostConnection } from './host-config.js';
+import { HostShares } from '../limits/host-shares.js';
+import type { TenantLimits } from '../limits/limits.js';
+
+/** Connections of the shared pool for short requests (also the seats tenants share fairly). */
+const POOL_CONNECTIONS = 64;
 
 export interface HostResponse<T = unknown> {
   status: number;
@@ -10,12 +15,14 @@ export interface HostResponse<T = unknown> {
 }
 
 export class HostClient {
-  readonly dispatcher: Agent;
+  readonly dispatcher: Dispatcher;
   /**
    * Long-lived streams (watches, followed logs) each hold an HTTP/1.1 connection for minutes: they
    * get their own unbounded pool so they never starve short requests of `dispatcher`'s connections.
    */
-  readonly streams: Agent;
+  readonly streams: Dispatcher;
+  /** Each tenant's share of the pool (seats for short requests, a count of long streams). */
+  readonly shares = new HostShares(POOL_CONNECTIONS);
   /** scheme://host:port of the server. */
   readonly origin: string;
   /** The server URL's path (e.g. `/clusters/t` of a kplex tenant), prefixed to every request. */
@@ -26,7 +33,7 @@ export class HostClient {
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
     const connect = { ca: conn.ca, cert: conn.cert, key: conn.key, rejectUnauthorized: !conn.insecureSkipTLSVerify };
-    this.dispatcher = new Agent({ connect, keepAliveTimeout: 60_000, connections: 64, pipelining: 1 });
+    this.dispatcher = new Agent({ connect, keepAliveTimeout: 60_000, connections: POOL_CONNECTIONS, pipelining: 1 });
     this.streams = new Agent({ connect, keepAliveTimeout: 10_000, pipelining: 1 });
   }
 
@@ -63,6 +70,20 @@ export class HostClient {
       throw new Error(`host ${method} ${path}: ${res.status} ${msg}`);
     }
     return res;
+  }
+
+  /**
+   * The same pool, seen by one tenant: its requests take its fair share of the connections and
+   * its streams count against its limit. Cheap (no connections of its own); closing it closes nothing.
+   */
+  forTenant(tenant: string, limits: TenantLimits): HostClient {
+    const view = Object.create(this) as HostClient;
+    Object.defineProperties(view, {
+      dispatcher: { value: this.shares.shortRequests(this.dispatcher, tenant, limits) },
+      streams: { value: this.shares.longStreams(this.streams, tenant, limits) },
+      close: { value: async () => {} },
+    });
+    return view;
   }
 
   async close(): Promise<void> {

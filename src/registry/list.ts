@@ -78,7 +78,17 @@ function startKey(reg: VirtualRegistry, namespace: string, storeKey: string): st
   return namespace ? storeKey.slice(namespace.length + 1) : storeKey;
 }
 
-export function list(reg: VirtualRegistry, namespace: string, o: ListOptions): KubeList {
+/** What a LIST reads: validated options turned into a store scan. */
+interface ListPlan {
+  pred: Predicate;
+  ns: string | undefined;
+  limit: number | undefined;
+  after: string | undefined;
+  atMostRV: number | undefined;
+  listRV: number | undefined;
+}
+
+function planList(reg: VirtualRegistry, namespace: string, o: ListOptions): ListPlan {
   validateListOptions(o);
   const pred = predicateFor(reg, o);
   const store = reg.store;
@@ -110,8 +120,80 @@ export function list(reg: VirtualRegistry, namespace: string, o: ListOptions): K
     }
   }
   const limit = o.limit && o.limit > 0 ? o.limit : undefined;
+  return { pred, ns, limit, after, atMostRV, listRV };
+}
+
+/** Receives a streamed LIST: `begin` once the first page is read (errors before it are plain Status answers), then each item. */
+export interface ListSink {
+  begin(): void;
+  /** Writes one item; resolves with the bytes it took once the client can take more. */
+  item(obj: KubeObject): Promise<number>;
+}
+
+/** Bytes of items read from the store at a time while streaming: bounds memory whatever the objects' sizes. */
+const streamPageBytes = 256 * 1024;
+const maxStreamPage = 500;
+
+/**
+ * A LIST streamed item by item: pages are read from one store snapshot, sized so each holds about
+ * `streamPageBytes`, and the next page is read only after the client took the previous one.
+ * Returns the list's metadata (resourceVersion, continue, remainingItemCount).
+ */
+export async function streamList(reg: VirtualRegistry, namespace: string, o: ListOptions, sink: ListSink): Promise<KubeList['metadata']> {
+  const p = planList(reg, namespace, o);
+  const store = reg.store;
+  let cursor = p.after;
+  let atMostRV = p.atMostRV;
+  let found = 0;
+  let last: string | undefined;
+  let remaining: number | undefined;
+  let rv: number | undefined;
+  let pageSize = 1;
+  for (let first = true; ; first = false) {
+    const want = p.limit ? Math.min(p.limit - found, pageSize) : pageSize;
+    const page = store.list({ group: reg.info.group, resource: reg.info.resource, namespace: p.ns, after: cursor, limit: want, atMostRV });
+    // Later pages read the first page's snapshot, so the stream is one consistent list.
+    rv ??= page.rv;
+    atMostRV ??= page.rv;
+    if (first) sink.begin();
+    let bytes = 0;
+    for (const s of page.items) {
+      last = `${s.key.namespace}/${s.key.name}`;
+      if (!p.pred.matches(s.object)) continue;
+      found++;
+      bytes += await sink.item(reg.withTypeMeta(s.object));
+    }
+    // Pages are sized by what they read, matching or not (a selective LIST of big objects reads them all).
+    bytes = Math.max(bytes, page.bytes ?? 0);
+    remaining = page.remaining;
+    if (!page.last) {
+      last = undefined;
+      break;
+    }
+    if (p.limit && found >= p.limit) break;
+    cursor = page.last;
+    const avg = page.items.length ? bytes / page.items.length : 0;
+    pageSize = avg > 0 ? Math.max(1, Math.min(maxStreamPage, Math.floor(streamPageBytes / avg))) : maxStreamPage;
+  }
+  return listMetadata(reg, namespace, p, p.listRV ?? rv, last, remaining);
+}
+
+function listMetadata(reg: VirtualRegistry, namespace: string, p: ListPlan, resultRV: number, last: string | undefined, remaining: number | undefined): KubeList['metadata'] {
+  const metadata: KubeList['metadata'] = { resourceVersion: String(resultRV) };
+  if (p.limit && last && (remaining ?? 1) > 0) {
+    metadata.continue = encodeContinue({ rv: resultRV, start: startKey(reg, namespace, last) });
+    if (p.pred.empty && remaining !== undefined) metadata.remainingItemCount = remaining;
+  }
+  return metadata;
+}
+
+export function list(reg: VirtualRegistry, namespace: string, o: ListOptions): KubeList {
+  const p = planList(reg, namespace, o);
+  const { pred, ns, limit } = p;
+  const store = reg.store;
+  const atMostRV = p.atMostRV;
   const items: KubeObject[] = [];
-  let cursor = after;
+  let cursor = p.after;
   let last: string | undefined;
   let remaining: number | undefined;
   let rv: number;
@@ -132,11 +214,6 @@ export function list(reg: VirtualRegistry, namespace: string, o: ListOptions): K
     }
     cursor = page.last;
   }
-  const resultRV = listRV ?? rv;
-  const metadata: KubeList['metadata'] = { resourceVersion: String(resultRV) };
-  if (limit && last && (remaining ?? 1) > 0) {
-    metadata.continue = encodeContinue({ rv: resultRV, start: startKey(reg, namespace, last) });
-    if (pred.empty && remaining !== undefined) metadata.remainingItemCount = remaining;
-  }
+  const metadata = listMetadata(reg, namespace, p, p.listRV ?? rv, last, remaining);
   return { apiVersion: reg.apiVersion, kind: reg.info.listKind, metadata, items };
 }

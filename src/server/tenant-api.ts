@@ -11,6 +11,7 @@ import type { IdentityStage } from '../auth/identity-stage.js';
 import type { UserInfo } from '../auth/user.js';
 import { serveDiscovery, serveOpenAPI } from '../discovery/index.js';
 import { handleVirtualRequest } from '../handlers/virtual.js';
+import { isLongRunning } from '../limits/fairness.js';
 import type { HostClient } from '../host/host-client.js';
 import { handleHostRequest, type PassthroughDeps } from '../host/passthrough.js';
 import { tenantScope } from '../host/tenant-scope.js';
@@ -22,6 +23,8 @@ import type { Logger } from '../log/logger.js';
 import type { RuntimeCache } from '../tenancy/runtime-cache.js';
 import type { TenantRuntime } from '../tenancy/tenant-runtime.js';
 import type { VersionInfo } from './server.js';
+import type { Fairness } from '../limits/fairness.js';
+import type { LimitsOf } from '../limits/tenant-limits.js';
 
 export interface TenantAPIDeps {
   tenantExists: (name: string) => boolean;
@@ -35,6 +38,10 @@ export interface TenantAPIDeps {
   hostVersion: () => VersionInfo;
   /** The shared host client: host-backed rows are served through it (absent: virtual rows only). */
   host?: HostClient;
+  /** Per-tenant fair sharing of the process (absent: no limits on concurrency). */
+  fairness?: Fairness;
+  /** Each tenant's limits: its share of the host pool is sized from them. */
+  limits?: LimitsOf;
 }
 
 
@@ -51,17 +58,31 @@ export function tenantHandler(deps: TenantAPIDeps) {
       if (!deps.tenantExists(tenant)) throw pageNotFound();
       const query = new URL(req.url ?? '/', 'http://x').searchParams;
       const info = parseRequestInfo(req.method ?? 'GET', path, query);
-      const user = deps.identity ? await deps.identity.impersonate(req, tenant, requestor) : requestor;
-      await deps.authz.authorize(tenant, attributes(user, info));
-      if (deps.identity && (await deps.identity.serve(req, res, tenant, info, user))) return;
-      if (!info.isResourceRequest) return await nonResource(deps, req, res, tenant, path);
-      const rt = await deps.runtimes.get(tenant);
-      await resource(deps, rt, req, res, info, user, passthrough);
+      // Fairness: after authentication (anonymous load is refused before it), before any work.
+      const release = await deps.fairness?.admit(tenant, info, res);
+      try {
+        await serveAdmitted(deps, req, res, tenant, path, info, requestor, passthrough);
+      } finally {
+        // Long-running requests hold their place until the response closes.
+        if (release && !isLongRunning(info)) release();
+      }
     } catch (err) {
       const status = writeError(res, err);
       if (status.code >= 500) deps.logger.error({ err, tenant, path }, 'tenant request failed');
     }
   };
+}
+
+/** The request path after the fairness stage: impersonation, authorization, routing. */
+async function serveAdmitted(deps: TenantAPIDeps, req: IncomingMessage, res: ServerResponse, tenant: string, path: string, info: RequestInfo, requestor: UserInfo, passthrough?: PassthroughDeps): Promise<void> {
+  const user = deps.identity ? await deps.identity.impersonate(req, tenant, requestor) : requestor;
+  await deps.authz.authorize(tenant, attributes(user, info));
+  if (deps.identity && (await deps.identity.serve(req, res, tenant, info, user))) return;
+  if (!info.isResourceRequest) return await nonResource(deps, req, res, tenant, path);
+  const rt = await deps.runtimes.get(tenant);
+  // The tenant's own share of the host pool.
+  const shared = passthrough && deps.limits ? { ...passthrough, host: passthrough.host.forTenant(tenant, deps.limits(tenant)) } : passthrough;
+  await resource(deps, rt, req, res, info, user, shared);
 }
 
 function attributes(user: UserInfo, info: RequestInfo) {

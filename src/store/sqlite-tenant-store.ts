@@ -19,6 +19,7 @@ import type {
   Watcher,
 } from './types.js';
 import { WatchHub } from './watch-hub.js';
+import { admitWrite, isNamespace, usageQuery, type StoreLimits, type StoreUsage } from '../limits/store-usage.js';
 
 export const optimisticLockMessage =
   'the object has been modified; please apply your changes to the latest version and try again';
@@ -43,6 +44,8 @@ export interface SqliteTenantStoreOptions {
   onOpen?: (store: SqliteTenantStore) => void;
   /** Called each time the store closes its database handle. */
   onClose?: (store: SqliteTenantStore) => void;
+  /** The tenant's store limits: every write is checked against them here, the one place writes happen. */
+  limits?: (tenant: string) => StoreLimits;
 }
 
 /** Snapshot of in-memory counters taken when a (nested) transaction starts, restored on rollback. */
@@ -50,6 +53,7 @@ interface TxMark {
   rv: number;
   compactedRV: number;
   pending: number;
+  usage?: StoreUsage;
 }
 
 let useTick = 0;
@@ -66,6 +70,8 @@ export class SqliteTenantStore implements TenantStore {
   private pending: ChangeEvent[] = [];
   private readonly hub: WatchHub;
   private readonly retention: number;
+  /** Counted on the first write (limits), then kept current by every write. */
+  private usage?: StoreUsage;
   /** For the pool: when the store was last used (ms) and a monotonic use counter (LRU order). */
   lastUsedAt = 0;
   lastUseTick = 0;
@@ -186,6 +192,7 @@ export class SqliteTenantStore implements TenantStore {
       }
       const rv = this.rv + 1;
       const json = withRV(object, rv);
+      this.account(h, key, { objects: 1, bytes: Buffer.byteLength(json), namespaces: isNamespace(key) ? 1 : 0 });
       h.insertObject.run(key.group, key.resource, key.namespace, key.name, rv, json);
       return this.record('ADDED', key, rv, json);
     });
@@ -194,9 +201,10 @@ export class SqliteTenantStore implements TenantStore {
   update(key: ObjectKey, object: KubeObject, expectedRV?: number): StoredObject {
     return this.transaction(() => {
       const h = this.handle();
-      this.current(h, key, expectedRV);
+      const old = this.current(h, key, expectedRV);
       const rv = this.rv + 1;
       const json = withRV(object, rv);
+      this.account(h, key, { objects: 0, bytes: Buffer.byteLength(json) - Buffer.byteLength(old.json), namespaces: 0 });
       h.updateObject.run(rv, json, key.group, key.resource, key.namespace, key.name);
       return this.record('MODIFIED', key, rv, json);
     });
@@ -208,6 +216,7 @@ export class SqliteTenantStore implements TenantStore {
       const row = this.current(h, key, expectedRV);
       const rv = this.rv + 1;
       const json = withRV(JSON.parse(row.json) as KubeObject, rv);
+      this.account(h, key, { objects: -1, bytes: -Buffer.byteLength(row.json), namespaces: isNamespace(key) ? -1 : 0 });
       h.deleteObject.run(key.group, key.resource, key.namespace, key.name);
       return this.record('DELETED', key, rv, json);
     });
@@ -215,7 +224,7 @@ export class SqliteTenantStore implements TenantStore {
 
   transaction<T>(fn: () => T): T {
     const h = this.handle();
-    const mark: TxMark = { rv: this.rv, compactedRV: this.compactedRV, pending: this.pending.length };
+    const mark: TxMark = { rv: this.rv, compactedRV: this.compactedRV, pending: this.pending.length, usage: this.usage && { ...this.usage } };
     this.depth++;
     let result: T;
     try {
@@ -229,6 +238,7 @@ export class SqliteTenantStore implements TenantStore {
       this.rv = mark.rv;
       this.compactedRV = mark.compactedRV;
       this.pending.length = mark.pending;
+      this.usage = mark.usage;
       throw err;
     } finally {
       this.depth--;
@@ -264,6 +274,16 @@ export class SqliteTenantStore implements TenantStore {
   }
 
   // ---- internals ----
+
+  /** Checks a write's change of the store's usage against the tenant's limits, then counts it. */
+  private account(h: SqliteHandle, key: ObjectKey, delta: StoreUsage): void {
+    if (!this.opts.limits) return;
+    this.usage ??= h.db.prepare(usageQuery).get() as StoreUsage;
+    admitWrite(this.usage, delta, this.opts.limits(this.tenant), key, key.name);
+    this.usage.objects += delta.objects;
+    this.usage.bytes += delta.bytes;
+    this.usage.namespaces += delta.namespaces;
+  }
 
   /** The stored row of `key`, checked against expectedRV. */
   private current(h: SqliteHandle, key: ObjectKey, expectedRV: number | undefined) {
@@ -310,6 +330,7 @@ export class SqliteTenantStore implements TenantStore {
 
     const rows = h.listPage(withNs).all(...scope, after.namespace, after.name, snapshot, limit);
     const merged: StoredObject[] = [];
+    let bytes = 0;
     let ti = 0;
     let pi = 0;
     while ((limit < 0 || merged.length < limit) && (ti < rows.length || pi < past.length)) {
@@ -317,6 +338,7 @@ export class SqliteTenantStore implements TenantStore {
       const p = past[pi];
       if (t && (!p || compareListKeys(t, p.key) < 0)) {
         merged.push(rowToStored(q, t));
+        bytes += t.json.length;
         ti++;
       } else {
         merged.push(p!);
@@ -324,7 +346,7 @@ export class SqliteTenantStore implements TenantStore {
       }
     }
 
-    const result: ListResult = { items: merged, rv: snapshot };
+    const result: ListResult = { items: merged, rv: snapshot, bytes };
     const lastItem = merged.at(-1);
     if (limit > 0 && merged.length === limit && lastItem) {
       const last = { namespace: lastItem.key.namespace, name: lastItem.key.name };

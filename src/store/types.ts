@@ -47,6 +47,8 @@ export interface ListResult {
   last?: string;
   /** How many matching items remain after `last` (for remainingItemCount). */
   remaining?: number;
+  /** Size of the items' stored JSON (lets a streaming reader size its next page). */
+  bytes?: number;
 }
 
 export interface WatchQuery {

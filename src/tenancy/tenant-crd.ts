@@ -1,5 +1,7 @@
 // The Tenant custom resource (tenants.kplex.io) that kplex installs on the host: one
 // cluster-scoped object per tenant; its name is the tenant's name and endpoint path.
+import { limitsSchema } from '../limits/limits.js';
+
 export const TENANT_GROUP = 'kplex.io';
 export const TENANT_VERSION = 'v1alpha1';
 export const TENANTS_PATH = `/apis/${TENANT_GROUP}/${TENANT_VERSION}/tenants`;
@@ -34,8 +36,9 @@ export const tenantCRD = {
               },
               spec: {
                 type: 'object',
-                description: 'Tenant policy (placement, quotas, Pod Security level) arrives with the tenant lifecycle issue.',
+                description: 'Tenant policy: resource limits (limits); placement and Pod Security level arrive with the workload-isolation issue.',
                 'x-kubernetes-preserve-unknown-fields': true,
+                properties: { limits: limitsSchema() },
               },
               status: {
                 type: 'object',

@@ -1,0 +1,112 @@
+// Virtual LISTs in JSON (objects, Table, PartialObjectMetadataList) are streamed: each item is
+// serialized on its own and the next page is read only once the client took the previous one, so
+// a LIST costs memory in proportion to one page, not to the collection. Errors found before the
+// first byte are answered as a Status; a failure mid-stream cuts the connection, as the apiserver does.
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { KubeObject } from '../api/object.js';
+import type { ListOptions } from '../registry/options.js';
+import type { VirtualRegistry } from '../registry/registry.js';
+import { streamList } from '../registry/list.js';
+import { type OutputContext, warningHeaders } from './output.js';
+import { partialMetadata, toTable } from './table.js';
+
+/** Whether this LIST's negotiated form is streamed (protobuf and YAML are encoded whole). */
+export function streamable(o: OutputContext): boolean {
+  return !o.out.protobuf && o.out.kind !== 'yaml';
+}
+
+interface Framing {
+  head: string;
+  item: (obj: KubeObject) => string;
+}
+
+function framing(reg: VirtualRegistry, o: OutputContext): Framing {
+  const now = new Date();
+  switch (o.out.kind) {
+    case 'table': {
+      const defs = (
+        toTable([], undefined, o.columns, o.includeObject, true, now) as unknown as {
+          columnDefinitions: unknown;
+        }
+      ).columnDefinitions;
+      return {
+        head: `{"kind":"Table","apiVersion":"meta.k8s.io/v1","columnDefinitions":${JSON.stringify(defs)},"rows":[`,
+        item: (obj) =>
+          JSON.stringify(
+            (
+              toTable([obj], undefined, o.columns, o.includeObject, false, now) as unknown as {
+                rows: unknown[];
+              }
+            ).rows[0],
+          ),
+      };
+    }
+    case 'partial':
+      return {
+        head: `{"kind":"PartialObjectMetadataList","apiVersion":"meta.k8s.io/v1","items":[`,
+        item: (obj) => JSON.stringify(partialMetadata(obj)),
+      };
+    default:
+      return {
+        head: `{"kind":${JSON.stringify(reg.info.listKind)},"apiVersion":${JSON.stringify(reg.apiVersion)},"items":[`,
+        item: (obj) => JSON.stringify(obj),
+      };
+  }
+}
+
+/** Serialized bytes after which a streaming LIST lets other work run. */
+const yieldEveryBytes = 64 * 1024;
+
+class ClientGone extends Error {}
+
+/** Resolves when `res` can take more; rejects when the client went away. */
+async function writable(res: ServerResponse, wrote: boolean): Promise<void> {
+  if (res.destroyed || res.writableEnded) throw new ClientGone();
+  if (wrote) return;
+  const closed = once(res, 'close').then(() => {
+    throw new ClientGone();
+  });
+  await Promise.race([once(res, 'drain'), closed]);
+  closed.catch(() => {});
+}
+
+export async function writeListStream(
+  res: ServerResponse,
+  reg: VirtualRegistry,
+  namespace: string,
+  opts: ListOptions,
+  o: OutputContext,
+): Promise<void> {
+  const f = framing(reg, o);
+  let n = 0;
+  let sinceTurn = 0;
+  try {
+    const metadata = await streamList(reg, namespace, opts, {
+      begin: () => {
+        res.writeHead(200, {
+          'Content-Type': 'application/json',
+          ...(o.warnings.length ? { Warning: warningHeaders(o.warnings) } : {}),
+        });
+        res.write(f.head);
+      },
+      item: async (obj) => {
+        const text = (n++ === 0 ? '' : ',') + f.item(obj);
+        await writable(res, res.write(text));
+        sinceTurn += text.length;
+        if (sinceTurn >= yieldEveryBytes) {
+          // Other requests get their turn: one tenant's big LIST does not hold the event loop.
+          sinceTurn = 0;
+          await nextTurn();
+        }
+        return text.length;
+      },
+    });
+    res.end(`],"metadata":${JSON.stringify(metadata)}}`);
+  } catch (err) {
+    if (err instanceof ClientGone) return;
+    if (!res.headersSent) throw err;
+    res.destroy();
+  }
+}
