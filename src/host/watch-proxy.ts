@@ -4,6 +4,7 @@
 // misses nothing), and the initial-events-end bookmark of a watch-list once every stream sent its
 // own. When any host stream ends the tenant's watch ends; clients re-watch from their last version.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { StringDecoder } from 'node:string_decoder';
 import { encodeWatchFrame, protobufWatchContentType } from '../protobuf/index.js';
 import { bodyToVirtual } from '../rewrite/object-rewrite.js';
 import type { NamespaceMap } from '../rewrite/namespace-map.js';
@@ -136,9 +137,11 @@ export async function proxyWatch(w: WatchProxy): Promise<void> {
 
   const consume = async (r: Awaited<ReturnType<typeof callHost>>, idx: number): Promise<void> => {
     let buf = '';
+    // A character split across two chunks stays whole.
+    const utf8 = new StringDecoder('utf8');
     try {
       for await (const chunk of r.body) {
-        buf += (chunk as Buffer).toString('utf8');
+        buf += utf8.write(chunk as Buffer);
         let nl: number;
         while ((nl = buf.indexOf('\n')) >= 0) {
           const line = buf.slice(0, nl).trim();
