@@ -9,6 +9,7 @@ import type { Context } from './lib/context.js';
 import { fdCount, rssBytes } from './lib/proc.js';
 import { machine, writeResults, type Entry } from './lib/report.js';
 import { root, startStack } from './lib/stack.js';
+import { createCost } from './measures/create-cost.js';
 import { density } from './measures/density.js';
 import { fanout } from './measures/fanout.js';
 import { hostBacked } from './measures/host-backed.js';
@@ -22,6 +23,10 @@ const MEASURES: Record<string, { title: string; run: (ctx: Context) => Promise<E
   },
   density: { title: '3. density: RSS and fds with idle tenants, tenant creation', run: density },
   fanout: { title: '4. watch fan-out on virtual resources', run: fanout },
+  'create-cost': {
+    title: '5. create cost vs size: p50 of a create at 100 and at 10,000 objects of the kind',
+    run: createCost,
+  },
 };
 
 const usage = `Usage: npm run bench -- [--quick] [--only <measure>[,<measure>...]] [--keep] [--cpu-prof <dir>]
