@@ -113,6 +113,9 @@ async function nonResource(deps: TenantAPIDeps, req: IncomingMessage, res: Serve
 }
 
 async function resource(deps: TenantAPIDeps, rt: TenantRuntime, req: IncomingMessage, res: ServerResponse, info: RequestInfo, user: UserInfo, passthrough?: PassthroughDeps): Promise<void> {
+  // The `/api/v1/proxy/...` path form is long gone from the apiserver (404); it must never reach a
+  // handler that would treat it as a plain read of the named object.
+  if (info.verb === 'proxy') throw pageNotFound();
   const row = rt.row(info.apiGroup, info.apiVersion, info.resource);
   if (!row) throw pageNotFound();
   switch (row.placement) {

@@ -101,9 +101,11 @@ describe('security: paths and tenant resolution', () => {
       '/api/v1/namespaces/kplex-system/secrets/kplex-token-signing-keys',
       '/api/v1/watch/namespaces/kplex-system/secrets',
     ]) {
+      // A 404 may echo the name asked for; what must never come back is an object of the host's.
       const r = await at(a, 'GET', pa + p);
-      expect(r.text).not.toContain('signing');
+      expect(r.text).not.toContain('"data"');
       expect(r.text).not.toContain('"d":');
+      if (r.status === 200) expect((r.body as { items?: unknown[] }).items ?? []).toEqual([]);
     }
   });
 
@@ -185,8 +187,11 @@ describe('security: paths and tenant resolution', () => {
   });
 
   attack('paths', 'very long and odd paths are refused with 4xx, never a crash', async () => {
+    // The apiserver lists a missing namespace as empty: a long one is the same, never a 5xx.
+    const long = await at(a, 'GET', `${pa}/api/v1/namespaces/${'x'.repeat(4000)}/configmaps`);
+    expect([200, 400, 404, 414]).toContain(long.status);
+    if (long.status === 200) expect((long.body as { items: unknown[] }).items).toEqual([]);
     for (const p of [
-      `${pa}/api/v1/namespaces/${'x'.repeat(4000)}/configmaps`,
       `${pa}/api/v1/namespaces/default/configmaps/${'%'.repeat(3)}`,
       `${pa}/api/v1/namespaces/default/configmaps/%C0%AE%C0%AE`,
       `${pa}/apis/${'g.'.repeat(200)}x/v1/things`,
