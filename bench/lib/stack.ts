@@ -129,7 +129,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     kplexCA,
     dataDir,
     async tenant(name, agent = shared) {
-      const token = await mintToken(key, { tenant: name, user: 'admin', groups: ['system:masters'] });
+      // Tokens name the Tenant's UID (a token outlives no tenant).
+      const got = await call(hostApi, 'GET', `${TENANTS_PATH}/${name}`);
+      const tenantUid = (JSON.parse(got.text) as { metadata?: { uid?: string } }).metadata?.uid;
+      if (got.status !== 200 || !tenantUid) throw new Error(`reading Tenant ${name}: ${got.status} ${got.text.slice(0, 200)}`);
+      const token = await mintToken(key, { tenant: name, tenantUid, user: 'admin', groups: ['system:masters'] });
       return { agent, origin: kplexOrigin, base: `/clusters/${name}`, token };
     },
     async createTenantObject(name) {

@@ -93,7 +93,7 @@ async function ensureDemoTenant(): Promise<void> {
     console.log('tenant demo created');
   }
   mkdirSync(path.dirname(demoKubeconfig), { recursive: true });
-  writeFileSync(demoKubeconfig, cli(['kubeconfig', 'demo', '--data-dir', dataDir, '--server', `https://127.0.0.1:${port}`]), { mode: 0o600 });
+  writeFileSync(demoKubeconfig, cli(['kubeconfig', 'demo', '--data-dir', dataDir, '--host-kubeconfig', hostKubeconfig, '--server', `https://127.0.0.1:${port}`, '--group', 'system:masters']), { mode: 0o600 });
 }
 
 async function down(): Promise<void> {

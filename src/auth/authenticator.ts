@@ -1,13 +1,21 @@
 // Authentication: who is asking, for which tenant. In the kube-apiserver's union order, a client
 // certificate signed by the tenant's CA comes first (client-certs.ts); otherwise a bearer token is
-// either a kplex-signed token bound to the tenant (tokens.ts) or a host ServiceAccount token of
-// one of the tenant's pods (service-account-tokens.ts); anything else is refused with the
-// apiserver's 401 body.
+// either a kplex-signed token bound to the tenant (tokens.ts: a user's, or a ServiceAccount's that
+// must still exist) or a host ServiceAccount token of one of the tenant's pods
+// (service-account-tokens.ts); anything else is refused with the apiserver's 401 body.
+// A tenant is its UID: every credential is checked against the live Tenant's UID, and a path
+// naming no live tenant is refused before anything else is looked at.
 import type { IncomingMessage } from 'node:http';
 import { unauthorized } from '../api/status.js';
 import type { UserInfo } from './user.js';
 import type { SigningKey } from './signing-keys.js';
-import { isKplexToken, tokenKid, verifyToken } from './tokens.js';
+import {
+  isKplexToken,
+  tokenKid,
+  verifyKplexToken,
+  type ServiceAccountClaims,
+  type VerifiedToken,
+} from './tokens.js';
 import type { HostServiceAccountAuthenticator } from './service-account-tokens.js';
 import type { ClientCertAuthenticator } from './client-certs.js';
 
@@ -22,41 +30,63 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   return m?.[1];
 }
 
+/** True when the ServiceAccount (and the object its token is bound to) still exist, with those UIDs. */
+export type ServiceAccountCheck = (tenant: string, claims: ServiceAccountClaims) => Promise<boolean>;
+
+export interface TokenAuthenticatorDeps {
+  keys: () => SigningKey[];
+  /** The UID of the live tenant of this name (undefined: no such tenant). */
+  tenantUid: (tenant: string) => string | undefined;
+  serviceAccounts?: HostServiceAccountAuthenticator;
+  /** Checks kplex-signed ServiceAccount tokens against the live accounts; absent: refused. */
+  serviceAccountCheck?: ServiceAccountCheck;
+  /** Reloads the keys (a token signed by a key rotated in elsewhere); at most once per 10 s. */
+  reloadKeys?: () => Promise<void>;
+  clientCerts?: ClientCertAuthenticator;
+}
+
 export class TokenAuthenticator implements Authenticator {
-  constructor(
-    private readonly keys: () => SigningKey[],
-    private readonly serviceAccounts?: HostServiceAccountAuthenticator,
-    /** Reloads the keys (a token signed by a key rotated in elsewhere); at most once a second. */
-    private readonly reloadKeys?: () => Promise<void>,
-    private readonly clientCerts?: ClientCertAuthenticator,
-  ) {}
   private lastReload = 0;
 
+  constructor(private readonly deps: TokenAuthenticatorDeps) {}
+
   async authenticate(req: IncomingMessage, tenant: string): Promise<UserInfo> {
+    const tenantUid = this.deps.tenantUid(tenant);
+    if (!tenantUid) throw unauthorized();
     // x509 first, as in kube-apiserver; a certificate that proves nothing falls through to the
     // token (the union authenticator goes on after an authenticator's error).
-    const byCert = await this.clientCerts?.authenticate(req, tenant);
+    const byCert = await this.deps.clientCerts?.authenticate(req, tenant);
     if (byCert) return byCert;
     const token = bearerToken(req);
     if (token) {
       if (isKplexToken(token)) {
-        let user = await verifyToken(this.keys(), token, tenant);
-        if (
-          !user &&
-          this.reloadKeys &&
-          !this.keys().some((k) => k.kid === tokenKid(token)) &&
-          Date.now() - this.lastReload > 1000
-        ) {
-          this.lastReload = Date.now();
-          await this.reloadKeys();
-          user = await verifyToken(this.keys(), token, tenant);
-        }
+        const user = await this.kplexToken(token, { tenant, tenantUid });
         if (user) return user;
-      } else if (this.serviceAccounts) {
-        const user = await this.serviceAccounts.authenticate(token, tenant);
+      } else if (this.deps.serviceAccounts) {
+        const user = await this.deps.serviceAccounts.authenticate(token, tenant);
         if (user) return user;
       }
     }
     throw unauthorized();
+  }
+
+  private async kplexToken(
+    token: string,
+    ref: { tenant: string; tenantUid: string },
+  ): Promise<UserInfo | undefined> {
+    const { keys, reloadKeys } = this.deps;
+    let v: VerifiedToken | undefined = await verifyKplexToken(keys(), token, ref);
+    if (!v && reloadKeys && Date.now() - this.lastReload > 10_000) {
+      const kid = tokenKid(token);
+      if (kid && !keys().some((k) => k.kid === kid)) {
+        this.lastReload = Date.now();
+        await reloadKeys();
+        v = await verifyKplexToken(keys(), token, ref);
+      }
+    }
+    if (!v) return undefined;
+    if (v.serviceAccount && !(await this.deps.serviceAccountCheck?.(ref.tenant, v.serviceAccount)))
+      return undefined;
+    return v.user;
   }
 }

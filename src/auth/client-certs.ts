@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { X509Certificate, ExtendedKeyUsage, ExtendedKeyUsageExtension } from '../pki/certs.js';
-import type { ClientCAStore } from './client-ca-store.js';
+import { clientCACommonName, type ClientCAStore } from './client-ca-store.js';
 import { SYSTEM_AUTHENTICATED, type UserInfo } from './user.js';
 
 const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
@@ -68,43 +68,78 @@ function allowsClientAuth(leaf: X509Certificate): boolean {
   return usages.includes(ExtendedKeyUsage.clientAuth) || usages.includes(ANY_EXTENDED_KEY_USAGE);
 }
 
-/** Authenticates requests by client certificate against the requested tenant's CA. */
+/**
+ * Authenticates requests by client certificate against the requested tenant's CA. Unauthenticated
+ * callers cost no host call: a certificate for a tenant that does not exist, or whose issuer is not
+ * that tenant's CA, is refused before any lookup; CAs are cached in a bounded LRU, a missing CA
+ * (negative entry) for a short time, so a flood of certificates costs at most one lookup per tenant
+ * per `negativeTtlMs`.
+ */
 export class ClientCertAuthenticator {
-  private cache = new Map<string, { cas: X509Certificate[]; loaded: number }>();
+  private readonly cache = new Map<string, { cas: Promise<X509Certificate[]>; expires: number }>();
 
   constructor(
     /** Every store a tenant's CA may live in (host Secret, data dir): each one's CA is trusted. */
     private readonly stores: ClientCAStore[],
-    /** How long a tenant's CAs are used before they are read again. */
-    private readonly refreshMs = 30_000,
+    /** The UID of a live tenant (undefined: no such tenant). */
+    private readonly tenantUid: (tenant: string) => string | undefined,
+    private readonly opts: { maxEntries?: number; positiveTtlMs?: number; negativeTtlMs?: number } = {},
   ) {}
 
   /** The certificate's identity in `tenant`, or undefined when none was presented or it proves none. */
   async authenticate(req: IncomingMessage, tenant: string): Promise<UserInfo | undefined> {
     const der = peerCertificate(req);
     if (!der) return undefined;
-    let entry = this.cache.get(tenant);
-    if (!entry || Date.now() - entry.loaded > this.refreshMs) entry = await this.load(tenant);
-    const user = await verifyClientCertificate(der, entry.cas);
-    if (user || Date.now() - entry.loaded < 1000) return user;
-    // A CA created since we last looked (first `kplex kubeconfig --client-cert`): read again, at
-    // most once a second per tenant.
-    return verifyClientCertificate(der, (await this.load(tenant)).cas);
+    const uid = this.tenantUid(tenant);
+    if (!uid) return undefined;
+    let leaf: X509Certificate;
+    try {
+      leaf = new X509Certificate(der);
+    } catch {
+      return undefined;
+    }
+    if (leaf.issuer !== `CN=${clientCACommonName(uid)}`) return undefined;
+    return verifyClientCertificate(der, await this.cas(uid));
   }
 
   /** Drops a tenant's cached CAs (a deleted tenant). */
-  forget(tenant: string): void {
-    this.cache.delete(tenant);
+  forget(uid: string): void {
+    this.cache.delete(uid);
   }
 
-  private async load(tenant: string): Promise<{ cas: X509Certificate[]; loaded: number }> {
+  /** How many tenants' CAs (or their absence) are cached. */
+  cached(): number {
+    return this.cache.size;
+  }
+
+  private cas(uid: string): Promise<X509Certificate[]> {
+    const now = Date.now();
+    const hit = this.cache.get(uid);
+    if (hit && hit.expires > now) {
+      this.cache.delete(uid);
+      this.cache.set(uid, hit);
+      return hit.cas;
+    }
+    const entry = { cas: this.load(uid), expires: now + (this.opts.negativeTtlMs ?? 2_000) };
+    this.cache.set(uid, entry);
+    while (this.cache.size > (this.opts.maxEntries ?? 4096))
+      this.cache.delete(this.cache.keys().next().value as string);
+    // A CA, once found, never changes for a UID: keep it long. Nothing found (or an error): briefly.
+    void entry.cas.then(
+      (cas) => {
+        if (cas.length) entry.expires = Date.now() + (this.opts.positiveTtlMs ?? 10 * 60_000);
+      },
+      () => undefined,
+    );
+    return entry.cas.catch(() => []);
+  }
+
+  private async load(uid: string): Promise<X509Certificate[]> {
     const cas: X509Certificate[] = [];
     for (const store of this.stores) {
-      const pem = await store.get(tenant).catch(() => undefined);
+      const pem = await store.get(uid).catch(() => undefined);
       if (pem) cas.push(new X509Certificate(pem.cert));
     }
-    const entry = { cas, loaded: Date.now() };
-    this.cache.set(tenant, entry);
-    return entry;
+    return cas;
   }
 }

@@ -1,16 +1,19 @@
 // The identity part of the tenant request path after authentication: impersonation (authorized
-// by the tenant's RBAC) and the review APIs kplex answers itself.
+// by the tenant's RBAC), the review APIs and ServiceAccount TokenRequests, which kplex answers
+// itself.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RequestInfo } from '../api/request-info.js';
 import { forbiddenFor } from '../rbac/rbac-authorizer.js';
 import { impersonate } from './impersonation.js';
 import { isReviewRequest, serveReview, type AccessDecider, type TokenReviewer } from './reviews.js';
 import type { UserInfo } from './user.js';
+import { isTokenRequest, type ServiceAccountIssuer } from './service-account-issuer.js';
 
 export class IdentityStage {
   constructor(
     private readonly decider: AccessDecider,
     private readonly reviewToken?: TokenReviewer,
+    private readonly serviceAccountIssuer?: ServiceAccountIssuer,
   ) {}
 
   /** The identity the request acts as (impersonated when asked and allowed). */
@@ -29,6 +32,10 @@ export class IdentityStage {
     info: RequestInfo,
     user: UserInfo,
   ): Promise<boolean> {
+    if (isTokenRequest(info) && this.serviceAccountIssuer) {
+      await this.serviceAccountIssuer.serveTokenRequest(req, res, tenant, info);
+      return true;
+    }
     if (!isReviewRequest(info)) return false;
     await serveReview(req, res, tenant, info, user, this.decider, this.reviewToken);
     return true;

@@ -1,10 +1,12 @@
 // Host-issued ServiceAccount tokens of a tenant's pods: reviewed by the host (TokenReview), the
-// host namespace looked up by its recorded labels (never parsed from its name), and the identity
-// mapped to the tenant's virtual namespace. Answers are cached for a short TTL, so a busy pod
-// does not cost a review per request.
+// host namespace mapped to the tenant's virtual namespace through the tenant's RECORDED mapping
+// (never parsed from its name). Unauthenticated callers cost no host call: only a token that is a
+// JWT issued by the host's ServiceAccount issuer, unexpired, for a ServiceAccount in one of THIS
+// tenant's host namespaces, and signed by one of the host's published keys goes to TokenReview.
+// Answers (positive and negative) are cached in a bounded map for a short TTL.
 import { createHash } from 'node:crypto';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import type { HostClient } from '../host/host-client.js';
-import { LABEL_NAMESPACE, LABEL_TENANT } from '../tenancy/namespace-mapping.js';
 import type { UserInfo } from './user.js';
 
 const SA_PREFIX = 'system:serviceaccount:';
@@ -20,34 +22,89 @@ interface Cached {
   host?: { username: string; uid?: string; extra?: Record<string, string[]> };
 }
 
+/** The virtual namespace a host namespace backs for `tenant`, from its recorded mapping. */
+export type VirtualNamespaceOf = (tenant: string, hostNamespace: string) => Promise<string | undefined>;
+
+interface Issuer {
+  issuer?: string;
+  keys?: ReturnType<typeof createLocalJWKSet>;
+  kids: Set<string>;
+  loaded: number;
+}
+
 export class HostServiceAccountAuthenticator {
   private readonly reviews = new Map<string, Cached>();
-  private readonly namespaces = new Map<
-    string,
-    { expires: number; labels: Record<string, string> | undefined }
-  >();
+  private issuerInfo?: Promise<Issuer>;
+  /** Host TokenReviews sent (for tests and metrics). */
+  reviewsSent = 0;
 
   constructor(
     private readonly host: HostClient,
+    private readonly virtualNamespaceOf: VirtualNamespaceOf,
     private readonly ttlMs = 10_000,
     private readonly maxEntries = 10_000,
+    /** How often the host's keys may be re-read for a kid not seen yet. */
+    private readonly keyRefreshMs = 30_000,
   ) {}
 
   /** The tenant identity of a host SA token, or undefined when it is not one of `tenant`'s. */
   async authenticate(token: string, tenant: string): Promise<UserInfo | undefined> {
+    const claimed = hostServiceAccountClaims(token);
+    if (!claimed) return undefined;
+    const ns = await this.virtualNamespaceOf(tenant, claimed.hostNamespace);
+    if (!ns) return undefined;
+    if (!(await this.plausible(token, claimed.iss))) return undefined;
     const id = await this.review(token);
-    if (!id?.username.startsWith(SA_PREFIX)) return undefined;
-    const [hostNs, sa] = id.username.slice(SA_PREFIX.length).split(':');
-    if (!hostNs || !sa) return undefined;
-    const labels = await this.namespaceLabels(hostNs);
-    const ns = labels?.[LABEL_NAMESPACE];
-    if (labels?.[LABEL_TENANT] !== tenant || !ns) return undefined;
+    if (id?.username !== `${SA_PREFIX}${claimed.hostNamespace}:${claimed.sa}`) return undefined;
     return {
-      username: `${SA_PREFIX}${ns}:${sa}`,
+      username: `${SA_PREFIX}${ns}:${claimed.sa}`,
       ...(id.uid ? { uid: id.uid } : {}),
       groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'],
       ...(id.extra ? { extra: id.extra } : {}),
     };
+  }
+
+  /** Issuer and signature checked locally against the host's discovery documents. */
+  private async plausible(token: string, iss: string): Promise<boolean> {
+    let info = await (this.issuerInfo ??= this.loadIssuer());
+    if (info.issuer && iss !== info.issuer) return false;
+    const kid = safeKid(token);
+    if (
+      info.keys &&
+      kid !== undefined &&
+      !info.kids.has(kid) &&
+      Date.now() - info.loaded > this.keyRefreshMs
+    ) {
+      this.issuerInfo = this.loadIssuer();
+      info = await this.issuerInfo;
+    }
+    if (!info.keys) return true; // the host does not publish its keys to kplex: TokenReview decides
+    try {
+      await jwtVerify(token, info.keys, info.issuer ? { issuer: info.issuer } : {});
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async loadIssuer(): Promise<Issuer> {
+    const out: Issuer = { kids: new Set(), loaded: Date.now() };
+    try {
+      const conf = await this.host.request<{ issuer?: string; jwks_uri?: string }>(
+        'GET',
+        '/.well-known/openid-configuration',
+      );
+      if (conf.status === 200 && typeof conf.body.issuer === 'string') out.issuer = conf.body.issuer;
+      const jwks = await this.host.request<JSONWebKeySet>('GET', '/openid/v1/jwks');
+      if (jwks.status === 200 && Array.isArray(jwks.body.keys)) {
+        out.keys = createLocalJWKSet(jwks.body);
+        for (const k of jwks.body.keys) if (typeof k.kid === 'string') out.kids.add(k.kid);
+      }
+    } catch {
+      // unreachable now: TokenReview decides, and the documents are read again later
+      this.issuerInfo = undefined;
+    }
+    return out;
   }
 
   private async review(token: string): Promise<Cached['host']> {
@@ -55,6 +112,7 @@ export class HostServiceAccountAuthenticator {
     const now = Date.now();
     const hit = this.reviews.get(key);
     if (hit && hit.expires > now) return hit.host;
+    this.reviewsSent++;
     const res = await this.host.request<{ status?: TokenReviewStatus }>(
       'POST',
       '/apis/authentication.k8s.io/v1/tokenreviews',
@@ -70,27 +128,40 @@ export class HostServiceAccountAuthenticator {
       st?.authenticated && st.user?.username
         ? { username: st.user.username, uid: st.user.uid, extra: st.user.extra }
         : undefined;
-    this.remember(this.reviews, key, { expires: now + this.ttlMs, host });
+    this.reviews.delete(key);
+    this.reviews.set(key, { expires: now + this.ttlMs, host });
+    while (this.reviews.size > this.maxEntries)
+      this.reviews.delete(this.reviews.keys().next().value as string);
     return host;
   }
+}
 
-  private async namespaceLabels(name: string): Promise<Record<string, string> | undefined> {
-    const now = Date.now();
-    const hit = this.namespaces.get(name);
-    if (hit && hit.expires > now) return hit.labels;
-    const res = await this.host.request<{ metadata?: { labels?: Record<string, string> } }>(
-      'GET',
-      `/api/v1/namespaces/${encodeURIComponent(name)}`,
-    );
-    if (res.status >= 500) throw new Error(`host namespace lookup failed with ${res.status}`);
-    const labels = res.status === 200 ? (res.body.metadata?.labels ?? {}) : undefined;
-    this.remember(this.namespaces, name, { expires: now + this.ttlMs, labels });
-    return labels;
+/** The unverified claims of a well-formed, unexpired host ServiceAccount JWT; undefined otherwise. */
+export function hostServiceAccountClaims(
+  token: string,
+  now = Date.now(),
+): { iss: string; hostNamespace: string; sa: string } | undefined {
+  if (token.length > 16_384 || token.split('.').length !== 3) return undefined;
+  let p: ReturnType<typeof decodeJwt>;
+  try {
+    const h = decodeProtectedHeader(token);
+    if (!h.alg || h.alg === 'none') return undefined;
+    p = decodeJwt(token);
+  } catch {
+    return undefined;
   }
+  if (typeof p.iss !== 'string' || typeof p.sub !== 'string' || !p.sub.startsWith(SA_PREFIX))
+    return undefined;
+  if (typeof p.exp === 'number' && p.exp * 1000 <= now) return undefined;
+  const [hostNamespace, sa, ...rest] = p.sub.slice(SA_PREFIX.length).split(':');
+  if (!hostNamespace || !sa || rest.length) return undefined;
+  return { iss: p.iss, hostNamespace, sa };
+}
 
-  private remember<V>(m: Map<string, V>, k: string, v: V): void {
-    m.delete(k);
-    m.set(k, v);
-    while (m.size > this.maxEntries) m.delete(m.keys().next().value as string);
+function safeKid(token: string): string | undefined {
+  try {
+    return decodeProtectedHeader(token).kid;
+  } catch {
+    return undefined;
   }
 }

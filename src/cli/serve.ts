@@ -1,4 +1,3 @@
-import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { Command } from 'commander';
 import { serveOptions, type ServeConfig } from '../config/serve-config.js';
@@ -13,15 +12,12 @@ import { TenantDirectory } from '../tenancy/tenant-directory.js';
 import { KeyRing } from '../auth/signing-keys.js';
 import { FileKeyStore, HostSecretKeyStore } from '../auth/key-store.js';
 import { FileClientCAStore, HostSecretClientCAStore, type ClientCAStore } from '../auth/client-ca-store.js';
-import { ClientCertAuthenticator } from '../auth/client-certs.js';
-import { HostServiceAccountAuthenticator } from '../auth/service-account-tokens.js';
-import { IdentityStage } from '../auth/identity-stage.js';
 import { RbacAuthorizer } from '../rbac/rbac-authorizer.js';
 import { StorePool } from '../store/store-pool.js';
 import { HostNamespaces } from '../tenancy/host-namespaces.js';
 import { RuntimeCache } from '../tenancy/runtime-cache.js';
-import { TokenAuthenticator } from '../auth/authenticator.js';
-import { LABEL_MANAGED_BY, LABEL_TENANT } from '../tenancy/namespace-mapping.js';
+import { removeTenant } from '../tenancy/tenant-removal.js';
+import { tenantIdentity } from '../auth/tenant-identity.js';
 import { loadOrCreateServingTLS } from '../server/tls.js';
 import { kplexVersion } from '../version.js';
 import { addConfigOptions } from './options.js';
@@ -60,17 +56,19 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   const keys = await keyRing.start(30_000, (err) => logger.warn({ err }, 'reloading signing keys failed'));
   // Tenant client CAs: the host Secrets every replica shares, plus this data dir's.
   const clientCAs: ClientCAStore[] = [new HostSecretClientCAStore(host), new FileClientCAStore(cfg.dataDir)];
-  const clientCerts = new ClientCertAuthenticator(clientCAs);
   const pool = new StorePool({ dataDir: path.join(cfg.dataDir, 'tenants'), store: { limits: limits.of } });
   const hostNamespaces = new HostNamespaces(host);
-  const runtimes = new RuntimeCache(pool, hostNamespaces, logger);
+  // Stores are keyed by Tenant UID; files of tenants deleted while kplex was down go now.
+  const runtimes = new RuntimeCache(pool, hostNamespaces, logger, (name) => tenants.uid(name));
+  runtimes.sweep(tenants.uids());
   const rbac = new RbacAuthorizer(async (tenant) => (await runtimes.get(tenant)).rbac.policy());
+  const ident = tenantIdentity({ host, tenantUid: (name) => tenants.uid(name), runtimes, keys, clientCAs, decider: rbac });
   tenants.onChange((e) => {
     if (e.type !== 'DELETED') return;
-    const name = e.object.metadata?.name ?? '';
-    clientCerts.forget(name);
-    void removeTenant(host, runtimes, name, clientCAs).catch((err: unknown) =>
-      logger.error({ err, tenant: name }, 'removing a deleted tenant failed'),
+    const gone = { name: e.object.metadata?.name ?? '', uid: e.object.metadata?.uid ?? '' };
+    ident.forget(gone.uid);
+    void removeTenant(host, runtimes, gone, clientCAs).catch((err: unknown) =>
+      logger.error({ err, tenant: gone.name }, 'removing a deleted tenant failed'),
     );
   });
   health.add('host', async () => {
@@ -78,12 +76,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     if (res.status !== 200) throw new Error(`host readyz ${res.status}`);
   });
 
-  const authn = new TokenAuthenticator(
-    () => keys.keys(),
-    new HostServiceAccountAuthenticator(host),
-    () => keys.reload(),
-    clientCerts,
-  );
+  const authn = ident.authn;
   const server = await startServer({
     bindAddress: cfg.bindAddress,
     port: cfg.port,
@@ -106,9 +99,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
       runtimes,
       authn,
       authz: rbac,
-      identity: new IdentityStage(rbac, (tenant, token) =>
-        authn.authenticate({ headers: { authorization: `Bearer ${token}` } } as IncomingMessage, tenant),
-      ),
+      identity: ident.identity,
       logger,
       hostVersion: () => hostVersion,
       host,
@@ -136,22 +127,4 @@ export async function serve(cfg: ServeConfig): Promise<void> {
 
 async function fetchHostVersion(host: HostClient): Promise<VersionInfo> {
   return (await host.must<VersionInfo>('GET', '/version')).body;
-}
-
-/** A deleted Tenant takes its store and every host namespace kplex made for it. */
-async function removeTenant(
-  host: HostClient,
-  runtimes: RuntimeCache,
-  tenant: string,
-  clientCAs: ClientCAStore[],
-): Promise<void> {
-  await runtimes.drop(tenant);
-  const sel = encodeURIComponent(`${LABEL_TENANT}=${tenant},${LABEL_MANAGED_BY}=kplex`);
-  const list = await host.must<{ items: { metadata: { name: string } }[] }>(
-    'GET',
-    `/api/v1/namespaces?labelSelector=${sel}`,
-  );
-  for (const ns of list.body.items) await host.request('DELETE', `/api/v1/namespaces/${ns.metadata.name}`);
-  // certificates of a deleted tenant must not work on a new tenant of the same name
-  for (const store of clientCAs) await store.remove(tenant);
 }

@@ -49,6 +49,10 @@ export class NamespaceMap {
   }
 }
 
+/**
+ * A host name no tenant can ever own: every tenant's host namespaces start with `<tenant>-`, and
+ * tenant names starting with `kplex-` (or `kplex` itself) are reserved (tenancy/tenant-name.ts).
+ */
 export function unownedName(tenant: string, ns: string): string {
   return `kplex-none-${createHash('sha256').update(`${tenant}\0${ns}`).digest('hex').slice(0, 16)}`;
 }

@@ -11,6 +11,7 @@ import {
 } from './namespace-fields.js';
 import type { NamespaceMap } from './namespace-map.js';
 import { hostRefOf, placeholdersOf } from './placeholders.js';
+import { tokenSecretToVirtual } from '../auth/service-account-secrets.js';
 
 type Obj = Record<string, unknown>;
 
@@ -139,6 +140,7 @@ function metaToVirtual(meta: unknown, map: NamespaceMap): void {
 /** A host object (or Status, or Table row object) on its way to the tenant. */
 export function objectToVirtual(obj: unknown, map: NamespaceMap): void {
   if (!isObj(obj)) return;
+  tokenSecretToVirtual(obj, map); // before metadata.namespace turns virtual
   metaToVirtual(obj['metadata'], map);
   for (const p of NAMESPACE_NAME_FIELDS)
     visitPath(obj, p, (o, k) => typeof o[k] === 'string' && (o[k] = nsToVirtual(o[k] as string, map)));

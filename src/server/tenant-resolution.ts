@@ -4,6 +4,7 @@
 // authenticates the credential FOR that tenant, so a forged claim gets 401.
 import type { IncomingMessage } from 'node:http';
 import { decodeJwt } from 'jose';
+import { validTenantName } from '../tenancy/tenant-name.js';
 
 const TENANT_PREFIX = /^\/clusters\/([^/]+)(\/.*)?$/;
 const TENANT_CLAIM = 'kplex.io/tenant';
@@ -32,7 +33,7 @@ export function tenantFromCredential(req: IncomingMessage): string | undefined {
   if (!m?.[1]) return undefined;
   try {
     const claim = decodeJwt(m[1])[TENANT_CLAIM];
-    return typeof claim === 'string' && claim ? claim : undefined;
+    return typeof claim === 'string' && validTenantName(claim) ? claim : undefined;
   } catch {
     return undefined;
   }

@@ -38,7 +38,7 @@ export class NamespaceLifecycle {
     if (!this.hostNamespaces) return Promise.reject(new Error('no host connection'));
     let p = this.ensuring.get(ns);
     if (!p) {
-      p = this.hostNamespaces.ensure(this.runtime.store, ns).finally(() => this.ensuring.delete(ns));
+      p = this.hostNamespaces.ensure(this.runtime.identity, this.runtime.store, ns).finally(() => this.ensuring.delete(ns));
       this.ensuring.set(ns, p);
     }
     return p;
@@ -92,7 +92,7 @@ export class NamespaceLifecycle {
     }
 
     // 2. The host namespace and everything in it (the host's namespace controller does the work).
-    if (this.hostNamespaces) await this.hostNamespaces.remove(store, ns);
+    if (this.hostNamespaces) await this.hostNamespaces.remove(this.runtime.identity, store, ns);
 
     // 3. Drop the `kubernetes` finalizer; with no finalizer left the namespace is gone.
     const live = store.get(key);

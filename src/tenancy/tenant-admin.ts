@@ -2,7 +2,8 @@
 // `kplex serve`, which installs the CRD at start).
 import type { KubeList, KubeObject } from '../api/object.js';
 import type { HostClient } from '../host/host-client.js';
-import { TENANT_GROUP, TENANT_VERSION, TENANTS_PATH, tenantCRD, validTenantName } from './tenant-crd.js';
+import { TENANT_GROUP, TENANT_VERSION, TENANTS_PATH, tenantCRD } from './tenant-crd.js';
+import { tenantNameErrors } from './tenant-name.js';
 
 /** Installs or updates the Tenant CRD and waits until it is Established. */
 export async function installTenantCRD(host: HostClient): Promise<void> {
@@ -19,7 +20,8 @@ export async function installTenantCRD(host: HostClient): Promise<void> {
 }
 
 export async function createTenant(host: HostClient, name: string): Promise<KubeObject> {
-  if (!validTenantName(name)) throw new Error(`invalid tenant name "${name}": a lower-case DNS label of at most 40 characters`);
+  const errs = tenantNameErrors(name);
+  if (errs.length) throw new Error(`invalid tenant name "${name}": ${errs.join('; ')}`);
   const res = await host.request<KubeObject>('POST', TENANTS_PATH, {
     apiVersion: `${TENANT_GROUP}/${TENANT_VERSION}`,
     kind: 'Tenant',

@@ -1,6 +1,9 @@
 // The Tenant custom resource (tenants.kplex.io) that kplex installs on the host: one
 // cluster-scoped object per tenant; its name is the tenant's name and endpoint path.
+import { TENANT_NAME_CEL_MESSAGE, TENANT_NAME_MAX, TENANT_NAME_PATTERN, tenantNameCelRule } from './tenant-name.js';
 import { limitsSchema } from '../limits/limits.js';
+
+export { validTenantName } from './tenant-name.js';
 
 export const TENANT_GROUP = 'kplex.io';
 export const TENANT_VERSION = 'v1alpha1';
@@ -27,12 +30,14 @@ export const tenantCRD = {
         schema: {
           openAPIV3Schema: {
             type: 'object',
+            // Reserved names are refused by the host too, not only by `kplex tenant create`.
+            'x-kubernetes-validations': [{ rule: tenantNameCelRule(), message: TENANT_NAME_CEL_MESSAGE }],
             properties: {
               apiVersion: { type: 'string' },
               kind: { type: 'string' },
               metadata: {
                 type: 'object',
-                properties: { name: { type: 'string', maxLength: 40, pattern: '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$' } },
+                properties: { name: { type: 'string', maxLength: TENANT_NAME_MAX, pattern: TENANT_NAME_PATTERN } },
               },
               spec: {
                 type: 'object',
@@ -51,8 +56,3 @@ export const tenantCRD = {
     ],
   },
 } as const;
-
-/** Tenant names: DNS labels of at most 40 characters, so `<tenant>-<namespace>` host names stay readable. */
-export function validTenantName(name: string): boolean {
-  return name.length > 0 && name.length <= 40 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name);
-}

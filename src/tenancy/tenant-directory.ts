@@ -4,6 +4,7 @@ import type { HostClient } from '../host/host-client.js';
 import { HostInformer, type InformerEvent } from '../host/host-informer.js';
 import type { Logger } from '../log/logger.js';
 import { TENANTS_PATH } from './tenant-crd.js';
+import { validTenantName } from './tenant-name.js';
 
 export class TenantDirectory {
   private readonly informer: HostInformer;
@@ -22,9 +23,21 @@ export class TenantDirectory {
     this.informer.stop();
   }
 
+  /** A Tenant of a reserved or invalid name (created before the CRD refused it) is never served. */
   has(name: string): boolean {
+    return this.uid(name) !== undefined;
+  }
+
+  /** The UID of the live tenant `name` (a Tenant being deleted has none any more). */
+  uid(name: string): string | undefined {
+    if (!validTenantName(name)) return undefined;
     const t = this.informer.items.get(name);
-    return !!t && !t.metadata?.deletionTimestamp;
+    return t && !t.metadata?.deletionTimestamp ? t.metadata?.uid : undefined;
+  }
+
+  /** The UIDs of every Tenant object (including ones being deleted: their files are still in use). */
+  uids(): Set<string> {
+    return new Set([...this.informer.items.values()].map((t) => t.metadata?.uid ?? '').filter(Boolean));
   }
 
   names(): string[] {

@@ -16,6 +16,7 @@ import type { ResourceInfo } from '../resources/types.js';
 import type { DiscoveryTable } from '../discovery/index.js';
 import type { TenantStore } from '../store/types.js';
 import type { HostNamespaces } from './host-namespaces.js';
+import type { TenantIdentity } from './namespace-mapping.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
 import { namespaceStrategy } from './namespace-strategy.js';
 import { TenantRbac } from '../rbac/tenant-rbac.js';
@@ -29,6 +30,8 @@ const rowKey = (group: string, version: string, resource: string): string => `${
 
 export interface TenantRuntimeDeps {
   tenant: string;
+  /** The Tenant object's metadata.uid: a new tenant of a deleted one's name is another tenant. */
+  uid: string;
   store: () => TenantStore;
   hostNamespaces?: HostNamespaces;
   logger: Logger;
@@ -72,6 +75,10 @@ export class TenantRuntime {
 
   get tenant(): string {
     return this.deps.tenant;
+  }
+
+  get identity(): TenantIdentity {
+    return { name: this.deps.tenant, uid: this.deps.uid };
   }
 
   get store(): TenantStore {

@@ -40,7 +40,7 @@ export async function startTenantEnv(host: HostState, extraArgs: string[] = []):
       const list = kplexCli(['tenant', 'list', '--host-kubeconfig', host.kubeconfig]);
       if (!list.split('\n').includes(name)) kplexCli(['tenant', 'create', name, '--host-kubeconfig', host.kubeconfig]);
       const groupArgs = (opts.groups ?? ['system:masters']).flatMap((g) => ['--group', g]);
-      const kc = kplexCli(['kubeconfig', name, '--data-dir', dataDir, '--server', kplex.url, '--user', opts.user ?? 'admin', ...groupArgs]);
+      const kc = kplexCli(['kubeconfig', name, '--data-dir', dataDir, '--host-kubeconfig', host.kubeconfig, '--server', kplex.url, '--user', opts.user ?? 'admin', ...groupArgs]);
       const file = path.join(dataDir, `${name}-${opts.user ?? 'admin'}.kubeconfig`);
       writeFileSync(file, kc, { mode: 0o600 });
       // kplex learns of the tenant through its watch of Tenant objects.

@@ -172,7 +172,9 @@ describe('identity: authentication', () => {
     expect(
       kubectlOk(kc, ['get', 'clusterroles', '-o', 'name']).split('\n').filter(Boolean).length,
     ).toBeGreaterThanOrEqual(64);
-    const db = path.join(env.dataDir, 'tenants', 'authn-fresh.db');
+    // Stores are keyed by the Tenant's UID.
+    const uid = kubectlOk(host.kubeconfig, ['get', 'tenants.kplex.io', 'authn-fresh', '-o', 'jsonpath={.metadata.uid}']).trim();
+    const db = path.join(env.dataDir, 'tenants', `${uid}.db`);
     const size = ['', '-wal']
       .map((s) => {
         try {

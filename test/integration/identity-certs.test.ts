@@ -50,9 +50,11 @@ describe('identity: client certificates', () => {
   let b: string; // token kubeconfig of tenant B
   let certA: string; // certificate kubeconfig of tenant A
 
+  /** Credentials name the Tenant's UID; given here, the data dir's CA store is used (no host). */
+  const uidOf = (tenant: string) => kubectlOk(host.kubeconfig, ['get', 'tenants.kplex.io', tenant, '-o', 'jsonpath={.metadata.uid}']).trim();
   const certKubeconfig = (tenant: string, user: string, groups: string[], extra: string[] = []) => {
     const kc = kplexCli([
-      'kubeconfig', tenant, '--client-cert', '--data-dir', env.dataDir, '--server', env.kplex.url,
+      'kubeconfig', tenant, '--client-cert', '--data-dir', env.dataDir, '--tenant-uid', uidOf(tenant), '--server', env.kplex.url,
       '--user', user, ...groups.flatMap((g) => ['--group', g]), ...extra,
     ]);
     const file = path.join(env.dataDir, `${tenant}-${user}-cert.kubeconfig`);
@@ -99,7 +101,7 @@ describe('identity: client certificates', () => {
   });
 
   it("refuses an expired certificate of the tenant's own CA", async () => {
-    const ca = await loadCA((await new FileClientCAStore(env.dataDir).get('certs-a'))!);
+    const ca = await loadCA((await new FileClientCAStore(env.dataDir).get(uidOf('certs-a')))!);
     const expired = await issueCert(ca, {
       commonName: 'alice',
       organizations: ['system:masters'],
@@ -111,7 +113,7 @@ describe('identity: client certificates', () => {
   });
 
   it('refuses a certificate of a foreign CA with the same subject', async () => {
-    const foreign = await createCA('kplex-client-ca-certs-a');
+    const foreign = await createCA(`kplex-client-ca-${uidOf('certs-a')}`);
     const cert = await issueCert(foreign, { commonName: 'alice', organizations: ['system:masters'], client: true });
     refused(withCert(a, path.join(env.dataDir, 'a-foreign.kubeconfig'), cert));
   });
@@ -137,7 +139,7 @@ describe('identity: client certificates', () => {
     const file = path.join(env.dataDir, 'certs-b-erin-host.kubeconfig');
     writeFileSync(file, kc, { mode: 0o600 });
     const secret = JSON.parse(
-      kubectlOk(host.kubeconfig, ['get', 'secret', '-n', 'kplex-system', 'kplex-client-ca-certs-b', '-o', 'json']),
+      kubectlOk(host.kubeconfig, ['get', 'secret', '-n', 'kplex-system', `kplex-client-ca-${uidOf('certs-b')}`, '-o', 'json']),
     ) as { data: Record<string, string> };
     expect(Object.keys(secret.data).sort()).toEqual(['ca.crt', 'ca.key']);
     expect(whoami(file).status.userInfo.username).toBe('erin');

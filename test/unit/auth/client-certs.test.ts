@@ -28,18 +28,29 @@ const requestWith = (cert?: string) =>
     socket: { getPeerCertificate: () => (cert ? { raw: der(cert) } : {}) },
   }) as unknown as IncomingMessage;
 
+const A = { tenant: 'a', tenantUid: '0a0a0a0a-0000-4000-8000-00000000000a' };
+const B = { tenant: 'b', tenantUid: '0b0b0b0b-0000-4000-8000-00000000000b' };
+/** Tenant `a` deleted and created again: same name, another UID. */
+const A2 = { tenant: 'a', tenantUid: '0a0a0a0a-0000-4000-8000-0000000000a2' };
+
 describe('tenant client CA store', () => {
-  it('creates a tenant CA once, one per tenant, and forgets it on remove', async () => {
+  it('creates a tenant CA once, one per tenant UID, and forgets it on remove', async () => {
     const store = new FileClientCAStore(dir());
-    expect(await store.get('a')).toBeUndefined();
-    const a1 = await store.getOrCreate('a');
-    const a2 = await store.getOrCreate('a');
-    const b = await store.getOrCreate('b');
+    expect(await store.get(A.tenantUid)).toBeUndefined();
+    const a1 = await store.getOrCreate(A);
+    const a2 = await store.getOrCreate(A);
+    const b = await store.getOrCreate(B);
     expect(a2.cert).toBe(a1.cert);
     expect(b.cert).not.toBe(a1.cert);
-    expect((await store.get('a'))?.cert).toBe(a1.cert);
-    await store.remove('a');
-    expect(await store.get('a')).toBeUndefined();
+    expect((await store.getOrCreate(A2)).cert).not.toBe(a1.cert);
+    expect((await store.get(A.tenantUid))?.cert).toBe(a1.cert);
+    await store.remove(A.tenantUid);
+    expect(await store.get(A.tenantUid)).toBeUndefined();
+  });
+
+  it('refuses a UID that could escape its directory', async () => {
+    const store = new FileClientCAStore(dir());
+    await expect(store.get('../../etc')).rejects.toThrow(/invalid tenant uid/);
   });
 });
 
@@ -50,13 +61,19 @@ describe('verifyClientCertificate', () => {
     const user = await verifyClientCertificate(der(leaf.cert), [ca.certificate]);
     expect(user?.username).toBe('alice');
     expect(user?.groups).toEqual(['dev', 'ops', 'system:authenticated']);
-    expect(user?.extra?.['authentication.kubernetes.io/credential-id']?.[0]).toMatch(/^X509SHA256=[0-9a-f]{64}$/);
+    expect(user?.extra?.['authentication.kubernetes.io/credential-id']?.[0]).toMatch(
+      /^X509SHA256=[0-9a-f]{64}$/,
+    );
   });
 
   it('refuses a certificate of another CA, even one with the same subject', async () => {
     const a = await createCA('same-name');
     const b = await createCA('same-name');
-    const leaf = await issueCert(b, { commonName: 'mallory', organizations: ['system:masters'], client: true });
+    const leaf = await issueCert(b, {
+      commonName: 'mallory',
+      organizations: ['system:masters'],
+      client: true,
+    });
     expect(await verifyClientCertificate(der(leaf.cert), [a.certificate])).toBeUndefined();
     expect(await verifyClientCertificate(der(leaf.cert), [b.certificate])).toBeDefined();
   });
@@ -77,7 +94,9 @@ describe('verifyClientCertificate', () => {
     });
     expect(await verifyClientCertificate(der(expired.cert), [ca.certificate])).toBeUndefined();
     expect(await verifyClientCertificate(der(future.cert), [ca.certificate])).toBeUndefined();
-    expect(await verifyClientCertificate(der(future.cert), [ca.certificate], new Date(Date.now() + 1.5 * DAY))).toBeDefined();
+    expect(
+      await verifyClientCertificate(der(future.cert), [ca.certificate], new Date(Date.now() + 1.5 * DAY)),
+    ).toBeDefined();
   });
 
   it('refuses a serving-only certificate, one without CN, and the CA itself', async () => {
@@ -90,21 +109,69 @@ describe('verifyClientCertificate', () => {
   });
 });
 
+/** A CA store that counts its reads (a host Secret GET each, in production). */
+class CountingStore extends FileClientCAStore {
+  reads = 0;
+  override async get(uid: string) {
+    this.reads++;
+    return super.get(uid);
+  }
+}
+
 describe('ClientCertAuthenticator', () => {
-  it("accepts a certificate only on the tenant whose CA signed it, and sees a CA created later", async () => {
+  it('accepts a certificate only on the tenant UID whose CA signed it, and sees a CA created later', async () => {
     const store = new FileClientCAStore(dir());
-    const authn = new ClientCertAuthenticator([store]);
-    const caA = await loadCA(await store.getOrCreate('a'));
-    const cert = await issueCert(caA, { commonName: 'alice', organizations: ['system:masters'], client: true });
+    const uids: Record<string, string> = { a: A.tenantUid, b: B.tenantUid };
+    const authn = new ClientCertAuthenticator([store], (t) => uids[t], { negativeTtlMs: 50 });
+    const caA = await loadCA(await store.getOrCreate(A));
+    const cert = await issueCert(caA, {
+      commonName: 'alice',
+      organizations: ['system:masters'],
+      client: true,
+    });
     expect((await authn.authenticate(requestWith(cert.cert), 'a'))?.username).toBe('alice');
     expect(await authn.authenticate(requestWith(cert.cert), 'b')).toBeUndefined();
     expect(await authn.authenticate(requestWith(), 'a')).toBeUndefined();
     expect(await authn.authenticate({ headers: {} } as IncomingMessage, 'a')).toBeUndefined();
 
     // tenant b's CA appears after the authenticator looked (and found none)
-    await new Promise((r) => setTimeout(r, 1100));
-    const caB = await loadCA(await store.getOrCreate('b'));
+    const caB = await loadCA(await store.getOrCreate(B));
     const certB = await issueCert(caB, { commonName: 'bob', client: true });
+    await new Promise((r) => setTimeout(r, 60));
     expect((await authn.authenticate(requestWith(certB.cert), 'b'))?.username).toBe('bob');
+
+    // tenant a deleted and created again: the old certificate proves nothing
+    uids.a = A2.tenantUid;
+    await store.getOrCreate(A2);
+    expect(await authn.authenticate(requestWith(cert.cert), 'a')).toBeUndefined();
+  });
+
+  it('looks nothing up for an unknown tenant or a certificate another CA issued, and caches misses', async () => {
+    const store = new CountingStore(dir());
+    const authn = new ClientCertAuthenticator([store], (t) => (t === 'a' ? A.tenantUid : undefined), {
+      maxEntries: 2,
+    });
+    const stranger = await createCA('somebody');
+    const foreign = await issueCert(stranger, {
+      commonName: 'mallory',
+      organizations: ['system:masters'],
+      client: true,
+    });
+    for (let i = 0; i < 20; i++) {
+      expect(await authn.authenticate(requestWith(foreign.cert), 'a')).toBeUndefined();
+      expect(await authn.authenticate(requestWith(foreign.cert), `nope-${i}`)).toBeUndefined();
+    }
+    expect(store.reads).toBe(0);
+    // A forged certificate naming the right issuer: one lookup, then the cached miss answers.
+    const forger = await createCA(`kplex-client-ca-${A.tenantUid}`);
+    const forged = await issueCert(forger, {
+      commonName: 'mallory',
+      organizations: ['system:masters'],
+      client: true,
+    });
+    for (let i = 0; i < 20; i++)
+      expect(await authn.authenticate(requestWith(forged.cert), 'a')).toBeUndefined();
+    expect(store.reads).toBe(1);
+    expect(authn.cached()).toBeLessThanOrEqual(2);
   });
 });

@@ -8,6 +8,7 @@ import { FileKeyStore, rotateKeys } from '../../../src/auth/key-store.js';
 import { KeyRing } from '../../../src/auth/signing-keys.js';
 import { mintToken, verifyToken } from '../../../src/auth/tokens.js';
 
+const T = { tenant: 't', tenantUid: '8d1f7a52-3a0e-4c57-9d3b-0c0f2b1e7a11' };
 const dirs: string[] = [];
 const dir = () => {
   const d = mkdtempSync(join(tmpdir(), 'kplex-keys-'));
@@ -30,20 +31,20 @@ describe('signing keys', () => {
   it('rotates: the new key signs, older tokens stay valid, the oldest beyond --keep are dropped', async () => {
     const store = new FileKeyStore(dir());
     const ring = await new KeyRing([store]).start(60_000);
-    const old = await mintToken(ring.signer(), { tenant: 't', user: 'u', groups: ['g'] });
+    const old = await mintToken(ring.signer(), { ...T, user: 'u', groups: ['g'] });
     await rotateKeys(store, 2);
     await ring.reload();
-    const fresh = await mintToken(ring.signer(), { tenant: 't', user: 'v', groups: [] });
-    expect((await verifyToken(ring.keys(), old, 't'))?.username).toBe('u');
-    expect(await verifyToken(ring.keys(), fresh, 't')).toEqual({
+    const fresh = await mintToken(ring.signer(), { ...T, user: 'v', groups: [] });
+    expect((await verifyToken(ring.keys(), old, T))?.username).toBe('u');
+    expect(await verifyToken(ring.keys(), fresh, T)).toEqual({
       username: 'v',
       groups: ['system:authenticated'],
     });
-    expect(await verifyToken(ring.keys(), fresh, 'other')).toBeUndefined();
+    expect(await verifyToken(ring.keys(), fresh, { tenant: 'other', tenantUid: T.tenantUid })).toBeUndefined();
     await rotateKeys(store, 2);
     await ring.reload();
-    expect(await verifyToken(ring.keys(), old, 't')).toBeUndefined();
-    expect((await verifyToken(ring.keys(), fresh, 't'))?.username).toBe('v');
+    expect(await verifyToken(ring.keys(), old, T)).toBeUndefined();
+    expect((await verifyToken(ring.keys(), fresh, T))?.username).toBe('v');
     ring.stop();
   });
 
