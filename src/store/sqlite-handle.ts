@@ -36,13 +36,6 @@ export interface ListRow {
   json: string;
 }
 
-export interface ChangeSummaryRow {
-  rv: number;
-  type: ChangeRow['type'];
-  namespace: string;
-  name: string;
-}
-
 export interface KeyRow {
   group: string;
   resource: string;
@@ -149,12 +142,26 @@ export class SqliteHandle {
     );
   }
 
-  /** The whole retained log of one resource without bodies (to rebuild a past list); params: group, resource, [ns]. */
-  changeSummaries(withNamespace: boolean): Statement<unknown[], ChangeSummaryRow> {
+  /**
+   * Keys of one resource changed after a snapshot, with the type of each one's first change after
+   * it (SQLite takes bare columns from the MIN row); params: group, resource, [ns], snapshot.
+   */
+  changedSince(
+    withNamespace: boolean,
+  ): Statement<unknown[], { namespace: string; name: string; type: ChangeRow['type']; rv: number }> {
     return this.variant(
-      `summaries:${withNamespace}`,
+      `changedSince:${withNamespace}`,
       () =>
-        `SELECT rv, type, namespace, name FROM changes WHERE ${SqliteHandle.scope(withNamespace)} ORDER BY rv`,
+        `SELECT namespace, name, type, MIN(rv) AS rv FROM changes WHERE ${SqliteHandle.scope(withNamespace)} ` +
+        `AND rv > ? GROUP BY namespace, name`,
+    );
+  }
+
+  /** A key's last change at or before a snapshot; params: group, resource, namespace, name, snapshot. */
+  lastChangeAtOrBefore(): Statement<unknown[], { rv: number; type: ChangeRow['type'] }> {
+    return this.variant(
+      'lastChangeAtOrBefore',
+      () => `SELECT rv, type FROM changes WHERE ${keyWhere} AND rv <= ? ORDER BY rv DESC LIMIT 1`,
     );
   }
 

@@ -19,7 +19,13 @@ import type {
   Watcher,
 } from './types.js';
 import { WatchHub } from './watch-hub.js';
-import { admitWrite, isNamespace, usageQuery, type StoreLimits, type StoreUsage } from '../limits/store-usage.js';
+import {
+  admitWrite,
+  isNamespace,
+  usageQuery,
+  type StoreLimits,
+  type StoreUsage,
+} from '../limits/store-usage.js';
 
 export const optimisticLockMessage =
   'the object has been modified; please apply your changes to the latest version and try again';
@@ -192,7 +198,11 @@ export class SqliteTenantStore implements TenantStore {
       }
       const rv = this.rv + 1;
       const json = withRV(object, rv);
-      this.account(h, key, { objects: 1, bytes: Buffer.byteLength(json), namespaces: isNamespace(key) ? 1 : 0 });
+      this.account(h, key, {
+        objects: 1,
+        bytes: Buffer.byteLength(json),
+        namespaces: isNamespace(key) ? 1 : 0,
+      });
       h.insertObject.run(key.group, key.resource, key.namespace, key.name, rv, json);
       return this.record('ADDED', key, rv, json);
     });
@@ -204,7 +214,11 @@ export class SqliteTenantStore implements TenantStore {
       const old = this.current(h, key, expectedRV);
       const rv = this.rv + 1;
       const json = withRV(object, rv);
-      this.account(h, key, { objects: 0, bytes: Buffer.byteLength(json) - Buffer.byteLength(old.json), namespaces: 0 });
+      this.account(h, key, {
+        objects: 0,
+        bytes: Buffer.byteLength(json) - Buffer.byteLength(old.json),
+        namespaces: 0,
+      });
       h.updateObject.run(rv, json, key.group, key.resource, key.namespace, key.name);
       return this.record('MODIFIED', key, rv, json);
     });
@@ -216,7 +230,11 @@ export class SqliteTenantStore implements TenantStore {
       const row = this.current(h, key, expectedRV);
       const rv = this.rv + 1;
       const json = withRV(JSON.parse(row.json) as KubeObject, rv);
-      this.account(h, key, { objects: -1, bytes: -Buffer.byteLength(row.json), namespaces: isNamespace(key) ? -1 : 0 });
+      this.account(h, key, {
+        objects: -1,
+        bytes: -Buffer.byteLength(row.json),
+        namespaces: isNamespace(key) ? -1 : 0,
+      });
       h.deleteObject.run(key.group, key.resource, key.namespace, key.name);
       return this.record('DELETED', key, rv, json);
     });
@@ -224,7 +242,12 @@ export class SqliteTenantStore implements TenantStore {
 
   transaction<T>(fn: () => T): T {
     const h = this.handle();
-    const mark: TxMark = { rv: this.rv, compactedRV: this.compactedRV, pending: this.pending.length, usage: this.usage && { ...this.usage } };
+    const mark: TxMark = {
+      rv: this.rv,
+      compactedRV: this.compactedRV,
+      pending: this.pending.length,
+      usage: this.usage && { ...this.usage },
+    };
     this.depth++;
     let result: T;
     try {
@@ -373,31 +396,22 @@ export class SqliteTenantStore implements TenantStore {
     after: ListPosition,
   ): StoredObject[] {
     if (snapshot < this.compactedRV) throw gone(continueExpiredMessage);
-    interface KeyHistory {
-      key: ListPosition;
-      before?: { rv: number; type: ChangeType };
-      firstAfter?: ChangeType;
-    }
-    const byKey = new Map<string, KeyHistory>();
-    for (const c of h.changeSummaries(q.namespace !== undefined).iterate(...scope)) {
-      const id = formatListKey(c);
-      let k = byKey.get(id);
-      if (!k) byKey.set(id, (k = { key: { namespace: c.namespace, name: c.name } }));
-      if (c.rv <= snapshot) k.before = { rv: c.rv, type: c.type };
-      else if (k.firstAfter === undefined) k.firstAfter = c.type;
-    }
+    // Only the keys changed after the snapshot differ from the table: each one's state then is
+    // its last change at or before it (an index lookup), not a scan of the resource's log.
     const out: StoredObject[] = [];
-    for (const k of byKey.values()) {
-      if (k.firstAfter === undefined || compareListKeys(k.key, after) <= 0) continue;
-      if (k.before) {
-        if (k.before.type === 'DELETED') continue;
-        const json = h.changeJson.get(k.before.rv)!.json;
+    for (const c of h.changedSince(q.namespace !== undefined).iterate(...scope, snapshot)) {
+      const key = { namespace: c.namespace, name: c.name };
+      if (compareListKeys(key, after) <= 0) continue;
+      const before = h.lastChangeAtOrBefore().get(q.group, q.resource, c.namespace, c.name, snapshot);
+      if (before) {
+        if (before.type === 'DELETED') continue;
+        const json = h.changeJson.get(before.rv)!.json;
         out.push({
-          key: { group: q.group, resource: q.resource, ...k.key },
-          rv: k.before.rv,
+          key: { group: q.group, resource: q.resource, ...key },
+          rv: before.rv,
           object: JSON.parse(json) as KubeObject,
         });
-      } else if (k.firstAfter !== 'ADDED') {
+      } else if (c.type !== 'ADDED') {
         // It existed at the snapshot, but its state then was compacted away.
         throw gone(continueExpiredMessage);
       }
