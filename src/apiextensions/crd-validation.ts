@@ -8,6 +8,7 @@ import { validateObjectMeta } from './metadata-validation.js';
 import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain } from './name-validation.js';
 import { deepEqual } from './schema-validation.js';
 import { validateStructuralSchema } from './structural-schema-validation.js';
+import { validateCelCost } from './cel/crd-cost.js';
 import type { CRDColumn, CRDVersion, CustomResourceDefinition } from './crd-types.js';
 
 const printerColumnTypes = ['boolean', 'date', 'integer', 'number', 'string'];
@@ -163,7 +164,12 @@ export function validateCustomResourceDefinition(crd: CustomResourceDefinition, 
     const schema = v.schema?.openAPIV3Schema;
     if (schema && (!schemaHoisted || i === 0)) {
       const fld = schemaHoisted ? 'spec.validation.openAPIV3Schema' : `${vp}.schema.openAPIV3Schema`;
-      errs.push(...validateStructuralSchema(schema, fld));
+      const structural = validateStructuralSchema(schema, fld);
+      errs.push(...structural);
+      // CEL cost is estimated only over schemas without structural errors, as the apiserver does.
+      // On update, a version whose schema is unchanged skips the per-expression limit.
+      const unchanged = !!old && deepEqual(old.spec?.versions?.find((o) => o.name === v.name)?.schema, v.schema);
+      if (structural.length === 0) errs.push(...validateCelCost(schema, fld, unchanged));
       if (schema.nullable) errs.push(fieldErr.forbidden(`${fld}.nullable`, 'nullable cannot be true at the root'));
     }
     if (v.subresources && (!srHoisted || i === 0)) errs.push(...validateSubresources(v.subresources, srHoisted ? 'spec.subresources' : `${vp}.subresources`));
