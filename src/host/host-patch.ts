@@ -34,6 +34,41 @@ function patchSchema(row: ResourceInfo, subresource: string | undefined) {
   return builtinPatchSchema(row.group, row.version, row.kind);
 }
 
+/** What Go's encoding/json calls a JSON value's type in "cannot unmarshal X into ...". */
+const goKind = (v: unknown): string =>
+  Array.isArray(v)
+    ? 'array'
+    : v === null
+      ? 'null'
+      : typeof v === 'object'
+        ? 'object'
+        : typeof v === 'boolean'
+          ? 'bool'
+          : typeof v;
+
+/**
+ * patch.go decodes a JSON patch into []jsonPatchOp first unless fieldValidation=Ignore (the
+ * default is Warn): its type errors are the answer then.
+ */
+function checkJSONPatchShape(patch: unknown): void {
+  const fail = (what: string): never => {
+    throw badRequest(`error decoding patch: json: cannot unmarshal ${what}`);
+  };
+  if (patch === null || patch === undefined) return;
+  if (!Array.isArray(patch)) fail(`${goKind(patch)} into Go value of type []handlers.jsonPatchOp`);
+  for (const op of patch as unknown[]) {
+    if (op === null) continue;
+    if (typeof op !== 'object' || Array.isArray(op))
+      fail(`${goKind(op)} into Go value of type handlers.jsonPatchOp`);
+    for (const f of ['op', 'path', 'from'])
+      if (f in (op as object)) {
+        const v = (op as Record<string, unknown>)[f];
+        if (v !== null && typeof v !== 'string')
+          fail(`${goKind(v)} into Go struct field jsonPatchOp.${f} of type string`);
+      }
+  }
+}
+
 export interface PatchTarget {
   row: ResourceInfo;
   subresource: string | undefined;
@@ -42,6 +77,8 @@ export interface PatchTarget {
   name: string;
   hostNamespace: string | undefined;
   map: NamespaceMap;
+  /** The request's fieldValidation directive ('' when not given). */
+  fieldValidation?: string;
 }
 
 /**
@@ -61,9 +98,21 @@ export function patchedForHost(
   const view = structuredClone(current);
   objectToVirtual(view, t.map);
   let patched: KubeObject;
-  if (mediaType === 'application/json-patch+json') patched = jsonPatch(view, patch);
-  else if (mediaType === 'application/merge-patch+json') patched = mergePatch(view, patch);
-  else patched = strategicMergePatch(view, patch, patchSchema(t.row, t.subresource));
+  if (mediaType === 'application/json-patch+json') {
+    if (t.fieldValidation !== 'Ignore') checkJSONPatchShape(patch);
+    patched = jsonPatch(view, patch);
+  } else if (mediaType === 'application/merge-patch+json') {
+    if (
+      t.fieldValidation !== 'Ignore' &&
+      patch !== null &&
+      patch !== undefined &&
+      (typeof patch !== 'object' || Array.isArray(patch))
+    )
+      throw badRequest(
+        `error decoding patch: json: cannot unmarshal ${goKind(patch)} into Go value of type map[string]interface {}`,
+      );
+    patched = mergePatch(view, patch);
+  } else patched = strategicMergePatch(view, patch, patchSchema(t.row, t.subresource));
   checkNames(patched, t.name, t.namespace);
   patched.metadata ??= {};
   const pinned = !!patched.metadata.resourceVersion && patched.metadata.resourceVersion !== hostRV;
@@ -81,14 +130,16 @@ export function applyConfigForHost(t: PatchTarget, config: unknown): unknown {
     const meta = (config as KubeObject).metadata;
     if (meta && typeof meta === 'object') {
       if (typeof meta.namespace === 'string' && meta.namespace && meta.namespace !== t.namespace)
-        throw badRequest(
-          `the namespace of the object (${meta.namespace}) does not match the namespace on the URL (${t.namespace})`,
-        );
+        throw namespaceMismatch();
     }
   }
   objectToHost(config, t.map, t.hostNamespace);
   return config;
 }
+
+/** rest.EnsureObjectNamespaceMatchesRequestNamespace. */
+const namespaceMismatch = () =>
+  badRequest('the namespace of the provided object does not match the namespace sent on the request');
 
 /** rest.go checkName, in the tenant's names. */
 function checkNames(obj: KubeObject, name: string, namespace: string): void {
@@ -97,8 +148,5 @@ function checkNames(obj: KubeObject, name: string, namespace: string): void {
   if (objName !== name)
     throw badRequest(`the name of the object (${objName}) does not match the name on the URL (${name})`);
   const objNs = typeof meta.namespace === 'string' ? meta.namespace : '';
-  if (namespace && objNs && objNs !== namespace)
-    throw badRequest(
-      `the namespace of the object (${objNs}) does not match the namespace on the URL (${namespace})`,
-    );
+  if (namespace && objNs && objNs !== namespace) throw namespaceMismatch();
 }

@@ -6,7 +6,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../api/object.js';
 import type { RequestInfo } from '../api/request-info.js';
 import { writeError } from '../api/respond.js';
-import { type StatusError, badRequest, forbidden, notFound, pageNotFound } from '../api/status.js';
+import {
+  type StatusError,
+  badRequest,
+  forbidden,
+  notFound,
+  pageNotFound,
+  statusFailure,
+} from '../api/status.js';
 import type { UserInfo } from '../auth/user.js';
 import { decodeBody, mediaType, readBody } from '../handlers/body.js';
 import { type Negotiated, negotiateOutput } from '../handlers/negotiate.js';
@@ -31,7 +38,6 @@ import { advertisedEndpoint, type KubernetesServices } from './kubernetes-servic
 import { isUpgrade, proxyUpgrade } from './upgrade-proxy.js';
 import { admitHostWrite } from './policy-admission.js';
 import type { ValidatingPolicies } from '../admission/policy/validating-policies.js';
-import { unsupportedPatchType } from '../registry/patch.js';
 import { dryRunNamespace } from './dry-run-namespace.js';
 import {
   APPLY_PATCH,
@@ -64,7 +70,7 @@ type Obj = Record<string, unknown>;
 
 const WRITES = new Set(['create', 'update', 'patch']);
 
-/** Patch types of built-in kinds, in the apiserver's order (its 415 lists them). */
+/** Patch types the apiserver's routes consume for built-in kinds. */
 const HOST_PATCH_TYPES = [
   'application/json-patch+json',
   'application/merge-patch+json',
@@ -142,7 +148,9 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   // dryRun: no side effect of any kind, including kplex's own (host namespaces, the kubernetes Service).
   const dryRun = q.has('dryRun');
   const mt = mediaType(req.headers['content-type']);
-  if (info.verb === 'patch' && !HOST_PATCH_TYPES.includes(mt)) throw unsupportedPatchType(HOST_PATCH_TYPES);
+  // go-restful refuses a PATCH whose type no route consumes, before the apiserver's handler runs.
+  if (info.verb === 'patch' && !HOST_PATCH_TYPES.includes(mt))
+    throw statusFailure(415, 'UnsupportedMediaType', '415: Unsupported Media Type');
   if (!dryRun) await ensureKubernetesService(d, p, map);
   const hq = hostQuery(q, map, row);
   if (mode === 'upgrade' && isUpgrade(req)) {
@@ -233,8 +241,18 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
     ? await readBody(req)
     : Buffer.alloc(0);
   let decodeErrors: string[] = [];
+  const pt: PatchTarget = {
+    row,
+    subresource: sub || undefined,
+    namespace: info.namespace,
+    name: info.name,
+    hostNamespace: hostNs,
+    map,
+    fieldValidation: q.get('fieldValidation') ?? '',
+  };
   /** A patch kplex applies itself to the current object (then PUT); `undefined` for other writes. */
   let patchOp: { target: PatchTarget; patch: unknown } | undefined;
+  if (info.verb === 'patch' && appliedHere(mt)) patchOp = { target: pt, patch: undefined };
   if (raw.length) {
     const decodedBody = decodeBody(raw, req.headers['content-type']);
     const decoded = decodedBody.value;
@@ -247,32 +265,14 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
       meta.namespace !== info.namespace
     ) {
       throw badRequest(
-        `the namespace of the object (${meta.namespace}) does not match the namespace on the request (${info.namespace})`,
+        'the namespace of the provided object does not match the namespace sent on the request',
       );
     }
-    const pt: PatchTarget = {
-      row,
-      subresource: sub || undefined,
-      namespace: info.namespace,
-      name: info.name,
-      hostNamespace: hostNs,
-      map,
-    };
-    if (info.verb === 'patch' && appliedHere(mt)) patchOp = { target: pt, patch: decoded };
+    if (patchOp) patchOp.patch = decoded;
     else if (info.verb === 'patch') applyConfigForHost(pt, decoded);
     else objectToHost(decoded, map, hostNs);
     body = JSON.stringify(decoded);
     contentType = info.verb === 'patch' ? mt : 'application/json';
-  } else if (info.verb === 'patch' && appliedHere(mt)) {
-    const pt: PatchTarget = {
-      row,
-      subresource: sub || undefined,
-      namespace: info.namespace,
-      name: info.name,
-      hostNamespace: hostNs,
-      map,
-    };
-    patchOp = { target: pt, patch: undefined };
   }
   if (info.verb === 'list' && q.get('continue')) {
     const tok = d.sealer.open(p.scope.tenant, q.get('continue')!);

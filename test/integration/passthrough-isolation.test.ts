@@ -132,7 +132,7 @@ describe('host passthrough isolation', () => {
       contentType: 'application/json',
     });
     expect(mismatch.status).toBe(400);
-    expect(mismatch.text).toContain('does not match the namespace on the request');
+    expect(mismatch.text).toContain('does not match the namespace sent on the request');
     const elsewhere = await raw('POST', `/api/v1/namespaces/${B}-default/configmaps`, {
       body: cm(`${B}-default`),
       contentType: 'application/json',

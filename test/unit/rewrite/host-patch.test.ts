@@ -236,7 +236,7 @@ describe('patches of host-backed objects', () => {
     };
     expect(err({ metadata: { namespace: 'kube-system' } }).status).toMatchObject({
       code: 400,
-      message: 'the namespace of the object (kube-system) does not match the namespace on the URL (default)',
+      message: 'the namespace of the provided object does not match the namespace sent on the request',
     });
     expect(err({ metadata: { name: 'other' } }).status.message).toBe(
       'the name of the object (other) does not match the name on the URL (web)',
@@ -276,7 +276,7 @@ describe('patches of host-backed objects', () => {
     expect(JSON.stringify(cfg)).toContain('"namespaceSelector":{"matchLabels":{"kplex.io/tenant":"acme"}}');
     expect(() =>
       applyConfigForHost(target(DEPLOY), { metadata: { name: 'web', namespace: 'acme-prod' } }),
-    ).toThrow('the namespace of the object (acme-prod) does not match the namespace on the URL (default)');
+    ).toThrow('the namespace of the provided object does not match the namespace sent on the request');
   });
 });
 
