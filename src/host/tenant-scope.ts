@@ -27,7 +27,25 @@ const MAPPINGS = { group: 'kplex.io', resource: 'internal.hostnamespaces' };
 
 const NAMESPACES = { group: '', resource: 'namespaces' };
 
-const maps = new WeakMap<TenantRuntime, { version: string; map: NamespaceMap }>();
+const maps = new WeakMap<
+  TenantRuntime,
+  { version: string; rv: number; entries: Map<string, string>; map: NamespaceMap }
+>();
+
+/**
+ * Names of namespaces or mappings changed after `fromRV` (the change log replayed to a watch that
+ * stops at once); undefined when the log no longer reaches back that far.
+ */
+function changedSince(store: TenantRuntime['store'], fromRV: number): Set<string> | undefined {
+  const names = new Set<string>();
+  try {
+    for (const r of [NAMESPACES, MAPPINGS])
+      store.watch({ ...r, fromRV }, (e) => names.add(e.key.name)).stop();
+  } catch {
+    return undefined;
+  }
+  return names;
+}
 
 export function tenantScope(rt: TenantRuntime): TenantScope {
   const store = rt.store;
@@ -35,18 +53,30 @@ export function tenantScope(rt: TenantRuntime): TenantScope {
   return {
     tenant: rt.tenant,
     namespaceMap() {
-      // Rebuilt only when a namespace or a mapping changed, not on every write of the tenant.
+      // Re-read only when a namespace or a mapping changed, and then only the names that did
+      // (a tenant's thousands of namespaces are not read again for each new one).
       const version = `${store.lastChangeRV(NAMESPACES.group, NAMESPACES.resource)}/${store.lastChangeRV(MAPPINGS.group, MAPPINGS.resource)}`;
       const cached = maps.get(rt);
       if (cached?.version === version) return cached.map;
       const rv = store.currentRV();
-      const m = new Map<string, string>();
-      for (const s of store.list(NAMESPACES).items) {
-        const h = recorded(s.key.name);
-        if (h) m.set(s.key.name, h);
+      const changed = cached && changedSince(store, cached.rv);
+      let entries: Map<string, string>;
+      if (cached && changed) {
+        entries = cached.entries;
+        for (const ns of changed) {
+          const h = store.get({ ...NAMESPACES, namespace: '', name: ns }) ? recorded(ns) : undefined;
+          if (h) entries.set(ns, h);
+          else entries.delete(ns);
+        }
+      } else {
+        entries = new Map();
+        for (const s of store.list(NAMESPACES).items) {
+          const h = recorded(s.key.name);
+          if (h) entries.set(s.key.name, h);
+        }
       }
-      const map = new NamespaceMap(rt.tenant, m, rv);
-      maps.set(rt, { version, map });
+      const map = new NamespaceMap(rt.tenant, entries, rv);
+      maps.set(rt, { version, rv, entries, map });
       return map;
     },
     namespaceExists: (ns) => store.get({ ...NAMESPACES, namespace: '', name: ns }) !== undefined,
