@@ -68,4 +68,15 @@ describe('impersonation', () => {
       run({ 'impersonate-user': 'bob', 'impersonate-group': 'g1' }, (a) => a.resource === 'groups'),
     ).rejects.toThrow('denied groups');
   });
+
+  it('decodes percent-escaped extra keys and keeps a malformed one as written (unescapeExtraKey)', async () => {
+    const { user, checks } = await run({
+      'impersonate-user': 'bob',
+      'impersonate-extra-example.com%2fscopes': 'a',
+      'impersonate-extra-%zz': 'b',
+    });
+    expect(checks).toContain('impersonate authentication.k8s.io/userextras/example.com/scopes /a');
+    expect(checks).toContain('impersonate authentication.k8s.io/userextras/%zz /b');
+    expect(user.extra).toEqual({ 'example.com/scopes': ['a'], '%zz': ['b'] });
+  });
 });
