@@ -30,7 +30,7 @@ class Subscription implements Watcher {
 
   constructor(
     private readonly hub: WatchHub,
-    private readonly filter: WatchFilter,
+    readonly filter: WatchFilter,
     private cursor: number,
     private readonly onEvent: (e: ChangeEvent) => void,
   ) {}
@@ -78,8 +78,12 @@ class Subscription implements Watcher {
   }
 }
 
+const resourceKey = (group: string, resource: string): string => `${group}/${resource}`;
+
 export class WatchHub {
-  private readonly subs = new Set<Subscription>();
+  /** Watchers by the resource they watch: an event costs the watchers of its resource only. */
+  private readonly subs = new Map<string, Set<Subscription>>();
+  private count = 0;
   private pending: ChangeEvent[] = [];
   private dispatching = false;
 
@@ -87,7 +91,7 @@ export class WatchHub {
   constructor(private readonly onError: (err: unknown) => void) {}
 
   get size(): number {
-    return this.subs.size;
+    return this.count;
   }
 
   /**
@@ -101,12 +105,16 @@ export class WatchHub {
     onEvent: (e: ChangeEvent) => void,
   ): Watcher {
     const sub = new Subscription(this, filter, fromRV, onEvent);
-    this.subs.add(sub);
+    const key = resourceKey(filter.group, filter.resource);
+    let set = this.subs.get(key);
+    if (!set) this.subs.set(key, (set = new Set()));
+    set.add(sub);
+    this.count++;
     sub.start(replay);
     return sub;
   }
 
-  /** Delivers committed events (in rv order) to every watcher. */
+  /** Delivers committed events (in rv order) to every watcher of their resource. */
   publish(events: ChangeEvent[]): void {
     if (events.length === 0) return;
     this.pending.push(...events);
@@ -115,7 +123,8 @@ export class WatchHub {
     try {
       for (let i = 0; i < this.pending.length; i++) {
         const e = this.pending[i]!;
-        for (const sub of [...this.subs]) sub.offer(e);
+        const set = this.subs.get(resourceKey(e.key.group, e.key.resource));
+        if (set) for (const sub of [...set]) sub.offer(e);
       }
     } finally {
       this.pending = [];
@@ -125,11 +134,15 @@ export class WatchHub {
 
   /** Stops every watcher (the store is going away). */
   stopAll(): void {
-    for (const sub of [...this.subs]) sub.stop();
+    for (const set of [...this.subs.values()]) for (const sub of [...set]) sub.stop();
   }
 
   remove(sub: Subscription): void {
-    this.subs.delete(sub);
+    const key = resourceKey(sub.filter.group, sub.filter.resource);
+    const set = this.subs.get(key);
+    if (!set?.delete(sub)) return;
+    this.count--;
+    if (set.size === 0) this.subs.delete(key);
   }
 
   reportError(err: unknown): void {
