@@ -244,6 +244,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: VirtualRequ
       wo.decodeErrors = b.duplicates;
       const created = await reg.create(ns, obj, wo);
       out.warnings.push(...wo.warnings);
+      await ctx.store.durable(); // acknowledged once on disk (group commit)
       return writeResult(res, 201, created, false, out);
     }
     case 'update': {
@@ -257,10 +258,12 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: VirtualRequ
       if (sub === 'scale') {
         const scale = await updateScale(reg, ns, ri.name, obj, wo);
         out.warnings.push(...wo.warnings);
+        await ctx.store.durable();
         return writeResult(res, 200, scale, false, out);
       }
       const r = await reg.update(ns, ri.name, obj, wo);
       out.warnings.push(...wo.warnings);
+      await ctx.store.durable();
       return writeResult(res, r.created ? 201 : 200, r.object, false, out);
     }
     case 'patch': {
@@ -273,10 +276,12 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: VirtualRequ
       if (sub === 'scale') {
         const scale = await patchScale(reg, ns, ri.name, pt, b.value, wo);
         out.warnings.push(...wo.warnings);
+        await ctx.store.durable();
         return writeResult(res, 200, scale, false, out);
       }
       const r = await patch(reg, ns, ri.name, pt, b.value, b.text, wo);
       out.warnings.push(...wo.warnings);
+      await ctx.store.durable();
       return writeResult(res, r.created ? 201 : 200, r.object, false, out);
     }
     case 'delete': {
@@ -285,6 +290,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: VirtualRequ
       await policyAdmission(ctx, optionsObject('DeleteOptions', opts.dryRun), opts.warnings, opts.dryRun)?.('DELETE', null, reg.get(ns, ri.name));
       const r = deleteObject(reg, ns, ri.name, opts);
       out.warnings.push(...opts.warnings);
+      await ctx.store.durable();
       return writeResult(res, r.code, r.body as KubeObject, false, out);
     }
     case 'deletecollection': {
@@ -293,6 +299,7 @@ async function serve(req: IncomingMessage, res: ServerResponse, ctx: VirtualRequ
       const admitDelete = policyAdmission(ctx, optionsObject('DeleteOptions', opts.dryRun), opts.warnings, opts.dryRun);
       if (admitDelete) for (const item of list(reg, ns, { ...listOptions(q), limit: undefined, continue: undefined }).items) await admitDelete('DELETE', null, item);
       const result = deleteCollection(reg, ns, listOptions(q), opts);
+      await ctx.store.durable();
       return writeResult(res, 200, result, true, out);
     }
     default:

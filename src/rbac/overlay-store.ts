@@ -84,6 +84,9 @@ export class OverlayStore implements TenantStore {
       if (--this.txDepth === 0) this.txWrites = [];
     }
   }
+  durable(): Promise<void> {
+    return this.inner().durable();
+  }
   lastChangeRV(group: string, resource: string): number {
     return this.inner().lastChangeRV(group, resource);
   }

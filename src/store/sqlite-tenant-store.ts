@@ -3,6 +3,7 @@
 // watchers are told after the commit. The database handle opens on first use and may be closed
 // by the pool at any time the store is idle: the object stays valid and reopens on demand, so
 // there is exactly one store object (one rv counter, one set of watchers) per tenant.
+import { open, type FileHandle } from 'node:fs/promises';
 import type { KubeObject } from '../api/object.js';
 import { alreadyExists, conflict, gone, notFound, resourceExpired } from '../api/status.js';
 import { compareListKeys, formatListKey, parseListKey, type ListPosition } from './list-key.js';
@@ -38,6 +39,12 @@ export const continueExpiredMessage =
 export interface SqliteTenantStoreOptions {
   /** Default FULL (every acknowledged write survives power loss); NORMAL trades that for speed. */
   synchronous?: SynchronousMode;
+  /**
+   * With FULL (the default: true): commits do not fsync on the event loop; durable() fsyncs the
+   * log off it, once for all the writes committed meanwhile (group commit), and a write is
+   * acknowledged only after that. False: SQLite fsyncs every commit on the caller's thread.
+   */
+  groupCommit?: boolean;
   /** Default 5000. */
   busyTimeoutMs?: number;
   /** Changes kept for watches; older ones are compacted away. Default 10,000. */
@@ -78,6 +85,11 @@ export class SqliteTenantStore implements TenantStore {
   private readonly retention: number;
   /** Counted on the first write (limits), then kept current by every write. */
   private usage?: StoreUsage;
+  /** Group commit: a commit not yet covered by an fsync, the fsync running and the one queued behind it. */
+  private readonly groupCommit: boolean;
+  private unsynced = false;
+  private syncing?: Promise<void>;
+  private queuedSync?: Promise<void>;
   /** For the pool: when the store was last used (ms) and a monotonic use counter (LRU order). */
   lastUsedAt = 0;
   lastUseTick = 0;
@@ -88,6 +100,7 @@ export class SqliteTenantStore implements TenantStore {
     private readonly opts: SqliteTenantStoreOptions = {},
   ) {
     this.retention = Math.max(1, Math.floor(opts.changeLogRetention ?? 10_000));
+    this.groupCommit = (opts.synchronous ?? 'FULL') === 'FULL' && opts.groupCommit !== false;
     this.hub = new WatchHub((err) => opts.onWatcherError?.(err, tenant));
   }
 
@@ -135,7 +148,8 @@ export class SqliteTenantStore implements TenantStore {
     this.lastUseTick = ++useTick;
     if (!this.h) {
       const h = new SqliteHandle(this.path, {
-        synchronous: this.opts.synchronous ?? 'FULL',
+        // Group commit keeps FULL's guarantee through durable(): SQLite itself need not fsync.
+        synchronous: this.groupCommit ? 'NORMAL' : (this.opts.synchronous ?? 'FULL'),
         busyTimeoutMs: this.opts.busyTimeoutMs ?? 5000,
         cacheKiB: this.opts.cacheKiB ?? 2048,
       });
@@ -159,6 +173,31 @@ export class SqliteTenantStore implements TenantStore {
   }
 
   // ---- TenantStore ----
+
+  /**
+   * Resolves once every write committed so far is on disk. One fsync of the write-ahead log (in
+   * libuv's thread pool, not on the event loop) covers all the writes committed before it starts;
+   * writes committed while it runs share the next one.
+   */
+  durable(): Promise<void> {
+    if (!this.groupCommit) return Promise.resolve();
+    if (!this.unsynced) return this.syncing ?? Promise.resolve();
+    if (!this.syncing) return this.syncNow();
+    const after = (): Promise<void> => {
+      this.queuedSync = undefined;
+      return this.syncNow();
+    };
+    return (this.queuedSync ??= this.syncing.then(after, after));
+  }
+
+  private syncNow(): Promise<void> {
+    this.unsynced = false;
+    const p: Promise<void> = syncFile(`${this.path}-wal`).finally(() => {
+      if (this.syncing === p) this.syncing = undefined;
+    });
+    this.syncing = p;
+    return p;
+  }
 
   currentRV(): number {
     this.counters();
@@ -336,6 +375,7 @@ export class SqliteTenantStore implements TenantStore {
 
   private afterCommit(): void {
     this.committedRV = this.rv;
+    if (this.pending.length) this.unsynced = true;
     const events = this.pending;
     this.pending = [];
     this.hub.publish(events);
@@ -417,6 +457,25 @@ export class SqliteTenantStore implements TenantStore {
       }
     }
     return out.sort((a, b) => compareListKeys(a.key, b.key));
+  }
+}
+
+/**
+ * fdatasync of a file through a descriptor of its own (it flushes what any descriptor wrote). No
+ * file: the log was checkpointed into the database and removed, and SQLite synced that itself.
+ */
+async function syncFile(path: string): Promise<void> {
+  let fh: FileHandle;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw err;
+  }
+  try {
+    await fh.datasync();
+  } finally {
+    await fh.close();
   }
 }
 

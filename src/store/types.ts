@@ -78,6 +78,8 @@ export interface TenantStore {
   delete(key: ObjectKey, expectedRV?: number): StoredObject;
   /** Runs `fn` atomically: all writes commit together (one fsync) or none do. */
   transaction<T>(fn: () => T): T;
+  /** Resolves once every write committed so far is on disk: a write is acknowledged after it. */
+  durable(): Promise<void>;
   /** Subscribes to changes; events arrive in rv order, each exactly once. */
   watch(q: WatchQuery, onEvent: (e: ChangeEvent) => void): Watcher;
   /** The oldest rv a watch can start from (older ones get 410 Gone). */
