@@ -44,3 +44,37 @@ export function viewBody(groupResource: string, body: Record<string, unknown>, m
       (r) => !r.object || viewObject(groupResource, r.object, map),
     );
 }
+
+/**
+ * Kinds of the host views, by `group/Kind`: their uids are the host's own, so an ownerReference
+ * to one with blockOwnerDeletion would let a tenant's object (with a finalizer of its own) hold up
+ * the host's foreground deletion of a Node or a PersistentVolume.
+ */
+export const VIEW_KINDS = new Set([
+  '/Node',
+  '/PersistentVolume',
+  'storage.k8s.io/StorageClass',
+  'storage.k8s.io/CSIDriver',
+  'storage.k8s.io/CSINode',
+  'networking.k8s.io/IngressClass',
+  'node.k8s.io/RuntimeClass',
+  'scheduling.k8s.io/PriorityClass',
+]);
+
+/** The gc admission plugin's refusal, for a blocking ownerReference to a host view object. */
+export function blockingViewOwner(obj: unknown): string | undefined {
+  const refs = (obj as { metadata?: { ownerReferences?: unknown } } | undefined)?.metadata?.ownerReferences;
+  if (!Array.isArray(refs)) return undefined;
+  for (const r of refs as {
+    apiVersion?: unknown;
+    kind?: unknown;
+    name?: unknown;
+    blockOwnerDeletion?: unknown;
+  }[]) {
+    if (r?.blockOwnerDeletion !== true || typeof r.apiVersion !== 'string') continue;
+    const group = r.apiVersion.includes('/') ? r.apiVersion.slice(0, r.apiVersion.indexOf('/')) : '';
+    if (VIEW_KINDS.has(`${group}/${String(r.kind)}`))
+      return `cannot set blockOwnerDeletion if an ownerReference refers to a resource you can't set finalizers on: ${String(r.kind)} "${String(r.name)}"`;
+  }
+  return undefined;
+}

@@ -30,7 +30,7 @@ import { queryToHost } from '../rewrite/query-rewrite.js';
 import type { HostClient } from './host-client.js';
 import { fieldValidationOf, refuseDuplicates } from './duplicate-fields.js';
 import { callHost, hostPath, readJSON } from './host-request.js';
-import { VIEW_RULES, viewBody, viewObject } from './host-view.js';
+import { VIEW_RULES, blockingViewOwner, viewBody, viewObject } from './host-view.js';
 import { PASSED_QUERY, SUBRESOURCE_MODES } from './passthrough-data.js';
 import type { TenantScope } from './tenant-scope.js';
 import { proxyWatch } from './watch-proxy.js';
@@ -109,6 +109,13 @@ function denied(p: PassthroughRequest): StatusError {
     info.name,
     `User "${user.username}" cannot ${info.verb} resource "${res}" in API group "${row.group}" ${scope}`,
   );
+}
+
+/** A tenant object may not block the host's deletion of a Node, PV... (they are read-only views). */
+function refuseBlockingViewOwner(p: PassthroughRequest, obj: unknown): void {
+  const why = blockingViewOwner(obj);
+  const name = p.info.name || String((obj as KubeObject).metadata?.name ?? '');
+  if (why) throw forbidden({ group: p.row.group, resource: p.row.resource }, name, why);
 }
 
 function hostAccept(out: Negotiated, isList: boolean): string {
@@ -268,6 +275,7 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
         'the namespace of the provided object does not match the namespace sent on the request',
       );
     }
+    refuseBlockingViewOwner(p, decoded);
     if (patchOp) patchOp.patch = decoded;
     else if (info.verb === 'patch') applyConfigForHost(pt, decoded);
     else objectToHost(decoded, map, hostNs);
@@ -306,6 +314,7 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
       }
       const put = patchedForHost(patchOp.target, cur as KubeObject, mt, structuredClone(patchOp.patch));
       pinned = put.pinned;
+      refuseBlockingViewOwner(p, put.object);
       Object.assign(call, {
         method: 'PUT',
         body: JSON.stringify(put.object),

@@ -502,6 +502,60 @@ describe('bodies and patches', () => {
     },
   );
 
+  attack(
+    'bodies',
+    'ownerReferences with blockOwnerDeletion to host view objects (a Node) by create and by patch',
+    async () => {
+      const nodes = (await a.raw('GET', '/api/v1/nodes')).json as {
+        items: { metadata: { name: string; uid: string } }[];
+      };
+      const node = nodes.items[0]!.metadata;
+      const ref = {
+        apiVersion: 'v1',
+        kind: 'Node',
+        name: node.name,
+        uid: node.uid,
+        blockOwnerDeletion: true,
+      };
+      const cm = (name: string, refs: unknown[]) => ({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name, ownerReferences: refs, finalizers: ['example.com/hold'] },
+      });
+      expectStatus(
+        await a.raw('POST', '/api/v1/namespaces/default/configmaps', { body: cm('owned', [ref]) }),
+        403,
+        'Forbidden',
+      );
+      expectStatus(
+        await patch(`/api/v1/namespaces/default/configmaps/cm-${A}`, MERGE, {
+          metadata: { ownerReferences: [ref] },
+        }),
+        403,
+        'Forbidden',
+      );
+      expectStatus(
+        await patch(`/api/v1/namespaces/default/configmaps/cm-${A}`, JSON_PATCH, [
+          { op: 'add', path: '/metadata/ownerReferences', value: [ref] },
+        ]),
+        403,
+        'Forbidden',
+      );
+      expect((await s.hostApi.request('GET', `/api/v1/namespaces/${hostA}/configmaps/owned`)).status).toBe(
+        404,
+      );
+      // A reference that does not block is the tenant's own business (its object goes with the node).
+      const plain = await a.raw('POST', '/api/v1/namespaces/default/configmaps', {
+        body: {
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'owned-plain', ownerReferences: [{ ...ref, blockOwnerDeletion: false }] },
+        },
+      });
+      expect(plain.status, plain.text).toBe(201);
+    },
+  );
+
   attack('bodies', 'a body over 3 MiB is refused before any host call', async () => {
     const big = JSON.stringify({
       apiVersion: 'v1',
