@@ -66,18 +66,17 @@ export class HostServiceAccountAuthenticator {
 
   /** Issuer and signature checked locally against the host's discovery documents. */
   private async plausible(token: string, iss: string): Promise<boolean> {
-    let info = await (this.issuerInfo ??= this.loadIssuer());
-    if (info.issuer && iss !== info.issuer) return false;
+    const first = (this.issuerInfo ??= this.loadIssuer());
+    let info = await first;
     const kid = safeKid(token);
-    if (
-      info.keys &&
-      kid !== undefined &&
-      !info.kids.has(kid) &&
-      Date.now() - info.loaded > this.keyRefreshMs
-    ) {
-      this.issuerInfo = this.loadIssuer();
+    // Read again (at most every keyRefreshMs, once for all callers) when they were unreadable or
+    // a key may have been added.
+    const stale = Date.now() - info.loaded > this.keyRefreshMs;
+    if (stale && (!info.keys || (kid !== undefined && !info.kids.has(kid)))) {
+      if (this.issuerInfo === first) this.issuerInfo = this.loadIssuer();
       info = await this.issuerInfo;
     }
+    if (info.issuer && iss !== info.issuer) return false;
     if (!info.keys) return true; // the host does not publish its keys to kplex: TokenReview decides
     try {
       await jwtVerify(token, info.keys, info.issuer ? { issuer: info.issuer } : {});
@@ -89,20 +88,28 @@ export class HostServiceAccountAuthenticator {
 
   private async loadIssuer(): Promise<Issuer> {
     const out: Issuer = { kids: new Set(), loaded: Date.now() };
+    const json = <T>(b: unknown): T => (typeof b === 'string' ? (JSON.parse(b) as T) : (b as T));
     try {
-      const conf = await this.host.request<{ issuer?: string; jwks_uri?: string }>(
-        'GET',
-        '/.well-known/openid-configuration',
-      );
-      if (conf.status === 200 && typeof conf.body.issuer === 'string') out.issuer = conf.body.issuer;
-      const jwks = await this.host.request<JSONWebKeySet>('GET', '/openid/v1/jwks');
-      if (jwks.status === 200 && Array.isArray(jwks.body.keys)) {
-        out.keys = createLocalJWKSet(jwks.body);
-        for (const k of jwks.body.keys) if (typeof k.kid === 'string') out.kids.add(k.kid);
+      const conf = await this.host.request('GET', '/.well-known/openid-configuration');
+      const issuer = conf.status === 200 ? json<{ issuer?: unknown }>(conf.body).issuer : undefined;
+      if (typeof issuer === 'string') out.issuer = issuer;
+      // Served only as application/jwk-set+json (406 for application/json).
+      const res = await this.host.dispatcher.request({
+        origin: this.host.origin,
+        path: `${this.host.basePath}/openid/v1/jwks`,
+        method: 'GET',
+        headers: this.host.headers({ accept: 'application/jwk-set+json' }),
+        headersTimeout: 30_000,
+        bodyTimeout: 30_000,
+      });
+      const text = await res.body.text();
+      const jwks = res.statusCode === 200 ? json<JSONWebKeySet>(text) : undefined;
+      if (jwks && Array.isArray(jwks.keys)) {
+        out.keys = createLocalJWKSet(jwks);
+        for (const k of jwks.keys) if (typeof k.kid === 'string') out.kids.add(k.kid);
       }
     } catch {
-      // unreachable now: TokenReview decides, and the documents are read again later
-      this.issuerInfo = undefined;
+      // unreachable now: TokenReview decides until the documents are read again
     }
     return out;
   }

@@ -1,5 +1,6 @@
 // Which tenants exist: an in-memory view of the host's Tenant objects, kept current by a watch.
 // Tenant resolution reads it on every request, so it is a Set lookup, not a host call.
+import type { KubeObject } from '../api/object.js';
 import type { HostClient } from '../host/host-client.js';
 import { HostInformer, type InformerEvent } from '../host/host-informer.js';
 import type { Logger } from '../log/logger.js';
@@ -9,9 +10,28 @@ import { validTenantName } from './tenant-name.js';
 export class TenantDirectory {
   private readonly informer: HostInformer;
   private readonly listeners: ((e: InformerEvent) => void)[] = [];
+  /** The last Tenant object seen per name, to tell a re-created tenant from an update. */
+  private readonly seen = new Map<string, KubeObject>();
 
   constructor(host: HostClient, logger: Logger) {
-    this.informer = new HostInformer(host, TENANTS_PATH, logger, (e) => this.listeners.forEach((l) => l(e)));
+    this.informer = new HostInformer(host, TENANTS_PATH, logger, (e) => this.dispatch(e));
+  }
+
+  /**
+   * A tenant deleted and created again while the watch was down arrives as one update with a new
+   * UID: listeners see the old tenant's DELETED first, so everything of the old UID is removed.
+   */
+  private dispatch(e: InformerEvent): void {
+    const name = e.object.metadata?.name ?? '';
+    const before = this.seen.get(name);
+    if (e.type === 'DELETED') this.seen.delete(name);
+    else {
+      this.seen.set(name, e.object);
+      if (before && before.metadata?.uid !== e.object.metadata?.uid) {
+        for (const l of this.listeners) l({ type: 'DELETED', object: before });
+      }
+    }
+    for (const l of this.listeners) l(e);
   }
 
   /** Resolves after the first list of Tenant objects. */
