@@ -3,6 +3,7 @@
 // cacher's behaviour for a too-old resourceVersion: an ERROR event carrying 410 Expired.
 // A watcher costs memory for what it sends, not for the collection: the initial state streams
 // from the store with backpressure, and change events carry the shared change for one encoding.
+import { setImmediate as setImmediatePromise } from 'node:timers/promises';
 import type { KubeObject } from '../api/object.js';
 import { type Status, toStatusError } from '../api/status.js';
 import type { ChangeEvent, Watcher } from '../store/types.js';
@@ -39,6 +40,9 @@ export interface RegistryWatch extends Watcher {
   currentRV(): number;
   bookmark(): void;
 }
+
+/** Initial events sent between two yields to the event loop. */
+const YIELD_EVERY = 64;
 
 /** Thrown into the initial list's stream to stop reading once the watch is stopped. */
 const stoppedSignal = new Error('watch stopped');
@@ -128,6 +132,7 @@ export function watch(
     // only as fast as the client reads (never a copy of the collection), then the change log
     // from that snapshot on.
     void (async () => {
+      let sent = 0;
       try {
         const meta = await streamList(
           reg,
@@ -141,6 +146,9 @@ export function watch(
               seen?.add(`${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`);
               const bytes = sink.event({ type: 'ADDED', object: obj }) || 0;
               await sink.drained?.();
+              // A fast reader never makes the stream wait: yield now and then, so one watcher's
+              // initial state is never one long turn of the event loop for everyone else.
+              if (++sent % YIELD_EVERY === 0) await setImmediatePromise();
               return bytes;
             },
           },
