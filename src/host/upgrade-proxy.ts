@@ -72,6 +72,8 @@ function connect(host: HostClient): Promise<tls.TLSSocket> {
     });
     sock.once('secureConnect', () => {
       sock.off('error', reject);
+      // Errors end the connection ('close'), which every stage below listens for; never a crash.
+      sock.on('error', () => undefined);
       resolve(sock);
     });
     sock.once('error', reject);

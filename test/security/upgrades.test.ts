@@ -5,6 +5,7 @@
 // (checked with the host admin), that the attacker's bytes hold nothing of kplex-system, and that
 // kplex answered once (a Status) and closed, or upgraded and kept the bytes inside the stream.
 import { randomBytes } from 'node:crypto';
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { kubectlOk } from '../helpers/kubectl.js';
 import { apiClient } from '../helpers/api-client.js';
@@ -268,6 +269,43 @@ describe('security: upgrades and request smuggling', () => {
     expect(x.responses.map((r) => r.status)).toEqual([200]);
     expect(x.closed).toBe(true);
     await expectNothingSmuggled(s.hostApi, x, cm, secrets);
+  });
+
+  attack(
+    'upgrades',
+    'Upgrade headers on a create: its body (a smuggled request) never reaches the host',
+    async () => {
+      const cm = cmName();
+      const body = smuggled(cm);
+      const h = head(`POST ${pre}/api/v1/namespaces/team/configmaps HTTP/1.1`, [
+        'Host: x',
+        `Authorization: ${dev}`,
+        'Content-Type: application/json',
+        'Connection: Upgrade',
+        'Upgrade: websocket',
+        `Content-Length: ${body.length}`,
+      ]);
+      const x = await exchange(s.env.kplex.url, [h + body]);
+      expect(x.responses).toHaveLength(1);
+      expect(x.responses[0]!.status).toBe(400);
+      expect(x.closed).toBe(true);
+      await expectNothingSmuggled(s.hostApi, x, cm, secrets);
+    },
+  );
+
+  attack('upgrades', '40 refused upgrades leave no client or host connection open in kplex', async () => {
+    const fds = (): number => readdirSync(`/proc/${s.kplexPid}/fd`).length;
+    const before = fds();
+    for (let i = 0; i < 40; i++) {
+      const x = await exchange(s.env.kplex.url, [
+        (i % 2 ? spdyHead : wsHead)(pod('team', `nope-${i}`, 'exec'), dev) + smuggled(cmName()),
+      ]);
+      expect(x.responses.map((r) => r.status)).toEqual([404]);
+      expect(x.closed).toBe(true);
+    }
+    // Sockets are released once both sides closed; other descriptors (pool, watches) vary a little.
+    expect(fds() - before).toBeLessThan(10);
+    await stillServes();
   });
 
   attack('upgrades', 'an unknown upgrade protocol (h2c) on exec for a missing pod', async () => {
