@@ -4,7 +4,11 @@
 import { type CelValue, isCelError } from '@bufbuild/cel';
 import type { KubeObject } from '../../api/object.js';
 import { compileRule, goCelError } from '../../apiextensions/cel/rule-validation.js';
-import { celDeadline, PER_CALL_LIMIT, RUNTIME_CEL_COST_BUDGET } from '../../apiextensions/cel/runtime.js';
+import {
+  CEL_TIME_BUDGET_MS,
+  PER_CALL_LIMIT,
+  RUNTIME_CEL_COST_BUDGET,
+} from '../../apiextensions/cel/runtime.js';
 import { toCel } from '../../apiextensions/cel/values.js';
 import { type AdmissionAttributes, admissionRequest } from './attributes.js';
 import type { ValidatingAdmissionPolicy } from './types.js';
@@ -56,14 +60,22 @@ export interface EvaluationInput {
   namespace: KubeObject | undefined;
 }
 
+// kplex's time budget is per request: every policy and binding evaluated for it draws from it
+// (time spent awaiting parameters between evaluations is not counted).
+const celTimeUsed = new WeakMap<AdmissionAttributes, number>();
+
 /** The decisions of one evaluation: empty when a match condition excludes the request. */
 export function evaluatePolicy(input: EvaluationInput): Decision[] {
-  const budget = { remaining: RUNTIME_CEL_COST_BUDGET, deadline: celDeadline() };
+  const start = performance.now();
+  const used = celTimeUsed.get(input.attrs) ?? 0;
+  const budget = { remaining: RUNTIME_CEL_COST_BUDGET, deadline: start + CEL_TIME_BUDGET_MS - used };
   try {
     return evaluate(input, (expr, bindings) => run(expr, bindings, budget));
   } catch (e) {
     if (!(e instanceof OutOfBudget)) throw e;
     return [onError(input.policy, e.message)];
+  } finally {
+    celTimeUsed.set(input.attrs, used + performance.now() - start);
   }
 }
 

@@ -3,9 +3,9 @@
 // evaluates. Sizes come from the schema of `self` (decl-type.ts): comprehensions cost their
 // range's maximum size times their loop, string functions scale with string lengths. Only the
 // maximum is tracked; it is what the apiserver compares with its limits.
-import { parse } from '@bufbuild/cel';
 import type { Decl } from './decl-type.js';
 import { REGEX_LENGTH, STRING_TRAVERSAL } from './call-cost.js';
+import { parseExpr } from './runtime.js';
 
 /** math.MaxUint64, the checker's "unknown size". */
 export const UNKNOWN = 2 ** 64 - 1;
@@ -348,6 +348,6 @@ class Coster {
  * identifiers are dynamic and of unknown size. Throws the parse error.
  */
 export function estimateCost(expr: string, self: Decl | undefined): number {
-  const parsed = parse(expr).expr as unknown as Expr;
+  const parsed = parseExpr(expr) as unknown as Expr;
   return new Coster({ self, oldSelf: self }).cost(parsed).cost;
 }
