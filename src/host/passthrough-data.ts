@@ -55,7 +55,8 @@ export const PASSED_QUERY = new Set([
   'timestamps',
   'tailLines',
   'limitBytes',
-  'insecureSkipTLSVerifyBackend',
+  // not insecureSkipTLSVerifyBackend: how the host talks to its kubelets is the host's decision,
+  // and a tenant must not be able to weaken it (the parameter is dropped, logs are still served)
   // exec / attach / portforward
   'command',
   'stdin',
