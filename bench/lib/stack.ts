@@ -33,7 +33,7 @@ export interface Stack {
   dataDir: string;
   /** Tenant endpoint through `agent` (default: a shared pool of 16 connections). */
   tenant(name: string, agent?: Agent): Promise<Target>;
-  /** Creates the Tenant object on the host (409 tolerated). */
+  /** Creates the Tenant object on the host (409 tolerated); `tenant(name)` then knows its UID. */
   createTenantObject(name: string): Promise<void>;
   /** Polls the tenant endpoint until it serves a resource request; returns performance.now() of the answer. */
   waitServed(t: Target, timeoutMs?: number): Promise<number>;
@@ -121,6 +121,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const keys: SigningKey[] = await loadOrCreateSigningKeys(dataDir);
   const key = keys.at(-1)!;
   const shared = makeAgent({ ca: kplexCA, connections: 16 });
+  const uids = new Map<string, string>();
   return {
     host,
     hostApi,
@@ -129,10 +130,14 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     kplexCA,
     dataDir,
     async tenant(name, agent = shared) {
-      // Tokens name the Tenant's UID (a token outlives no tenant).
-      const got = await call(hostApi, 'GET', `${TENANTS_PATH}/${name}`);
-      const tenantUid = (JSON.parse(got.text) as { metadata?: { uid?: string } }).metadata?.uid;
-      if (got.status !== 200 || !tenantUid) throw new Error(`reading Tenant ${name}: ${got.status} ${got.text.slice(0, 200)}`);
+      // Tokens name the Tenant's UID (a token outlives no tenant): known from its creation here.
+      let tenantUid = uids.get(name);
+      if (!tenantUid) {
+        const got = await call(hostApi, 'GET', `${TENANTS_PATH}/${name}`);
+        tenantUid = (JSON.parse(got.text) as { metadata?: { uid?: string } }).metadata?.uid;
+        if (got.status !== 200 || !tenantUid) throw new Error(`reading Tenant ${name}: ${got.status} ${got.text.slice(0, 200)}`);
+        uids.set(name, tenantUid);
+      }
       const token = await mintToken(key, { tenant: name, tenantUid, user: 'admin', groups: ['system:masters'] });
       return { agent, origin: kplexOrigin, base: `/clusters/${name}`, token };
     },
@@ -145,6 +150,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       });
       if (r.status !== 201 && r.status !== 409)
         throw new Error(`creating Tenant ${name}: ${r.status} ${r.text.slice(0, 200)}`);
+      const uid = r.status === 201 ? (JSON.parse(r.text) as { metadata?: { uid?: string } }).metadata?.uid : undefined;
+      if (uid) uids.set(name, uid);
     },
     async waitServed(t, timeoutMs = 60_000) {
       const end = performance.now() + timeoutMs;

@@ -1,5 +1,5 @@
 // Authentication end to end: tenant-bound kplex tokens, host credentials refused, the 401 body,
-// host ServiceAccount tokens from `kubectl create token` mapped to the tenant's namespace, key
+// `kubectl create token` (a kplex-signed ServiceAccount token of the virtual namespace), key
 // rotation through the host Secret, and what the bootstrap policy costs a new tenant (nothing).
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
