@@ -9,7 +9,6 @@ describe('passthrough query parameters', () => {
       'labelSelector',
       'fieldSelector',
       'limit',
-      'continue',
       'dryRun',
       'follow',
       'container',
