@@ -10,6 +10,8 @@ import {
   type StatusError,
   badRequest,
   forbidden,
+  internalError,
+  isStatusError,
   notFound,
   pageNotFound,
   statusFailure,
@@ -94,7 +96,12 @@ export async function handleHostRequest(d: PassthroughDeps, p: PassthroughReques
   try {
     await serve(d, p);
   } catch (err) {
-    const status = writeError(p.res, err);
+    // kplex's own failures (a host call that failed, a host namespace that could not be made) name
+    // host things in their text: the tenant gets a plain InternalError, the log gets the cause.
+    const status = writeError(
+      p.res,
+      isStatusError(err) ? err : internalError(new Error('the host request failed')),
+    );
     if (status.code >= 500) d.logger?.error({ err, tenant: p.scope.tenant }, 'host passthrough failed');
   }
 }
