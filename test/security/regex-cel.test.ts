@@ -249,9 +249,9 @@ describe('regular expressions and CEL cost', () => {
             maxItems: 40,
             items: {
               type: 'array',
-              maxItems: 150,
+              maxItems: 20,
               items: { type: 'integer' },
-              'x-kubernetes-validations': [{ rule: 'self.all(x, self.all(y, x <= y || x > y))' }],
+              'x-kubernetes-validations': [{ rule: 'self.all(x, self.all(y, self.all(z, x + y + z >= 0)))' }],
             },
           },
         },

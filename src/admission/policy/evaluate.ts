@@ -6,6 +6,7 @@ import type { KubeObject } from '../../api/object.js';
 import { compileRule, goCelError } from '../../apiextensions/cel/rule-validation.js';
 import {
   CEL_TIME_BUDGET_MS,
+  cpuMs,
   PER_CALL_LIMIT,
   RUNTIME_CEL_COST_BUDGET,
 } from '../../apiextensions/cel/runtime.js';
@@ -66,7 +67,7 @@ const celTimeUsed = new WeakMap<AdmissionAttributes, number>();
 
 /** The decisions of one evaluation: empty when a match condition excludes the request. */
 export function evaluatePolicy(input: EvaluationInput): Decision[] {
-  const start = performance.now();
+  const start = cpuMs();
   const used = celTimeUsed.get(input.attrs) ?? 0;
   const budget = { remaining: RUNTIME_CEL_COST_BUDGET, deadline: start + CEL_TIME_BUDGET_MS - used };
   try {
@@ -75,7 +76,7 @@ export function evaluatePolicy(input: EvaluationInput): Decision[] {
     if (!(e instanceof OutOfBudget)) throw e;
     return [onError(input.policy, e.message)];
   } finally {
-    celTimeUsed.set(input.attrs, used + performance.now() - start);
+    celTimeUsed.set(input.attrs, used + cpuMs() - start);
   }
 }
 
