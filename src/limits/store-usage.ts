@@ -13,10 +13,15 @@ export interface StoreUsage {
 
 export type StoreLimits = Pick<TenantLimits, 'objects' | 'storeBytes' | 'namespaces'>;
 
+/** kplex's own bookkeeping rows (group kplex.io, resource internal.*): never counted nor refused. */
+export const isInternal = (gr: GroupResource): boolean =>
+  gr.group === 'kplex.io' && gr.resource.startsWith('internal.');
+
 /** SQL counting a store's usage from its objects table (run once per store object). */
 export const usageQuery =
   `SELECT COUNT(*) AS objects, COALESCE(SUM(length(CAST(json AS BLOB))), 0) AS bytes, ` +
-  `COALESCE(SUM(CASE WHEN "group" = '' AND resource = 'namespaces' THEN 1 ELSE 0 END), 0) AS namespaces FROM objects`;
+  `COALESCE(SUM(CASE WHEN "group" = '' AND resource = 'namespaces' THEN 1 ELSE 0 END), 0) AS namespaces FROM objects ` +
+  `WHERE NOT ("group" = 'kplex.io' AND resource LIKE 'internal.%')`;
 
 export const isNamespace = (gr: GroupResource): boolean => gr.group === '' && gr.resource === 'namespaces';
 

@@ -22,6 +22,7 @@ import type {
 import { WatchHub } from './watch-hub.js';
 import {
   admitWrite,
+  isInternal,
   isNamespace,
   usageQuery,
   type StoreLimits,
@@ -253,11 +254,14 @@ export class SqliteTenantStore implements TenantStore {
       const old = this.current(h, key, expectedRV);
       const rv = this.rv + 1;
       const json = withRV(object, rv);
-      this.account(h, key, {
-        objects: 0,
-        bytes: Buffer.byteLength(json) - Buffer.byteLength(old.json),
-        namespaces: 0,
-      });
+      // An object being deleted is written on its way out (finalizers, status): never refused.
+      const deleting = !!object.metadata?.deletionTimestamp;
+      this.account(
+        h,
+        key,
+        { objects: 0, bytes: Buffer.byteLength(json) - Buffer.byteLength(old.json), namespaces: 0 },
+        deleting,
+      );
       h.updateObject.run(rv, json, key.group, key.resource, key.namespace, key.name);
       return this.record('MODIFIED', key, rv, json);
     });
@@ -338,10 +342,10 @@ export class SqliteTenantStore implements TenantStore {
   // ---- internals ----
 
   /** Checks a write's change of the store's usage against the tenant's limits, then counts it. */
-  private account(h: SqliteHandle, key: ObjectKey, delta: StoreUsage): void {
-    if (!this.opts.limits) return;
+  private account(h: SqliteHandle, key: ObjectKey, delta: StoreUsage, exempt = false): void {
+    if (!this.opts.limits || isInternal(key)) return;
     this.usage ??= h.db.prepare(usageQuery).get() as StoreUsage;
-    admitWrite(this.usage, delta, this.opts.limits(this.tenant), key, key.name);
+    if (!exempt) admitWrite(this.usage, delta, this.opts.limits(this.tenant), key, key.name);
     this.usage.objects += delta.objects;
     this.usage.bytes += delta.bytes;
     this.usage.namespaces += delta.namespaces;

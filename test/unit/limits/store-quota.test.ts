@@ -86,4 +86,17 @@ describe('store limits', () => {
     l = { ...limits };
     s.create(ns('a'), obj('a'));
   });
+
+  it("never refuses kplex's own bookkeeping rows nor writes of an object being deleted", () => {
+    const s = openStore({ limits: () => ({ objects: 1, storeBytes: 200, namespaces: 5 }) });
+    s.create(ns('a'), obj('a'));
+    s.create(
+      { group: 'kplex.io', resource: 'internal.hostnamespaces', namespace: '', name: 'a' },
+      obj('a', 'x'.repeat(500)),
+    );
+    expect(refusal(() => s.create(ns('b'), obj('b'))).message).toContain('used: count/objects=1');
+    const big = { ...obj('a', 'x'.repeat(300)) };
+    expect(refusal(() => s.update(ns('a'), big)).code).toBe(403);
+    s.update(ns('a'), { ...big, metadata: { name: 'a', deletionTimestamp: '2026-01-01T00:00:00Z' } });
+  });
 });
