@@ -184,15 +184,21 @@ describe('security: per-write cost and watch memory independent of the tenant si
       const before = rssMiB(s.kplexPid);
       const watches: { status: number; bytes: () => number }[] = [];
       try {
+        const now = await a.request<{ metadata: { resourceVersion: string } }>(
+          'GET',
+          `${RBAC}/clusterrolebindings?limit=1`,
+        );
+        const rv = now.body.metadata.resourceVersion;
         const lat = await victimLatency(v, VICTIM_PATH, async () => {
-          // Half with the initial state (a full copy per watcher before), half from "now".
+          // Half with the initial state (a full copy per watcher before), half from the current
+          // resourceVersion (no initial events: nothing of the collection may be copied).
           for (let i = 0; i < 500; i += 25) {
             watches.push(
               ...(await Promise.all(
                 Array.from({ length: 25 }, (_, j) =>
                   openWatch(
                     a,
-                    `${RBAC}/clusterrolebindings?watch=1${(i + j) % 2 ? '' : '&resourceVersion=0'}`,
+                    `${RBAC}/clusterrolebindings?watch=1&resourceVersion=${(i + j) % 2 ? rv : '0'}`,
                     ac.signal,
                   ).catch(() => ({ status: 0, bytes: () => 0 })),
                 ),
