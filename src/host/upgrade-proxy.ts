@@ -1,6 +1,7 @@
 // exec / attach / portforward: the client's connection upgrade (SPDY/3.1 or WebSocket) forwarded
 // to the host apiserver on a TLS connection of its own, with kplex's host credentials, then bytes
-// copied both ways. The stream carries container I/O, which is not rewritten.
+// copied both ways. The stream carries container I/O, which is not rewritten; on a WebSocket the
+// host's error channel messages and close reasons are (`upgrade-stream.ts`).
 //
 // Request smuggling: kplex's host credential must only ever carry requests kplex built. So the
 // host gets a request head kplex wrote (rewritten path, its own Host, Connection and credentials,
@@ -9,20 +10,26 @@
 // other answer the host connection is destroyed (never reused) and the answer goes back to the
 // tenant as a rewritten Status on a connection that is then closed.
 import type { IncomingMessage } from 'node:http';
-import type { Duplex } from 'node:stream';
+import { type Duplex, PassThrough } from 'node:stream';
 import tls from 'node:tls';
 import { type Status, StatusError, badRequest, serviceUnavailable, statusFailure } from '../api/status.js';
 import type { HostClient } from './host-client.js';
 import { readAnswerBody, readAnswerHead } from './upgrade-answer.js';
+import { upgradeSubresource, webSocketRewriter } from './upgrade-stream.js';
 
 /** Set by the server on requests that arrived as an HTTP upgrade: the socket and its first bytes. */
 export interface UpgradeRequest extends IncomingMessage {
   upgradeHead?: Buffer;
 }
 
-/** Client headers that negotiate the upgrade; Host, Connection, credentials and framing are kplex's. */
+/**
+ * Client headers that negotiate the upgrade; Host, Connection, credentials and framing are kplex's.
+ * No Sec-WebSocket-Extensions: kplex reads the host's frames, which a compression extension would hide.
+ */
 const FORWARDED_HEADERS =
-  /^(upgrade|sec-websocket-(key|version|protocol|extensions)|x-stream-protocol-version|user-agent)$/i;
+  /^(upgrade|sec-websocket-(key|version|protocol)|x-stream-protocol-version|user-agent)$/i;
+/** After the host's side ended, how long the client gets to take the last bytes before both close. */
+const DRAIN_MS = 10_000;
 /** A field value as RFC 9110 allows it, without obs-text: visible ASCII, spaces and tabs. */
 const FIELD_VALUE = /^[\x20-\x7e\t]*$/;
 /** A path and query kplex built: percent-encoded, nothing that could end the request line. */
@@ -125,17 +132,41 @@ export async function proxyUpgrade(
     client.off('close', clientGone);
   }
   await new Promise<void>((resolve) => {
+    let finished = false;
     const done = (): void => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(drain);
       upstream.destroy();
       client.destroy();
       resolve();
     };
-    upstream.on('error', done).on('close', done);
-    client.on('error', done).on('close', done);
-    client.write(Buffer.concat([answer.head, answer.rest]));
+    let drain: NodeJS.Timeout | undefined;
+    // The host's end of the stream ends the client's once everything before it was written (its
+    // last frames are often the error and the close); a client that does not read is cut off.
+    const hostEnded = (): void => {
+      if (finished) return;
+      drain ??= setTimeout(done, DRAIN_MS);
+      if (!fromHost.writableEnded) fromHost.end();
+    };
+    const ws = /^websocket$/i.test(answer.headers.get('upgrade') ?? '');
+    const fromHost = ws
+      ? webSocketRewriter(
+          upgradeSubresource(pathAndQuery),
+          answer.headers.get('sec-websocket-protocol') ?? '',
+          rewriteText,
+        )
+      : new PassThrough();
+    fromHost.on('error', done);
+    upstream.on('error', done).on('end', hostEnded).on('close', hostEnded);
+    client.on('error', done).on('close', done).on('finish', done);
+    client.write(answer.head);
+    fromHost.pipe(client);
+    // Bytes the host sent with its 101 are already stream frames.
+    if (answer.rest.length) fromHost.write(answer.rest);
+    upstream.pipe(fromHost, { end: false });
     // Bytes the client sent after its request head are stream frames now that the host upgraded.
     if (req.upgradeHead?.length) upstream.write(req.upgradeHead);
-    upstream.pipe(client);
     client.pipe(upstream);
   });
 }

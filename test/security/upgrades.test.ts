@@ -7,10 +7,11 @@
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import { kubectlOk } from '../helpers/kubectl.js';
+import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { apiClient } from '../helpers/api-client.js';
 import { attack, securityEnv, type SecurityEnv } from './harness.js';
 import { exchange, expectNothingSmuggled, head, hostSecrets, smuggled, type Exchange } from './raw-http.js';
+import { hostNamespaceOf } from './raw-scan.js';
 
 const T = 'sec-upgrades';
 const SUBRESOURCES = ['exec', 'attach', 'portforward'] as const;
@@ -182,6 +183,48 @@ describe('security: upgrades and request smuggling', () => {
       },
     );
   }
+
+  // The host's errors on a WebSocket's error channel (channel 3, a Status) name the pod as
+  // `<host namespace>/<pod>`: kplex rewrites those frames as it rewrites any host answer.
+  attack(
+    'leaks',
+    "a WebSocket attach the host fails with an error naming the pod's namespace: the tenant reads the virtual name",
+    async () => {
+      const hostNs = (await hostNamespaceOf(s.hostApi, T, 'team'))!;
+      expect(hostNs).toBeTruthy();
+      const x = await exchange(s.env.kplex.url, [wsHead(pod('team', 'p1', 'attach'), dev, 'attach')], {
+        readMs: 10_000,
+      });
+      expect(x.responses[0]?.status, x.text).toBe(101);
+      expect(x.closed).toBe(true);
+      expect(x.text).toContain('\x03{'); // the error channel's Status
+      expect(x.text).toContain('in pod \\"team/p1\\"');
+      expect(x.text).not.toContain(hostNs);
+      expect(x.text).not.toContain(`${T}-`);
+    },
+  );
+
+  attack(
+    'leaks',
+    'a WebSocket exec the host fails (no such binary): its error names no host namespace',
+    async () => {
+      const hostNs = (await hostNamespaceOf(s.hostApi, T, 'team'))!;
+      const path = `${pre}/api/v1/namespaces/team/pods/p1/exec?command=/no/such/binary&stdout=true&stderr=true`;
+      const x = await exchange(s.env.kplex.url, [wsHead(path, dev, 'exec')], { readMs: 10_000 });
+      expect(x.responses[0]?.status, x.text).toBe(101);
+      expect(x.text).toContain('no such file or directory');
+      expect(x.text).not.toContain(hostNs);
+      expect(x.text).not.toContain(`${T}-`);
+    },
+  );
+
+  attack('leaks', 'kubectl attach (WebSocket) failing on the host names the virtual namespace', async () => {
+    const hostNs = (await hostNamespaceOf(s.hostApi, T, 'team'))!;
+    const r = kubectl(s.kc[T]!, ['attach', 'p1', '-n', 'team']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('in pod "team/p1"');
+    expect(r.stderr + r.stdout).not.toContain(hostNs);
+  });
 
   attack(
     'upgrades',

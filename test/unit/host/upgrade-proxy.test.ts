@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatusError } from '../../../src/api/status.js';
 import { HostClient } from '../../../src/host/host-client.js';
 import { dechunk } from '../../../src/host/upgrade-answer.js';
+import { OPCODE, encodeFrame } from '../../../src/host/websocket-frames.js';
 import { proxyUpgrade, upgradeRequestHead } from '../../../src/host/upgrade-proxy.js';
 import { createCA, issueCert } from '../../../src/pki/certs.js';
 
@@ -111,6 +112,18 @@ describe('upgradeRequestHead', () => {
         'Authorization: Bearer host-token',
       ].join('\r\n') + '\r\n\r\n',
     );
+  });
+
+  it('never forwards Sec-WebSocket-Extensions: compressed frames could not be read', () => {
+    const head = upgradeRequestHead(
+      host,
+      upgradeReq('GET', [
+        ['Upgrade', 'websocket'],
+        ['Sec-WebSocket-Extensions', 'permessage-deflate; client_max_window_bits'],
+      ]),
+      '/api/v1/namespaces/h/pods/p/exec',
+    );
+    expect(head).not.toContain('deflate');
   });
 
   it('keeps the WebSocket handshake headers', () => {
@@ -241,6 +254,58 @@ describe('proxyUpgrade against a fake host', () => {
     expect(got.slice(got.indexOf('\r\n\r\n') + 4)).toBe('first-frame|second-frame');
     client.destroy();
     await spliced;
+    front.close();
+  });
+
+  it('after a WebSocket 101, rewrites the error channel the host sent with its answer and delivers it before closing', async () => {
+    const front = net.createServer();
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', () => r()));
+    const accepted = new Promise<net.Socket>((r) => front.once('connection', r));
+    const client = net.connect((front.address() as net.AddressInfo).port, '127.0.0.1');
+    const kplexSide = await accepted;
+    const got: Buffer[] = [];
+    client.on('data', (c: Buffer) => got.push(c));
+    const clientClosed = new Promise<void>((r) => client.on('close', () => r()));
+    const stdout = encodeFrame(OPCODE.binary, Buffer.from('\x01host-ns-1 in stdout'));
+    const error = encodeFrame(OPCODE.binary, Buffer.from('\x03{"message":"pod \\"host-ns-1/p\\" failed"}'));
+    const close = encodeFrame(OPCODE.close, Buffer.from('\x03\xe8host-ns-1', 'latin1'));
+    h.answer = (sock) => {
+      sock.write(
+        Buffer.concat([
+          Buffer.from(
+            'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Protocol: v5.channel.k8s.io\r\n\r\n',
+          ),
+          stdout,
+          error.subarray(0, 5),
+        ]),
+      );
+      setTimeout(() => sock.end(Buffer.concat([error.subarray(5), close])), 20);
+    };
+    const req = upgradeReq(
+      'GET',
+      [
+        ['Upgrade', 'websocket'],
+        ['Sec-WebSocket-Protocol', 'v5.channel.k8s.io'],
+      ],
+      '',
+      kplexSide,
+    );
+    await proxyUpgrade(host, req, '/api/v1/namespaces/host-ns-1/pods/p/attach', (t) =>
+      t.replaceAll('host-ns-1', 'default'),
+    );
+    await clientClosed;
+    const all = Buffer.concat(got);
+    const frames = all.subarray(all.indexOf('\r\n\r\n') + 4);
+    expect(
+      frames.equals(
+        Buffer.concat([
+          stdout, // container output as the host sent it
+          encodeFrame(OPCODE.binary, Buffer.from('\x03{"message":"pod \\"default/p\\" failed"}')),
+          encodeFrame(OPCODE.close, Buffer.from('\x03\xe8default', 'latin1')),
+        ]),
+      ),
+      frames.toString('latin1'),
+    ).toBe(true);
     front.close();
   });
 
