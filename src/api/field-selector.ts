@@ -79,3 +79,8 @@ export function requiresExactMatch(sel: FieldSelector, field: string): string | 
   const r = sel.find((x) => x.field === field && x.op === '=');
   return r?.value;
 }
+
+/** A value written into a selector term, as the apiserver's fields.EscapeValue. */
+export function escapeFieldValue(v: string): string {
+  return v.replace(/[\\,=]/g, (c) => `\\${c}`);
+}

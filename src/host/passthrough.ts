@@ -3,6 +3,7 @@
 // response both ways (src/rewrite). The host always speaks JSON to kplex; the tenant gets JSON,
 // YAML, protobuf or Table as it negotiated (transcoded here, so every namespace field is rewritten).
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { escapeFieldValue } from '../api/field-selector.js';
 import type { KubeObject } from '../api/object.js';
 import type { RequestInfo } from '../api/request-info.js';
 import { writeError } from '../api/respond.js';
@@ -218,7 +219,7 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
     const wq = new URLSearchParams(hq);
     if (info.name) {
       // GET /watch/pods/x: the host watches the collection with a name selector.
-      wq.set('fieldSelector', `metadata.name=${info.name}`);
+      wq.set('fieldSelector', `metadata.name=${escapeFieldValue(info.name)}`);
       paths.splice(0, paths.length, ...hostNamespaces.map((ns) => hostPath(row, { namespace: ns })));
     }
     wq.set('watch', 'true');
