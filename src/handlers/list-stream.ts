@@ -11,6 +11,7 @@ import type { VirtualRegistry } from '../registry/registry.js';
 import { streamList } from '../registry/list.js';
 import { type OutputContext, warningHeaders } from './output.js';
 import { partialMetadata, toTable } from './table.js';
+import { cpuTurn } from '../limits/cpu-lanes.js';
 
 /** Whether this LIST's negotiated form is streamed (protobuf and YAML are encoded whole). */
 export function streamable(o: OutputContext): boolean {
@@ -56,20 +57,20 @@ function framing(reg: VirtualRegistry, o: OutputContext): Framing {
   }
 }
 
-/** Serialized bytes after which a streaming LIST lets other work run. */
-const yieldEveryBytes = 64 * 1024;
-
 class ClientGone extends Error {}
 
-/** Resolves when `res` can take more; rejects when the client went away. */
-async function writable(res: ServerResponse, wrote: boolean): Promise<void> {
+/** Resolves when `res` can take more (after letting other work run); rejects when the client went away. */
+async function drained(res: ServerResponse): Promise<void> {
   if (res.destroyed || res.writableEnded) throw new ClientGone();
-  if (wrote) return;
-  const closed = once(res, 'close').then(() => {
-    throw new ClientGone();
-  });
-  await Promise.race([once(res, 'drain'), closed]);
-  closed.catch(() => {});
+  if (res.writableNeedDrain) {
+    const closed = once(res, 'close').then(() => {
+      throw new ClientGone();
+    });
+    closed.catch(() => {});
+    await Promise.race([once(res, 'drain'), closed]);
+  }
+  // Other requests get their turn between pages: one tenant's big LIST does not hold the event loop.
+  await nextTurn();
 }
 
 export async function writeListStream(
@@ -81,7 +82,6 @@ export async function writeListStream(
 ): Promise<void> {
   const f = framing(reg, o);
   let n = 0;
-  let sinceTurn = 0;
   try {
     const metadata = await streamList(reg, namespace, opts, {
       begin: () => {
@@ -91,17 +91,14 @@ export async function writeListStream(
         });
         res.write(f.head);
       },
-      item: async (obj) => {
+      // A tenant's concurrent LISTs take turns page by page (src/limits/cpu-lanes.ts).
+      turn: () => cpuTurn(reg.deps.tenant),
+      item: (obj) => {
         const text = (n++ === 0 ? '' : ',') + f.item(obj);
-        await writable(res, res.write(text));
-        sinceTurn += text.length;
-        if (sinceTurn >= yieldEveryBytes) {
-          // Other requests get their turn: one tenant's big LIST does not hold the event loop.
-          sinceTurn = 0;
-          await nextTurn();
-        }
+        res.write(text);
         return text.length;
       },
+      flush: () => drained(res),
     });
     res.end(`],"metadata":${JSON.stringify(metadata)}}`);
   } catch (err) {

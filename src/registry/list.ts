@@ -1,8 +1,16 @@
 // LIST semantics: selectors, limit/continue with the apiserver's continue token,
 // resourceVersion / resourceVersionMatch and their errors, remainingItemCount.
 import type { KubeList, KubeObject } from '../api/object.js';
+import type { ListResult } from '../store/types.js';
 import { decodeContinue, encodeContinue } from '../api/continue-token.js';
-import { type FieldError, type StatusError, badRequest, gone, invalid, statusFailure } from '../api/status.js';
+import {
+  type FieldError,
+  type StatusError,
+  badRequest,
+  gone,
+  invalid,
+  statusFailure,
+} from '../api/status.js';
 import type { ListOptions } from './options.js';
 import type { VirtualRegistry } from './registry.js';
 import { type Predicate, buildPredicate } from './selection.js';
@@ -20,30 +28,71 @@ export function validateListOptions(o: ListOptions): void {
   const f = 'resourceVersionMatch';
   if (o.watch) {
     if (o.sendInitialEvents !== undefined && match !== 'NotOlderThan') {
-      errs.push({ type: 'FieldValueForbidden', field: f, detail: 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan' });
+      errs.push({
+        type: 'FieldValueForbidden',
+        field: f,
+        detail: 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+      });
     }
     if (match) {
       if (o.sendInitialEvents === undefined) {
-        errs.push({ type: 'FieldValueForbidden', field: f, detail: 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided' });
+        errs.push({
+          type: 'FieldValueForbidden',
+          field: f,
+          detail: 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+        });
       }
       if (match !== 'NotOlderThan') {
-        errs.push({ type: 'FieldValueNotSupported', field: f, value: match, detail: 'supported values: "NotOlderThan"' });
+        errs.push({
+          type: 'FieldValueNotSupported',
+          field: f,
+          value: match,
+          detail: 'supported values: "NotOlderThan"',
+        });
       }
-      if (o.continue) errs.push({ type: 'FieldValueForbidden', field: f, detail: 'resourceVersionMatch is forbidden when continue is provided' });
+      if (o.continue)
+        errs.push({
+          type: 'FieldValueForbidden',
+          field: f,
+          detail: 'resourceVersionMatch is forbidden when continue is provided',
+        });
     }
   } else {
     if (match) {
-      if (!o.resourceVersion) errs.push({ type: 'FieldValueForbidden', field: f, detail: 'resourceVersionMatch is forbidden unless resourceVersion is provided' });
-      if (o.continue) errs.push({ type: 'FieldValueForbidden', field: f, detail: 'resourceVersionMatch is forbidden when continue is provided' });
+      if (!o.resourceVersion)
+        errs.push({
+          type: 'FieldValueForbidden',
+          field: f,
+          detail: 'resourceVersionMatch is forbidden unless resourceVersion is provided',
+        });
+      if (o.continue)
+        errs.push({
+          type: 'FieldValueForbidden',
+          field: f,
+          detail: 'resourceVersionMatch is forbidden when continue is provided',
+        });
       if (match !== 'Exact' && match !== 'NotOlderThan') {
-        errs.push({ type: 'FieldValueNotSupported', field: f, value: match, detail: 'supported values: "Exact", "NotOlderThan", ""' });
+        errs.push({
+          type: 'FieldValueNotSupported',
+          field: f,
+          value: match,
+          detail: 'supported values: "Exact", "NotOlderThan", ""',
+        });
       }
       if (match === 'Exact' && o.resourceVersion === '0') {
-        errs.push({ type: 'FieldValueForbidden', field: f, detail: 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"' });
+        errs.push({
+          type: 'FieldValueForbidden',
+          field: f,
+          detail: 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
+        });
       }
     }
     if (o.sendInitialEvents !== undefined) {
-      errs.push({ type: 'FieldValueForbidden', field: 'sendInitialEvents', detail: 'sendInitialEvents is forbidden for list' });
+      errs.push({
+        type: 'FieldValueForbidden',
+        field: 'sendInitialEvents',
+        detail: 'sendInitialEvents is forbidden for list',
+      });
     }
   }
   if (errs.length > 0) throw invalid(listOptionsKind, '', errs);
@@ -52,13 +101,23 @@ export function validateListOptions(o: ListOptions): void {
 export function parseResourceVersion(rv: string | undefined): number | undefined {
   if (rv === undefined || rv === '') return undefined;
   if (!/^\d+$/.test(rv)) {
-    throw badRequest(`invalid resource version: resourceVersion: Invalid value: "${rv}": strconv.ParseUint: parsing "${rv}": invalid syntax`);
+    throw badRequest(
+      `invalid resource version: resourceVersion: Invalid value: "${rv}": strconv.ParseUint: parsing "${rv}": invalid syntax`,
+    );
   }
   return Number(rv);
 }
 
 export function tooLargeResourceVersion(requested: number, current: number): StatusError {
-  return statusFailure(504, 'Timeout', `Timeout: Too large resource version: ${requested}, current: ${current}`, { causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }], retryAfterSeconds: 1 });
+  return statusFailure(
+    504,
+    'Timeout',
+    `Timeout: Too large resource version: ${requested}, current: ${current}`,
+    {
+      causes: [{ reason: 'ResourceVersionTooLarge', message: 'Too large resource version' }],
+      retryAfterSeconds: 1,
+    },
+  );
 }
 
 export function predicateFor(reg: VirtualRegistry, o: ListOptions): Predicate {
@@ -102,7 +161,10 @@ function planList(reg: VirtualRegistry, namespace: string, o: ListOptions): List
     if (token.rv > 0) {
       if (token.rv < store.oldestWatchableRV()) {
         const err = gone(inconsistentContinueMsg);
-        (err.status.metadata as Record<string, string>)['continue'] = encodeContinue({ rv: -1, start: token.start });
+        (err.status.metadata as Record<string, string>)['continue'] = encodeContinue({
+          rv: -1,
+          start: token.start,
+        });
         throw err;
       }
       atMostRV = token.rv;
@@ -126,8 +188,12 @@ function planList(reg: VirtualRegistry, namespace: string, o: ListOptions): List
 /** Receives a streamed LIST: `begin` once the first page is read (errors before it are plain Status answers), then each item. */
 export interface ListSink {
   begin(): void;
-  /** Writes one item; resolves with the bytes it took once the client can take more. */
-  item(obj: KubeObject): Promise<number>;
+  /** Before each page: resolves with a release once the caller may run the page's CPU work. */
+  turn?(): Promise<() => void>;
+  /** Writes one item; returns (or resolves with, once the client can take more) the bytes it took. */
+  item(obj: KubeObject): number | Promise<number>;
+  /** After each page (its turn released): resolves once the client can take more. */
+  flush?(): Promise<void>;
 }
 
 /** Bytes of items read from the store at a time while streaming: bounds memory whatever the objects' sizes. */
@@ -139,7 +205,12 @@ const maxStreamPage = 500;
  * `streamPageBytes`, and the next page is read only after the client took the previous one.
  * Returns the list's metadata (resourceVersion, continue, remainingItemCount).
  */
-export async function streamList(reg: VirtualRegistry, namespace: string, o: ListOptions, sink: ListSink): Promise<KubeList['metadata']> {
+export async function streamList(
+  reg: VirtualRegistry,
+  namespace: string,
+  o: ListOptions,
+  sink: ListSink,
+): Promise<KubeList['metadata']> {
   const p = planList(reg, namespace, o);
   const store = reg.store;
   let cursor = p.after;
@@ -151,17 +222,31 @@ export async function streamList(reg: VirtualRegistry, namespace: string, o: Lis
   let pageSize = 1;
   for (let first = true; ; first = false) {
     const want = p.limit ? Math.min(p.limit - found, pageSize) : pageSize;
-    const page = store.list({ group: reg.info.group, resource: reg.info.resource, namespace: p.ns, after: cursor, limit: want, atMostRV });
-    // Later pages read the first page's snapshot, so the stream is one consistent list.
-    rv ??= page.rv;
-    atMostRV ??= page.rv;
-    if (first) sink.begin();
+    const release = await sink.turn?.();
+    let page: ListResult;
     let bytes = 0;
-    for (const s of page.items) {
-      last = `${s.key.namespace}/${s.key.name}`;
-      if (!p.pred.matches(s.object)) continue;
-      found++;
-      bytes += await sink.item(reg.withTypeMeta(s.object));
+    try {
+      page = store.list({
+        group: reg.info.group,
+        resource: reg.info.resource,
+        namespace: p.ns,
+        after: cursor,
+        limit: want,
+        atMostRV,
+      });
+      // Later pages read the first page's snapshot, so the stream is one consistent list.
+      rv ??= page.rv;
+      atMostRV ??= page.rv;
+      if (first) sink.begin();
+      for (const s of page.items) {
+        last = `${s.key.namespace}/${s.key.name}`;
+        if (!p.pred.matches(s.object)) continue;
+        found++;
+        const took = sink.item(reg.withTypeMeta(s.object));
+        bytes += typeof took === 'number' ? took : await took;
+      }
+    } finally {
+      release?.();
     }
     // Pages are sized by what they read, matching or not (a selective LIST of big objects reads them all).
     bytes = Math.max(bytes, page.bytes ?? 0);
@@ -173,12 +258,21 @@ export async function streamList(reg: VirtualRegistry, namespace: string, o: Lis
     if (p.limit && found >= p.limit) break;
     cursor = page.last;
     const avg = page.items.length ? bytes / page.items.length : 0;
-    pageSize = avg > 0 ? Math.max(1, Math.min(maxStreamPage, Math.floor(streamPageBytes / avg))) : maxStreamPage;
+    pageSize =
+      avg > 0 ? Math.max(1, Math.min(maxStreamPage, Math.floor(streamPageBytes / avg))) : maxStreamPage;
+    await sink.flush?.();
   }
   return listMetadata(reg, namespace, p, p.listRV ?? rv, last, remaining);
 }
 
-function listMetadata(reg: VirtualRegistry, namespace: string, p: ListPlan, resultRV: number, last: string | undefined, remaining: number | undefined): KubeList['metadata'] {
+function listMetadata(
+  reg: VirtualRegistry,
+  namespace: string,
+  p: ListPlan,
+  resultRV: number,
+  last: string | undefined,
+  remaining: number | undefined,
+): KubeList['metadata'] {
   const metadata: KubeList['metadata'] = { resourceVersion: String(resultRV) };
   if (p.limit && last && (remaining ?? 1) > 0) {
     metadata.continue = encodeContinue({ rv: resultRV, start: startKey(reg, namespace, last) });
@@ -199,7 +293,14 @@ export function list(reg: VirtualRegistry, namespace: string, o: ListOptions): K
   let rv: number;
   // Fill the page from the store until `limit` matching items are found, as etcd3's list loop does.
   for (;;) {
-    const page = store.list({ group: reg.info.group, resource: reg.info.resource, namespace: ns, after: cursor, limit: limit ? limit - items.length : undefined, atMostRV });
+    const page = store.list({
+      group: reg.info.group,
+      resource: reg.info.resource,
+      namespace: ns,
+      after: cursor,
+      limit: limit ? limit - items.length : undefined,
+      atMostRV,
+    });
     rv = page.rv;
     for (const s of page.items) {
       // Listed objects are the caller's own copies (TenantStore.list): copying again cost more
