@@ -42,3 +42,30 @@ describe('CEL runtime cost', () => {
     expect(bad.message).toContain('error parsing regexp: invalid escape sequence');
   });
 });
+
+describe('CEL budgets on realistic objects', () => {
+  it('validate a Gateway with 16 listeners (pairwise listener rules) within every budget', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { validateCelRules } = await import('../../../src/apiextensions/cel/rule-validation.js');
+    const gw = JSON.parse(
+      readFileSync(
+        new URL('../../fixtures/crds/gateways.gateway.networking.k8s.io.json', import.meta.url),
+        'utf8',
+      ),
+    );
+    const schema = gw.spec.versions.find((v: { name: string }) => v.name === 'v1').schema.openAPIV3Schema;
+    const listeners = Array.from({ length: 16 }, (_, i) => ({
+      name: `l${i}`,
+      port: 1000 + i,
+      protocol: 'HTTP',
+      hostname: `h${i}.example.com`,
+    }));
+    const obj = {
+      apiVersion: 'gateway.networking.k8s.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'g', namespace: 'default' },
+      spec: { gatewayClassName: 'x', listeners },
+    };
+    expect(validateCelRules(schema, obj)).toEqual([]);
+  });
+});
