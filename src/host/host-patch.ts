@@ -5,8 +5,9 @@
 // namespace selector's tenant term, which only a rewrite of the whole result can guarantee.
 // Server-side apply configurations are whole (partial) objects and are rewritten like a create.
 import type { KubeObject } from '../api/object.js';
-import { badRequest } from '../api/status.js';
+import { type StatusError, badRequest, statusFailure } from '../api/status.js';
 import { jsonPatch, mergePatch, strategicMergePatch } from '../patch/index.js';
+import { goFormatV } from '../patch/json-value.js';
 import { builtinPatchSchema } from '../registry/builtin-patch-schema.js';
 import type { ResourceInfo } from '../resources/types.js';
 import type { NamespaceMap } from '../rewrite/namespace-map.js';
@@ -92,11 +93,12 @@ export function patchedForHost(
   current: KubeObject,
   mediaType: string,
   patch: unknown,
-): { object: KubeObject; pinned: boolean } {
+): { object: KubeObject; pinned: boolean; shown: string } {
   const kept = hostOnlyKeys(current);
   const hostRV = current.metadata?.resourceVersion;
   const view = structuredClone(current);
   objectToVirtual(view, t.map);
+  const viewFields = JSON.stringify(view.metadata?.managedFields);
   let patched: KubeObject;
   if (mediaType === 'application/json-patch+json') {
     if (t.fieldValidation !== 'Ignore') checkJSONPatchShape(patch);
@@ -114,6 +116,8 @@ export function patchedForHost(
     patched = mergePatch(view, patch);
   } else patched = strategicMergePatch(view, patch, patchSchema(t.row, t.subresource));
   checkNames(patched, t.name, t.namespace);
+  const shown =
+    mediaType === 'application/strategic-merge-patch+json' ? goFormatV(patch) : patchedJSON(patched);
   patched.metadata ??= {};
   const pinned = !!patched.metadata.resourceVersion && patched.metadata.resourceVersion !== hostRV;
   // A patch without a resourceVersion is applied to what was read (the apiserver pins it the same way).
@@ -121,7 +125,33 @@ export function patchedForHost(
   if (t.hostNamespace !== undefined) patched.metadata.namespace = t.hostNamespace;
   objectToHost(patched, t.map, t.hostNamespace);
   restoreHostOnlyKeys(patched, kept);
-  return { object: patched, pinned };
+  // managedFields the patch left alone go back as the host has them (with kplex's own entries).
+  if (JSON.stringify(patched.metadata.managedFields) === viewFields)
+    patched.metadata.managedFields = current.metadata?.managedFields;
+  return { object: patched, pinned, shown };
+}
+
+/** The patched object as patch.go quotes it in a strict-decoding error (top level re-marshalled, sorted). */
+function patchedJSON(obj: KubeObject): string {
+  const o = obj as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(o).sort()) out[k] = o[k];
+  if (out['metadata'] && typeof out['metadata'] === 'object') {
+    const { managedFields: _drop, ...meta } = out['metadata'] as Record<string, unknown>;
+    out['metadata'] = meta;
+  }
+  return JSON.stringify(out);
+}
+
+/**
+ * patch.go's answer to strict-decoding errors of a patched object (fieldValidation=Strict):
+ * 422 with the patch (strategic) or the patched object (JSON, merge) as the invalid value.
+ */
+export function strictPatchError(shown: string, errors: string[]): StatusError {
+  const msg = `Invalid value: ${JSON.stringify(shown)}: strict decoding error: ${errors.join(', ')}`;
+  return statusFailure(422, 'Invalid', ` "" is invalid: patch: ${msg}`, {
+    causes: [{ reason: 'FieldValueInvalid', message: msg, field: 'patch' }],
+  });
 }
 
 /** An apply configuration: checked like the apiserver's checkName, then rewritten as a create. */

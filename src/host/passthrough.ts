@@ -47,6 +47,7 @@ import {
   appliedHere,
   applyConfigForHost,
   patchedForHost,
+  strictPatchError,
   type PatchTarget,
 } from './host-patch.js';
 
@@ -265,6 +266,8 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
     map,
     fieldValidation: q.get('fieldValidation') ?? '',
   };
+  /** Duplicate fields of a patch body (dropped by decoding): warnings, or the Strict refusal. */
+  let patchDuplicates: string[] = [];
   /** A patch kplex applies itself to the current object (then PUT); `undefined` for other writes. */
   let patchOp: { target: PatchTarget; patch: unknown } | undefined;
   if (info.verb === 'patch' && appliedHere(mt)) patchOp = { target: pt, patch: undefined };
@@ -272,6 +275,10 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
     const decodedBody = decodeBody(raw, req.headers['content-type']);
     const decoded = decodedBody.value;
     if (info.verb === 'create' || info.verb === 'update') decodeErrors = decodedBody.duplicates;
+    else if (patchOp)
+      patchDuplicates = decodedBody.duplicates.map((d) =>
+        mt === 'application/json-patch+json' ? `json patch ${d}` : d,
+      );
     const meta = (decoded as KubeObject | undefined)?.metadata;
     if (
       (info.verb === 'create' || info.verb === 'update') &&
@@ -308,6 +315,7 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   if (decodeErrors.length && directive === 'Strict')
     await refuseDuplicates(d.host, call, row.kind, row.version, decodeErrors);
   let policyWarnings: string[];
+  let shown = '';
   let hres: Awaited<ReturnType<typeof callHost>>;
   for (let attempt = 1; ; attempt++) {
     let pinned = false;
@@ -322,6 +330,8 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
       }
       const put = patchedForHost(patchOp.target, cur as KubeObject, mt, structuredClone(patchOp.patch));
       pinned = put.pinned;
+      shown = put.shown;
+      if (directive === 'Strict' && patchDuplicates.length) throw strictPatchError(shown, patchDuplicates);
       refuseBlockingViewOwner(p, put.object);
       Object.assign(call, {
         method: 'PUT',
@@ -343,6 +353,14 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
           })
         : [];
     hres = await callHost(d.host, call);
+    if (patchOp && directive === 'Strict' && hres.statusCode === 400) {
+      // The PUT's strict decoding error, worded as the apiserver words it for a patch.
+      const text = await hres.body.text();
+      const m = /strict decoding error: (.*)$/.exec((JSON.parse(text) as { message?: string }).message ?? '');
+      if (m) throw strictPatchError(shown, [...patchDuplicates, m[1]!]);
+      res.writeHead(400, { 'Content-Type': 'application/json' });
+      return void res.end(textToVirtual(text, map));
+    }
     if (!patchOp || pinned || hres.statusCode !== 409 || attempt >= PATCH_ATTEMPTS) break;
     await hres.body.dump(); // a concurrent write came between the read and the write: read again
   }
@@ -350,6 +368,7 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
     ...policyWarnings,
     ...hostWarnings(hres.headers['warning'], map),
     ...(directive === 'Warn' ? decodeErrors : []),
+    ...(directive !== 'Ignore' && directive !== 'Strict' ? patchDuplicates : []),
   ];
 
   if (mode === 'stream' && hres.statusCode < 300) return streamRaw(req, res, hres);
@@ -409,7 +428,11 @@ async function ensureKubernetesService(
 
 function hostWarnings(h: string | string[] | undefined, map: NamespaceMap): string[] {
   const list = h === undefined ? [] : Array.isArray(h) ? h : [h];
-  return list.map((w) => textToVirtual(w.replace(/^299 - "(.*)"$/, '$1'), map));
+  // A warning is `299 - "<quoted-string>"`: unquote it (warningHeaders quotes it again).
+  return list.map((w) => {
+    const m = /^299 - "(.*)"$/.exec(w);
+    return textToVirtual(m ? m[1]!.replace(/\\(.)/g, '$1') : w, map);
+  });
 }
 
 function writeOut(res: ServerResponse, code: number, obj: Obj, out: Negotiated, warnings: string[]): void {

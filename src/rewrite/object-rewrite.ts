@@ -25,7 +25,7 @@ const METADATA_PATHS = [
 ];
 
 /** Labels and annotations kplex puts on host objects; a tenant never sees them. */
-const isKplexKey = (k: string): boolean => k.startsWith('kplex.io/') || k.includes('.kplex.io/');
+export const isKplexKey = (k: string): boolean => k.startsWith('kplex.io/') || k.includes('.kplex.io/');
 
 const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
@@ -135,6 +135,17 @@ function metaToVirtual(meta: unknown, map: NamespaceMap): void {
     if (Object.keys(m).length === 0) delete meta[f];
   }
   if (typeof meta['continue'] === 'string') delete meta['continue']; // list continue: re-issued by the caller
+  if (Array.isArray(meta['managedFields']))
+    for (const e of meta['managedFields'])
+      if (isObj(e) && isObj(e['fieldsV1'])) dropKplexFields(e['fieldsV1']);
+}
+
+/** managedFields name every label key a manager set, kplex's hidden ones too (`f:kplex.io/...`). */
+function dropKplexFields(set: Obj): void {
+  for (const [k, v] of Object.entries(set)) {
+    if (k.startsWith('f:') && isKplexKey(k.slice(2))) delete set[k];
+    else if (isObj(v)) dropKplexFields(v);
+  }
 }
 
 /** A host object (or Status, or Table row object) on its way to the tenant. */

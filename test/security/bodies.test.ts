@@ -599,6 +599,62 @@ describe('bodies and patches', () => {
     }
   });
 
+  attack(
+    'bodies',
+    'patches with unknown and duplicate fields under each fieldValidation directive, as on the host',
+    async () => {
+      const hostRaw = async (path: string, body: string, type: string) => {
+        const res = await s.hostApi.dispatcher.request({
+          origin: s.hostApi.origin,
+          path: s.hostApi.basePath + path,
+          method: 'PATCH',
+          headers: s.hostApi.headers({ accept: 'application/json', 'content-type': type }),
+          body,
+        });
+        return {
+          status: res.statusCode,
+          warning: res.headers['warning'],
+          body: (await res.body.json()) as { message?: string },
+        };
+      };
+      await s.hostApi.request('POST', `/api/v1/namespaces/${PARITY}/configmaps`, {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: `cm-${A}` },
+      });
+      const diffs: string[] = [];
+      for (const type of [MERGE, SMP, JSON_PATCH]) {
+        const bodies =
+          type === JSON_PATCH
+            ? [
+                '[{"op":"add","path":"/data2","value":{"a":"1"}}]',
+                '[{"op":"add","path":"/data","value":{"a":"1"},"op":"replace"}]',
+              ]
+            : ['{"data2":{"a":"1"}}', '{"data":{"a":"1"},"data":{"b":"2"}}'];
+        for (const body of bodies)
+          for (const fv of ['Strict', 'Warn', 'Ignore']) {
+            const q = `?fieldValidation=${fv}&dryRun=All`;
+            const r = await patch(`/api/v1/namespaces/default/configmaps/cm-${A}`, type, body, q);
+            const host = await hostRaw(`/api/v1/namespaces/${PARITY}/configmaps/cm-${A}${q}`, body, type);
+            const what = `${type} ${body} ${fv}: host ${host.status} ${JSON.stringify(host.body.message ?? '')} ${String(host.warning ?? '')}`;
+            const mine = `kplex ${r.status} ${JSON.stringify((r.json as { message?: string }).message ?? '')} ${String(r.headers['warning'] ?? '')}`;
+            // The patched object in a strict error names its own uid, version and time: blank those.
+            const norm = (m: string | undefined) =>
+              (m ?? '')
+                .replaceAll(PARITY, 'default')
+                .replace(/\\"(uid|resourceVersion|creationTimestamp)\\":\\"[^\\"]*\\"/g, '$1');
+            if (
+              r.status !== host.status ||
+              String(r.headers['warning'] ?? '') !== String(host.warning ?? '') ||
+              norm((r.json as { message?: string }).message) !== norm(host.body.message)
+            )
+              diffs.push(`${what}\n   ${mine}`);
+          }
+      }
+      expect(diffs).toEqual([]);
+    },
+  );
+
   attack('bodies', 'a patch with a stale resourceVersion is a conflict, not a silent overwrite', async () => {
     const r = await patch(`/api/v1/namespaces/default/configmaps/cm-${A}`, MERGE, {
       metadata: { resourceVersion: '1' },

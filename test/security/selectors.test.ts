@@ -109,6 +109,30 @@ describe('selectors, continue tokens and resourceVersions', () => {
     }
   });
 
+  attack('selectors', "kplex's hidden labels on host objects cannot be probed by selectors", async () => {
+    // What the pod syncer or kplex itself may put on a host object: hidden from the tenant.
+    const r = await s.hostApi.request(
+      'PATCH',
+      `/api/v1/namespaces/${hostA}/configmaps/mine-0`,
+      { metadata: { labels: { 'kplex.io/hidden': 'yes' } } },
+      'application/merge-patch+json',
+    );
+    expect(r.status).toBe(200);
+    const sel = (q: string) =>
+      onlyMine(`/api/v1/namespaces/default/configmaps?labelSelector=${encodeURIComponent(q)}`);
+    expect(await sel('kplex.io/hidden=yes')).toEqual([]);
+    expect(await sel('kplex.io/hidden')).toEqual([]);
+    expect(await sel('app=shared,kplex.io/hidden in (yes)')).toEqual([]);
+    expect((await sel('!kplex.io/hidden,app=shared')).sort()).toEqual(['default/mine-0', 'default/mine-1']);
+    expect((await sel('kplex.io/hidden notin (yes),app=shared')).sort()).toEqual([
+      'default/mine-0',
+      'default/mine-1',
+    ]);
+    expect((await a.raw('GET', '/api/v1/namespaces/default/configmaps/mine-0')).text).not.toContain(
+      'kplex.io/hidden',
+    );
+  });
+
   attack(
     'selectors',
     "label selectors matching the other tenant's labels list only the attacker's objects",

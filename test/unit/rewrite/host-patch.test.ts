@@ -298,3 +298,46 @@ describe('placeholders for namespaces without a host namespace', () => {
     expect(textToVirtual(`namespaces "${ph}" not found`, map)).toBe('namespaces "ghost" not found');
   });
 });
+
+describe('label selectors naming kplex labels', () => {
+  it('are judged as if those labels were absent', async () => {
+    const { labelSelectorToHost } = await import('../../../src/rewrite/query-rewrite.js');
+    expect(labelSelectorToHost('app=web,!kplex.io/tenant')).toBe('app=web');
+    expect(labelSelectorToHost('kplex.io/tenant notin (a,b),app in (x,y)')).toBe('app in (x,y)');
+    expect(labelSelectorToHost('a.kplex.io/x!=1')).toBe('');
+    for (const sel of [
+      'kplex.io/tenant=acme',
+      'app=web,kplex.io/tenant in (a,b)',
+      'kplex.io/namespace',
+      'kplex.io/x>1',
+    ])
+      expect(labelSelectorToHost(sel)).toBe('kplex.io/none=a,kplex.io/none=b');
+    expect(labelSelectorToHost('app in (a,b),tier!=db')).toBe('app in (a,b),tier!=db');
+  });
+});
+
+describe('managedFields', () => {
+  it("do not name kplex's hidden keys", () => {
+    const obj = {
+      metadata: {
+        namespace: 'acme-default',
+        labels: { app: 'x', 'kplex.io/hidden': 'y' },
+        managedFields: [
+          {
+            manager: 'm',
+            fieldsV1: {
+              'f:metadata': { 'f:labels': { '.': {}, 'f:app': {}, 'f:kplex.io/hidden': {} } },
+              'f:spec': { 'f:x': {} },
+            },
+          },
+        ],
+      },
+    };
+    bodyToVirtual(obj, map);
+    expect(JSON.stringify(obj)).not.toContain('kplex.io');
+    expect(obj.metadata.managedFields[0]!.fieldsV1['f:metadata']['f:labels']).toEqual({
+      '.': {},
+      'f:app': {},
+    });
+  });
+});
