@@ -74,6 +74,12 @@ const { Planner } = await load<PlannerModule>('planner.js');
 const { withEvalContext } = await load<{ withEvalContext(c: unknown, i: Interpretable): Interpretable }>(
   'eval.js',
 );
+// Internals may move in another @bufbuild/cel release: fail at startup, not on a tenant's rule.
+if (typeof Planner !== 'function' || typeof withEvalContext !== 'function') {
+  throw new Error(
+    '@bufbuild/cel internals (planner.js, eval.js) not found: CEL cost tracking needs @bufbuild/cel 0.6.x',
+  );
+}
 const { ObjectActivation } = await load<{ ObjectActivation: new (data: Record<string, unknown>) => unknown }>(
   'activation.js',
 );
