@@ -75,8 +75,19 @@ function allowsClientAuth(leaf: X509Certificate): boolean {
  * (negative entry) for a short time, so a flood of certificates costs at most one lookup per tenant
  * per `negativeTtlMs`.
  */
+interface Presented {
+  der: Buffer;
+  issuer: string;
+  notAfter: number;
+  fingerprint: string;
+}
+
 export class ClientCertAuthenticator {
   private readonly cache = new Map<string, { cas: Promise<X509Certificate[]>; expires: number }>();
+  /** Per TLS connection: the certificate it presented (null: none or unreadable). */
+  private readonly presented = new WeakMap<object, Presented | null>();
+  /** (tenant UID, certificate fingerprint) -> the identity it proved, or none. */
+  private readonly verdicts = new Map<string, { user: UserInfo | undefined; expires: number }>();
 
   constructor(
     /** Every store a tenant's CA may live in (host Secret, data dir): each one's CA is trusted. */
@@ -88,18 +99,49 @@ export class ClientCertAuthenticator {
 
   /** The certificate's identity in `tenant`, or undefined when none was presented or it proves none. */
   async authenticate(req: IncomingMessage, tenant: string): Promise<UserInfo | undefined> {
-    const der = peerCertificate(req);
-    if (!der) return undefined;
+    const p = this.presentedOn(req);
+    if (!p) return undefined;
     const uid = this.tenantUid(tenant);
-    if (!uid) return undefined;
-    let leaf: X509Certificate;
-    try {
-      leaf = new X509Certificate(der);
-    } catch {
-      return undefined;
+    if (!uid || p.issuer !== `CN=${clientCACommonName(uid)}`) return undefined;
+    const key = `${uid}\0${p.fingerprint}`;
+    const now = Date.now();
+    const hit = this.verdicts.get(key);
+    if (hit && hit.expires > now) return hit.user && { ...hit.user, groups: [...hit.user.groups] };
+    const user = await verifyClientCertificate(p.der, await this.cas(uid));
+    // A verdict is kept a minute at most (never past the certificate's end); a refusal briefly.
+    const expires = user ? Math.min(now + 60_000, p.notAfter) : now + (this.opts.negativeTtlMs ?? 2_000);
+    this.verdicts.delete(key);
+    this.verdicts.set(key, { user, expires });
+    while (this.verdicts.size > (this.opts.maxEntries ?? 4096))
+      this.verdicts.delete(this.verdicts.keys().next().value as string);
+    return user && { ...user, groups: [...user.groups] };
+  }
+
+  /**
+   * The certificate of the request's TLS connection, parsed once per connection (a keep-alive
+   * connection sends many requests with the same certificate).
+   */
+  private presentedOn(req: IncomingMessage): Presented | undefined {
+    const socket = req.socket as object | undefined;
+    const known = socket ? this.presented.get(socket) : undefined;
+    if (known !== undefined) return known ?? undefined;
+    const der = peerCertificate(req);
+    let p: Presented | null = null;
+    if (der) {
+      try {
+        const leaf = new X509Certificate(der);
+        p = {
+          der,
+          issuer: leaf.issuer,
+          notAfter: leaf.notAfter.getTime(),
+          fingerprint: createHash('sha256').update(der).digest('hex'),
+        };
+      } catch {
+        p = null;
+      }
     }
-    if (leaf.issuer !== `CN=${clientCACommonName(uid)}`) return undefined;
-    return verifyClientCertificate(der, await this.cas(uid));
+    if (socket) this.presented.set(socket, p);
+    return p ?? undefined;
   }
 
   /** Drops a tenant's cached CAs (a deleted tenant). */

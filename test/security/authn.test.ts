@@ -3,16 +3,21 @@
 // claims, expiry, tenant and its UID), kubeconfigs carry only the groups asked for, and every
 // ServiceAccount token a tenant is handed is kplex's own: naming the virtual namespace, refused
 // by the host, accepted by kplex as that ServiceAccount.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { SignJWT, UnsecuredJWT, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { createCA, issueCert } from '../../src/pki/certs.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { kplexCli } from '../helpers/tenant-env.js';
-import { attack, expectStatus, securityEnv, type SecurityEnv } from './harness.js';
+import { attack, expectStatus, rssMiB, securityEnv, victimLatency, type SecurityEnv } from './harness.js';
+import type { LoadResult, LoadSpec } from './load.js';
+
+const LOAD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'load.ts');
 
 const A = 'sec-authn-a';
 const B = 'sec-authn-b';
@@ -85,6 +90,8 @@ describe('security: authentication', () => {
     s = await securityEnv([A, B]);
     base = /server: (\S+)/.exec(readFileSync(s.kc[A]!, 'utf8'))![1]!;
     hostServer = /server: (\S+)/.exec(readFileSync(s.host.kubeconfig, 'utf8'))![1]!;
+    // The victim of the floods below, warm (its first request builds its runtime).
+    expect((await s.api[B]!.request('GET', '/api/v1/namespaces/default')).status).toBe(200);
     kubectlOk(s.kc[A]!, ['create', 'namespace', 'app']);
     kubectlOk(s.kc[A]!, ['create', 'serviceaccount', 'robot', '-n', 'app']);
     kubectlOk(s.kc[A]!, [
@@ -240,6 +247,136 @@ describe('security: authentication', () => {
     expect(calls['POST tokenreviews']).toBe(0);
     expect(calls['GET secrets']).toBeLessThanOrEqual(1);
   });
+
+  /** Runs an attacker process (test/security/load.ts) with a kubeconfig's credential; returns its report. */
+  const attackerLoad = (spec: LoadSpec): Promise<LoadResult> =>
+    new Promise((ok, fail) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', LOAD, JSON.stringify(spec)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.once('exit', () => {
+        const line = out.split('\n')[0] ?? '';
+        if (line) ok(JSON.parse(line) as LoadResult);
+        else fail(new Error(`attacker ended without a report: ${out}`));
+      });
+    });
+  /** A copy of tenant A's kubeconfig whose only credential is `user` (kubeconfig `user:` lines). */
+  const credentialKubeconfig = (name: string, user: string): string => {
+    const text = readFileSync(s.kc[A]!, 'utf8').replace(/ {4}token: \S+\n/, user);
+    const file = path.join(s.env.dataDir, name);
+    writeFileSync(file, text, { mode: 0o600 });
+    return file;
+  };
+
+  /** CPU seconds kplex used (user + system), from /proc. */
+  const kplexCpu = (): number => {
+    const f = readFileSync(`/proc/${s.kplexPid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  };
+  /** Runs `fn` and logs kplex's CPU use (cores) over it. */
+  const withCpu = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    const c0 = kplexCpu();
+    const t0 = performance.now();
+    const out = await fn();
+    const cores = (kplexCpu() - c0) / ((performance.now() - t0) / 1000);
+    process.stderr.write(`[security] kplex CPU during ${what}: ${cores.toFixed(2)} cores\n`);
+    return out;
+  };
+
+  attack('authn', 'the victim probe without an attack (the baseline the floods compare with)', async () => {
+    const lat = await victimLatency(
+      s.api[B]!,
+      '/api/v1/namespaces/default',
+      () => new Promise((r) => setTimeout(r, 1500)),
+    );
+    expect(lat.errors).toBe(0);
+  });
+
+  attack(
+    'authn',
+    'a flood of garbage and forged tokens does not slow another tenant (victim p99 <= 100 ms, no host call)',
+    async () => {
+      const uid = (await s.hostApi.request<{ metadata: { uid: string } }>('GET', `${TENANTS}/${A}`)).body
+        .metadata.uid;
+      const { privateKey } = await generateKeyPair('ES256');
+      const forged = await new SignJWT({
+        'kplex.io/tenant': A,
+        'kplex.io/tenant-uid': uid,
+        'kplex.io/groups': ['system:masters'],
+      })
+        .setProtectedHeader({ alg: 'ES256', kid: 'forged' })
+        .setIssuer(KPLEX_ISS)
+        .setSubject('admin')
+        .setAudience(`kplex:tenant:${A}`)
+        .setExpirationTime('1h')
+        .sign(privateKey);
+      const garbage = credentialKubeconfig(
+        'flood-garbage.kubeconfig',
+        `    token: ${randomBytes(32).toString('base64url')}\n`,
+      );
+      const forgedKc = credentialKubeconfig('flood-forged.kubeconfig', `    token: ${forged}\n`);
+      const requests = [{ method: 'GET', path: '/api/v1/namespaces' }];
+      let results: LoadResult[] = [];
+      let lat!: Awaited<ReturnType<typeof victimLatency>>;
+      const calls = await hostCalls(['POST tokenreviews'], async () => {
+        lat = await withCpu('the token flood', () =>
+          victimLatency(s.api[B]!, '/api/v1/namespaces/default', async () => {
+            results = await Promise.all([
+              attackerLoad({ kubeconfig: garbage, clients: 2, n: 3_000, concurrency: 32, requests }),
+              attackerLoad({ kubeconfig: forgedKc, clients: 2, n: 1_500, concurrency: 32, requests }),
+            ]);
+          }),
+        );
+      });
+      for (const r of results) expect(Object.keys(r.statuses)).toEqual(['401']);
+      expect(calls['POST tokenreviews']).toBe(0);
+      expect(lat.errors).toBe(0);
+      expect(lat.p99).toBeLessThanOrEqual(100);
+      expect(rssMiB(s.kplexPid)).toBeLessThan(1024);
+    },
+  );
+
+  attack(
+    'authn',
+    'a flood of client certificates does not slow another tenant (victim p99 <= 100 ms)',
+    async () => {
+      const ca = await createCA('flood');
+      const kcs = await Promise.all(
+        [0, 1, 2].map(async (i) => {
+          const c = await issueCert(ca, {
+            commonName: `f${i}`,
+            organizations: ['system:masters'],
+            client: true,
+          });
+          const b64 = (pem: string) => Buffer.from(pem).toString('base64');
+          return credentialKubeconfig(
+            `flood-cert-${i}.kubeconfig`,
+            `    client-certificate-data: ${b64(c.cert)}\n    client-key-data: ${b64(c.key)}\n`,
+          );
+        }),
+      );
+      const requests = [{ method: 'GET', path: '/api/v1/namespaces' }];
+      let results: LoadResult[] = [];
+      let lat!: Awaited<ReturnType<typeof victimLatency>>;
+      const calls = await hostCalls(['GET secrets'], async () => {
+        lat = await withCpu('the certificate flood', () =>
+          victimLatency(s.api[B]!, '/api/v1/namespaces/default', async () => {
+            results = await Promise.all(
+              kcs.map((kubeconfig) =>
+                attackerLoad({ kubeconfig, clients: 2, n: 1_000, concurrency: 32, requests }),
+              ),
+            );
+          }),
+        );
+      });
+      for (const r of results) expect(Object.keys(r.statuses)).toEqual(['401']);
+      expect(calls['GET secrets']).toBeLessThanOrEqual(1);
+      expect(lat.errors).toBe(0);
+      expect(lat.p99).toBeLessThanOrEqual(100);
+    },
+  );
 
   attack('authn', "tenant A's token on tenant B: 401", async () => {
     const r = kubectl(withToken(s.kc[B]!, 'b-with-a.kubeconfig', tokenOf(s.kc[A]!)), ['get', 'namespaces']);

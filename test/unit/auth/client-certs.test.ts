@@ -146,6 +146,25 @@ describe('ClientCertAuthenticator', () => {
     expect(await authn.authenticate(requestWith(cert.cert), 'a')).toBeUndefined();
   });
 
+  it('reads the certificate of a keep-alive connection once, and remembers the verdict', async () => {
+    const store = new CountingStore(dir());
+    const authn = new ClientCertAuthenticator([store], () => A.tenantUid);
+    const ca = await loadCA(await store.getOrCreate(A));
+    const cert = await issueCert(ca, { commonName: 'alice', client: true });
+    store.reads = 0;
+    let reads = 0;
+    const socket = {
+      getPeerCertificate: () => {
+        reads++;
+        return { raw: der(cert.cert) };
+      },
+    };
+    const req = { headers: {}, socket } as unknown as IncomingMessage;
+    for (let i = 0; i < 50; i++) expect((await authn.authenticate(req, 'a'))?.username).toBe('alice');
+    expect(reads).toBe(1);
+    expect(store.reads).toBe(1);
+  });
+
   it('looks nothing up for an unknown tenant or a certificate another CA issued, and caches misses', async () => {
     const store = new CountingStore(dir());
     const authn = new ClientCertAuthenticator([store], (t) => (t === 'a' ? A.tenantUid : undefined), {
