@@ -2,10 +2,13 @@
 // objects the tenant already had (RBAC policy rebuilds, the garbage collector's scans), and watches
 // whose memory grew with the collection size times the watchers. One tenant floods; the victim
 // tenant's GET is timed meanwhile (p99 <= 100 ms), and kplex's RSS stays bounded.
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import type { HostClient } from '../../src/host/host-client.js';
-import { apiClient } from '../helpers/api-client.js';
 import { attack, rssMiB, securityEnv, victimLatency, type SecurityEnv } from './harness.js';
+import type { LoadRequest, LoadResult, LoadSpec } from './load.js';
 
 const A = 'sec-cost-a';
 const V = 'sec-cost-victim';
@@ -89,26 +92,50 @@ const widget = (name: string, owner?: { name: string; uid: string }) => ({
   spec: { n: 1 },
 });
 
-/** Opens a watch through the unbounded stream pool; resolves with the response status once headers arrive. */
-async function openWatch(
-  c: HostClient,
-  path: string,
-  signal: AbortSignal,
-): Promise<{ status: number; bytes: () => number }> {
-  let bytes = 0;
-  const res = await c.streams.request({
-    origin: c.origin,
-    path: c.basePath + path,
-    method: 'GET',
-    headers: c.headers({ accept: 'application/json' }),
-    signal,
-    headersTimeout: 30_000,
-    bodyTimeout: 0,
+const LOAD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'load.ts');
+
+/** The attacker's requests, run by a process of its own (load.ts): the test process only times the victim. */
+function runLoad(spec: LoadSpec): { result: Promise<LoadResult>; close: () => Promise<void> } {
+  const child = spawn(process.execPath, ['--import', 'tsx', LOAD, JSON.stringify(spec)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
-  res.body.on('data', (chunk: Buffer) => (bytes += chunk.length));
-  res.body.on('error', () => {});
-  return { status: res.statusCode, bytes: () => bytes };
+  const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
+  const result = new Promise<LoadResult>((ok, fail) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const nl = out.indexOf('\n');
+      if (nl >= 0) ok(JSON.parse(out.slice(0, nl)) as LoadResult);
+    });
+    void exited.then(() => fail(new Error(`load process ended without a report: ${out}`)));
+  });
+  return {
+    result,
+    close: async () => {
+      child.stdin.end();
+      await exited;
+    },
+  };
 }
+
+/** `n` requests (`{i}` in path and body is the index), `concurrency` at a time, from an attacker process. */
+async function load(
+  kubeconfig: string,
+  n: number,
+  concurrency: number,
+  request: LoadRequest,
+): Promise<Map<number, number>> {
+  const l = runLoad({ kubeconfig, clients: 1, n, concurrency, requests: [request] });
+  const r = await l.result;
+  await l.close();
+  return new Map(Object.entries(r.statuses).map(([k, c]) => [Number(k), c]));
+}
+
+const post = (p: string, body: unknown): LoadRequest => ({
+  method: 'POST',
+  path: p,
+  body: JSON.stringify(body),
+});
 
 describe('security: per-write cost and watch memory independent of the tenant size', () => {
   let s: SecurityEnv;
@@ -139,10 +166,11 @@ describe('security: per-write cost and watch memory independent of the tenant si
     async () => {
       let statuses = new Map<number, number>();
       const lat = await victimLatency(v, VICTIM_PATH, async () => {
-        statuses = await flood(
+        statuses = await load(
+          s.kc[A]!,
           FLOOD,
           CONCURRENCY,
-          async (i) => (await a.request('POST', `${RBAC}/clusterrolebindings`, crb(`flood-${i}`))).status,
+          post(`${RBAC}/clusterrolebindings`, crb('flood-{i}')),
         );
       });
       expectCreatedOrRefused(statuses);
@@ -157,21 +185,16 @@ describe('security: per-write cost and watch memory independent of the tenant si
     'an RBAC check with thousands of ClusterRoleBindings stays a lookup',
     async () => {
       // A user bound by none of the flood's bindings: the authorizer must not walk all of them.
-      const nobody = await apiClient(await s.env.tenant(A, { user: 'nobody', groups: [] }));
+      const nobody = await s.env.tenant(A, { user: 'nobody', groups: [] });
       let statuses = new Map<number, number>();
-      try {
-        const lat = await victimLatency(v, VICTIM_PATH, async () => {
-          statuses = await flood(
-            1_000,
-            CONCURRENCY,
-            async () => (await nobody.request('GET', `${RBAC}/clusterrolebindings/flood-1`)).status,
-          );
+      const lat = await victimLatency(v, VICTIM_PATH, async () => {
+        statuses = await load(nobody, 1_000, CONCURRENCY, {
+          method: 'GET',
+          path: `${RBAC}/clusterrolebindings/flood-1`,
         });
-        expect([...statuses.keys()]).toEqual([403]);
-        expect(lat.p99).toBeLessThanOrEqual(100);
-      } finally {
-        await nobody.close();
-      }
+      });
+      expect([...statuses.keys()]).toEqual([403]);
+      expect(lat.p99).toBeLessThanOrEqual(100);
     },
     60_000,
   );
@@ -180,31 +203,30 @@ describe('security: per-write cost and watch memory independent of the tenant si
     'exhaustion',
     '500 watches on a collection of thousands of ClusterRoleBindings',
     async () => {
-      const ac = new AbortController();
       const before = rssMiB(s.kplexPid);
-      const watches: { status: number; bytes: () => number }[] = [];
+      const now = await a.request<{ metadata: { resourceVersion: string } }>(
+        'GET',
+        `${RBAC}/clusterrolebindings?limit=1`,
+      );
+      const rv = now.body.metadata.resourceVersion;
+      // Half with the initial state (a full copy per watcher before), half from the current
+      // resourceVersion (no initial events: nothing of the collection may be copied). Held open
+      // by an attacker process until the end of the test.
+      const watches = runLoad({
+        kubeconfig: s.kc[A]!,
+        clients: 1,
+        n: 500,
+        concurrency: 25,
+        hold: true,
+        requests: [
+          { method: 'GET', path: `${RBAC}/clusterrolebindings?watch=1&resourceVersion=0` },
+          { method: 'GET', path: `${RBAC}/clusterrolebindings?watch=1&resourceVersion=${rv}` },
+        ],
+      });
       try {
-        const now = await a.request<{ metadata: { resourceVersion: string } }>(
-          'GET',
-          `${RBAC}/clusterrolebindings?limit=1`,
-        );
-        const rv = now.body.metadata.resourceVersion;
+        let opened: LoadResult | undefined;
         const lat = await victimLatency(v, VICTIM_PATH, async () => {
-          // Half with the initial state (a full copy per watcher before), half from the current
-          // resourceVersion (no initial events: nothing of the collection may be copied).
-          for (let i = 0; i < 500; i += 25) {
-            watches.push(
-              ...(await Promise.all(
-                Array.from({ length: 25 }, (_, j) =>
-                  openWatch(
-                    a,
-                    `${RBAC}/clusterrolebindings?watch=1&resourceVersion=${(i + j) % 2 ? rv : '0'}`,
-                    ac.signal,
-                  ).catch(() => ({ status: 0, bytes: () => 0 })),
-                ),
-              )),
-            );
-          }
+          opened = await watches.result;
           // A write reaches every watcher: its cost must not be the collection size times the watchers.
           const t0 = performance.now();
           expect((await a.request('POST', `${RBAC}/clusterrolebindings`, crb('after-watches'))).status).toBe(
@@ -213,16 +235,15 @@ describe('security: per-write cost and watch memory independent of the tenant si
           expect(performance.now() - t0).toBeLessThan(5_000);
           await new Promise((r) => setTimeout(r, 2_000));
         });
-        const opened = watches.filter((w) => w.status === 200).length;
         const rss = rssMiB(s.kplexPid);
         process.stderr.write(
-          `[security] ${opened} watches open: kplex RSS ${before.toFixed(0)} -> ${rss.toFixed(0)} MiB\n`,
+          `[security] watches ${JSON.stringify(opened!.statuses)}: kplex RSS ${before.toFixed(0)} -> ${rss.toFixed(0)} MiB\n`,
         );
-        for (const w of watches) expect([200, 429]).toContain(w.status);
+        for (const st of Object.keys(opened!.statuses)) expect(['200', '429']).toContain(st);
         expect(rss).toBeLessThanOrEqual(1024);
         expect(lat.p99).toBeLessThanOrEqual(100);
       } finally {
-        ac.abort();
+        await watches.close();
       }
     },
     120_000,
@@ -234,11 +255,10 @@ describe('security: per-write cost and watch memory independent of the tenant si
     async () => {
       let statuses = new Map<number, number>();
       const lat = await victimLatency(v, VICTIM_PATH, async () => {
-        statuses = await flood(
-          FLOOD / 2,
-          CONCURRENCY,
-          async (i) => (await a.request('DELETE', `${RBAC}/clusterrolebindings/flood-${i}`)).status,
-        );
+        statuses = await load(s.kc[A]!, FLOOD / 2, CONCURRENCY, {
+          method: 'DELETE',
+          path: `${RBAC}/clusterrolebindings/flood-{i}`,
+        });
       });
       for (const st of statuses.keys()) expect([200, 404]).toContain(st);
       expect(lat.p99).toBeLessThanOrEqual(100);
@@ -252,11 +272,11 @@ describe('security: per-write cost and watch memory independent of the tenant si
     async () => {
       let statuses = new Map<number, number>();
       const lat = await victimLatency(v, VICTIM_PATH, async () => {
-        statuses = await flood(
+        statuses = await load(
+          s.kc[A]!,
           FLOOD,
           CONCURRENCY,
-          async (i) =>
-            (await a.request('POST', `${RBAC}/namespaces/default/rolebindings`, rb(`flood-${i}`))).status,
+          post(`${RBAC}/namespaces/default/rolebindings`, rb('flood-{i}')),
         );
       });
       expectCreatedOrRefused(statuses);
@@ -279,11 +299,7 @@ describe('security: per-write cost and watch memory independent of the tenant si
       }
       let statuses = new Map<number, number>();
       const lat = await victimLatency(v, VICTIM_PATH, async () => {
-        statuses = await flood(
-          FLOOD,
-          CONCURRENCY,
-          async (i) => (await a.request('POST', WIDGETS, widget(`w-${i}`))).status,
-        );
+        statuses = await load(s.kc[A]!, FLOOD, CONCURRENCY, post(WIDGETS, widget('w-{i}')));
       });
       expectCreatedOrRefused(statuses);
       expect(lat.p99).toBeLessThanOrEqual(100);
@@ -301,11 +317,10 @@ describe('security: per-write cost and watch memory independent of the tenant si
       await flood(50, 8, async (i) => (await a.request('POST', WIDGETS, widget(`dep-${i}`, ref))).status);
       let statuses = new Map<number, number>();
       const lat = await victimLatency(v, VICTIM_PATH, async () => {
-        statuses = await flood(
-          FLOOD / 2,
-          CONCURRENCY,
-          async (i) => (await a.request('DELETE', `${WIDGETS}/w-${i}`)).status,
-        );
+        statuses = await load(s.kc[A]!, FLOOD / 2, CONCURRENCY, {
+          method: 'DELETE',
+          path: `${WIDGETS}/w-{i}`,
+        });
         expect((await a.request('DELETE', `${WIDGETS}/owner`)).status).toBe(200);
       });
       for (const st of statuses.keys()) expect([200, 404]).toContain(st);
@@ -321,17 +336,15 @@ describe('security: per-write cost and watch memory independent of the tenant si
     async () => {
       let statuses = new Map<number, number>();
       const lat = await victimLatency(v, VICTIM_PATH, async () => {
-        statuses = await flood(
+        statuses = await load(
+          s.kc[A]!,
           1_000,
           CONCURRENCY,
-          async (i) =>
-            (
-              await a.request('POST', '/api/v1/namespaces', {
-                apiVersion: 'v1',
-                kind: 'Namespace',
-                metadata: { name: `flood-${i}` },
-              })
-            ).status,
+          post('/api/v1/namespaces', {
+            apiVersion: 'v1',
+            kind: 'Namespace',
+            metadata: { name: 'flood-{i}' },
+          }),
         );
       });
       expectCreatedOrRefused(statuses);
