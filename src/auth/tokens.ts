@@ -143,6 +143,8 @@ export interface VerifiedToken {
   user: UserInfo;
   /** Set for ServiceAccount tokens: the caller checks the account (and bound object) still exist. */
   serviceAccount?: ServiceAccountClaims;
+  /** The token's `exp` (seconds since the epoch): a cached verdict never outlives it. */
+  expiresAt: number;
 }
 
 /**
@@ -187,12 +189,16 @@ export async function verifyKplexToken(
         groups: ['system:serviceaccounts', `system:serviceaccounts:${sa.namespace}`, 'system:authenticated'],
       },
       serviceAccount: sa,
+      expiresAt: payload.exp!,
     };
   }
   const groups = Array.isArray(payload[GROUPS_CLAIM])
     ? (payload[GROUPS_CLAIM] as unknown[]).filter((g): g is string => typeof g === 'string')
     : [];
-  return { user: { username: payload.sub, groups: [...new Set([...groups, 'system:authenticated'])] } };
+  return {
+    user: { username: payload.sub, groups: [...new Set([...groups, 'system:authenticated'])] },
+    expiresAt: payload.exp!,
+  };
 }
 
 /** Verifies a kplex user token (not a ServiceAccount's) for the tenant. */
