@@ -197,7 +197,8 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
         if (!dryRun) {
           h = await p.scope.ensureHostNamespace(info.namespace);
           map.add(info.namespace, h); // responses must rewrite the namespace just created too
-        } else if (dryRunCreates(info.verb, mt) && !sub) {
+        } else if (dryRunCreates(info.verb, mt) && !sub && q.getAll('dryRun').every((v) => v === 'All')) {
+          // Only a request the host is sure to treat as a dry run may address the shared stand-in.
           h = await dryRunNamespace(d.host);
           map = withStandIn(map, info.namespace, h);
         } // other dry-run writes: nothing can exist there yet, the placeholder below answers 404

@@ -718,6 +718,20 @@ describe('bodies and patches', () => {
           404,
           'NotFound',
         );
+        // dryRun values the host might not read as a dry run never reach the shared stand-in namespace.
+        for (const q of ['dryRun=', 'dryRun=foo', 'dryRun=All&dryRun=']) {
+          const r = await fresh.raw('POST', `/api/v1/namespaces/default/configmaps?${q}`, {
+            body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'dry-odd' } },
+          });
+          expect(r.status, `${q}: ${r.text}`).not.toBe(500);
+        }
+        const standIn = await s.hostApi.request<{ items: { metadata: { name: string } }[] }>(
+          'GET',
+          '/api/v1/namespaces/kplex-dry-run/configmaps',
+        );
+        expect(
+          (standIn.body.items ?? []).map((i) => i.metadata.name).filter((n) => n.startsWith('dry')),
+        ).toEqual([]);
         expect(await hostNamespaceOf(s.hostApi, 'sb-fresh', 'default')).toBeUndefined();
         expect(fresh.seen.join('\n')).not.toMatch(/kplex-(dry-run|none)/);
       } finally {
