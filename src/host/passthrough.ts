@@ -91,7 +91,7 @@ const dryRunCreates = (verb: string, mt: string): boolean =>
 
 /** The same mapping plus `ns` -> `host` for this request only (the scope's map is shared). */
 function withStandIn(map: NamespaceMap, ns: string, host: string): NamespaceMap {
-  return new NamespaceMap(map.tenant, new Map([...map.entries(), [ns, host]]), map.readAtRV);
+  return new NamespaceMap(map.tenant, new Map([...map.entries(), [ns, host]]), map.readAtRV, map.tenantUid);
 }
 
 export async function handleHostRequest(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {

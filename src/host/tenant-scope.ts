@@ -75,7 +75,7 @@ export function tenantScope(rt: TenantRuntime): TenantScope {
           if (h) entries.set(s.key.name, h);
         }
       }
-      const map = new NamespaceMap(rt.tenant, entries, rv);
+      const map = new NamespaceMap(rt.tenant, entries, rv, rt.identity.uid);
       maps.set(rt, { version, rv, entries, map });
       return map;
     },

@@ -13,6 +13,8 @@ export class NamespaceMap {
     toHost: ReadonlyMap<string, string>,
     /** The tenant store's resourceVersion the mapping was read at (watchers of new mappings resume there). */
     readonly readAtRV = 0,
+    /** The Tenant's UID: namespace selectors are fenced by it too (a re-created tenant of the same name is another tenant). */
+    readonly tenantUid = '',
   ) {
     this.toHost = new Map(toHost);
     for (const [v, h] of toHost) this.toVirtual.set(h, v);

@@ -1,7 +1,7 @@
 // Rewrites objects between the tenant's view and the host's: namespace fields (namespace-fields.ts),
 // namespace selectors ANDed with the tenant label, kplex's own labels/annotations hidden, selfLink
 // dropped, host namespace names in messages replaced by virtual ones. Works in place.
-import { LABEL_TENANT } from '../tenancy/namespace-mapping.js';
+import { LABEL_TENANT, LABEL_TENANT_UID } from '../tenancy/namespace-mapping.js';
 import {
   MESSAGE_FIELDS,
   NAMESPACE_LIST_FIELDS,
@@ -57,6 +57,7 @@ export function objectToHost(obj: unknown, map: NamespaceMap, hostNs: string | u
       sel['matchLabels'] = {
         ...(isObj(sel['matchLabels']) ? sel['matchLabels'] : {}),
         [LABEL_TENANT]: map.tenant,
+        ...(map.tenantUid ? { [LABEL_TENANT_UID]: map.tenantUid } : {}),
       };
     });
   }
@@ -168,6 +169,7 @@ export function objectToVirtual(obj: unknown, map: NamespaceMap): void {
       const sel = o[k];
       if (!isObj(sel) || !isObj(sel['matchLabels'])) return;
       delete sel['matchLabels'][LABEL_TENANT];
+      delete sel['matchLabels'][LABEL_TENANT_UID];
       if (Object.keys(sel['matchLabels']).length === 0) delete sel['matchLabels'];
     });
   }

@@ -61,6 +61,23 @@ describe('object rewriting', () => {
     ).toEqual({ matchLabels: { 'kplex.io/tenant': 'acme' } });
   });
 
+  it("fences namespace selectors by the tenant's UID too, and hides both labels on the way back", () => {
+    const withUid = new NamespaceMap('acme', new Map([['default', 'acme-default']]), 0, 'uid-1');
+    const d = deployment();
+    d.spec.template.spec.affinity.podAffinity.requiredDuringSchedulingIgnoredDuringExecution[0]!.namespaces =
+      [];
+    objectToHost(d, withUid, 'acme-default');
+    expect(
+      d.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0]!
+        .podAffinityTerm.namespaceSelector,
+    ).toEqual({ matchLabels: { 'kplex.io/tenant': 'acme', 'kplex.io/tenant-uid': 'uid-1' } });
+    bodyToVirtual(d, withUid);
+    expect(
+      d.spec.template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0]!
+        .podAffinityTerm.namespaceSelector,
+    ).toEqual({});
+  });
+
   it('brings a host object back exactly as the tenant wrote it', () => {
     const d = deployment();
     (d.metadata as { labels: Record<string, string> }).labels = { app: 'web' };
