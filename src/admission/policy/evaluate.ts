@@ -34,16 +34,17 @@ class OutOfBudget extends Error {}
 function run(
   expr: string,
   bindings: Record<string, unknown>,
-  budget: { remaining: number; deadline: number },
+  budget: { remaining: number; deadline: number; spent: number },
 ): { value?: CelValue; error?: string } {
   // Compiling (once per expression text) does not draw on the time budget.
   const c0 = celClock();
   const prog = compileRule(expr);
   budget.deadline += celClock() - c0;
   if (prog instanceof Error) return { error: `compilation failed: ${prog.message}` };
-  const r = prog.eval(bindings, PER_CALL_LIMIT, budget.deadline);
+  const r = prog.eval(bindings, PER_CALL_LIMIT, budget.deadline, budget.spent);
   if (r.cost > budget.remaining || r.outOfTime) throw new OutOfBudget(OUT_OF_BUDGET);
   budget.remaining -= r.cost;
+  budget.spent += r.cost;
   const v = r.value;
   if (isCelError(v)) return { error: `expression '${expr}' resulted in error: ${goCelError(v.message)}` };
   return { value: v };
@@ -66,20 +67,24 @@ export interface EvaluationInput {
 
 // kplex's time budget is per request: every policy and binding evaluated for it draws from it
 // (time spent awaiting parameters between evaluations is not counted).
-const celTimeUsed = new WeakMap<AdmissionAttributes, number>();
+const celUsed = new WeakMap<AdmissionAttributes, { time: number; cost: number }>();
 
 /** The decisions of one evaluation: empty when a match condition excludes the request. */
 export function evaluatePolicy(input: EvaluationInput): Decision[] {
   const start = celClock();
-  const used = celTimeUsed.get(input.attrs) ?? 0;
-  const budget = { remaining: RUNTIME_CEL_COST_BUDGET, deadline: start + CEL_TIME_BUDGET_MS - used };
+  const used = celUsed.get(input.attrs) ?? { time: 0, cost: 0 };
+  const budget = {
+    remaining: RUNTIME_CEL_COST_BUDGET,
+    deadline: start + CEL_TIME_BUDGET_MS - used.time,
+    spent: used.cost,
+  };
   try {
     return evaluate(input, (expr, bindings) => run(expr, bindings, budget));
   } catch (e) {
     if (!(e instanceof OutOfBudget)) throw e;
     return [onError(input.policy, e.message)];
   } finally {
-    celTimeUsed.set(input.attrs, used + celClock() - start);
+    celUsed.set(input.attrs, { time: used.time + celClock() - start, cost: budget.spent });
   }
 }
 

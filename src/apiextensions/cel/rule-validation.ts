@@ -122,7 +122,12 @@ function evalRules(
     }
     const bindings: Record<string, unknown> = { self };
     if (transition) bindings.oldSelf = oldSelf ?? null;
-    const run = prog.eval(bindings, PER_CALL_LIMIT, budget.deadline);
+    const run = prog.eval(
+      bindings,
+      PER_CALL_LIMIT,
+      budget.deadline,
+      RUNTIME_CEL_COST_BUDGET - budget.remaining,
+    );
     if (run.cost > budget.remaining || run.outOfTime) {
       errs.push(fieldErr.invalid(at, type, OUT_OF_BUDGET));
       budget.stopped = true;
@@ -157,7 +162,12 @@ function evalRules(
     if (rule.messageExpression) {
       const mp = compileRule(rule.messageExpression);
       if (!(mp instanceof Error)) {
-        const mr = mp.eval(bindings, Math.min(PER_CALL_LIMIT, budget.remaining), budget.deadline);
+        const mr = mp.eval(
+          bindings,
+          Math.min(PER_CALL_LIMIT, budget.remaining),
+          budget.deadline,
+          RUNTIME_CEL_COST_BUDGET - budget.remaining,
+        );
         if (mr.cost > budget.remaining || mr.exceeded || mr.outOfTime) {
           errs.push(
             fieldErr.invalid(
