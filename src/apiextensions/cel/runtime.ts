@@ -20,10 +20,9 @@ export const COST_LIMIT_EXCEEDED = 'operation cancelled: actual cost limit excee
  * kplex's own bound, on top of the apiserver's: the CEL work for one request may hold the shared
  * event loop this long. The apiserver's budgets are sized for Go on a goroutine of its own
  * (PerCallLimit is "roughly 0.1 second", the object budget 1 s); here they would stall every
- * tenant for seconds. A Gateway with 64 listeners (pairwise listener rules) needs about 9 ms;
- * only pathological rules reach the bound, and they fail as out of budget. It is wall time,
- * because wall time is what the other tenants wait (CPU time would also count V8's helper
- * threads); on a saturated machine the bound is reached sooner.
+ * tenant for seconds. Only pathological rules reach the bound (see UNTIMED_COST), and they fail
+ * as out of budget. It is wall time, because wall time is what the other tenants wait (CPU time
+ * would also count V8's helper threads).
  */
 export const CEL_TIME_BUDGET_MS = 15;
 
