@@ -3,21 +3,18 @@
 // claims, expiry, tenant and its UID), kubeconfigs carry only the groups asked for, and every
 // ServiceAccount token a tenant is handed is kplex's own: naming the virtual namespace, refused
 // by the host, accepted by kplex as that ServiceAccount.
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SignJWT, UnsecuredJWT, decodeJwt, decodeProtectedHeader, generateKeyPair } from 'jose';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { createCA, issueCert } from '../../src/pki/certs.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { kplexCli } from '../helpers/tenant-env.js';
+import { attackerLoad } from './attacker.js';
 import { attack, expectStatus, rssMiB, securityEnv, victimLatency, type SecurityEnv } from './harness.js';
-import type { LoadResult, LoadSpec } from './load.js';
-
-const LOAD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'load.ts');
+import type { LoadResult } from './load.js';
 
 const A = 'sec-authn-a';
 const B = 'sec-authn-b';
@@ -248,20 +245,6 @@ describe('security: authentication', () => {
     expect(calls['GET secrets']).toBeLessThanOrEqual(1);
   });
 
-  /** Runs an attacker process (test/security/load.ts) with a kubeconfig's credential; returns its report. */
-  const attackerLoad = (spec: LoadSpec): Promise<LoadResult> =>
-    new Promise((ok, fail) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', LOAD, JSON.stringify(spec)], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.once('exit', () => {
-        const line = out.split('\n')[0] ?? '';
-        if (line) ok(JSON.parse(line) as LoadResult);
-        else fail(new Error(`attacker ended without a report: ${out}`));
-      });
-    });
   /** A copy of tenant A's kubeconfig whose only credential is `user` (kubeconfig `user:` lines). */
   const credentialKubeconfig = (name: string, user: string): string => {
     const text = readFileSync(s.kc[A]!, 'utf8').replace(/ {4}token: \S+\n/, user);

@@ -3,9 +3,6 @@
 // its namespace, object and byte limits. During each attack a victim tenant's GET is timed
 // (p99 <= 100 ms) and kplex's RSS sampled (<= 1 GiB). The attacker's load runs in a process of
 // its own (load.ts) so its client-side work does not slow the probe. Bounded; loopback only.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import type { HostClient } from '../../src/host/host-client.js';
 import { TENANTS_PATH } from '../../src/tenancy/tenant-crd.js';
@@ -18,6 +15,7 @@ import {
   type LatencyStats,
   type SecurityEnv,
 } from './harness.js';
+import { runLoad } from './attacker.js';
 import type { LoadRequest, LoadResult, LoadSpec } from './load.js';
 
 const V = 'sec-fair-victim';
@@ -26,7 +24,6 @@ const HOG = 'sec-fair-hog';
 const Q = 'sec-fair-quota';
 const VICTIM_PATH = '/api/v1/namespaces/default/configmaps/victim';
 const MiB = 1024 * 1024;
-const LOAD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'load.ts');
 
 const BIG = '/apis/big.example.com/v1/namespaces/default/blobs';
 const bigCRD = {
@@ -60,30 +57,6 @@ const blob = (name: string, bytes: number) => ({
 });
 const FAR = '/api/v1/namespaces/default/configmaps?resourceVersion=999999999';
 const get = (p: string): LoadRequest => ({ method: 'GET', path: p });
-
-/** Starts an attacker process; `result` is its report, `close` ends its held connections. */
-function runLoad(spec: LoadSpec): { result: Promise<LoadResult>; close: () => Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', LOAD, JSON.stringify(spec)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
-  const result = new Promise<LoadResult>((ok, fail) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) ok(JSON.parse(out.slice(0, nl)) as LoadResult);
-    });
-    void exited.then(() => fail(new Error(`load process ended without a report: ${out}`)));
-  });
-  return {
-    result,
-    close: async () => {
-      child.stdin.end();
-      await exited;
-    },
-  };
-}
 
 /** The attacker's own connections may time out under its flood (-1): never the victim's. */
 const ATTACKER_TIMEOUTS = '-1';

@@ -2,13 +2,11 @@
 // objects the tenant already had (RBAC policy rebuilds, the garbage collector's scans), and watches
 // whose memory grew with the collection size times the watchers. One tenant floods; the victim
 // tenant's GET is timed meanwhile (p99 <= 100 ms), and kplex's RSS stays bounded.
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import type { HostClient } from '../../src/host/host-client.js';
+import { runLoad } from './attacker.js';
 import { attack, rssMiB, securityEnv, victimLatency, type SecurityEnv } from './harness.js';
-import type { LoadRequest, LoadResult, LoadSpec } from './load.js';
+import type { LoadRequest, LoadResult } from './load.js';
 
 const A = 'sec-cost-a';
 const V = 'sec-cost-victim';
@@ -91,32 +89,6 @@ const widget = (name: string, owner?: { name: string; uid: string }) => ({
   },
   spec: { n: 1 },
 });
-
-const LOAD = path.join(path.dirname(fileURLToPath(import.meta.url)), 'load.ts');
-
-/** The attacker's requests, run by a process of its own (load.ts): the test process only times the victim. */
-function runLoad(spec: LoadSpec): { result: Promise<LoadResult>; close: () => Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', LOAD, JSON.stringify(spec)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
-  const result = new Promise<LoadResult>((ok, fail) => {
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      const nl = out.indexOf('\n');
-      if (nl >= 0) ok(JSON.parse(out.slice(0, nl)) as LoadResult);
-    });
-    void exited.then(() => fail(new Error(`load process ended without a report: ${out}`)));
-  });
-  return {
-    result,
-    close: async () => {
-      child.stdin.end();
-      await exited;
-    },
-  };
-}
 
 /** `n` requests (`{i}` in path and body is the index), `concurrency` at a time, from an attacker process. */
 async function load(
