@@ -13,6 +13,19 @@ const LONG_RUNNING_SUBRESOURCES = new Set(['attach', 'exec', 'proxy', 'log', 'po
 
 /** Seats a request takes: collection reads and deletes do work in proportion to the collection (APF's list work estimator widens them the same way). */
 const SEATS: Record<string, number> = { list: 4, deletecollection: 4 };
+/**
+ * A write's body is decoded, validated, stored and encoded again on the one event loop every tenant
+ * shares: a big body takes a seat per started 512 KiB, so a tenant's concurrent big writes run
+ * (nearly) one at a time and another tenant's request waits behind few of their steps.
+ */
+const BODY_BYTES_PER_SEAT = 512 * 1024;
+
+/** The seats of one request: by verb, widened by the size of the body it declares. */
+export function seatsOf(info: RequestInfo, contentLength: string | undefined): number {
+  const bytes = Number(contentLength);
+  const bySize = Number.isSafeInteger(bytes) && bytes > 0 ? Math.ceil(bytes / BODY_BYTES_PER_SEAT) : 1;
+  return Math.max(SEATS[info.verb] ?? 1, bySize);
+}
 
 export interface FairnessOptions {
   limits: LimitsOf;
@@ -45,7 +58,12 @@ export class Fairness {
    * Admits one request of `tenant` (waiting in the tenant's queue if it must), or throws 429.
    * The returned release is also tied to the response's close, so it always runs once.
    */
-  async admit(tenant: string, info: RequestInfo, res: ServerResponse): Promise<Release> {
+  async admit(
+    tenant: string,
+    info: RequestInfo,
+    res: ServerResponse,
+    contentLength?: string,
+  ): Promise<Release> {
     const limits = this.opts.limits(tenant);
     if (isLongRunning(info)) {
       const release = this.longRunning.take(tenant, limits.watches);
@@ -59,7 +77,7 @@ export class Fairness {
     let release: Release;
     try {
       release = await this.gate.acquire(tenant, {
-        seats: SEATS[info.verb] ?? 1,
+        seats: seatsOf(info, contentLength),
         limit: limits.inFlightRequests,
         queueLength: limits.queueLength,
         signal: gone.signal,

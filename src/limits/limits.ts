@@ -49,9 +49,9 @@ export const LIMITS: Record<keyof TenantLimits, LimitDoc> = {
       'Concurrent long-running requests: watches (virtual and host-backed; an all-namespace watch counts once), exec, attach, port-forward and followed logs. Past it: 429 TooManyRequests with Retry-After.',
   },
   inFlightRequests: {
-    default: 32,
+    default: 8,
     description:
-      "Seats of concurrently served short requests (a LIST takes 4, other requests 1). Requests past it wait in the tenant's queue; the process's seats are shared fairly (round-robin) between tenants.",
+      "Seats of concurrently served short requests (a LIST takes 4, a write a seat per started 512 KiB of body, other requests 1). Requests past it wait in the tenant's queue; the process's seats are shared fairly (round-robin) between tenants.",
   },
   queueLength: {
     default: 128,

@@ -59,7 +59,7 @@ export function tenantHandler(deps: TenantAPIDeps) {
       const query = new URL(req.url ?? '/', 'http://x').searchParams;
       const info = parseRequestInfo(req.method ?? 'GET', path, query);
       // Fairness: after authentication (anonymous load is refused before it), before any work.
-      const release = await deps.fairness?.admit(tenant, info, res);
+      const release = await deps.fairness?.admit(tenant, info, res, req.headers['content-length']);
       try {
         await serveAdmitted(deps, req, res, tenant, path, info, requestor, passthrough);
       } finally {
