@@ -11,9 +11,22 @@ import type { TenantRuntime } from './tenant-runtime.js';
 
 const SYSTEM_USER = { username: 'system:serviceaccount:kube-system:namespace-controller', groups: ['system:serviceaccounts', 'system:authenticated'] };
 
+/**
+ * Host namespaces made ahead of first use (so the host's controllers give each its default
+ * ServiceAccount and root CA, as a tenant expects) are made one at a time per tenant, at most 10 a
+ * second: each costs the HOST a namespace and its controllers' work, and a tenant creating
+ * namespaces in a burst must not turn that into load every other tenant waits behind. Measured
+ * with the security suite's namespace flood (1,000 creates, 32 at a time): victim p99 239 ms
+ * unbounded, ~92 ms one at a time, 74 ms with none made ahead. A write that needs one never waits.
+ */
+const EAGER_HOST_NAMESPACES = 1;
+const EAGER_SPACING_MS = 100;
+
 export class NamespaceLifecycle {
   private readonly finalizing = new Set<string>();
   private readonly ensuring = new Map<string, Promise<string>>();
+  private readonly eager: string[] = [];
+  private eagerRunning = 0;
 
   constructor(
     private readonly runtime: TenantRuntime,
@@ -26,11 +39,27 @@ export class NamespaceLifecycle {
     const name = obj.metadata?.name ?? '';
     if (!name) return;
     if (!old && !obj.metadata?.deletionTimestamp && !this.runtime.seeding) {
-      void this.ensureHostNamespace(name).catch((err: unknown) =>
-        this.logger.warn({ err, tenant: this.runtime.tenant, namespace: name }, 'creating the host namespace failed; retried on first use'),
-      );
+      this.eager.push(name);
+      this.runEager();
     }
     if (obj.metadata?.deletionTimestamp) this.finalize(name);
+  }
+
+  private runEager(): void {
+    while (this.eagerRunning < EAGER_HOST_NAMESPACES && this.eager.length > 0) {
+      const name = this.eager.shift()!;
+      this.eagerRunning++;
+      void this.ensureHostNamespace(name)
+        .catch((err: unknown) =>
+          this.logger.warn({ err, tenant: this.runtime.tenant, namespace: name }, 'creating the host namespace failed; retried on first use'),
+        )
+        .finally(() =>
+          setTimeout(() => {
+            this.eagerRunning--;
+            this.runEager();
+          }, EAGER_SPACING_MS).unref(),
+        );
+    }
   }
 
   /** The host namespace of a virtual namespace, created on first need (one creation at a time). */
