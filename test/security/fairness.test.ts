@@ -15,6 +15,7 @@ import {
   type LatencyStats,
   type SecurityEnv,
 } from './harness.js';
+import { openSpecCRD } from '../helpers/crd.js';
 import { runLoad } from './attacker.js';
 import type { LoadRequest, LoadResult, LoadSpec } from './load.js';
 
@@ -34,29 +35,7 @@ const MiB = 1024 * 1024;
 const OPEN_GAP_P99_MS = 1000;
 
 const BIG = '/apis/big.example.com/v1/namespaces/default/blobs';
-const bigCRD = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'blobs.big.example.com' },
-  spec: {
-    group: 'big.example.com',
-    scope: 'Namespaced',
-    names: { plural: 'blobs', singular: 'blob', kind: 'Blob', listKind: 'BlobList' },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        schema: {
-          openAPIV3Schema: {
-            type: 'object',
-            properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-          },
-        },
-      },
-    ],
-  },
-};
+const bigCRD = openSpecCRD('big.example.com', 'Blob', 'blobs');
 const blob = (name: string, bytes: number) => ({
   apiVersion: 'big.example.com/v1',
   kind: 'Blob',

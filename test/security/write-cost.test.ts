@@ -4,6 +4,7 @@
 // tenant's GET is timed meanwhile (p99 <= 100 ms), and kplex's RSS stays bounded.
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import type { HostClient } from '../../src/host/host-client.js';
+import { openSpecCRD } from '../helpers/crd.js';
 import { runLoad } from './attacker.js';
 import { attack, rssMiB, securityEnv, victimLatency, type SecurityEnv } from './harness.js';
 import type { LoadRequest, LoadResult } from './load.js';
@@ -57,29 +58,7 @@ const rb = (name: string) => ({
 });
 
 const WIDGETS = '/apis/cost.example.com/v1/namespaces/default/widgets';
-const crd = {
-  apiVersion: 'apiextensions.k8s.io/v1',
-  kind: 'CustomResourceDefinition',
-  metadata: { name: 'widgets.cost.example.com' },
-  spec: {
-    group: 'cost.example.com',
-    scope: 'Namespaced',
-    names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        schema: {
-          openAPIV3Schema: {
-            type: 'object',
-            properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-          },
-        },
-      },
-    ],
-  },
-};
+const crd = openSpecCRD('cost.example.com', 'Widget', 'widgets');
 const widget = (name: string, owner?: { name: string; uid: string }) => ({
   apiVersion: 'cost.example.com/v1',
   kind: 'Widget',
