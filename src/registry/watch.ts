@@ -4,6 +4,7 @@
 // A watcher costs memory for what it sends, not for the collection: the initial state streams
 // from the store with backpressure, and change events carry the shared change for one encoding.
 import { setImmediate as setImmediatePromise } from 'node:timers/promises';
+import { cpuTurn } from '../limits/cpu-lanes.js';
 import type { KubeObject } from '../api/object.js';
 import { type Status, toStatusError } from '../api/status.js';
 import type { ChangeEvent, Watcher } from '../store/types.js';
@@ -140,16 +141,22 @@ export function watch(
           { labelSelector: o.labelSelector, fieldSelector: o.fieldSelector },
           {
             begin() {},
+            // A tenant's initial states and LIST pages take turns a page at a time (its CPU lane):
+            // hundreds of watchers of one tenant never fill the event loop other tenants share.
+            turn: () => cpuTurn(reg.deps.tenant),
             async item(obj) {
               if (stopped) throw stoppedSignal;
               if (!matches(obj)) return 0;
               seen?.add(`${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`);
               const bytes = sink.event({ type: 'ADDED', object: obj }) || 0;
-              await sink.drained?.();
-              // A fast reader never makes the stream wait: yield now and then, so one watcher's
-              // initial state is never one long turn of the event loop for everyone else.
+              // Yield now and then inside a page, so a page is never one long turn of the event loop.
               if (++sent % YIELD_EVERY === 0) await setImmediatePromise();
               return bytes;
+            },
+            // Between pages, with the turn released: read on only as fast as the client takes it.
+            flush: async () => {
+              if (stopped) throw stoppedSignal;
+              await sink.drained?.();
             },
           },
         );
