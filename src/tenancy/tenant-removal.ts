@@ -1,7 +1,6 @@
 // A deleted Tenant takes its store, every host namespace kplex made for it and its client CA. All
 // of it is found by the deleted Tenant's UID: a new tenant of the same name, created meanwhile,
 // keeps everything of its own.
-import type { ClientCAStore } from '../auth/client-ca-store.js';
 import type { HostClient } from '../host/host-client.js';
 import { LABEL_MANAGED_BY, LABEL_TENANT, LABEL_TENANT_UID } from './namespace-mapping.js';
 import type { RuntimeCache } from './runtime-cache.js';
@@ -10,7 +9,8 @@ export async function removeTenant(
   host: HostClient,
   runtimes: RuntimeCache,
   tenant: { name: string; uid: string },
-  clientCAs: ClientCAStore[],
+  /** Where the tenant's client CAs are kept (auth's stores; tenancy does not depend on auth). */
+  clientCAs: { remove(tenantUid: string): Promise<unknown> }[],
 ): Promise<void> {
   await runtimes.drop(tenant.name, tenant.uid);
   const sel = encodeURIComponent(
