@@ -14,7 +14,7 @@ import type { AccessDecider } from './reviews.js';
 import { ServiceAccountIssuer, type TenantObjectReader } from './service-account-issuer.js';
 import { HostServiceAccountAuthenticator } from './service-account-tokens.js';
 import type { KeyRing } from './signing-keys.js';
-import { SA_TOKEN_SECRET_TYPE, isCurrentKplexToken, setTokenSecretFixer } from './service-account-secrets.js';
+import { SA_TOKEN_SECRET_TYPE, isCurrentKplexToken, setTokenSecretFixer } from '../rewrite/token-secrets.js';
 import { mintServiceAccountToken } from './tokens.js';
 
 /** Lifetime of the kplex token in a legacy token Secret (renewed on a read in its last 30 days). */

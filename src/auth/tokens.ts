@@ -14,7 +14,9 @@ import {
 import type { UserInfo } from './user.js';
 import { TOKEN_ALG, type SigningKey } from './signing-keys.js';
 
-export const TOKEN_ISSUER = 'https://kplex.io/tokens';
+import { TOKEN_ISSUER } from '../api/token-issuer.js';
+
+export { TOKEN_ISSUER };
 const GROUPS_CLAIM = 'kplex.io/groups';
 const TENANT_CLAIM = 'kplex.io/tenant';
 const TENANT_UID_CLAIM = 'kplex.io/tenant-uid';

@@ -11,7 +11,7 @@ import {
 } from './namespace-fields.js';
 import type { NamespaceMap } from './namespace-map.js';
 import { hostRefOf, placeholdersOf } from './placeholders.js';
-import { tokenSecretToVirtual } from '../auth/service-account-secrets.js';
+import { tokenSecretToVirtual } from './token-secrets.js';
 
 type Obj = Record<string, unknown>;
 

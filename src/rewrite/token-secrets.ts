@@ -6,8 +6,8 @@
 // token once the Secret no longer holds it, and the host controller never regenerates a token
 // that is present). Until then the Secret reads as one whose token is not filled in yet.
 import { decodeJwt } from 'jose';
-import type { NamespaceMap } from '../rewrite/namespace-map.js';
-import { TOKEN_ISSUER } from './tokens.js';
+import { TOKEN_ISSUER } from '../api/token-issuer.js';
+import type { NamespaceMap } from './namespace-map.js';
 
 export const SA_TOKEN_SECRET_TYPE = 'kubernetes.io/service-account-token';
 /** kplex re-signs a Secret's token when it has less than this left. */

@@ -2,7 +2,7 @@
 // host-signed token never shows, and kplex is asked to put its own token in the host Secret.
 import { SignJWT, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import { setTokenSecretFixer, tokenSecretToVirtual } from '../../../src/auth/service-account-secrets.js';
+import { setTokenSecretFixer, tokenSecretToVirtual } from '../../../src/rewrite/token-secrets.js';
 import { TOKEN_ISSUER } from '../../../src/auth/tokens.js';
 import { NamespaceMap } from '../../../src/rewrite/namespace-map.js';
 import { bodyToVirtual } from '../../../src/rewrite/object-rewrite.js';
