@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import { unauthorized } from '../api/status.js';
-import type { UserInfo } from './user.js';
+import type { UserInfo } from '../authorizer/user.js';
 import type { SigningKey } from './signing-keys.js';
 import {
   isKplexToken,

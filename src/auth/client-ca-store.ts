@@ -6,7 +6,7 @@
 // tenant's certificates prove nothing there.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { HostClient } from '../host/host-client.js';
+import type { HostClient } from '../hostapi/host-client.js';
 import { createCA, type KeyPairPem } from '../pki/certs.js';
 import { KEYS_NAMESPACE, ensureKeysNamespace } from './key-store.js';
 import type { TenantRef } from './tokens.js';

@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { X509Certificate, ExtendedKeyUsage, ExtendedKeyUsageExtension } from '../pki/certs.js';
 import { clientCACommonName, type ClientCAStore } from './client-ca-store.js';
-import { SYSTEM_AUTHENTICATED, type UserInfo } from './user.js';
+import { SYSTEM_AUTHENTICATED, type UserInfo } from '../authorizer/user.js';
 
 const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
 export const CREDENTIAL_ID_KEY = 'authentication.kubernetes.io/credential-id';

@@ -6,7 +6,7 @@ import type { RequestInfo } from '../api/request-info.js';
 import { forbiddenFor } from '../rbac/rbac-authorizer.js';
 import { impersonate } from './impersonation.js';
 import { isReviewRequest, serveReview, type AccessDecider, type TokenReviewer } from './reviews.js';
-import type { UserInfo } from './user.js';
+import type { UserInfo } from '../authorizer/user.js';
 import { isTokenRequest, type ServiceAccountIssuer } from './service-account-issuer.js';
 
 export class IdentityStage {

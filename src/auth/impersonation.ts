@@ -3,8 +3,8 @@
 // the request continues as the impersonated user.
 import type { IncomingMessage } from 'node:http';
 import { internalError } from '../api/status.js';
-import type { AuthorizationAttributes } from './authorizer.js';
-import { SYSTEM_AUTHENTICATED, type UserInfo } from './user.js';
+import type { AuthorizationAttributes } from '../authorizer/authorizer.js';
+import { SYSTEM_AUTHENTICATED, type UserInfo } from '../authorizer/user.js';
 
 const SA_PREFIX = 'system:serviceaccount:';
 const ANONYMOUS = 'system:anonymous';

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
-import type { HostClient } from '../host/host-client.js';
+import type { HostClient } from '../hostapi/host-client.js';
 import { TOKEN_ALG } from './signing-keys.js';
 
 export interface StoredKey {

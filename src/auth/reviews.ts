@@ -11,8 +11,8 @@ import { negotiateOutput } from '../handlers/negotiate.js';
 import { writeResult } from '../handlers/output.js';
 import { hasProtobuf } from '../protobuf/index.js';
 import type { PolicyRule } from '../rbac/types.js';
-import type { AuthorizationAttributes } from './authorizer.js';
-import type { UserInfo } from './user.js';
+import type { AuthorizationAttributes } from '../authorizer/authorizer.js';
+import type { UserInfo } from '../authorizer/user.js';
 
 /** Who a bearer token is in a tenant (TokenReview); undefined when it proves no identity there. */
 export type TokenReviewer = (tenant: string, token: string) => Promise<UserInfo | undefined>;

@@ -6,8 +6,8 @@
 // Answers (positive and negative) are cached in a bounded map for a short TTL.
 import { createHash } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
-import type { HostClient } from '../host/host-client.js';
-import type { UserInfo } from './user.js';
+import type { HostClient } from '../hostapi/host-client.js';
+import type { UserInfo } from '../authorizer/user.js';
 
 const SA_PREFIX = 'system:serviceaccount:';
 

@@ -3,7 +3,7 @@
 // namespace mapping, and kplex issues its tenants' ServiceAccount tokens itself.
 import type { IncomingMessage } from 'node:http';
 import type { KubeObject } from '../api/object.js';
-import type { HostClient } from '../host/host-client.js';
+import type { HostClient } from '../hostapi/host-client.js';
 import { tenantScope } from '../host/tenant-scope.js';
 import type { RuntimeCache } from '../tenancy/runtime-cache.js';
 import { TokenAuthenticator } from './authenticator.js';

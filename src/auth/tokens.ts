@@ -11,7 +11,7 @@ import {
   errors as joseErrors,
   type JWTPayload,
 } from 'jose';
-import type { UserInfo } from './user.js';
+import type { UserInfo } from '../authorizer/user.js';
 import { TOKEN_ALG, type SigningKey } from './signing-keys.js';
 
 import { TOKEN_ISSUER } from '../api/token-issuer.js';

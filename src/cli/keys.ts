@@ -8,8 +8,8 @@ import {
   rotateKeys,
   type KeyStore,
 } from '../auth/key-store.js';
-import { HostClient } from '../host/host-client.js';
-import { loadHostConnection } from '../host/host-config.js';
+import { HostClient } from '../hostapi/host-client.js';
+import { loadHostConnection } from '../hostapi/host-config.js';
 
 interface KeyOptions {
   hostKubeconfig?: string;

@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
-import { HostClient } from '../host/host-client.js';
-import { loadHostConnection } from '../host/host-config.js';
+import { HostClient } from '../hostapi/host-client.js';
+import { loadHostConnection } from '../hostapi/host-config.js';
 import { createTenant, deleteTenant, installTenantCRD, listTenants } from '../tenancy/tenant-admin.js';
 
 const hostKubeconfig = (): Option =>

@@ -4,7 +4,7 @@
 // persisted there (every request to it carries dryRun), and its name is rewritten to the tenant's
 // namespace in the answer.
 import type { KubeObject } from '../api/object.js';
-import type { HostClient } from './host-client.js';
+import type { HostClient } from '../hostapi/host-client.js';
 
 /** Reserved: tenant names starting with `kplex` are refused, so no tenant's host names take it. */
 export const DRY_RUN_NAMESPACE = 'kplex-dry-run';

@@ -4,8 +4,8 @@
 // Strict refuses (with the host's own unknown-field findings, from a dry run, in the same message),
 // Warn adds `duplicate field` warnings, Ignore drops them.
 import { badRequest } from '../api/status.js';
-import type { HostClient } from './host-client.js';
-import { callHost, type HostCall, readJSON } from './host-request.js';
+import type { HostClient } from '../hostapi/host-client.js';
+import { callHost, type HostCall, readJSON } from '../hostapi/host-request.js';
 
 export type FieldValidationDirective = 'Strict' | 'Warn' | 'Ignore';
 

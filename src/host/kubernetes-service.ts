@@ -4,7 +4,7 @@
 // Re-asserted at most once a minute per tenant on passthrough traffic, so a deleted one returns.
 import type { IncomingMessage } from 'node:http';
 import os from 'node:os';
-import type { HostClient } from './host-client.js';
+import type { HostClient } from '../hostapi/host-client.js';
 
 const REFRESH_MS = 60_000;
 const LABELS = { 'app.kubernetes.io/managed-by': 'kplex', component: 'apiserver', provider: 'kubernetes' };

@@ -17,7 +17,7 @@ import {
   pageNotFound,
   statusFailure,
 } from '../api/status.js';
-import type { UserInfo } from '../auth/user.js';
+import type { UserInfo } from '../authorizer/user.js';
 import { decodeBody, mediaType, readBody } from '../handlers/body.js';
 import { type Negotiated, negotiateOutput } from '../handlers/negotiate.js';
 import { encodeResult, warningHeaders } from '../handlers/output.js';
@@ -30,9 +30,9 @@ import { NamespaceMap } from '../rewrite/namespace-map.js';
 import { hostRefOf } from '../rewrite/placeholders.js';
 import { bodyToVirtual, objectToHost, textToVirtual } from '../rewrite/object-rewrite.js';
 import { queryToHost } from '../rewrite/query-rewrite.js';
-import type { HostClient } from './host-client.js';
+import type { HostClient } from '../hostapi/host-client.js';
 import { fieldValidationOf, refuseDuplicates } from './duplicate-fields.js';
-import { callHost, hostPath, readJSON } from './host-request.js';
+import { callHost, hostPath, readJSON } from '../hostapi/host-request.js';
 import { VIEW_RULES, blockingViewOwner, viewBody, viewObject } from './host-view.js';
 import { PASSED_QUERY, SUBRESOURCE_MODES } from './passthrough-data.js';
 import type { TenantScope } from './tenant-scope.js';

@@ -13,8 +13,8 @@ import type { ResourceInfo } from '../resources/types.js';
 import type { UserInfo } from '../registry/strategy.js';
 import type { NamespaceMap } from '../rewrite/namespace-map.js';
 import { bodyToVirtual } from '../rewrite/object-rewrite.js';
-import type { HostClient } from './host-client.js';
-import { type HostCall, callHost, hostPath, readJSON } from './host-request.js';
+import type { HostClient } from '../hostapi/host-client.js';
+import { type HostCall, callHost, hostPath, readJSON } from '../hostapi/host-request.js';
 
 const OPERATIONS: Record<string, Operation> = {
   create: 'CREATE',

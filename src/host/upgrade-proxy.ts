@@ -13,7 +13,7 @@ import type { IncomingMessage } from 'node:http';
 import { type Duplex, PassThrough } from 'node:stream';
 import tls from 'node:tls';
 import { type Status, StatusError, badRequest, serviceUnavailable, statusFailure } from '../api/status.js';
-import type { HostClient } from './host-client.js';
+import type { HostClient } from '../hostapi/host-client.js';
 import { readAnswerBody, readAnswerHead } from './upgrade-answer.js';
 import { upgradeSubresource, webSocketRewriter } from './upgrade-stream.js';
 

@@ -2,8 +2,8 @@
 // pkg/registry/rbac/validation.ConfirmNoEscalation): a user may write a role only with rules it
 // holds itself (or with `escalate`), and bind a role only when it holds its rules (or `bind`).
 import { forbidden, notFound } from '../api/status.js';
-import type { AuthorizationAttributes } from '../auth/authorizer.js';
-import { SYSTEM_MASTERS, type UserInfo } from '../auth/user.js';
+import type { AuthorizationAttributes } from '../authorizer/authorizer.js';
+import { SYSTEM_MASTERS, type UserInfo } from '../authorizer/user.js';
 import type { KubeObject } from '../api/object.js';
 import { aggregateErrors, type RbacPolicy } from './policy.js';
 import { decide } from './rbac-authorizer.js';

@@ -4,7 +4,7 @@
 // written object at a time; bindings are indexed by subject, so neither a write nor an
 // authorization check costs the number of RBAC objects the tenant has.
 import type { KubeObject } from '../api/object.js';
-import type { UserInfo } from '../auth/user.js';
+import type { UserInfo } from '../authorizer/user.js';
 import type { ObjectKey } from '../store/types.js';
 import type { OverlayStore } from './overlay-store.js';
 import { goQuoteList } from './rule-matching.js';

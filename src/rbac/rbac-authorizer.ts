@@ -2,8 +2,8 @@
 // Kubernetes RBAC algorithm over the tenant's effective RBAC objects
 // (plugin/pkg/auth/authorizer/rbac). Denials carry the apiserver's Forbidden message.
 import { forbidden } from '../api/status.js';
-import { forbiddenReason, type AuthorizationAttributes, type Authorizer } from '../auth/authorizer.js';
-import { SYSTEM_MASTERS, type UserInfo } from '../auth/user.js';
+import { forbiddenReason, type AuthorizationAttributes, type Authorizer } from '../authorizer/authorizer.js';
+import { SYSTEM_MASTERS, type UserInfo } from '../authorizer/user.js';
 import type { PolicyRule } from './types.js';
 import { aggregateErrors, type RbacPolicy } from './policy.js';
 import { ruleAllows } from './rule-matching.js';

@@ -3,7 +3,7 @@
 // without our labels (another tenant's, a deleted tenant's of the same name, the host's) is
 // skipped for the next candidate, so two tenants never share a host namespace.
 import type { KubeObject } from '../api/object.js';
-import type { HostClient } from '../host/host-client.js';
+import type { HostClient } from '../hostapi/host-client.js';
 import type { TenantStore } from '../store/types.js';
 import { hostNamespaceCandidates, hostNamespaceLabels, isOurHostNamespace, type TenantIdentity } from './namespace-mapping.js';
 

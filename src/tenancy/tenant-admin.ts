@@ -1,7 +1,7 @@
 // Creating, listing and deleting Tenant objects on the host (used by `kplex tenant` and by
 // `kplex serve`, which installs the CRD at start).
 import type { KubeList, KubeObject } from '../api/object.js';
-import type { HostClient } from '../host/host-client.js';
+import type { HostClient } from '../hostapi/host-client.js';
 import { TENANT_GROUP, TENANT_VERSION, TENANTS_PATH, tenantCRD } from './tenant-crd.js';
 import { tenantNameErrors } from './tenant-name.js';
 

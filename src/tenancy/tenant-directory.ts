@@ -1,8 +1,8 @@
 // Which tenants exist: an in-memory view of the host's Tenant objects, kept current by a watch.
 // Tenant resolution reads it on every request, so it is a Set lookup, not a host call.
 import type { KubeObject } from '../api/object.js';
-import type { HostClient } from '../host/host-client.js';
-import { HostInformer, type InformerEvent } from '../host/host-informer.js';
+import type { HostClient } from '../hostapi/host-client.js';
+import { HostInformer, type InformerEvent } from '../hostapi/host-informer.js';
 import type { Logger } from '../log/logger.js';
 import { TENANTS_PATH } from './tenant-crd.js';
 import { validTenantName } from './tenant-name.js';

@@ -1,7 +1,7 @@
 // A deleted Tenant takes its store, every host namespace kplex made for it and its client CA. All
 // of it is found by the deleted Tenant's UID: a new tenant of the same name, created meanwhile,
 // keeps everything of its own.
-import type { HostClient } from '../host/host-client.js';
+import type { HostClient } from '../hostapi/host-client.js';
 import { LABEL_MANAGED_BY, LABEL_TENANT, LABEL_TENANT_UID } from './namespace-mapping.js';
 import type { RuntimeCache } from './runtime-cache.js';
 

@@ -1,5 +1,5 @@
 // Collects the events of a watch stream (JSON lines) until stopped.
-import type { HostClient } from '../../src/host/host-client.js';
+import type { HostClient } from '../../src/hostapi/host-client.js';
 
 export interface WatchEvent {
   type: string;

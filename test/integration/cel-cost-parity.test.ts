@@ -2,7 +2,7 @@
 // run: Go regexp syntax in CRD `pattern`s (prometheus-operator's), Go's refusals, and the
 // estimated-cost checks when a CRD or a ValidatingAdmissionPolicy is written.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { HostClient } from '../../src/host/host-client.js';
+import type { HostClient } from '../../src/hostapi/host-client.js';
 import { apiClient } from '../helpers/api-client.js';
 import { startTenantEnv, type TenantEnv } from '../helpers/tenant-env.js';
 

@@ -3,7 +3,7 @@
 // continue tokens and subresources. Every attempt is refused or answers with A's objects only, and
 // no byte of any response to A names a host namespace or another tenant.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { HostClient } from '../../src/host/host-client.js';
+import type { HostClient } from '../../src/hostapi/host-client.js';
 import {
   decodeEnvelope,
   objectToProtobuf,

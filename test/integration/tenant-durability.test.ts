@@ -1,7 +1,7 @@
 // SIGKILL of kplex during writes loses no acknowledged write, and a watch resumed after the
 // restart from the last resourceVersion it saw receives every later change exactly once.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { HostClient } from '../../src/host/host-client.js';
+import type { HostClient } from '../../src/hostapi/host-client.js';
 import { apiClient } from '../helpers/api-client.js';
 import { kubectlOk } from '../helpers/kubectl.js';
 import { startTenantEnv, type TenantEnv } from '../helpers/tenant-env.js';

@@ -4,7 +4,7 @@
 // (p99 <= 100 ms) and kplex's RSS sampled (<= 1 GiB). The attacker's load runs in a process of
 // its own (load.ts) so its client-side work does not slow the probe. Bounded; loopback only.
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import type { HostClient } from '../../src/host/host-client.js';
+import type { HostClient } from '../../src/hostapi/host-client.js';
 import { TENANTS_PATH } from '../../src/tenancy/tenant-crd.js';
 import {
   attack,

@@ -7,7 +7,7 @@ import path from 'node:path';
 import tls from 'node:tls';
 import { inject, it, expect } from 'vitest';
 import type { HostState } from '../../deploy/local-host/host.js';
-import type { HostClient } from '../../src/host/host-client.js';
+import type { HostClient } from '../../src/hostapi/host-client.js';
 import { apiClient } from '../helpers/api-client.js';
 import { startTenantEnv, type TenantEnv } from '../helpers/tenant-env.js';
 

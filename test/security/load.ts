@@ -3,7 +3,7 @@
 // reading hundreds of megabytes of LIST bodies). Prints one JSON line of results on stdout; with
 // `hold`, keeps its connections open until stdin closes.
 import type { Dispatcher } from 'undici';
-import type { HostClient } from '../../src/host/host-client.js';
+import type { HostClient } from '../../src/hostapi/host-client.js';
 import { apiClient } from '../helpers/api-client.js';
 
 export interface LoadRequest {

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import type { HostClient } from '../../src/host/host-client.js';
+import type { HostClient } from '../../src/hostapi/host-client.js';
 import { apiClient } from '../helpers/api-client.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { kplexCli } from '../helpers/tenant-env.js';

@@ -2,7 +2,7 @@
 // host, and at the kinds a tenant never reaches. Each attack asserts the safe outcome: a Status
 // refusal or A's own (empty) view, never B's or the host's objects, never a 5xx.
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import type { HostClient } from '../../src/host/host-client.js';
+import type { HostClient } from '../../src/hostapi/host-client.js';
 import { kubectlOk } from '../helpers/kubectl.js';
 import { attack, expectStatus, rawTLS, securityEnv, type SecurityEnv } from './harness.js';
 

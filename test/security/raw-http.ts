@@ -3,7 +3,7 @@
 // so a test can tell one answer from a smuggled second one and see whether kplex closed.
 import tls from 'node:tls';
 import { expect } from 'vitest';
-import type { HostClient } from '../../src/host/host-client.js';
+import type { HostClient } from '../../src/hostapi/host-client.js';
 
 export interface RawResponse {
   status: number;

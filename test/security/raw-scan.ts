@@ -3,7 +3,7 @@
 // not a leak), and scanned for names of the host: host namespace names, other tenants' names,
 // kplex's own `kplex-` host names.
 import { expect } from 'vitest';
-import type { HostClient } from '../../src/host/host-client.js';
+import type { HostClient } from '../../src/hostapi/host-client.js';
 
 export interface Raw {
   status: number;

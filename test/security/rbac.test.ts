@@ -3,7 +3,7 @@
 // reach past its tenant. Every attempt is the apiserver's 403 (or 401), and nothing changes.
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { Agent, request } from 'undici';
-import type { HostClient } from '../../src/host/host-client.js';
+import type { HostClient } from '../../src/hostapi/host-client.js';
 import { apiClient } from '../helpers/api-client.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { attack, expectStatus, securityEnv, type SecurityEnv } from './harness.js';

@@ -4,7 +4,7 @@
 // and kplex's time budget per request. One tenant attacks; the victim tenant's GET is timed
 // meanwhile (p99 <= 100 ms).
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import type { HostClient } from '../../src/host/host-client.js';
+import type { HostClient } from '../../src/hostapi/host-client.js';
 import { attack, securityEnv, victimLatency, type SecurityEnv } from './harness.js';
 
 const A = 'sec-recel-a';

@@ -3,7 +3,7 @@
 // whose memory grew with the collection size times the watchers. One tenant floods; the victim
 // tenant's GET is timed meanwhile (p99 <= 100 ms), and kplex's RSS stays bounded.
 import { afterAll, beforeAll, describe, expect } from 'vitest';
-import type { HostClient } from '../../src/host/host-client.js';
+import type { HostClient } from '../../src/hostapi/host-client.js';
 import { openSpecCRD } from '../helpers/crd.js';
 import { runLoad } from './attacker.js';
 import { attack, rssMiB, securityEnv, victimLatency, type SecurityEnv } from './harness.js';

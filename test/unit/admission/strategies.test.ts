@@ -2,7 +2,7 @@
 // store: defaulting on create, 422 on invalid CEL, status kept apart from spec, PUT semantics.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { admissionStrategies } from '../../../src/admission/strategies.js';
-import { builtinVirtualResources } from '../../../src/resources/builtin-virtual.js';
+import { builtinVirtualResources } from '../../../src/builtin/builtin-virtual.js';
 import { type Harness, startHarness } from '../handlers/harness.js';
 
 const strategies = admissionStrategies();

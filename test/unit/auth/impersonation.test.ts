@@ -2,7 +2,7 @@
 // and the identity the request continues as.
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import type { AuthorizationAttributes } from '../../../src/auth/authorizer.js';
+import type { AuthorizationAttributes } from '../../../src/authorizer/authorizer.js';
 import { impersonate } from '../../../src/auth/impersonation.js';
 
 const req = (headers: Record<string, string | string[]>) => ({ headers }) as unknown as IncomingMessage;

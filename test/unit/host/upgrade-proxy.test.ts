@@ -6,7 +6,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatusError } from '../../../src/api/status.js';
-import { HostClient } from '../../../src/host/host-client.js';
+import { HostClient } from '../../../src/hostapi/host-client.js';
 import { dechunk } from '../../../src/host/upgrade-answer.js';
 import { OPCODE, encodeFrame } from '../../../src/host/websocket-frames.js';
 import { proxyUpgrade, upgradeRequestHead } from '../../../src/host/upgrade-proxy.js';

@@ -1,9 +1,9 @@
 import { createServer, type ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StatusError } from '../../../src/api/status.js';
-import { HostClient } from '../../../src/host/host-client.js';
-import type { HostConnection } from '../../../src/host/host-config.js';
-import { callHost } from '../../../src/host/host-request.js';
+import { HostClient } from '../../../src/hostapi/host-client.js';
+import type { HostConnection } from '../../../src/hostapi/host-config.js';
+import { callHost } from '../../../src/hostapi/host-request.js';
 import { DEFAULT_LIMITS } from '../../../src/limits/limits.js';
 
 // A real HTTP server: /slow answers only when the test releases it, /stream stays open.

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import vectors from './vectors/go-v0.32.5.json' with { type: 'json' };
 import { type Harness, W, startHarness, widget } from '../handlers/harness.js';
-import { builtinVirtualResources } from '../../../src/resources/builtin-virtual.js';
+import { builtinVirtualResources } from '../../../src/builtin/builtin-virtual.js';
 import { namespaceStrategy } from '../../../src/tenancy/namespace-strategy.js';
 import {
   WatchFrameReader,

@@ -1,7 +1,7 @@
 // The RBAC algorithm over a tenant's effective policy: rule matching (verbs, groups, resources,
 // subresources, resourceNames, nonResourceURLs, `*`), role references, the apiserver's messages.
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { AuthorizationAttributes } from '../../../src/auth/authorizer.js';
+import type { AuthorizationAttributes } from '../../../src/authorizer/authorizer.js';
 import { bootstrapPolicy } from '../../../src/rbac/bootstrap-policy.js';
 import { checkBindingWrite, checkRoleWrite } from '../../../src/rbac/escalation.js';
 import { OverlayStore } from '../../../src/rbac/overlay-store.js';

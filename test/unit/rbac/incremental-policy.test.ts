@@ -2,7 +2,7 @@
 // any sequence of writes (and rolled-back transactions) it answers exactly as a policy built from
 // scratch over the same store, and ClusterRole aggregation follows only the roles it selects.
 import { describe, expect, it } from 'vitest';
-import type { AuthorizationAttributes } from '../../../src/auth/authorizer.js';
+import type { AuthorizationAttributes } from '../../../src/authorizer/authorizer.js';
 import { RbacPolicy } from '../../../src/rbac/policy.js';
 import { decide } from '../../../src/rbac/rbac-authorizer.js';
 import { TenantRbac } from '../../../src/rbac/tenant-rbac.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { builtinVirtualResources } from '../../../src/resources/builtin-virtual.js';
-import { mergeBuiltinRows } from '../../../src/resources/builtin-table.js';
-import { rowsFromDiscovery } from '../../../src/resources/host-discovery.js';
+import { builtinVirtualResources } from '../../../src/builtin/builtin-virtual.js';
+import { mergeBuiltinRows } from '../../../src/builtin/builtin-table.js';
+import { rowsFromDiscovery } from '../../../src/builtin/host-discovery.js';
 
 const RW = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 const res = (resource: string, kind: string, scope: 'Namespaced' | 'Cluster') => ({

@@ -1,9 +1,9 @@
 // The host's half of the resource table: every group/version/resource the host serves (from its
 // aggregated discovery, two requests), placed by HOST_PLACEMENT. Refused rows are kept so routing
 // can tell "exists on the host but not for you" from "unknown"; discovery leaves them out.
-import type { HostClient } from '../host/host-client.js';
-import { hostPlacement, VIEW_VERBS } from './host-placement.js';
-import type { ResourceInfo } from './types.js';
+import type { HostClient } from '../hostapi/host-client.js';
+import { hostPlacement, VIEW_VERBS } from '../resources/host-placement.js';
+import type { ResourceInfo } from '../resources/types.js';
 
 const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 

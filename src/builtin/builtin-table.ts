@@ -1,11 +1,11 @@
 // The built-in rows every tenant shares: the virtual built-ins plus the host's rows, as ONE array
 // object (discovery caches documents on its identity). Replaced only when the host's discovery
 // really changed, so caches stay warm across refreshes.
-import type { HostClient } from '../host/host-client.js';
+import type { HostClient } from '../hostapi/host-client.js';
 import type { Logger } from '../log/logger.js';
 import { builtinVirtualResources } from './builtin-virtual.js';
 import { discoverHostResources } from './host-discovery.js';
-import type { ResourceInfo } from './types.js';
+import type { ResourceInfo } from '../resources/types.js';
 
 const key = (r: ResourceInfo): string => `${r.group}/${r.version}/${r.resource}`;
 

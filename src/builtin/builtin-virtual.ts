@@ -1,7 +1,7 @@
 // Built-in kinds that live in the tenant's virtual store, as rows of the resource table.
 // Host-backed kinds are added from the host's discovery (issue 4); RBAC kinds with issue 6.
 import { ADMISSION_KINDS } from '../admission/kinds.js';
-import type { ResourceInfo } from './types.js';
+import type { ResourceInfo } from '../resources/types.js';
 
 const RW = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
 
