@@ -7,7 +7,9 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, type JWK } from 'jose';
 import type { HostClient } from '../hostapi/host-client.js';
-import { TOKEN_ALG } from './signing-keys.js';
+
+/** The JWS algorithm of kplex's signing keys (ES256 key pairs). */
+export const TOKEN_ALG = 'ES256';
 
 export interface StoredKey {
   kid: string;

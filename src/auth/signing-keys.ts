@@ -3,7 +3,7 @@
 // every replica reads, or the data dir. A KeyRing reloads them periodically, so a rotation done
 // by any replica or by `kplex keys rotate` is picked up without a restart.
 import { importJWK } from 'jose';
-import { FileKeyStore, type KeyStore, type StoredKeys } from './key-store.js';
+import { FileKeyStore, TOKEN_ALG, type KeyStore, type StoredKeys } from './key-store.js';
 
 type Key = Awaited<ReturnType<typeof importJWK>>;
 
@@ -12,8 +12,6 @@ export interface SigningKey {
   privateKey: Key;
   publicKey: Key;
 }
-
-export const TOKEN_ALG = 'ES256';
 
 export async function importKeys(stored: StoredKeys): Promise<SigningKey[]> {
   return Promise.all(

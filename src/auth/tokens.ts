@@ -12,7 +12,8 @@ import {
   type JWTPayload,
 } from 'jose';
 import type { UserInfo } from '../authorizer/user.js';
-import { TOKEN_ALG, type SigningKey } from './signing-keys.js';
+import { TOKEN_ALG } from './key-store.js';
+import type { SigningKey } from './signing-keys.js';
 
 import { TOKEN_ISSUER } from '../api/token-issuer.js';
 

@@ -7,7 +7,23 @@ import type { Logger } from '../log/logger.js';
 import { deleteObject } from '../registry/delete.js';
 import type { HostNamespaces } from './host-namespaces.js';
 import { NAMESPACE_FINALIZER } from './namespace-strategy.js';
-import type { TenantRuntime } from './tenant-runtime.js';
+import type { VirtualGarbageCollector } from '../registry/garbage-collector.js';
+import type { VirtualRegistry } from '../registry/registry.js';
+import type { ResourceInfo } from '../resources/types.js';
+import type { TenantStore } from '../store/types.js';
+import type { TenantIdentity } from './namespace-mapping.js';
+
+/** What the lifecycle reads of its tenant's runtime (TenantRuntime; an interface so the two files form no cycle). */
+export interface LifecycleRuntime {
+  readonly tenant: string;
+  readonly identity: TenantIdentity;
+  readonly store: TenantStore;
+  readonly seeding: boolean;
+  readonly gc: VirtualGarbageCollector;
+  storageRows(): ResourceInfo[];
+  registry(info: ResourceInfo): VirtualRegistry;
+  row(group: string, version: string, resource: string): ResourceInfo | undefined;
+}
 
 const SYSTEM_USER = { username: 'system:serviceaccount:kube-system:namespace-controller', groups: ['system:serviceaccounts', 'system:authenticated'] };
 
@@ -29,7 +45,7 @@ export class NamespaceLifecycle {
   private eagerRunning = 0;
 
   constructor(
-    private readonly runtime: TenantRuntime,
+    private readonly runtime: LifecycleRuntime,
     private readonly hostNamespaces: HostNamespaces | undefined,
     private readonly logger: Logger,
   ) {}
