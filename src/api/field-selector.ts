@@ -10,7 +10,8 @@ export interface FieldRequirement {
 
 export type FieldSelector = FieldRequirement[];
 
-function splitTerms(s: string): string[] {
+/** Splits on commas not escaped with a backslash. */
+export function splitTerms(s: string): string[] {
   const terms: string[] = [];
   let cur = '';
   for (let i = 0; i < s.length; i++) {

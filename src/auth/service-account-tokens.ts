@@ -1,6 +1,6 @@
 // Host-issued ServiceAccount tokens of a tenant's pods: reviewed by the host (TokenReview), the
-// host namespace mapped to the tenant's virtual namespace through the tenant's RECORDED mapping
-// (never parsed from its name). Unauthenticated callers cost no host call: only a token that is a
+// identity mapped to the tenant's by the namespace translator (its RECORDED mapping, never parsed
+// from a name). Unauthenticated callers cost no host call: only a token that is a
 // JWT issued by the host's ServiceAccount issuer, unexpired, for a ServiceAccount in one of THIS
 // tenant's host namespaces, and signed by one of the host's published keys goes to TokenReview.
 // Answers (positive and negative) are cached in a bounded map for a short TTL.
@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import type { HostClient } from '../hostapi/host-client.js';
 import type { UserInfo } from '../authorizer/user.js';
+import { type NamespaceMap, serviceAccountToVirtual } from '../rewrite/namespace-translator.js';
 
 const SA_PREFIX = 'system:serviceaccount:';
 
@@ -22,8 +23,8 @@ interface Cached {
   host?: { username: string; uid?: string; extra?: Record<string, string[]> };
 }
 
-/** The virtual namespace a host namespace backs for `tenant`, from its recorded mapping. */
-export type VirtualNamespaceOf = (tenant: string, hostNamespace: string) => Promise<string | undefined>;
+/** The tenant's namespace mapping. */
+export type NamespaceMapOf = (tenant: string) => Promise<NamespaceMap>;
 
 interface Issuer {
   issuer?: string;
@@ -40,7 +41,7 @@ export class HostServiceAccountAuthenticator {
 
   constructor(
     private readonly host: HostClient,
-    private readonly virtualNamespaceOf: VirtualNamespaceOf,
+    private readonly namespaceMapOf: NamespaceMapOf,
     private readonly ttlMs = 10_000,
     private readonly maxEntries = 10_000,
     /** How often the host's keys may be re-read for a kid not seen yet. */
@@ -51,15 +52,16 @@ export class HostServiceAccountAuthenticator {
   async authenticate(token: string, tenant: string): Promise<UserInfo | undefined> {
     const claimed = hostServiceAccountClaims(token);
     if (!claimed) return undefined;
-    const ns = await this.virtualNamespaceOf(tenant, claimed.hostNamespace);
-    if (!ns) return undefined;
+    const hostUsername = `${SA_PREFIX}${claimed.hostNamespace}:${claimed.sa}`;
+    const virtual = serviceAccountToVirtual(hostUsername, await this.namespaceMapOf(tenant));
+    if (!virtual) return undefined;
     if (!(await this.plausible(token, claimed.iss))) return undefined;
     const id = await this.review(token);
-    if (id?.username !== `${SA_PREFIX}${claimed.hostNamespace}:${claimed.sa}`) return undefined;
+    if (id?.username !== hostUsername) return undefined;
     return {
-      username: `${SA_PREFIX}${ns}:${claimed.sa}`,
+      username: virtual.username,
       ...(id.uid ? { uid: id.uid } : {}),
-      groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'],
+      groups: virtual.groups,
       ...(id.extra ? { extra: id.extra } : {}),
     };
   }

@@ -50,9 +50,7 @@ export function tenantIdentity(d: TenantIdentityDeps) {
   };
   const issuer = new ServiceAccountIssuer(() => d.keys.signer(), d.tenantUid, read);
   const clientCerts = new ClientCertAuthenticator(d.clientCAs, d.tenantUid);
-  const hostServiceAccounts = new HostServiceAccountAuthenticator(d.host, async (tenant, hostNs) =>
-    (await mapOf(tenant)).virtualOf(hostNs),
-  );
+  const hostServiceAccounts = new HostServiceAccountAuthenticator(d.host, mapOf);
   const authn = new TokenAuthenticator({
     keys: () => d.keys.keys(),
     tenantUid: d.tenantUid,

@@ -10,7 +10,7 @@ import { jsonPatch, mergePatch, strategicMergePatch } from '../patch/index.js';
 import { goFormatV } from '../patch/json-value.js';
 import { builtinPatchSchema } from '../registry/builtin-patch-schema.js';
 import type { ResourceInfo } from '../resources/types.js';
-import type { NamespaceMap } from '../rewrite/namespace-map.js';
+import type { NamespaceMap } from '../rewrite/namespace-translator.js';
 import {
   hostOnlyKeys,
   objectToHost,

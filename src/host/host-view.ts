@@ -1,6 +1,6 @@
 // Read-only host views (nodes, PVs, storage/ingress/runtime/priority classes): which objects a
 // tenant may see and what is stripped from them, as data per group/resource.
-import type { NamespaceMap } from '../rewrite/namespace-map.js';
+import type { NamespaceMap } from '../rewrite/namespace-translator.js';
 
 type Obj = {
   metadata?: { annotations?: Record<string, string>; managedFields?: unknown };

@@ -26,9 +26,8 @@ import { hasProtobuf } from '../protobuf/index.js';
 import { VIEW_VERBS } from '../resources/host-placement.js';
 import { type ResourceInfo, groupVersion } from '../resources/types.js';
 import type { ContinueSealer } from '../rewrite/continue-token.js';
-import { NamespaceMap } from '../rewrite/namespace-map.js';
-import { hostRefOf } from '../rewrite/placeholders.js';
-import { bodyToVirtual, objectToHost, textToVirtual } from '../rewrite/object-rewrite.js';
+import { NamespaceMap, textToVirtual } from '../rewrite/namespace-translator.js';
+import { bodyToVirtual, objectToHost } from '../rewrite/object-rewrite.js';
 import { queryToHost } from '../rewrite/query-rewrite.js';
 import type { HostClient } from '../hostapi/host-client.js';
 import { fieldValidationOf, refuseDuplicates } from './duplicate-fields.js';
@@ -208,10 +207,10 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
       // a list or watch reads as empty from a placeholder name no tenant can create (kplex-*).
       if (!h && !isList && info.verb !== 'watch')
         throw notFound({ group: row.group, resource: row.resource }, info.name);
-      hostNamespaces = [h ?? hostRefOf(map, info.namespace)];
+      hostNamespaces = [h ?? map.hostRef(info.namespace)];
     } else if (isList) {
       const all = map.entries().map(([, h]) => h);
-      hostNamespaces = all.length ? all : [hostRefOf(map, '')];
+      hostNamespaces = all.length ? all : [map.hostRef('')];
     } else throw pageNotFound();
   }
 

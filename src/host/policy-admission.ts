@@ -11,7 +11,7 @@ import type { ValidatingPolicies } from '../admission/policy/validating-policies
 import { selectorMatches } from '../rbac/label-selector.js';
 import type { ResourceInfo } from '../resources/types.js';
 import type { UserInfo } from '../registry/strategy.js';
-import type { NamespaceMap } from '../rewrite/namespace-map.js';
+import type { NamespaceMap } from '../rewrite/namespace-translator.js';
 import { bodyToVirtual } from '../rewrite/object-rewrite.js';
 import type { HostClient } from '../hostapi/host-client.js';
 import { type HostCall, callHost, hostPath, readJSON } from '../hostapi/host-request.js';

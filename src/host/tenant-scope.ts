@@ -2,7 +2,7 @@
 // recorded host namespaces, and how to create a host namespace on first write.
 import type { ResourceInfo } from '../resources/types.js';
 import type { ChangeEvent, Watcher } from '../store/types.js';
-import { NamespaceMap } from '../rewrite/namespace-map.js';
+import { NamespaceMap } from '../rewrite/namespace-translator.js';
 import type { TenantRuntime } from '../tenancy/tenant-runtime.js';
 
 export interface TenantScope {

@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { StringDecoder } from 'node:string_decoder';
 import { encodeWatchFrame, protobufWatchContentType } from '../protobuf/index.js';
 import { bodyToVirtual } from '../rewrite/object-rewrite.js';
-import type { NamespaceMap } from '../rewrite/namespace-map.js';
+import type { NamespaceMap } from '../rewrite/namespace-translator.js';
 import type { HostClient } from '../hostapi/host-client.js';
 import { callHost, readJSON } from '../hostapi/host-request.js';
 import type { Negotiated } from '../handlers/negotiate.js';

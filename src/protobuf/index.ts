@@ -1,5 +1,5 @@
 // Kubernetes protobuf (application/vnd.kubernetes.protobuf) for built-in kinds: envelope,
-// object <-> JSON transcoding with Go's JSON conventions, watch frames, cheap namespace rewriting.
+// object <-> JSON transcoding with Go's JSON conventions, watch frames.
 export {
   decodeEnvelope,
   encodeEnvelope,
@@ -24,10 +24,3 @@ export {
   type WatchEventJSON,
 } from './watch-frames.js';
 export { ProtobufError } from './wire.js';
-export {
-  rewriteBodyNamespace,
-  rewriteObjectMetaNamespace,
-  rewriteProtobufNamespace,
-  rewriteWatchFrameNamespace,
-  type NamespaceRewrite,
-} from './namespace-rewrite.js';

@@ -1,87 +1,94 @@
-// Which fields of an object name a namespace (besides metadata.namespace), as data. Paths are
-// dot-separated keys; `[]` walks every element of an array. The same paths serve both directions.
-const POD_SPECS = ['spec', 'spec.template.spec', 'template.spec', 'spec.jobTemplate.spec.template.spec'];
+// Which fields of each host-backed kind name a namespace (besides metadata.namespace), as data.
+// The translator (namespace-translator.ts) reads this one table in both directions, for every
+// write form (create, update, patch results, apply configurations) and every read. Paths are
+// dot-separated keys; `[]` walks every element of an array.
+/** Legacy ServiceAccount token Secrets: their data names the Secret's namespace. */
+export const SA_TOKEN_SECRET_TYPE = 'kubernetes.io/service-account-token';
+
+export interface KindNamespaceFields {
+  /** Strings naming a namespace of the tenant. */
+  names?: readonly string[];
+  /** Arrays of namespace names. */
+  lists?: readonly string[];
+  /** Namespace label selectors: ANDed with the tenant's labels on the way in, those terms removed on the way out. */
+  selectors?: readonly string[];
+  /** Base64 values naming a namespace (a Secret's data), for objects of `type` only. */
+  encoded?: { type: string; paths: readonly string[] };
+  /** Metadata of the templates an object holds: kplex's labels and annotations hidden like the object's own. */
+  templateMetadata?: readonly string[];
+  /** Field-selector keys whose value is a namespace name (besides metadata.namespace). */
+  selectable?: readonly string[];
+}
 
 const AFFINITY_TERMS = ['podAffinity', 'podAntiAffinity'].flatMap((a) => [
   `affinity.${a}.requiredDuringSchedulingIgnoredDuringExecution[]`,
   `affinity.${a}.preferredDuringSchedulingIgnoredDuringExecution[].podAffinityTerm`,
 ]);
 
-/** Single strings naming a namespace of the tenant. */
-export const NAMESPACE_NAME_FIELDS: readonly string[] = [
-  'involvedObject.namespace', // core/v1 Event
-  'regarding.namespace', // events.k8s.io/v1 Event
-  'related.namespace',
-  'subsets[].addresses[].targetRef.namespace', // Endpoints
-  'subsets[].notReadyAddresses[].targetRef.namespace',
-  'endpoints[].targetRef.namespace', // EndpointSlice
-  'spec.claimRef.namespace', // PersistentVolume (view)
-  'spec.dataSourceRef.namespace', // PersistentVolumeClaim
-  'spec.scaleTargetRef.namespace',
+/** A pod spec at `at`: affinity terms name namespaces and select them by label. */
+const podSpec = (at: string): KindNamespaceFields => ({
+  lists: AFFINITY_TERMS.map((t) => `${at}.${t}.namespaces`),
+  selectors: AFFINITY_TERMS.map((t) => `${at}.${t}.namespaceSelector`),
+});
+
+/** A pod template at `at` (its spec and its metadata). */
+const podTemplate = (at: string): KindNamespaceFields => ({
+  ...podSpec(`${at}.spec`),
+  templateMetadata: [`${at}.metadata`],
+});
+
+/** Every host-backed kind with a namespace-bearing field, by kind (core and events.k8s.io Events share `Event`). */
+export const NAMESPACE_FIELDS: Readonly<Record<string, KindNamespaceFields>> = {
+  Pod: podSpec('spec'),
+  PodTemplate: podTemplate('template'),
+  ReplicationController: podTemplate('spec.template'),
+  Deployment: podTemplate('spec.template'),
+  ReplicaSet: podTemplate('spec.template'),
+  DaemonSet: podTemplate('spec.template'),
+  Job: podTemplate('spec.template'),
+  StatefulSet: {
+    ...podTemplate('spec.template'),
+    names: ['spec.volumeClaimTemplates[].spec.dataSourceRef.namespace'],
+    templateMetadata: ['spec.template.metadata', 'spec.volumeClaimTemplates[].metadata'],
+  },
+  CronJob: {
+    ...podSpec('spec.jobTemplate.spec.template.spec'),
+    templateMetadata: ['spec.jobTemplate.metadata', 'spec.jobTemplate.spec.template.metadata'],
+  },
+  Event: {
+    names: ['involvedObject.namespace', 'regarding.namespace', 'related.namespace'],
+    selectable: ['involvedObject.namespace', 'regarding.namespace'],
+  },
+  Endpoints: {
+    names: ['subsets[].addresses[].targetRef.namespace', 'subsets[].notReadyAddresses[].targetRef.namespace'],
+  },
+  EndpointSlice: { names: ['endpoints[].targetRef.namespace'] },
+  PersistentVolume: { names: ['spec.claimRef.namespace'] }, // a view: read only
+  PersistentVolumeClaim: { names: ['spec.dataSourceRef.namespace'] },
+  // The API has no such field; a stray value is still never passed to the host as written.
+  HorizontalPodAutoscaler: { names: ['spec.scaleTargetRef.namespace'] },
+  NetworkPolicy: {
+    selectors: ['spec.ingress[].from[].namespaceSelector', 'spec.egress[].to[].namespaceSelector'],
+  },
+  ServiceAccount: { names: ['secrets[].namespace'] },
+  // The host's token controller fills `namespace` with the host namespace.
+  Secret: { encoded: { type: SA_TOKEN_SECRET_TYPE, paths: ['data.namespace'] } },
+};
+
+const union = (f: (k: KindNamespaceFields) => readonly string[] | undefined): readonly string[] => [
+  ...new Set(Object.values(NAMESPACE_FIELDS).flatMap((k) => f(k) ?? [])),
 ];
 
-/** Arrays of namespace names (pod affinity terms). */
-export const NAMESPACE_LIST_FIELDS: readonly string[] = POD_SPECS.flatMap((p) =>
-  AFFINITY_TERMS.map((t) => `${p}.${t}.namespaces`),
-);
-
-/** Namespace label selectors: ANDed with the tenant's label on the way in, the term removed on the way out. */
-export const NAMESPACE_SELECTOR_FIELDS: readonly string[] = [
-  ...POD_SPECS.flatMap((p) => AFFINITY_TERMS.map((t) => `${p}.${t}.namespaceSelector`)),
-  'spec.ingress[].from[].namespaceSelector', // NetworkPolicy
-  'spec.egress[].to[].namespaceSelector',
-];
-
-/** Human-readable text that may name a host namespace (scheduler events, conditions, Status). */
-export const MESSAGE_FIELDS: readonly string[] = [
-  'message',
-  'note',
-  'status.message',
-  'status.conditions[].message',
-  'details.causes[].message',
-];
-
-/** Visits the parent object and key of every value at `path` (existing values only). */
-interface Step {
-  key: string;
-  each: boolean;
-}
-
-/** Paths are parsed once: lists are rewritten object by object, and most paths miss at their first key. */
-const parsed = new Map<string, Step[]>();
-
-function stepsOf(path: string): Step[] {
-  let steps = parsed.get(path);
-  if (!steps) {
-    steps = path.split('.').map((raw) => (raw.endsWith('[]') ? { key: raw.slice(0, -2), each: true } : { key: raw, each: false }));
-    parsed.set(path, steps);
-  }
-  return steps;
-}
-
-export function visitPath(
-  obj: unknown,
-  path: string,
-  fn: (parent: Record<string, unknown>, key: string) => void,
-): void {
-  const steps = stepsOf(path);
-  // The common case (a configmap has no `spec`): leave before building the walk.
-  if (obj === null || typeof obj !== 'object' || !(steps[0]!.key in (obj as object))) return;
-  const walk = (node: unknown, i: number): void => {
-    if (node === null || typeof node !== 'object') return;
-    const { key, each } = steps[i]!;
-    const rec = node as Record<string, unknown>;
-    if (!(key in rec)) return;
-    if (i === steps.length - 1 && !each) return fn(rec, key);
-    const next = rec[key];
-    if (each) {
-      if (!Array.isArray(next)) return;
-      for (const el of next)
-        if (i === steps.length - 1) continue;
-        else walk(el, i + 1);
-      return;
-    }
-    walk(next, i + 1);
-  };
-  walk(obj, 0);
-}
+/**
+ * Every kind's paths together. They are applied to every object whatever its `kind` says: a
+ * request body's kind is the tenant's word (and may be absent), list items carry none, and the
+ * paths of one kind never occur in another.
+ */
+export const ALL_NAMESPACE_FIELDS = {
+  names: union((k) => k.names),
+  lists: union((k) => k.lists),
+  selectors: union((k) => k.selectors),
+  encoded: Object.values(NAMESPACE_FIELDS).flatMap((k) => (k.encoded ? [k.encoded] : [])),
+  templateMetadata: union((k) => k.templateMetadata),
+  selectable: new Set(['metadata.namespace', ...union((k) => k.selectable)]),
+} as const;

@@ -1,27 +1,32 @@
-// Rewrites objects between the tenant's view and the host's: namespace fields (namespace-fields.ts),
-// namespace selectors ANDed with the tenant label, kplex's own labels/annotations hidden, selfLink
-// dropped, host namespace names in messages replaced by virtual ones. Works in place.
-import { LABEL_TENANT, LABEL_TENANT_UID } from '../tenancy/namespace-mapping.js';
+// Rewrites objects between the tenant's view and the host's: metadata.namespace and the
+// namespace-bearing fields of every kind (namespace-translator.ts, both ways), kplex's own
+// labels/annotations hidden, selfLink dropped, host namespace names in messages replaced by
+// virtual ones. Works in place.
+import { visitPath } from './field-paths.js';
+import { ALL_NAMESPACE_FIELDS } from './namespace-fields.js';
 import {
-  MESSAGE_FIELDS,
-  NAMESPACE_LIST_FIELDS,
-  NAMESPACE_NAME_FIELDS,
-  NAMESPACE_SELECTOR_FIELDS,
-  visitPath,
-} from './namespace-fields.js';
-import type { NamespaceMap } from './namespace-map.js';
-import { hostRefOf, placeholdersOf } from './placeholders.js';
+  type NamespaceMap,
+  namespaceFieldsToHost,
+  namespaceFieldsToVirtual,
+  textToVirtual,
+} from './namespace-translator.js';
 import { tokenSecretToVirtual } from './token-secrets.js';
 
 type Obj = Record<string, unknown>;
 
-/** Where an object keeps metadata (labels/annotations) of its own and of the pod templates it holds. */
-const METADATA_PATHS = [
-  'metadata',
-  'spec.template.metadata',
-  'template.metadata',
-  'spec.jobTemplate.metadata',
-  'spec.jobTemplate.spec.template.metadata',
+/** Where an object keeps metadata (labels/annotations) of its own and of the templates it holds. */
+const METADATA_PATHS = ['metadata', ...ALL_NAMESPACE_FIELDS.templateMetadata];
+
+/** The ones kept and put back by a patch: one object each (a template list's elements are not told apart). */
+const SINGLE_METADATA_PATHS = METADATA_PATHS.filter((p) => !p.includes('[]'));
+
+/** Human-readable text that may name a host namespace (scheduler events, conditions, Status). */
+const MESSAGE_FIELDS: readonly string[] = [
+  'message',
+  'note',
+  'status.message',
+  'status.conditions[].message',
+  'details.causes[].message',
 ];
 
 /** Labels and annotations kplex puts on host objects; a tenant never sees them. */
@@ -40,28 +45,8 @@ export function objectToHost(obj: unknown, map: NamespaceMap, hostNs: string | u
     for (const f of ['labels', 'annotations'])
       if (isObj(meta[f])) for (const k of Object.keys(meta[f])) if (isKplexKey(k)) delete meta[f][k];
   }
-  for (const p of NAMESPACE_NAME_FIELDS)
-    visitPath(obj, p, (o, k) => typeof o[k] === 'string' && o[k] && (o[k] = hostRefOf(map, o[k] as string)));
-  for (const p of NAMESPACE_LIST_FIELDS)
-    visitPath(
-      obj,
-      p,
-      (o, k) =>
-        Array.isArray(o[k]) &&
-        (o[k] = (o[k] as unknown[]).map((n) => (typeof n === 'string' ? hostRefOf(map, n) : n))),
-    );
-  for (const p of NAMESPACE_SELECTOR_FIELDS) {
-    visitPath(obj, p, (o, k) => {
-      if (!isObj(o[k])) return;
-      const sel = o[k];
-      sel['matchLabels'] = {
-        ...(isObj(sel['matchLabels']) ? sel['matchLabels'] : {}),
-        [LABEL_TENANT]: map.tenant,
-        ...(map.tenantUid ? { [LABEL_TENANT_UID]: map.tenantUid } : {}),
-      };
-    });
-  }
-  // Pod templates: the same rules apply to the template's metadata keys.
+  namespaceFieldsToHost(obj, map);
+  // Templates: the same rules apply to their metadata keys.
   for (const p of METADATA_PATHS.slice(1)) {
     visitPath(obj, p, (o, k) => {
       const m = o[k];
@@ -77,7 +62,7 @@ export type HostOnlyKeys = Map<string, Record<string, string>>;
 
 export function hostOnlyKeys(hostObj: unknown): HostOnlyKeys {
   const kept: HostOnlyKeys = new Map();
-  for (const p of METADATA_PATHS)
+  for (const p of SINGLE_METADATA_PATHS)
     visitPath(hostObj, p, (o, k) => {
       const m = o[k];
       if (!isObj(m)) return;
@@ -105,29 +90,10 @@ export function restoreHostOnlyKeys(obj: unknown, kept: HostOnlyKeys): void {
   }
 }
 
-/** Replaces every whole host namespace name of the tenant in `text` by its virtual name. */
-export function textToVirtual(text: string, map: NamespaceMap): string {
-  let out = text;
-  for (const [h, v] of placeholdersOf(map.tenant)) if (out.includes(h)) out = out.split(h).join(v);
-  for (const h of map.hostNames()) {
-    if (!out.includes(h)) continue;
-    out = out.replace(
-      new RegExp(`(?<![a-z0-9-])${h.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?![a-z0-9-])`, 'g'),
-      map.virtualOf(h)!,
-    );
-  }
-  return out;
-}
-
-/** A host namespace name back to the tenant's: recorded mappings, then placeholders this process handed out. */
-function nsToVirtual(h: string, map: NamespaceMap): string {
-  return map.virtualOf(h) ?? placeholdersOf(map.tenant).get(h) ?? h;
-}
-
 function metaToVirtual(meta: unknown, map: NamespaceMap): void {
   if (!isObj(meta)) return;
   if (typeof meta['namespace'] === 'string' && meta['namespace'])
-    meta['namespace'] = nsToVirtual(meta['namespace'], map);
+    meta['namespace'] = map.virtualRef(meta['namespace']);
   delete meta['selfLink'];
   for (const f of ['labels', 'annotations']) {
     const m = meta[f];
@@ -154,25 +120,7 @@ export function objectToVirtual(obj: unknown, map: NamespaceMap): void {
   if (!isObj(obj)) return;
   tokenSecretToVirtual(obj, map); // before metadata.namespace turns virtual
   metaToVirtual(obj['metadata'], map);
-  for (const p of NAMESPACE_NAME_FIELDS)
-    visitPath(obj, p, (o, k) => typeof o[k] === 'string' && (o[k] = nsToVirtual(o[k] as string, map)));
-  for (const p of NAMESPACE_LIST_FIELDS)
-    visitPath(
-      obj,
-      p,
-      (o, k) =>
-        Array.isArray(o[k]) &&
-        (o[k] = (o[k] as unknown[]).map((n) => (typeof n === 'string' ? nsToVirtual(n, map) : n))),
-    );
-  for (const p of NAMESPACE_SELECTOR_FIELDS) {
-    visitPath(obj, p, (o, k) => {
-      const sel = o[k];
-      if (!isObj(sel) || !isObj(sel['matchLabels'])) return;
-      delete sel['matchLabels'][LABEL_TENANT];
-      delete sel['matchLabels'][LABEL_TENANT_UID];
-      if (Object.keys(sel['matchLabels']).length === 0) delete sel['matchLabels'];
-    });
-  }
+  namespaceFieldsToVirtual(obj, map);
   for (const p of METADATA_PATHS.slice(1)) visitPath(obj, p, (o, k) => metaToVirtualKeysOnly(o[k]));
   for (const p of MESSAGE_FIELDS)
     visitPath(obj, p, (o, k) => typeof o[k] === 'string' && (o[k] = textToVirtual(o[k] as string, map)));

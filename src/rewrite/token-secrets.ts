@@ -1,15 +1,16 @@
 // Legacy ServiceAccount token Secrets (type kubernetes.io/service-account-token) of a tenant live in
 // its host namespace, where the host's token controller fills in a HOST token and the HOST
 // namespace. Neither reaches the tenant: on the way out `namespace` names the virtual namespace
-// and a token kplex did not sign is removed; kplex then replaces it in the host Secret with a
-// kplex-signed token bound to that Secret (the host's legacy validator stops accepting its own
+// (namespace-fields.ts, both ways) and a token kplex did not sign is removed; kplex then
+// replaces it in the host Secret with a kplex-signed token bound to that Secret (the host's legacy validator stops accepting its own
 // token once the Secret no longer holds it, and the host controller never regenerates a token
 // that is present). Until then the Secret reads as one whose token is not filled in yet.
 import { decodeJwt } from 'jose';
 import { TOKEN_ISSUER } from '../api/token-issuer.js';
-import type { NamespaceMap } from './namespace-map.js';
+import { SA_TOKEN_SECRET_TYPE } from './namespace-fields.js';
+import type { NamespaceMap } from './namespace-translator.js';
 
-export const SA_TOKEN_SECRET_TYPE = 'kubernetes.io/service-account-token';
+export { SA_TOKEN_SECRET_TYPE };
 /** kplex re-signs a Secret's token when it has less than this left. */
 const RENEW_BEFORE_MS = 30 * 86400_000;
 
@@ -36,14 +37,9 @@ export function isCurrentKplexToken(token: string, now = Date.now()): boolean {
   }
 }
 
-function b64(s: string): string {
-  return Buffer.from(s, 'utf8').toString('base64');
-}
-
 /**
  * Rewrites a host Secret (called BEFORE its metadata.namespace is made virtual) for the tenant:
- * `namespace` names the virtual namespace, a token kplex did not sign is dropped (and replaced in
- * the host Secret for the next read).
+ * a token kplex did not sign is dropped (and replaced in the host Secret for the next read).
  */
 export function tokenSecretToVirtual(obj: Obj, map: NamespaceMap): void {
   if (obj['type'] !== SA_TOKEN_SECRET_TYPE || !isObj(obj['data'])) return;
@@ -51,10 +47,6 @@ export function tokenSecretToVirtual(obj: Obj, map: NamespaceMap): void {
   const meta = isObj(obj['metadata']) ? obj['metadata'] : {};
   const hostNs = typeof meta['namespace'] === 'string' ? meta['namespace'] : '';
   const ns = map.virtualOf(hostNs);
-  if ('namespace' in data) {
-    if (ns) data['namespace'] = b64(ns);
-    else delete data['namespace'];
-  }
   const raw = typeof data['token'] === 'string' ? Buffer.from(data['token'], 'base64').toString('utf8') : '';
   if (raw && isCurrentKplexToken(raw)) return;
   let iss: unknown;

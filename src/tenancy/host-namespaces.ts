@@ -5,7 +5,7 @@
 import type { KubeObject } from '../api/object.js';
 import type { HostClient } from '../hostapi/host-client.js';
 import type { TenantStore } from '../store/types.js';
-import { hostNamespaceCandidates, hostNamespaceLabels, isOurHostNamespace, type TenantIdentity } from './namespace-mapping.js';
+import { hostNamespaceCandidates, hostNamespaceLabels, isOurHostNamespace, type TenantIdentity } from '../rewrite/namespace-translator.js';
 
 /** The recorded mapping lives in the tenant store under an internal resource no route reaches. */
 const mappingKey = (ns: string) => ({ group: 'kplex.io', resource: 'internal.hostnamespaces', namespace: '', name: ns });

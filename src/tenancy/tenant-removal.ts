@@ -2,7 +2,7 @@
 // of it is found by the deleted Tenant's UID: a new tenant of the same name, created meanwhile,
 // keeps everything of its own.
 import type { HostClient } from '../hostapi/host-client.js';
-import { LABEL_MANAGED_BY, LABEL_TENANT, LABEL_TENANT_UID } from './namespace-mapping.js';
+import { LABEL_MANAGED_BY, LABEL_TENANT, LABEL_TENANT_UID } from '../rewrite/namespace-translator.js';
 import type { RuntimeCache } from './runtime-cache.js';
 
 export async function removeTenant(

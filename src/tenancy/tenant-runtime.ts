@@ -16,7 +16,7 @@ import type { ResourceInfo } from '../resources/types.js';
 import type { DiscoveryTable } from '../discovery/index.js';
 import type { TenantStore } from '../store/types.js';
 import type { HostNamespaces } from './host-namespaces.js';
-import type { TenantIdentity } from './namespace-mapping.js';
+import type { TenantIdentity } from '../rewrite/namespace-translator.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
 import { namespaceStrategy } from './namespace-strategy.js';
 import { TenantRbac } from '../rbac/tenant-rbac.js';

@@ -4,9 +4,8 @@ import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../src/api/object.js';
 import { StatusError } from '../../../src/api/status.js';
 import { applyConfigForHost, patchedForHost, type PatchTarget } from '../../../src/host/host-patch.js';
-import { NamespaceMap } from '../../../src/rewrite/namespace-map.js';
-import { bodyToVirtual, textToVirtual } from '../../../src/rewrite/object-rewrite.js';
-import { hostRefOf } from '../../../src/rewrite/placeholders.js';
+import { NamespaceMap, textToVirtual } from '../../../src/rewrite/namespace-translator.js';
+import { bodyToVirtual } from '../../../src/rewrite/object-rewrite.js';
 import type { ResourceInfo } from '../../../src/resources/types.js';
 
 const map = new NamespaceMap(
@@ -282,7 +281,7 @@ describe('patches of host-backed objects', () => {
 
 describe('placeholders for namespaces without a host namespace', () => {
   it('read back as the virtual name, in fields and in messages', () => {
-    const ph = hostRefOf(map, 'ghost');
+    const ph = map.hostRef('ghost');
     expect(ph).toMatch(/^kplex-none-/);
     const status = {
       kind: 'Status',

@@ -1,8 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ContinueSealer } from '../../../src/rewrite/continue-token.js';
-import { NamespaceMap, unownedName } from '../../../src/rewrite/namespace-map.js';
-import { bodyToVirtual, objectToHost, textToVirtual } from '../../../src/rewrite/object-rewrite.js';
-import { fieldSelectorToHost } from '../../../src/rewrite/query-rewrite.js';
+import {
+  NamespaceMap,
+  fieldSelectorToHost,
+  textToVirtual,
+  unownedName,
+} from '../../../src/rewrite/namespace-translator.js';
+import { bodyToVirtual, objectToHost } from '../../../src/rewrite/object-rewrite.js';
 
 const map = new NamespaceMap(
   'acme',

@@ -4,7 +4,7 @@ import { SignJWT, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setTokenSecretFixer, tokenSecretToVirtual } from '../../../src/rewrite/token-secrets.js';
 import { TOKEN_ISSUER } from '../../../src/auth/tokens.js';
-import { NamespaceMap } from '../../../src/rewrite/namespace-map.js';
+import { NamespaceMap } from '../../../src/rewrite/namespace-translator.js';
 import { bodyToVirtual } from '../../../src/rewrite/object-rewrite.js';
 
 const map = new NamespaceMap('acme', new Map([['app', 'acme-app']]));

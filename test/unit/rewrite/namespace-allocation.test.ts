@@ -5,8 +5,8 @@ import {
   hostNamespaceCandidates,
   hostNamespaceLabels,
   isOurHostNamespace,
-} from '../../../src/tenancy/namespace-mapping.js';
-import { unownedName } from '../../../src/rewrite/namespace-map.js';
+  unownedName,
+} from '../../../src/rewrite/namespace-translator.js';
 import { validTenantName } from '../../../src/tenancy/tenant-name.js';
 
 const A = { name: 'a', uid: 'aaaaaaaa-0000-4000-8000-000000000001' };
