@@ -16,4 +16,19 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable', require: 'readonly' } },
+  },
+  {
+    // Type-aware: a promise nobody awaits or catches loses its error (an unhandled rejection ends
+    // the process), and a promise passed where a void callback is expected is never awaited.
+    files: ['**/*.ts'],
+    // tsconfig.dev.json: src plus tests, bench, conformance and deploy scripts.
+    languageOptions: { parserOptions: { project: './tsconfig.dev.json', tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+    },
+  },
 );
