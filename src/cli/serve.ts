@@ -23,6 +23,7 @@ import { kplexVersion } from '../version.js';
 import { addConfigOptions } from './options.js';
 import { TenantLimitsBook } from '../limits/tenant-limits.js';
 import { Fairness } from '../limits/fairness.js';
+import { startTenantDns } from '../dns/tenant-dns.js';
 
 export function serveCommand(): Command {
   const cmd = new Command('serve')
@@ -107,6 +108,9 @@ export async function serve(cfg: ServeConfig): Promise<void> {
       limits: limits.of,
     }),
   });
+  const dns = cfg.dnsListen
+    ? await startTenantDns(host, logger, { listen: cfg.dnsListen, kubernetesAddress: cfg.dnsKubernetesAddress })
+    : undefined;
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -114,6 +118,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     logger.info({ signal }, 'shutting down');
     tenants.stop();
     keys.stop();
+    await dns?.close();
     await server.close(cfg.shutdownGraceSeconds * 1000);
     pool.close();
     await host.close();

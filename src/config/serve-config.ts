@@ -11,6 +11,8 @@ export interface ServeConfig {
   hostKubeconfig?: string;
   logLevel: string;
   shutdownGraceSeconds: number;
+  dnsListen?: string;
+  dnsKubernetesAddress?: string;
 }
 
 export interface ConfigOption {
@@ -36,5 +38,7 @@ export const serveOptions: ConfigOption[] = [
   { key: 'tlsKeyFile', flag: '--tls-private-key-file <file>', env: 'KPLEX_TLS_PRIVATE_KEY_FILE', description: 'serving key (PEM) matching --tls-cert-file' },
   { key: 'hostKubeconfig', flag: '--host-kubeconfig <file>', env: 'KPLEX_HOST_KUBECONFIG', description: 'kubeconfig of the host cluster (default: in-cluster config, then $KUBECONFIG)' },
   { key: 'logLevel', flag: '--log-level <level>', env: 'KPLEX_LOG_LEVEL', description: 'trace, debug, info, warn or error', default: 'info' },
+  { key: 'dnsListen', flag: '--dns-listen <ip:port>', env: 'KPLEX_DNS_LISTEN', description: "serve tenant pods' DNS (UDP and TCP) on this address; off when unset" },
+  { key: 'dnsKubernetesAddress', flag: '--dns-kubernetes-address <ip>', env: 'KPLEX_DNS_KUBERNETES_ADDRESS', description: "what every tenant's kubernetes.default.svc resolves to (default: the tenant's own kubernetes Service)" },
   { key: 'shutdownGraceSeconds', flag: '--shutdown-grace-seconds <n>', env: 'KPLEX_SHUTDOWN_GRACE_SECONDS', description: 'how long SIGTERM waits for in-flight requests', default: '15', parse: int },
 ];

@@ -6,6 +6,15 @@ import type { HostClient } from './host-client.js';
 
 export type InformerEvent = { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: KubeObject };
 
+export interface InformerOptions {
+  /** Query sent with the list and the watch, e.g. `labelSelector=...`. */
+  query?: string;
+  /** Item key: the name by default; namespace/name for namespaced objects of every namespace. */
+  key?: (o: KubeObject) => string;
+  /** Trims an object before it is kept and passed on (client-go's TransformFunc): memory. */
+  transform?: (o: KubeObject) => KubeObject;
+}
+
 export class HostInformer {
   readonly items = new Map<string, KubeObject>();
   private rv = '';
@@ -19,6 +28,7 @@ export class HostInformer {
     private readonly collectionPath: string,
     private readonly logger: Logger,
     private readonly onEvent?: (e: InformerEvent) => void,
+    private readonly opts: InformerOptions = {},
   ) {
     this.synced = new Promise((r) => (this.markSynced = r));
   }
@@ -35,10 +45,12 @@ export class HostInformer {
   }
 
   private async list(): Promise<void> {
-    const res = await this.client.must<KubeList>('GET', this.collectionPath);
+    const q = this.opts.query ? `?${this.opts.query}` : '';
+    const res = await this.client.must<KubeList>('GET', `${this.collectionPath}${q}`);
     const seen = new Set<string>();
-    for (const obj of res.body.items) {
-      const name = obj.metadata?.name ?? '';
+    for (const raw of res.body.items) {
+      const obj = this.opts.transform ? this.opts.transform(raw) : raw;
+      const name = this.key(obj);
       seen.add(name);
       const had = this.items.has(name);
       this.items.set(name, obj);
@@ -74,7 +86,7 @@ export class HostInformer {
     this.abort = new AbortController();
     const res = await this.client.dispatcher.request({
       origin: this.client.origin,
-      path: `${this.client.basePath}${this.collectionPath}?watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(this.rv)}&timeoutSeconds=300`,
+      path: `${this.client.basePath}${this.collectionPath}?watch=1&allowWatchBookmarks=true&resourceVersion=${encodeURIComponent(this.rv)}&timeoutSeconds=300${this.opts.query ? `&${this.opts.query}` : ''}`,
       method: 'GET',
       headers: this.client.headers({ accept: 'application/json' }),
       signal: this.abort.signal,
@@ -105,9 +117,14 @@ export class HostInformer {
     }
     if (rv) this.rv = rv;
     if (ev.type === 'BOOKMARK') return;
-    const name = ev.object.metadata?.name ?? '';
+    const obj = this.opts.transform ? this.opts.transform(ev.object) : ev.object;
+    const name = this.key(obj);
     if (ev.type === 'DELETED') this.items.delete(name);
-    else this.items.set(name, ev.object);
-    this.onEvent?.({ type: ev.type as InformerEvent['type'], object: ev.object });
+    else this.items.set(name, obj);
+    this.onEvent?.({ type: ev.type as InformerEvent['type'], object: obj });
+  }
+
+  private key(o: KubeObject): string {
+    return this.opts.key ? this.opts.key(o) : (o.metadata?.name ?? '');
   }
 }
