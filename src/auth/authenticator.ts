@@ -6,10 +6,10 @@
 // A tenant is its UID: every credential is checked against the live Tenant's UID, and a path
 // naming no live tenant is refused before anything else is looked at.
 import { createHash } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import { LRUCache } from 'lru-cache';
 import { unauthorized } from '../api/status.js';
 import type { UserInfo } from '../authorizer/user.js';
+import type { Credentials } from './credentials.js';
 import type { SigningKey } from './signing-keys.js';
 import {
   isKplexToken,
@@ -23,13 +23,7 @@ import type { ClientCertAuthenticator } from './client-certs.js';
 
 export interface Authenticator {
   /** Throws 401 Unauthorized when no credential proves an identity in `tenant`. */
-  authenticate(req: IncomingMessage, tenant: string): Promise<UserInfo>;
-}
-
-export function bearerToken(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization;
-  const m = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-  return m?.[1];
+  authenticate(credentials: Credentials, tenant: string): Promise<UserInfo>;
 }
 
 /** True when the ServiceAccount (and the object its token is bound to) still exist, with those UIDs. */
@@ -62,14 +56,14 @@ export class TokenAuthenticator implements Authenticator {
 
   constructor(private readonly deps: TokenAuthenticatorDeps) {}
 
-  async authenticate(req: IncomingMessage, tenant: string): Promise<UserInfo> {
+  async authenticate(credentials: Credentials, tenant: string): Promise<UserInfo> {
     const tenantUid = this.deps.tenantUid(tenant);
     if (!tenantUid) throw unauthorized();
     // x509 first, as in kube-apiserver; a certificate that proves nothing falls through to the
     // token (the union authenticator goes on after an authenticator's error).
-    const byCert = await this.deps.clientCerts?.authenticate(req, tenant);
+    const byCert = await this.deps.clientCerts?.authenticate(credentials.certificate, tenant);
     if (byCert) return byCert;
-    const token = bearerToken(req);
+    const { token } = credentials;
     if (token) {
       if (isKplexToken(token)) {
         const user = await this.kplexToken(token, { tenant, tenantUid });

@@ -3,22 +3,13 @@
 // is within its validity dates and may be used for client auth names the user (CN) and groups
 // (O). Any other certificate (another tenant's, the host's, expired) proves nothing.
 import { createHash } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
-import type { TLSSocket } from 'node:tls';
+import type { ClientCertificate } from './credentials.js';
 import { X509Certificate, ExtendedKeyUsage, ExtendedKeyUsageExtension } from '../pki/certs.js';
 import { clientCACommonName, type ClientCAStore } from './client-ca-store.js';
 import { SYSTEM_AUTHENTICATED, type UserInfo } from '../authorizer/user.js';
 
 const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
 export const CREDENTIAL_ID_KEY = 'authentication.kubernetes.io/credential-id';
-
-/** The DER of the client certificate presented on the request's TLS connection, if any. */
-export function peerCertificate(req: IncomingMessage): Buffer | undefined {
-  const socket = req.socket as TLSSocket | undefined;
-  if (!socket || typeof socket.getPeerCertificate !== 'function') return undefined;
-  const raw = socket.getPeerCertificate(false)?.raw;
-  return raw && raw.length ? raw : undefined;
-}
 
 /**
  * The identity `leaf` proves when it is signed by one of `cas` and valid at `now`; undefined
@@ -98,8 +89,8 @@ export class ClientCertAuthenticator {
   ) {}
 
   /** The certificate's identity in `tenant`, or undefined when none was presented or it proves none. */
-  async authenticate(req: IncomingMessage, tenant: string): Promise<UserInfo | undefined> {
-    const p = this.presentedOn(req);
+  async authenticate(cert: ClientCertificate | undefined, tenant: string): Promise<UserInfo | undefined> {
+    const p = cert && this.presentedOn(cert);
     if (!p) return undefined;
     const uid = this.tenantUid(tenant);
     if (!uid || p.issuer !== `CN=${clientCACommonName(uid)}`) return undefined;
@@ -121,11 +112,11 @@ export class ClientCertAuthenticator {
    * The certificate of the request's TLS connection, parsed once per connection (a keep-alive
    * connection sends many requests with the same certificate).
    */
-  private presentedOn(req: IncomingMessage): Presented | undefined {
-    const socket = req.socket as object | undefined;
-    const known = socket ? this.presented.get(socket) : undefined;
+  private presentedOn(cert: ClientCertificate): Presented | undefined {
+    const socket = cert.connection;
+    const known = this.presented.get(socket);
     if (known !== undefined) return known ?? undefined;
-    const der = peerCertificate(req);
+    const der = cert.der();
     let p: Presented | null = null;
     if (der) {
       try {
@@ -140,7 +131,7 @@ export class ClientCertAuthenticator {
         p = null;
       }
     }
-    if (socket) this.presented.set(socket, p);
+    this.presented.set(socket, p);
     return p ?? undefined;
   }
 

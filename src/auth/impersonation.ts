@@ -1,7 +1,7 @@
 // Impersonation (kubectl --as, --as-group, --as-uid) as k8s.io/apiserver's WithImpersonation:
 // every requested identity part is authorized with verb `impersonate` by the tenant's RBAC, and
 // the request continues as the impersonated user.
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { internalError } from '../api/status.js';
 import type { AuthorizationAttributes } from '../authorizer/authorizer.js';
 import { SYSTEM_AUTHENTICATED, type UserInfo } from '../authorizer/user.js';
@@ -17,7 +17,7 @@ export type ImpersonationCheck = (a: AuthorizationAttributes) => Promise<void>;
 const list = (v: string | string[] | undefined): string[] =>
   v === undefined ? [] : Array.isArray(v) ? v : [v];
 
-export function wantsImpersonation(req: IncomingMessage): boolean {
+export function wantsImpersonation(req: { headers: IncomingHttpHeaders }): boolean {
   return Object.keys(req.headers).some(
     (h) =>
       h === 'impersonate-user' ||
@@ -38,7 +38,7 @@ function unescapeExtraKey(key: string): string {
 
 /** The impersonated identity, or the requestor when the request asks for none. */
 export async function impersonate(
-  req: IncomingMessage,
+  req: { headers: IncomingHttpHeaders },
   requestor: UserInfo,
   check: ImpersonationCheck,
 ): Promise<UserInfo> {

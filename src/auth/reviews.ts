@@ -1,15 +1,11 @@
 // The review APIs kplex answers itself, from the tenant's identity and RBAC (never the host's):
 // SelfSubjectReview (kubectl auth whoami), SelfSubjectAccessReview, SubjectAccessReview,
 // LocalSubjectAccessReview (kubectl auth can-i) and SelfSubjectRulesReview (can-i --list).
-// As the apiserver's registries: create only, 201 with the object and its status, nothing stored.
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// As the apiserver's registries: create only, the object with its status, nothing stored (the
+// computed-resource handler, src/handlers/computed.ts, reads the body and writes the 201).
 import type { KubeObject } from '../api/object.js';
 import type { RequestInfo } from '../api/request-info.js';
-import { badRequest, invalid, methodNotSupported, notAcceptable } from '../api/status.js';
-import { decodeBody, readBody } from '../handlers/body.js';
-import { negotiateOutput } from '../handlers/negotiate.js';
-import { writeResult } from '../handlers/output.js';
-import { hasProtobuf } from '../protobuf/index.js';
+import { badRequest, invalid, methodNotSupported } from '../api/status.js';
 import type { PolicyRule } from '../rbac/types.js';
 import type { AuthorizationAttributes } from '../authorizer/authorizer.js';
 import type { UserInfo } from '../authorizer/user.js';
@@ -53,8 +49,18 @@ const REVIEWS: Record<string, { kind: string; apiVersion: string }> = {
   },
 };
 
-export const isReviewRequest = (info: RequestInfo): boolean =>
-  info.isResourceRequest && info.apiVersion === 'v1' && !!REVIEWS[`${info.apiGroup}/${info.resource}`];
+/** The apiVersion and kind of the review a request addresses. */
+export function reviewType(info: RequestInfo): { kind: string; apiVersion: string } {
+  const meta = REVIEWS[`${info.apiGroup}/${info.resource}`];
+  if (!meta) throw badRequest(`${info.resource}.${info.apiGroup} is not a review`);
+  return meta;
+}
+
+/** Reviews are created, never read (405 before the body is looked at). */
+export function checkReviewRequest(info: RequestInfo): void {
+  if (info.verb !== 'create' || info.name)
+    throw methodNotSupported({ group: info.apiGroup, resource: info.resource }, info.verb);
+}
 
 interface ResourceAttributes {
   namespace?: string;
@@ -138,27 +144,17 @@ function attributesOf(user: UserInfo, spec: ReviewSpec): AuthorizationAttributes
   };
 }
 
-/** Answers a review create; `user` is the (possibly impersonated) requestor. */
-export async function serveReview(
-  req: IncomingMessage,
-  res: ServerResponse,
+/** Answers a review create (`body` decoded); `user` is the (possibly impersonated) requestor. */
+export async function answerReview(
   tenant: string,
   info: RequestInfo,
   user: UserInfo,
+  body: unknown,
   decider: AccessDecider,
   reviewToken?: TokenReviewer,
-): Promise<void> {
-  const key = `${info.apiGroup}/${info.resource}`;
-  const meta = REVIEWS[key]!;
-  if (info.verb !== 'create' || info.name)
-    throw methodNotSupported({ group: info.apiGroup, resource: info.resource }, info.verb);
-  // Reviews are not stored objects: no Table or metadata view of them exists (406, as the apiserver).
-  const wanted = negotiateOutput(req.headers.accept, true).kind;
-  if (wanted === 'table' || wanted === 'partial') {
-    throw notAcceptable(['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf']);
-  }
-  const decoded = decodeBody(await readBody(req), req.headers['content-type'], meta);
-  const obj = (decoded.value ?? {}) as KubeObject & { spec?: ReviewSpec };
+): Promise<KubeObject> {
+  const meta = reviewType(info);
+  const obj = (body ?? {}) as KubeObject & { spec?: ReviewSpec };
   const spec: ReviewSpec = obj.spec ?? {};
   let status: Record<string, unknown>;
   switch (meta.kind) {
@@ -245,19 +241,13 @@ export async function serveReview(
       };
     }
   }
-  const out: KubeObject = {
+  return {
     kind: meta.kind,
     apiVersion: meta.apiVersion,
     metadata: { ...(obj.metadata ?? {}), creationTimestamp: null as unknown as string },
     ...(meta.kind === 'SelfSubjectReview' ? {} : { spec }),
     status,
   };
-  writeResult(res, 201, out, false, {
-    out: negotiateOutput(req.headers.accept, hasProtobuf(meta.apiVersion, meta.kind)),
-    columns: [],
-    includeObject: 'Metadata',
-    warnings: [],
-  });
 }
 
 function subjectOf(spec: ReviewSpec): UserInfo {

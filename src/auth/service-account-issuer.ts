@@ -3,7 +3,6 @@
 // namespace, never forwarded to the host: a host token would authenticate on the host. kplex
 // accepts its own ServiceAccount tokens only while the account (and the object the token is
 // bound to) still exist with the UIDs the token names, as the apiserver's token authenticator does.
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../api/object.js';
 import type { RequestInfo } from '../api/request-info.js';
 import {
@@ -14,10 +13,6 @@ import {
   notFound,
   type FieldError,
 } from '../api/status.js';
-import { decodeBody, readBody } from '../handlers/body.js';
-import { negotiateOutput } from '../handlers/negotiate.js';
-import { writeResult } from '../handlers/output.js';
-import { hasProtobuf } from '../protobuf/index.js';
 import type { SigningKey } from './signing-keys.js';
 import { mintServiceAccountToken, type BoundObject, type ServiceAccountClaims } from './tokens.js';
 
@@ -29,17 +24,17 @@ export type TenantObjectReader = (
   name: string,
 ) => Promise<KubeObject | undefined>;
 
-const TOKEN_REQUEST = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest' };
+export const TOKEN_REQUEST = { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest' };
 const DEFAULT_EXPIRATION = 3600;
 const MIN_EXPIRATION = 600;
 const MAX_EXPIRATION = 2 ** 32;
 const BINDABLE: Record<string, 'pods' | 'secrets'> = { Pod: 'pods', Secret: 'secrets' };
 
-export const isTokenRequest = (info: RequestInfo): boolean =>
-  info.isResourceRequest &&
-  info.apiGroup === '' &&
-  info.resource === 'serviceaccounts' &&
-  info.subresource === 'token';
+/** TokenRequests are created on a named account, never read (405 before the body is looked at). */
+export function checkTokenRequest(info: RequestInfo): void {
+  if (info.verb !== 'create' || !info.name)
+    throw methodNotSupported({ group: '', resource: 'serviceaccounts/token' }, info.verb);
+}
 
 interface TokenRequestSpec {
   audiences?: string[];
@@ -57,17 +52,9 @@ export class ServiceAccountIssuer {
     private readonly opts: { checkTtlMs?: number; maxEntries?: number } = {},
   ) {}
 
-  /** Answers POST .../serviceaccounts/<name>/token as the apiserver's TokenREST does. */
-  async serveTokenRequest(
-    req: IncomingMessage,
-    res: ServerResponse,
-    tenant: string,
-    info: RequestInfo,
-  ): Promise<void> {
-    if (info.verb !== 'create' || !info.name)
-      throw methodNotSupported({ group: '', resource: 'serviceaccounts/token' }, info.verb);
-    const decoded = decodeBody(await readBody(req), req.headers['content-type'], TOKEN_REQUEST).value as
-      (KubeObject & { spec?: TokenRequestSpec }) | undefined;
+  /** Answers POST .../serviceaccounts/<name>/token (`body` decoded) as the apiserver's TokenREST does. */
+  async answerTokenRequest(tenant: string, info: RequestInfo, body: unknown): Promise<KubeObject> {
+    const decoded = body as (KubeObject & { spec?: TokenRequestSpec }) | undefined;
     if (!decoded || typeof decoded !== 'object' || (decoded.kind && decoded.kind !== 'TokenRequest'))
       throw badRequest(`the object provided is unrecognized (must be of type TokenRequest)`);
     const gk = { group: 'authentication.k8s.io', kind: 'TokenRequest' };
@@ -133,7 +120,7 @@ export class ServiceAccountIssuer {
       expirationSeconds,
       ...(boundObject ? { boundObject } : {}),
     });
-    const out = {
+    return {
       ...TOKEN_REQUEST,
       metadata: {
         name: info.name,
@@ -147,12 +134,6 @@ export class ServiceAccountIssuer {
       },
       status: { token, expirationTimestamp: expires.toISOString().replace(/\.\d+Z$/, 'Z') },
     } as KubeObject;
-    writeResult(res, 201, out, false, {
-      out: negotiateOutput(req.headers.accept, hasProtobuf(TOKEN_REQUEST.apiVersion, TOKEN_REQUEST.kind)),
-      columns: [],
-      includeObject: 'Metadata',
-      warnings: [],
-    });
   }
 
   private async boundObject(

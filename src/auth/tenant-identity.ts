@@ -1,7 +1,6 @@
 // Wires authentication and the identity stage of `kplex serve`: every credential is checked
 // against the live Tenant's UID (TenantDirectory), host lookups go through the tenant's recorded
 // namespace mapping, and kplex issues its tenants' ServiceAccount tokens itself.
-import type { IncomingMessage } from 'node:http';
 import type { KubeObject } from '../api/object.js';
 import type { HostClient } from '../hostapi/host-client.js';
 import { tenantScope } from '../host/tenant-scope.js';
@@ -59,12 +58,7 @@ export function tenantIdentity(d: TenantIdentityDeps) {
     reloadKeys: () => d.keys.reload(),
     clientCerts,
   });
-  const identity = new IdentityStage(
-    d.decider,
-    (tenant, token) =>
-      authn.authenticate({ headers: { authorization: `Bearer ${token}` } } as IncomingMessage, tenant),
-    issuer,
-  );
+  const identity = new IdentityStage(d.decider, authn, issuer);
   // Legacy token Secrets: kplex's token replaces the host's in the host Secret (one fix at a time each).
   const fixing = new Set<string>();
   const fixSecret = async (tenant: string, hostNs: string, name: string): Promise<void> => {

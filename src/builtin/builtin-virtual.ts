@@ -58,7 +58,7 @@ export const builtinVirtualResources: readonly ResourceInfo[] = [
     storageVersion: true,
     strategy: `rbac-${resource}`,
   })),
-  // Reviews (issue 6): create-only, answered by src/auth/reviews.ts, never stored.
+  // Reviews: create-only, computed by src/auth/reviews.ts, never stored.
   ...(
     [
       ['authentication.k8s.io', 'selfsubjectreviews', 'SelfSubjectReview', false],
@@ -79,7 +79,7 @@ export const builtinVirtualResources: readonly ResourceInfo[] = [
     verbs: ['create'],
     placement: 'virtual',
     storageVersion: false,
-    strategy: 'review',
+    computed: { '': 'review' },
   })),
   // Admission configuration, flow control and API services: virtual, cluster-scoped, stored per
   // tenant (src/admission/). Served only: kplex does not call webhooks or enforce policies yet.

@@ -2,7 +2,7 @@
 // aggregated discovery, two requests), placed by HOST_PLACEMENT. Refused rows are kept so routing
 // can tell "exists on the host but not for you" from "unknown"; discovery leaves them out.
 import type { HostClient } from '../hostapi/host-client.js';
-import { hostPlacement, VIEW_VERBS } from '../resources/host-placement.js';
+import { HOST_COMPUTED, hostPlacement, VIEW_VERBS } from '../resources/host-placement.js';
 import type { ResourceInfo } from '../resources/types.js';
 
 const AGGREGATED = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
@@ -46,6 +46,7 @@ export function rowsFromDiscovery(groups: GroupDiscovery[]): ResourceInfo[] {
         const placement = hostPlacement(group, r.resource);
         const kind = r.responseKind?.kind ?? '';
         const subs = new Set((r.subresources ?? []).map((s) => s.subresource));
+        const computed = HOST_COMPUTED[`${group}/${r.resource}`];
         rows.push({
           group,
           version: v.version,
@@ -60,6 +61,7 @@ export function rowsFromDiscovery(groups: GroupDiscovery[]): ResourceInfo[] {
           ...(r.categories?.length ? { categories: r.categories } : {}),
           placement,
           storageVersion: i === 0,
+          ...(computed ? { computed } : {}),
           ...(subs.has('status') || subs.has('scale')
             ? { subresources: { ...(subs.has('status') ? { status: true } : {}) } }
             : {}),

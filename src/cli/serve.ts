@@ -4,7 +4,7 @@ import { serveOptions, type ServeConfig } from '../config/serve-config.js';
 import { createLogger } from '../log/logger.js';
 import { HealthChecks } from '../server/health.js';
 import { startServer, type VersionInfo } from '../server/server.js';
-import { tenantHandler } from '../server/tenant-api.js';
+import { tenantPipeline } from '../server/pipeline.js';
 import { HostClient } from '../hostapi/host-client.js';
 import { loadHostConnection } from '../hostapi/host-config.js';
 import { installTenantCRD } from '../tenancy/tenant-admin.js';
@@ -95,7 +95,8 @@ export async function serve(cfg: ServeConfig): Promise<void> {
       compiler: 'tsc',
       platform: `${process.platform}/${process.arch}`,
     }),
-    tenantHandler: tenantHandler({
+    tenantHandler: tenantPipeline({
+      tenantUid: (name) => tenants.uid(name),
       tenantExists: (name) => tenants.has(name),
       runtimes,
       authn,

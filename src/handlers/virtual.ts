@@ -1,11 +1,9 @@
 // The HTTP handler for every verb on a virtual resource (k8s.io/apiserver/pkg/endpoints/handlers
 // over the generic registry): option decoding, bodies, negotiation, watches, errors as Status.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from 'pino';
 import type { KubeObject } from '../api/object.js';
 import { isObject } from '../api/object.js';
 import type { RequestInfo } from '../api/request-info.js';
-import { writeError } from '../api/respond.js';
 import { type FieldError, type StatusError, badRequest, invalid, methodNotSupported, pageNotFound } from '../api/status.js';
 import { hasProtobuf } from '../protobuf/index.js';
 import { type ResourceInfo, groupVersion } from '../resources/types.js';
@@ -34,8 +32,9 @@ export interface VirtualRequestContext {
   info: ResourceInfo;
   strategy: FullStrategy;
   requestInfo: RequestInfo;
+  /** The URL's query, parsed once by the pipeline. */
+  query: URLSearchParams;
   user: UserInfo;
-  logger?: Logger;
   /** The tenant's garbage collector (VirtualGarbageCollector), when wired. */
   gc?: DeletionObserver;
   /** Admission for creates (see RegistryDeps.admitCreate). */
@@ -192,19 +191,10 @@ const optionsObject = (kind: string, dryRun: boolean, fieldManager?: string): Re
   ...(fieldManager ? { fieldManager } : {}),
 });
 
-/** Serves one request on a virtual resource; every failure is written as a Status. */
+/** Serves one request on a virtual resource; a failure is thrown for the pipeline's error writer. */
 export async function handleVirtualRequest(req: IncomingMessage, res: ServerResponse, ctx: VirtualRequestContext): Promise<void> {
-  try {
-    await serve(req, res, ctx);
-  } catch (err) {
-    const status = writeError(res, err);
-    if (status.code >= 500) ctx.logger?.error({ err, tenant: ctx.tenant }, 'virtual request failed');
-  }
-}
-
-async function serve(req: IncomingMessage, res: ServerResponse, ctx: VirtualRequestContext): Promise<void> {
   const ri = ctx.requestInfo;
-  const q = new URL(req.url ?? '/', 'http://x').searchParams;
+  const q = ctx.query;
   const reg = new VirtualRegistry({ tenant: ctx.tenant, store: ctx.store, info: ctx.info, strategy: ctx.strategy, gc: ctx.gc, admitCreate: ctx.admitCreate });
   const sub = ri.subresource;
   if (sub && !ctx.info.subresources?.[sub as 'status' | 'scale' | 'finalize']) throw pageNotFound();

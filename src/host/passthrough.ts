@@ -6,13 +6,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { escapeFieldValue } from '../api/field-selector.js';
 import type { KubeObject } from '../api/object.js';
 import type { RequestInfo } from '../api/request-info.js';
-import { writeError } from '../api/respond.js';
 import {
   type StatusError,
   badRequest,
   forbidden,
-  internalError,
-  isStatusError,
   notFound,
   pageNotFound,
   statusFailure,
@@ -63,6 +60,8 @@ export interface PassthroughRequest {
   res: ServerResponse;
   row: ResourceInfo;
   info: RequestInfo;
+  /** The URL's query, parsed once by the pipeline. */
+  query: URLSearchParams;
   user: UserInfo;
   scope: TenantScope;
   /** The tenant's validating admission policies, judged before a write reaches the host. */
@@ -93,18 +92,12 @@ function withStandIn(map: NamespaceMap, ns: string, host: string): NamespaceMap 
   return new NamespaceMap(map.tenant, new Map([...map.entries(), [ns, host]]), map.readAtRV, map.tenantUid);
 }
 
+/**
+ * Serves one request on a host-backed row. Failures are thrown for the pipeline's error writer,
+ * which answers kplex's own (a failed host call names host things) with a plain InternalError.
+ */
 export async function handleHostRequest(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
-  try {
-    await serve(d, p);
-  } catch (err) {
-    // kplex's own failures (a host call that failed, a host namespace that could not be made) name
-    // host things in their text: the tenant gets a plain InternalError, the log gets the cause.
-    const status = writeError(
-      p.res,
-      isStatusError(err) ? err : internalError(new Error('the host request failed')),
-    );
-    if (status.code >= 500) d.logger?.error({ err, tenant: p.scope.tenant }, 'host passthrough failed');
-  }
+  await serve(d, p);
 }
 
 /** The apiserver's RBAC denial text (k8s.io/apiserver/pkg/endpoints/handlers/responsewriters). */
@@ -159,7 +152,7 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   if (mode === 'upgrade' && !isUpgrade(req)) throw badRequest('Upgrade request required');
 
   let map = p.scope.namespaceMap();
-  const q = new URL(req.url ?? '/', 'http://x').searchParams;
+  const q = p.query;
   // dryRun: no side effect of any kind, including kplex's own (host namespaces, the kubernetes Service).
   const dryRun = q.has('dryRun');
   const mt = mediaType(req.headers['content-type']);
@@ -483,8 +476,8 @@ async function fanOutList(
   out: Negotiated,
   _all: string[],
 ): Promise<void> {
-  const { row, info, req, res } = p;
-  const q = new URL(req.url ?? '/', 'http://x').searchParams;
+  const { row, info, res } = p;
+  const q = p.query;
   const entries = map.entries();
   let start = 0;
   let resume = '';

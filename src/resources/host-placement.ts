@@ -5,6 +5,14 @@
 // built-ins (builtin-virtual.ts) win over host rows.
 import type { Placement } from './types.js';
 
+/**
+ * Subresources of host rows kplex answers itself (ResourceInfo.computed): a TokenRequest gets a
+ * kplex-signed token naming the virtual namespace; a host token would authenticate on the host.
+ */
+export const HOST_COMPUTED: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  '/serviceaccounts': { token: 'token-request' },
+};
+
 /** `group/resource` (core group: `/resource`) → placement. */
 export const HOST_PLACEMENT: Readonly<Record<string, Placement>> = {
   // namespaced kinds stored in the tenant's host namespaces, worked on by the host's controllers

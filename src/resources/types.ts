@@ -42,6 +42,11 @@ export interface ResourceInfo {
   printerColumns?: PrinterColumn[];
   /** Name of the strategy that gives the resource its validation, defaulting and fields. */
   strategy?: string;
+  /**
+   * Subresource ('' for the resource itself) -> the computed resource that answers it: kplex makes
+   * the answer from the request alone, never stores it and never asks the host (reviews, TokenRequest).
+   */
+  computed?: Readonly<Record<string, string>>;
 }
 
 export const groupVersion = (r: { group: string; version: string }): string =>

@@ -1,11 +1,13 @@
-// The HTTPS front door. Health and version endpoints are answered here; everything under
-// /clusters/<tenant>/ goes to the tenant request path (resolution, authn, authz, routing).
+// The HTTPS front door. Health and version endpoints are answered here; the first stage of the
+// tenant pipeline, tenant resolution, picks the tenant a request is for (src/server/pipeline.ts).
 import https from 'node:https';
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log/logger.js';
-import { writeError, writeJSON, writeText } from '../api/respond.js';
+import { writeJSON, writeText } from '../api/respond.js';
+import { bearerOf } from '../auth/credentials.js';
+import { writeRequestError } from './error-writer.js';
 import { HealthChecks } from './health.js';
 import { tenantFromCredential, tenantFromPath } from './tenant-resolution.js';
 import type { ServingTLS } from './tls.js';
@@ -62,10 +64,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         'request',
       );
     });
-    handle(req, res).catch((err: unknown) => {
-      logger.error({ err, url: req.url }, 'request failed');
-      writeError(res, err);
-    });
+    handle(req, res).catch((err: unknown) => writeRequestError(res, err, logger.child({ url: req.url })));
   });
 
   // Connection upgrades (exec, attach, port-forward) take the same path as requests; the response
@@ -78,10 +77,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     // never parsed as further requests, and a client that never closes does not hold the socket.
     res.shouldKeepAlive = false;
     res.on('finish', () => socket.destroySoon());
-    handle(req, res).catch((err: unknown) => {
-      logger.error({ err, url: req.url }, 'upgrade request failed');
-      writeError(res, err);
-    });
+    handle(req, res).catch((err: unknown) => writeRequestError(res, err, logger.child({ url: req.url })));
   });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -94,7 +90,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const prefixed = tenantFromPath(pathname);
     if (prefixed && opts.tenantHandler) return opts.tenantHandler(req, res, prefixed.tenant, prefixed.path);
     // No prefix: a tenant credential still routes to its tenant (in-cluster clients).
-    const byCredential = opts.tenantHandler ? tenantFromCredential(req) : undefined;
+    const byCredential = opts.tenantHandler ? tenantFromCredential(bearerOf(req.headers.authorization)) : undefined;
     if (byCredential && opts.tenantHandler) return opts.tenantHandler(req, res, byCredential, pathname);
     if (pathname === '/version') return writeJSON(res, 200, opts.version());
     writeText(res, 404, '404 page not found\n');

@@ -2,7 +2,6 @@
 // that drop the server URL's path (in-cluster clients, `kubectl replace --raw`) are resolved from
 // their credential. The tenant read here is only a routing hint: the tenant handler still
 // authenticates the credential FOR that tenant, so a forged claim gets 401.
-import type { IncomingMessage } from 'node:http';
 import { decodeJwt } from 'jose';
 import { validTenantName } from '../tenancy/tenant-name.js';
 
@@ -28,11 +27,10 @@ export function tenantFromPath(pathname: string): ResolvedTenant | undefined {
 }
 
 /** The tenant named by a bearer token's claims (unverified), if it is a kplex token. */
-export function tenantFromCredential(req: IncomingMessage): string | undefined {
-  const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '');
-  if (!m?.[1]) return undefined;
+export function tenantFromCredential(token: string | undefined): string | undefined {
+  if (!token) return undefined;
   try {
-    const claim = decodeJwt(m[1])[TENANT_CLAIM];
+    const claim = decodeJwt(token)[TENANT_CLAIM];
     return typeof claim === 'string' && validTenantName(claim) ? claim : undefined;
   } catch {
     return undefined;

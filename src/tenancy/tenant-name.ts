@@ -49,3 +49,11 @@ export function tenantNameCelRule(): string {
 }
 
 export const TENANT_NAME_CEL_MESSAGE = `tenant names ${RESERVED_TENANT_NAMES.join(', ')} and names starting with ${RESERVED_TENANT_PREFIXES.join(', ')} are reserved`;
+
+/** A tenant name that passed the rule above: only `tenantName` makes one. */
+export type TenantName = string & { readonly __brand: 'TenantName' };
+
+/** The name as a TenantName, or undefined when it breaks the rule. */
+export function tenantName(name: string): TenantName | undefined {
+  return validTenantName(name) ? (name as TenantName) : undefined;
+}

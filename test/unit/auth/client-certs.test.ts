@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FileClientCAStore } from '../../../src/auth/client-ca-store.js';
 import { ClientCertAuthenticator, verifyClientCertificate } from '../../../src/auth/client-certs.js';
+import { credentialsOf } from '../../../src/auth/credentials.js';
 import { createCA, issueCert, loadCA, X509Certificate } from '../../../src/pki/certs.js';
 
 const dirs: string[] = [];
@@ -23,10 +24,10 @@ const der = (pem: string) => Buffer.from(new X509Certificate(pem).rawData);
 const DAY = 86_400_000;
 /** A request whose TLS connection presented `cert` (or none). */
 const requestWith = (cert?: string) =>
-  ({
+  credentialsOf({
     headers: {},
     socket: { getPeerCertificate: () => (cert ? { raw: der(cert) } : {}) },
-  }) as unknown as IncomingMessage;
+  } as unknown as IncomingMessage).certificate;
 
 const A = { tenant: 'a', tenantUid: '0a0a0a0a-0000-4000-8000-00000000000a' };
 const B = { tenant: 'b', tenantUid: '0b0b0b0b-0000-4000-8000-00000000000b' };
@@ -132,7 +133,7 @@ describe('ClientCertAuthenticator', () => {
     expect((await authn.authenticate(requestWith(cert.cert), 'a'))?.username).toBe('alice');
     expect(await authn.authenticate(requestWith(cert.cert), 'b')).toBeUndefined();
     expect(await authn.authenticate(requestWith(), 'a')).toBeUndefined();
-    expect(await authn.authenticate({ headers: {} } as IncomingMessage, 'a')).toBeUndefined();
+    expect(await authn.authenticate(credentialsOf({ headers: {} } as IncomingMessage).certificate, 'a')).toBeUndefined();
 
     // tenant b's CA appears after the authenticator looked (and found none)
     const caB = await loadCA(await store.getOrCreate(B));
@@ -160,7 +161,7 @@ describe('ClientCertAuthenticator', () => {
       },
     };
     const req = { headers: {}, socket } as unknown as IncomingMessage;
-    for (let i = 0; i < 50; i++) expect((await authn.authenticate(req, 'a'))?.username).toBe('alice');
+    for (let i = 0; i < 50; i++) expect((await authn.authenticate(credentialsOf(req).certificate, 'a'))?.username).toBe('alice');
     expect(reads).toBe(1);
     expect(store.reads).toBe(1);
   });

@@ -65,7 +65,7 @@ export async function startHarness(extra: Array<{ info: ResourceInfo; strategy: 
       const u = new URL(req.url!, 'http://x');
       const ri = parseRequestInfo(req.method!, u.pathname, u.searchParams);
       const r = resources.find((x) => x.info.resource === ri.resource && x.info.group === ri.apiGroup)!;
-      void handleVirtualRequest(req, res, { tenant: 't1', store, info: r.info, strategy: r.strategy, requestInfo: ri, user: { username: 'alice', groups: [] }, gc });
+      handleVirtualRequest(req, res, { tenant: 't1', store, info: r.info, strategy: r.strategy, requestInfo: ri, query: u.searchParams, user: { username: 'alice', groups: [] }, gc }).catch((err: unknown) => writeError(res, err));
     } catch (err) {
       writeError(res, err);
     }
