@@ -76,11 +76,6 @@ export function matchesFields(sel: FieldSelector, fields: Record<string, string>
 }
 
 /** The value a selector requires exactly for `field`, if any (RequiresExactMatch). */
-export function requiresExactMatch(sel: FieldSelector, field: string): string | undefined {
-  const r = sel.find((x) => x.field === field && x.op === '=');
-  return r?.value;
-}
-
 /** A value written into a selector term, as the apiserver's fields.EscapeValue. */
 export function escapeFieldValue(v: string): string {
   return v.replace(/[\\,=]/g, (c) => `\\${c}`);

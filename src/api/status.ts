@@ -215,8 +215,6 @@ export const unsupportedMediaType = (contentType: string, accepted: string[]): S
     { causes: [{ reason: 'UnexpectedServerResponse', message: contentType }] },
   );
 
-export const unprocessable = (message: string): StatusError => statusFailure(422, 'Invalid', message);
-
 export const tooManyRequests = (message: string, retryAfterSeconds: number): StatusError =>
   statusFailure(429, 'TooManyRequests', message, { retryAfterSeconds });
 
@@ -226,8 +224,6 @@ export const internalError = (err: unknown): StatusError => {
 };
 
 export const serviceUnavailable = (message: string): StatusError => statusFailure(503, 'ServiceUnavailable', message);
-
-export const notImplemented = (message: string): StatusError => statusFailure(501, 'NotImplemented', message);
 
 /** Wraps anything thrown by a handler into a Status error, hiding internal details behind 500. */
 export function toStatusError(err: unknown): StatusError {

@@ -49,7 +49,7 @@ function validateReplicas(obj: Obj, path: string): FieldError[] {
   return [];
 }
 
-export interface CustomResourceStrategyOptions {
+interface CustomResourceStrategyOptions {
   crd: CustomResourceDefinition;
   version: string;
 }

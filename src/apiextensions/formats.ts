@@ -108,5 +108,3 @@ export const normalizeFormat = (format: string): string => format.replace(/-/g, 
 export function formatValidator(format: string | undefined): ((s: string) => boolean) | undefined {
   return format ? validators[normalizeFormat(format)] : undefined;
 }
-
-export const supportedFormats = Object.keys(validators);

@@ -64,7 +64,7 @@ export const fieldErr = {
 };
 
 /** field.Path helpers: child `a.b`, index `a[0]`, key `a[k]`; '' is the root (nil) path. */
-export const path = {
+const path = {
   child: (p: string, name: string) => (p ? `${p}.${name}` : name),
   index: (p: string, i: number) => `${p}[${i}]`,
   key: (p: string, k: string) => `${p}[${k}]`,

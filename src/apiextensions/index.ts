@@ -1,20 +1,11 @@
 // Public API of kplex's apiextensions: CRDs and custom resources as apiextensions-apiserver v1.32.
-export type { JSONSchemaProps, ValidationRule } from './schema-types.js';
-export type { CustomResourceDefinition, CRDVersion, CRDNames, CRDColumn, CRDCondition } from './crd-types.js';
-export { validateAgainstSchema } from './schema-validation.js';
-export { validateListSetsAndMaps } from './list-type-validation.js';
-export { validateEmbeddedResources } from './embedded-resource-validation.js';
-export { validateObjectMeta, validateObjectMetaUpdate, validateLabels, validateAnnotations } from './metadata-validation.js';
-export { applyDefaults, pruneNonNullableNulls } from './defaulting.js';
+export type { CustomResourceDefinition } from './crd-types.js';
+export { validateLabels, validateAnnotations } from './metadata-validation.js';
+export { applyDefaults } from './defaulting.js';
 export { pruneObject } from './pruning.js';
 export { strictDecodingError, unknownFieldWarnings } from './strict-field-validation.js';
-export { validateCelRules, compileRule, hasCelRules } from './cel/rule-validation.js';
-export { kubernetesFunctions, unsupportedFunctions } from './cel/library.js';
-export { validateCustomResourceDefinition, validateCustomResourceDefinitionUpdate } from './crd-validation.js';
-export { validateStructuralSchema } from './structural-schema-validation.js';
-export { crdStrategy, defaultCRD, acceptCRD } from './crd-strategy.js';
-export { crdResourceInfos, crdPrinterColumns, CUSTOM_RESOURCE_STRATEGY } from './crd-resource-info.js';
+export { validateCustomResourceDefinition } from './crd-validation.js';
+export { crdStrategy } from './crd-strategy.js';
+export { crdResourceInfos } from './crd-resource-info.js';
 export { customResourceStrategy, defaultCustomResource } from './custom-resource-strategy.js';
-export { printerCells, findResults, parseJSONPath, humanDuration, type Cell } from './printer-columns.js';
-export { fieldErr, goSharpV } from './go-value.js';
-export { isDNS1123Subdomain, isDNS1123Label, isDNS1035Label, isQualifiedName, isValidLabelValue } from './name-validation.js';
+export { printerCells, findResults, humanDuration } from './printer-columns.js';

@@ -78,8 +78,6 @@ export function validatePathSegmentName(name: string, prefix: boolean): string[]
 /** ValidateNameFunc over a prefix (generateName): a trailing dash is allowed there. */
 export const nameIsDNSSubdomain = (name: string, prefix: boolean): string[] =>
   isDNS1123Subdomain(prefix ? maskTrailingDash(name) : name);
-export const nameIsDNSLabel = (name: string, prefix: boolean): string[] =>
-  isDNS1123Label(prefix ? maskTrailingDash(name) : name);
 
 function maskTrailingDash(name: string): string {
   return name.length > 1 && name.endsWith('-') ? name.slice(0, -2) + 'a' : name;

@@ -394,4 +394,3 @@ export function validateAgainstSchema(schema: JSONSchemaProps | undefined, value
 }
 
 export { deepEqual };
-export const isObjectValue = isPlainObject;

@@ -1,7 +1,6 @@
-// Authorization is an interface from the start: issue 6 plugs in the RBAC evaluator over the
-// tenant's Roles and bindings. Until then only members of system:masters are allowed.
-import { forbidden } from '../api/status.js';
-import { SYSTEM_MASTERS, type UserInfo } from './user.js';
+// The authorization contract (k8s.io/apiserver/pkg/authorization/authorizer): the attributes a
+// request is judged on, and the apiserver's Forbidden wording. RBAC implements it (src/rbac/).
+import type { UserInfo } from './user.js';
 
 /** The attributes RBAC decides on (k8s.io/apiserver/pkg/authorization/authorizer.Attributes). */
 export interface AuthorizationAttributes {
@@ -29,11 +28,4 @@ export function forbiddenReason(a: AuthorizationAttributes): string {
   const res = a.subresource ? `${a.resource}/${a.subresource}` : a.resource;
   const scope = a.namespace ? `in the namespace "${a.namespace}"` : 'at the cluster scope';
   return `${who} cannot ${a.verb} resource "${res}" in API group "${a.apiGroup}" ${scope}`;
-}
-
-export class MastersOnlyAuthorizer implements Authorizer {
-  async authorize(_tenant: string, a: AuthorizationAttributes): Promise<void> {
-    if (a.user.groups.includes(SYSTEM_MASTERS)) return;
-    throw forbidden({ group: a.apiGroup, resource: a.resource }, a.name, forbiddenReason(a));
-  }
 }

@@ -130,13 +130,6 @@ export const apiGroupDocument = (group: APIGroup): object => ({
   ...group,
 });
 
-/** `/apis`, as the aggregator serves it: no serverAddressByClientCIDRs. */
-export const apiGroupList = (groups: APIGroup[]): object => ({
-  kind: 'APIGroupList',
-  apiVersion: 'v1',
-  groups,
-});
-
 /** `/api`: unversioned, with the address clients should use. */
 export const apiVersions = (addresses: ServerAddressByClientCIDR[]): object => ({
   kind: 'APIVersions',

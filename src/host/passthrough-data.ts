@@ -23,9 +23,6 @@ export const SUBRESOURCE_MODES: Readonly<Record<string, SubresourceMode>> = {
   proxy: 'refused',
 };
 
-/** Labels and annotations of host-view objects kept for the tenant; the rest is host detail. */
-export const VIEW_KEEP_ANNOTATIONS = new Set<string>([]);
-
 /** Query parameters a tenant may send to the host (anything else is dropped). */
 export const PASSED_QUERY = new Set([
   'pretty',

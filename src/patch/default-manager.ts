@@ -20,7 +20,3 @@ export function defaultFieldManager(userAgent: string | undefined): string {
   return out;
 }
 
-/** managerOrUserAgent: the explicit fieldManager if given, else the User-Agent prefix. */
-export function managerOrUserAgent(manager: string | undefined, userAgent: string | undefined): string {
-  return manager ? manager : defaultFieldManager(userAgent);
-}

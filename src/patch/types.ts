@@ -1,7 +1,7 @@
 // Contract between the generic handlers and the patch/apply engine (src/patch/).
 import type { KubeObject } from '../api/object.js';
 
-export type PatchType =
+type PatchType =
   | 'application/json-patch+json'
   | 'application/merge-patch+json'
   | 'application/strategic-merge-patch+json'
@@ -32,12 +32,12 @@ export interface SchemaNode {
   default?: unknown;
 }
 
-export interface ApplyResult {
+interface ApplyResult {
   object: KubeObject;
 }
 
 /** A field manager's conflict during apply, printed as the apiserver prints it. */
-export interface ApplyConflict {
+interface ApplyConflict {
   manager: string;
   field: string; // e.g. .spec.replicas
 }

@@ -77,5 +77,3 @@ export function messageNameForKind(apiVersion: string, kind: string): string | u
 export function hasProtobuf(apiVersion: string, kind: string): boolean {
   return messageNameForKind(apiVersion, kind) !== undefined;
 }
-
-export const descriptorSource = data.source;

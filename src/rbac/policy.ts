@@ -231,4 +231,3 @@ export class RbacPolicy {
 export const aggregateErrors = (errs: string[]): string =>
   errs.length === 1 ? errs[0]! : `[${errs.join(', ')}]`;
 
-export { goQuoteList };

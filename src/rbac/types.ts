@@ -45,4 +45,4 @@ export interface BindingObject extends KubeObject {
 
 /** The four RBAC resources, by plural. */
 export const RBAC_RESOURCES = ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'] as const;
-export type RbacResource = (typeof RBAC_RESOURCES)[number];
+type RbacResource = (typeof RBAC_RESOURCES)[number];

@@ -40,7 +40,7 @@ export interface DeleteOptions {
   warnings: string[];
 }
 
-export type ResourceVersionMatch = 'NotOlderThan' | 'Exact';
+type ResourceVersionMatch = 'NotOlderThan' | 'Exact';
 
 export interface ListOptions {
   labelSelector?: string;

@@ -34,7 +34,7 @@ export interface WatchSink {
   drained?(): Promise<void>;
 }
 
-export const initialEventsEndAnnotation = 'k8s.io/initial-events-end';
+const initialEventsEndAnnotation = 'k8s.io/initial-events-end';
 
 export interface RegistryWatch extends Watcher {
   /** The resourceVersion events are known to be delivered up to (for bookmarks). */

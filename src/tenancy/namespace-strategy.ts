@@ -9,7 +9,7 @@ import { isQualifiedName } from '../apiextensions/name-validation.js';
 import type { FullStrategy, StrategyContext } from '../registry/strategy.js';
 
 export const NAMESPACE_FINALIZER = 'kubernetes';
-export const METADATA_NAME_LABEL = 'kubernetes.io/metadata.name';
+const METADATA_NAME_LABEL = 'kubernetes.io/metadata.name';
 
 interface NamespaceShape extends KubeObject {
   spec?: { finalizers?: string[] };

@@ -3,8 +3,6 @@
 import { TENANT_NAME_CEL_MESSAGE, TENANT_NAME_MAX, TENANT_NAME_PATTERN, tenantNameCelRule } from './tenant-name.js';
 import { limitsSchema } from '../limits/limits.js';
 
-export { validTenantName } from './tenant-name.js';
-
 export const TENANT_GROUP = 'kplex.io';
 export const TENANT_VERSION = 'v1alpha1';
 export const TENANTS_PATH = `/apis/${TENANT_GROUP}/${TENANT_VERSION}/tenants`;

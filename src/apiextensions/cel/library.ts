@@ -76,15 +76,3 @@ export const kubernetesFunctions: CelFunc[] = [
     },
   ),
 ];
-
-export const unsupportedFunctions = [
-  'optionals (?. / orValue)',
-  'url',
-  'quantity',
-  'ip',
-  'cidr',
-  'semver',
-  'format',
-  'sets',
-  'authz',
-];
