@@ -3,7 +3,7 @@
 // enforced (kplex seeds none; a tenant's flow-control objects configure nothing on the host).
 import type { KubeObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
-import { isDNS1123Subdomain } from '../apiextensions/name-validation.js';
+import { isDNS1123Subdomain } from '../api/name-validation.js';
 import { asArray, duplicate, invalidValue, isObject, notSupported, required } from './field-errors.js';
 
 const DISTINGUISHERS = ['ByNamespace', 'ByUser'];

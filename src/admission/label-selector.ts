@@ -1,7 +1,7 @@
 // metav1validation.ValidateLabelSelector for the selectors of webhooks and match resources.
 import type { FieldError } from '../api/status.js';
 import { validateLabels } from '../apiextensions/index.js';
-import { isQualifiedName, isValidLabelValue } from '../apiextensions/name-validation.js';
+import { isQualifiedName, isValidLabelValue } from '../api/name-validation.js';
 import { asArray, invalidValue, isObject, required } from './field-errors.js';
 
 interface Requirement {

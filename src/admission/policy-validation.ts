@@ -2,8 +2,8 @@
 // (pkg/apis/admissionregistration/validation, v1.32). CEL expressions are compile-checked only.
 import type { KubeObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
-import { isDNS1123Subdomain } from '../apiextensions/name-validation.js';
-import { validatePathSegmentName } from '../apiextensions/name-validation.js';
+import { isDNS1123Subdomain } from '../api/name-validation.js';
+import { validatePathSegmentName } from '../api/name-validation.js';
 import { validateCelExpression } from './cel-expressions.js';
 import { asArray, duplicate, invalidValue, isObject, notSupported, required } from './field-errors.js';
 import { validateLabelSelector } from './label-selector.js';

@@ -3,7 +3,7 @@
 // admissionReviewVersions and matchConditions (compiled as CEL). Updates use the create rules.
 import type { KubeObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
-import { isDNS1035Label, isDNS1123Subdomain, isQualifiedName } from '../apiextensions/name-validation.js';
+import { isDNS1035Label, isDNS1123Subdomain, isQualifiedName } from '../api/name-validation.js';
 import { validateCelExpression } from './cel-expressions.js';
 import { asArray, duplicate, invalidValue, isObject, notSupported, required, tooMany } from './field-errors.js';
 import { validateLabelSelector } from './label-selector.js';

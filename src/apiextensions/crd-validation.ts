@@ -3,9 +3,9 @@
 // schema, subresources or printer columns, v1->internal conversion hoists them to
 // spec.validation / spec.subresources / spec.additionalPrinterColumns, and errors say so.
 import type { FieldError } from '../api/status.js';
-import { fieldErr } from './go-value.js';
+import { fieldErr } from '../api/field-errors.js';
 import { validateObjectMeta } from './metadata-validation.js';
-import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain } from './name-validation.js';
+import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain } from '../api/name-validation.js';
 import { deepEqual } from './schema-validation.js';
 import { validateStructuralSchema } from './structural-schema-validation.js';
 import { validateCelCost } from './cel/crd-cost.js';

@@ -1,9 +1,9 @@
 // x-kubernetes-embedded-resource checks (apiserver/schema/objectmeta/validation.go): embedded
 // objects need apiVersion and kind, and their metadata is validated as ObjectMeta.
 import type { FieldError } from '../api/status.js';
-import { fieldErr } from './go-value.js';
+import { fieldErr } from '../api/field-errors.js';
 import { validateObjectMeta } from './metadata-validation.js';
-import { isDNS1035Label, validatePathSegmentName } from './name-validation.js';
+import { isDNS1035Label, validatePathSegmentName } from '../api/name-validation.js';
 import { additionalSchema, isPlainObject, itemSchema, type JSONSchemaProps } from './schema-types.js';
 
 function validateEmbedded(p: string, x: Record<string, unknown>): FieldError[] {

@@ -1,6 +1,6 @@
 // x-kubernetes-list-type set/map uniqueness (apiserver/schema/listtype/validation.go).
 import type { FieldError } from '../api/status.js';
-import { fieldErr } from './go-value.js';
+import { fieldErr } from '../api/field-errors.js';
 import { additionalSchema, isPlainObject, itemSchema, type JSONSchemaProps } from './schema-types.js';
 
 /** Go json.Marshal of decoded JSON: map keys sorted. */

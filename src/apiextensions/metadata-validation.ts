@@ -1,8 +1,8 @@
 // ObjectMeta validation of custom resources (apimachinery api/validation/objectmeta.go), as the
 // custom resource strategy runs it: name as DNS-1123 subdomain, labels, annotations, finalizers.
 import type { FieldError } from '../api/status.js';
-import { fieldErr } from './go-value.js';
-import { isDNS1123Label, isQualifiedName, isValidLabelValue } from './name-validation.js';
+import { fieldErr } from '../api/field-errors.js';
+import { isDNS1123Label, isQualifiedName, isValidLabelValue } from '../api/name-validation.js';
 import { isPlainObject } from './schema-types.js';
 
 export type NameFn = (name: string, prefix: boolean) => string[];

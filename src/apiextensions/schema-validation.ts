@@ -3,7 +3,7 @@
 // same order (type, allOf/anyOf/oneOf/not, string, format, number, array, enum, object), same
 // `<path> in body ...` messages and the same mapping onto field error types.
 import type { FieldError } from '../api/status.js';
-import { fieldErr, goNumber, NIL_PATH } from './go-value.js';
+import { fieldErr, goNumber, NIL_PATH } from '../api/field-errors.js';
 import { formatValidator } from './formats.js';
 import { compileGoRegexp } from './go-regexp.js';
 import { isPlainObject, type JSONSchemaProps } from './schema-types.js';

@@ -2,7 +2,7 @@
 // ValidateStructural plus the list/map-type checks of apis/apiextensions/validation), with paths
 // such as `spec.validation.openAPIV3Schema.properties[spec].type`.
 import type { FieldError } from '../api/status.js';
-import { fieldErr } from './go-value.js';
+import { fieldErr } from '../api/field-errors.js';
 import { compileGoRegexp } from './schema-validation.js';
 import { compileRule } from './cel/rule-validation.js';
 import { additionalSchema, itemSchema, type JSONSchemaProps } from './schema-types.js';

@@ -2,7 +2,7 @@
 // path segments, checked by the generic registry; here: rules, aggregationRule, roleRef, subjects).
 import type { FieldError } from '../api/status.js';
 import { validateAnnotations, validateLabels } from '../apiextensions/index.js';
-import { isDNS1123Subdomain } from '../apiextensions/name-validation.js';
+import { isDNS1123Subdomain } from '../api/name-validation.js';
 import { pathSegmentErrors } from '../registry/names.js';
 import { selectorErrors } from './label-selector.js';
 import { RBAC_GROUP, type BindingObject, type PolicyRule, type RoleObject, type Subject } from './types.js';

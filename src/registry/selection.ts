@@ -1,7 +1,7 @@
 // Label and field selection over stored objects (storage.SelectionPredicate).
 import type { KubeObject } from '../api/object.js';
 import { type FieldSelector, matchesFields, parseFieldSelector } from '../api/field-selector.js';
-import { type LabelSelector, matchesLabels, parseLabelSelector } from '../api/label-selector.js';
+import { type LabelSelector, matchesLabels, parseLabelSelector } from '../api/labels.js';
 import { badRequest } from '../api/status.js';
 import type { Strategy } from './strategy.js';
 

@@ -5,7 +5,7 @@
 import type { KubeObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
 import { validateAnnotations, validateLabels } from '../apiextensions/index.js';
-import { isQualifiedName } from '../apiextensions/name-validation.js';
+import { isQualifiedName } from '../api/name-validation.js';
 import type { FullStrategy, StrategyContext } from '../registry/strategy.js';
 
 export const NAMESPACE_FINALIZER = 'kubernetes';

@@ -4,7 +4,7 @@
 // StaticEstimatedCostLimit, and all rules and message expressions together within
 // StaticEstimatedCRDCostLimit. Refused as the apiserver refuses them (Forbidden).
 import type { FieldError } from '../../api/status.js';
-import { fieldErr } from '../go-value.js';
+import { fieldErr } from '../../api/field-errors.js';
 import { additionalSchema, itemSchema, type JSONSchemaProps } from '../schema-types.js';
 import { estimateCost, UNKNOWN } from './cost-estimate.js';
 import { MAX_REQUEST_SIZE_BYTES, schemaDecl } from './decl-type.js';

@@ -3,7 +3,7 @@
 // a false result is reported as the apiserver reports it, `Invalid value: "<type>": <message>`.
 import { isCelError } from '@bufbuild/cel';
 import { fieldErrorMessage, type FieldError } from '../../api/status.js';
-import { fieldErr, NIL_PATH } from '../go-value.js';
+import { fieldErr, NIL_PATH } from '../../api/field-errors.js';
 import {
   additionalSchema,
   isPlainObject,

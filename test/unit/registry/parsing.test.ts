@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeContinue, encodeContinue } from '../../../src/api/continue-token.js';
 import { matchesFields, parseFieldSelector } from '../../../src/api/field-selector.js';
-import { matchesLabels, parseLabelSelector } from '../../../src/api/label-selector.js';
+import { matchesLabels, parseLabelSelector } from '../../../src/api/labels.js';
 import { parseJSONStrict } from '../../../src/api/strict-json.js';
 
 describe('label selectors', () => {

@@ -1,7 +1,7 @@
 // Field errors rendered exactly as k8s.io/apimachinery's field.Error renders them. The shared
 // renderer in api/status.ts prints values as JSON; the apiserver prints Go values (%q, %v, %#v),
 // so every error built here carries its value pre-rendered in `detail` with `omitValue` set.
-import type { FieldError, FieldErrorType } from '../api/status.js';
+import type { FieldError, FieldErrorType } from './status.js';
 
 /** Go's %#v of a value decoded from JSON into interface{} (maps sorted by key, as fmt does). */
 export function goSharpV(v: unknown): string {
