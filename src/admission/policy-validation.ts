@@ -6,7 +6,7 @@ import { isDNS1123Subdomain } from '../api/name-validation.js';
 import { validatePathSegmentName } from '../api/name-validation.js';
 import { validateCelExpression } from './cel-expressions.js';
 import { asArray, duplicate, invalidValue, isObject, notSupported, required } from './field-errors.js';
-import { validateLabelSelector } from './label-selector.js';
+import { validateLabelSelector } from '../api/labels.js';
 import { validateRuleWithOperations, type RuleShape } from './rules.js';
 import { FAILURE_POLICIES, MATCH_POLICIES, validateMatchConditions, type MatchCondition } from './webhook-validation.js';
 

@@ -4,7 +4,8 @@
 // the policies, and flow-control objects do not shape request handling.
 import type { KubeObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
-import { validateAnnotations, validateLabels } from '../apiextensions/index.js';
+import { validateAnnotations } from '../apiextensions/index.js';
+import { validateLabels } from '../api/labels.js';
 import type { FullStrategy, StrategyContext } from '../registry/strategy.js';
 import { ADMISSION_KINDS, type AdmissionKind } from './kinds.js';
 import { builtinPatchSchema } from '../registry/builtin-patch-schema.js';

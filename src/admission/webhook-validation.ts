@@ -6,7 +6,7 @@ import type { FieldError } from '../api/status.js';
 import { isDNS1035Label, isDNS1123Subdomain, isQualifiedName } from '../api/name-validation.js';
 import { validateCelExpression } from './cel-expressions.js';
 import { asArray, duplicate, invalidValue, isObject, notSupported, required, tooMany } from './field-errors.js';
-import { validateLabelSelector } from './label-selector.js';
+import { validateLabelSelector } from '../api/labels.js';
 import { validateRuleWithOperations, type RuleShape } from './rules.js';
 
 export const FAILURE_POLICIES = ['Fail', 'Ignore'];

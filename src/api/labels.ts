@@ -1,6 +1,11 @@
-// Label selectors in the full string syntax of k8s.io/apimachinery/pkg/labels (equality- and
-// set-based: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, `a>1`, `a<1`).
-import { badRequest } from './status.js';
+// Labels, as k8s.io/apimachinery: selectors in the full string syntax of pkg/labels (equality-
+// and set-based: `a=b`, `a==b`, `a!=b`, `a in (x,y)`, `a notin (x)`, `a`, `!a`, `a>1`, `a<1`),
+// metav1.LabelSelector objects (matching, LabelSelectorAsSelector validity), and the
+// validation of labels and selectors of metav1/validation with its exact messages.
+import { fieldErr } from './field-errors.js';
+import { isQualifiedName, isValidLabelValue } from './name-validation.js';
+import { isObject } from './object.js';
+import { badRequest, type FieldError } from './status.js';
 
 export type LabelOperator = '=' | '!=' | 'in' | 'notin' | 'exists' | '!' | 'gt' | 'lt';
 
@@ -171,4 +176,87 @@ export function matchesLabels(sel: LabelSelector, labels: Record<string, string>
       }
     }
   });
+}
+
+/** metav1.LabelSelector: matchLabels AND matchExpressions. */
+export interface LabelSelectorShape {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: string; values?: string[] }[];
+}
+
+/** Whether labels match a metav1.LabelSelector (an unknown operator matches nothing). */
+export function selectorMatches(sel: LabelSelectorShape, labels: Record<string, string> | undefined): boolean {
+  const l = labels ?? {};
+  for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (l[k] !== v) return false;
+  for (const e of sel.matchExpressions ?? []) {
+    const present = Object.prototype.hasOwnProperty.call(l, e.key);
+    switch (e.operator) {
+      case 'In':
+        if (!present || !(e.values ?? []).includes(l[e.key]!)) return false;
+        break;
+      case 'NotIn':
+        if (present && (e.values ?? []).includes(l[e.key]!)) return false;
+        break;
+      case 'Exists':
+        if (!present) return false;
+        break;
+      case 'DoesNotExist':
+        if (present) return false;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+/** metav1.LabelSelectorAsSelector validity: operators and their values. */
+export function selectorErrors(sel: LabelSelectorShape): string[] {
+  const errs: string[] = [];
+  for (const e of sel.matchExpressions ?? []) {
+    if (!['In', 'NotIn', 'Exists', 'DoesNotExist'].includes(e.operator))
+      errs.push(`"${e.operator}" is not a valid label selector operator`);
+  }
+  return errs;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const asArray = <T>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);
+
+/** metav1validation.ValidateLabels: qualified-name keys, label values. */
+export function validateLabels(labels: unknown, fld: string): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!isObject(labels)) return errs;
+  for (const [k, v] of Object.entries(labels)) {
+    for (const m of isQualifiedName(k)) errs.push(fieldErr.invalid(fld, k, m));
+    for (const m of isValidLabelValue(str(v))) errs.push(fieldErr.invalid(fld, str(v), m));
+  }
+  return errs;
+}
+
+/** metav1validation.ValidateLabelSelector (webhooks, admission policies' match resources). */
+export function validateLabelSelector(sel: unknown, fld: string): FieldError[] {
+  if (!isObject(sel)) return [];
+  const errs: FieldError[] = [...validateLabels(sel['matchLabels'], `${fld}.matchLabels`)];
+  asArray<{ key?: string; operator?: string; values?: string[] }>(sel['matchExpressions']).forEach((r, i) => {
+    const f = `${fld}.matchExpressions[${i}]`;
+    const values = asArray<string>(r.values);
+    switch (r.operator) {
+      case 'In':
+      case 'NotIn':
+        if (values.length === 0) errs.push(fieldErr.required(`${f}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
+        break;
+      case 'Exists':
+      case 'DoesNotExist':
+        if (values.length > 0) errs.push(fieldErr.forbidden(`${f}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+        break;
+      default:
+        errs.push(fieldErr.invalid(`${f}.operator`, r.operator ?? '', 'not a valid selector operator'));
+    }
+    for (const msg of isQualifiedName(r.key ?? '')) errs.push(fieldErr.invalid(`${f}.key`, r.key ?? '', msg));
+    values.forEach((v, j) => {
+      for (const msg of isValidLabelValue(v)) errs.push(fieldErr.invalid(`${f}.values[${j}]`, v, msg));
+    });
+  });
+  return errs;
 }

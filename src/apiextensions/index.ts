@@ -1,6 +1,6 @@
 // Public API of kplex's apiextensions: CRDs and custom resources as apiextensions-apiserver v1.32.
 export type { CustomResourceDefinition } from './crd-types.js';
-export { validateLabels, validateAnnotations } from './metadata-validation.js';
+export { validateAnnotations } from './metadata-validation.js';
 export { applyDefaults } from './defaulting.js';
 export { pruneObject } from './pruning.js';
 export { strictDecodingError, unknownFieldWarnings } from './strict-field-validation.js';

@@ -2,24 +2,15 @@
 // custom resource strategy runs it: name as DNS-1123 subdomain, labels, annotations, finalizers.
 import type { FieldError } from '../api/status.js';
 import { fieldErr } from '../api/field-errors.js';
-import { isDNS1123Label, isQualifiedName, isValidLabelValue } from '../api/name-validation.js';
+import { isDNS1123Label, isQualifiedName } from '../api/name-validation.js';
 import { isPlainObject } from './schema-types.js';
+import { validateLabels } from '../api/labels.js';
 
 export type NameFn = (name: string, prefix: boolean) => string[];
 type Meta = Record<string, unknown>;
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
-
-export function validateLabels(labels: unknown, fld: string): FieldError[] {
-  const errs: FieldError[] = [];
-  if (!isPlainObject(labels)) return errs;
-  for (const [k, v] of Object.entries(labels)) {
-    for (const m of isQualifiedName(k)) errs.push(fieldErr.invalid(fld, k, m));
-    for (const m of isValidLabelValue(str(v))) errs.push(fieldErr.invalid(fld, str(v), m));
-  }
-  return errs;
-}
 
 export function validateAnnotations(annotations: unknown, fld: string): FieldError[] {
   const errs: FieldError[] = [];

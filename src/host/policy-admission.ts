@@ -8,7 +8,7 @@ import type { RequestInfo } from '../api/request-info.js';
 import type { Operation } from '../admission/policy/attributes.js';
 import type { HostParamReader } from '../admission/policy/params.js';
 import type { ValidatingPolicies } from '../admission/policy/validating-policies.js';
-import { selectorMatches } from '../rbac/label-selector.js';
+import { selectorMatches } from '../api/labels.js';
 import type { ResourceInfo } from '../resources/types.js';
 import type { UserInfo } from '../registry/strategy.js';
 import type { NamespaceMap } from '../rewrite/namespace-translator.js';

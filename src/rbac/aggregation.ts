@@ -1,7 +1,7 @@
 // ClusterRole aggregation as the clusterroleaggregation controller computes it: the rules of an
 // aggregating ClusterRole are the union (first occurrence kept, semantic equality) of the rules
 // of every OTHER ClusterRole its selectors match, selectors in order, roles sorted by name.
-import { selectorMatches } from './label-selector.js';
+import { selectorMatches } from '../api/labels.js';
 import type { PolicyRule, RoleObject } from './types.js';
 
 /** A rule with empty lists dropped, so nil and [] compare equal as Semantic.DeepEqual does. */

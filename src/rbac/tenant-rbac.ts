@@ -7,7 +7,7 @@ import type { FullStrategy } from '../registry/strategy.js';
 import type { ObjectKey, TenantStore } from '../store/types.js';
 import { aggregatedRules, sameRules } from './aggregation.js';
 import { bootstrapPolicy } from './bootstrap-policy.js';
-import { selectorMatches } from './label-selector.js';
+import { selectorMatches } from '../api/labels.js';
 import { OverlayStore } from './overlay-store.js';
 import { RbacPolicy } from './policy.js';
 import { rbacStrategies } from './strategies.js';

@@ -1,4 +1,5 @@
 // The rbac.authorization.k8s.io/v1 kinds as kplex reads them (k8s.io/api/rbac/v1).
+import type { LabelSelectorShape } from '../api/labels.js';
 import type { KubeObject } from '../api/object.js';
 
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
@@ -9,11 +10,6 @@ export interface PolicyRule {
   resources?: string[];
   resourceNames?: string[];
   nonResourceURLs?: string[];
-}
-
-export interface LabelSelectorShape {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: { key: string; operator: string; values?: string[] }[];
 }
 
 export interface AggregationRule {

@@ -1,10 +1,10 @@
 // Validation of the RBAC kinds as k8s.io/kubernetes/pkg/apis/rbac/validation (names are
 // path segments, checked by the generic registry; here: rules, aggregationRule, roleRef, subjects).
 import type { FieldError } from '../api/status.js';
-import { validateAnnotations, validateLabels } from '../apiextensions/index.js';
+import { validateAnnotations } from '../apiextensions/index.js';
+import { selectorErrors, validateLabels } from '../api/labels.js';
 import { isDNS1123Subdomain } from '../api/name-validation.js';
 import { pathSegmentErrors } from '../registry/names.js';
-import { selectorErrors } from './label-selector.js';
 import { RBAC_GROUP, type BindingObject, type PolicyRule, type RoleObject, type Subject } from './types.js';
 
 const required = (field: string, detail = ''): FieldError => ({

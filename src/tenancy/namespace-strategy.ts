@@ -4,7 +4,8 @@
 // lifecycle (namespace-lifecycle.ts) has emptied it and removed the finalizer.
 import type { KubeObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
-import { validateAnnotations, validateLabels } from '../apiextensions/index.js';
+import { validateAnnotations } from '../apiextensions/index.js';
+import { validateLabels } from '../api/labels.js';
 import { isQualifiedName } from '../api/name-validation.js';
 import type { FullStrategy, StrategyContext } from '../registry/strategy.js';
 

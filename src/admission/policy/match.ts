@@ -1,8 +1,7 @@
 // Which writes a policy or binding applies to (admission/plugin/policy/matching and
 // webhook/predicates/rules): resource rules with operations, groups, versions, resources,
 // subresources, names and scope; exclusions; namespace and object label selectors.
-import { selectorMatches } from '../../rbac/label-selector.js';
-import type { LabelSelectorShape } from '../../rbac/types.js';
+import { selectorMatches, type LabelSelectorShape } from '../../api/labels.js';
 import type { AdmissionAttributes } from './attributes.js';
 
 export interface NamedRule {

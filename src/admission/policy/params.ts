@@ -2,7 +2,7 @@
 // their kind lives — the tenant's store for virtual kinds, the host (through a reader the host
 // passthrough supplies) for host-backed kinds.
 import type { KubeObject } from '../../api/object.js';
-import { selectorMatches } from '../../rbac/label-selector.js';
+import { selectorMatches } from '../../api/labels.js';
 import type { ResourceInfo } from '../../resources/types.js';
 import type { TenantStore } from '../../store/types.js';
 import type { ParamRef } from './types.js';

@@ -1,6 +1,6 @@
 // The admissionregistration.k8s.io/v1 shapes policy enforcement reads.
 import type { KubeObject } from '../../api/object.js';
-import type { LabelSelectorShape } from '../../rbac/types.js';
+import type { LabelSelectorShape } from '../../api/labels.js';
 import type { MatchResources } from './match.js';
 
 export interface ValidatingAdmissionPolicy extends KubeObject {
