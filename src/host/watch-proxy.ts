@@ -4,7 +4,6 @@
 // misses nothing), and the initial-events-end bookmark of a watch-list once every stream sent its
 // own. When any host stream ends the tenant's watch ends; clients re-watch from their last version.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { StringDecoder } from 'node:string_decoder';
 import { encodeWatchFrame, protobufWatchContentType } from '../protobuf/index.js';
 import { bodyToVirtual } from '../rewrite/object-rewrite.js';
 import type { NamespaceMap } from '../rewrite/namespace-translator.js';
@@ -12,6 +11,7 @@ import type { HostClient } from '../hostapi/host-client.js';
 import { callHost, readJSON } from '../hostapi/host-request.js';
 import type { Negotiated } from '../handlers/negotiate.js';
 import { StatusError } from '../api/status.js';
+import { ndjson } from '../api/ndjson.js';
 
 export interface WatchProxy {
   req: IncomingMessage;
@@ -136,19 +136,8 @@ export async function proxyWatch(w: WatchProxy): Promise<void> {
   };
 
   const consume = async (r: Awaited<ReturnType<typeof callHost>>, idx: number): Promise<void> => {
-    let buf = '';
-    // A character split across two chunks stays whole.
-    const utf8 = new StringDecoder('utf8');
     try {
-      for await (const chunk of r.body) {
-        buf += utf8.write(chunk as Buffer);
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl).trim();
-          buf = buf.slice(nl + 1);
-          if (line) onEvent(idx, JSON.parse(line) as Event);
-        }
-      }
+      for await (const ev of ndjson<Event>(r.body)) onEvent(idx, ev);
     } catch {
       // aborted or dropped: the tenant's watch ends below
     }

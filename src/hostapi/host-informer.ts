@@ -1,6 +1,7 @@
 // List-then-watch of one host collection, kept in memory and resumed from the last seen
 // resourceVersion after a dropped connection (re-listing after 410 Gone), like client-go's reflector.
 import type { Logger } from '../log/logger.js';
+import { ndjson } from '../api/ndjson.js';
 import type { KubeObject, KubeList } from '../api/object.js';
 import type { HostClient } from './host-client.js';
 
@@ -97,16 +98,7 @@ export class HostInformer {
       if (res.statusCode === 410) this.rv = '';
       throw new Error(`watch ${this.collectionPath}: ${res.statusCode}`);
     }
-    let buf = '';
-    for await (const chunk of res.body) {
-      buf += (chunk as Buffer).toString('utf8');
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, nl).trim();
-        buf = buf.slice(nl + 1);
-        if (line) this.apply(JSON.parse(line) as { type: string; object: KubeObject });
-      }
-    }
+    for await (const ev of ndjson<{ type: string; object: KubeObject }>(res.body)) this.apply(ev);
   }
 
   private apply(ev: { type: string; object: KubeObject }): void {

@@ -1,4 +1,5 @@
 // Collects the events of a watch stream (JSON lines) until stopped.
+import { ndjson } from '../../src/api/ndjson.js';
 import type { HostClient } from '../../src/hostapi/host-client.js';
 
 export interface WatchEvent {
@@ -26,16 +27,7 @@ export function watch(client: HostClient, path: string): Watching {
         signal: abort.signal,
         bodyTimeout: 0,
       });
-      let buf = '';
-      for await (const chunk of res.body) {
-        buf += (chunk as Buffer).toString();
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl).trim();
-          buf = buf.slice(nl + 1);
-          if (line) events.push(JSON.parse(line) as WatchEvent);
-        }
-      }
+      for await (const ev of ndjson<WatchEvent>(res.body)) events.push(ev);
     } catch {
       // aborted or connection cut (e.g. the server was killed): the events so far stand
     }
