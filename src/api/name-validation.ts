@@ -68,17 +68,38 @@ export function isValidLabelValue(v: string): string[] {
   return errs;
 }
 
-/** path.ValidatePathSegmentName: names that can be a URL path segment. */
-export function validatePathSegmentName(name: string, prefix: boolean): string[] {
-  if (!prefix && (name === '.' || name === '..')) return [`may not be '${name}'`];
-  for (const bad of ['/', '%']) if (name.includes(bad)) return [`may not contain '${bad}'`];
-  return [];
+const NAME_MAY_NOT_BE = ['.', '..'];
+const NAME_MAY_NOT_CONTAIN = ['/', '%'];
+
+/** path.IsValidPathSegmentName: names that can be a URL path segment (every offending character). */
+export function isValidPathSegmentName(name: string): string[] {
+  if (NAME_MAY_NOT_BE.includes(name)) return [`may not be '${name}'`];
+  return isValidPathSegmentPrefix(name);
 }
 
-/** ValidateNameFunc over a prefix (generateName): a trailing dash is allowed there. */
+/** path.IsValidPathSegmentPrefix: a generateName prefix may be '.' or '..'. */
+function isValidPathSegmentPrefix(name: string): string[] {
+  return NAME_MAY_NOT_CONTAIN.filter((bad) => name.includes(bad)).map((bad) => `may not contain '${bad}'`);
+}
+
+// ValidateNameFuncs: `prefix` is true for a generateName, which gets a suffix appended.
+
+/** path.ValidatePathSegmentName. */
+export const validatePathSegmentName = (name: string, prefix: boolean): string[] =>
+  prefix ? isValidPathSegmentPrefix(name) : isValidPathSegmentName(name);
+
+/** apimachinery's NameIsDNSSubdomain. */
 export const nameIsDNSSubdomain = (name: string, prefix: boolean): string[] =>
   isDNS1123Subdomain(prefix ? maskTrailingDash(name) : name);
 
+/** apimachinery's NameIsDNSLabel. */
+export const nameIsDNSLabel = (name: string, prefix: boolean): string[] =>
+  isDNS1123Label(prefix ? maskTrailingDash(name) : name);
+
+/**
+ * apimachinery's maskTrailingDash, kept exact: it drops the last TWO characters and appends 'a'
+ * (so 'ab-' validates as 'aa'); which generateNames are accepted depends on it.
+ */
 function maskTrailingDash(name: string): string {
   return name.length > 1 && name.endsWith('-') ? name.slice(0, -2) + 'a' : name;
 }

@@ -3,8 +3,7 @@
 import type { FieldError } from '../api/status.js';
 import { validateAnnotations } from '../apiextensions/index.js';
 import { selectorErrors, validateLabels } from '../api/labels.js';
-import { isDNS1123Subdomain } from '../api/name-validation.js';
-import { pathSegmentErrors } from '../registry/names.js';
+import { isDNS1123Subdomain, isValidPathSegmentName } from '../api/name-validation.js';
 import { RBAC_GROUP, type BindingObject, type PolicyRule, type RoleObject, type Subject } from './types.js';
 
 const required = (field: string, detail = ''): FieldError => ({
@@ -111,7 +110,7 @@ export function validateBinding(b: BindingObject, namespaced: boolean): FieldErr
   const kinds = namespaced ? ['Role', 'ClusterRole'] : ['ClusterRole'];
   if (!kinds.includes(ref.kind)) errs.push(notSupported('roleRef.kind', ref.kind ?? '', kinds));
   if (!ref.name) errs.push(required('roleRef.name'));
-  else for (const msg of pathSegmentErrors(ref.name)) errs.push(invalidErr('roleRef.name', ref.name, msg));
+  else for (const msg of isValidPathSegmentName(ref.name)) errs.push(invalidErr('roleRef.name', ref.name, msg));
   (b.subjects ?? []).forEach((s, i) => errs.push(...validateSubject(s, namespaced, `subjects[${i}]`)));
   return errs;
 }
