@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { isUp, readState, startHost, stopHost } from './host.js';
+import { freePort, hostRequest, isUp, readState, startHost, stopHost } from './host.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const state = path.join(root, '.kplex');
@@ -13,14 +13,24 @@ const hostDir = path.join(state, 'host');
 const dataDir = path.join(state, 'data');
 const pidFile = path.join(state, 'kplex.pid');
 const logFile = path.join(state, 'kplex.log');
+const dnsFile = path.join(state, 'dns.json');
 const port = Number(process.env.KPLEX_PORT ?? 9443);
+// Tenant DNS knows a pod by its source address, so the pods that use it must have addresses this
+// machine can send from: one tainted fake node whose podCIDR is loopback. Other nodes keep their
+// 10.244 range (loopback endpoints are refused by Endpoints/EndpointSlice validation). Pods reach
+// kplex itself on 127.0.0.1 here, so that is what `kubernetes.default.svc` names.
+const DNS_NODE = 'kwok-node-dns';
+const DNS_POD_CIDR = '127.1.0.0/24';
+const DNS_TAINT = 'kplex.io/dns-test';
 
 const usage = `Usage: tsx deploy/local-host/stack.ts <up|down>
 
   up     build what is missing (host binaries, kplex), start the local host cluster and
          kplex serve on https://127.0.0.1:${port} in the background (logs: .kplex/kplex.log)
   down   stop kplex and the local host; leaves no process behind
-Environment: KPLEX_PORT (default 9443).`;
+Tenant pods' DNS is served on 127.0.0.1 (UDP and TCP; address in .kplex/dns.json) for pods on
+node ${DNS_NODE} (pod IPs in ${DNS_POD_CIDR}; tolerate the taint ${DNS_TAINT}).
+Environment: KPLEX_PORT (default 9443), KPLEX_DNS_PORT (default: a free port).`;
 
 function running(pid: number): boolean {
   try {
@@ -61,9 +71,10 @@ async function up(): Promise<void> {
     execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
     mkdirSync(state, { recursive: true });
     const out = openSync(logFile, 'a');
+    const dnsPort = Number(process.env.KPLEX_DNS_PORT ?? (await freePort()));
     const child = spawn(
       process.execPath,
-      [path.join(root, 'dist/cli/main.js'), 'serve', '--port', String(port), '--data-dir', dataDir, '--host-kubeconfig', path.join(hostDir, 'kubeconfig')],
+      [path.join(root, 'dist/cli/main.js'), 'serve', '--port', String(port), '--data-dir', dataDir, '--host-kubeconfig', path.join(hostDir, 'kubeconfig'), '--dns-listen', `127.0.0.1:${dnsPort}`, '--dns-kubernetes-address', '127.0.0.1'],
       { cwd: root, detached: true, stdio: ['ignore', out, out] },
     );
     child.unref();
@@ -74,11 +85,31 @@ async function up(): Promise<void> {
       if (Date.now() > deadline) throw new Error(`kplex not ready after 30s; see ${logFile}`);
       await new Promise((r) => setTimeout(r, 200));
     }
-    console.log(`kplex serving on https://127.0.0.1:${port} (logs: ${path.relative(process.cwd(), logFile)})`);
+    writeFileSync(dnsFile, JSON.stringify({ address: '127.0.0.1', port: dnsPort }) + '\n');
+    console.log(`kplex serving on https://127.0.0.1:${port} (logs: ${path.relative(process.cwd(), logFile)}), tenant DNS on 127.0.0.1:${dnsPort}`);
   }
+  await ensureDnsNode();
   await ensureDemoTenant();
   console.log(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   console.log(`try: KUBECONFIG=${path.relative(process.cwd(), demoKubeconfig)} kubectl get ns`);
+}
+
+/** The fake node whose pods tenant DNS can tell apart by their (loopback) source address. */
+async function ensureDnsNode(): Promise<void> {
+  const host = readState(hostDir);
+  if (!host || (await hostRequest(host, 'GET', `/api/v1/nodes/${DNS_NODE}`)).status === 200) return;
+  const res = await hostRequest(host, 'POST', '/api/v1/nodes', {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: DNS_NODE,
+      annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
+      labels: { 'kubernetes.io/hostname': DNS_NODE, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok' },
+    },
+    spec: { podCIDR: DNS_POD_CIDR, podCIDRs: [DNS_POD_CIDR], taints: [{ key: DNS_TAINT, value: 'true', effect: 'NoSchedule' }] },
+    status: { allocatable: { cpu: '32', memory: '256Gi', pods: '110' }, capacity: { cpu: '32', memory: '256Gi', pods: '110' } },
+  });
+  if (res.status !== 201 && res.status !== 409) throw new Error(`creating node ${DNS_NODE}: ${res.status} ${res.body}`);
 }
 
 const demoKubeconfig = path.join(state, 'tenants', 'demo.kubeconfig');
@@ -106,6 +137,7 @@ async function down(): Promise<void> {
     console.log('kplex stopped');
   }
   rmSync(pidFile, { force: true });
+  rmSync(dnsFile, { force: true });
   console.log((await stopHost(hostDir)) ? 'local host stopped' : 'local host was not running');
 }
 
