@@ -6,7 +6,7 @@ import type { FieldError } from '../api/status.js';
 import { fieldErr } from '../api/field-errors.js';
 import { validateObjectMeta } from './metadata-validation.js';
 import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain } from '../api/name-validation.js';
-import { deepEqual } from './schema-validation.js';
+import { isDeepStrictEqual } from 'node:util';
 import { validateStructuralSchema } from './structural-schema-validation.js';
 import { validateCelCost } from './cel/crd-cost.js';
 import type { CRDColumn, CRDVersion, CustomResourceDefinition } from './crd-types.js';
@@ -18,7 +18,7 @@ const printerColumnFormats = ['byte', 'date', 'date-time', 'double', 'float', 'i
 function hoisted<T>(versions: CRDVersion[], pick: (v: CRDVersion) => T | undefined): boolean {
   if (versions.length === 0) return false;
   const first = pick(versions[0]!);
-  return first !== undefined && versions.every((v) => deepEqual(pick(v), first));
+  return first !== undefined && versions.every((v) => isDeepStrictEqual(pick(v), first));
 }
 
 function validateNames(names: CustomResourceDefinition['spec']['names'] | undefined, fld: string): FieldError[] {
@@ -168,7 +168,7 @@ export function validateCustomResourceDefinition(crd: CustomResourceDefinition, 
       errs.push(...structural);
       // CEL cost is estimated only over schemas without structural errors, as the apiserver does.
       // On update, a version whose schema is unchanged skips the per-expression limit.
-      const unchanged = !!old && deepEqual(old.spec?.versions?.find((o) => o.name === v.name)?.schema, v.schema);
+      const unchanged = !!old && isDeepStrictEqual(old.spec?.versions?.find((o) => o.name === v.name)?.schema, v.schema);
       if (structural.length === 0) errs.push(...validateCelCost(schema, fld, unchanged));
       if (schema.nullable) errs.push(fieldErr.forbidden(`${fld}.nullable`, 'nullable cannot be true at the root'));
     }

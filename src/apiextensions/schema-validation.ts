@@ -2,6 +2,7 @@
 // package does it and apiserver/validation.kubeOpenAPIResultToFieldErrors reports it: same checks,
 // same order (type, allOf/anyOf/oneOf/not, string, format, number, array, enum, object), same
 // `<path> in body ...` messages and the same mapping onto field error types.
+import { isDeepStrictEqual } from 'node:util';
 import type { FieldError } from '../api/status.js';
 import { fieldErr, goNumber, NIL_PATH } from '../api/field-errors.js';
 import { formatValidator } from './formats.js';
@@ -64,19 +65,6 @@ function invalidType(path: string, typeName: string, value: unknown): OpenAPIErr
   return { code: 'type', name: path, value, message: msg };
 }
 
-function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== typeof b || a === null || b === null || typeof a !== 'object') return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    return a.length === bb.length && a.every((x, i) => deepEqual(x, bb[i]));
-  }
-  const ka = Object.keys(a as object);
-  const kb = Object.keys(b as object);
-  return ka.length === kb.length && ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
-}
-
 const runeCount = (s: string): number => [...s].length;
 
 /** The old value correlated with the node being validated (validation ratcheting on update). */
@@ -90,7 +78,7 @@ const oldChild = (old: Old, key: string): Old =>
 function oldListElement(old: Old, s: JSONSchemaProps, item: unknown): Old {
   const keys = s['x-kubernetes-list-map-keys'];
   if (!old || !Array.isArray(old.v) || s['x-kubernetes-list-type'] !== 'map' || !keys?.length || !isPlainObject(item)) return undefined;
-  const found = old.v.find((o) => isPlainObject(o) && keys.every((k) => deepEqual(o[k], item[k])));
+  const found = old.v.find((o) => isPlainObject(o) && keys.every((k) => isDeepStrictEqual(o[k], item[k])));
   return found === undefined ? undefined : { v: found };
 }
 
@@ -105,7 +93,7 @@ class Validator {
     const s = this.schema;
     const res: Result = { errors: [], matchCount: 0 };
     // Ratcheting: an unchanged value keeps passing, whatever the schema now says.
-    if (this.old && deepEqual(this.old.v, data)) return res;
+    if (this.old && isDeepStrictEqual(this.old.v, data)) return res;
     const merge = (r: Result) => {
       res.errors.push(...r.errors);
       res.matchCount += r.matchCount;
@@ -302,7 +290,7 @@ class Validator {
       add({ code: 'maxItems', name: p, value: size, valid: s.maxItems, message: `${p} in ${IN} should have at most ${s.maxItems} items` });
     }
     if (s.uniqueItems) {
-      const dup = data.some((v, i) => data.slice(0, i).some((u) => deepEqual(u, v)));
+      const dup = data.some((v, i) => data.slice(0, i).some((u) => isDeepStrictEqual(u, v)));
       if (dup) add({ code: 'unique', name: p, message: `${p} in ${IN} shouldn't contain duplicates` });
     }
   }
@@ -311,7 +299,7 @@ class Validator {
     const e = this.schema.enum;
     if (!e || e.length === 0) return;
     // reflect ConvertibleTo: numbers compare across int/float, everything else by deep equality.
-    if (e.some((x) => x !== null && deepEqual(x, data))) return;
+    if (e.some((x) => x !== null && isDeepStrictEqual(x, data))) return;
     add({ code: 'enum', name: this.path, value: data, values: e, message: `${this.path} in ${IN} should be one of ${goV(e)}` });
   }
 
@@ -393,4 +381,3 @@ export function validateAgainstSchema(schema: JSONSchemaProps | undefined, value
   return toFieldErrors(fldPath, r.errors);
 }
 
-export { deepEqual };

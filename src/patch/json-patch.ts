@@ -1,10 +1,11 @@
 // RFC 6902 JSON patch with the exact behaviour of gopkg.in/evanphx/json-patch.v4 as the apiserver
 // uses it (k8s.io/apiserver/pkg/endpoints/handlers/patch.go): a patch that is not a list of
 // operations is 400 BadRequest; any failure while applying is a 422 whose message is generic.
+import { isDeepStrictEqual } from 'node:util';
 import { badRequest, invalid, statusFailure } from '../api/status.js';
 import type { KubeObject } from '../api/object.js';
 import { genericUnprocessable } from './errors.js';
-import { deepClone, deepEqual, goJSON, isMap, type JsonMap, type JsonValue } from './json-value.js';
+import { deepClone, goJSON, isMap, type JsonMap, type JsonValue } from './json-value.js';
 
 /** patch.go maxJSONPatchOperations. */
 export const MAX_JSON_PATCH_OPERATIONS = 10000;
@@ -181,7 +182,7 @@ function applyOp(root: { doc: Container }, op: JsonMap): void {
       const path = stringField(op, 'path');
       const expected = opValue(op);
       if (path === '') {
-        if (!deepEqual(root.doc, expected)) fail();
+        if (!isDeepStrictEqual(root.doc, expected)) fail();
         return;
       }
       const t = findObject(root.doc, path) ?? fail();
@@ -190,7 +191,7 @@ function applyOp(root: { doc: Container }, op: JsonMap): void {
         if (expected === null) return;
         fail();
       }
-      if (expected === undefined || !deepEqual(actual, expected)) fail();
+      if (expected === undefined || !isDeepStrictEqual(actual, expected)) fail();
       return;
     }
     default:

@@ -14,21 +14,6 @@ export function deepClone<T>(v: T): T {
   return v === undefined ? v : (structuredClone(v) as T);
 }
 
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (Array.isArray(a)) {
-    if (!Array.isArray(b) || a.length !== b.length) return false;
-    return a.every((x, i) => deepEqual(x, b[i]));
-  }
-  if (isMap(a)) {
-    if (!isMap(b)) return false;
-    const ka = Object.keys(a);
-    if (ka.length !== Object.keys(b).length) return false;
-    return ka.every((k) => Object.prototype.hasOwnProperty.call(b, k) && deepEqual(a[k], b[k]));
-  }
-  return false;
-}
-
 /** Go's strings.Compare: byte order of UTF-8, i.e. code point order (JS `<` compares UTF-16 units). */
 export function compareStrings(a: string, b: string): number {
   if (a === b) return 0;

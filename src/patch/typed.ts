@@ -2,8 +2,9 @@
 // value (ToFieldSet), the difference of two values (Compare), the apply merge (Merge), removal of
 // a set of fields (RemoveItems), named-field completion and validation of an applied config.
 // `undefined` is an absent value; `null` is an explicit JSON null.
+import { isDeepStrictEqual } from 'node:util';
 import { FieldSet, keyPE, pathToString, peToString, serializePE, type Path, type PathElement } from './fieldpath.js';
-import { deepEqual, isMap, type JsonMap, type JsonValue } from './json-value.js';
+import { isMap, type JsonMap, type JsonValue } from './json-value.js';
 import { deducedAtom, type Atom, type ListAtom, type MapAtom } from './smd-schema.js';
 
 type V = JsonValue | undefined;
@@ -166,7 +167,7 @@ function compareLeaf(l: V, r: V, path: Path, c: Comparison, state: { inLeaf: boo
   state.inLeaf = true;
   if (l === undefined) c.added.insert(path);
   else if (r === undefined) c.removed.insert(path);
-  else if (!deepEqual(l, r)) c.modified.insert(path);
+  else if (!isDeepStrictEqual(l, r)) c.modified.insert(path);
 }
 
 function compareAs(
@@ -238,7 +239,7 @@ function compareListItems(t: ListAtom, lhs: JsonValue[], rhs: JsonValue[], path:
     if (ll.length <= 1 && rl.length <= 1) {
       compareNode(ll[0], rl[0], t.elem(), p, c);
     } else if (ll.length >= 2 && rl.length >= 2) {
-      if (!deepEqual(ll, rl)) c.modified.insert(p);
+      if (!isDeepStrictEqual(ll, rl)) c.modified.insert(p);
     } else if (ll.length >= 2) {
       if (rl.length) compareNode(undefined, rl[0], t.elem(), p, c);
       c.removed.insert(p);

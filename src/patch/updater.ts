@@ -2,8 +2,9 @@
 // update or an apply, conflicts, and pruning of fields an applier stopped applying. Objects are
 // compared in one version (kplex serves one schema per resource; conversion between versions of
 // a manager's set is the identity).
+import { isDeepStrictEqual } from 'node:util';
 import { FieldSet, type Path } from './fieldpath.js';
-import { deepEqual, type JsonValue } from './json-value.js';
+import { type JsonValue } from './json-value.js';
 import type { Atom } from './smd-schema.js';
 import { compare, ensureNamedFieldsAreMembers, merge, removeItems, toFieldSet, type Comparison } from './typed.js';
 
@@ -113,7 +114,7 @@ export function updaterApply(
   managers.set(manager, { set: filter(toFieldSet(config, o.atom), o.ignore), apiVersion, applied: true });
   newObj = prune(newObj, managers, lastSet, o.atom);
   update(liveObj, newObj, managers, manager, force, o);
-  return deepEqual(liveObj, newObj) ? undefined : newObj;
+  return isDeepStrictEqual(liveObj, newObj) ? undefined : newObj;
 }
 
 /** Removes what the applier applied last time, did not apply now, and nobody else owns. */

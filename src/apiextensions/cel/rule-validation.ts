@@ -11,7 +11,7 @@ import {
   type JSONSchemaProps,
   type ValidationRule,
 } from '../schema-types.js';
-import { deepEqual } from '../schema-validation.js';
+import { isDeepStrictEqual } from 'node:util';
 import {
   celClock,
   celDeadline,
@@ -186,7 +186,7 @@ function evalRules(
     }
     const e = fieldErrorForReason(target, type, message, rule.reason);
     // Ratcheting: a non-transition rule failing on an unchanged value only warns.
-    if (!transition && old && deepEqual(old.v, obj)) warnings.push(fieldErrorMessage(e));
+    if (!transition && old && isDeepStrictEqual(old.v, obj)) warnings.push(fieldErrorMessage(e));
     else errs.push(e);
   }
 }
@@ -201,7 +201,7 @@ function correlateListItem(s: JSONSchemaProps, old: Old, item: unknown): Old {
     !isPlainObject(item)
   )
     return undefined;
-  const found = old.v.find((o) => isPlainObject(o) && keys.every((k) => deepEqual(o[k], item[k])));
+  const found = old.v.find((o) => isPlainObject(o) && keys.every((k) => isDeepStrictEqual(o[k], item[k])));
   return found === undefined ? undefined : { v: found };
 }
 
