@@ -8,12 +8,14 @@ import { createHash } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import type { HostClient } from '../hostapi/host-client.js';
 import type { UserInfo } from '../authorizer/user.js';
+import { podTokenAudience } from '../syncer/pod-wiring.js';
 import { type NamespaceMap, serviceAccountToVirtual } from '../rewrite/namespace-translator.js';
 
 const SA_PREFIX = 'system:serviceaccount:';
 
 interface TokenReviewStatus {
   authenticated?: boolean;
+  audiences?: string[];
   user?: { username?: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> };
 }
 
@@ -56,7 +58,10 @@ export class HostServiceAccountAuthenticator {
     const virtual = serviceAccountToVirtual(hostUsername, await this.namespaceMapOf(tenant));
     if (!virtual) return undefined;
     if (!(await this.plausible(token, claimed.iss))) return undefined;
-    const id = await this.review(token);
+    // A pod token of the webhook names the tenant: reviewed for that audience only (the host
+    // refuses it as a credential of its own); other host tokens are reviewed for the host's.
+    const audience = tokenAudiences(token).includes(podTokenAudience(tenant)) ? podTokenAudience(tenant) : undefined;
+    const id = await this.review(token, audience);
     if (id?.username !== hostUsername) return undefined;
     return {
       username: virtual.username,
@@ -116,8 +121,8 @@ export class HostServiceAccountAuthenticator {
     return out;
   }
 
-  private async review(token: string): Promise<Cached['host']> {
-    const key = createHash('sha256').update(token).digest('base64url');
+  private async review(token: string, audience?: string): Promise<Cached['host']> {
+    const key = `${audience ?? ''}\0${createHash('sha256').update(token).digest('base64url')}`;
     const now = Date.now();
     const hit = this.reviews.get(key);
     if (hit && hit.expires > now) return hit.host;
@@ -128,13 +133,13 @@ export class HostServiceAccountAuthenticator {
       {
         apiVersion: 'authentication.k8s.io/v1',
         kind: 'TokenReview',
-        spec: { token },
+        spec: { token, ...(audience ? { audiences: [audience] } : {}) },
       },
     );
     if (res.status >= 500) throw new Error(`host TokenReview failed with ${res.status}`);
     const st = res.status === 201 || res.status === 200 ? res.body.status : undefined;
     const host =
-      st?.authenticated && st.user?.username
+      st?.authenticated && st.user?.username && (!audience || st.audiences?.includes(audience))
         ? { username: st.user.username, uid: st.user.uid, extra: st.user.extra }
         : undefined;
     this.reviews.delete(key);
@@ -165,6 +170,16 @@ export function hostServiceAccountClaims(
   const [hostNamespace, sa, ...rest] = p.sub.slice(SA_PREFIX.length).split(':');
   if (!hostNamespace || !sa || rest.length) return undefined;
   return { iss: p.iss, hostNamespace, sa };
+}
+
+/** The `aud` claim of a JWT (unverified), as a list. */
+export function tokenAudiences(token: string): string[] {
+  try {
+    const aud = decodeJwt(token).aud;
+    return typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a) => typeof a === 'string') : [];
+  } catch {
+    return [];
+  }
 }
 
 function safeKid(token: string): string | undefined {

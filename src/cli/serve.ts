@@ -23,6 +23,7 @@ import { kplexVersion } from '../version.js';
 import { addConfigOptions } from './options.js';
 import { TenantLimitsBook } from '../limits/tenant-limits.js';
 import { Fairness } from '../limits/fairness.js';
+import { KUBERNETES_SERVICE_NAMES, podApiHost, podSyncer } from '../syncer/pod-syncer.js';
 import { startTenantDns } from '../dns/tenant-dns.js';
 
 export function serveCommand(): Command {
@@ -40,6 +41,8 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     dataDir: cfg.dataDir,
     certFile: cfg.tlsCertFile,
     keyFile: cfg.tlsKeyFile,
+    // Tenant pods verify kplex by the names and address they reach it on (the pod syncer).
+    extraNames: [...KUBERNETES_SERVICE_NAMES, podApiHost(cfg)],
   });
   const health = new HealthChecks();
   const host = new HostClient(await loadHostConnection(cfg.hostKubeconfig));
@@ -78,12 +81,14 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   });
 
   const authn = ident.authn;
+  const pods = podSyncer({ host, logger, tenantUid: (name) => tenants.uid(name), podApiAddress: cfg.podApiAddress, bindAddress: cfg.bindAddress }, tls.caCert);
   const server = await startServer({
     bindAddress: cfg.bindAddress,
     port: cfg.port,
     tls,
     logger,
     health,
+    routes: pods.routes,
     version: () => ({
       major: '0',
       minor: kplexVersion.split('.')[1] ?? '0',
@@ -112,6 +117,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   const dns = cfg.dnsListen
     ? await startTenantDns(host, logger, { listen: cfg.dnsListen, kubernetesAddress: cfg.dnsKubernetesAddress })
     : undefined;
+  await pods.start(server.port);
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;

@@ -10,6 +10,7 @@ export interface ServeConfig {
   tlsKeyFile?: string;
   hostKubeconfig?: string;
   logLevel: string;
+  podApiAddress?: string;
   shutdownGraceSeconds: number;
   dnsListen?: string;
   dnsKubernetesAddress?: string;
@@ -37,6 +38,7 @@ export const serveOptions: ConfigOption[] = [
   { key: 'tlsCertFile', flag: '--tls-cert-file <file>', env: 'KPLEX_TLS_CERT_FILE', description: 'serving certificate (PEM); generated into the data dir when absent' },
   { key: 'tlsKeyFile', flag: '--tls-private-key-file <file>', env: 'KPLEX_TLS_PRIVATE_KEY_FILE', description: 'serving key (PEM) matching --tls-cert-file' },
   { key: 'hostKubeconfig', flag: '--host-kubeconfig <file>', env: 'KPLEX_HOST_KUBECONFIG', description: 'kubeconfig of the host cluster (default: in-cluster config, then $KUBECONFIG)' },
+  { key: 'podApiAddress', flag: '--pod-api-address <ip[:port]>', env: 'KPLEX_POD_API_ADDRESS', description: "where tenant pods and the host's pod webhook reach kplex (e.g. the ClusterIP:443 of kplex's Service; default: the advertise or bind address and the serving port)" },
   { key: 'logLevel', flag: '--log-level <level>', env: 'KPLEX_LOG_LEVEL', description: 'trace, debug, info, warn or error', default: 'info' },
   { key: 'dnsListen', flag: '--dns-listen <ip:port>', env: 'KPLEX_DNS_LISTEN', description: "serve tenant pods' DNS (UDP and TCP) on this address; off when unset" },
   { key: 'dnsKubernetesAddress', flag: '--dns-kubernetes-address <ip>', env: 'KPLEX_DNS_KUBERNETES_ADDRESS', description: "what every tenant's kubernetes.default.svc resolves to (default: the tenant's own kubernetes Service)" },

@@ -11,6 +11,7 @@ import {
   textToVirtual,
 } from './namespace-translator.js';
 import { tokenSecretToVirtual } from './token-secrets.js';
+import { podToVirtual } from '../syncer/pod-view.js';
 
 type Obj = Record<string, unknown>;
 
@@ -119,6 +120,7 @@ function dropKplexFields(set: Obj): void {
 export function objectToVirtual(obj: unknown, map: NamespaceMap): void {
   if (!isObj(obj)) return;
   tokenSecretToVirtual(obj, map); // before metadata.namespace turns virtual
+  podToVirtual(obj, map.tenant); // what the pod webhook wired in; before kplex.io/ keys go
   metaToVirtual(obj['metadata'], map);
   namespaceFieldsToVirtual(obj, map);
   for (const p of METADATA_PATHS.slice(1)) visitPath(obj, p, (o, k) => metaToVirtualKeysOnly(o[k]));

@@ -35,6 +35,8 @@ export interface ServerOptions {
   health: HealthChecks;
   version: () => VersionInfo;
   tenantHandler?: TenantHandler;
+  /** Exact paths served before tenant resolution (the host's pod webhook); set after start too. */
+  routes?: Map<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>;
 }
 
 export interface RunningServer {
@@ -87,6 +89,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
         return opts.health.serve(endpoint, req, res);
       }
     }
+    const route = opts.routes?.get(pathname);
+    if (route) return route(req, res);
     const prefixed = tenantFromPath(pathname);
     if (prefixed && opts.tenantHandler) return opts.tenantHandler(req, res, prefixed.tenant, prefixed.path);
     // No prefix: a tenant credential still routes to its tenant (in-cluster clients).

@@ -4,6 +4,7 @@
 // authenticates the credential FOR that tenant, so a forged claim gets 401.
 import { decodeJwt } from 'jose';
 import { validTenantName } from '../tenancy/tenant-name.js';
+import { POD_AUDIENCE_PREFIX } from '../syncer/pod-wiring.js';
 
 const TENANT_PREFIX = /^\/clusters\/([^/]+)(\/.*)?$/;
 const TENANT_CLAIM = 'kplex.io/tenant';
@@ -26,12 +27,21 @@ export function tenantFromPath(pathname: string): ResolvedTenant | undefined {
   return { tenant, path: m[2] ?? '/' };
 }
 
-/** The tenant named by a bearer token's claims (unverified), if it is a kplex token. */
+/**
+ * The tenant named by a bearer token's claims (unverified): a kplex token's tenant claim, or the
+ * one tenant audience of a pod's host token (the pod webhook's projected token).
+ */
 export function tenantFromCredential(token: string | undefined): string | undefined {
   if (!token) return undefined;
   try {
-    const claim = decodeJwt(token)[TENANT_CLAIM];
-    return typeof claim === 'string' && validTenantName(claim) ? claim : undefined;
+    const claims = decodeJwt(token);
+    const claim = claims[TENANT_CLAIM];
+    if (claim !== undefined) return typeof claim === 'string' && validTenantName(claim) ? claim : undefined;
+    const auds = (Array.isArray(claims.aud) ? claims.aud : [claims.aud]).filter(
+      (a): a is string => typeof a === 'string' && a.startsWith(POD_AUDIENCE_PREFIX),
+    );
+    const named = auds.length === 1 ? auds[0]!.slice(POD_AUDIENCE_PREFIX.length) : '';
+    return validTenantName(named) ? named : undefined;
   } catch {
     return undefined;
   }

@@ -1,0 +1,70 @@
+// AdmissionReview v1 in and out: the request fields the pod webhook reads (checked, never
+// trusted: the body comes from whoever reached the listener), and a response carrying a JSON
+// patch or a denial.
+import { isObj, type Obj } from './pod-wiring.js';
+
+export interface PodAdmission {
+  uid: string;
+  operation: string;
+  subResource: string;
+  namespace: string;
+  dryRun: boolean;
+  object: Obj;
+  oldObject?: Obj;
+}
+
+/** The pod request of an AdmissionReview, or a reason it is not one. */
+export function parsePodAdmission(body: unknown): PodAdmission | string {
+  if (!isObj(body) || body['apiVersion'] !== 'admission.k8s.io/v1' || body['kind'] !== 'AdmissionReview')
+    return 'expected an admission.k8s.io/v1 AdmissionReview';
+  const r = body['request'];
+  if (!isObj(r) || typeof r['uid'] !== 'string' || !r['uid']) return 'request.uid is required';
+  const res = r['resource'];
+  if (!isObj(res) || res['group'] !== '' || res['version'] !== 'v1' || res['resource'] !== 'pods')
+    return 'only v1 pods are handled';
+  if (!isObj(r['object'])) return 'request.object is required';
+  return {
+    uid: r['uid'],
+    operation: typeof r['operation'] === 'string' ? r['operation'] : '',
+    subResource: typeof r['subResource'] === 'string' ? r['subResource'] : '',
+    namespace: typeof r['namespace'] === 'string' ? r['namespace'] : '',
+    dryRun: r['dryRun'] === true,
+    object: r['object'],
+    ...(isObj(r['oldObject']) ? { oldObject: r['oldObject'] } : {}),
+  };
+}
+
+type PatchOp = { op: 'add'; path: string; value: unknown };
+
+/** JSON patch ops turning `from` into `to` at the two places the translation changes. */
+export function translationPatch(from: Obj, to: Obj): PatchOp[] {
+  const ops: PatchOp[] = [];
+  const fromMeta = isObj(from['metadata']) ? from['metadata'] : {};
+  const toMeta = isObj(to['metadata']) ? to['metadata'] : {};
+  if (!isObj(from['metadata'])) ops.push({ op: 'add', path: '/metadata', value: {} });
+  if (JSON.stringify(fromMeta['annotations']) !== JSON.stringify(toMeta['annotations']))
+    ops.push({ op: 'add', path: '/metadata/annotations', value: toMeta['annotations'] });
+  // `add` on an existing member replaces it (RFC 6902).
+  if (JSON.stringify(from['spec']) !== JSON.stringify(to['spec']))
+    ops.push({ op: 'add', path: '/spec', value: to['spec'] });
+  return ops;
+}
+
+export function reviewResponse(
+  uid: string,
+  answer: { patch?: PatchOp[]; denied?: { code: number; message: string } },
+): Obj {
+  const response: Obj = { uid, allowed: !answer.denied };
+  if (answer.denied)
+    response['status'] = {
+      status: 'Failure',
+      code: answer.denied.code,
+      reason: answer.denied.code === 403 ? 'Forbidden' : 'BadRequest',
+      message: answer.denied.message,
+    };
+  else if (answer.patch?.length) {
+    response['patchType'] = 'JSONPatch';
+    response['patch'] = Buffer.from(JSON.stringify(answer.patch)).toString('base64');
+  }
+  return { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview', response };
+}

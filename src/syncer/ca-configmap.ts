@@ -1,0 +1,33 @@
+// The ConfigMap in each tenant host namespace whose `ca.crt` verifies kplex's serving certificate
+// (the pod token volume projects it where the host's kube-root-ca.crt was). Applied by the webhook
+// before a pod that mounts it is admitted; at most once a minute per namespace, so a deleted or
+// edited one comes back.
+import { LRUCache } from 'lru-cache';
+import type { HostClient } from '../hostapi/host-client.js';
+import { CA_CONFIGMAP } from './pod-wiring.js';
+
+export class CAConfigMaps {
+  private readonly done = new LRUCache<string, true>({ max: 10_000, ttl: 60_000 });
+
+  constructor(
+    private readonly host: Pick<HostClient, 'request'>,
+    private readonly caCert: string,
+  ) {}
+
+  async ensure(hostNamespace: string): Promise<void> {
+    if (this.done.get(hostNamespace)) return;
+    const res = await this.host.request(
+      'PATCH',
+      `/api/v1/namespaces/${encodeURIComponent(hostNamespace)}/configmaps/${CA_CONFIGMAP}?fieldManager=kplex&force=true`,
+      {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: CA_CONFIGMAP, labels: { 'app.kubernetes.io/managed-by': 'kplex' } },
+        data: { 'ca.crt': this.caCert },
+      },
+      'application/apply-patch+yaml',
+    );
+    if (res.status >= 300) throw new Error(`applying ${CA_CONFIGMAP} in ${hostNamespace}: ${res.status}`);
+    this.done.set(hostNamespace, true);
+  }
+}

@@ -1,0 +1,81 @@
+// Wires the pod syncer into `kplex serve`: the webhook route on kplex's own HTTPS server, the
+// pods' address of kplex, the host audiences a tenant pod may not ask for, and the registration
+// on the host once the serving port is known.
+import os from 'node:os';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { HostClient } from '../hostapi/host-client.js';
+import type { Logger } from '../log/logger.js';
+import { CAConfigMaps } from './ca-configmap.js';
+import { NamespaceTargets } from './namespace-targets.js';
+import { POD_WEBHOOK_PATH, podWebhook } from './pod-webhook.js';
+import { hostUser, registerPodWebhook } from './webhook-registration.js';
+
+/** The names in-cluster clients use for the API server: kplex's certificate must carry them. */
+export const KUBERNETES_SERVICE_NAMES = [
+  'kubernetes',
+  'kubernetes.default',
+  'kubernetes.default.svc',
+  'kubernetes.default.svc.cluster.local',
+];
+
+export interface PodSyncerOptions {
+  host: HostClient;
+  logger: Logger;
+  tenantUid: (tenant: string) => string | undefined;
+  /** `--pod-api-address` (ip or name, optional `:port`); default: the advertise or bind address. */
+  podApiAddress?: string;
+  bindAddress: string;
+}
+
+/** The host part of where pods reach kplex (known before the port, for the certificate). */
+export function podApiHost(o: Pick<PodSyncerOptions, 'podApiAddress' | 'bindAddress'>): string {
+  if (o.podApiAddress) return splitHostPort(o.podApiAddress).host;
+  const advertised = process.env['KPLEX_ADVERTISE_ADDRESS'];
+  if (advertised) return advertised;
+  if (o.bindAddress !== '0.0.0.0' && o.bindAddress !== '::') return o.bindAddress;
+  for (const addrs of Object.values(os.networkInterfaces()))
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  return '127.0.0.1';
+}
+
+function splitHostPort(s: string): { host: string; port?: number } {
+  const m = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(
+    s.includes(':') && !s.startsWith('[') && s.split(':').length > 2 ? `[${s}]` : s,
+  );
+  return { host: m?.[1] ?? s, ...(m?.[2] ? { port: Number(m[2]) } : {}) };
+}
+
+export function podSyncer(o: PodSyncerOptions, caCert: string) {
+  const host = podApiHost(o);
+  const explicitPort = o.podApiAddress ? splitHostPort(o.podApiAddress).port : undefined;
+  let port = explicitPort ?? 443;
+  let hostAudiences: string[] = [];
+  const routes = new Map<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>([
+    [
+      POD_WEBHOOK_PATH,
+      podWebhook({
+        targets: new NamespaceTargets(o.host, o.tenantUid),
+        caConfigMaps: new CAConfigMaps(o.host, caCert),
+        api: () => ({ host, port }),
+        hostAudiences: () => hostAudiences,
+        logger: o.logger,
+      }),
+    ],
+  ]);
+  return {
+    routes,
+    /** Registers the webhook once kplex serves on `servingPort`. */
+    async start(servingPort: number): Promise<void> {
+      port = explicitPort ?? servingPort;
+      const conf = await o.host.request<{ issuer?: unknown }>('GET', '/.well-known/openid-configuration');
+      if (conf.status === 200 && typeof conf.body.issuer === 'string') hostAudiences = [conf.body.issuer];
+      const at = host.includes(':') ? `[${host}]` : host;
+      await registerPodWebhook(o.host, {
+        url: `https://${at}:${port}${POD_WEBHOOK_PATH}`,
+        caCert,
+        kplexUser: await hostUser(o.host).catch(() => undefined),
+      });
+      o.logger.info({ address: `${at}:${port}` }, 'pod webhook registered');
+    },
+  };
+}

@@ -1,0 +1,118 @@
+// The host's mutating admission webhook for tenant pods (registered by webhook-registration.ts):
+// every pod the host admits in a kplex-managed namespace, created through kplex or by a host
+// controller (ReplicaSet, Job, StatefulSet...), is translated here (pod-translate.ts). Hostile
+// input is expected: anyone who reaches the listener may post; the answer is a patch of the
+// posted object and has no side effect beyond the namespace's CA ConfigMap.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { writeJSON } from '../api/respond.js';
+import { toStatusError } from '../api/status.js';
+import { readBody } from '../handlers/body.js';
+import type { Logger } from '../log/logger.js';
+import {
+  parsePodAdmission,
+  reviewResponse,
+  translationPatch,
+  type PodAdmission,
+} from './admission-review.js';
+import type { CAConfigMaps } from './ca-configmap.js';
+import type { NamespaceTargets } from './namespace-targets.js';
+import { translatePod } from './pod-translate.js';
+import { isTranslatedPod } from './pod-view.js';
+
+/** Where the host apiserver posts AdmissionReviews (no tenant prefix: not a tenant API path). */
+export const POD_WEBHOOK_PATH = '/kplex/webhooks/v1/pods';
+/** An UPDATE carries object and oldObject (a pod is at most ~1.5 MB in etcd). */
+const MAX_REVIEW_BYTES = 8 * 1024 * 1024;
+
+export interface PodWebhookDeps {
+  targets: NamespaceTargets;
+  caConfigMaps: CAConfigMaps;
+  /** Where pods reach kplex. */
+  api: () => { host: string; port: number };
+  /** Audiences the host apiserver accepts: a tenant pod may not ask for a token of those. */
+  hostAudiences: () => readonly string[];
+  logger: Logger;
+}
+
+export function podWebhook(d: PodWebhookDeps) {
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (req.method !== 'POST') {
+      req.resume();
+      return writeJSON(res, 405, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        code: 405,
+        reason: 'MethodNotAllowed',
+        message: 'POST an AdmissionReview',
+      });
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse((await readBody(req, MAX_REVIEW_BYTES)).toString('utf8'));
+    } catch (err) {
+      const st = toStatusError(err).status;
+      return writeJSON(
+        res,
+        st.code === 413 ? 413 : 400,
+        st.code === 413
+          ? st
+          : {
+              kind: 'Status',
+              apiVersion: 'v1',
+              status: 'Failure',
+              code: 400,
+              reason: 'BadRequest',
+              message: 'the body is not JSON',
+            },
+      );
+    }
+    const review = parsePodAdmission(body);
+    if (typeof review === 'string')
+      return writeJSON(res, 400, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        code: 400,
+        reason: 'BadRequest',
+        message: review,
+      });
+    try {
+      writeJSON(res, 200, await answer(d, review));
+    } catch (err) {
+      // failurePolicy Fail: the host refuses the pod and says why; never admitted untranslated.
+      d.logger.error({ err, namespace: review.namespace }, 'pod webhook failed');
+      writeJSON(
+        res,
+        200,
+        reviewResponse(review.uid, {
+          denied: { code: 500, message: 'kplex could not translate the pod; try again' },
+        }),
+      );
+    }
+  };
+}
+
+async function answer(d: PodWebhookDeps, r: PodAdmission): Promise<Record<string, unknown>> {
+  const target = r.namespace ? await d.targets.of(r.namespace) : undefined;
+  if (!target) return reviewResponse(r.uid, {});
+  // A pod admitted before kplex translated pods stays as it was (its spec is immutable).
+  const ephemeral = r.subResource === 'ephemeralcontainers';
+  if (r.operation === 'UPDATE' && !ephemeral && !(r.oldObject && isTranslatedPod(r.oldObject)))
+    return reviewResponse(r.uid, {});
+  if (r.operation !== 'CREATE' && r.operation !== 'UPDATE') return reviewResponse(r.uid, {});
+  const api = d.api();
+  const { pod, refused } = translatePod(
+    r.object,
+    { ...target, apiHost: api.host, apiPort: api.port },
+    d.hostAudiences(),
+  );
+  if (refused.length) {
+    const msg = refused
+      .map((x) => `${x.field}: Forbidden: the audience "${x.audience}" is reserved by the cluster`)
+      .join(', ');
+    return reviewResponse(r.uid, { denied: { code: 403, message: msg } });
+  }
+  if (r.operation === 'CREATE' && !r.dryRun) await d.caConfigMaps.ensure(r.namespace);
+  return reviewResponse(r.uid, { patch: translationPatch(r.object, pod) });
+}

@@ -1,0 +1,216 @@
+// The pod webhook's translation and the tenant's view of it: wired as an in-cluster client needs,
+// idempotent, and undone exactly (the tenant reads what it wrote plus the ServiceAccount
+// admission's volume, as on a real cluster).
+import { describe, expect, it } from 'vitest';
+import { parsePodAdmission, reviewResponse, translationPatch } from '../../../src/syncer/admission-review.js';
+import { translatePod } from '../../../src/syncer/pod-translate.js';
+import { podToVirtual } from '../../../src/syncer/pod-view.js';
+import { webhookConfiguration } from '../../../src/syncer/webhook-registration.js';
+import { tenantFromCredential } from '../../../src/server/tenant-resolution.js';
+
+const target = { tenant: 'acme', namespace: 'shop', apiHost: '10.96.0.42', apiPort: 443 };
+
+/** A pod as the host's ServiceAccount admission hands it to the webhook. */
+const admitted = () => ({
+  metadata: { name: 'p', namespace: 'acme-shop', labels: { app: 'x' } },
+  spec: {
+    serviceAccountName: 'robot',
+    containers: [
+      {
+        name: 'c',
+        image: 'busybox',
+        env: [
+          { name: 'A', value: '$(KUBERNETES_SERVICE_HOST)' },
+          { name: 'NS', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } } },
+        ],
+        volumeMounts: [
+          {
+            name: 'kube-api-access-abcde',
+            mountPath: '/var/run/secrets/kubernetes.io/serviceaccount',
+            readOnly: true,
+          },
+        ],
+      },
+      { name: 'own', image: 'busybox', env: [{ name: 'KUBERNETES_SERVICE_HOST', value: 'mine' }] },
+    ],
+    initContainers: [{ name: 'i', image: 'busybox' }],
+    volumes: [
+      {
+        name: 'kube-api-access-abcde',
+        projected: {
+          defaultMode: 420,
+          sources: [
+            { serviceAccountToken: { expirationSeconds: 3607, path: 'token' } },
+            { configMap: { name: 'kube-root-ca.crt', items: [{ key: 'ca.crt', path: 'ca.crt' }] } },
+            {
+              downwardAPI: {
+                items: [
+                  { path: 'namespace', fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } },
+                ],
+              },
+            },
+          ],
+        },
+      },
+      { name: 'vault', projected: { sources: [{ serviceAccountToken: { audience: 'vault', path: 't' } }] } },
+      {
+        name: 'info',
+        downwardAPI: { items: [{ path: 'ns', fieldRef: { fieldPath: 'metadata.namespace' } }] },
+      },
+    ],
+  },
+});
+
+type Any = Record<string, any>;
+
+describe('pod translation', () => {
+  it('wires env, token audience, CA and the virtual namespace', () => {
+    const { pod, refused } = translatePod(admitted(), target, [
+      'https://kubernetes.default.svc.cluster.local',
+    ]);
+    const p = pod as Any;
+    expect(refused).toEqual([]);
+    expect(p.metadata.annotations).toEqual({
+      'kplex.io/namespace': 'shop',
+      'kplex.io/api-host': '10.96.0.42',
+      'kplex.io/api-port': '443',
+    });
+    const env = p.spec.containers[0].env as Any[];
+    expect(env.slice(0, 3).map((e) => [e.name, e.valueFrom.fieldRef.fieldPath])).toEqual([
+      ['KUBERNETES_SERVICE_HOST', "metadata.annotations['kplex.io/api-host']"],
+      ['KUBERNETES_SERVICE_PORT', "metadata.annotations['kplex.io/api-port']"],
+      ['KUBERNETES_SERVICE_PORT_HTTPS', "metadata.annotations['kplex.io/api-port']"],
+    ]);
+    expect(env[4]!.valueFrom.fieldRef.fieldPath).toBe("metadata.annotations['kplex.io/namespace']");
+    // The tenant's own value wins; the others are still added.
+    expect((p.spec.containers[1].env as Any[]).map((e) => e.name)).toEqual([
+      'KUBERNETES_SERVICE_PORT',
+      'KUBERNETES_SERVICE_PORT_HTTPS',
+      'KUBERNETES_SERVICE_HOST',
+    ]);
+    expect(p.spec.initContainers[0].env).toHaveLength(3);
+    const sources = p.spec.volumes[0].projected.sources as Any[];
+    expect(sources[0]!.serviceAccountToken.audience).toBe('kplex:tenant:acme');
+    expect(sources[1]!.configMap.name).toBe('kplex-root-ca.crt');
+    expect(sources[2]!.downwardAPI.items[0].fieldRef.fieldPath).toBe(
+      "metadata.annotations['kplex.io/namespace']",
+    );
+    expect(p.spec.volumes[1].projected.sources[0].serviceAccountToken.audience).toBe('vault');
+    expect(p.spec.volumes[2].downwardAPI.items[0].fieldRef.fieldPath).toBe(
+      "metadata.annotations['kplex.io/namespace']",
+    );
+  });
+
+  it('is idempotent, and the tenant view translates back to the same host pod', () => {
+    const once = translatePod(admitted(), target).pod;
+    expect(translatePod(once, target).pod).toEqual(once);
+    const view = structuredClone(once);
+    podToVirtual(view, 'acme');
+    const { annotations: _a, ...meta } = (view as Any).metadata;
+    expect({ ...view, metadata: meta }).toEqual(admitted());
+    expect(translatePod(view, target).pod).toEqual(once);
+  });
+
+  it('leaves pods kplex did not translate, and other tenants’ audiences, alone', () => {
+    const plain = admitted();
+    podToVirtual(plain, 'acme');
+    expect(plain).toEqual(admitted());
+    const other = translatePod(admitted(), { ...target, tenant: 'beta' }).pod;
+    podToVirtual(other, 'acme');
+    expect((other as Any).spec.volumes[0].projected.sources[0].serviceAccountToken.audience).toBe(
+      'kplex:tenant:beta',
+    );
+  });
+
+  it('refuses a projected token for an audience the host accepts', () => {
+    const pod = admitted() as Any;
+    pod.spec.volumes[1].projected.sources[0].serviceAccountToken.audience =
+      'https://kubernetes.default.svc.cluster.local';
+    expect(translatePod(pod, target, ['https://kubernetes.default.svc.cluster.local']).refused).toEqual([
+      {
+        field: 'spec.volumes[1].projected.sources[0].serviceAccountToken.audience',
+        audience: 'https://kubernetes.default.svc.cluster.local',
+      },
+    ]);
+  });
+});
+
+describe('admission review', () => {
+  it('parses only v1 pod reviews, whatever is posted', () => {
+    for (const bad of [
+      null,
+      1,
+      'x',
+      [],
+      {},
+      { apiVersion: 'admission.k8s.io/v1', kind: 'AdmissionReview' },
+      {
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        request: { uid: 'u', resource: { group: 'apps', version: 'v1', resource: 'pods' }, object: {} },
+      },
+      {
+        apiVersion: 'admission.k8s.io/v1',
+        kind: 'AdmissionReview',
+        request: { uid: 'u', resource: { group: '', version: 'v1', resource: 'pods' } },
+      },
+    ])
+      expect(typeof parsePodAdmission(bad)).toBe('string');
+    const ok = parsePodAdmission({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      request: {
+        uid: 'u',
+        operation: 'CREATE',
+        namespace: 'n',
+        resource: { group: '', version: 'v1', resource: 'pods' },
+        object: { spec: {} },
+      },
+    });
+    expect(ok).toMatchObject({ uid: 'u', operation: 'CREATE', namespace: 'n', dryRun: false });
+  });
+
+  it('patches annotations and spec only when they change', () => {
+    const from = admitted();
+    const to = translatePod(from, target).pod;
+    expect(translationPatch(from, to).map((o) => o.path)).toEqual(['/metadata/annotations', '/spec']);
+    expect(translationPatch(to, to)).toEqual([]);
+    const r = reviewResponse('u', { patch: translationPatch(from, to) }) as Any;
+    expect(r.response.allowed).toBe(true);
+    expect(r.response.patchType).toBe('JSONPatch');
+    expect(reviewResponse('u', { patch: [] })).toEqual({
+      apiVersion: 'admission.k8s.io/v1',
+      kind: 'AdmissionReview',
+      response: { uid: 'u', allowed: true },
+    });
+  });
+
+  it('registers for kplex namespaces only, failing closed, updates only from kplex', () => {
+    const c = webhookConfiguration({
+      url: 'https://10.0.0.1/kplex/webhooks/v1/pods',
+      caCert: 'PEM',
+      kplexUser: 'system:serviceaccount:kplex-system:kplex',
+    }) as Any;
+    const w = c.webhooks[0];
+    expect(w.failurePolicy).toBe('Fail');
+    expect(w.namespaceSelector).toEqual({
+      matchExpressions: [{ key: 'kplex.io/tenant-uid', operator: 'Exists' }],
+    });
+    expect(w.rules[0].resources).toEqual(['pods', 'pods/ephemeralcontainers']);
+    expect(w.matchConditions[0].expression).toContain('"system:serviceaccount:kplex-system:kplex"');
+  });
+});
+
+describe('tenant of a prefix-less pod token', () => {
+  const jwt = (claims: object): string =>
+    `${Buffer.from('{"alg":"RS256"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+  it('is the one tenant audience it names', () => {
+    expect(tenantFromCredential(jwt({ aud: ['kplex:tenant:acme'] }))).toBe('acme');
+    expect(tenantFromCredential(jwt({ aud: 'kplex:tenant:acme' }))).toBe('acme');
+    expect(tenantFromCredential(jwt({ aud: ['kplex:tenant:acme', 'kplex:tenant:beta'] }))).toBeUndefined();
+    expect(tenantFromCredential(jwt({ aud: ['kplex:tenant:Bad_Name'] }))).toBeUndefined();
+    expect(
+      tenantFromCredential(jwt({ aud: ['https://kubernetes.default.svc.cluster.local'] })),
+    ).toBeUndefined();
+  });
+});
