@@ -1,7 +1,8 @@
 // admissionregistration/v1 and flowcontrol/v1 defaulting (pkg/apis/*/v1/defaults.go and the
 // generated SetObjectDefaults_*), applied whenever a body is decoded or an object read.
+import { isObject } from '../api/object.js';
 import type { KubeObject } from '../api/object.js';
-import { asArray, isObject } from './field-errors.js';
+import { asArray } from './field-errors.js';
 
 type Obj = Record<string, unknown>;
 

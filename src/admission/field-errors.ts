@@ -19,5 +19,4 @@ export function notSupported(field: string, value: unknown, supported: readonly 
   return { type: 'FieldValueNotSupported', field, value, detail: `supported values: ${list}` };
 }
 
-export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 export const asArray = <T = unknown>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);

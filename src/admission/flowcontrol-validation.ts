@@ -1,10 +1,11 @@
 // FlowSchema and PriorityLevelConfiguration validation (pkg/apis/flowcontrol/validation, v1.32):
 // the spec rules a client can trip over. The mandatory bootstrap objects' fixed specs are not
 // enforced (kplex seeds none; a tenant's flow-control objects configure nothing on the host).
+import { isObject } from '../api/object.js';
 import type { KubeObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
 import { isDNS1123Subdomain } from '../api/name-validation.js';
-import { asArray, duplicate, invalidValue, isObject, notSupported, required } from './field-errors.js';
+import { asArray, duplicate, invalidValue, notSupported, required } from './field-errors.js';
 
 const DISTINGUISHERS = ['ByNamespace', 'ByUser'];
 const VERBS = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'proxy', 'update', 'watch'];

@@ -1,11 +1,12 @@
 // ValidatingAdmissionPolicy and ValidatingAdmissionPolicyBinding validation
 // (pkg/apis/admissionregistration/validation, v1.32). CEL expressions are compile-checked only.
+import { isObject } from '../api/object.js';
 import type { KubeObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
 import { isDNS1123Subdomain } from '../api/name-validation.js';
 import { validatePathSegmentName } from '../api/name-validation.js';
 import { validateCelExpression } from './cel-expressions.js';
-import { asArray, duplicate, invalidValue, isObject, notSupported, required } from './field-errors.js';
+import { asArray, duplicate, invalidValue, notSupported, required } from './field-errors.js';
 import { validateLabelSelector } from '../api/labels.js';
 import { validateRuleWithOperations, type RuleShape } from './rules.js';
 import { FAILURE_POLICIES, MATCH_POLICIES, validateMatchConditions, type MatchCondition } from './webhook-validation.js';

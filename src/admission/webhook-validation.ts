@@ -1,11 +1,12 @@
 // Mutating/ValidatingWebhookConfiguration validation (pkg/apis/admissionregistration/validation,
 // v1.32): webhook names, rules, policies, side effects, timeouts, selectors, clientConfig,
 // admissionReviewVersions and matchConditions (compiled as CEL). Updates use the create rules.
+import { isObject } from '../api/object.js';
 import type { KubeObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
 import { isDNS1035Label, isDNS1123Subdomain, isQualifiedName } from '../api/name-validation.js';
 import { validateCelExpression } from './cel-expressions.js';
-import { asArray, duplicate, invalidValue, isObject, notSupported, required, tooMany } from './field-errors.js';
+import { asArray, duplicate, invalidValue, notSupported, required, tooMany } from './field-errors.js';
 import { validateLabelSelector } from '../api/labels.js';
 import { validateRuleWithOperations, type RuleShape } from './rules.js';
 

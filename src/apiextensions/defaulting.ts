@@ -1,14 +1,15 @@
 // Defaulting of custom resources (apiserver/schema/defaulting): defaults fill absent fields and
 // nulls of non-nullable fields, in properties, array items and additionalProperties; nulls of
 // non-nullable fields without a default are dropped first (PruneNonNullableNullsWithoutDefaults).
-import { additionalSchema, isPlainObject, itemSchema, type JSONSchemaProps } from './schema-types.js';
+import { isObject } from '../api/object.js';
+import { additionalSchema, itemSchema, type JSONSchemaProps } from './schema-types.js';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
 /** Applies schema defaults to `x` in place. */
 export function applyDefaults(x: unknown, s: JSONSchemaProps | undefined): void {
   if (!s) return;
-  if (isPlainObject(x)) {
+  if (isObject(x)) {
     for (const [k, prop] of Object.entries(s.properties ?? {})) {
       if (prop.default === undefined) continue;
       const has = Object.prototype.hasOwnProperty.call(x, k);
@@ -36,7 +37,7 @@ export function applyDefaults(x: unknown, s: JSONSchemaProps | undefined): void 
 /** Drops null values of non-nullable fields that have no default, recursively. */
 export function pruneNonNullableNulls(x: unknown, s: JSONSchemaProps | undefined): void {
   if (!s) return;
-  if (isPlainObject(x)) {
+  if (isObject(x)) {
     const addl = additionalSchema(s);
     for (const [k, v] of Object.entries(x)) {
       const prop = s.properties?.[k] ?? addl;

@@ -1,10 +1,11 @@
 // x-kubernetes-embedded-resource checks (apiserver/schema/objectmeta/validation.go): embedded
 // objects need apiVersion and kind, and their metadata is validated as ObjectMeta.
+import { isObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
 import { fieldErr } from '../api/field-errors.js';
 import { validateObjectMeta } from './metadata-validation.js';
 import { isDNS1035Label, validatePathSegmentName } from '../api/name-validation.js';
-import { additionalSchema, isPlainObject, itemSchema, type JSONSchemaProps } from './schema-types.js';
+import { additionalSchema, itemSchema, type JSONSchemaProps } from './schema-types.js';
 
 function validateEmbedded(p: string, x: Record<string, unknown>): FieldError[] {
   const errs: FieldError[] = [];
@@ -24,7 +25,7 @@ function validateEmbedded(p: string, x: Record<string, unknown>): FieldError[] {
         if (msgs.length) errs.push(fieldErr.invalid(child(k), v, 'may have mixed case, but should otherwise match: ' + msgs.join(',')));
       }
     } else if (k === 'metadata') {
-      if (!isPlainObject(v)) {
+      if (!isObject(v)) {
         errs.push(fieldErr.invalid(child(k), v, `.metadata accessor error: ${JSON.stringify(v)} is of the type ${typeof v}, expected map[string]interface{}`));
         continue;
       }
@@ -40,7 +41,7 @@ function validateEmbedded(p: string, x: Record<string, unknown>): FieldError[] {
 export function validateEmbeddedResources(p: string, x: unknown, s: JSONSchemaProps | undefined): FieldError[] {
   if (!s) return [];
   const errs: FieldError[] = [];
-  if (isPlainObject(x)) {
+  if (isObject(x)) {
     if (s['x-kubernetes-embedded-resource']) errs.push(...validateEmbedded(p, x));
     const addl = additionalSchema(s);
     for (const [k, v] of Object.entries(x)) {

@@ -1,12 +1,13 @@
 // x-kubernetes-list-type set/map uniqueness (apiserver/schema/listtype/validation.go).
+import { isObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
 import { fieldErr } from '../api/field-errors.js';
-import { additionalSchema, isPlainObject, itemSchema, type JSONSchemaProps } from './schema-types.js';
+import { additionalSchema, itemSchema, type JSONSchemaProps } from './schema-types.js';
 
 /** Go json.Marshal of decoded JSON: map keys sorted. */
 function canonicalJSON(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJSON).join(',')}]`;
-  if (isPlainObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJSON(v[k])}`).join(',')}}`;
+  if (isObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJSON(v[k])}`).join(',')}}`;
   return JSON.stringify(v ?? null);
 }
 
@@ -29,18 +30,18 @@ function nonUniqueIndices(items: unknown[]): number[] {
 function validateListMap(fld: string, s: JSONSchemaProps, obj: unknown[]): FieldError[] {
   for (let i = 0; i < obj.length; i++) {
     const x = obj[i];
-    if (x !== null && !isPlainObject(x)) return [fieldErr.invalid(`${fld}[${i}]`, x, 'must be an object for an array of list-type map')];
+    if (x !== null && !isObject(x)) return [fieldErr.invalid(`${fld}[${i}]`, x, 'must be an object for an array of list-type map')];
   }
   if (obj.length <= 1) return [];
   const keyFields = s['x-kubernetes-list-map-keys'] ?? [];
   if (keyFields.length === 1) {
     const kf = keyFields[0]!;
-    const keys = obj.map((x) => (isPlainObject(x) && kf in x ? x[kf] : UNSPECIFIED));
+    const keys = obj.map((x) => (isObject(x) && kf in x ? x[kf] : UNSPECIFIED));
     return nonUniqueIndices(keys).map((i) => fieldErr.duplicate(`${fld}[${i}]`, keys[i] === UNSPECIFIED ? {} : { [kf]: keys[i] }));
   }
   const keys = obj.map((x) => {
     const key: Record<string, unknown> = {};
-    if (isPlainObject(x)) for (const kf of keyFields) if (kf in x) key[kf] = x[kf];
+    if (isObject(x)) for (const kf of keyFields) if (kf in x) key[kf] = x[kf];
     return key;
   });
   return nonUniqueIndices(keys).map((i) => fieldErr.duplicate(`${fld}[${i}]`, keys[i]));
@@ -57,7 +58,7 @@ function validateValue(fld: string, s: JSONSchemaProps | undefined, v: unknown):
     if (items) v.forEach((x, i) => errs.push(...validateValue(`${fld}[${i}]`, items, x)));
     return errs;
   }
-  if (isPlainObject(v)) return validateListSetsAndMaps(fld, s, v);
+  if (isObject(v)) return validateListSetsAndMaps(fld, s, v);
   return [];
 }
 

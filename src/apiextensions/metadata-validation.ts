@@ -1,9 +1,9 @@
 // ObjectMeta validation of custom resources (apimachinery api/validation/objectmeta.go), as the
 // custom resource strategy runs it: name as DNS-1123 subdomain, labels, annotations, finalizers.
+import { isObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
 import { fieldErr } from '../api/field-errors.js';
 import { isDNS1123Label, isQualifiedName } from '../api/name-validation.js';
-import { isPlainObject } from './schema-types.js';
 import { validateLabels } from '../api/labels.js';
 
 export type NameFn = (name: string, prefix: boolean) => string[];
@@ -14,7 +14,7 @@ const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;
 
 export function validateAnnotations(annotations: unknown, fld: string): FieldError[] {
   const errs: FieldError[] = [];
-  if (!isPlainObject(annotations)) return errs;
+  if (!isObject(annotations)) return errs;
   let size = 0;
   for (const [k, v] of Object.entries(annotations)) {
     for (const m of isQualifiedName(k.toLowerCase())) errs.push(fieldErr.invalid(fld, k, m));
@@ -39,7 +39,7 @@ function validateOwnerReferences(refs: unknown, fld: string): FieldError[] {
   if (!Array.isArray(refs)) return errs;
   let controllers = 0;
   for (const r of refs) {
-    if (!isPlainObject(r)) continue;
+    if (!isObject(r)) continue;
     if (!str(r.apiVersion)) errs.push(fieldErr.invalid(`${fld}.apiVersion`, str(r.apiVersion), 'version must not be empty'));
     if (!str(r.kind)) errs.push(fieldErr.invalid(`${fld}.kind`, str(r.kind), 'kind must not be empty'));
     if (!str(r.name)) errs.push(fieldErr.invalid(`${fld}.name`, str(r.name), 'name must not be empty'));

@@ -1,8 +1,8 @@
 // Table cells for a CRD's additionalPrinterColumns, as the apiserver's tableconvertor computes
 // them: the JSONPath subset kubectl uses, the first result only, typed by the column type; dates
 // become human durations ("5m") as metatable.ConvertToHumanReadableDateType does.
+import { isObject } from '../api/object.js';
 import type { PrinterColumn } from '../resources/types.js';
-import { isPlainObject } from './schema-types.js';
 
 type Step = { field: string } | { index: number | '*' } | { filter: { path: string[]; op: string; value: unknown } | { path: string[] } };
 
@@ -70,7 +70,7 @@ function parseFilter(f: string): { path: string[]; op: string; value: unknown } 
 function get(v: unknown, path: string[]): unknown {
   let cur = v;
   for (const p of path) {
-    if (!isPlainObject(cur) || !(p in cur)) return undefined;
+    if (!isObject(cur) || !(p in cur)) return undefined;
     cur = cur[p];
   }
   return cur;
@@ -97,7 +97,7 @@ export function findResults(obj: unknown, expr: string): unknown[] {
     const next: unknown[] = [];
     for (const v of cur) {
       if ('field' in step) {
-        if (isPlainObject(v) && step.field in v) next.push(v[step.field]);
+        if (isObject(v) && step.field in v) next.push(v[step.field]);
       } else if ('index' in step) {
         if (!Array.isArray(v)) continue;
         if (step.index === '*') next.push(...v);

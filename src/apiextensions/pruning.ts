@@ -1,7 +1,8 @@
 // Pruning of unknown fields (apiserver/schema/pruning/algorithm.go): removes every field the
 // structural schema does not specify, except under x-kubernetes-preserve-unknown-fields, and
 // returns the removed paths sorted, as `spec.foo` / `spec.items[0].bar`.
-import { additionalSchema, isPlainObject, itemSchema, type JSONSchemaProps } from './schema-types.js';
+import { isObject } from '../api/object.js';
+import { additionalSchema, itemSchema, type JSONSchemaProps } from './schema-types.js';
 
 const metaFields = new Set(['apiVersion', 'kind', 'metadata']);
 
@@ -9,7 +10,7 @@ const appendKey = (p: string, k: string) => (p ? `${p}.${k}` : k);
 
 function prune(x: unknown, s: JSONSchemaProps | undefined, embedded: boolean, p: string, out: string[]): void {
   if (s?.['x-kubernetes-preserve-unknown-fields']) return skipPrune(x, s, p, out);
-  if (isPlainObject(x)) {
+  if (isObject(x)) {
     if (!s) {
       for (const k of Object.keys(x)) {
         out.push(appendKey(p, k));
@@ -38,7 +39,7 @@ function prune(x: unknown, s: JSONSchemaProps | undefined, embedded: boolean, p:
 }
 
 function skipPrune(x: unknown, s: JSONSchemaProps, p: string, out: string[]): void {
-  if (isPlainObject(x)) {
+  if (isObject(x)) {
     const addl = additionalSchema(s);
     for (const k of Object.keys(x)) {
       if (s['x-kubernetes-embedded-resource'] && metaFields.has(k)) continue;

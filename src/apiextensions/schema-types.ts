@@ -64,5 +64,3 @@ export const itemSchema = (s: JSONSchemaProps | undefined): JSONSchemaProps | un
 export const additionalSchema = (s: JSONSchemaProps | undefined): JSONSchemaProps | undefined =>
   s && typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
 
-export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);

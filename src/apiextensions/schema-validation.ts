@@ -2,12 +2,13 @@
 // package does it and apiserver/validation.kubeOpenAPIResultToFieldErrors reports it: same checks,
 // same order (type, allOf/anyOf/oneOf/not, string, format, number, array, enum, object), same
 // `<path> in body ...` messages and the same mapping onto field error types.
+import { isObject } from '../api/object.js';
 import { isDeepStrictEqual } from 'node:util';
 import type { FieldError } from '../api/status.js';
 import { fieldErr, goNumber, NIL_PATH } from '../api/field-errors.js';
 import { formatValidator } from './formats.js';
 import { compileGoRegexp } from './go-regexp.js';
-import { isPlainObject, type JSONSchemaProps } from './schema-types.js';
+import { type JSONSchemaProps } from './schema-types.js';
 
 export { compileGoRegexp } from './go-regexp.js';
 
@@ -72,13 +73,13 @@ type Old = { v: unknown } | undefined;
 
 /** Old value of a property, when the old object had it. */
 const oldChild = (old: Old, key: string): Old =>
-  old && isPlainObject(old.v) && Object.prototype.hasOwnProperty.call(old.v, key) ? { v: old.v[key] } : undefined;
+  old && isObject(old.v) && Object.prototype.hasOwnProperty.call(old.v, key) ? { v: old.v[key] } : undefined;
 
 /** Old element of a list-type map with the same keys (the only lists ratcheting correlates). */
 function oldListElement(old: Old, s: JSONSchemaProps, item: unknown): Old {
   const keys = s['x-kubernetes-list-map-keys'];
-  if (!old || !Array.isArray(old.v) || s['x-kubernetes-list-type'] !== 'map' || !keys?.length || !isPlainObject(item)) return undefined;
-  const found = old.v.find((o) => isPlainObject(o) && keys.every((k) => isDeepStrictEqual(o[k], item[k])));
+  if (!old || !Array.isArray(old.v) || s['x-kubernetes-list-type'] !== 'map' || !keys?.length || !isObject(item)) return undefined;
+  const found = old.v.find((o) => isObject(o) && keys.every((k) => isDeepStrictEqual(o[k], item[k])));
   return found === undefined ? undefined : { v: found };
 }
 

@@ -6,12 +6,12 @@ import { fieldErrorMessage, type FieldError } from '../../api/status.js';
 import { fieldErr, NIL_PATH } from '../../api/field-errors.js';
 import {
   additionalSchema,
-  isPlainObject,
   itemSchema,
   type JSONSchemaProps,
   type ValidationRule,
 } from '../schema-types.js';
 import { isDeepStrictEqual } from 'node:util';
+import { isObject } from '../../api/object.js';
 import {
   celClock,
   celDeadline,
@@ -198,10 +198,10 @@ function correlateListItem(s: JSONSchemaProps, old: Old, item: unknown): Old {
     !Array.isArray(old.v) ||
     s['x-kubernetes-list-type'] !== 'map' ||
     !keys?.length ||
-    !isPlainObject(item)
+    !isObject(item)
   )
     return undefined;
-  const found = old.v.find((o) => isPlainObject(o) && keys.every((k) => isDeepStrictEqual(o[k], item[k])));
+  const found = old.v.find((o) => isObject(o) && keys.every((k) => isDeepStrictEqual(o[k], item[k])));
   return found === undefined ? undefined : { v: found };
 }
 
@@ -217,8 +217,8 @@ function walk(
   if (!s || obj === null || obj === undefined || budget.stopped) return;
   evalRules(fld, s, obj, old, errs, warnings, budget);
   for (const sub of s.allOf ?? []) evalRules(fld, sub, obj, old, errs, warnings, budget);
-  if (isPlainObject(obj)) {
-    const oldMap = old && isPlainObject(old.v) ? old.v : undefined;
+  if (isObject(obj)) {
+    const oldMap = old && isObject(old.v) ? old.v : undefined;
     const addl = additionalSchema(s);
     for (const [k, v] of Object.entries(obj)) {
       const prop = s.properties?.[k];

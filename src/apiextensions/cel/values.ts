@@ -1,6 +1,7 @@
 // Converts JSON values into CEL values following the structural schema, as apiserver/schema/cel
 // model does: integers are CEL int (bigint), numbers double, objects and maps CEL maps, arrays lists.
-import { additionalSchema, isPlainObject, itemSchema, type JSONSchemaProps } from '../schema-types.js';
+import { isObject } from '../../api/object.js';
+import { additionalSchema, itemSchema, type JSONSchemaProps } from '../schema-types.js';
 import { escapeProperty } from './escape.js';
 
 export function toCel(v: unknown, s: JSONSchemaProps | undefined): unknown {
@@ -16,7 +17,7 @@ export function toCel(v: unknown, s: JSONSchemaProps | undefined): unknown {
     const items = itemSchema(s);
     return v.map((x) => toCel(x, items));
   }
-  if (isPlainObject(v)) {
+  if (isObject(v)) {
     const addl = additionalSchema(s);
     const m = new Map<string, unknown>();
     for (const [k, x] of Object.entries(v)) {
