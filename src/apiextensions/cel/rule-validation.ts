@@ -2,6 +2,7 @@
 // with `self` bound to its node and, for transition rules, `oldSelf` to the correlated old value;
 // a false result is reported as the apiserver reports it, `Invalid value: "<type>": <message>`.
 import { isCelError } from '@bufbuild/cel';
+import { LRUCache } from 'lru-cache';
 import { fieldErrorMessage, type FieldError } from '../../api/status.js';
 import { fieldErr, NIL_PATH } from '../../api/field-errors.js';
 import {
@@ -23,8 +24,8 @@ import {
 } from './runtime.js';
 import { toCel } from './values.js';
 
-const MAX_PROGRAMS = 10_000;
-const programs = new Map<string, Program | Error>();
+/** Compiled programs by expression text, least recently used dropped first. */
+const programs = new LRUCache<string, Program | Error>({ max: 10_000 });
 
 /** Compiles (parses and plans) a CEL expression once; returns the parse error on failure. */
 export function compileRule(expr: string): Program | Error {
@@ -35,7 +36,6 @@ export function compileRule(expr: string): Program | Error {
     } catch (e) {
       p = e instanceof Error ? e : new Error(String(e));
     }
-    if (programs.size >= MAX_PROGRAMS) programs.clear();
     programs.set(expr, p);
   }
   return p;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { celEnv, celError, parse, type CelValue } from '@bufbuild/cel';
+import { LRUCache } from 'lru-cache';
 import { callCost } from './call-cost.js';
 import { kubernetesFunctions, re2 } from './library.js';
 
@@ -187,8 +188,7 @@ export interface Program {
   eval(bindings: Bindings, limit?: number, deadline?: number, spent?: number): EvalResult;
 }
 
-const MAX_PARSED = 10_000;
-const parsed = new Map<string, ReturnType<typeof parse>['expr']>();
+const parsed = new LRUCache<string, ReturnType<typeof parse>['expr']>({ max: 10_000 });
 
 /**
  * The parsed expression, cached by its text: parsing costs about 25 µs per character, and both
@@ -198,7 +198,6 @@ export function parseExpr(expr: string): ReturnType<typeof parse>['expr'] {
   let e = parsed.get(expr);
   if (!e) {
     e = parse(expr).expr;
-    if (parsed.size >= MAX_PARSED) parsed.clear();
     parsed.set(expr, e);
   }
   return e;
