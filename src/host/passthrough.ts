@@ -14,6 +14,7 @@ import {
   pageNotFound,
   statusFailure,
 } from '../api/status.js';
+import { forbiddenReason } from '../authorizer/authorizer.js';
 import type { UserInfo } from '../authorizer/user.js';
 import { decodeBody, mediaType, readBody } from '../handlers/body.js';
 import { type Negotiated, negotiateOutput } from '../handlers/negotiate.js';
@@ -100,16 +101,22 @@ export async function handleHostRequest(d: PassthroughDeps, p: PassthroughReques
   await serve(d, p);
 }
 
-/** The apiserver's RBAC denial text (k8s.io/apiserver/pkg/endpoints/handlers/responsewriters). */
+/** The apiserver's RBAC denial (k8s.io/apiserver/pkg/endpoints/handlers/responsewriters). */
 function denied(p: PassthroughRequest): StatusError {
   const { row, info, user } = p;
-  const res = info.subresource ? `${row.resource}/${info.subresource}` : row.resource;
-  const scope = info.namespace ? `in the namespace "${info.namespace}"` : 'at the cluster scope';
-  return forbidden(
-    { group: row.group, resource: row.resource },
-    info.name,
-    `User "${user.username}" cannot ${info.verb} resource "${res}" in API group "${row.group}" ${scope}`,
-  );
+  const reason = forbiddenReason({
+    user,
+    verb: info.verb,
+    isResourceRequest: true,
+    path: info.path,
+    namespace: info.namespace,
+    apiGroup: row.group,
+    apiVersion: row.version,
+    resource: row.resource,
+    subresource: info.subresource,
+    name: info.name,
+  });
+  return forbidden({ group: row.group, resource: row.resource }, info.name, reason);
 }
 
 /** A tenant object may not block the host's deletion of a Node, PV... (they are read-only views). */
