@@ -23,7 +23,6 @@ import { kplexVersion } from '../version.js';
 import { addConfigOptions } from './options.js';
 import { TenantLimitsBook } from '../limits/tenant-limits.js';
 import { Fairness } from '../limits/fairness.js';
-import { KUBERNETES_SERVICE_NAMES, podApiHost, podSyncer } from '../syncer/pod-syncer.js';
 import { startTenantDns } from '../dns/tenant-dns.js';
 
 export function serveCommand(): Command {
@@ -41,8 +40,6 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     dataDir: cfg.dataDir,
     certFile: cfg.tlsCertFile,
     keyFile: cfg.tlsKeyFile,
-    // Tenant pods verify kplex by the names and address they reach it on (the pod syncer).
-    extraNames: [...KUBERNETES_SERVICE_NAMES, podApiHost(cfg)],
   });
   const health = new HealthChecks();
   const host = new HostClient(await loadHostConnection(cfg.hostKubeconfig));
@@ -65,7 +62,8 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   // Stores are keyed by Tenant UID; files of tenants deleted while kplex was down go now.
   const runtimes = new RuntimeCache(pool, hostNamespaces, logger, (name) => tenants.uid(name));
   runtimes.sweep(tenants.uids());
-  const rbac = new RbacAuthorizer(async (tenant) => (await runtimes.get(tenant)).rbac.policy());
+  // Authorization reads the tenant's RBAC view, never its runtime: a denied request builds nothing.
+  const rbac = new RbacAuthorizer(async (tenant) => runtimes.rbac(tenant).policy());
   const ident = tenantIdentity({ host, tenantUid: (name) => tenants.uid(name), runtimes, keys, clientCAs, decider: rbac });
   tenants.onChange((e) => {
     if (e.type !== 'DELETED') return;
@@ -81,14 +79,12 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   });
 
   const authn = ident.authn;
-  const pods = podSyncer({ host, logger, tenantUid: (name) => tenants.uid(name), podApiAddress: cfg.podApiAddress, bindAddress: cfg.bindAddress }, tls.caCert);
   const server = await startServer({
     bindAddress: cfg.bindAddress,
     port: cfg.port,
     tls,
     logger,
     health,
-    routes: pods.routes,
     version: () => ({
       major: '0',
       minor: kplexVersion.split('.')[1] ?? '0',
@@ -117,7 +113,6 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   const dns = cfg.dnsListen
     ? await startTenantDns(host, logger, { listen: cfg.dnsListen, kubernetesAddress: cfg.dnsKubernetesAddress })
     : undefined;
-  await pods.start(server.port);
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
     if (stopping) return;

@@ -6,6 +6,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { pageNotFound } from '../api/status.js';
 import type { Logger } from '../log/logger.js';
+import { TenantRbac } from '../rbac/tenant-rbac.js';
 import type { StorePool } from '../store/store-pool.js';
 import type { HostNamespaces } from './host-namespaces.js';
 import { TenantRuntime } from './tenant-runtime.js';
@@ -13,7 +14,9 @@ import { TenantRuntime } from './tenant-runtime.js';
 const UID_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.db(-wal|-shm|-journal)?$/;
 
 export class RuntimeCache {
-  private readonly runtimes = new Map<string, { uid: string; runtime: Promise<TenantRuntime> }>();
+  private readonly runtimes = new Map<string, { uid: string; runtime: Promise<TenantRuntime>; rbac: TenantRbac }>();
+  /** RBAC views of tenants without a runtime yet (authorization needs no runtime); by UID. */
+  private readonly rbacs = new Map<string, TenantRbac>();
 
   constructor(
     private readonly pool: StorePool,
@@ -36,6 +39,9 @@ export class RuntimeCache {
       return hit.runtime;
     }
     this.runtimes.delete(tenant); // a runtime of a deleted tenant of this name
+    // The runtime takes over the RBAC view authorization made: one view per tenant sees every write.
+    const rbac = this.rbacs.get(uid) ?? new TenantRbac(() => this.pool.get(uid));
+    this.rbacs.delete(uid);
     const runtime = (async () => {
       const rt = new TenantRuntime({
         tenant,
@@ -43,6 +49,7 @@ export class RuntimeCache {
         store: () => this.pool.get(uid),
         hostNamespaces: this.hostNamespaces,
         logger: this.logger,
+        rbac,
       });
       await rt.seed();
       rt.lifecycle.resume();
@@ -51,7 +58,7 @@ export class RuntimeCache {
     runtime.catch(() => {
       if (this.runtimes.get(tenant)?.runtime === runtime) this.runtimes.delete(tenant);
     });
-    this.runtimes.set(tenant, { uid, runtime });
+    this.runtimes.set(tenant, { uid, runtime, rbac });
     while (this.runtimes.size > this.max) {
       const oldest = this.runtimes.keys().next().value as string;
       this.runtimes.delete(oldest);
@@ -59,9 +66,32 @@ export class RuntimeCache {
     return runtime;
   }
 
+  /**
+   * The tenant's RBAC view, for authorization: its runtime's when one is (being) built, otherwise a view of
+   * its store alone. Authorization never builds a runtime (nor seeds a new tenant's store) for a
+   * request it may deny.
+   */
+  rbac(tenant: string): TenantRbac {
+    const uid = this.uidOf(tenant);
+    if (!uid) throw pageNotFound();
+    const hit = this.runtimes.get(tenant);
+    if (hit?.uid === uid) return hit.rbac;
+    let rbac = this.rbacs.get(uid);
+    if (!rbac) {
+      rbac = new TenantRbac(() => this.pool.get(uid));
+      this.rbacs.set(uid, rbac);
+      while (this.rbacs.size > this.max) this.rbacs.delete(this.rbacs.keys().next().value as string);
+    } else {
+      this.rbacs.delete(uid); // LRU: most recent last
+      this.rbacs.set(uid, rbac);
+    }
+    return rbac;
+  }
+
   /** Forgets a deleted tenant: its runtime and its store files. */
   async drop(tenant: string, uid: string): Promise<void> {
     if (this.runtimes.get(tenant)?.uid === uid) this.runtimes.delete(tenant);
+    this.rbacs.delete(uid);
     this.pool.deleteTenant(uid);
   }
 

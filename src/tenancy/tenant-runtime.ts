@@ -35,6 +35,8 @@ export interface TenantRuntimeDeps {
   store: () => TenantStore;
   hostNamespaces?: HostNamespaces;
   logger: Logger;
+  /** The tenant's RBAC view when authorization already made one (RuntimeCache.rbac); else a new one. */
+  rbac?: TenantRbac;
 }
 
 export class TenantRuntime {
@@ -53,7 +55,7 @@ export class TenantRuntime {
   private readonly strategies: Record<string, FullStrategy>;
 
   constructor(readonly deps: TenantRuntimeDeps) {
-    this.rbac = new TenantRbac(() => this.deps.store());
+    this.rbac = deps.rbac ?? new TenantRbac(() => this.deps.store());
     this.policies = new ValidatingPolicies({ store: () => this.store, rowForKind: (apiVersion, kind) => this.rowForKind(apiVersion, kind) });
     this.gc = new VirtualGarbageCollector(() => this.storageRows().map((info) => this.registry(info)));
     this.lifecycle = new NamespaceLifecycle(this, deps.hostNamespaces, deps.logger);

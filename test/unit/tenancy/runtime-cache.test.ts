@@ -43,6 +43,20 @@ describe('RuntimeCache', () => {
     pool.close();
   });
 
+  it('authorizes without building a runtime or seeding the store, and hands its RBAC view to the runtime', async () => {
+    const { pool, cache } = setup({ acme: U1 });
+    const alice = { username: 'alice', groups: ['system:authenticated'] };
+    const rbac = cache.rbac('acme');
+    expect(rbac.policy().rulesFor(alice, 'default').rules.length).toBeGreaterThan(0); // bootstrap discovery rules
+    expect(cache.size()).toBe(0);
+    expect(pool.get(U1).currentRV()).toBe(0); // nothing seeded
+    const rt = await cache.get('acme');
+    expect(rt.rbac).toBe(rbac);
+    expect(cache.rbac('acme')).toBe(rbac);
+    expect(() => cache.rbac('ghost')).toThrow();
+    pool.close();
+  });
+
   it('refuses a tenant that does not exist', async () => {
     const { pool, cache } = setup({});
     await expect(cache.get('ghost')).rejects.toMatchObject({ status: { code: 404 } });
