@@ -11,14 +11,13 @@ import { deleteCollection, deleteObject } from '../registry/delete.js';
 import { list } from '../registry/list.js';
 import type { DeleteOptions, ListOptions, PatchOptions, PropagationPolicy, WriteOptions } from '../registry/options.js';
 import { patch } from '../registry/patch.js';
-import { type DeletionObserver, type RegistryDeps, VirtualRegistry } from '../registry/registry.js';
+import { type DeletionObserver, VirtualRegistry } from '../registry/registry.js';
 import { getScale, updateScale } from '../registry/scale.js';
 import { patchScale } from '../registry/scale-patch.js';
 import type { FieldValidation, FullStrategy, UserInfo } from '../registry/strategy.js';
 import type { TenantStore } from '../store/types.js';
-import type { Operation } from '../admission/policy/attributes.js';
-import type { HostParamReader } from '../admission/policy/params.js';
-import type { ValidatingPolicies } from '../admission/policy/validating-policies.js';
+import { admissionAttributes, type Operation } from '../admission/attributes.js';
+import type { AdmissionChain, AdmissionEnv } from '../admission/chain.js';
 import { decodeBody, mediaType, readBody } from './body.js';
 import { negotiateOutput } from './negotiate.js';
 import { type OutputContext, writeResult } from './output.js';
@@ -37,11 +36,9 @@ export interface VirtualRequestContext {
   user: UserInfo;
   /** The tenant's garbage collector (VirtualGarbageCollector), when wired. */
   gc?: DeletionObserver;
-  /** Admission for creates (see RegistryDeps.admitCreate). */
-  admitCreate?: RegistryDeps['admitCreate'];
-  /** The tenant's ValidatingAdmissionPolicies, and a reader of host-backed params for them. */
-  policies?: ValidatingPolicies;
-  hostParams?: HostParamReader;
+  /** The tenant's admission chain, and what its plugins may read (host-backed params). */
+  admission?: AdmissionChain;
+  admissionEnv?: AdmissionEnv;
 }
 
 
@@ -157,45 +154,21 @@ function deleteOptions(q: URLSearchParams, body: unknown, user: UserInfo): Delet
   };
 }
 
-/** Runs the tenant's validating admission policies on one write of this request. */
-function policyAdmission(ctx: VirtualRequestContext, options: Record<string, unknown>, warnings: string[], dryRun: boolean) {
-  const { policies } = ctx;
-  if (!policies) return undefined;
-  const ri = ctx.requestInfo;
+/** The tenant's admission chain bound to one write of this request (the registry calls it with the objects). */
+function admission(ctx: VirtualRequestContext, warnings: string[], dryRun: boolean, optionsKind: string, fieldManager?: string) {
+  const { admission: chain } = ctx;
+  if (!chain) return undefined;
   return async (operation: Operation, object: KubeObject | null, oldObject: KubeObject | null): Promise<void> => {
-    const name = ri.name || object?.metadata?.name || oldObject?.metadata?.name || '';
-    const own = (object ?? oldObject)?.metadata?.namespace ?? '';
-    const namespace = ctx.info.namespaced ? ri.namespace || own : ctx.info.resource === 'namespaces' && !ctx.info.group ? name : '';
-    const a = {
-      operation,
-      resource: { group: ctx.info.group, version: ctx.info.version, resource: ctx.info.resource },
-      subresource: ri.subresource,
-      kind: { group: ctx.info.group, version: ctx.info.version, kind: ctx.info.kind },
-      namespace,
-      name,
-      object,
-      oldObject,
-      user: ctx.user,
-      dryRun,
-      options,
-    };
-    if (!policies.mayApply(a)) return;
-    warnings.push(...(await policies.admit(a, ctx.hostParams)));
+    const a = admissionAttributes({ row: ctx.info, info: ctx.requestInfo, user: ctx.user, operation, object, oldObject, dryRun, fieldManager, optionsKind });
+    warnings.push(...(await chain.admit(a, ctx.admissionEnv)));
   };
 }
-
-const optionsObject = (kind: string, dryRun: boolean, fieldManager?: string): Record<string, unknown> => ({
-  kind,
-  apiVersion: 'meta.k8s.io/v1',
-  ...(dryRun ? { dryRun: ['All'] } : {}),
-  ...(fieldManager ? { fieldManager } : {}),
-});
 
 /** Serves one request on a virtual resource; a failure is thrown for the pipeline's error writer. */
 export async function handleVirtualRequest(req: IncomingMessage, res: ServerResponse, ctx: VirtualRequestContext): Promise<void> {
   const ri = ctx.requestInfo;
   const q = ctx.query;
-  const reg = new VirtualRegistry({ tenant: ctx.tenant, store: ctx.store, info: ctx.info, strategy: ctx.strategy, gc: ctx.gc, admitCreate: ctx.admitCreate });
+  const reg = new VirtualRegistry({ tenant: ctx.tenant, store: ctx.store, info: ctx.info, strategy: ctx.strategy, gc: ctx.gc });
   const sub = ri.subresource;
   if (sub && !ctx.info.subresources?.[sub as 'status' | 'scale' | 'finalize']) throw pageNotFound();
   // namespaces/finalize answers PUT only, as the apiserver's FinalizeREST.
@@ -227,7 +200,7 @@ export async function handleVirtualRequest(req: IncomingMessage, res: ServerResp
     }
     case 'create': {
       const wo = writeOptions(q, 'CreateOptions', ctx.user, ua, sub);
-      wo.admit = policyAdmission(ctx, optionsObject('CreateOptions', wo.dryRun, wo.fieldManager), wo.warnings, wo.dryRun);
+      wo.admit = admission(ctx, wo.warnings, wo.dryRun, 'CreateOptions', wo.fieldManager);
       const b = await body();
       const obj = objectBody(b.value);
       checkTypeMeta(obj, ctx.info, sub);
@@ -239,7 +212,7 @@ export async function handleVirtualRequest(req: IncomingMessage, res: ServerResp
     }
     case 'update': {
       const wo = writeOptions(q, 'UpdateOptions', ctx.user, ua, sub);
-      wo.admit = policyAdmission(ctx, optionsObject('UpdateOptions', wo.dryRun, wo.fieldManager), wo.warnings, wo.dryRun);
+      wo.admit = admission(ctx, wo.warnings, wo.dryRun, 'UpdateOptions', wo.fieldManager);
       const b = await body();
       const obj = objectBody(b.value);
       checkTypeMeta(obj, ctx.info, sub);
@@ -260,7 +233,7 @@ export async function handleVirtualRequest(req: IncomingMessage, res: ServerResp
       const pt = mediaType(req.headers['content-type']);
       const wo: PatchOptions = { ...writeOptions(q, 'PatchOptions', ctx.user, ua, sub), force: boolParam(q, 'force') };
       // A patch is admitted as the CREATE or UPDATE it turns into, with UpdateOptions (as the apiserver).
-      wo.admit = policyAdmission(ctx, optionsObject('UpdateOptions', wo.dryRun, wo.fieldManager), wo.warnings, wo.dryRun);
+      wo.admit = admission(ctx, wo.warnings, wo.dryRun, 'UpdateOptions', wo.fieldManager);
       const b = await body();
       wo.decodeErrors = b.duplicates;
       if (sub === 'scale') {
@@ -277,7 +250,7 @@ export async function handleVirtualRequest(req: IncomingMessage, res: ServerResp
     case 'delete': {
       const raw = await readBody(req);
       const opts = deleteOptions(q, raw.length ? decodeBody(raw, req.headers['content-type']).value : undefined, ctx.user);
-      await policyAdmission(ctx, optionsObject('DeleteOptions', opts.dryRun), opts.warnings, opts.dryRun)?.('DELETE', null, reg.get(ns, ri.name));
+      await admission(ctx, opts.warnings, opts.dryRun, 'DeleteOptions')?.('DELETE', null, reg.get(ns, ri.name));
       const r = deleteObject(reg, ns, ri.name, opts);
       out.warnings.push(...opts.warnings);
       await ctx.store.durable();
@@ -286,7 +259,8 @@ export async function handleVirtualRequest(req: IncomingMessage, res: ServerResp
     case 'deletecollection': {
       const raw = await readBody(req);
       const opts = deleteOptions(q, raw.length ? decodeBody(raw, req.headers['content-type']).value : undefined, ctx.user);
-      const admitDelete = policyAdmission(ctx, optionsObject('DeleteOptions', opts.dryRun), opts.warnings, opts.dryRun);
+      const admitDelete = admission(ctx, opts.warnings, opts.dryRun, 'DeleteOptions');
+      // Each object is admitted as its own DELETE (names and namespaces decide whether a policy applies).
       if (admitDelete) for (const item of list(reg, ns, { ...listOptions(q), limit: undefined, continue: undefined }).items) await admitDelete('DELETE', null, item);
       const result = deleteCollection(reg, ns, listOptions(q), opts);
       await ctx.store.durable();

@@ -37,7 +37,8 @@ import { proxyWatch } from './watch-proxy.js';
 import { advertisedEndpoint, type KubernetesServices } from './kubernetes-service.js';
 import { isUpgrade, proxyUpgrade } from './upgrade-proxy.js';
 import { admitHostWrite } from './policy-admission.js';
-import type { ValidatingPolicies } from '../admission/policy/validating-policies.js';
+import type { AdmissionChain } from '../admission/chain.js';
+import { admissionAttributes } from '../admission/attributes.js';
 import { dryRunNamespace } from './dry-run-namespace.js';
 import {
   APPLY_PATCH,
@@ -65,8 +66,8 @@ export interface PassthroughRequest {
   query: URLSearchParams;
   user: UserInfo;
   scope: TenantScope;
-  /** The tenant's validating admission policies, judged before a write reaches the host. */
-  policies?: ValidatingPolicies;
+  /** The tenant's admission chain, run before a write reaches the host. */
+  admission?: AdmissionChain;
 }
 
 type Obj = Record<string, unknown>;
@@ -190,7 +191,11 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   let hostNamespaces: (string | undefined)[] = [undefined];
   if (row.namespaced) {
     if (info.namespace) {
-      if (info.verb === 'create' && !sub) p.scope.admitCreate(info.namespace, row, info.name);
+      // Admission's request checks (namespace lifecycle) before a host namespace is made for it.
+      if (info.verb === 'create' && !sub)
+        p.admission?.admitRequest(
+          admissionAttributes({ row, info, user: p.user, operation: 'CREATE', object: null, oldObject: null, dryRun }),
+        );
       let h = map.hostOf(info.namespace);
       if (!h && p.scope.namespaceExists(info.namespace)) {
         if (!dryRun) {
@@ -340,10 +345,10 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
       });
     }
     policyWarnings =
-      p.policies && mode === 'object'
+      p.admission && mode === 'object'
         ? await admitHostWrite({
             host: d.host,
-            policies: p.policies,
+            admission: p.admission,
             row,
             info,
             user: p.user,

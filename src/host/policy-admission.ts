@@ -1,13 +1,13 @@
-// Validating admission policies for host-backed writes. The host applies defaults and its own
-// validation, so the object a policy judges must be the host's: when (and only when) a bound
-// policy's rules cover the request, kplex reads the current object, sends the write as a dry run,
-// and evaluates the tenant's policies on the results (both seen in the tenant's names) before the
-// real write goes out. Writes no policy covers cost nothing extra.
+// The objects of a host-backed write for the tenant's admission chain. The host applies defaults
+// and its own validation, so the object a plugin judges must be the host's: when (and only when) a
+// plugin wants the objects of the request, kplex reads the current object, sends the write as a
+// dry run, and runs the chain on the results (both seen in the tenant's names) before the real
+// write goes out. Writes no plugin covers cost nothing extra.
 import type { KubeObject } from '../api/object.js';
 import type { RequestInfo } from '../api/request-info.js';
-import type { Operation } from '../admission/policy/attributes.js';
+import { admissionAttributes, type Operation } from '../admission/attributes.js';
+import type { AdmissionChain } from '../admission/chain.js';
 import type { HostParamReader } from '../admission/policy/params.js';
-import type { ValidatingPolicies } from '../admission/policy/validating-policies.js';
 import { selectorMatches } from '../api/labels.js';
 import type { ResourceInfo } from '../resources/types.js';
 import type { UserInfo } from '../registry/strategy.js';
@@ -16,17 +16,12 @@ import { bodyToVirtual } from '../rewrite/object-rewrite.js';
 import type { HostClient } from '../hostapi/host-client.js';
 import { type HostCall, callHost, hostPath, readJSON } from '../hostapi/host-request.js';
 
-const OPERATIONS: Record<string, Operation> = {
-  create: 'CREATE',
-  update: 'UPDATE',
-  patch: 'UPDATE',
-  delete: 'DELETE',
-};
-const OPTIONS_KIND: Record<Operation, string> = {
-  CREATE: 'CreateOptions',
-  UPDATE: 'UpdateOptions',
-  DELETE: 'DeleteOptions',
-  CONNECT: 'ConnectOptions',
+/** Verbs admitted here, and the options kind each sends (a PUT or patch that creates keeps UpdateOptions). */
+const WRITES: Record<string, { operation: Operation; optionsKind: string }> = {
+  create: { operation: 'CREATE', optionsKind: 'CreateOptions' },
+  update: { operation: 'UPDATE', optionsKind: 'UpdateOptions' },
+  patch: { operation: 'UPDATE', optionsKind: 'UpdateOptions' },
+  delete: { operation: 'DELETE', optionsKind: 'DeleteOptions' },
 };
 
 async function hostObject(
@@ -57,7 +52,7 @@ export function hostParamReader(host: HostClient, map: NamespaceMap): HostParamR
 
 export interface HostWrite {
   host: HostClient;
-  policies: ValidatingPolicies;
+  admission: AdmissionChain;
   row: ResourceInfo;
   info: RequestInfo;
   user: UserInfo;
@@ -67,30 +62,29 @@ export interface HostWrite {
   call: HostCall;
 }
 
-/** Judges a host-backed write by the tenant's policies: the warnings to add; throws the denial. */
+/** Runs the tenant's admission chain on a host-backed write: the warnings to add; throws the denial. */
 export async function admitHostWrite(w: HostWrite): Promise<string[]> {
   const { info, row } = w;
-  let operation = OPERATIONS[info.verb];
-  if (!operation) return [];
-  const attrs = {
-    operation,
-    resource: { group: row.group, version: row.version, resource: row.resource },
-    subresource: info.subresource,
-    kind: { group: row.group, version: row.version, kind: row.kind },
-    namespace: info.namespace,
-    name: info.name,
-    object: null as KubeObject | null,
-    oldObject: null as KubeObject | null,
-    user: w.user,
-    dryRun: (w.call.query?.getAll('dryRun') ?? []).length > 0,
-    options: { kind: OPTIONS_KIND[operation], apiVersion: 'meta.k8s.io/v1' } as Record<string, unknown>,
-  };
+  const write = WRITES[info.verb];
+  if (!write) return [];
+  let operation = write.operation;
+  const attrs = (object: KubeObject | null, oldObject: KubeObject | null) =>
+    admissionAttributes({
+      row,
+      info,
+      user: w.user,
+      operation,
+      object,
+      oldObject,
+      dryRun: (w.call.query?.getAll('dryRun') ?? []).length > 0,
+      fieldManager: w.call.query?.get('fieldManager') || undefined,
+      optionsKind: write.optionsKind,
+    });
   // PUT and apply-patch create what does not exist yet: decide after reading the current object.
-  if (
-    !w.policies.mayApply(attrs) &&
-    !(operation === 'UPDATE' && w.policies.mayApply({ ...attrs, operation: 'CREATE' }))
-  )
+  const before = attrs(null, null);
+  if (!w.admission.wantsObjects(before) && !(operation === 'UPDATE' && w.admission.wantsObjects({ ...before, operation: 'CREATE' })))
     return [];
+  let oldObject: KubeObject | null = null;
 
   if (operation !== 'CREATE') {
     const current = await hostObject(
@@ -104,17 +98,16 @@ export async function admitHostWrite(w: HostWrite): Promise<string[]> {
     );
     if (current.code === 404 && operation === 'UPDATE') operation = 'CREATE';
     else if (!current.obj) return []; // the write itself will fail the same way
-    attrs.oldObject = current.obj ?? null;
+    oldObject = current.obj ?? null;
   }
-  attrs.operation = operation;
-  if (!w.policies.mayApply(attrs)) return [];
+  if (!w.admission.wantsObjects(attrs(null, oldObject))) return [];
+  let object: KubeObject | null = null;
   if (operation !== 'DELETE') {
     const query = new URLSearchParams(w.call.query);
     query.set('dryRun', 'All');
     const dry = await hostObject(w.host, { ...w.call, query, accept: 'application/json' }, w.map);
     if (!dry.obj) return []; // refused by the host: the real write gets the host's own error
-    attrs.object = dry.obj;
+    object = dry.obj;
   }
-  attrs.name ||= attrs.object?.metadata?.name ?? '';
-  return w.policies.admit(attrs, hostParamReader(w.host, w.map));
+  return w.admission.admitObjects(attrs(object, oldObject), { hostParams: hostParamReader(w.host, w.map) });
 }

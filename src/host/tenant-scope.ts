@@ -1,6 +1,5 @@
 // What host passthrough needs to know about a tenant, read from its runtime: its namespaces, their
 // recorded host namespaces, and how to create a host namespace on first write.
-import type { ResourceInfo } from '../resources/types.js';
 import type { ChangeEvent, Watcher } from '../store/types.js';
 import { NamespaceMap } from '../rewrite/namespace-translator.js';
 import type { TenantRuntime } from '../tenancy/tenant-runtime.js';
@@ -11,8 +10,6 @@ export interface TenantScope {
   namespaceMap(): NamespaceMap;
   /** True when the virtual namespace exists. */
   namespaceExists(ns: string): boolean;
-  /** NamespaceLifecycle admission for a create: 404 for a missing namespace, 403 while it terminates. */
-  admitCreate(ns: string, row: ResourceInfo, name: string): void;
   /** The host namespace of an existing virtual namespace, created on first need. */
   ensureHostNamespace(ns: string): Promise<string>;
   /**
@@ -80,7 +77,6 @@ export function tenantScope(rt: TenantRuntime): TenantScope {
       return map;
     },
     namespaceExists: (ns) => store.get({ ...NAMESPACES, namespace: '', name: ns }) !== undefined,
-    admitCreate: (ns, row, name) => rt.admitCreate({ metadata: { namespace: ns, name } }, row),
     ensureHostNamespace: (ns) => rt.lifecycle.ensureHostNamespace(ns),
     onHostNamespace(fromRV, cb) {
       const onEvent = (e: ChangeEvent): void => {

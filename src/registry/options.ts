@@ -17,8 +17,9 @@ export interface WriteOptions {
   /** 'status' or 'scale'. */
   subresource?: string;
   /**
-   * Validating admission (the tenant's ValidatingAdmissionPolicies) on the object as it would be
-   * stored, after the strategy's validation; throws to refuse, adds to `warnings`.
+   * The tenant's admission chain (src/admission/chain.ts) bound to this request, on the object as
+   * it would be stored, after the strategy's validation; throws to refuse, adds to `warnings`.
+   * Absent for kplex's own writes (seeding, controllers).
    */
   admit?: (operation: 'CREATE' | 'UPDATE', object: KubeObject, oldObject: KubeObject | null) => Promise<void>;
 }

@@ -39,8 +39,6 @@ export interface RegistryDeps {
   strategy: FullStrategy;
   /** The tenant's garbage collector, when one runs. */
   gc?: DeletionObserver;
-  /** Admission run on every create before it is stored (e.g. namespace lifecycle); throws to refuse. */
-  admitCreate?: (obj: KubeObject, info: ResourceInfo) => void;
   now?: () => Date;
 }
 
@@ -173,7 +171,6 @@ export class VirtualRegistry {
     this.strategy.prepareForCreate(obj, ctx);
     const errs = [...this.validateName(obj), ...this.strategy.validateCreate(obj, ctx)];
     if (errs.length > 0) throw invalid(this.gk, meta.name ?? '', errs);
-    this.deps.admitCreate?.(obj, this.info);
     await opts.admit?.('CREATE', obj, null);
     // An apply that creates the object computed its managedFields already (operation Apply).
     const tracked = managedFieldsDone ? obj : await this.trackManagedFields(undefined, obj, opts);

@@ -65,16 +65,15 @@ async function resource(rt: TenantRuntime, ctx: AuthenticatedContext, computed: 
         query: ctx.query,
         user,
         gc: rt.gc,
-        admitCreate: (obj, r) => rt.admitCreate(obj, r),
-        policies: rt.policies,
+        admission: rt.admission,
         // Built on first use: reading the namespace map costs a store read.
-        hostParams: passthrough ? (...a) => hostParamReader(passthrough.host, tenantScope(rt).namespaceMap())(...a) : undefined,
+        admissionEnv: passthrough ? { hostParams: (...a) => hostParamReader(passthrough.host, tenantScope(rt).namespaceMap())(...a) } : {},
       });
     case 'host':
     case 'host-view':
       if (!passthrough) throw serviceUnavailable(`${row.resource}.${row.group || 'core'} is served by the host, and kplex has no host connection`);
       ctx.hostBacked = true;
-      return handleHostRequest(passthrough, { req, res, row, info, query: ctx.query, user, scope: tenantScope(rt), policies: rt.policies });
+      return handleHostRequest(passthrough, { req, res, row, info, query: ctx.query, user, scope: tenantScope(rt), admission: rt.admission });
     default:
       throw pageNotFound();
   }

@@ -3,7 +3,7 @@
 // namespace lifecycle. Runtimes are cheap to rebuild and live in a bounded LRU (runtime-cache.ts);
 // idle tenants hold none.
 import type { KubeObject } from '../api/object.js';
-import { forbidden, notFound } from '../api/status.js';
+import { notFound } from '../api/status.js';
 import { crdResourceInfos, crdStrategy, customResourceStrategy, type CustomResourceDefinition } from '../apiextensions/index.js';
 import { CUSTOM_RESOURCE_STRATEGY } from '../apiextensions/crd-resource-info.js';
 import type { Logger } from '../log/logger.js';
@@ -22,6 +22,8 @@ import { namespaceStrategy } from './namespace-strategy.js';
 import { TenantRbac } from '../rbac/tenant-rbac.js';
 import { admissionStrategies } from '../admission/strategies.js';
 import { ValidatingPolicies } from '../admission/policy/validating-policies.js';
+import type { AdmissionChain } from '../admission/chain.js';
+import { admissionChain } from '../admission/plugins.js';
 
 const CRD_GROUP = 'apiextensions.k8s.io';
 export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
@@ -46,6 +48,8 @@ export class TenantRuntime {
   readonly rbac: TenantRbac;
   /** The tenant's ValidatingAdmissionPolicies, enforced on its writes. */
   readonly policies: ValidatingPolicies;
+  /** The tenant's admission plugins (src/admission/plugins.ts), run on every write a client makes. */
+  readonly admission: AdmissionChain;
   private rows?: Map<string, ResourceInfo>;
   /** The shared built-in array `rows` was built from: a host discovery refresh rebuilds the table. */
   private builtinSource?: readonly ResourceInfo[];
@@ -57,6 +61,7 @@ export class TenantRuntime {
   constructor(readonly deps: TenantRuntimeDeps) {
     this.rbac = deps.rbac ?? new TenantRbac(() => this.deps.store());
     this.policies = new ValidatingPolicies({ store: () => this.store, rowForKind: (apiVersion, kind) => this.rowForKind(apiVersion, kind) });
+    this.admission = admissionChain({ store: () => this.store, policies: this.policies });
     this.gc = new VirtualGarbageCollector(() => this.storageRows().map((info) => this.registry(info)));
     this.lifecycle = new NamespaceLifecycle(this, deps.hostNamespaces, deps.logger);
     this.strategies = {
@@ -197,22 +202,7 @@ export class TenantRuntime {
       info,
       strategy: this.strategy(info),
       gc: this.gc,
-      admitCreate: (obj, row) => this.admitCreate(obj, row),
     });
-  }
-
-  /** NamespaceLifecycle admission: no new content in a missing or terminating namespace. */
-  admitCreate(obj: KubeObject, info: ResourceInfo): void {
-    if (!info.namespaced) return;
-    const ns = obj.metadata?.namespace ?? '';
-    const stored = this.store.get({ group: '', resource: 'namespaces', namespace: '', name: ns });
-    if (!stored) throw notFound({ group: '', resource: 'namespaces' }, ns);
-    if (stored.object.metadata?.deletionTimestamp) {
-      const msg = `unable to create new content in namespace ${ns} because it is being terminated`;
-      const err = forbidden({ group: info.group, resource: info.resource }, obj.metadata?.name ?? '', msg);
-      err.status.details = { ...(err.status.details ?? {}), causes: [{ reason: 'NamespaceTerminating', message: msg, field: 'metadata.namespace' }] };
-      throw err;
-    }
   }
 
   /** A CRD changed: the table changes; a CRD being deleted takes its objects with it. */

@@ -11,7 +11,8 @@ import {
   RUNTIME_CEL_COST_BUDGET,
 } from '../../apiextensions/cel/runtime.js';
 import { toCel } from '../../apiextensions/cel/values.js';
-import { type AdmissionAttributes, admissionRequest } from './attributes.js';
+import type { AdmissionAttributes } from '../attributes.js';
+import { admissionRequest } from './attributes.js';
 import type { ValidatingAdmissionPolicy } from './types.js';
 
 export interface Decision {

@@ -2,7 +2,7 @@
 // webhook/predicates/rules): resource rules with operations, groups, versions, resources,
 // subresources, names and scope; exclusions; namespace and object label selectors.
 import { selectorMatches, type LabelSelectorShape } from '../../api/labels.js';
-import type { AdmissionAttributes } from './attributes.js';
+import type { AdmissionAttributes } from '../attributes.js';
 
 export interface NamedRule {
   operations?: string[];

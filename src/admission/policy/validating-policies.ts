@@ -5,7 +5,7 @@
 // warnings; Audit bindings change nothing (kplex keeps no audit log).
 import type { KubeObject } from '../../api/object.js';
 import { type StatusError, forbidden } from '../../api/status.js';
-import type { AdmissionAttributes } from './attributes.js';
+import type { AdmissionAttributes } from '../attributes.js';
 import { evaluatePolicy } from './evaluate.js';
 import { matches, rulesMatch } from './match.js';
 import { type HostParamReader, type ParamSources, collectParams } from './params.js';

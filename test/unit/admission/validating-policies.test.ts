@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../src/api/object.js';
 import { isStatusError } from '../../../src/api/status.js';
-import type { AdmissionAttributes } from '../../../src/admission/policy/attributes.js';
+import type { AdmissionAttributes } from '../../../src/admission/attributes.js';
 import { ValidatingPolicies } from '../../../src/admission/policy/validating-policies.js';
 import type { ResourceInfo } from '../../../src/resources/types.js';
 import { SqliteTenantStore } from '../../../src/store/sqlite-tenant-store.js';
