@@ -32,6 +32,8 @@ export interface DnsServerOptions {
   /** Queries per second each source address may send (burst: twice that); the rest are dropped. */
   queriesPerSecond?: number;
   maxTcpConnections?: number;
+  /** Open TCP connections one source address may hold. */
+  tcpPerSource?: number;
   tcpIdleMs?: number;
 }
 
@@ -39,6 +41,7 @@ export class DnsServer {
   private udp?: dgram.Socket;
   private tcp?: net.Server;
   private readonly budget: SourceBudget;
+  private readonly tcpBySource = new Map<string, number>();
 
   constructor(private readonly opts: DnsServerOptions) {
     this.budget = new SourceBudget(opts.queriesPerSecond ?? 2000);
@@ -84,6 +87,15 @@ export class DnsServer {
 
   private serveTcp(socket: net.Socket): void {
     const source = plainAddress(socket.remoteAddress ?? '');
+    // One pod cannot hold every connection: a few per source address, the rest closed at once.
+    const open = (this.tcpBySource.get(source) ?? 0) + 1;
+    if (open > (this.opts.tcpPerSource ?? 16)) return void socket.destroy();
+    this.tcpBySource.set(source, open);
+    socket.once('close', () => {
+      const n = (this.tcpBySource.get(source) ?? 1) - 1;
+      if (n > 0) this.tcpBySource.set(source, n);
+      else this.tcpBySource.delete(source);
+    });
     let buf: Buffer = Buffer.alloc(0);
     socket.setTimeout(this.opts.tcpIdleMs ?? 10_000, () => socket.destroy());
     socket.on('error', () => socket.destroy());
