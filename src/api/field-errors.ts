@@ -62,11 +62,3 @@ export const fieldErr = {
     build('FieldValueTooMany', field, actual >= 0 ? actual : OMIT, max >= 0 ? `must have at most ${max} items` : 'has too many items'),
   internal: (field: string, detail: string) => build('InternalError', field, OMIT, detail),
 };
-
-/** field.Path helpers: child `a.b`, index `a[0]`, key `a[k]`; '' is the root (nil) path. */
-const path = {
-  child: (p: string, name: string) => (p ? `${p}.${name}` : name),
-  index: (p: string, i: number) => `${p}[${i}]`,
-  key: (p: string, k: string) => `${p}[${k}]`,
-  str: (p: string) => p || NIL_PATH,
-};

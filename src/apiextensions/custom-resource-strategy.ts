@@ -49,11 +49,6 @@ function validateReplicas(obj: Obj, path: string): FieldError[] {
   return [];
 }
 
-interface CustomResourceStrategyOptions {
-  crd: CustomResourceDefinition;
-  version: string;
-}
-
 export function customResourceStrategy(crd: CustomResourceDefinition, version: string): FullStrategy {
   const v: CRDVersion | undefined = crd.spec.versions.find((x) => x.name === version);
   if (!v) throw new Error(`version ${version} not found in ${crd.metadata?.name}`);

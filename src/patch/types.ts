@@ -1,13 +1,4 @@
 // Contract between the generic handlers and the patch/apply engine (src/patch/).
-import type { KubeObject } from '../api/object.js';
-
-type PatchType =
-  | 'application/json-patch+json'
-  | 'application/merge-patch+json'
-  | 'application/strategic-merge-patch+json'
-  | 'application/apply-patch+yaml'
-  | 'application/apply-patch+cbor';
-
 /**
  * What the engine knows of a resource's schema: enough for strategic merge (list merge keys)
  * and server-side apply (list types, map keys, atomic fields). Built from CRD schemas
@@ -32,12 +23,3 @@ export interface SchemaNode {
   default?: unknown;
 }
 
-interface ApplyResult {
-  object: KubeObject;
-}
-
-/** A field manager's conflict during apply, printed as the apiserver prints it. */
-interface ApplyConflict {
-  manager: string;
-  field: string; // e.g. .spec.replicas
-}

@@ -7,7 +7,6 @@ import type { KubeObject } from '../api/object.js';
 import type { UserInfo } from '../authorizer/user.js';
 import type { ObjectKey } from '../store/types.js';
 import type { OverlayStore } from './overlay-store.js';
-import { goQuoteList } from './rule-matching.js';
 import {
   RBAC_GROUP,
   type BindingObject,

@@ -41,4 +41,3 @@ export interface BindingObject extends KubeObject {
 
 /** The four RBAC resources, by plural. */
 export const RBAC_RESOURCES = ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'] as const;
-type RbacResource = (typeof RBAC_RESOURCES)[number];

@@ -41,8 +41,6 @@ export interface DeleteOptions {
   warnings: string[];
 }
 
-type ResourceVersionMatch = 'NotOlderThan' | 'Exact';
-
 export interface ListOptions {
   labelSelector?: string;
   fieldSelector?: string;
