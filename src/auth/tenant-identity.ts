@@ -86,7 +86,7 @@ export function tenantIdentity(d: TenantIdentityDeps) {
     secret.data = {
       ...(secret.data ?? {}),
       token: Buffer.from(token).toString('base64'),
-      namespace: Buffer.from(ns).toString('base64'),
+      namespace: Buffer.from(hostNs).toString('base64'), // host names on the host: read back virtual
     };
     await d.host.request('PUT', path, secret); // a 409 (changed meanwhile): the next read tries again
   };

@@ -55,6 +55,7 @@ export const NAMESPACE_FIELDS: Readonly<Record<string, KindNamespaceFields>> = {
     ...podSpec('spec.jobTemplate.spec.template.spec'),
     templateMetadata: ['spec.jobTemplate.metadata', 'spec.jobTemplate.spec.template.metadata'],
   },
+  Binding: { names: ['target.namespace'] }, // pods/binding
   Event: {
     names: ['involvedObject.namespace', 'regarding.namespace', 'related.namespace'],
     selectable: ['involvedObject.namespace', 'regarding.namespace'],

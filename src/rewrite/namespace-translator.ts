@@ -264,6 +264,7 @@ export function namespaceFieldsToVirtual(obj: unknown, map: NamespaceMap): void 
       if (Object.keys(sel['matchLabels']).length === 0) delete sel['matchLabels'];
     });
   // A value naming no namespace of the tenant is dropped: a host name never reaches a tenant.
+  // (Host Secrets kplex re-signed before the inbound direction existed hold the virtual name.)
   for (const e of f.encoded)
     if (obj['type'] === e.type)
       for (const p of e.paths)
@@ -271,7 +272,7 @@ export function namespaceFieldsToVirtual(obj: unknown, map: NamespaceMap): void 
           const ns = typeof o[k] === 'string' ? fromB64(o[k] as string) : '';
           const v = ns ? (map.virtualOf(ns) ?? map.placeholders().get(ns)) : undefined;
           if (v) o[k] = toB64(v);
-          else if (ns) delete o[k];
+          else if (ns && map.hostOf(ns) === undefined) delete o[k];
         });
 }
 
