@@ -15,6 +15,8 @@ export interface ComputedRequest {
   tenant: string;
   info: RequestInfo;
   user: UserInfo;
+  /** `Warning` texts earlier stages of the pipeline collected for the response. */
+  warnings?: string[];
 }
 
 export interface ComputedResource {
@@ -46,6 +48,6 @@ export async function handleComputedRequest(
     out: negotiateOutput(req.headers.accept, hasProtobuf(type.apiVersion, type.kind)),
     columns: [],
     includeObject: 'Metadata',
-    warnings: [],
+    warnings: r.warnings ?? [],
   });
 }

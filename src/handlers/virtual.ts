@@ -39,6 +39,8 @@ export interface VirtualRequestContext {
   /** The tenant's admission chain, and what its plugins may read (host-backed params). */
   admission?: AdmissionChain;
   admissionEnv?: AdmissionEnv;
+  /** `Warning` texts earlier stages of the pipeline collected for the response. */
+  warnings?: string[];
 }
 
 
@@ -178,7 +180,7 @@ export async function handleVirtualRequest(req: IncomingMessage, res: ServerResp
     out: negotiateOutput(req.headers.accept, hasProtobuf(groupVersion(ctx.info), ctx.info.kind)),
     columns: ctx.strategy.printerColumns(),
     includeObject: (q.get('includeObject') as IncludeObject | null) ?? 'Metadata',
-    warnings: [],
+    warnings: [...(ctx.warnings ?? [])],
   };
   if (!['None', 'Metadata', 'Object'].includes(out.includeObject)) {
     throw badRequest(`includeObject: Unsupported value: "${out.includeObject}": supported values: "None", "Metadata", "Object"`);

@@ -68,6 +68,8 @@ export interface PassthroughRequest {
   scope: TenantScope;
   /** The tenant's admission chain, run before a write reaches the host. */
   admission?: AdmissionChain;
+  /** `Warning` texts earlier stages of the pipeline collected for the response. */
+  warnings?: string[];
 }
 
 type Obj = Record<string, unknown>;
@@ -247,7 +249,7 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
       out,
       map,
       keep,
-      warnings: [],
+      warnings: [...(p.warnings ?? [])],
       onNewPath,
     });
   }
@@ -370,6 +372,7 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
     await hres.body.dump(); // a concurrent write came between the read and the write: read again
   }
   const warnings = [
+    ...(p.warnings ?? []),
     ...policyWarnings,
     ...hostWarnings(hres.headers['warning'], map),
     ...(directive === 'Warn' ? decodeErrors : []),
@@ -506,7 +509,7 @@ async function fanOutList(
   let merged: Obj | undefined;
   const collected: unknown[] = [];
   let next: string | undefined;
-  let warnings: string[] = [];
+  let warnings: string[] = [...(p.warnings ?? [])];
   const method = info.verb === 'deletecollection' ? 'DELETE' : 'GET';
   const fetchPage = (i: number) => {
     const pq = new URLSearchParams(hq);

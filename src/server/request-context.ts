@@ -24,10 +24,8 @@ export class RequestContext {
   user?: UserInfo;
   /** Set by the request-info stage: verb and coordinates. */
   info?: RequestInfo;
-  /** `Warning` headers the stages add (admission, decoding). */
+  /** `Warning` texts stages add before the handler; the handler sends them with its own. */
   readonly warnings: string[] = [];
-  /** Audit annotations (key -> value), as the apiserver's audit.AddAuditAnnotation. */
-  readonly audit: Record<string, string> = {};
   /** Set by the route stage for host-backed rows: kplex's own failures there name host things. */
   hostBacked = false;
   private logger?: Logger;

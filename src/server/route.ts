@@ -53,7 +53,7 @@ async function resource(rt: TenantRuntime, ctx: AuthenticatedContext, computed: 
   if (!row) throw pageNotFound();
   // Answered by kplex from the request alone (reviews, TokenRequest): never stored, never the host's.
   const answer = row.computed?.[info.subresource];
-  if (answer && computed[answer]) return handleComputedRequest(req, res, computed[answer], { tenant: ctx.tenant.name, info, user });
+  if (answer && computed[answer]) return handleComputedRequest(req, res, computed[answer], { tenant: ctx.tenant.name, info, user, warnings: ctx.warnings });
   switch (row.placement) {
     case 'virtual':
       return handleVirtualRequest(req, res, {
@@ -66,6 +66,7 @@ async function resource(rt: TenantRuntime, ctx: AuthenticatedContext, computed: 
         user,
         gc: rt.gc,
         admission: rt.admission,
+        warnings: ctx.warnings,
         // Built on first use: reading the namespace map costs a store read.
         admissionEnv: passthrough ? { hostParams: (...a) => hostParamReader(passthrough.host, tenantScope(rt).namespaceMap())(...a) } : {},
       });
@@ -73,7 +74,7 @@ async function resource(rt: TenantRuntime, ctx: AuthenticatedContext, computed: 
     case 'host-view':
       if (!passthrough) throw serviceUnavailable(`${row.resource}.${row.group || 'core'} is served by the host, and kplex has no host connection`);
       ctx.hostBacked = true;
-      return handleHostRequest(passthrough, { req, res, row, info, query: ctx.query, user, scope: tenantScope(rt), admission: rt.admission });
+      return handleHostRequest(passthrough, { req, res, row, info, query: ctx.query, user, scope: tenantScope(rt), admission: rt.admission, warnings: ctx.warnings });
     default:
       throw pageNotFound();
   }
