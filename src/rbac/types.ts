@@ -39,5 +39,3 @@ export interface BindingObject extends KubeObject {
   roleRef: RoleRef;
 }
 
-/** The four RBAC resources, by plural. */
-export const RBAC_RESOURCES = ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'] as const;
