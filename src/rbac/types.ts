@@ -38,4 +38,3 @@ export interface BindingObject extends KubeObject {
   subjects?: Subject[] | null;
   roleRef: RoleRef;
 }
-
