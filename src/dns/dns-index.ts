@@ -3,7 +3,7 @@
 // `svc.ns` is (tenant UID + virtual namespace -> host namespace -> Service, its pods).
 // Fed by informer events; no I/O, so queries are map lookups.
 import type { InformerEvent } from '../hostapi/host-informer.js';
-import { LABEL_MANAGED_BY, LABEL_NAMESPACE, LABEL_TENANT_UID } from '../tenancy/namespace-mapping.js';
+import { LABEL_MANAGED_BY, LABEL_NAMESPACE, LABEL_TENANT_UID } from '../rewrite/namespace-translator.js';
 import { namespacedKey, type DnsNamespace, type DnsPod, type DnsService } from './dns-objects.js';
 
 /** The tenant pod a query comes from. */
@@ -38,7 +38,10 @@ export class DnsIndex {
     // Only namespaces kplex made for a tenant: every other host namespace is invisible here.
     if (l[LABEL_MANAGED_BY] !== 'kplex' || !tenantUid || !namespace) return;
     this.namespaces.set(name, { tenantUid, hostNamespace: name, namespace });
-    this.byVirtual.set(`${tenantUid}/${namespace}`, name);
+    // A virtual namespace made again while its old host namespace still terminates has two:
+    // the live one names it, whatever order their events come in.
+    const k = `${tenantUid}/${namespace}`;
+    if (!ns.metadata.deletionTimestamp || !this.byVirtual.has(k)) this.byVirtual.set(k, name);
   }
 
   onService(e: InformerEvent): void {

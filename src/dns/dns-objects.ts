@@ -6,10 +6,10 @@ import {
   LABEL_NAMESPACE,
   LABEL_TENANT,
   LABEL_TENANT_UID,
-} from '../tenancy/namespace-mapping.js';
+} from '../rewrite/namespace-translator.js';
 
 export interface DnsNamespace extends KubeObject {
-  metadata: { name: string; labels: Record<string, string> };
+  metadata: { name: string; labels: Record<string, string>; deletionTimestamp?: string };
 }
 
 export interface DnsService extends KubeObject {
@@ -46,7 +46,9 @@ export function trimNamespace(o: KubeObject): DnsNamespace {
   const labels: Record<string, string> = {};
   for (const k of [LABEL_TENANT, LABEL_TENANT_UID, LABEL_NAMESPACE, LABEL_MANAGED_BY])
     if (l[k]) labels[k] = l[k];
-  return { metadata: { name: o.metadata?.name ?? '', labels } };
+  return {
+    metadata: { name: o.metadata?.name ?? '', labels, deletionTimestamp: o.metadata?.deletionTimestamp },
+  };
 }
 
 export function trimService(o: KubeObject): DnsService {

@@ -193,6 +193,21 @@ describe('tenant DNS names', () => {
   });
 });
 
+describe('namespace mapping', () => {
+  it('keeps the live host namespace of a virtual namespace while an old one terminates', () => {
+    const idx = new DnsIndex();
+    const old = ns('t-cache', 'uid-t', 'cache');
+    const fresh = ns('t-cache-1a2b', 'uid-t', 'cache');
+    idx.onNamespace({ type: 'ADDED', object: trimNamespace(fresh) });
+    const terminating = { ...old, metadata: { ...old.metadata, deletionTimestamp: '2026-01-01T00:00:00Z' } };
+    idx.onNamespace({ type: 'MODIFIED', object: trimNamespace(terminating) });
+    expect(idx.hostNamespace('uid-t', 'cache')).toBe('t-cache-1a2b');
+    idx.onNamespace({ type: 'DELETED', object: trimNamespace(terminating) });
+    expect(idx.hostNamespace('uid-t', 'cache')).toBe('t-cache-1a2b');
+    expect(idx.hostNamespace('uid-other', 'cache')).toBeUndefined();
+  });
+});
+
 describe('hostile packets', () => {
   it('sends nothing back for responses, short packets; FORMERR for garbage; NOTIMP for other opcodes', async () => {
     const q = queryPacket('redis.web.svc.cluster.local', 'A');
