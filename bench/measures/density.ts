@@ -2,7 +2,7 @@
 // one request, then its store handle closed by the pool's idle sweep), bytes per idle tenant, and
 // tenant creation latency (Tenant object created on the host → endpoint answers a request).
 import { performance } from 'node:perf_hooks';
-import { LABEL_MANAGED_BY } from '../../src/tenancy/namespace-mapping.js';
+import { LABEL_MANAGED_BY } from '../../src/rewrite/namespace-translator.js';
 import { must } from '../lib/api.js';
 import type { Context } from '../lib/context.js';
 import { fdCount, rssBytes, sleep, sqliteFds } from '../lib/proc.js';

@@ -3,7 +3,7 @@
 import type { HostClient } from '../hostapi/host-client.js';
 import { HostInformer } from '../hostapi/host-informer.js';
 import type { Logger } from '../log/logger.js';
-import { LABEL_MANAGED_BY } from '../tenancy/namespace-mapping.js';
+import { LABEL_MANAGED_BY } from '../rewrite/namespace-translator.js';
 import { DnsIndex } from './dns-index.js';
 import { namespacedKey, trimNamespace, trimPod, trimService } from './dns-objects.js';
 

@@ -11,7 +11,7 @@ import type { VirtualGarbageCollector } from '../registry/garbage-collector.js';
 import type { VirtualRegistry } from '../registry/registry.js';
 import type { ResourceInfo } from '../resources/types.js';
 import type { TenantStore } from '../store/types.js';
-import type { TenantIdentity } from './namespace-mapping.js';
+import type { TenantIdentity } from '../rewrite/namespace-translator.js';
 
 /** What the lifecycle reads of its tenant's runtime (TenantRuntime; an interface so the two files form no cycle). */
 export interface LifecycleRuntime {
