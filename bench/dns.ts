@@ -132,6 +132,7 @@ async function run(tenants: number): Promise<void> {
     resolver: new DnsResolver(index),
     logger: pino({ level: 'silent' }),
     queriesPerSecond: 1e9,
+    queriesPerTenant: 1e9,
   });
   const { port } = await server.listen('127.0.0.1', 0);
   const packets = NAMES.map((name) =>

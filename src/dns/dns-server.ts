@@ -2,8 +2,8 @@
 // by its source address: a tenant pod's IP names its host namespace, hence its tenant and virtual
 // namespace; any other source is REFUSED. Every packet is hostile input: malformed ones get
 // FORMERR or nothing, responses are never answered, UDP answers fit the asker's buffer (TC
-// otherwise), and each source address has a query budget so one pod cannot keep the event loop
-// (which also serves the API) busy.
+// otherwise), and each source address and each tenant has a query budget: neither one pod nor
+// all pods of a tenant can keep the event loop (which also serves the API) busy.
 import dgram from 'node:dgram';
 import net from 'node:net';
 import dnsPacket, { type Answer, type DecodedPacket, type Packet } from 'dns-packet';
@@ -31,6 +31,8 @@ export interface DnsServerOptions {
   logger: Logger;
   /** Queries per second each source address may send (burst: twice that); the rest are dropped. */
   queriesPerSecond?: number;
+  /** Queries per second all pods of one tenant may send together (many pods, one event loop). */
+  queriesPerTenant?: number;
   maxTcpConnections?: number;
   /** Open TCP connections one source address may hold. */
   tcpPerSource?: number;
@@ -41,10 +43,12 @@ export class DnsServer {
   private udp?: dgram.Socket;
   private tcp?: net.Server;
   private readonly budget: SourceBudget;
+  private readonly tenantBudget: SourceBudget;
   private readonly tcpBySource = new Map<string, number>();
 
   constructor(private readonly opts: DnsServerOptions) {
     this.budget = new SourceBudget(opts.queriesPerSecond ?? 2000);
+    this.tenantBudget = new SourceBudget(opts.queriesPerTenant ?? 10_000);
   }
 
   /** Listens on UDP and TCP `host:port` (port 0: one free port for both); resolves the port. */
@@ -146,6 +150,7 @@ export class DnsServer {
     const client = this.opts.index.client(ip);
     if (!client)
       return encodeResponse({ ...base, rcode: 'REFUSED', aa: false, answers: [], authorities: [] }, limit);
+    if (!this.tenantBudget.take(client.tenantUid)) return undefined;
     const res = this.opts.resolver.resolve(client, question.name, String(question.type));
     return encodeResponse({ ...base, ...res }, limit);
   }

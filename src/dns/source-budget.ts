@@ -1,4 +1,4 @@
-// A token bucket per source address: each may send `rate` queries a second with bursts of twice
+// A token bucket per key (a source address, a tenant): each may send `rate` queries a second with bursts of twice
 // that. The table is bounded: when it is full, the buckets that are full again (idle sources) go.
 const MAX_SOURCES = 65_536;
 

@@ -272,6 +272,34 @@ describe('hostile packets', () => {
   });
 });
 
+describe('per-tenant budget', () => {
+  it("stops answering a tenant's pods together past the tenant's budget; other tenants go on", async () => {
+    const s = new DnsServer({
+      index,
+      resolver: new DnsResolver(index),
+      logger: pino({ level: 'silent' }),
+      queriesPerTenant: 3,
+    });
+    const t = await s.listen('127.0.0.1', 0);
+    let answered = 0;
+    for (const source of [
+      '127.1.0.1',
+      '127.1.0.2',
+      '127.1.0.3',
+      '127.1.0.1',
+      '127.1.0.2',
+      '127.1.0.3',
+      '127.1.0.1',
+      '127.1.0.2',
+    ])
+      if (await sendRaw(t, queryPacket('redis.web.svc.cluster.local', 'A'), { source, timeoutMs: 100 }))
+        answered++;
+    expect(answered).toBe(6); // a burst of twice the rate
+    expect((await query(t, 'secret.web.svc.cluster.local', 'A', B)).rcode).toBe('NOERROR');
+    await s.close();
+  });
+});
+
 describe('per-source budget', () => {
   it('allows a burst of twice the rate, then refills with time', () => {
     let now = 0;
