@@ -1,5 +1,5 @@
 // Built-in kinds that live in the tenant's virtual store, as rows of the resource table.
-// Host-backed kinds are added from the host's discovery (issue 4); RBAC kinds with issue 6.
+// Host-backed rows come from the host's discovery (host-discovery.ts, merged in builtin-table.ts).
 import { ADMISSION_KINDS } from '../admission/kinds.js';
 import type { ResourceInfo } from '../resources/types.js';
 
@@ -37,7 +37,7 @@ export const builtinVirtualResources: readonly ResourceInfo[] = [
     subresources: { status: true },
     strategy: 'customresourcedefinitions',
   },
-  // RBAC (issue 6): virtual, over the shared bootstrap policy (src/rbac/).
+  // RBAC: virtual, over the shared bootstrap policy (src/rbac/).
   ...(
     [
       ['clusterroles', 'ClusterRole', false],

@@ -1,5 +1,5 @@
 // ONE pooled connection set to the host, shared by every tenant (design brief: performance
-// principles). JSON helpers for kplex's own calls; passthrough (issue 4) streams on the same pool.
+// principles). JSON helpers for kplex's own calls; passthrough (src/host/) streams on the same pool.
 import { Agent, type Dispatcher } from 'undici';
 import type { HostConnection } from './host-config.js';
 import { HostShares } from '../limits/host-shares.js';
