@@ -24,7 +24,7 @@ import { hasProtobuf } from '../protobuf/index.js';
 import { VIEW_VERBS } from '../resources/host-placement.js';
 import { type ResourceInfo, groupVersion } from '../resources/types.js';
 import type { ContinueSealer } from '../rewrite/continue-token.js';
-import { NamespaceMap, textToVirtual } from '../rewrite/namespace-translator.js';
+import { type NamespaceMap, textToVirtual } from '../rewrite/namespace-translator.js';
 import { bodyToVirtual, objectToHost } from '../rewrite/object-rewrite.js';
 import { queryToHost } from '../rewrite/query-rewrite.js';
 import type { HostClient } from '../hostapi/host-client.js';
@@ -90,11 +90,6 @@ const PATCH_ATTEMPTS = 5;
 /** Dry-run writes that may create, judged in the stand-in namespace when the real one has no host namespace yet. */
 const dryRunCreates = (verb: string, mt: string): boolean =>
   verb === 'create' || verb === 'update' || (verb === 'patch' && mt === APPLY_PATCH);
-
-/** The same mapping plus `ns` -> `host` for this request only (the scope's map is shared). */
-function withStandIn(map: NamespaceMap, ns: string, host: string): NamespaceMap {
-  return new NamespaceMap(map.tenant, new Map([...map.entries(), [ns, host]]), map.readAtRV, map.tenantUid);
-}
 
 /**
  * Serves one request on a host-backed row. Failures are thrown for the pipeline's error writer,
@@ -206,7 +201,7 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
         } else if (dryRunCreates(info.verb, mt) && !sub && q.getAll('dryRun').every((v) => v === 'All')) {
           // Only a request the host is sure to treat as a dry run may address the shared stand-in.
           h = await dryRunNamespace(d.host);
-          map = withStandIn(map, info.namespace, h);
+          map = map.withStandIn(info.namespace, h);
         } // other dry-run writes: nothing can exist there yet, the placeholder below answers 404
       } else if (!h && WRITES.has(info.verb))
         throw notFound({ group: '', resource: 'namespaces' }, info.namespace);

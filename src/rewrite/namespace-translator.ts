@@ -127,6 +127,16 @@ export class NamespaceMap {
     this.toVirtual.set(hostNs, ns);
   }
 
+  /** The same mapping plus `ns` -> `hostNs` for one request only (a dry run's stand-in: the scope's map is shared). */
+  withStandIn(ns: string, hostNs: string): NamespaceMap {
+    return new NamespaceMap(
+      this.tenant,
+      new Map([...this.toHost, [ns, hostNs]]),
+      this.readAtRV,
+      this.tenantUid,
+    );
+  }
+
   /** The recorded host namespace of `ns`, if it has one. */
   hostOf(ns: string): string | undefined {
     return this.toHost.get(ns);
