@@ -9,7 +9,7 @@ import { clientCACommonName, type ClientCAStore } from './client-ca-store.js';
 import { SYSTEM_AUTHENTICATED, type UserInfo } from '../authorizer/user.js';
 
 const ANY_EXTENDED_KEY_USAGE = '2.5.29.37.0';
-export const CREDENTIAL_ID_KEY = 'authentication.kubernetes.io/credential-id';
+const CREDENTIAL_ID_KEY = 'authentication.kubernetes.io/credential-id';
 
 /**
  * The identity `leaf` proves when it is signed by one of `cas` and valid at `now`; undefined
