@@ -48,8 +48,14 @@ const keyWhere = `"group" = ? AND resource = ? AND namespace = ? AND name = ?`;
 export class SqliteHandle {
   readonly db: DB;
   readonly getObject: Statement<[string, string, string, string], ObjectRow>;
-  readonly insertObject: Statement<[string, string, string, string, number, string]>;
-  readonly updateObject: Statement<[number, string, string, string, string, string]>;
+  /** group, resource, namespace, name, rv, uid, owners (JSON array of owner uids or null), json. */
+  readonly insertObject: Statement<
+    [string, string, string, string, number, string | null, string | null, string]
+  >;
+  /** rv, uid, owners, json, then the key. */
+  readonly updateObject: Statement<
+    [number, string | null, string | null, string, string, string, string, string]
+  >;
   readonly deleteObject: Statement<[string, string, string, string]>;
   readonly insertChange: Statement<[number, string, string, string, string, string, string]>;
   readonly changeJson: Statement<[number], { json: string }>;
@@ -78,9 +84,11 @@ export class SqliteHandle {
     const db = this.db;
     this.getObject = db.prepare(`SELECT rv, json FROM objects WHERE ${keyWhere}`);
     this.insertObject = db.prepare(
-      `INSERT INTO objects ("group", resource, namespace, name, rv, json) VALUES (?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO objects ("group", resource, namespace, name, rv, uid, owners, json) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.updateObject = db.prepare(`UPDATE objects SET rv = ?, json = ? WHERE ${keyWhere}`);
+    this.updateObject = db.prepare(
+      `UPDATE objects SET rv = ?, uid = ?, owners = ?, json = ? WHERE ${keyWhere}`,
+    );
     this.deleteObject = db.prepare(`DELETE FROM objects WHERE ${keyWhere}`);
     this.insertChange = db.prepare(
       `INSERT INTO changes (rv, type, "group", resource, namespace, name, json) VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -90,9 +98,7 @@ export class SqliteHandle {
     this.setMeta = db.prepare(`UPDATE meta SET rv = ?, compacted_rv = ? WHERE id = 1`);
     this.getMeta = db.prepare(`SELECT rv, compacted_rv FROM meta WHERE id = 1`);
     this.lastChange = db.prepare(`SELECT MAX(rv) AS rv FROM changes WHERE "group" = ? AND resource = ?`);
-    this.keyOfUid = db.prepare(
-      `SELECT "group", resource, namespace, name FROM objects WHERE json_extract(json, '$.metadata.uid') = ?`,
-    );
+    this.keyOfUid = db.prepare(`SELECT "group", resource, namespace, name FROM objects WHERE uid = ?`);
     this.ownedBy = db.prepare(
       `SELECT "group", resource, namespace, name FROM owner_refs WHERE owner_uid = ? ORDER BY "group", resource, namespace, name`,
     );

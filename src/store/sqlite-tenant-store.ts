@@ -4,7 +4,7 @@
 // by the pool at any time the store is idle: the object stays valid and reopens on demand, so
 // there is exactly one store object (one rv counter, one set of watchers) per tenant.
 import { open, type FileHandle } from 'node:fs/promises';
-import type { KubeObject } from '../api/object.js';
+import { cloneJSON, type KubeObject } from '../api/object.js';
 import { alreadyExists, conflict, gone, notFound, resourceExpired } from '../api/status.js';
 import { compareListKeys, formatListKey, parseListKey, type ListPosition } from './list-key.js';
 import { SqliteHandle, type ChangeRow, type SynchronousMode } from './sqlite-handle.js';
@@ -237,14 +237,24 @@ export class SqliteTenantStore implements TenantStore {
         throw alreadyExists(key, key.name);
       }
       const rv = this.rv + 1;
-      const json = withRV(object, rv);
+      const stored = withRV(object, rv);
+      const json = JSON.stringify(stored);
       this.account(h, key, {
         objects: 1,
         bytes: Buffer.byteLength(json),
         namespaces: isNamespace(key) ? 1 : 0,
       });
-      h.insertObject.run(key.group, key.resource, key.namespace, key.name, rv, json);
-      return this.record('ADDED', key, rv, json);
+      h.insertObject.run(
+        key.group,
+        key.resource,
+        key.namespace,
+        key.name,
+        rv,
+        uidOf(stored),
+        ownersOf(stored),
+        json,
+      );
+      return this.record('ADDED', key, rv, json, stored);
     });
   }
 
@@ -253,7 +263,8 @@ export class SqliteTenantStore implements TenantStore {
       const h = this.handle();
       const old = this.current(h, key, expectedRV);
       const rv = this.rv + 1;
-      const json = withRV(object, rv);
+      const stored = withRV(object, rv);
+      const json = JSON.stringify(stored);
       // An object being deleted is written on its way out (finalizers, status): never refused.
       const deleting = !!object.metadata?.deletionTimestamp;
       this.account(
@@ -262,8 +273,17 @@ export class SqliteTenantStore implements TenantStore {
         { objects: 0, bytes: Buffer.byteLength(json) - Buffer.byteLength(old.json), namespaces: 0 },
         deleting,
       );
-      h.updateObject.run(rv, json, key.group, key.resource, key.namespace, key.name);
-      return this.record('MODIFIED', key, rv, json);
+      h.updateObject.run(
+        rv,
+        uidOf(stored),
+        ownersOf(stored),
+        json,
+        key.group,
+        key.resource,
+        key.namespace,
+        key.name,
+      );
+      return this.record('MODIFIED', key, rv, json, stored);
     });
   }
 
@@ -272,14 +292,15 @@ export class SqliteTenantStore implements TenantStore {
       const h = this.handle();
       const row = this.current(h, key, expectedRV);
       const rv = this.rv + 1;
-      const json = withRV(JSON.parse(row.json) as KubeObject, rv);
+      const stored = withRV(JSON.parse(row.json) as KubeObject, rv);
+      const json = JSON.stringify(stored);
       this.account(h, key, {
         objects: -1,
         bytes: -Buffer.byteLength(row.json),
         namespaces: isNamespace(key) ? -1 : 0,
       });
       h.deleteObject.run(key.group, key.resource, key.namespace, key.name);
-      return this.record('DELETED', key, rv, json);
+      return this.record('DELETED', key, rv, json, stored);
     });
   }
 
@@ -361,7 +382,13 @@ export class SqliteTenantStore implements TenantStore {
   }
 
   /** Appends the change, advances rv and compacts the log, all inside the caller's transaction. */
-  private record(type: ChangeType, key: ObjectKey, rv: number, json: string): StoredObject {
+  private record(
+    type: ChangeType,
+    key: ObjectKey,
+    rv: number,
+    json: string,
+    object: KubeObject,
+  ): StoredObject {
     const h = this.h!;
     h.insertChange.run(rv, type, key.group, key.resource, key.namespace, key.name, json);
     let compacted = this.compactedRV;
@@ -373,8 +400,8 @@ export class SqliteTenantStore implements TenantStore {
     this.rv = rv;
     this.compactedRV = compacted;
     // Separate copies: callers and watchers may each hold (and a caller may mutate) its own.
-    this.pending.push({ rv, type, key: { ...key }, object: JSON.parse(json) as KubeObject });
-    return { key: { ...key }, rv, object: JSON.parse(json) as KubeObject };
+    this.pending.push({ rv, type, key: { ...key }, object: cloneJSON(object) });
+    return { key: { ...key }, rv, object: cloneJSON(object) };
   }
 
   private afterCommit(): void {
@@ -483,8 +510,24 @@ async function syncFile(path: string): Promise<void> {
   }
 }
 
-function withRV(object: KubeObject, rv: number): string {
-  return JSON.stringify({ ...object, metadata: { ...(object.metadata ?? {}), resourceVersion: String(rv) } });
+/** The uid column: what the garbage collector finds owners by. */
+function uidOf(o: KubeObject): string | null {
+  return typeof o.metadata?.uid === 'string' ? o.metadata.uid : null;
+}
+
+/** The owners column: the uids the object's ownerReferences name, as a JSON array (null: none). */
+function ownersOf(o: KubeObject): string | null {
+  const refs: unknown = o.metadata?.ownerReferences;
+  if (!Array.isArray(refs)) return null;
+  const uids = refs.flatMap((r) =>
+    typeof (r as { uid?: unknown })?.uid === 'string' ? [(r as { uid: string }).uid] : [],
+  );
+  return uids.length ? JSON.stringify(uids) : null;
+}
+
+/** The object as stored at `rv` (shallow: the caller's nested values are copied when recorded). */
+function withRV(object: KubeObject, rv: number): KubeObject {
+  return { ...object, metadata: { ...(object.metadata ?? {}), resourceVersion: String(rv) } };
 }
 
 function rowToStored(

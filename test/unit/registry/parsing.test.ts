@@ -26,7 +26,10 @@ describe('label selectors', () => {
 describe('field selectors', () => {
   it('parses =, ==, != with escapes', () => {
     const s = parseFieldSelector('metadata.name==a\\,b,spec.x!=y');
-    expect(s).toEqual([{ field: 'metadata.name', op: '=', value: 'a,b' }, { field: 'spec.x', op: '!=', value: 'y' }]);
+    expect(s).toEqual([
+      { field: 'metadata.name', op: '=', value: 'a,b' },
+      { field: 'spec.x', op: '!=', value: 'y' },
+    ]);
     expect(matchesFields(s, { 'metadata.name': 'a,b', 'spec.x': 'z' })).toBe(true);
     expect(() => parseFieldSelector('nope')).toThrow(expect.objectContaining({ code: 400 }));
   });
@@ -40,17 +43,37 @@ describe('strict JSON', () => {
     expect(() => parseJSONStrict('{"a":}')).toThrow();
     expect(parseJSONStrict('{"__proto__":{"x":1}}').value).toHaveProperty('__proto__');
   });
+  it('reads strings with escaped quotes and runs of backslashes as JSON.parse does', () => {
+    const obj = {
+      a: 'q"u\\"o\\\\',
+      'k\\': ['\\', '"', 'x'.repeat(100_000) + '\\"'],
+      [`"${'\\'.repeat(3)}`]: 1,
+    };
+    const text = JSON.stringify(obj);
+    expect(parseJSONStrict(text)).toEqual({ value: obj, duplicates: [] });
+    expect(() => parseJSONStrict('{"a":"unterminated\\"}')).toThrow(/unterminated string/);
+  });
 });
 
 describe('continue tokens', () => {
   it('round-trips the apiserver format and refuses tampering', () => {
     const t = encodeContinue({ rv: 42, start: 'ns/name' });
-    expect(JSON.parse(Buffer.from(t, 'base64url').toString())).toEqual({ v: 'meta.k8s.io/v1', rv: 42, start: 'ns/name\u0000' });
+    expect(JSON.parse(Buffer.from(t, 'base64url').toString())).toEqual({
+      v: 'meta.k8s.io/v1',
+      rv: 42,
+      start: 'ns/name\u0000',
+    });
     expect(decodeContinue(t)).toEqual({ rv: 42, start: 'ns/name' });
     const enc = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
-    expect(() => decodeContinue(enc({ v: 'meta.k8s.io/v1', rv: 3, start: '' }))).toThrow('invalid continue token: continue key is not valid: encoded start key empty (version meta.k8s.io/v1)');
-    expect(() => decodeContinue(enc({ v: 'x', rv: 3, start: 'a' }))).toThrow('server does not recognize this encoded version');
-    expect(() => decodeContinue(enc({ v: 'meta.k8s.io/v1', rv: 3, start: '../x' }))).toThrow(/continue key is not valid/);
+    expect(() => decodeContinue(enc({ v: 'meta.k8s.io/v1', rv: 3, start: '' }))).toThrow(
+      'invalid continue token: continue key is not valid: encoded start key empty (version meta.k8s.io/v1)',
+    );
+    expect(() => decodeContinue(enc({ v: 'x', rv: 3, start: 'a' }))).toThrow(
+      'server does not recognize this encoded version',
+    );
+    expect(() => decodeContinue(enc({ v: 'meta.k8s.io/v1', rv: 3, start: '../x' }))).toThrow(
+      /continue key is not valid/,
+    );
     expect(() => decodeContinue('!!!')).toThrow(expect.objectContaining({ code: 400 }));
   });
 });

@@ -47,6 +47,54 @@ describe('migrate', () => {
     }
   });
 
+  it('0004 moves objects out of the key b-tree, keeping rows, uniqueness and the owner index', () => {
+    const all = loadMigrations();
+    const db = new Database(join(tempDir(), 'm.db'));
+    try {
+      migrate(
+        db,
+        all.filter((m) => m.version <= 3),
+      );
+      const insert = db.prepare(
+        `INSERT INTO objects ("group", resource, namespace, name, rv, json) VALUES (?, ?, ?, ?, ?, ?)`,
+      );
+      const owned = { metadata: { name: 'b', ownerReferences: [{ uid: 'u-a' }] } };
+      insert.run('', 'configmaps', 'default', 'a', 1, JSON.stringify({ metadata: { uid: 'u-a' } }));
+      insert.run('', 'configmaps', 'default', 'b', 2, JSON.stringify(owned));
+      expect(migrate(db, all)).toBe(all.at(-1)!.version);
+      const rows = db.prepare(`SELECT rowid, name, rv FROM objects ORDER BY name`).all();
+      expect(rows).toEqual([
+        { rowid: 1, name: 'a', rv: 1 },
+        { rowid: 2, name: 'b', rv: 2 },
+      ]);
+      expect(() => insert.run('', 'configmaps', 'default', 'a', 3, '{}')).toThrow(/UNIQUE/);
+      // The owner_refs triggers came back with the table.
+      expect(db.prepare(`SELECT name FROM owner_refs WHERE owner_uid = 'u-a'`).pluck().all()).toEqual(['b']);
+      db.prepare(`DELETE FROM objects WHERE name = 'b'`).run();
+      expect(db.prepare(`SELECT count(*) FROM owner_refs`).pluck().get()).toBe(0);
+      // The store fills uid and owners; the triggers keep owner_refs from them.
+      expect(db.prepare(`SELECT uid, owners FROM objects WHERE name = 'a'`).get()).toEqual({
+        uid: 'u-a',
+        owners: null,
+      });
+      db.prepare(
+        `INSERT INTO objects ("group", resource, namespace, name, rv, uid, owners, json) VALUES ('', 'secrets', 'default', 'c', 4, 'u-c', '["u-a"]', '{}')`,
+      ).run();
+      expect(db.prepare(`SELECT name FROM owner_refs WHERE owner_uid = 'u-a'`).pluck().all()).toEqual(['c']);
+      db.prepare(`UPDATE objects SET owners = '["u-x"]' WHERE name = 'c'`).run();
+      expect(db.prepare(`SELECT owner_uid FROM owner_refs`).pluck().all()).toEqual(['u-x']);
+      // Counting keys after a position reads the index, never an object's JSON.
+      const plan = db
+        .prepare(
+          `EXPLAIN QUERY PLAN SELECT COUNT(*) FROM objects WHERE "group" = '' AND resource = 'configmaps' AND (namespace, name) > ('', '')`,
+        )
+        .all() as { detail: string }[];
+      expect(plan.map((p) => p.detail).join()).toMatch(/COVERING INDEX objects_by_key/);
+    } finally {
+      db.close();
+    }
+  });
+
   it('refuses a database written by a newer schema', () => {
     const db = new Database(join(tempDir(), 'm.db'));
     try {
