@@ -38,10 +38,20 @@ type Event = { type: string; object: Record<string, unknown> };
 const INITIAL_END = 'k8s.io/initial-events-end';
 
 export async function proxyWatch(w: WatchProxy): Promise<void> {
+  // All of the watch's host streams are taken before the first host call, and given back when it ends.
+  const held = w.host.reserveStreams(w.paths.length);
+  try {
+    await mergeWatches(w, held.host);
+  } finally {
+    held.release();
+  }
+}
+
+async function mergeWatches(w: WatchProxy, host: HostClient): Promise<void> {
   const abort = new AbortController();
   const responses = await Promise.all(
     w.paths.map((path) =>
-      callHost(w.host, {
+      callHost(host, {
         method: 'GET',
         path,
         query: w.query,

@@ -73,6 +73,14 @@ export class HostClient {
   }
 
   /**
+   * `n` long-lived streams taken together (429 when the tenant has not that many free): the
+   * returned client's streams are not counted again, and `release` gives all `n` back.
+   */
+  reserveStreams(_n: number): { host: HostClient; release: () => void } {
+    return { host: this, release: () => {} };
+  }
+
+  /**
    * The same pool, seen by one tenant: its requests take its fair share of the connections and
    * its streams count against its limit. Cheap (no connections of its own); closing it closes nothing.
    */
@@ -82,6 +90,14 @@ export class HostClient {
       dispatcher: { value: this.shares.shortRequests(this.dispatcher, tenant, limits) },
       streams: { value: this.shares.longStreams(this.streams, tenant, limits) },
       close: { value: async () => {} },
+      reserveStreams: {
+        value: (n: number) => {
+          const release = this.shares.reserveStreams(tenant, limits, n);
+          const held = Object.create(view) as HostClient;
+          Object.defineProperty(held, 'streams', { value: this.streams });
+          return { host: held, release };
+        },
+      },
     });
     return view;
   }

@@ -81,6 +81,17 @@ export class HostShares {
     });
   }
 
+  /**
+   * Takes `n` of the tenant's long-lived streams at once, or throws 429 when they are not all free:
+   * a watch across namespaces opens all its host watches or none, so a refused one costs the host
+   * nothing (taken one by one, 400 refused `-A` watches opened and aborted host watches by the hundred).
+   */
+  reserveStreams(tenant: string, limits: TenantLimits, n: number): Release {
+    const release = this.streams.take(tenant, limits.hostWatchStreams, n);
+    if (!release) throw tooManyWatches('host watch streams', limits.hostWatchStreams);
+    return release;
+  }
+
   /** `pool` with the tenant's long-lived streams counted (refused with 429 past the limit). */
   longStreams(pool: Dispatcher, tenant: string, limits: TenantLimits): Dispatcher {
     return pool.compose((dispatch) => (opts, handler) => {

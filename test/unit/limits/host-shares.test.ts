@@ -97,6 +97,36 @@ describe('host pool shares', () => {
     expect(host.shares.streams.count('s')).toBe(0);
   });
 
+  it('reserves the streams of a watch across namespaces all at once, or none without a host call', async () => {
+    const a = host.forTenant('r', { ...DEFAULT_LIMITS, hostWatchStreams: 5 });
+    const three = a.reserveStreams(3);
+    expect(host.shares.streams.count('r')).toBe(3);
+    // Streams opened under the reservation are not counted a second time.
+    const open = await callHost(three.host, {
+      method: 'GET',
+      path: '/stream',
+      accept: 'application/json',
+      bodyTimeout: 0,
+    });
+    expect(host.shares.streams.count('r')).toBe(3);
+    const arrivals = held.length;
+    let refused: unknown;
+    try {
+      a.reserveStreams(3);
+    } catch (err) {
+      refused = err;
+    }
+    expect((refused as StatusError).status).toMatchObject({ code: 429, reason: 'TooManyRequests' });
+    expect(held.length).toBe(arrivals);
+    expect(host.shares.streams.count('r')).toBe(3);
+    held.pop()!.end();
+    await open.body.text();
+    three.release();
+    three.release();
+    expect(host.shares.streams.count('r')).toBe(0);
+    a.reserveStreams(5).release();
+  });
+
   it('closing a tenant view leaves the shared pool open', async () => {
     await host.forTenant('c', DEFAULT_LIMITS).close();
     expect((await host.request('GET', '/fast')).status).toBe(200);
