@@ -8,7 +8,7 @@ import type { PrinterColumn } from '../resources/types.js';
 import { hasCelRules, validateCelRules } from './cel/rule-validation.js';
 import { crdPrinterColumns } from './crd-resource-info.js';
 import type { CRDVersion, CustomResourceDefinition } from './crd-types.js';
-import { applyDefaults, pruneNonNullableNulls } from './defaulting.js';
+import { applyDefaults, hasDefaults, pruneNonNullableNulls } from './defaulting.js';
 import { schemaNodeFromOpenAPIV3, withObjectMeta } from '../patch/index.js';
 import { validateEmbeddedResources } from './embedded-resource-validation.js';
 import { fieldErr, NIL_PATH } from '../api/field-errors.js';
@@ -154,6 +154,7 @@ export function customResourceStrategy(crd: CustomResourceDefinition, version: s
     applyDefaults(obj) {
       if (schema) applyDefaults(obj, schema);
     },
+    defaultsApply: hasDefaults(schema),
     selectableFields(obj) {
       const out: Record<string, string> = {};
       for (const f of v.selectableFields ?? []) {

@@ -34,6 +34,13 @@ export function applyDefaults(x: unknown, s: JSONSchemaProps | undefined): void 
   }
 }
 
+/** Whether applyDefaults can change anything under `s`: a property, item or additional-properties schema has a default. */
+export function hasDefaults(s: JSONSchemaProps | undefined): boolean {
+  if (!s) return false;
+  const children = [...Object.values(s.properties ?? {}), additionalSchema(s), itemSchema(s)];
+  return children.some((c) => c !== undefined && (c.default !== undefined || hasDefaults(c)));
+}
+
 /** Drops null values of non-nullable fields that have no default, recursively. */
 export function pruneNonNullableNulls(x: unknown, s: JSONSchemaProps | undefined): void {
   if (!s) return;

@@ -1,7 +1,7 @@
 // Public API of kplex's apiextensions: CRDs and custom resources as apiextensions-apiserver v1.32.
 export type { CustomResourceDefinition } from './crd-types.js';
 export { validateAnnotations } from './metadata-validation.js';
-export { applyDefaults } from './defaulting.js';
+export { applyDefaults, hasDefaults } from './defaulting.js';
 export { pruneObject } from './pruning.js';
 export { strictDecodingError, unknownFieldWarnings } from './strict-field-validation.js';
 export { validateCustomResourceDefinition } from './crd-validation.js';

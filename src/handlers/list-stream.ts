@@ -21,6 +21,8 @@ export function streamable(o: OutputContext): boolean {
 interface Framing {
   head: string;
   item: (obj: KubeObject) => string;
+  /** Items of this framing are the objects' JSON: a stored object's text may be written as it is. */
+  plain?: true;
 }
 
 function framing(reg: VirtualRegistry, o: OutputContext): Framing {
@@ -53,6 +55,7 @@ function framing(reg: VirtualRegistry, o: OutputContext): Framing {
       return {
         head: `{"kind":${JSON.stringify(reg.info.listKind)},"apiVersion":${JSON.stringify(reg.apiVersion)},"items":[`,
         item: (obj) => JSON.stringify(obj),
+        plain: true,
       };
   }
 }
@@ -82,6 +85,10 @@ export async function writeListStream(
 ): Promise<void> {
   const f = framing(reg, o);
   let n = 0;
+  const writeItem = (text: string): number => {
+    res.write(n++ > 0 ? ',' + text : text);
+    return text.length + 1;
+  };
   try {
     const metadata = await streamList(reg, namespace, opts, {
       begin: () => {
@@ -93,11 +100,8 @@ export async function writeListStream(
       },
       // A tenant's concurrent LISTs take turns page by page (src/limits/cpu-lanes.ts).
       turn: () => cpuTurn(reg.deps.tenant),
-      item: (obj) => {
-        const text = (n++ === 0 ? '' : ',') + f.item(obj);
-        res.write(text);
-        return text.length;
-      },
+      item: (obj) => writeItem(f.item(obj)),
+      itemJSON: f.plain ? writeItem : undefined,
       flush: () => drained(res),
     });
     res.end(`],"metadata":${JSON.stringify(metadata)}}`);

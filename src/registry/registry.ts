@@ -107,6 +107,18 @@ export class VirtualRegistry {
   }
 
   /**
+   * The stored JSON text of an object when serving it needs no change (it already names the served
+   * apiVersion and kind, first, and no schema default applies on read), else undefined: a LIST then
+   * writes the text as stored instead of decoding and encoding it again.
+   */
+  servedAsStored(json: string): string | undefined {
+    if (this.strategy.applyDefaults && this.strategy.defaultsApply !== false) return undefined;
+    const head = (this.typeMetaHead ??= `{"apiVersion":${JSON.stringify(this.apiVersion)},"kind":${JSON.stringify(this.info.kind)},`);
+    return json.startsWith(head) ? json : undefined;
+  }
+  private typeMetaHead?: string;
+
+  /**
    * Decoding as the apiserver's codec does it: prunes unknown fields, applies schema defaults,
    * and applies fieldValidation to the pruned fields and to the body's duplicates.
    */

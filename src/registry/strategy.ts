@@ -40,6 +40,8 @@ export interface Strategy {
   pruneUnknownFields(obj: KubeObject, ctx: StrategyContext): string[];
   /** Schema defaults, applied when a body is decoded (after pruning), as the apiserver's codec does. */
   applyDefaults?(obj: KubeObject): void;
+  /** False when applyDefaults can change nothing (a schema without defaults): stored objects are then served as stored. */
+  defaultsApply?: boolean;
   /** Fields usable in fieldSelector (metadata.name and metadata.namespace are always added). */
   selectableFields(obj: KubeObject): Record<string, string>;
   /** Table columns for `as=Table` beyond Name (and Age, which the generic code adds). */

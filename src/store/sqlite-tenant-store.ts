@@ -534,10 +534,18 @@ function rowToStored(
   q: ListQuery,
   r: { namespace: string; name: string; rv: number; json: string },
 ): StoredObject {
+  // Decoded when first used: a LIST that writes the stored text as it is never parses it.
+  let object: KubeObject | undefined;
   return {
     key: { group: q.group, resource: q.resource, namespace: r.namespace, name: r.name },
     rv: r.rv,
-    object: JSON.parse(r.json) as KubeObject,
+    json: r.json,
+    get object(): KubeObject {
+      return (object ??= JSON.parse(r.json) as KubeObject);
+    },
+    set object(v: KubeObject) {
+      object = v;
+    },
   };
 }
 

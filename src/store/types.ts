@@ -15,6 +15,11 @@ export interface StoredObject {
   /** The resourceVersion at which this object was last written (also in metadata.resourceVersion). */
   rv: number;
   object: KubeObject;
+  /**
+   * The stored JSON text when the object was read from the store (`object` is then parsed from it
+   * on first use): a LIST that serves stored objects unchanged writes this text as it is.
+   */
+  json?: string;
 }
 
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyDefaults, customResourceStrategy, defaultCustomResource, pruneObject, strictDecodingError, unknownFieldWarnings } from '../../../src/apiextensions/index.js';
+import { applyDefaults, customResourceStrategy, hasDefaults, defaultCustomResource, pruneObject, strictDecodingError, unknownFieldWarnings } from '../../../src/apiextensions/index.js';
 import { ctx, widget, widgetCRD } from './helpers.js';
 
 const schema = {
@@ -84,5 +84,17 @@ describe('status subresource', () => {
     expect(errs.map((e) => [e.type, e.field, e.detail])).toEqual([
       ['FieldValueTypeInvalid', 'status.ready', '"string": ready in body must be of type boolean: "string"'],
     ]);
+  });
+});
+
+describe('whether defaults can apply (objects are listed as stored when none can)', () => {
+  it('finds defaults in properties, array items and additionalProperties at any depth', () => {
+    expect(hasDefaults(schema as never)).toBe(true);
+    expect(hasDefaults(undefined)).toBe(false);
+    expect(hasDefaults({ type: 'object', properties: { spec: { type: 'object', properties: { a: { type: 'string' } } } } } as never)).toBe(false);
+    const deep = (leaf: object) => ({ type: 'object', properties: { spec: { type: 'array', items: leaf } } });
+    expect(hasDefaults(deep({ type: 'object', properties: { x: { type: 'integer', default: 0 } } }) as never)).toBe(true);
+    expect(hasDefaults(deep({ type: 'object', additionalProperties: { type: 'string', default: '' } }) as never)).toBe(true);
+    expect(customResourceStrategy(widgetCRD(schema), 'v1').defaultsApply).toBe(true);
   });
 });

@@ -1,5 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { VirtualRegistry } from '../../../src/registry/registry.js';
 import type { ListQuery } from '../../../src/store/types.js';
 import { type Harness, W, startHarness, widget } from '../handlers/harness.js';
 
@@ -61,6 +62,26 @@ describe('streamed virtual LISTs', () => {
     spy.mockRestore();
     // The 1 MiB objects come first in key order: each is read on its own; then the small ones in one page.
     expect(limits).toEqual([1, 1, 1, 1, 1, 1, 1, 500]);
+  });
+
+  it('writes stored objects as stored when serving changes nothing, and decodes the others', async () => {
+    // Stored without type meta first (as a body without apiVersion and kind is stored): decoded and given it.
+    h.store.create(
+      { group: 'example.com', resource: 'widgets', namespace: 'ns1', name: 'zz-bare' },
+      { metadata: { name: 'zz-bare', namespace: 'ns1' }, spec: { color: 'green' } },
+    );
+    const decoded = vi.spyOn(VirtualRegistry.prototype, 'withTypeMeta');
+    const r = await h.req('GET', W);
+    const decodedNames = decoded.mock.calls.map((c) => c[0].metadata?.name);
+    decoded.mockRestore();
+    expect(r.status).toBe(200);
+    expect(decodedNames).toEqual(['zz-bare']);
+    const bare = r.json.items.find((i: { metadata: { name: string } }) => i.metadata.name === 'zz-bare');
+    expect([bare.apiVersion, bare.kind]).toEqual(['example.com/v1', 'Widget']);
+    // Byte for byte what the store holds, resourceVersion included.
+    const stored = h.store.get({ group: 'example.com', resource: 'widgets', namespace: 'ns1', name: 'w07' })!;
+    expect(r.text).toContain(JSON.stringify(stored.object));
+    h.store.delete({ group: 'example.com', resource: 'widgets', namespace: 'ns1', name: 'zz-bare' });
   });
 
   it('pages with limit and continue as before', async () => {
