@@ -19,7 +19,7 @@ export const isInternal = (gr: GroupResource): boolean =>
 
 /** SQL counting a store's usage from its objects table (run once per store object). */
 export const usageQuery =
-  `SELECT COUNT(*) AS objects, COALESCE(SUM(length(CAST(json AS BLOB))), 0) AS bytes, ` +
+  `SELECT COUNT(*) AS objects, COALESCE(SUM(octet_length(json)), 0) AS bytes, ` +
   `COALESCE(SUM(CASE WHEN "group" = '' AND resource = 'namespaces' THEN 1 ELSE 0 END), 0) AS namespaces FROM objects ` +
   `WHERE NOT ("group" = 'kplex.io' AND resource LIKE 'internal.%')`;
 

@@ -221,12 +221,10 @@ export async function streamList(
   let last: string | undefined;
   let remaining: number | undefined;
   let rv: number | undefined;
-  let pageSize = 1;
   for (let first = true; ; first = false) {
-    const want = p.limit ? Math.min(p.limit - found, pageSize) : pageSize;
+    const want = p.limit ? Math.min(p.limit - found, maxStreamPage) : maxStreamPage;
     const release = await sink.turn?.();
     let page: ListResult;
-    let bytes = 0;
     try {
       page = store.list({
         group: reg.info.group,
@@ -235,6 +233,7 @@ export async function streamList(
         after: cursor,
         limit: want,
         atMostRV,
+        maxBytes: streamPageBytes,
       });
       // Later pages read the first page's snapshot, so the stream is one consistent list.
       rv ??= page.rv;
@@ -247,13 +246,11 @@ export async function streamList(
         // Served as stored when nothing changes it: no decode and encode of (maybe megabytes of) JSON.
         const asStored = sink.itemJSON && s.json !== undefined ? reg.servedAsStored(s.json) : undefined;
         const took = asStored !== undefined ? sink.itemJSON!(asStored) : sink.item(reg.withTypeMeta(s.object));
-        bytes += typeof took === 'number' ? took : await took;
+        if (typeof took !== 'number') await took;
       }
     } finally {
       release?.();
     }
-    // Pages are sized by what they read, matching or not (a selective LIST of big objects reads them all).
-    bytes = Math.max(bytes, page.bytes ?? 0);
     remaining = page.remaining;
     if (!page.last) {
       last = undefined;
@@ -261,9 +258,6 @@ export async function streamList(
     }
     if (p.limit && found >= p.limit) break;
     cursor = page.last;
-    const avg = page.items.length ? bytes / page.items.length : 0;
-    pageSize =
-      avg > 0 ? Math.max(1, Math.min(maxStreamPage, Math.floor(streamPageBytes / avg))) : maxStreamPage;
     await sink.flush?.();
   }
   return listMetadata(reg, namespace, p, p.listRV ?? rv, last, remaining);

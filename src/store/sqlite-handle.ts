@@ -128,6 +128,16 @@ export class SqliteHandle {
     );
   }
 
+  /** The sizes of the objects listPage would return (octet_length reads no object's JSON); same params. */
+  listSizes(withNamespace: boolean): Statement<unknown[], { len: number }> {
+    return this.variant(
+      `sizes:${withNamespace}`,
+      () =>
+        `SELECT octet_length(json) AS len FROM objects WHERE ${SqliteHandle.scope(withNamespace)} ` +
+        `AND (namespace, name) > (?, ?) AND rv <= ? ORDER BY namespace, name LIMIT ?`,
+    );
+  }
+
   /** How many objects the same query would still return after (namespace, name). */
   countAfter(withNamespace: boolean): Statement<unknown[], { n: number }> {
     return this.variant(

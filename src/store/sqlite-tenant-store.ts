@@ -422,7 +422,21 @@ export class SqliteTenantStore implements TenantStore {
     // snapshot is rebuilt from the change log and merged in.
     const past = snapshot < this.rv ? this.pastStates(h, q, scope, snapshot, after) : [];
 
-    const rows = h.listPage(withNs).all(...scope, after.namespace, after.name, snapshot, limit);
+    let pageLimit = limit;
+    if (q.maxBytes !== undefined) {
+      // As many rows as fit in maxBytes (at least one), counted from their sizes before any is read.
+      let fit = 0;
+      let size = 0;
+      for (const r of h.listSizes(withNs).iterate(...scope, after.namespace, after.name, snapshot, limit)) {
+        size += r.len;
+        if (fit > 0 && size > q.maxBytes) break;
+        fit++;
+      }
+      pageLimit = Math.max(1, fit);
+    }
+    const rows = h.listPage(withNs).all(...scope, after.namespace, after.name, snapshot, pageLimit);
+    // Cut short by size: the page ends at its last row (past states after it belong to later pages).
+    const cut = pageLimit !== limit && rows.length === pageLimit ? rows[rows.length - 1] : undefined;
     const merged: StoredObject[] = [];
     let bytes = 0;
     let ti = 0;
@@ -435,6 +449,7 @@ export class SqliteTenantStore implements TenantStore {
         bytes += t.json.length;
         ti++;
       } else {
+        if (cut && compareListKeys(p!.key, cut) > 0) break;
         merged.push(p!);
         pi++;
       }
@@ -442,7 +457,7 @@ export class SqliteTenantStore implements TenantStore {
 
     const result: ListResult = { items: merged, rv: snapshot, bytes };
     const lastItem = merged.at(-1);
-    if (limit > 0 && merged.length === limit && lastItem) {
+    if (((limit > 0 && merged.length === limit) || cut) && lastItem) {
       const last = { namespace: lastItem.key.namespace, name: lastItem.key.name };
       const inTable = h.countAfter(withNs).get(...scope, last.namespace, last.name, snapshot)?.n ?? 0;
       const inPast = past.filter((p) => compareListKeys(p.key, last) > 0).length;

@@ -42,6 +42,11 @@ export interface ListQuery {
   limit?: number;
   /** Only objects whose rv is <= this (used to serve a consistent continued list). */
   atMostRV?: number;
+  /**
+   * Fewer items than `limit` when their stored JSON would pass this many bytes (always at least
+   * one): a streamed LIST reads pages of about this size, whatever its objects' sizes.
+   */
+  maxBytes?: number;
 }
 
 export interface ListResult {

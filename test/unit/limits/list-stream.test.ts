@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { VirtualRegistry } from '../../../src/registry/registry.js';
-import type { ListQuery } from '../../../src/store/types.js';
+import type { ListQuery, ListResult } from '../../../src/store/types.js';
 import { type Harness, W, startHarness, widget } from '../handlers/harness.js';
 
 let h: Harness;
@@ -58,10 +58,13 @@ describe('streamed virtual LISTs', () => {
     const spy = vi.spyOn(h.store, 'list');
     const r = await h.req('GET', `${W}?labelSelector=big`);
     expect(r.json.items).toHaveLength(6);
-    const limits = spy.mock.calls.map((c) => (c[0] as ListQuery).limit);
+    const pages = spy.mock.results.map((r) => (r.value as ListResult).items.length);
+    const maxBytes = spy.mock.calls.map((c) => (c[0] as ListQuery).maxBytes);
     spy.mockRestore();
-    // The 1 MiB objects come first in key order: each is read on its own; then the small ones in one page.
-    expect(limits).toEqual([1, 1, 1, 1, 1, 1, 1, 500]);
+    // The 1 MiB objects come first in key order: each is read on its own (its size is known before
+    // it is read); then the small ones in one page.
+    expect(pages).toEqual([1, 1, 1, 1, 1, 1, 40]);
+    expect(new Set(maxBytes)).toEqual(new Set([256 * 1024]));
   });
 
   it('writes stored objects as stored when serving changes nothing, and decodes the others', async () => {
