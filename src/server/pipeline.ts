@@ -9,43 +9,16 @@
 // Every error any stage throws goes to the one error writer (error-writer.ts).
 import { parseRequestInfo } from '../api/request-info.js';
 import { pageNotFound, unauthorized } from '../api/status.js';
-import type { Authenticator } from '../auth/authenticator.js';
 import type { IdentityStage } from '../auth/identity-stage.js';
 import type { AuthorizationAttributes, Authorizer } from '../authorizer/authorizer.js';
 import { startHostResourceRefresh } from '../builtin/builtin-table.js';
-import type { HostClient } from '../hostapi/host-client.js';
 import { isLongRunning, type Fairness } from '../limits/fairness.js';
-import type { LimitsOf } from '../limits/tenant-limits.js';
-import type { Logger } from '../log/logger.js';
-import type { RuntimeCache } from '../tenancy/runtime-cache.js';
 import { tenantName } from '../tenancy/tenant-name.js';
 import { writeRequestError } from './error-writer.js';
 import { RequestContext, type AuthenticatedContext, type TenantRef } from './request-context.js';
 import { routeStage } from './route.js';
-import type { TenantHandler, VersionInfo } from './server.js';
-
-export interface PipelineDeps {
-  /** The UID of the live tenant of this name (undefined: no such tenant). */
-  tenantUid: (name: string) => string | undefined;
-  tenantExists: (name: string) => boolean;
-  runtimes: RuntimeCache;
-  authn: Authenticator;
-  authz: Authorizer;
-  /** Impersonation, the review APIs and TokenRequest; absent: none of them is offered. */
-  identity?: IdentityStage;
-  logger: Logger;
-  /** The host's /version: a tenant cluster reports the release it really runs on. */
-  hostVersion: () => VersionInfo;
-  /** The shared host client: host-backed rows are served through it (absent: virtual rows only). */
-  host?: HostClient;
-  /** Per-tenant fair sharing of the process (absent: no limits on concurrency). */
-  fairness?: Fairness;
-  /** Each tenant's limits: its share of the host pool is sized from them. */
-  limits?: LimitsOf;
-}
-
-/** One stage: does its part on the context, then calls `next` for the rest (or answers itself). */
-export type Stage = (ctx: AuthenticatedContext, next: () => Promise<void>) => Promise<void>;
+import type { TenantHandler } from './server.js';
+import type { PipelineDeps, Stage } from './stage.js';
 
 /** Tenant resolution: the name must be a valid tenant name of a live tenant (401 otherwise, as an unknown audience). */
 export function resolveTenant(deps: Pick<PipelineDeps, 'tenantUid'>, raw: string): TenantRef {

@@ -12,7 +12,7 @@ import { KubernetesServices } from '../host/kubernetes-service.js';
 import { tenantScope } from '../host/tenant-scope.js';
 import { ContinueSealer } from '../rewrite/continue-token.js';
 import type { TenantRuntime } from '../tenancy/tenant-runtime.js';
-import type { PipelineDeps, Stage } from './pipeline.js';
+import type { PipelineDeps, Stage } from './stage.js';
 import type { AuthenticatedContext } from './request-context.js';
 
 const HEALTH = new Set(['/healthz', '/livez', '/readyz']);

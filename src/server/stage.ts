@@ -1,0 +1,35 @@
+// What every stage of the tenant request pipeline is given and what a stage is: pipeline.ts
+// orders the stages, route.ts is the last one (its own file, so the two import no cycle).
+import type { Authenticator } from '../auth/authenticator.js';
+import type { IdentityStage } from '../auth/identity-stage.js';
+import type { Authorizer } from '../authorizer/authorizer.js';
+import type { HostClient } from '../hostapi/host-client.js';
+import type { Fairness } from '../limits/fairness.js';
+import type { LimitsOf } from '../limits/tenant-limits.js';
+import type { Logger } from '../log/logger.js';
+import type { RuntimeCache } from '../tenancy/runtime-cache.js';
+import type { AuthenticatedContext } from './request-context.js';
+import type { VersionInfo } from './server.js';
+
+export interface PipelineDeps {
+  /** The UID of the live tenant of this name (undefined: no such tenant). */
+  tenantUid: (name: string) => string | undefined;
+  tenantExists: (name: string) => boolean;
+  runtimes: RuntimeCache;
+  authn: Authenticator;
+  authz: Authorizer;
+  /** Impersonation, the review APIs and TokenRequest; absent: none of them is offered. */
+  identity?: IdentityStage;
+  logger: Logger;
+  /** The host's /version: a tenant cluster reports the release it really runs on. */
+  hostVersion: () => VersionInfo;
+  /** The shared host client: host-backed rows are served through it (absent: virtual rows only). */
+  host?: HostClient;
+  /** Per-tenant fair sharing of the process (absent: no limits on concurrency). */
+  fairness?: Fairness;
+  /** Each tenant's limits: its share of the host pool is sized from them. */
+  limits?: LimitsOf;
+}
+
+/** One stage: does its part on the context, then calls `next` for the rest (or answers itself). */
+export type Stage = (ctx: AuthenticatedContext, next: () => Promise<void>) => Promise<void>;
