@@ -326,6 +326,28 @@ describe('pod syncer: in-pod API access as the tenant ServiceAccount', () => {
     expect(replaced.code, replaced.stderr).toBe(0);
   });
 
+  it('an ephemeral container (kubectl debug) is wired too, and hidden from the tenant', async () => {
+    const r = kubectl(kc, [
+      'debug',
+      'direct',
+      '-n',
+      'app',
+      '--image=busybox',
+      '-c',
+      'dbg',
+      '--',
+      'sleep',
+      '1',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const pod = await hostPod('direct');
+    const dbg = (pod.spec.ephemeralContainers as Any[]).find((c) => c.name === 'dbg')!;
+    expect((dbg.env as Any[]).map((e) => e.name)).toContain('KUBERNETES_SERVICE_HOST');
+    const seen = JSON.parse(kubectlOk(kc, ['get', 'pod', 'direct', '-n', 'app', '-o', 'json'])) as Any;
+    const own = (seen.spec.ephemeralContainers as Any[]).find((c) => c.name === 'dbg')!;
+    expect(own.env).toBeUndefined();
+  });
+
   it('a pod asking for a host-audience token is refused by the webhook', () => {
     const bad = {
       ...manifests.pod,
