@@ -24,6 +24,7 @@ import { addConfigOptions } from './options.js';
 import { TenantLimitsBook } from '../limits/tenant-limits.js';
 import { Fairness } from '../limits/fairness.js';
 import { startTenantDns } from '../dns/tenant-dns.js';
+import { podApiHost } from '../syncer/pod-syncer.js';
 
 export function serveCommand(): Command {
   const cmd = new Command('serve')
@@ -111,7 +112,11 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     }),
   });
   const dns = cfg.dnsListen
-    ? await startTenantDns(host, logger, { listen: cfg.dnsListen, kubernetesAddress: cfg.dnsKubernetesAddress })
+    ? await startTenantDns(host, logger, {
+        listen: cfg.dnsListen,
+        // What pods get as KUBERNETES_SERVICE_HOST is what kubernetes.default.svc names.
+        kubernetesAddress: cfg.dnsKubernetesAddress ?? podApiHost(cfg),
+      })
     : undefined;
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {

@@ -41,6 +41,6 @@ export const serveOptions: ConfigOption[] = [
   { key: 'podApiAddress', flag: '--pod-api-address <ip[:port]>', env: 'KPLEX_POD_API_ADDRESS', description: "where tenant pods and the host's pod webhook reach kplex (e.g. the ClusterIP:443 of kplex's Service; default: the advertise or bind address and the serving port)" },
   { key: 'logLevel', flag: '--log-level <level>', env: 'KPLEX_LOG_LEVEL', description: 'trace, debug, info, warn or error', default: 'info' },
   { key: 'dnsListen', flag: '--dns-listen <ip:port>', env: 'KPLEX_DNS_LISTEN', description: "serve tenant pods' DNS (UDP and TCP) on this address; off when unset" },
-  { key: 'dnsKubernetesAddress', flag: '--dns-kubernetes-address <ip>', env: 'KPLEX_DNS_KUBERNETES_ADDRESS', description: "what every tenant's kubernetes.default.svc resolves to (default: the tenant's own kubernetes Service)" },
+  { key: 'dnsKubernetesAddress', flag: '--dns-kubernetes-address <ip>', env: 'KPLEX_DNS_KUBERNETES_ADDRESS', description: "what every tenant's kubernetes.default.svc resolves to (an IP; default: the pod API address's host, what pods get as KUBERNETES_SERVICE_HOST)" },
   { key: 'shutdownGraceSeconds', flag: '--shutdown-grace-seconds <n>', env: 'KPLEX_SHUTDOWN_GRACE_SECONDS', description: 'how long SIGTERM waits for in-flight requests', default: '15', parse: int },
 ];

@@ -1,4 +1,5 @@
 // `kplex serve --dns-listen host:port`: tenant DNS in the kplex process, one server for all tenants.
+import { isIP } from 'node:net';
 import type { HostClient } from '../hostapi/host-client.js';
 import type { Logger } from '../log/logger.js';
 import { DnsResolver } from './dns-resolver.js';
@@ -8,7 +9,7 @@ import { HostDnsSource } from './host-dns-source.js';
 export interface TenantDnsOptions {
   /** `host:port` (`[v6]:port`); port 0 picks a free one. */
   listen: string;
-  /** Answer for every tenant's `kubernetes.default.svc` (else its own `kubernetes` Service). */
+  /** Every tenant's `kubernetes.default.svc` (an IP; else each tenant's own `kubernetes` Service). */
   kubernetesAddress?: string;
   zone?: string;
 }
@@ -35,9 +36,17 @@ export async function startTenantDns(
   const at = parseListen(opts.listen);
   const source = new HostDnsSource(host, logger);
   await source.start();
+  // Only an IP can be an A/AAAA record; a host name there leaves each tenant's own Service.
+  const apiAddress =
+    opts.kubernetesAddress && isIP(opts.kubernetesAddress) ? opts.kubernetesAddress : undefined;
+  if (opts.kubernetesAddress && !apiAddress)
+    logger.warn(
+      { address: opts.kubernetesAddress },
+      'dns: kubernetes.default.svc address is not an IP; ignored',
+    );
   const resolver = new DnsResolver(source.index, {
     zone: opts.zone,
-    kubernetesAddress: opts.kubernetesAddress ? () => opts.kubernetesAddress : undefined,
+    kubernetesAddress: apiAddress ? () => apiAddress : undefined,
   });
   const server = new DnsServer({ index: source.index, resolver, logger });
   const bound = await server.listen(at.host, at.port);
