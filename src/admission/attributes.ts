@@ -33,15 +33,6 @@ const OPTIONS_KIND: Record<Operation, string> = {
   CONNECT: 'ConnectOptions',
 };
 
-/** The admission operation of a request verb (a patch is admitted as the UPDATE or CREATE it turns into). */
-export const OPERATION_OF: Readonly<Record<string, Operation>> = {
-  create: 'CREATE',
-  update: 'UPDATE',
-  patch: 'UPDATE',
-  delete: 'DELETE',
-  deletecollection: 'DELETE',
-};
-
 export interface AttributesInput {
   row: ResourceInfo;
   info: RequestInfo;

@@ -42,7 +42,8 @@ export class AdmissionChain {
   /** The plugins' object checks; the warnings to send. */
   async admitObjects(a: AdmissionAttributes, env: AdmissionEnv = {}): Promise<string[]> {
     const warnings: string[] = [];
-    for (const p of this.plugins) if (p.validate && p.handles(a)) warnings.push(...(await p.validate(a, env)));
+    for (const p of this.plugins)
+      if (p.validate && p.handles(a)) warnings.push(...(await p.validate(a, env)));
     return warnings;
   }
 

@@ -7,7 +7,10 @@ import type { AdmissionPlugin } from './chain.js';
 export function namespaceLifecycle(store: () => TenantStore): AdmissionPlugin {
   return {
     name: 'NamespaceLifecycle',
-    handles: (a) => a.operation === 'CREATE' && !!a.namespace && !(a.resource.resource === 'namespaces' && !a.resource.group),
+    handles: (a) =>
+      a.operation === 'CREATE' &&
+      !!a.namespace &&
+      !(a.resource.resource === 'namespaces' && !a.resource.group),
     validateRequest(a) {
       const ns = a.namespace;
       const stored = store().get({ group: '', resource: 'namespaces', namespace: '', name: ns });
@@ -15,7 +18,10 @@ export function namespaceLifecycle(store: () => TenantStore): AdmissionPlugin {
       if (stored.object.metadata?.deletionTimestamp) {
         const msg = `unable to create new content in namespace ${ns} because it is being terminated`;
         const err = forbidden({ group: a.resource.group, resource: a.resource.resource }, a.name, msg);
-        err.status.details = { ...(err.status.details ?? {}), causes: [{ reason: 'NamespaceTerminating', message: msg, field: 'metadata.namespace' }] };
+        err.status.details = {
+          ...(err.status.details ?? {}),
+          causes: [{ reason: 'NamespaceTerminating', message: msg, field: 'metadata.namespace' }],
+        };
         throw err;
       }
     },

@@ -12,8 +12,5 @@ export interface TenantAdmission {
 }
 
 export function admissionChain(t: TenantAdmission): AdmissionChain {
-  return new AdmissionChain([
-    namespaceLifecycle(t.store),
-    validatingAdmissionPolicy(t.policies),
-  ]);
+  return new AdmissionChain([namespaceLifecycle(t.store), validatingAdmissionPolicy(t.policies)]);
 }

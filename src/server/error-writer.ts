@@ -13,7 +13,8 @@ export function writeRequestError(
   log: Logger,
   opts: { hostBacked?: boolean } = {},
 ): void {
-  const e = opts.hostBacked && !isStatusError(err) ? internalError(new Error('the host request failed')) : err;
+  const e =
+    opts.hostBacked && !isStatusError(err) ? internalError(new Error('the host request failed')) : err;
   const status = writeError(res, e);
   if (status.code >= 500) log.error({ err }, 'request failed');
 }

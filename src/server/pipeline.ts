@@ -102,7 +102,9 @@ export function tenantPipeline(deps: PipelineDeps): TenantHandler {
       ctx = new RequestContext(req, res, resolveTenant(deps, tenant), path, deps.logger);
       await run(stages, await authenticate(deps, ctx));
     } catch (err) {
-      writeRequestError(res, err, ctx?.log ?? deps.logger.child({ tenant, path }), { hostBacked: ctx?.hostBacked });
+      writeRequestError(res, err, ctx?.log ?? deps.logger.child({ tenant, path }), {
+        hostBacked: ctx?.hostBacked,
+      });
     }
   };
 }

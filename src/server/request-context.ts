@@ -60,4 +60,8 @@ export class RequestContext {
 }
 
 /** The context once authentication and request parsing are done. */
-export type AuthenticatedContext = RequestContext & { requestor: UserInfo; user: UserInfo; info: RequestInfo };
+export type AuthenticatedContext = RequestContext & {
+  requestor: UserInfo;
+  user: UserInfo;
+  info: RequestInfo;
+};

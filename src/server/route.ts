@@ -19,7 +19,12 @@ const HEALTH = new Set(['/healthz', '/livez', '/readyz']);
 
 export function routeStage(deps: PipelineDeps): Stage {
   const passthrough: PassthroughDeps | undefined = deps.host
-    ? { host: deps.host, sealer: new ContinueSealer(), kubernetesServices: new KubernetesServices(deps.host), logger: deps.logger }
+    ? {
+        host: deps.host,
+        sealer: new ContinueSealer(),
+        kubernetesServices: new KubernetesServices(deps.host),
+        logger: deps.logger,
+      }
     : undefined;
   const computed: Record<string, ComputedResource> = deps.identity?.computed() ?? {};
   return async (ctx) => {
@@ -29,7 +34,10 @@ export function routeStage(deps: PipelineDeps): Stage {
     if (ctx.info.verb === 'proxy') throw pageNotFound();
     const rt = await deps.runtimes.get(ctx.tenant.name);
     // The tenant's own share of the host pool.
-    const shared = passthrough && deps.limits ? { ...passthrough, host: passthrough.host.forTenant(ctx.tenant.name, deps.limits(ctx.tenant.name)) } : passthrough;
+    const shared =
+      passthrough && deps.limits
+        ? { ...passthrough, host: passthrough.host.forTenant(ctx.tenant.name, deps.limits(ctx.tenant.name)) }
+        : passthrough;
     return resource(rt, ctx, computed, shared);
   };
 }
@@ -42,18 +50,35 @@ async function nonResource(deps: PipelineDeps, ctx: AuthenticatedContext): Promi
     const rt = await deps.runtimes.get(ctx.tenant.name);
     const table = rt.discoveryTable();
     if (serveDiscovery(req, res, table, { path })) return;
-    if (serveOpenAPI(req, res, table, (row) => rt.schemaFor(row) as never, { path, version: deps.hostVersion().gitVersion })) return;
+    if (
+      serveOpenAPI(req, res, table, (row) => rt.schemaFor(row) as never, {
+        path,
+        version: deps.hostVersion().gitVersion,
+      })
+    )
+      return;
   }
   writeText(res, 404, '404 page not found\n');
 }
 
-async function resource(rt: TenantRuntime, ctx: AuthenticatedContext, computed: Record<string, ComputedResource>, passthrough?: PassthroughDeps): Promise<void> {
+async function resource(
+  rt: TenantRuntime,
+  ctx: AuthenticatedContext,
+  computed: Record<string, ComputedResource>,
+  passthrough?: PassthroughDeps,
+): Promise<void> {
   const { req, res, info, user } = ctx;
   const row = rt.row(info.apiGroup, info.apiVersion, info.resource);
   if (!row) throw pageNotFound();
   // Answered by kplex from the request alone (reviews, TokenRequest): never stored, never the host's.
   const answer = row.computed?.[info.subresource];
-  if (answer && computed[answer]) return handleComputedRequest(req, res, computed[answer], { tenant: ctx.tenant.name, info, user, warnings: ctx.warnings });
+  if (answer && computed[answer])
+    return handleComputedRequest(req, res, computed[answer], {
+      tenant: ctx.tenant.name,
+      info,
+      user,
+      warnings: ctx.warnings,
+    });
   switch (row.placement) {
     case 'virtual':
       return handleVirtualRequest(req, res, {
@@ -68,13 +93,28 @@ async function resource(rt: TenantRuntime, ctx: AuthenticatedContext, computed: 
         admission: rt.admission,
         warnings: ctx.warnings,
         // Built on first use: reading the namespace map costs a store read.
-        admissionEnv: passthrough ? { hostParams: (...a) => hostParamReader(passthrough.host, tenantScope(rt).namespaceMap())(...a) } : {},
+        admissionEnv: passthrough
+          ? { hostParams: (...a) => hostParamReader(passthrough.host, tenantScope(rt).namespaceMap())(...a) }
+          : {},
       });
     case 'host':
     case 'host-view':
-      if (!passthrough) throw serviceUnavailable(`${row.resource}.${row.group || 'core'} is served by the host, and kplex has no host connection`);
+      if (!passthrough)
+        throw serviceUnavailable(
+          `${row.resource}.${row.group || 'core'} is served by the host, and kplex has no host connection`,
+        );
       ctx.hostBacked = true;
-      return handleHostRequest(passthrough, { req, res, row, info, query: ctx.query, user, scope: tenantScope(rt), admission: rt.admission, warnings: ctx.warnings });
+      return handleHostRequest(passthrough, {
+        req,
+        res,
+        row,
+        info,
+        query: ctx.query,
+        user,
+        scope: tenantScope(rt),
+        admission: rt.admission,
+        warnings: ctx.warnings,
+      });
     default:
       throw pageNotFound();
   }

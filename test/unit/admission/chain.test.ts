@@ -23,11 +23,32 @@ const configmaps: ResourceInfo = {
   placement: 'host',
   storageVersion: true,
 };
-const namespaces: ResourceInfo = { ...configmaps, resource: 'namespaces', kind: 'Namespace', namespaced: false, placement: 'virtual' };
+const namespaces: ResourceInfo = {
+  ...configmaps,
+  resource: 'namespaces',
+  kind: 'Namespace',
+  namespaced: false,
+  placement: 'virtual',
+};
 const alice = { username: 'alice', groups: ['system:authenticated'] };
 
-function attrs(path: string, method: string, row: ResourceInfo, object: Record<string, unknown> | null = null, extra: Partial<Parameters<typeof admissionAttributes>[0]> = {}): AdmissionAttributes {
-  return admissionAttributes({ row, info: parseRequestInfo(method, path), user: alice, operation: 'CREATE', object, oldObject: null, dryRun: false, ...extra });
+function attrs(
+  path: string,
+  method: string,
+  row: ResourceInfo,
+  object: Record<string, unknown> | null = null,
+  extra: Partial<Parameters<typeof admissionAttributes>[0]> = {},
+): AdmissionAttributes {
+  return admissionAttributes({
+    row,
+    info: parseRequestInfo(method, path),
+    user: alice,
+    operation: 'CREATE',
+    object,
+    oldObject: null,
+    dryRun: false,
+    ...extra,
+  });
 }
 
 let dir: string;
@@ -44,11 +65,25 @@ afterEach(() => {
 describe('admission attributes', () => {
   it('names the namespace of namespaced objects, a Namespace itself, and nothing for other cluster objects', () => {
     const cm = attrs('/api/v1/namespaces/dev/configmaps', 'POST', configmaps, { metadata: { name: 'x' } });
-    expect([cm.namespace, cm.name, cm.options]).toEqual(['dev', 'x', { kind: 'CreateOptions', apiVersion: 'meta.k8s.io/v1' }]);
+    expect([cm.namespace, cm.name, cm.options]).toEqual([
+      'dev',
+      'x',
+      { kind: 'CreateOptions', apiVersion: 'meta.k8s.io/v1' },
+    ]);
     const ns = attrs('/api/v1/namespaces', 'POST', namespaces, { metadata: { name: 'dev' } });
     expect([ns.namespace, ns.name]).toEqual(['dev', 'dev']);
-    const dry = attrs('/api/v1/namespaces/dev/configmaps/x', 'PUT', configmaps, null, { operation: 'UPDATE', dryRun: true, fieldManager: 'me', optionsKind: 'UpdateOptions' });
-    expect(dry.options).toEqual({ kind: 'UpdateOptions', apiVersion: 'meta.k8s.io/v1', dryRun: ['All'], fieldManager: 'me' });
+    const dry = attrs('/api/v1/namespaces/dev/configmaps/x', 'PUT', configmaps, null, {
+      operation: 'UPDATE',
+      dryRun: true,
+      fieldManager: 'me',
+      optionsKind: 'UpdateOptions',
+    });
+    expect(dry.options).toEqual({
+      kind: 'UpdateOptions',
+      apiVersion: 'meta.k8s.io/v1',
+      dryRun: ['All'],
+      fieldManager: 'me',
+    });
   });
 });
 
@@ -70,12 +105,20 @@ describe('admission chain', () => {
 
   it('refuses content in a missing namespace (404) and in a terminating one (403 NamespaceTerminating)', async () => {
     const chain = new AdmissionChain([namespaceLifecycle(() => store)]);
-    const create = attrs('/api/v1/namespaces/dev/configmaps', 'POST', configmaps, { metadata: { name: 'x' } });
-    expect(() => chain.admitRequest(create)).toThrow(expect.objectContaining({ status: expect.objectContaining({ code: 404 }) }));
+    const create = attrs('/api/v1/namespaces/dev/configmaps', 'POST', configmaps, {
+      metadata: { name: 'x' },
+    });
+    expect(() => chain.admitRequest(create)).toThrow(
+      expect.objectContaining({ status: expect.objectContaining({ code: 404 }) }),
+    );
     const key = { group: '', resource: 'namespaces', namespace: '', name: 'dev' };
     store.create(key, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dev' } });
     expect(await chain.admit(create)).toEqual([]);
-    store.update(key, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dev', deletionTimestamp: '2026-01-01T00:00:00Z' } });
+    store.update(key, {
+      apiVersion: 'v1',
+      kind: 'Namespace',
+      metadata: { name: 'dev', deletionTimestamp: '2026-01-01T00:00:00Z' },
+    });
     let refused: { status: { code: number; details?: { causes?: { reason: string }[] } } } | undefined;
     try {
       chain.admitRequest(create);
@@ -87,6 +130,8 @@ describe('admission chain', () => {
     // Updates, deletes and Namespaces themselves are not its business.
     expect(chain.wantsObjects(create)).toBe(false);
     expect(() => chain.admitRequest({ ...create, operation: 'UPDATE' })).not.toThrow();
-    expect(() => chain.admitRequest(attrs('/api/v1/namespaces', 'POST', namespaces, { metadata: { name: 'new' } }))).not.toThrow();
+    expect(() =>
+      chain.admitRequest(attrs('/api/v1/namespaces', 'POST', namespaces, { metadata: { name: 'new' } })),
+    ).not.toThrow();
   });
 });
