@@ -23,8 +23,8 @@ import { kplexVersion } from '../version.js';
 import { addConfigOptions } from './options.js';
 import { TenantLimitsBook } from '../limits/tenant-limits.js';
 import { Fairness } from '../limits/fairness.js';
+import { KUBERNETES_SERVICE_NAMES, podApiHost, podSyncer } from '../syncer/pod-syncer.js';
 import { startTenantDns } from '../dns/tenant-dns.js';
-import { podApiHost } from '../syncer/pod-syncer.js';
 
 export function serveCommand(): Command {
   const cmd = new Command('serve')
@@ -41,6 +41,8 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     dataDir: cfg.dataDir,
     certFile: cfg.tlsCertFile,
     keyFile: cfg.tlsKeyFile,
+    // Tenant pods verify kplex by the names and address they reach it on (the pod syncer).
+    extraNames: [...KUBERNETES_SERVICE_NAMES, podApiHost(cfg)],
   });
   const health = new HealthChecks();
   const host = new HostClient(await loadHostConnection(cfg.hostKubeconfig));
@@ -80,12 +82,16 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   });
 
   const authn = ident.authn;
+  const pods = podSyncer({ host, logger, tenantUid: (name) => tenants.uid(name), podApiAddress: cfg.podApiAddress, bindAddress: cfg.bindAddress }, tls.caCert);
   const server = await startServer({
     bindAddress: cfg.bindAddress,
     port: cfg.port,
     tls,
     logger,
     health,
+    routes: pods.routes,
+    // Registered before kplex says it serves: no pod is admitted by a previous run's webhook.
+    beforeServing: (port) => pods.start(port),
     version: () => ({
       major: '0',
       minor: kplexVersion.split('.')[1] ?? '0',
@@ -112,11 +118,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     }),
   });
   const dns = cfg.dnsListen
-    ? await startTenantDns(host, logger, {
-        listen: cfg.dnsListen,
-        // What pods get as KUBERNETES_SERVICE_HOST is what kubernetes.default.svc names.
-        kubernetesAddress: cfg.dnsKubernetesAddress ?? podApiHost(cfg),
-      })
+    ? await startTenantDns(host, logger, { listen: cfg.dnsListen, kubernetesAddress: cfg.dnsKubernetesAddress })
     : undefined;
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {

@@ -37,6 +37,8 @@ export interface ServerOptions {
   tenantHandler?: TenantHandler;
   /** Exact paths served before tenant resolution (the host's pod webhook); set after start too. */
   routes?: Map<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>;
+  /** Runs once the port is bound, before kplex says it serves (the pod webhook registers there). */
+  beforeServing?: (port: number) => Promise<void>;
 }
 
 export interface RunningServer {
@@ -109,6 +111,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   });
   const port = (server.address() as AddressInfo).port;
   const host = opts.bindAddress.includes(':') ? `[${opts.bindAddress}]` : opts.bindAddress;
+  await opts.beforeServing?.(port);
   logger.info({ address: opts.bindAddress, port }, 'serving');
 
   return {
