@@ -118,7 +118,11 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     }),
   });
   const dns = cfg.dnsListen
-    ? await startTenantDns(host, logger, { listen: cfg.dnsListen, kubernetesAddress: cfg.dnsKubernetesAddress })
+    ? await startTenantDns(host, logger, {
+        listen: cfg.dnsListen,
+        // What pods get as KUBERNETES_SERVICE_HOST is what kubernetes.default.svc names.
+        kubernetesAddress: cfg.dnsKubernetesAddress ?? podApiHost(cfg),
+      })
     : undefined;
   let stopping = false;
   const stop = async (signal: string): Promise<void> => {
