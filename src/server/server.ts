@@ -11,6 +11,7 @@ import { writeRequestError } from './error-writer.js';
 import { HealthChecks } from './health.js';
 import { tenantFromCredential, tenantFromPath } from './tenant-resolution.js';
 import type { ServingTLS } from './tls.js';
+import { pacedListener } from './paced-accept.js';
 
 export interface VersionInfo {
   major: string;
@@ -102,14 +103,15 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     writeText(res, 404, '404 page not found\n');
   }
 
+  const listener = pacedListener(server);
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.bindAddress, () => {
-      server.off('error', reject);
+    listener.once('error', reject);
+    listener.listen(opts.port, opts.bindAddress, () => {
+      listener.off('error', reject);
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  const port = (listener.address() as AddressInfo).port;
   const host = opts.bindAddress.includes(':') ? `[${opts.bindAddress}]` : opts.bindAddress;
   await opts.beforeServing?.(port);
   logger.info({ address: opts.bindAddress, port }, 'serving');
@@ -121,7 +123,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
       new Promise<void>((resolve) => {
         const timer = setTimeout(() => server.closeAllConnections(), graceMs);
         timer.unref();
-        server.close(() => {
+        // The listener's close waits for every connection it accepted to end.
+        listener.close(() => {
           clearTimeout(timer);
           resolve();
         });
