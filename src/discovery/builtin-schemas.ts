@@ -3,7 +3,8 @@
 // derived from them (v3SchemaToV2) except the few stored as overrides.
 import schemasV3 from './builtin-openapi/schemas-v3.json' with { type: 'json' };
 import overridesV2 from './builtin-openapi/v2-overrides.json' with { type: 'json' };
-import { type JSONObject, isObject, v3SchemaToV2 } from './schema-v2.js';
+import { isObject } from '../api/object.js';
+import { type JSONObject, v3SchemaToV2 } from './schema-v2.js';
 
 const V3 = schemasV3 as unknown as Record<string, JSONObject>;
 const V2_OVERRIDES = overridesV2 as unknown as Record<string, JSONObject>;

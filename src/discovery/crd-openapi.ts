@@ -4,7 +4,8 @@
 import type { ResourceInfo } from '../resources/types.js';
 import { LIST_META, OBJECT_META, builtinSchemaV3 } from './builtin-schemas.js';
 import type { OpenAPIVersion } from './openapi-render.js';
-import { type JSONObject, isObject, mapSubschemas } from './schema-v2.js';
+import { isObject } from '../api/object.js';
+import { type JSONObject, mapSubschemas } from './schema-v2.js';
 
 /** The CRD's openAPIV3Schema for the row's version, or undefined when it has none. */
 export type SchemaFor = (row: ResourceInfo) => JSONObject | undefined;

@@ -1,13 +1,13 @@
 // Turns an OpenAPI v3 schema (components/schemas form) into its OpenAPI v2 (swagger definitions)
 // form, the way kube-openapi renders the same Go types for /openapi/v2: a lone `allOf` ref becomes
 // a plain `$ref`, defaults are dropped and refs point at #/definitions/.
+import { isObject } from '../api/object.js';
 
 export type JSONObject = { [key: string]: unknown };
 
 const V3_PREFIX = '#/components/schemas/';
 const V2_PREFIX = '#/definitions/';
 
-const isObject = (v: unknown): v is JSONObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Schema keywords whose values are schemas, lists of schemas, or maps of schemas. */
 const SCHEMA_MAPS = ['properties', 'patternProperties', 'definitions'] as const;
@@ -63,4 +63,3 @@ export function sortKeys(o: JSONObject): JSONObject {
   return out;
 }
 
-export { isObject };

@@ -11,6 +11,7 @@
 // tenant learns) and every later one is random, so pre-creating names can never exhaust a
 // tenant's candidates. A reference to a namespace without a host namespace maps to a placeholder
 // no tenant can own, remembered (bounded, in memory) so the host's echo of it reads back virtual.
+import { isObject } from '../api/object.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { splitTerms } from '../api/field-selector.js';
 import { visitPath } from './field-paths.js';
@@ -212,15 +213,12 @@ export function serviceAccountToVirtual(
   };
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
-
 const fromB64 = (v: string): string => Buffer.from(v, 'base64').toString('utf8');
 const toB64 = (v: string): string => Buffer.from(v, 'utf8').toString('base64');
 
 /** The namespace-bearing fields (not metadata.namespace) of a request object on its way to the host. */
 export function namespaceFieldsToHost(obj: unknown, map: NamespaceMap): void {
-  if (!isObj(obj)) return;
+  if (!isObject(obj)) return;
   const f = ALL_NAMESPACE_FIELDS;
   for (const p of f.names)
     visitPath(obj, p, (o, k) => typeof o[k] === 'string' && o[k] && (o[k] = map.hostRef(o[k] as string)));
@@ -235,9 +233,9 @@ export function namespaceFieldsToHost(obj: unknown, map: NamespaceMap): void {
   for (const p of f.selectors)
     visitPath(obj, p, (o, k) => {
       const sel = o[k];
-      if (!isObj(sel)) return;
+      if (!isObject(sel)) return;
       sel['matchLabels'] = {
-        ...(isObj(sel['matchLabels']) ? sel['matchLabels'] : {}),
+        ...(isObject(sel['matchLabels']) ? sel['matchLabels'] : {}),
         [LABEL_TENANT]: map.tenant,
         ...(map.tenantUid ? { [LABEL_TENANT_UID]: map.tenantUid } : {}),
       };
@@ -253,7 +251,7 @@ export function namespaceFieldsToHost(obj: unknown, map: NamespaceMap): void {
 
 /** The namespace-bearing fields (not metadata.namespace) of a host object on its way to the tenant. */
 export function namespaceFieldsToVirtual(obj: unknown, map: NamespaceMap): void {
-  if (!isObj(obj)) return;
+  if (!isObject(obj)) return;
   const f = ALL_NAMESPACE_FIELDS;
   for (const p of f.names)
     visitPath(obj, p, (o, k) => typeof o[k] === 'string' && (o[k] = map.virtualRef(o[k] as string)));
@@ -268,7 +266,7 @@ export function namespaceFieldsToVirtual(obj: unknown, map: NamespaceMap): void 
   for (const p of f.selectors)
     visitPath(obj, p, (o, k) => {
       const sel = o[k];
-      if (!isObj(sel) || !isObj(sel['matchLabels'])) return;
+      if (!isObject(sel) || !isObject(sel['matchLabels'])) return;
       delete sel['matchLabels'][LABEL_TENANT];
       delete sel['matchLabels'][LABEL_TENANT_UID];
       if (Object.keys(sel['matchLabels']).length === 0) delete sel['matchLabels'];

@@ -2,6 +2,7 @@
 // namespace-bearing fields of every kind (namespace-translator.ts, both ways), kplex's own
 // labels/annotations hidden, selfLink dropped, host namespace names in messages replaced by
 // virtual ones. Works in place.
+import { isObject } from '../api/object.js';
 import { visitPath } from './field-paths.js';
 import { ALL_NAMESPACE_FIELDS } from './namespace-fields.js';
 import {
@@ -33,27 +34,26 @@ const MESSAGE_FIELDS: readonly string[] = [
 /** Labels and annotations kplex puts on host objects; a tenant never sees them. */
 export const isKplexKey = (k: string): boolean => k.startsWith('kplex.io/') || k.includes('.kplex.io/');
 
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** A request object on its way to the host namespace `hostNs`. */
 export function objectToHost(obj: unknown, map: NamespaceMap, hostNs: string | undefined): void {
-  if (!isObj(obj)) return;
+  if (!isObject(obj)) return;
   const meta = obj['metadata'];
-  if (isObj(meta) && hostNs !== undefined && typeof meta['namespace'] === 'string')
+  if (isObject(meta) && hostNs !== undefined && typeof meta['namespace'] === 'string')
     meta['namespace'] = hostNs;
-  if (isObj(meta)) {
+  if (isObject(meta)) {
     // A tenant may not set kplex's own keys (they would be hidden from it and trusted by kplex).
     for (const f of ['labels', 'annotations'])
-      if (isObj(meta[f])) for (const k of Object.keys(meta[f])) if (isKplexKey(k)) delete meta[f][k];
+      if (isObject(meta[f])) for (const k of Object.keys(meta[f])) if (isKplexKey(k)) delete meta[f][k];
   }
   namespaceFieldsToHost(obj, map);
   // Templates: the same rules apply to their metadata keys.
   for (const p of METADATA_PATHS.slice(1)) {
     visitPath(obj, p, (o, k) => {
       const m = o[k];
-      if (isObj(m))
+      if (isObject(m))
         for (const f of ['labels', 'annotations'])
-          if (isObj(m[f])) for (const key of Object.keys(m[f])) if (isKplexKey(key)) delete m[f][key];
+          if (isObject(m[f])) for (const key of Object.keys(m[f])) if (isKplexKey(key)) delete m[f][key];
     });
   }
 }
@@ -66,9 +66,9 @@ export function hostOnlyKeys(hostObj: unknown): HostOnlyKeys {
   for (const p of SINGLE_METADATA_PATHS)
     visitPath(hostObj, p, (o, k) => {
       const m = o[k];
-      if (!isObj(m)) return;
+      if (!isObject(m)) return;
       for (const f of ['labels', 'annotations'])
-        if (isObj(m[f]))
+        if (isObject(m[f]))
           for (const [key, v] of Object.entries(m[f]))
             if (isKplexKey(key) && typeof v === 'string') {
               const at = `${p}.${f}`;
@@ -84,41 +84,41 @@ export function restoreHostOnlyKeys(obj: unknown, kept: HostOnlyKeys): void {
     const dot = at.lastIndexOf('.');
     visitPath(obj, at.slice(0, dot), (o, k) => {
       const m = o[k];
-      if (!isObj(m)) return;
+      if (!isObject(m)) return;
       const f = at.slice(dot + 1);
-      m[f] = { ...(isObj(m[f]) ? m[f] : {}), ...keys };
+      m[f] = { ...(isObject(m[f]) ? m[f] : {}), ...keys };
     });
   }
 }
 
 function metaToVirtual(meta: unknown, map: NamespaceMap): void {
-  if (!isObj(meta)) return;
+  if (!isObject(meta)) return;
   if (typeof meta['namespace'] === 'string' && meta['namespace'])
     meta['namespace'] = map.virtualRef(meta['namespace']);
   delete meta['selfLink'];
   for (const f of ['labels', 'annotations']) {
     const m = meta[f];
-    if (!isObj(m)) continue;
+    if (!isObject(m)) continue;
     for (const k of Object.keys(m)) if (isKplexKey(k)) delete m[k];
     if (Object.keys(m).length === 0) delete meta[f];
   }
   if (typeof meta['continue'] === 'string') delete meta['continue']; // list continue: re-issued by the caller
   if (Array.isArray(meta['managedFields']))
     for (const e of meta['managedFields'])
-      if (isObj(e) && isObj(e['fieldsV1'])) dropKplexFields(e['fieldsV1']);
+      if (isObject(e) && isObject(e['fieldsV1'])) dropKplexFields(e['fieldsV1']);
 }
 
 /** managedFields name every label key a manager set, kplex's hidden ones too (`f:kplex.io/...`). */
 function dropKplexFields(set: Obj): void {
   for (const [k, v] of Object.entries(set)) {
     if (k.startsWith('f:') && isKplexKey(k.slice(2))) delete set[k];
-    else if (isObj(v)) dropKplexFields(v);
+    else if (isObject(v)) dropKplexFields(v);
   }
 }
 
 /** A host object (or Status, or Table row object) on its way to the tenant. */
 export function objectToVirtual(obj: unknown, map: NamespaceMap): void {
-  if (!isObj(obj)) return;
+  if (!isObject(obj)) return;
   tokenSecretToVirtual(obj, map); // before metadata.namespace turns virtual
   podToVirtual(obj, map.tenant); // what the pod webhook wired in; before kplex.io/ keys go
   metaToVirtual(obj['metadata'], map);
@@ -126,26 +126,26 @@ export function objectToVirtual(obj: unknown, map: NamespaceMap): void {
   for (const p of METADATA_PATHS.slice(1)) visitPath(obj, p, (o, k) => metaToVirtualKeysOnly(o[k]));
   for (const p of MESSAGE_FIELDS)
     visitPath(obj, p, (o, k) => typeof o[k] === 'string' && (o[k] = textToVirtual(o[k] as string, map)));
-  if (obj['kind'] === 'Status' && isObj(obj['details']) && typeof obj['details']['name'] === 'string') {
+  if (obj['kind'] === 'Status' && isObject(obj['details']) && typeof obj['details']['name'] === 'string') {
     obj['details']['name'] = textToVirtual(obj['details']['name'], map);
   }
 }
 
 function metaToVirtualKeysOnly(meta: unknown): void {
-  if (!isObj(meta)) return;
+  if (!isObject(meta)) return;
   for (const f of ['labels', 'annotations']) {
     const m = meta[f];
-    if (isObj(m)) for (const k of Object.keys(m)) if (isKplexKey(k)) delete m[k];
+    if (isObject(m)) for (const k of Object.keys(m)) if (isKplexKey(k)) delete m[k];
   }
 }
 
 /** Any response body: object, list, Table, Status, PartialObjectMetadata(List). */
 export function bodyToVirtual(body: unknown, map: NamespaceMap): void {
-  if (!isObj(body)) return;
+  if (!isObject(body)) return;
   if (body['kind'] === 'Table') {
     metaToVirtual(body['metadata'], map);
     for (const row of Array.isArray(body['rows']) ? body['rows'] : []) {
-      if (!isObj(row)) continue;
+      if (!isObject(row)) continue;
       objectToVirtual(row['object'], map);
       if (Array.isArray(row['cells']))
         row['cells'] = row['cells'].map((c) => (typeof c === 'string' ? textToVirtual(c, map) : c));

@@ -5,6 +5,7 @@
 // replaces it in the host Secret with a kplex-signed token bound to that Secret (the host's legacy validator stops accepting its own
 // token once the Secret no longer holds it, and the host controller never regenerates a token
 // that is present). Until then the Secret reads as one whose token is not filled in yet.
+import { isObject } from '../api/object.js';
 import { decodeJwt } from 'jose';
 import { TOKEN_ISSUER } from '../api/token-issuer.js';
 import { SA_TOKEN_SECRET_TYPE } from './namespace-fields.js';
@@ -25,7 +26,6 @@ export function setTokenSecretFixer(f: TokenSecretFixer | undefined): void {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
 
 /** True when `token` is a kplex-signed token good for at least RENEW_BEFORE_MS more. */
 export function isCurrentKplexToken(token: string, now = Date.now()): boolean {
@@ -42,9 +42,9 @@ export function isCurrentKplexToken(token: string, now = Date.now()): boolean {
  * a token kplex did not sign is dropped (and replaced in the host Secret for the next read).
  */
 export function tokenSecretToVirtual(obj: Obj, map: NamespaceMap): void {
-  if (obj['type'] !== SA_TOKEN_SECRET_TYPE || !isObj(obj['data'])) return;
+  if (obj['type'] !== SA_TOKEN_SECRET_TYPE || !isObject(obj['data'])) return;
   const data = obj['data'];
-  const meta = isObj(obj['metadata']) ? obj['metadata'] : {};
+  const meta = isObject(obj['metadata']) ? obj['metadata'] : {};
   const hostNs = typeof meta['namespace'] === 'string' ? meta['namespace'] : '';
   const ns = map.virtualOf(hostNs);
   const raw = typeof data['token'] === 'string' ? Buffer.from(data['token'], 'base64').toString('utf8') : '';

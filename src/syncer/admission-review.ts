@@ -1,7 +1,8 @@
 // AdmissionReview v1 in and out: the request fields the pod webhook reads (checked, never
 // trusted: the body comes from whoever reached the listener), and a response carrying a JSON
 // patch or a denial.
-import { isObj, type Obj } from './pod-wiring.js';
+import { isObject } from '../api/object.js';
+import { type Obj } from './pod-wiring.js';
 
 export interface PodAdmission {
   uid: string;
@@ -15,14 +16,14 @@ export interface PodAdmission {
 
 /** The pod request of an AdmissionReview, or a reason it is not one. */
 export function parsePodAdmission(body: unknown): PodAdmission | string {
-  if (!isObj(body) || body['apiVersion'] !== 'admission.k8s.io/v1' || body['kind'] !== 'AdmissionReview')
+  if (!isObject(body) || body['apiVersion'] !== 'admission.k8s.io/v1' || body['kind'] !== 'AdmissionReview')
     return 'expected an admission.k8s.io/v1 AdmissionReview';
   const r = body['request'];
-  if (!isObj(r) || typeof r['uid'] !== 'string' || !r['uid']) return 'request.uid is required';
+  if (!isObject(r) || typeof r['uid'] !== 'string' || !r['uid']) return 'request.uid is required';
   const res = r['resource'];
-  if (!isObj(res) || res['group'] !== '' || res['version'] !== 'v1' || res['resource'] !== 'pods')
+  if (!isObject(res) || res['group'] !== '' || res['version'] !== 'v1' || res['resource'] !== 'pods')
     return 'only v1 pods are handled';
-  if (!isObj(r['object'])) return 'request.object is required';
+  if (!isObject(r['object'])) return 'request.object is required';
   return {
     uid: r['uid'],
     operation: typeof r['operation'] === 'string' ? r['operation'] : '',
@@ -30,7 +31,7 @@ export function parsePodAdmission(body: unknown): PodAdmission | string {
     namespace: typeof r['namespace'] === 'string' ? r['namespace'] : '',
     dryRun: r['dryRun'] === true,
     object: r['object'],
-    ...(isObj(r['oldObject']) ? { oldObject: r['oldObject'] } : {}),
+    ...(isObject(r['oldObject']) ? { oldObject: r['oldObject'] } : {}),
   };
 }
 
@@ -39,9 +40,9 @@ type PatchOp = { op: 'add'; path: string; value: unknown };
 /** JSON patch ops turning `from` into `to` at the two places the translation changes. */
 export function translationPatch(from: Obj, to: Obj): PatchOp[] {
   const ops: PatchOp[] = [];
-  const fromMeta = isObj(from['metadata']) ? from['metadata'] : {};
-  const toMeta = isObj(to['metadata']) ? to['metadata'] : {};
-  if (!isObj(from['metadata'])) ops.push({ op: 'add', path: '/metadata', value: {} });
+  const fromMeta = isObject(from['metadata']) ? from['metadata'] : {};
+  const toMeta = isObject(to['metadata']) ? to['metadata'] : {};
+  if (!isObject(from['metadata'])) ops.push({ op: 'add', path: '/metadata', value: {} });
   if (JSON.stringify(fromMeta['annotations']) !== JSON.stringify(toMeta['annotations']))
     ops.push({ op: 'add', path: '/metadata/annotations', value: toMeta['annotations'] });
   // `add` on an existing member replaces it (RFC 6902).

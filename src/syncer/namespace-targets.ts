@@ -1,9 +1,9 @@
 // Which tenant and virtual namespace a host namespace backs, from the labels kplex RECORDED on it
 // (never parsed from its name), and only while that tenant (by UID) is alive. Cached per host
 // namespace: the webhook sees every pod create of every tenant.
+import { isObject } from '../api/object.js';
 import { LRUCache } from 'lru-cache';
 import type { HostClient } from '../hostapi/host-client.js';
-import { isObj } from './pod-wiring.js';
 
 const LABEL_TENANT = 'kplex.io/tenant';
 const LABEL_TENANT_UID = 'kplex.io/tenant-uid';
@@ -39,7 +39,7 @@ export class NamespaceTargets {
     );
     if (res.status === 404) return 'none';
     if (res.status !== 200) throw new Error(`reading host namespace ${hostNamespace}: ${res.status}`);
-    const labels = isObj(res.body.metadata?.labels) ? res.body.metadata.labels : {};
+    const labels = isObject(res.body.metadata?.labels) ? res.body.metadata.labels : {};
     const tenant = labels[LABEL_TENANT];
     const namespace = labels[LABEL_NAMESPACE];
     const uid = labels[LABEL_TENANT_UID];

@@ -2,6 +2,7 @@
 // tenant's API through kplex, the downward API's namespace turned virtual. Pure and idempotent:
 // translating a translated pod, or the tenant's view of one (pod-view.ts), gives the same pod, so
 // an UPDATE carrying the tenant's view is translated back to exactly what the host holds.
+import { isObject } from '../api/object.js';
 import {
   API_ENV,
   ANNOTATION_API_HOST,
@@ -12,7 +13,6 @@ import {
   HOST_CA_CONFIGMAP,
   annotationPath,
   arr,
-  isObj,
   podTokenAudience,
   type Obj,
   type PodTarget,
@@ -36,25 +36,25 @@ export interface Translated {
 /** The host form of `pod` (a clone); `hostAudiences` are the audiences the host apiserver accepts. */
 export function translatePod(pod: Obj, t: PodTarget, hostAudiences: readonly string[] = []): Translated {
   const out = structuredClone(pod);
-  const meta = (isObj(out['metadata']) ? out['metadata'] : (out['metadata'] = {})) as Obj;
+  const meta = (isObject(out['metadata']) ? out['metadata'] : (out['metadata'] = {})) as Obj;
   meta['annotations'] = {
-    ...(isObj(meta['annotations']) ? meta['annotations'] : {}),
+    ...(isObject(meta['annotations']) ? meta['annotations'] : {}),
     [ANNOTATION_NAMESPACE]: t.namespace,
     [ANNOTATION_API_HOST]: t.apiHost,
     [ANNOTATION_API_PORT]: String(t.apiPort),
   };
   const refused: AudienceRefusal[] = [];
   const spec = out['spec'];
-  if (!isObj(spec)) return { pod: out, refused };
-  for (const list of CONTAINER_LISTS) for (const c of arr(spec[list])) if (isObj(c)) wireContainer(c);
+  if (!isObject(spec)) return { pod: out, refused };
+  for (const list of CONTAINER_LISTS) for (const c of arr(spec[list])) if (isObject(c)) wireContainer(c);
   arr(spec['volumes']).forEach((v, i) => {
-    if (!isObj(v)) return;
-    if (isObj(v['downwardAPI'])) virtualNamespaceItems(v['downwardAPI']);
-    if (!isObj(v['projected'])) return;
+    if (!isObject(v)) return;
+    if (isObject(v['downwardAPI'])) virtualNamespaceItems(v['downwardAPI']);
+    if (!isObject(v['projected'])) return;
     arr(v['projected']['sources']).forEach((s, j) => {
-      if (!isObj(s)) return;
+      if (!isObject(s)) return;
       const token = s['serviceAccountToken'];
-      if (isObj(token)) {
+      if (isObject(token)) {
         const aud = typeof token['audience'] === 'string' ? token['audience'] : '';
         if (!aud) token['audience'] = podTokenAudience(t.tenant);
         else if (hostAudiences.includes(aud))
@@ -63,9 +63,9 @@ export function translatePod(pod: Obj, t: PodTarget, hostAudiences: readonly str
             audience: aud,
           });
       }
-      if (isObj(s['configMap']) && s['configMap']['name'] === HOST_CA_CONFIGMAP)
+      if (isObject(s['configMap']) && s['configMap']['name'] === HOST_CA_CONFIGMAP)
         s['configMap']['name'] = CA_CONFIGMAP;
-      if (isObj(s['downwardAPI'])) virtualNamespaceItems(s['downwardAPI']);
+      if (isObject(s['downwardAPI'])) virtualNamespaceItems(s['downwardAPI']);
     });
   });
   return { pod: out, refused };
@@ -75,10 +75,10 @@ export function translatePod(pod: Obj, t: PodTarget, hostAudiences: readonly str
 function wireContainer(c: Obj): void {
   const env = arr(c['env']);
   for (const e of env) {
-    const ref = isObj(e) && isObj(e['valueFrom']) ? e['valueFrom']['fieldRef'] : undefined;
-    if (isObj(ref) && ref['fieldPath'] === NAMESPACE_PATH) ref['fieldPath'] = VIRTUAL_NAMESPACE_PATH;
+    const ref = isObject(e) && isObject(e['valueFrom']) ? e['valueFrom']['fieldRef'] : undefined;
+    if (isObject(ref) && ref['fieldPath'] === NAMESPACE_PATH) ref['fieldPath'] = VIRTUAL_NAMESPACE_PATH;
   }
-  const named = new Set(env.map((e) => (isObj(e) ? e['name'] : undefined)));
+  const named = new Set(env.map((e) => (isObject(e) ? e['name'] : undefined)));
   const added = API_ENV.filter(([name]) => !named.has(name)).map(([name, key]) => ({
     name,
     valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: annotationPath(key) } },
@@ -88,7 +88,7 @@ function wireContainer(c: Obj): void {
 
 function virtualNamespaceItems(d: Obj): void {
   for (const item of arr(d['items'])) {
-    const ref = isObj(item) ? item['fieldRef'] : undefined;
-    if (isObj(ref) && ref['fieldPath'] === NAMESPACE_PATH) ref['fieldPath'] = VIRTUAL_NAMESPACE_PATH;
+    const ref = isObject(item) ? item['fieldRef'] : undefined;
+    if (isObject(ref) && ref['fieldPath'] === NAMESPACE_PATH) ref['fieldPath'] = VIRTUAL_NAMESPACE_PATH;
   }
 }

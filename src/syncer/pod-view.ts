@@ -2,6 +2,7 @@
 // so a tenant reads its pods as it wrote them (and as the host's ServiceAccount admission left
 // them). Rule-based, no record: every injected field says it is kplex's (it reads a kplex.io/
 // annotation, or names kplex's CA ConfigMap or the tenant's audience in a translated pod).
+import { isObject } from '../api/object.js';
 import {
   API_ENV,
   ANNOTATION_NAMESPACE,
@@ -10,7 +11,6 @@ import {
   HOST_CA_CONFIGMAP,
   annotationPath,
   arr,
-  isObj,
   podTokenAudience,
   type Obj,
 } from './pod-wiring.js';
@@ -22,47 +22,47 @@ const INJECTED_ENV_PATHS = new Set(API_ENV.map(([, key]) => annotationPath(key))
 export function isTranslatedPod(obj: Obj): boolean {
   const meta = obj['metadata'];
   return (
-    isObj(meta) && isObj(meta['annotations']) && typeof meta['annotations'][ANNOTATION_NAMESPACE] === 'string'
+    isObject(meta) && isObject(meta['annotations']) && typeof meta['annotations'][ANNOTATION_NAMESPACE] === 'string'
   );
 }
 
 /** Undoes the translation in place (annotations are left to the generic kplex.io/ key rule). */
 export function podToVirtual(obj: Obj, tenant: string): void {
-  if (!isTranslatedPod(obj) || !isObj(obj['spec'])) return;
+  if (!isTranslatedPod(obj) || !isObject(obj['spec'])) return;
   const spec = obj['spec'];
   for (const list of CONTAINER_LISTS)
     for (const c of arr(spec[list])) {
-      if (!isObj(c) || !Array.isArray(c['env'])) continue;
+      if (!isObject(c) || !Array.isArray(c['env'])) continue;
       const env = c['env'].filter(
-        (e) => !INJECTED_ENV_PATHS.has(fieldPathOf(isObj(e) ? e['valueFrom'] : undefined) ?? ''),
+        (e) => !INJECTED_ENV_PATHS.has(fieldPathOf(isObject(e) ? e['valueFrom'] : undefined) ?? ''),
       );
-      for (const e of env) if (isObj(e) && isObj(e['valueFrom'])) realNamespace(e['valueFrom']['fieldRef']);
+      for (const e of env) if (isObject(e) && isObject(e['valueFrom'])) realNamespace(e['valueFrom']['fieldRef']);
       if (env.length) c['env'] = env;
       else delete c['env'];
     }
   const audience = podTokenAudience(tenant);
   for (const v of arr(spec['volumes'])) {
-    if (!isObj(v)) continue;
-    if (isObj(v['downwardAPI']))
-      for (const item of arr(v['downwardAPI']['items'])) if (isObj(item)) realNamespace(item['fieldRef']);
-    if (!isObj(v['projected'])) continue;
+    if (!isObject(v)) continue;
+    if (isObject(v['downwardAPI']))
+      for (const item of arr(v['downwardAPI']['items'])) if (isObject(item)) realNamespace(item['fieldRef']);
+    if (!isObject(v['projected'])) continue;
     for (const s of arr(v['projected']['sources'])) {
-      if (!isObj(s)) continue;
+      if (!isObject(s)) continue;
       const token = s['serviceAccountToken'];
-      if (isObj(token) && token['audience'] === audience) delete token['audience'];
-      if (isObj(s['configMap']) && s['configMap']['name'] === CA_CONFIGMAP)
+      if (isObject(token) && token['audience'] === audience) delete token['audience'];
+      if (isObject(s['configMap']) && s['configMap']['name'] === CA_CONFIGMAP)
         s['configMap']['name'] = HOST_CA_CONFIGMAP;
-      if (isObj(s['downwardAPI']))
-        for (const item of arr(s['downwardAPI']['items'])) if (isObj(item)) realNamespace(item['fieldRef']);
+      if (isObject(s['downwardAPI']))
+        for (const item of arr(s['downwardAPI']['items'])) if (isObject(item)) realNamespace(item['fieldRef']);
     }
   }
 }
 
 function fieldPathOf(valueFrom: unknown): string | undefined {
-  const ref = isObj(valueFrom) ? valueFrom['fieldRef'] : undefined;
-  return isObj(ref) && typeof ref['fieldPath'] === 'string' ? ref['fieldPath'] : undefined;
+  const ref = isObject(valueFrom) ? valueFrom['fieldRef'] : undefined;
+  return isObject(ref) && typeof ref['fieldPath'] === 'string' ? ref['fieldPath'] : undefined;
 }
 
 function realNamespace(ref: unknown): void {
-  if (isObj(ref) && ref['fieldPath'] === VIRTUAL_NAMESPACE_PATH) ref['fieldPath'] = 'metadata.namespace';
+  if (isObject(ref) && ref['fieldPath'] === VIRTUAL_NAMESPACE_PATH) ref['fieldPath'] = 'metadata.namespace';
 }

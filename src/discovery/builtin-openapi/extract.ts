@@ -13,7 +13,8 @@
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type JSONObject, isObject, sortKeys, v3SchemaToV2 } from '../schema-v2.js';
+import { isObject } from '../../api/object.js';
+import { type JSONObject, sortKeys, v3SchemaToV2 } from '../schema-v2.js';
 
 const specDir = process.argv[2];
 if (!specDir) throw new Error('usage: extract.ts <k8s.io/kubernetes/api/openapi-spec dir>');
