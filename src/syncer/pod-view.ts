@@ -22,7 +22,9 @@ const INJECTED_ENV_PATHS = new Set(API_ENV.map(([, key]) => annotationPath(key))
 export function isTranslatedPod(obj: Obj): boolean {
   const meta = obj['metadata'];
   return (
-    isObject(meta) && isObject(meta['annotations']) && typeof meta['annotations'][ANNOTATION_NAMESPACE] === 'string'
+    isObject(meta) &&
+    isObject(meta['annotations']) &&
+    typeof meta['annotations'][ANNOTATION_NAMESPACE] === 'string'
   );
 }
 
@@ -36,7 +38,8 @@ export function podToVirtual(obj: Obj, tenant: string): void {
       const env = c['env'].filter(
         (e) => !INJECTED_ENV_PATHS.has(fieldPathOf(isObject(e) ? e['valueFrom'] : undefined) ?? ''),
       );
-      for (const e of env) if (isObject(e) && isObject(e['valueFrom'])) realNamespace(e['valueFrom']['fieldRef']);
+      for (const e of env)
+        if (isObject(e) && isObject(e['valueFrom'])) realNamespace(e['valueFrom']['fieldRef']);
       if (env.length) c['env'] = env;
       else delete c['env'];
     }
@@ -53,7 +56,8 @@ export function podToVirtual(obj: Obj, tenant: string): void {
       if (isObject(s['configMap']) && s['configMap']['name'] === CA_CONFIGMAP)
         s['configMap']['name'] = HOST_CA_CONFIGMAP;
       if (isObject(s['downwardAPI']))
-        for (const item of arr(s['downwardAPI']['items'])) if (isObject(item)) realNamespace(item['fieldRef']);
+        for (const item of arr(s['downwardAPI']['items']))
+          if (isObject(item)) realNamespace(item['fieldRef']);
     }
   }
 }
