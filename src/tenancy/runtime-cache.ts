@@ -4,6 +4,7 @@
 // name starts empty even if the old files were not removed (kplex was down during the delete).
 import { readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { LRUCache } from 'lru-cache';
 import { pageNotFound } from '../api/status.js';
 import type { Logger } from '../log/logger.js';
 import { TenantRbac } from '../rbac/tenant-rbac.js';
@@ -14,9 +15,9 @@ import { TenantRuntime } from './tenant-runtime.js';
 const UID_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.db(-wal|-shm|-journal)?$/;
 
 export class RuntimeCache {
-  private readonly runtimes = new Map<string, { uid: string; runtime: Promise<TenantRuntime>; rbac: TenantRbac }>();
+  private readonly runtimes: LRUCache<string, { uid: string; runtime: Promise<TenantRuntime>; rbac: TenantRbac }>;
   /** RBAC views of tenants without a runtime yet (authorization needs no runtime); by UID. */
-  private readonly rbacs = new Map<string, TenantRbac>();
+  private readonly rbacs: LRUCache<string, TenantRbac>;
 
   constructor(
     private readonly pool: StorePool,
@@ -24,20 +25,18 @@ export class RuntimeCache {
     private readonly logger: Logger,
     /** The current UID of a tenant name (undefined: no such tenant). */
     private readonly uidOf: (tenant: string) => string | undefined,
-    private readonly max = 1024,
-  ) {}
+    max = 1024,
+  ) {
+    this.runtimes = new LRUCache({ max });
+    this.rbacs = new LRUCache({ max });
+  }
 
   /** The runtime of `tenant`, seeding a brand-new tenant's default namespaces on first use. */
   get(tenant: string): Promise<TenantRuntime> {
     const uid = this.uidOf(tenant);
     if (!uid) return Promise.reject(pageNotFound());
     const hit = this.runtimes.get(tenant);
-    if (hit?.uid === uid) {
-      // LRU: re-insert as most recent.
-      this.runtimes.delete(tenant);
-      this.runtimes.set(tenant, hit);
-      return hit.runtime;
-    }
+    if (hit?.uid === uid) return hit.runtime;
     this.runtimes.delete(tenant); // a runtime of a deleted tenant of this name
     // The runtime takes over the RBAC view authorization made: one view per tenant sees every write.
     const rbac = this.rbacs.get(uid) ?? new TenantRbac(() => this.pool.get(uid));
@@ -56,13 +55,9 @@ export class RuntimeCache {
       return rt;
     })();
     runtime.catch(() => {
-      if (this.runtimes.get(tenant)?.runtime === runtime) this.runtimes.delete(tenant);
+      if (this.runtimes.peek(tenant)?.runtime === runtime) this.runtimes.delete(tenant);
     });
     this.runtimes.set(tenant, { uid, runtime, rbac });
-    while (this.runtimes.size > this.max) {
-      const oldest = this.runtimes.keys().next().value as string;
-      this.runtimes.delete(oldest);
-    }
     return runtime;
   }
 
@@ -74,15 +69,11 @@ export class RuntimeCache {
   rbac(tenant: string): TenantRbac {
     const uid = this.uidOf(tenant);
     if (!uid) throw pageNotFound();
-    const hit = this.runtimes.get(tenant);
+    const hit = this.runtimes.peek(tenant);
     if (hit?.uid === uid) return hit.rbac;
     let rbac = this.rbacs.get(uid);
     if (!rbac) {
       rbac = new TenantRbac(() => this.pool.get(uid));
-      this.rbacs.set(uid, rbac);
-      while (this.rbacs.size > this.max) this.rbacs.delete(this.rbacs.keys().next().value as string);
-    } else {
-      this.rbacs.delete(uid); // LRU: most recent last
       this.rbacs.set(uid, rbac);
     }
     return rbac;
@@ -90,7 +81,7 @@ export class RuntimeCache {
 
   /** Forgets a deleted tenant: its runtime and its store files. */
   async drop(tenant: string, uid: string): Promise<void> {
-    if (this.runtimes.get(tenant)?.uid === uid) this.runtimes.delete(tenant);
+    if (this.runtimes.peek(tenant)?.uid === uid) this.runtimes.delete(tenant);
     this.rbacs.delete(uid);
     this.pool.deleteTenant(uid);
   }
