@@ -1,5 +1,6 @@
 // Registry strategy for CustomResourceDefinition objects. There is no controller in kplex, so
 // the NamesAccepted and Established conditions and acceptedNames are set on every write.
+import { clonePlain } from '../api/object.js';
 import type { KubeObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
 import type { Strategy, StrategyContext } from '../registry/strategy.js';
@@ -62,11 +63,11 @@ export const crdStrategy: Strategy = {
     const prev = asCRD(old);
     defaultCRD(crd);
     if (ctx.subresource === 'status') {
-      crd.spec = structuredClone(prev.spec);
+      crd.spec = clonePlain(prev.spec);
       return;
     }
     // Status is written only through the status subresource; generation bumps are generic.
-    crd.status = structuredClone(prev.status ?? {});
+    crd.status = clonePlain(prev.status ?? {});
     addStoredVersion(crd);
     acceptCRD(crd);
   },

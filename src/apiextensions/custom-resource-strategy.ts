@@ -1,6 +1,7 @@
 // The Strategy of a custom resource (registry/customresource/strategy.go and validator.go): status
 // subresource write rules, schema + metadata + list-type + CEL validation, pruning, selectable
 // fields and printer columns, all derived from one CRD version.
+import { clonePlain } from '../api/object.js';
 import type { KubeObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
 import type { FullStrategy, StrategyContext } from '../registry/strategy.js';
@@ -104,7 +105,7 @@ export function customResourceStrategy(crd: CustomResourceDefinition, version: s
         const hadStatus = 'status' in obj;
         const managedFields = obj.metadata?.managedFields;
         for (const k of Object.keys(obj)) delete obj[k];
-        Object.assign(obj, structuredClone(old));
+        Object.assign(obj, clonePlain(old));
         if (hadStatus) obj.status = status;
         else delete obj.status;
         if (obj.metadata) {
@@ -114,7 +115,7 @@ export function customResourceStrategy(crd: CustomResourceDefinition, version: s
         return;
       }
       if (hasStatus) {
-        if ('status' in old) obj.status = structuredClone(old.status);
+        if ('status' in old) obj.status = clonePlain(old.status);
         else delete obj.status;
       }
     },

@@ -1,5 +1,6 @@
 // Plain JSON values as the patch engine handles them, with the helpers that make them behave like
 // Go's unstructured maps (deep equality, key-sorted encoding, %q quoting).
+import { clonePlain } from '../api/object.js';
 
 export type JsonValue = null | boolean | number | string | JsonValue[] | JsonMap;
 export interface JsonMap {
@@ -11,7 +12,7 @@ export function isMap(v: unknown): v is JsonMap {
 }
 
 export function deepClone<T>(v: T): T {
-  return v === undefined ? v : (structuredClone(v) as T);
+  return clonePlain(v);
 }
 
 /** Go's strings.Compare: byte order of UTF-8, i.e. code point order (JS `<` compares UTF-16 units). */

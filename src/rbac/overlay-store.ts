@@ -9,6 +9,7 @@
 //   replaces the tombstone (ADDED event).
 // Stored rows of layer keys carry a hidden marker (what the previous visible state was), so the
 // change log alone says which event a watcher sees; the marker never leaves this module.
+import { clonePlain } from '../api/object.js';
 import type { KubeObject } from '../api/object.js';
 import { alreadyExists, conflict, notFound } from '../api/status.js';
 import { compareListKeys, formatListKey, parseListKey } from '../store/list-key.js';
@@ -44,7 +45,7 @@ const stripStored = (s: StoredObject): StoredObject => ({ ...s, object: strip(s.
 const copy = (s: StoredObject): StoredObject => ({
   key: { ...s.key },
   rv: s.rv,
-  object: structuredClone(s.object) as KubeObject,
+  object: clonePlain(s.object) as KubeObject,
 });
 
 export class OverlayStore implements TenantStore {
@@ -249,7 +250,7 @@ export class OverlayStore implements TenantStore {
       if (expectedRV !== undefined && expectedRV !== base.rv)
         throw conflict(key, key.name, optimisticLockMessage);
       return stripStored(
-        this.inner().create(key, withMark(structuredClone(base.object) as KubeObject, { deleted: true })),
+        this.inner().create(key, withMark(clonePlain(base.object) as KubeObject, { deleted: true })),
       );
     }
     if (markOf(s.object)?.deleted) throw notFound(key, key.name);

@@ -1,8 +1,8 @@
 // Small helpers over plain Kubernetes objects used by the registry.
 import type { KubeObject } from '../api/object.js';
-import { isObject } from '../api/object.js';
+import { clonePlain, isObject } from '../api/object.js';
 
-export const clone = <T>(v: T): T => structuredClone(v);
+export const clone = clonePlain;
 
 /** RFC 3339 with second precision, as metav1.Time serializes. */
 export const rfc3339 = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
