@@ -2,6 +2,7 @@
 // tenant's own CA as --client-ca-file: a certificate that chains to THE REQUESTED tenant's CA,
 // is within its validity dates and may be used for client auth names the user (CN) and groups
 // (O). Any other certificate (another tenant's, the host's, expired) proves nothing.
+import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
 import type { ClientCertificate } from './credentials.js';
 import { X509Certificate, ExtendedKeyUsage, ExtendedKeyUsageExtension } from '../pki/certs.js';
@@ -74,11 +75,11 @@ interface Presented {
 }
 
 export class ClientCertAuthenticator {
-  private readonly cache = new Map<string, { cas: Promise<X509Certificate[]>; expires: number }>();
+  private readonly cache: LRUCache<string, { cas: Promise<X509Certificate[]>; expires: number }>;
   /** Per TLS connection: the certificate it presented (null: none or unreadable). */
   private readonly presented = new WeakMap<object, Presented | null>();
   /** (tenant UID, certificate fingerprint) -> the identity it proved, or none. */
-  private readonly verdicts = new Map<string, { user: UserInfo | undefined; expires: number }>();
+  private readonly verdicts: LRUCache<string, { user: UserInfo | undefined; expires: number }>;
 
   constructor(
     /** Every store a tenant's CA may live in (host Secret, data dir): each one's CA is trusted. */
@@ -86,7 +87,10 @@ export class ClientCertAuthenticator {
     /** The UID of a live tenant (undefined: no such tenant). */
     private readonly tenantUid: (tenant: string) => string | undefined,
     private readonly opts: { maxEntries?: number; positiveTtlMs?: number; negativeTtlMs?: number } = {},
-  ) {}
+  ) {
+    this.cache = new LRUCache({ max: opts.maxEntries ?? 4096 });
+    this.verdicts = new LRUCache({ max: opts.maxEntries ?? 4096 });
+  }
 
   /** The certificate's identity in `tenant`, or undefined when none was presented or it proves none. */
   async authenticate(cert: ClientCertificate | undefined, tenant: string): Promise<UserInfo | undefined> {
@@ -96,15 +100,13 @@ export class ClientCertAuthenticator {
     if (!uid || p.issuer !== `CN=${clientCACommonName(uid)}`) return undefined;
     const key = `${uid}\0${p.fingerprint}`;
     const now = Date.now();
-    const hit = this.verdicts.get(key);
+    const hit = this.verdicts.peek(key); // kept in order of writing, as before
     if (hit && hit.expires > now) return hit.user && { ...hit.user, groups: [...hit.user.groups] };
     const user = await verifyClientCertificate(p.der, await this.cas(uid));
     // A verdict is kept a minute at most (never past the certificate's end); a refusal briefly.
     const expires = user ? Math.min(now + 60_000, p.notAfter) : now + (this.opts.negativeTtlMs ?? 2_000);
     this.verdicts.delete(key);
     this.verdicts.set(key, { user, expires });
-    while (this.verdicts.size > (this.opts.maxEntries ?? 4096))
-      this.verdicts.delete(this.verdicts.keys().next().value as string);
     return user && { ...user, groups: [...user.groups] };
   }
 
@@ -148,15 +150,9 @@ export class ClientCertAuthenticator {
   private cas(uid: string): Promise<X509Certificate[]> {
     const now = Date.now();
     const hit = this.cache.get(uid);
-    if (hit && hit.expires > now) {
-      this.cache.delete(uid);
-      this.cache.set(uid, hit);
-      return hit.cas;
-    }
+    if (hit && hit.expires > now) return hit.cas;
     const entry = { cas: this.load(uid), expires: now + (this.opts.negativeTtlMs ?? 2_000) };
     this.cache.set(uid, entry);
-    while (this.cache.size > (this.opts.maxEntries ?? 4096))
-      this.cache.delete(this.cache.keys().next().value as string);
     // A CA, once found, never changes for a UID: keep it long. Nothing found (or an error): briefly.
     void entry.cas.then(
       (cas) => {

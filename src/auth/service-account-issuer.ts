@@ -3,6 +3,7 @@
 // namespace, never forwarded to the host: a host token would authenticate on the host. kplex
 // accepts its own ServiceAccount tokens only while the account (and the object the token is
 // bound to) still exist with the UIDs the token names, as the apiserver's token authenticator does.
+import { LRUCache } from 'lru-cache';
 import type { KubeObject } from '../api/object.js';
 import type { RequestInfo } from '../api/request-info.js';
 import {
@@ -43,14 +44,16 @@ interface TokenRequestSpec {
 }
 
 export class ServiceAccountIssuer {
-  private readonly checks = new Map<string, { ok: boolean; expires: number }>();
+  private readonly checks: LRUCache<string, { ok: boolean; expires: number }>;
 
   constructor(
     private readonly signer: () => SigningKey,
     private readonly tenantUid: (tenant: string) => string | undefined,
     private readonly read: TenantObjectReader,
     private readonly opts: { checkTtlMs?: number; maxEntries?: number } = {},
-  ) {}
+  ) {
+    this.checks = new LRUCache({ max: opts.maxEntries ?? 10_000 });
+  }
 
   /** Answers POST .../serviceaccounts/<name>/token (`body` decoded) as the apiserver's TokenREST does. */
   async answerTokenRequest(tenant: string, info: RequestInfo, body: unknown): Promise<KubeObject> {
@@ -175,7 +178,7 @@ export class ServiceAccountIssuer {
     const b = c.boundObject;
     const key = `${tenant}\0${c.namespace}\0${c.serviceAccount.name}\0${c.serviceAccount.uid}\0${b ? `${b.kind}\0${b.name}\0${b.uid}` : ''}`;
     const now = Date.now();
-    const hit = this.checks.get(key);
+    const hit = this.checks.peek(key); // kept in order of writing
     if (hit && hit.expires > now) return hit.ok;
     const sa = await this.read(tenant, c.namespace, 'serviceaccounts', c.serviceAccount.name);
     let ok = sa?.metadata?.uid === c.serviceAccount.uid && !sa.metadata.deletionTimestamp;
@@ -186,8 +189,6 @@ export class ServiceAccountIssuer {
     }
     this.checks.delete(key);
     this.checks.set(key, { ok, expires: now + (this.opts.checkTtlMs ?? 10_000) });
-    while (this.checks.size > (this.opts.maxEntries ?? 10_000))
-      this.checks.delete(this.checks.keys().next().value as string);
     return ok;
   }
 }

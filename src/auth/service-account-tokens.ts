@@ -4,6 +4,7 @@
 // JWT issued by the host's ServiceAccount issuer, unexpired, for a ServiceAccount in one of THIS
 // tenant's host namespaces, and signed by one of the host's published keys goes to TokenReview.
 // Answers (positive and negative) are cached in a bounded map for a short TTL.
+import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import type { HostClient } from '../hostapi/host-client.js';
@@ -36,7 +37,7 @@ interface Issuer {
 }
 
 export class HostServiceAccountAuthenticator {
-  private readonly reviews = new Map<string, Cached>();
+  private readonly reviews: LRUCache<string, Cached>;
   private issuerInfo?: Promise<Issuer>;
   /** Host TokenReviews sent (for tests and metrics). */
   reviewsSent = 0;
@@ -45,10 +46,12 @@ export class HostServiceAccountAuthenticator {
     private readonly host: HostClient,
     private readonly namespaceMapOf: NamespaceMapOf,
     private readonly ttlMs = 10_000,
-    private readonly maxEntries = 10_000,
+    maxEntries = 10_000,
     /** How often the host's keys may be re-read for a kid not seen yet. */
     private readonly keyRefreshMs = 30_000,
-  ) {}
+  ) {
+    this.reviews = new LRUCache({ max: maxEntries });
+  }
 
   /** The tenant identity of a host SA token, or undefined when it is not one of `tenant`'s. */
   async authenticate(token: string, tenant: string): Promise<UserInfo | undefined> {
@@ -124,7 +127,7 @@ export class HostServiceAccountAuthenticator {
   private async review(token: string, audience?: string): Promise<Cached['host']> {
     const key = `${audience ?? ''}\0${createHash('sha256').update(token).digest('base64url')}`;
     const now = Date.now();
-    const hit = this.reviews.get(key);
+    const hit = this.reviews.peek(key); // kept in order of writing
     if (hit && hit.expires > now) return hit.host;
     this.reviewsSent++;
     const res = await this.host.request<{ status?: TokenReviewStatus }>(
@@ -144,8 +147,6 @@ export class HostServiceAccountAuthenticator {
         : undefined;
     this.reviews.delete(key);
     this.reviews.set(key, { expires: now + this.ttlMs, host });
-    while (this.reviews.size > this.maxEntries)
-      this.reviews.delete(this.reviews.keys().next().value as string);
     return host;
   }
 }
