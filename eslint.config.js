@@ -25,7 +25,9 @@ export default tseslint.config(
     // the process), and a promise passed where a void callback is expected is never awaited.
     files: ['**/*.ts'],
     // tsconfig.dev.json: src plus tests, bench, conformance and deploy scripts.
-    languageOptions: { parserOptions: { project: './tsconfig.dev.json', tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: { project: './tsconfig.dev.json', tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',

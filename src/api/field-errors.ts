@@ -31,7 +31,8 @@ export function goNumber(n: number | bigint): string {
 function renderBadValue(v: unknown): string {
   if (v === null || v === undefined) return '"null"';
   if (typeof v === 'string') return JSON.stringify(v);
-  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return typeof v === 'boolean' ? String(v) : goNumber(v);
+  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean')
+    return typeof v === 'boolean' ? String(v) : goNumber(v);
   return goSharpV(v);
 }
 
@@ -39,26 +40,55 @@ const OMIT = Symbol('omit');
 
 function build(type: FieldErrorType, field: string, value: unknown, detail: string): FieldError {
   const parts: string[] = [];
-  const showsValue = !(type === 'FieldValueRequired' || type === 'FieldValueForbidden' || type === 'FieldValueTooLong' || type === 'InternalError');
+  const showsValue = !(
+    type === 'FieldValueRequired' ||
+    type === 'FieldValueForbidden' ||
+    type === 'FieldValueTooLong' ||
+    type === 'InternalError'
+  );
   if (showsValue && value !== OMIT) parts.push(renderBadValue(value));
   if (detail) parts.push(detail);
-  return { type, field, value: value === OMIT ? undefined : value, detail: parts.join(': '), omitValue: true };
+  return {
+    type,
+    field,
+    value: value === OMIT ? undefined : value,
+    detail: parts.join(': '),
+    omitValue: true,
+  };
 }
 
 /** A field path as field.Path.String() prints it; a nil path prints `<nil>`. */
 export const NIL_PATH = '<nil>';
 
 export const fieldErr = {
-  invalid: (field: string, value: unknown, detail: string) => build('FieldValueInvalid', field, value, detail),
-  typeInvalid: (field: string, value: unknown, detail: string) => build('FieldValueTypeInvalid', field, value, detail),
+  invalid: (field: string, value: unknown, detail: string) =>
+    build('FieldValueInvalid', field, value, detail),
+  typeInvalid: (field: string, value: unknown, detail: string) =>
+    build('FieldValueTypeInvalid', field, value, detail),
   required: (field: string, detail = '') => build('FieldValueRequired', field, OMIT, detail),
   forbidden: (field: string, detail: string) => build('FieldValueForbidden', field, OMIT, detail),
   duplicate: (field: string, value: unknown) => build('FieldValueDuplicate', field, value, ''),
   notFound: (field: string, value: unknown) => build('FieldValueNotFound', field, value, ''),
   notSupported: (field: string, value: unknown, valid: string[]) =>
-    build('FieldValueNotSupported', field, value, valid.length ? 'supported values: ' + valid.map((s) => JSON.stringify(s)).join(', ') : ''),
-  tooLong: (field: string, max: number) => build('FieldValueTooLong', field, OMIT, max >= 0 ? `may not be more than ${max} bytes` : 'value is too long'),
+    build(
+      'FieldValueNotSupported',
+      field,
+      value,
+      valid.length ? 'supported values: ' + valid.map((s) => JSON.stringify(s)).join(', ') : '',
+    ),
+  tooLong: (field: string, max: number) =>
+    build(
+      'FieldValueTooLong',
+      field,
+      OMIT,
+      max >= 0 ? `may not be more than ${max} bytes` : 'value is too long',
+    ),
   tooMany: (field: string, actual: number, max: number) =>
-    build('FieldValueTooMany', field, actual >= 0 ? actual : OMIT, max >= 0 ? `must have at most ${max} items` : 'has too many items'),
+    build(
+      'FieldValueTooMany',
+      field,
+      actual >= 0 ? actual : OMIT,
+      max >= 0 ? `must have at most ${max} items` : 'has too many items',
+    ),
   internal: (field: string, detail: string) => build('InternalError', field, OMIT, detail),
 };

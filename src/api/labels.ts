@@ -59,7 +59,8 @@ const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-
 function validateKey(key: string): void {
   const slash = key.split('/');
   const name = slash.length === 2 ? slash[1]! : slash[0]!;
-  const prefixOk = slash.length === 1 || (slash.length === 2 && slash[0]!.length <= 253 && dnsSubdomain.test(slash[0]!));
+  const prefixOk =
+    slash.length === 1 || (slash.length === 2 && slash[0]!.length <= 253 && dnsSubdomain.test(slash[0]!));
   if (slash.length > 2 || !prefixOk || name.length > 63 || !qualifiedNamePart.test(name)) {
     throw badRequest(
       `unable to parse requirement: invalid label key "${key}": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')`,
@@ -104,12 +105,22 @@ export function parseLabelSelector(input: string): LabelSelector {
       } else if (t.kind === 'op') {
         next();
         const op: LabelOperator =
-          t.text === '=' || t.text === '==' ? '=' : t.text === '!=' ? '!=' : t.text === '>' ? 'gt' : t.text === '<' ? 'lt' : fail('=, !=, in, notin, >, <');
+          t.text === '=' || t.text === '=='
+            ? '='
+            : t.text === '!='
+              ? '!='
+              : t.text === '>'
+                ? 'gt'
+                : t.text === '<'
+                  ? 'lt'
+                  : fail('=, !=, in, notin, >, <');
         let value = '';
         if (peek().kind === 'id') value = next().text;
         else if (op === 'gt' || op === 'lt') fail('integer');
         if ((op === 'gt' || op === 'lt') && !/^-?\d+$/.test(value)) {
-          throw badRequest(`unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer`);
+          throw badRequest(
+            `unable to parse requirement: for 'Gt', 'Lt' operators, the value must be an integer`,
+          );
         }
         validateValue(value);
         reqs.push({ key, op, values: [value] });
@@ -185,7 +196,10 @@ export interface LabelSelectorShape {
 }
 
 /** Whether labels match a metav1.LabelSelector (an unknown operator matches nothing). */
-export function selectorMatches(sel: LabelSelectorShape, labels: Record<string, string> | undefined): boolean {
+export function selectorMatches(
+  sel: LabelSelectorShape,
+  labels: Record<string, string> | undefined,
+): boolean {
   const l = labels ?? {};
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) if (l[k] !== v) return false;
   for (const e of sel.matchExpressions ?? []) {
@@ -244,11 +258,18 @@ export function validateLabelSelector(sel: unknown, fld: string): FieldError[] {
     switch (r.operator) {
       case 'In':
       case 'NotIn':
-        if (values.length === 0) errs.push(fieldErr.required(`${f}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
+        if (values.length === 0)
+          errs.push(fieldErr.required(`${f}.values`, "must be specified when `operator` is 'In' or 'NotIn'"));
         break;
       case 'Exists':
       case 'DoesNotExist':
-        if (values.length > 0) errs.push(fieldErr.forbidden(`${f}.values`, "may not be specified when `operator` is 'Exists' or 'DoesNotExist'"));
+        if (values.length > 0)
+          errs.push(
+            fieldErr.forbidden(
+              `${f}.values`,
+              "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+            ),
+          );
         break;
       default:
         errs.push(fieldErr.invalid(`${f}.operator`, r.operator ?? '', 'not a valid selector operator'));

@@ -11,18 +11,31 @@ const NAME_FUNCS: Record<NameRule, (name: string, prefix: boolean) => string[]> 
   'path-segment': validatePathSegmentName,
 };
 
-const nameErrors = (name: string, rule: NameRule, prefix: boolean): string[] => NAME_FUNCS[rule](name, prefix);
+const nameErrors = (name: string, rule: NameRule, prefix: boolean): string[] =>
+  NAME_FUNCS[rule](name, prefix);
 
 /** ValidateObjectMeta's name/generateName part. */
-export function validateObjectName(meta: { name?: string; generateName?: string }, rule: NameRule): FieldError[] {
+export function validateObjectName(
+  meta: { name?: string; generateName?: string },
+  rule: NameRule,
+): FieldError[] {
   const out: FieldError[] = [];
   if (meta.generateName) {
     for (const msg of nameErrors(meta.generateName, rule, true)) {
-      out.push({ type: 'FieldValueInvalid', field: 'metadata.generateName', value: meta.generateName, detail: msg });
+      out.push({
+        type: 'FieldValueInvalid',
+        field: 'metadata.generateName',
+        value: meta.generateName,
+        detail: msg,
+      });
     }
   }
   if (!meta.name) {
-    out.push({ type: 'FieldValueRequired', field: 'metadata.name', detail: 'name or generateName is required' });
+    out.push({
+      type: 'FieldValueRequired',
+      field: 'metadata.name',
+      detail: 'name or generateName is required',
+    });
   } else {
     for (const msg of nameErrors(meta.name, rule, false)) {
       out.push({ type: 'FieldValueInvalid', field: 'metadata.name', value: meta.name, detail: msg });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { nameIsDNSLabel, nameIsDNSSubdomain, validatePathSegmentName } from '../../../src/api/name-validation.js';
+import {
+  nameIsDNSLabel,
+  nameIsDNSSubdomain,
+  validatePathSegmentName,
+} from '../../../src/api/name-validation.js';
 import { validateObjectName } from '../../../src/registry/names.js';
 
 describe('name validation (apimachinery ValidateNameFuncs)', () => {

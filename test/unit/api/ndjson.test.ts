@@ -16,7 +16,9 @@ describe('ndjson', () => {
     const bytes = Buffer.from('{"name":"caf\u00e9 \u{1F600}"}\n{"n":2}\n', 'utf8');
     const at = bytes.indexOf(0xc3) + 1; // between the two bytes of "é"
     const emoji = bytes.indexOf(0xf0) + 2; // inside the four bytes of the emoji
-    const got = await all(ndjson(chunks(bytes.subarray(0, at), bytes.subarray(at, emoji), bytes.subarray(emoji))));
+    const got = await all(
+      ndjson(chunks(bytes.subarray(0, at), bytes.subarray(at, emoji), bytes.subarray(emoji))),
+    );
     expect(got).toEqual([{ name: 'caf\u00e9 \u{1F600}' }, { n: 2 }]);
   });
 
