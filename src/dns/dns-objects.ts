@@ -21,7 +21,16 @@ export interface DnsService extends KubeObject {
     selector?: Record<string, string>;
     externalName?: string;
     publishNotReadyAddresses: boolean;
+    ports: DnsPort[];
   };
+}
+
+/** A Service port; `targetPort` only when it is a number (a named one is the pod's business). */
+export interface DnsPort {
+  name?: string;
+  protocol: string;
+  port: number;
+  targetPort?: number;
 }
 
 export interface DnsPod extends KubeObject {
@@ -65,6 +74,19 @@ export function trimService(o: KubeObject): DnsService {
       selector: Object.keys(selector).length ? selector : undefined,
       externalName: str(spec['externalName']),
       publishNotReadyAddresses: spec['publishNotReadyAddresses'] === true,
+      ports: (Array.isArray(spec['ports']) ? (spec['ports'] as Record<string, unknown>[]) : []).flatMap(
+        (p) =>
+          typeof p?.['port'] === 'number'
+            ? [
+                {
+                  name: str(p['name']),
+                  protocol: str(p['protocol']) ?? 'TCP',
+                  port: p['port'],
+                  targetPort: typeof p['targetPort'] === 'number' ? p['targetPort'] : undefined,
+                },
+              ]
+            : [],
+      ),
     },
   };
 }

@@ -6,6 +6,7 @@
 // only and does not recurse (there is no upstream on the local host; see docs/architecture.md).
 import type { Answer } from 'dns-packet';
 import type { DnsClient, DnsIndex } from './dns-index.js';
+import type { DnsPod, DnsPort, DnsService } from './dns-objects.js';
 
 export type Rcode = 'NOERROR' | 'NXDOMAIN' | 'REFUSED';
 
@@ -15,6 +16,8 @@ export interface DnsAnswer {
   aa: boolean;
   answers: Answer[];
   authorities: Answer[];
+  /** The addresses of SRV targets. */
+  additionals?: Answer[];
 }
 
 export interface ResolverOptions {
@@ -27,6 +30,9 @@ export interface ResolverOptions {
 
 /** A name a Kubernetes object can have: lower-case DNS-1123 labels, nothing else resolves. */
 const LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+/** `_<port name>._<protocol>` in front of a Service name asks for its SRV record. */
+const SRV_LABEL = /^_[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const dashed = (ip: string): string => ip.replace(/[.:]/g, '-');
 
 export class DnsResolver {
   private readonly zone: string;
@@ -44,12 +50,17 @@ export class DnsResolver {
     const name = qname.toLowerCase().replace(/\.$/, '');
     if (name !== this.zone && !name.endsWith(`.${this.zone}`))
       return { rcode: 'REFUSED', aa: false, answers: [], authorities: [] };
-    const labels = name === this.zone ? [] : name.slice(0, -this.zone.length - 1).split('.');
+    let labels = name === this.zone ? [] : name.slice(0, -this.zone.length - 1).split('.');
+    let srv: { port: string; proto: string } | undefined;
+    if (labels.length === 5 && SRV_LABEL.test(labels[0]!) && SRV_LABEL.test(labels[1]!)) {
+      srv = { port: labels[0]!.slice(1), proto: labels[1]!.slice(1) };
+      labels = labels.slice(2);
+    }
     if (labels.length && !labels.every((l) => LABEL.test(l))) return this.negative('NXDOMAIN');
     if (labels.length === 0) return qtype === 'SOA' ? this.positive([this.soa()]) : this.negative('NOERROR');
     // Everything lives under svc.<zone>, read right to left: svc, namespace, service, host.
     const [top, ns, svc, host] = [...labels].reverse();
-    if (top !== 'svc' || labels.length > 4) return this.negative('NXDOMAIN');
+    if (top !== 'svc' || labels.length > 4 || (srv && labels.length !== 3)) return this.negative('NXDOMAIN');
     if (ns === undefined) return this.negative('NOERROR'); // svc.<zone>: a node with children only
     // kplex's one Service for every tenant's API, whether or not the tenant's `default` is made yet.
     const apiAddress =
@@ -63,11 +74,9 @@ export class DnsResolver {
     const service = this.index.service(hostNs, svc);
     if (!service) return this.negative('NXDOMAIN');
     if (host !== undefined) {
-      // StatefulSet (hostname + subdomain) pods of a headless Service.
+      // A headless Service's pod by its hostname (StatefulSet pods) or its dashed IP.
       if (!service.spec.headless) return this.negative('NXDOMAIN');
-      const pods = this.index
-        .endpoints(service)
-        .filter((p) => p.spec.hostname === host && p.spec.subdomain === svc);
+      const pods = this.index.endpoints(service).filter((p) => this.endpointName(p, svc) === host);
       if (!pods.length) return this.negative('NXDOMAIN');
       return this.addresses(
         name,
@@ -75,6 +84,8 @@ export class DnsResolver {
         pods.flatMap((p) => p.status.ips),
       );
     }
+    if (srv || (qtype === 'SRV' && service.spec.type !== 'ExternalName'))
+      return this.srv(name, service, ns, srv, qtype);
     if (service.spec.type === 'ExternalName' && service.spec.externalName) {
       const target = service.spec.externalName.replace(/\.$/, '');
       return this.positive([{ type: 'CNAME', name, ttl: this.ttl, class: 'IN', data: target }]);
@@ -86,6 +97,59 @@ export class DnsResolver {
         this.index.endpoints(service).flatMap((p) => p.status.ips),
       );
     return this.addresses(name, qtype, service.spec.clusterIPs);
+  }
+
+  /** A pod's name under a headless Service: its hostname when its subdomain is the Service. */
+  private endpointName(p: DnsPod, svc: string): string {
+    return p.spec.hostname && p.spec.subdomain === svc ? p.spec.hostname : dashed(p.status.ips[0] ?? '');
+  }
+
+  /**
+   * SRV records of a Service's ports (all of them, or the one `_<name>._<proto>` names): the
+   * Service name as target, or each ready pod's name for a headless Service, with its address
+   * in the additional section.
+   */
+  private srv(
+    name: string,
+    service: DnsService,
+    namespace: string,
+    want: { port: string; proto: string } | undefined,
+    qtype: string,
+  ): DnsAnswer {
+    const ports = service.spec.ports.filter(
+      (p) => !want || (p.name === want.port && p.protocol.toLowerCase() === want.proto),
+    );
+    if (!ports.length) return this.negative(want ? 'NXDOMAIN' : 'NOERROR');
+    if (qtype !== 'SRV' && qtype !== 'ANY') return this.negative('NOERROR');
+    const base = `${service.metadata.name}.${namespace}.svc.${this.zone}`;
+    const targets: { name: string; ips: string[]; port: (p: DnsPort) => number }[] = service.spec.headless
+      ? this.index.endpoints(service).map((pod) => ({
+          name: `${this.endpointName(pod, service.metadata.name)}.${base}`,
+          ips: pod.status.ips,
+          port: (p) => p.targetPort ?? p.port,
+        }))
+      : [{ name: base, ips: service.spec.clusterIPs, port: (p) => p.port }];
+    const answers: Answer[] = [];
+    const additionals: Answer[] = [];
+    for (const t of targets) {
+      for (const p of ports)
+        answers.push({
+          type: 'SRV',
+          name,
+          ttl: this.ttl,
+          class: 'IN',
+          data: { priority: 0, weight: 100, port: t.port(p), target: t.name },
+        });
+      for (const ip of t.ips)
+        additionals.push({
+          type: ip.includes(':') ? 'AAAA' : 'A',
+          name: t.name,
+          ttl: this.ttl,
+          class: 'IN',
+          data: ip,
+        });
+    }
+    return answers.length ? { ...this.positive(answers), additionals } : this.negative('NOERROR');
   }
 
   private addresses(name: string, qtype: string, ips: string[]): DnsAnswer {

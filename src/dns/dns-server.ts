@@ -165,6 +165,7 @@ interface Response {
   aa: boolean;
   answers: Answer[];
   authorities: Answer[];
+  additionals?: Answer[];
 }
 
 const EDNS_OPT: Answer = {
@@ -186,7 +187,7 @@ function encodeResponse(r: Response, limit: number): Buffer {
     questions: [r.question],
     answers,
     authorities,
-    additionals: r.edns ? [EDNS_OPT] : [],
+    additionals: [...(tc ? [] : (r.additionals ?? [])), ...(r.edns ? [EDNS_OPT] : [])],
   });
   const full = dnsPacket.encode(packet(r.answers, r.authorities, 0));
   // Too big for the asker's buffer: the header and question with TC, so it retries over TCP.

@@ -168,6 +168,26 @@ describe('tenant DNS', () => {
       }
     });
 
+    it(`answers SRV for a Service and for each StatefulSet pod by name, over ${transport}`, async () => {
+      const a = { source: ip['dnsa/client']!, transport };
+      const pods = await query(dns, 'db.web.svc.cluster.local', 'SRV', a);
+      expect(pods.answers?.map((x) => (x as { data: unknown }).data)).toEqual(
+        ['db-0', 'db-1'].map((p) => ({
+          priority: 0,
+          weight: 100,
+          port: 5432,
+          target: `${p}.db.web.svc.cluster.local`,
+        })),
+      );
+      expect(addresses({ ...pods, answers: pods.additionals })).toEqual(
+        [ip['dnsa/db-0'], ip['dnsa/db-1']].sort(),
+      );
+      const svc = await query(dns, 'redis.web.svc.cluster.local', 'SRV', a);
+      expect(svc.answers).toMatchObject([
+        { type: 'SRV', data: { port: 6379, target: 'redis.web.svc.cluster.local' } },
+      ]);
+    });
+
     it(`resolves kubernetes.default.svc(.cluster.local) to kplex's Service address, over ${transport}`, async () => {
       for (const name of [
         'kubernetes.default.svc',

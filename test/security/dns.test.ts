@@ -236,6 +236,26 @@ describe('tenant DNS', () => {
     expect((await ask('_http._tcp.secret.web.svc.cluster.local', 'SRV')).rcode).toBe('NXDOMAIN');
   });
 
+  attack(
+    'leaks',
+    "SRV answers and their additional records name only the tenant's virtual names",
+    async () => {
+      for (const name of [
+        'mine.web.svc.cluster.local',
+        'db.web.svc.cluster.local',
+        'secret.web.svc.cluster.local',
+      ]) {
+        const r = await ask(name, 'SRV'); // ask() scans answers, authorities and additionals
+        for (const x of [...(r.answers ?? []), ...(r.additionals ?? [])])
+          if (x.type !== 'OPT') expect(x.name, name).toMatch(/^[a-z0-9.-]*\.web\.svc\.cluster\.local$/);
+      }
+      expect((await ask('mine.web.svc.cluster.local', 'SRV')).answers).toMatchObject([
+        { data: { target: 'mine.web.svc.cluster.local' } },
+      ]);
+      expect((await ask('secret.web.svc.cluster.local', 'SRV')).rcode).toBe('NXDOMAIN');
+    },
+  );
+
   attack('leaks', 'reverse lookups of pod and Service addresses are refused (no PTR names)', async () => {
     const rev = (a: string) => `${a.split('.').reverse().join('.')}.in-addr.arpa`;
     for (const name of [rev(ip['b']!), rev(ip['a']!), rev(hostKubernetesIP), '10.in-addr.arpa']) {

@@ -113,6 +113,56 @@ describe('tenant DNS names', () => {
     expect((await query(target, 'db-0.redis.web.svc.cluster.local', 'A', A)).rcode).toBe('NXDOMAIN');
   });
 
+  it('answers SRV for named ports: the Service, or each ready pod of a headless one', async () => {
+    add(
+      'svc',
+      svc('a-web', 'web2', '10.96.0.40', {
+        ports: [
+          { name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 },
+          { port: 9090, protocol: 'TCP' },
+        ],
+      }),
+    );
+    add(
+      'svc',
+      svc('a-web', 'pgs', 'None', {
+        selector: { app: 'db' },
+        ports: [{ name: 'pg', protocol: 'TCP', port: 5432, targetPort: 6432 }],
+      }),
+    );
+    const one = await query(target, '_http._tcp.web2.web.svc.cluster.local', 'SRV', A);
+    expect(one.answers).toMatchObject([
+      { type: 'SRV', data: { port: 80, target: 'web2.web.svc.cluster.local' } },
+    ]);
+    expect(one.additionals).toMatchObject([
+      { type: 'A', name: 'web2.web.svc.cluster.local', data: '10.96.0.40' },
+    ]);
+    expect(
+      (await query(target, 'web2.web.svc.cluster.local', 'SRV', A)).answers?.map(
+        (a) => (a as { data: { port: number } }).data.port,
+      ),
+    ).toEqual([80, 9090]);
+    const pods = await query(target, '_pg._tcp.pgs.web.svc.cluster.local', 'SRV', { ...A, transport: 'tcp' });
+    // db-0/db-1 have subdomain `db`, not `pgs`: they are named by their dashed IPs here.
+    expect(pods.answers?.map((a) => (a as { data: unknown }).data)).toEqual([
+      { priority: 0, weight: 100, port: 6432, target: '127-1-0-2.pgs.web.svc.cluster.local' },
+      { priority: 0, weight: 100, port: 6432, target: '127-1-0-3.pgs.web.svc.cluster.local' },
+    ]);
+    expect(addresses(await query(target, '127-1-0-3.pgs.web.svc.cluster.local', 'A', A))).toEqual([
+      '127.1.0.3',
+    ]);
+    for (const name of [
+      '_nope._tcp.web2.web.svc.cluster.local',
+      '_http._udp.web2.web.svc.cluster.local',
+      '_http._tcp.redis.a-web.svc.cluster.local',
+      '_http._tcp.x.web2.web.svc.cluster.local',
+    ])
+      expect((await query(target, name, 'SRV', A)).rcode, name).toBe('NXDOMAIN');
+    const fromB = await query(target, '_http._tcp.web2.web.svc.cluster.local', 'SRV', B);
+    expect(fromB.rcode).toBe('NXDOMAIN');
+    expect(JSON.stringify([one, pods])).not.toMatch(/a-web/);
+  });
+
   it('answers ExternalName Services with a CNAME', async () => {
     const r = await query(target, 'ext.web.svc.cluster.local', 'A', A);
     expect(r.answers?.[0]).toMatchObject({ type: 'CNAME', data: 'example.org' });
