@@ -1,4 +1,6 @@
-// Maps a tenant name to a database file name that is safe on every file system, for any string.
+// Maps a store key to a database file name that is safe on every file system, for any string.
+// Stores are keyed by Tenant UID (RuntimeCache), so this is no tenant-name rule: that rule is
+// src/tenancy/tenant-name.ts alone. The DNS-label test only keeps well-formed keys readable.
 import { createHash } from 'node:crypto';
 
 const dnsLabel = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
