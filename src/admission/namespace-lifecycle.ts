@@ -9,6 +9,7 @@ export function namespaceLifecycle(store: () => TenantStore): AdmissionPlugin {
     name: 'NamespaceLifecycle',
     handles: (a) =>
       a.operation === 'CREATE' &&
+      !a.subresource &&
       !!a.namespace &&
       !(a.resource.resource === 'namespaces' && !a.resource.group),
     validateRequest(a) {

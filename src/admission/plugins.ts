@@ -5,12 +5,22 @@ import { AdmissionChain } from './chain.js';
 import { namespaceLifecycle } from './namespace-lifecycle.js';
 import type { ValidatingPolicies } from './policy/validating-policies.js';
 import { validatingAdmissionPolicy } from './policy/plugin.js';
+import type { TenantPolicy } from '../limits/tenant-policy.js';
+import { podBindings, podPlacement, serviceExternalIPs } from './workload-policy.js';
 
 export interface TenantAdmission {
   store: () => TenantStore;
   policies: ValidatingPolicies;
+  /** The Tenant's workload policy (spec.policy), read per request: a Tenant edit applies at once. */
+  policy: () => TenantPolicy;
 }
 
 export function admissionChain(t: TenantAdmission): AdmissionChain {
-  return new AdmissionChain([namespaceLifecycle(t.store), validatingAdmissionPolicy(t.policies)]);
+  return new AdmissionChain([
+    namespaceLifecycle(t.store),
+    podBindings(),
+    podPlacement(t.policy),
+    serviceExternalIPs(t.policy),
+    validatingAdmissionPolicy(t.policies),
+  ]);
 }

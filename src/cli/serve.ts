@@ -22,6 +22,8 @@ import { loadOrCreateServingTLS } from '../server/tls.js';
 import { kplexVersion } from '../version.js';
 import { addConfigOptions } from './options.js';
 import { TenantLimitsBook } from '../limits/tenant-limits.js';
+import { TenantPolicyBook } from '../limits/tenant-policy.js';
+import { PodSecurityReconciler } from '../tenancy/pod-security-reconcile.js';
 import { Fairness } from '../limits/fairness.js';
 import { KUBERNETES_SERVICE_NAMES, podApiHost, podSyncer } from '../syncer/pod-syncer.js';
 import { startTenantDns } from '../dns/tenant-dns.js';
@@ -52,6 +54,16 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   // Each tenant's limits (Tenant spec.limits), from the same watch, before the first list arrives.
   const limits = new TenantLimitsBook();
   tenants.onChange((e) => limits.observe(e));
+  const pool = new StorePool({ dataDir: path.join(cfg.dataDir, 'tenants'), store: { limits: limits.of } });
+  // Each tenant's workload policy (Tenant spec.policy). Its host namespaces get the policy's Pod
+  // Security labels when first seen (the first list: those an earlier kplex made too) and on change.
+  const policies = new TenantPolicyBook();
+  const hostNamespaces = new HostNamespaces(host, policies.of);
+  const podSecurity = new PodSecurityReconciler(hostNamespaces, pool, logger);
+  tenants.onChange((e) => {
+    if (policies.observe(e))
+      podSecurity.tenantChanged({ name: e.object.metadata?.name ?? '', uid: e.object.metadata?.uid ?? '' });
+  });
   await tenants.start();
   // Signing keys: the host Secret every replica shares, plus this data dir's (tests, migration).
   const keyRing = new KeyRing([new HostSecretKeyStore(host), new FileKeyStore(cfg.dataDir)]);
@@ -60,10 +72,8 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   const keys = await keyRing.start(30_000, (err) => logger.warn({ err }, 'reloading signing keys failed'));
   // Tenant client CAs: the host Secrets every replica shares, plus this data dir's.
   const clientCAs: ClientCAStore[] = [new HostSecretClientCAStore(host), new FileClientCAStore(cfg.dataDir)];
-  const pool = new StorePool({ dataDir: path.join(cfg.dataDir, 'tenants'), store: { limits: limits.of } });
-  const hostNamespaces = new HostNamespaces(host);
   // Stores are keyed by Tenant UID; files of tenants deleted while kplex was down go now.
-  const runtimes = new RuntimeCache(pool, hostNamespaces, logger, (name) => tenants.uid(name));
+  const runtimes = new RuntimeCache(pool, hostNamespaces, logger, (name) => tenants.uid(name), 1024, policies.of);
   runtimes.sweep(tenants.uids());
   // Authorization reads the tenant's RBAC view, never its runtime: a denied request builds nothing.
   const rbac = new RbacAuthorizer(async (tenant) => runtimes.rbac(tenant).policy());

@@ -188,8 +188,8 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   let hostNamespaces: (string | undefined)[] = [undefined];
   if (row.namespaced) {
     if (info.namespace) {
-      // Admission's request checks (namespace lifecycle) before a host namespace is made for it.
-      if (info.verb === 'create' && !sub)
+      // Admission's request checks (namespace lifecycle, bindings) before a host namespace is made for it.
+      if (info.verb === 'create')
         p.admission?.admitRequest(
           admissionAttributes({ row, info, user: p.user, operation: 'CREATE', object: null, oldObject: null, dryRun }),
         );

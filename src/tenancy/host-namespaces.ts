@@ -5,13 +5,61 @@
 import type { KubeObject } from '../api/object.js';
 import type { HostClient } from '../hostapi/host-client.js';
 import type { TenantStore } from '../store/types.js';
-import { hostNamespaceCandidates, hostNamespaceLabels, isOurHostNamespace, type TenantIdentity } from '../rewrite/namespace-translator.js';
+import { hostNamespaceCandidates, hostNamespaceLabels, isOurHostNamespace, LABEL_TENANT_UID, LABEL_NAMESPACE, type TenantIdentity } from '../rewrite/namespace-translator.js';
+import { podSecurityLabels, podSecurityLabelsDiffer } from '../limits/pod-security.js';
+import { DEFAULT_POLICY, type PolicyOf } from '../limits/tenant-policy.js';
 
 /** The recorded mapping lives in the tenant store under an internal resource no route reaches. */
 const mappingKey = (ns: string) => ({ group: 'kplex.io', resource: 'internal.hostnamespaces', namespace: '', name: ns });
 
 export class HostNamespaces {
-  constructor(private readonly host: HostClient) {}
+  constructor(
+    private readonly host: HostClient,
+    /** The Tenant's workload policy (its Pod Security floor), by Tenant UID. */
+    private readonly policyOf: PolicyOf = () => DEFAULT_POLICY,
+  ) {}
+
+  /** The Pod Security labels the host namespace of (tenant, ns) must carry (limits/pod-security.ts). */
+  podSecurityLabels(tenant: TenantIdentity, store: TenantStore, ns: string): Record<string, string> {
+    const virtual = store.get({ group: '', resource: 'namespaces', namespace: '', name: ns })?.object;
+    return podSecurityLabels(this.policyOf(tenant.uid).podSecurity, virtual?.metadata?.labels);
+  }
+
+  /** Sets the Pod Security labels on a host namespace of ours that lacks them (or has others). */
+  private async labelled(tenant: TenantIdentity, store: TenantStore, ns: string, hostNs: KubeObject): Promise<boolean> {
+    const want = this.podSecurityLabels(tenant, store, ns);
+    if (!podSecurityLabelsDiffer(hostNs.metadata?.labels, { ...hostNs.metadata?.labels, ...want })) return false;
+    const name = hostNs.metadata?.name ?? '';
+    const res = await this.host.request('PATCH', `/api/v1/namespaces/${name}`, { metadata: { labels: want } }, 'application/merge-patch+json');
+    if (res.status !== 200) throw new Error(`host PATCH namespace ${name}: ${res.status}`);
+    return true;
+  }
+
+  /** Brings the Pod Security labels of the tenant's recorded host namespace `ns` up to date. */
+  async syncPodSecurity(tenant: TenantIdentity, store: TenantStore, ns: string): Promise<void> {
+    const name = this.recorded(store, ns);
+    if (!name) return;
+    const res = await this.host.request<KubeObject>('GET', `/api/v1/namespaces/${name}`);
+    if (res.status === 200 && isOurHostNamespace(res.body, tenant, ns)) await this.labelled(tenant, store, ns, res.body);
+  }
+
+  /**
+   * Every host namespace of the tenant (found by its UID label, so those made by an earlier kplex
+   * too) gets the labels of the current policy: at start and whenever the Tenant's policy changes.
+   */
+  async reconcilePodSecurity(tenant: TenantIdentity, storeOf: () => TenantStore): Promise<number> {
+    const sel = encodeURIComponent(`${LABEL_TENANT_UID}=${tenant.uid}`);
+    const res = await this.host.request<{ items?: KubeObject[] }>('GET', `/api/v1/namespaces?labelSelector=${sel}`);
+    if (res.status !== 200) throw new Error(`host LIST namespaces: ${res.status}`);
+    let changed = 0;
+    for (const h of res.body.items ?? []) {
+      const ns = h.metadata?.labels?.[LABEL_NAMESPACE] ?? '';
+      if (!isOurHostNamespace(h, tenant, ns) || h.metadata?.deletionTimestamp) continue;
+      // The store is opened only for a tenant that has host namespaces.
+      if (await this.labelled(tenant, storeOf(), ns, h)) changed++;
+    }
+    return changed;
+  }
 
   /** The recorded host namespace of (tenant, ns), if any. */
   recorded(store: TenantStore, ns: string): string | undefined {
@@ -23,29 +71,37 @@ export class HostNamespaces {
     const known = this.recorded(store, ns);
     if (known) {
       const res = await this.host.request<KubeObject>('GET', `/api/v1/namespaces/${known}`);
-      if (res.status === 200 && isOurHostNamespace(res.body, tenant, ns)) return known;
-      if (res.status === 404 && (await this.tryCreate(tenant, ns, known))) return known;
+      if (res.status === 200 && isOurHostNamespace(res.body, tenant, ns)) {
+        await this.labelled(tenant, store, ns, res.body);
+        return known;
+      }
+      if (res.status === 404 && (await this.tryCreate(tenant, store, ns, known))) return known;
       // taken meanwhile by someone else: pick a new name below
     }
     for (const candidate of hostNamespaceCandidates(tenant, ns)) {
       const got = await this.host.request<KubeObject>('GET', `/api/v1/namespaces/${candidate}`);
       if (got.status === 200) {
-        if (isOurHostNamespace(got.body, tenant, ns)) return this.record(store, ns, candidate);
+        if (isOurHostNamespace(got.body, tenant, ns)) {
+          await this.labelled(tenant, store, ns, got.body);
+          return this.record(store, ns, candidate);
+        }
         continue; // someone else's: never adopt
       }
       if (got.status !== 404) throw new Error(`host GET namespace: ${got.status}`);
-      const made = await this.tryCreate(tenant, ns, candidate);
+      const made = await this.tryCreate(tenant, store, ns, candidate);
       if (made) return this.record(store, ns, candidate);
     }
     throw new Error(`no free host namespace for ${tenant.name}/${ns}`);
   }
 
   /** Creates the host namespace; false when the name turned out to be someone else's. */
-  private async tryCreate(tenant: TenantIdentity, ns: string, name: string): Promise<boolean> {
+  private async tryCreate(tenant: TenantIdentity, store: TenantStore, ns: string, name: string): Promise<boolean> {
+    // Born with its Pod Security labels: no pod is ever admitted to it without them.
+    const labels = { ...this.podSecurityLabels(tenant, store, ns), ...hostNamespaceLabels(tenant, ns) };
     const res = await this.host.request<KubeObject>('POST', '/api/v1/namespaces', {
       apiVersion: 'v1',
       kind: 'Namespace',
-      metadata: { name, labels: hostNamespaceLabels(tenant, ns) },
+      metadata: { name, labels },
     });
     if (res.status === 201) return true;
     if (res.status === 409) {

@@ -12,6 +12,7 @@ import type { VirtualRegistry } from '../registry/registry.js';
 import type { ResourceInfo } from '../resources/types.js';
 import type { TenantStore } from '../store/types.js';
 import type { TenantIdentity } from '../rewrite/namespace-translator.js';
+import { podSecurityLabelsDiffer } from '../limits/pod-security.js';
 
 /** What the lifecycle reads of its tenant's runtime (TenantRuntime; an interface so the two files form no cycle). */
 export interface LifecycleRuntime {
@@ -59,6 +60,16 @@ export class NamespaceLifecycle {
       this.runEager();
     }
     if (obj.metadata?.deletionTimestamp) this.finalize(name);
+    else if (old && podSecurityLabelsDiffer(old.metadata?.labels, obj.metadata?.labels)) this.syncPodSecurity(name);
+  }
+
+  /** The tenant relabelled its namespace's Pod Security level: the host namespace follows (never below the floor). */
+  private syncPodSecurity(ns: string): void {
+    void this.hostNamespaces
+      ?.syncPodSecurity(this.runtime.identity, this.runtime.store, ns)
+      .catch((err: unknown) =>
+        this.logger.warn({ err, tenant: this.runtime.tenant, namespace: ns }, 'updating the host namespace Pod Security labels failed; retried on next use'),
+      );
   }
 
   private runEager(): void {

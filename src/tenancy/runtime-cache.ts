@@ -11,6 +11,7 @@ import { TenantRbac } from '../rbac/tenant-rbac.js';
 import type { StorePool } from '../store/store-pool.js';
 import type { HostNamespaces } from './host-namespaces.js';
 import { TenantRuntime } from './tenant-runtime.js';
+import type { PolicyOf } from '../limits/tenant-policy.js';
 
 const UID_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.db(-wal|-shm|-journal)?$/;
 
@@ -26,6 +27,8 @@ export class RuntimeCache {
     /** The current UID of a tenant name (undefined: no such tenant). */
     private readonly uidOf: (tenant: string) => string | undefined,
     max = 1024,
+    /** The Tenant's workload policy, for its admission chain. */
+    private readonly policyOf?: PolicyOf,
   ) {
     this.runtimes = new LRUCache({ max });
     this.rbacs = new LRUCache({ max });
@@ -49,6 +52,7 @@ export class RuntimeCache {
         hostNamespaces: this.hostNamespaces,
         logger: this.logger,
         rbac,
+        policyOf: this.policyOf,
       });
       await rt.seed();
       rt.lifecycle.resume();

@@ -2,6 +2,7 @@
 // cluster-scoped object per tenant; its name is the tenant's name and endpoint path.
 import { TENANT_NAME_CEL_MESSAGE, TENANT_NAME_MAX, TENANT_NAME_PATTERN, tenantNameCelRule } from './tenant-name.js';
 import { limitsSchema } from '../limits/limits.js';
+import { policySchema } from '../limits/tenant-policy.js';
 
 export const TENANT_GROUP = 'kplex.io';
 export const TENANT_VERSION = 'v1alpha1';
@@ -39,9 +40,9 @@ export const tenantCRD = {
               },
               spec: {
                 type: 'object',
-                description: 'Tenant policy: resource limits (limits); placement and Pod Security level arrive with the workload-isolation issue.',
+                description: "Tenant policy: resource limits of kplex's process (limits) and what the tenant's workloads may do on the host (policy).",
                 'x-kubernetes-preserve-unknown-fields': true,
-                properties: { limits: limitsSchema() },
+                properties: { limits: limitsSchema(), policy: policySchema() },
               },
               status: {
                 type: 'object',

@@ -24,6 +24,7 @@ import { admissionStrategies } from '../admission/strategies.js';
 import { ValidatingPolicies } from '../admission/policy/validating-policies.js';
 import type { AdmissionChain } from '../admission/chain.js';
 import { admissionChain } from '../admission/plugins.js';
+import { DEFAULT_POLICY, type PolicyOf } from '../limits/tenant-policy.js';
 
 const CRD_GROUP = 'apiextensions.k8s.io';
 export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
@@ -39,6 +40,8 @@ export interface TenantRuntimeDeps {
   logger: Logger;
   /** The tenant's RBAC view when authorization already made one (RuntimeCache.rbac); else a new one. */
   rbac?: TenantRbac;
+  /** The Tenant's workload policy (spec.policy), by Tenant UID; the defaults when not given. */
+  policyOf?: PolicyOf;
 }
 
 export class TenantRuntime {
@@ -61,7 +64,11 @@ export class TenantRuntime {
   constructor(readonly deps: TenantRuntimeDeps) {
     this.rbac = deps.rbac ?? new TenantRbac(() => this.deps.store());
     this.policies = new ValidatingPolicies({ store: () => this.store, rowForKind: (apiVersion, kind) => this.rowForKind(apiVersion, kind) });
-    this.admission = admissionChain({ store: () => this.store, policies: this.policies });
+    this.admission = admissionChain({
+      store: () => this.store,
+      policies: this.policies,
+      policy: () => deps.policyOf?.(deps.uid) ?? DEFAULT_POLICY,
+    });
     this.gc = new VirtualGarbageCollector(() => this.storageRows().map((info) => this.registry(info)));
     this.lifecycle = new NamespaceLifecycle(this, deps.hostNamespaces, deps.logger);
     this.strategies = {

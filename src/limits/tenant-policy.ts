@@ -1,0 +1,134 @@
+// Workload policy of a tenant (Tenant `spec.policy`) and its safe defaults: what the tenant's pods
+// and Services may do on the host's shared nodes and network. The defaults are the strict end; a
+// platform team loosens per tenant. One definition drives the CRD schema (kubectl explain), the
+// parsing of a spec and the defaults.
+import type { KubeObject } from '../api/object.js';
+
+export const PSA_LEVELS = ['privileged', 'baseline', 'restricted'] as const;
+export type PsaLevel = (typeof PSA_LEVELS)[number];
+
+export interface PodSecurityPolicy {
+  enforce: PsaLevel;
+  warn: PsaLevel;
+  audit: PsaLevel;
+  /** The Pod Security Standards version the host applies (`latest` or `v1.N`). */
+  version: string;
+}
+
+export interface TenantPolicy {
+  podSecurity: PodSecurityPolicy;
+  /** The host's system PriorityClasses the tenant's pods may name. */
+  allowedPriorityClasses: readonly string[];
+  /** IPs and CIDRs the tenant's Services may list in spec.externalIPs. */
+  externalIPs: readonly string[];
+}
+
+export const DEFAULT_POLICY: Readonly<TenantPolicy> = Object.freeze({
+  podSecurity: Object.freeze({
+    enforce: 'baseline',
+    warn: 'restricted',
+    audit: 'restricted',
+    version: 'latest',
+  }),
+  allowedPriorityClasses: Object.freeze([]),
+  externalIPs: Object.freeze([]),
+}) as TenantPolicy;
+
+/** The host's own PriorityClasses (preempt anything): refused unless the Tenant allows them. */
+export const SYSTEM_PRIORITY_CLASSES: readonly string[] = ['system-node-critical', 'system-cluster-critical'];
+
+const VERSION_PATTERN = '^(latest|v1\\.(0|[1-9][0-9]*))$';
+
+const level = (what: string, dflt: PsaLevel): Record<string, unknown> => ({
+  type: 'string',
+  enum: [...PSA_LEVELS],
+  description: `${what} Default: ${dflt}.`,
+});
+
+/** The `spec.policy` block of the Tenant CRD's schema. */
+export function policySchema(): Record<string, unknown> {
+  const d = DEFAULT_POLICY.podSecurity;
+  return {
+    type: 'object',
+    description:
+      "Workload policy of the tenant's pods and Services on the host. Unset fields take their safe default (named in each description); set them to loosen it for this tenant.",
+    properties: {
+      podSecurity: {
+        type: 'object',
+        description:
+          "Pod Security Standards floor of every host namespace of the tenant, enforced by the host's PodSecurity admission (for pods made through kplex and by host controllers alike). A tenant's own namespace labels (pod-security.kubernetes.io/*) can only make a level stricter.",
+        properties: {
+          enforce: level('Level a pod must meet to be admitted.', d.enforce),
+          warn: level('Level whose violations are returned to the client as warnings.', d.warn),
+          audit: level("Level whose violations are recorded in the host's audit log.", d.audit),
+          version: {
+            type: 'string',
+            pattern: VERSION_PATTERN,
+            description: `Pod Security Standards version of all three levels (latest or v1.N). Default: ${d.version}.`,
+          },
+        },
+      },
+      allowedPriorityClasses: {
+        type: 'array',
+        items: { type: 'string' },
+        description: `Host system PriorityClasses (${SYSTEM_PRIORITY_CLASSES.join(', ')}) the tenant's pods may use; their pods preempt other tenants' pods. Default: none.`,
+      },
+      externalIPs: {
+        type: 'array',
+        items: { type: 'string' },
+        description:
+          "IP addresses and CIDRs the tenant's Services may list in spec.externalIPs (traffic to them is captured on every node: CVE-2020-8554). Default: none.",
+      },
+    },
+  };
+}
+
+const isLevel = (v: unknown): v is PsaLevel =>
+  typeof v === 'string' && (PSA_LEVELS as readonly string[]).includes(v);
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [];
+const record = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+
+/** The effective policy of a Tenant object's spec: every field the spec does not set validly is its default. */
+export function policyFromSpec(spec: unknown): TenantPolicy {
+  const raw = record(record(spec)['policy']);
+  const ps = record(raw['podSecurity']);
+  const d = DEFAULT_POLICY.podSecurity;
+  const version =
+    typeof ps['version'] === 'string' && new RegExp(VERSION_PATTERN).test(ps['version'])
+      ? ps['version']
+      : d.version;
+  return {
+    podSecurity: {
+      enforce: isLevel(ps['enforce']) ? ps['enforce'] : d.enforce,
+      warn: isLevel(ps['warn']) ? ps['warn'] : d.warn,
+      audit: isLevel(ps['audit']) ? ps['audit'] : d.audit,
+      version,
+    },
+    allowedPriorityClasses: strings(raw['allowedPriorityClasses']),
+    externalIPs: strings(raw['externalIPs']),
+  };
+}
+
+export type PolicyOf = (tenant: string) => TenantPolicy;
+
+/** The effective policy of every tenant, kept current from the Tenant objects the directory watches. */
+export class TenantPolicyBook {
+  private readonly byTenant = new Map<string, TenantPolicy>();
+
+  /** Feed it the directory's events; returns true when the tenant's policy changed. */
+  observe(e: { type: string; object: KubeObject }): boolean {
+    const keys = [e.object.metadata?.name, e.object.metadata?.uid].filter((k): k is string => !!k);
+    const policy = policyFromSpec((e.object as { spec?: unknown }).spec);
+    const before = keys[0] ? this.byTenant.get(keys[0]) : undefined;
+    for (const k of keys) {
+      if (e.type === 'DELETED') this.byTenant.delete(k);
+      else this.byTenant.set(k, policy);
+    }
+    return e.type !== 'DELETED' && JSON.stringify(before) !== JSON.stringify(policy);
+  }
+
+  /** By Tenant name or UID; unknown tenants get the defaults. */
+  readonly of: PolicyOf = (tenant) => this.byTenant.get(tenant) ?? DEFAULT_POLICY;
+}
