@@ -16,6 +16,14 @@ const gcUser = {
   groups: ['system:serviceaccounts'],
 };
 
+/** The host half (tenancy/host-dependents.ts): host objects owned by a virtual object. */
+export interface HostDependentsObserver {
+  /** The owner is gone: its host dependents without another live owner are deleted. */
+  ownerDeleted(obj: KubeObject): void;
+  /** The owner is being deleted with Orphan: its host dependents lose the reference. */
+  ownerOrphaned(obj: KubeObject): void;
+}
+
 interface Located {
   reg: VirtualRegistry;
   obj: KubeObject;
@@ -24,6 +32,9 @@ interface Located {
 export class VirtualGarbageCollector implements DeletionObserver {
   /** `registries` lists a registry for every virtual resource of the tenant (wired with this gc). */
   constructor(private readonly registries: () => VirtualRegistry[]) {}
+
+  /** Set when the tenant has a host: dependents there are settled by it. */
+  hostDependents?: HostDependentsObserver;
 
   /** The tenant's store (one object for the runtime's life), remembered so a delete without owners or dependents builds no registries. */
   private storeOf?: TenantStore;
@@ -90,6 +101,7 @@ export class VirtualGarbageCollector implements DeletionObserver {
 
   objectDeleted(obj: KubeObject, _info: ResourceInfo): void {
     const uid = obj.metadata?.uid;
+    if (uid) this.hostDependents?.ownerDeleted(obj);
     if (uid) {
       for (const dep of this.dependentsOf(uid)) {
         const live = (dep.obj.metadata?.ownerReferences ?? []).filter(
@@ -120,6 +132,7 @@ export class VirtualGarbageCollector implements DeletionObserver {
     if (!uid || !obj.metadata?.deletionTimestamp) return;
     const self = (): Located | undefined => this.find(uid);
     if (finalizers.includes(orphanFinalizer)) {
+      this.hostDependents?.ownerOrphaned(obj); // queued before the owner's deletion, which follows
       for (const dep of this.dependentsOf(uid)) {
         this.write(
           dep,

@@ -16,6 +16,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { splitTerms } from '../api/field-selector.js';
 import { visitPath } from './field-paths.js';
 import { ALL_NAMESPACE_FIELDS } from './namespace-fields.js';
+import type { IsHostKind } from './virtual-owners.js';
 
 export const LABEL_TENANT = 'kplex.io/tenant';
 export const LABEL_TENANT_UID = 'kplex.io/tenant-uid';
@@ -110,6 +111,9 @@ export class NamespaceMap {
 
   private readonly toHost: Map<string, string>;
 
+  /** The tenant's host-backed kinds (its resource table): ownerReferences to others stay off the host. */
+  isHostKind?: IsHostKind;
+
   constructor(
     readonly tenant: string,
     toHost: ReadonlyMap<string, string>,
@@ -130,12 +134,14 @@ export class NamespaceMap {
 
   /** The same mapping plus `ns` -> `hostNs` for one request only (a dry run's stand-in: the scope's map is shared). */
   withStandIn(ns: string, hostNs: string): NamespaceMap {
-    return new NamespaceMap(
+    const m = new NamespaceMap(
       this.tenant,
       new Map([...this.toHost, [ns, hostNs]]),
       this.readAtRV,
       this.tenantUid,
     );
+    m.isHostKind = this.isHostKind;
+    return m;
   }
 
   /** The recorded host namespace of `ns`, if it has one. */

@@ -13,6 +13,7 @@ import {
 } from './namespace-translator.js';
 import { tokenSecretToVirtual } from './token-secrets.js';
 import { podToVirtual } from '../syncer/pod-view.js';
+import { isOwnershipKey, ownersToHost, ownersToVirtual } from './virtual-owners.js';
 
 type Obj = Record<string, unknown>;
 
@@ -47,6 +48,7 @@ export function objectToHost(obj: unknown, map: NamespaceMap, hostNs: string | u
       if (isObject(meta[f])) for (const k of Object.keys(meta[f])) if (isKplexKey(k)) delete meta[f][k];
   }
   namespaceFieldsToHost(obj, map);
+  if (map.isHostKind) ownersToHost(obj, map.isHostKind);
   // Templates: the same rules apply to their metadata keys.
   for (const p of METADATA_PATHS.slice(1)) {
     visitPath(obj, p, (o, k) => {
@@ -70,7 +72,8 @@ export function hostOnlyKeys(hostObj: unknown): HostOnlyKeys {
       for (const f of ['labels', 'annotations'])
         if (isObject(m[f]))
           for (const [key, v] of Object.entries(m[f]))
-            if (isKplexKey(key) && typeof v === 'string') {
+            // Ownership keys are derived from the written ownerReferences again (virtual-owners.ts).
+            if (isKplexKey(key) && !isOwnershipKey(key) && typeof v === 'string') {
               const at = `${p}.${f}`;
               kept.set(at, { ...(kept.get(at) ?? {}), [key]: v });
             }
@@ -121,6 +124,7 @@ export function objectToVirtual(obj: unknown, map: NamespaceMap): void {
   if (!isObject(obj)) return;
   tokenSecretToVirtual(obj, map); // before metadata.namespace turns virtual
   podToVirtual(obj, map.tenant); // what the pod webhook wired in; before kplex.io/ keys go
+  ownersToVirtual(obj['metadata']); // virtual owners' references, kept in kplex annotations
   metaToVirtual(obj['metadata'], map);
   namespaceFieldsToVirtual(obj, map);
   for (const p of METADATA_PATHS.slice(1)) visitPath(obj, p, (o, k) => metaToVirtualKeysOnly(o[k]));

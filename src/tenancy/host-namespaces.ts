@@ -61,6 +61,11 @@ export class HostNamespaces {
     return changed;
   }
 
+  /** The shared host connection (the host half of the tenant's garbage collector uses it too). */
+  hostClient(): HostClient {
+    return this.host;
+  }
+
   /** The recorded host namespace of (tenant, ns), if any. */
   recorded(store: TenantStore, ns: string): string | undefined {
     return (store.get(mappingKey(ns))?.object as { hostNamespace?: string } | undefined)?.hostNamespace;

@@ -18,6 +18,7 @@ import type { TenantStore } from '../store/types.js';
 import type { HostNamespaces } from './host-namespaces.js';
 import type { TenantIdentity } from '../rewrite/namespace-translator.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
+import { HostDependents } from './host-dependents.js';
 import { namespaceStrategy } from './namespace-strategy.js';
 import { TenantRbac } from '../rbac/tenant-rbac.js';
 import { admissionStrategies } from '../admission/strategies.js';
@@ -71,6 +72,7 @@ export class TenantRuntime {
     });
     this.gc = new VirtualGarbageCollector(() => this.storageRows().map((info) => this.registry(info)));
     this.lifecycle = new NamespaceLifecycle(this, deps.hostNamespaces, deps.logger);
+    if (deps.hostNamespaces) this.gc.hostDependents = this.hostDependents(deps.hostNamespaces);
     this.strategies = {
       ...this.rbac.strategies,
       ...admissionStrategies(),
@@ -134,6 +136,35 @@ export class TenantRuntime {
     const version = apiVersion.slice(slash + 1);
     for (const r of this.table().values()) if (r.group === group && r.version === version && r.kind === kind) return r;
     return undefined;
+  }
+
+  /** Whether objects of (the group of `apiVersion`, `kind`) live on the host: ownerReferences to them stay there. */
+  isHostKind(apiVersion: string, kind: string): boolean {
+    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+    for (const r of this.table().values())
+      if (r.group === group && r.kind === kind) return r.placement === 'host' || r.placement === 'host-view';
+    return false;
+  }
+
+  /** The garbage collector's host half: dependents of virtual owners among the tenant's host objects. */
+  private hostDependents(hostNamespaces: HostNamespaces): HostDependents {
+    const NS = { group: '', resource: 'namespaces', namespace: '' };
+    const live = (ns: string): string | undefined => {
+      // A terminating namespace's host namespace goes with everything in it.
+      const o = this.store.get({ ...NS, name: ns })?.object;
+      return o && !o.metadata?.deletionTimestamp ? hostNamespaces.recorded(this.store, ns) : undefined;
+    };
+    return new HostDependents({
+      tenant: this.tenant,
+      host: hostNamespaces.hostClient(),
+      logger: this.deps.logger,
+      rows: () => this.table().values(),
+      hostNamespaces: (ns) =>
+        (ns ? [ns] : this.store.list(NS).items.map((s) => s.key.name))
+          .map(live)
+          .filter((h): h is string => !!h),
+      virtualExists: (uid) => this.store.keyOfUid(uid) !== undefined,
+    });
   }
 
   /** All rows of this tenant's table (every served version). */
