@@ -145,6 +145,9 @@ async function writePki(dir: string): Promise<void> {
     ipAddresses: ['127.0.0.1', '10.96.0.1'],
   });
   const admin = await issueCert(ca, { commonName: 'kubernetes-admin', organizations: ['system:masters'], client: true, server: true, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+  // The apiserver's identity towards admission webhooks (kplex's pod webhook trusts this CA only).
+  const webhookCA = await createCA('kplex-local-host-webhook-client-ca');
+  const webhookClient = await issueCert(webhookCA, { commonName: 'kube-apiserver-webhook-client', client: true });
   const sa = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const files: Record<string, string> = {
     'ca.crt': ca.cert,
@@ -153,10 +156,61 @@ async function writePki(dir: string): Promise<void> {
     'apiserver.key': serving.key,
     'admin.crt': admin.cert,
     'admin.key': admin.key,
+    [WEBHOOK_CLIENT_CA]: webhookCA.cert,
+    'webhook-client.crt': webhookClient.cert,
+    'webhook-client.key': webhookClient.key,
     'sa.key': sa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     'sa.pub': sa.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   };
   for (const [name, content] of Object.entries(files)) writeFileSync(path.join(pki, name), content, { mode: 0o600 });
+}
+
+/** The CA that signs the host apiserver's webhook client certificate (kplex serve --webhook-client-ca). */
+const WEBHOOK_CLIENT_CA = 'webhook-client-ca.crt';
+export const webhookClientCA = (state: Pick<HostState, 'dir'>): string => path.join(state.dir, 'pki', WEBHOOK_CLIENT_CA);
+
+/**
+ * The apiserver's --admission-control-config-file: both webhook admission plugins read a
+ * kubeconfig whose user `*` (any webhook host; kplex's port is only known later) presents the
+ * webhook client certificate, so webhooks can tell the apiserver from anyone else.
+ */
+function writeAdmissionConfig(dir: string): string {
+  const pki = (f: string): string => path.join(dir, 'pki', f);
+  const kubeconfigFile = path.join(dir, 'webhook-kubeconfig.yaml');
+  writeFileSync(
+    kubeconfigFile,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      'users:',
+      "- name: '*'",
+      '  user:',
+      `    client-certificate: ${JSON.stringify(pki('webhook-client.crt'))}`,
+      `    client-key: ${JSON.stringify(pki('webhook-client.key'))}`,
+      '',
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  const plugin = (name: string): string[] => [
+    `- name: ${name}`,
+    '  configuration:',
+    '    apiVersion: apiserver.config.k8s.io/v1',
+    '    kind: WebhookAdmissionConfiguration',
+    `    kubeConfigFile: ${JSON.stringify(kubeconfigFile)}`,
+  ];
+  const file = path.join(dir, 'admission-config.yaml');
+  writeFileSync(
+    file,
+    [
+      'apiVersion: apiserver.config.k8s.io/v1',
+      'kind: AdmissionConfiguration',
+      'plugins:',
+      ...plugin('ValidatingAdmissionWebhook'),
+      ...plugin('MutatingAdmissionWebhook'),
+      '',
+    ].join('\n'),
+  );
+  return file;
 }
 
 function kubeconfig(dir: string, server: string): string {
@@ -307,6 +361,7 @@ export async function startHost(opts: HostOptions): Promise<HostState> {
       '--api-audiences=https://kubernetes.default.svc.cluster.local',
       '--service-cluster-ip-range=10.96.0.0/16',
       '--authorization-mode=Node,RBAC',
+      `--admission-control-config-file=${writeAdmissionConfig(opts.dir)}`,
       '--allow-privileged=true',
       '--endpoint-reconciler-type=none', // the advertise address is loopback: no kubernetes endpoints
       '--v=1',

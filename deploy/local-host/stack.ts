@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, hostRequest, isUp, readState, startHost, stopHost } from './host.js';
+import { freePort, hostRequest, isUp, readState, startHost, stopHost, webhookClientCA } from './host.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const state = path.join(root, '.kplex');
@@ -61,6 +61,8 @@ function ready(): Promise<boolean> {
 async function up(): Promise<void> {
   const t0 = Date.now();
   if (!(await isUp(hostDir))) await startHost({ dir: hostDir });
+  else if (!existsSync(webhookClientCA({ dir: hostDir })))
+    throw new Error('the running local host has no webhook client CA (an older one): `npm run down`, then `npm run up`');
   else console.log(`local host already running: ${readState(hostDir)?.server}`);
   if (kplexPid() && (await ready())) {
     console.log(`kplex already running: https://127.0.0.1:${port}`);
@@ -74,7 +76,7 @@ async function up(): Promise<void> {
     const dnsPort = Number(process.env.KPLEX_DNS_PORT ?? (await freePort()));
     const child = spawn(
       process.execPath,
-      [path.join(root, 'dist/cli/main.js'), 'serve', '--port', String(port), '--data-dir', dataDir, '--host-kubeconfig', path.join(hostDir, 'kubeconfig'), '--dns-listen', `127.0.0.1:${dnsPort}`, '--dns-kubernetes-address', '127.0.0.1'],
+      [path.join(root, 'dist/cli/main.js'), 'serve', '--port', String(port), '--data-dir', dataDir, '--host-kubeconfig', path.join(hostDir, 'kubeconfig'), '--dns-listen', `127.0.0.1:${dnsPort}`, '--dns-kubernetes-address', '127.0.0.1', '--webhook-client-ca', webhookClientCA({ dir: hostDir })],
       { cwd: root, detached: true, stdio: ['ignore', out, out] },
     );
     child.unref();

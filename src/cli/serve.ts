@@ -18,6 +18,7 @@ import { HostNamespaces } from '../tenancy/host-namespaces.js';
 import { RuntimeCache } from '../tenancy/runtime-cache.js';
 import { removeTenant } from '../tenancy/tenant-removal.js';
 import { tenantIdentity } from '../auth/tenant-identity.js';
+import { webhookCallersFromFile } from '../auth/webhook-callers.js';
 import { loadOrCreateServingTLS } from '../server/tls.js';
 import { kplexVersion } from '../version.js';
 import { addConfigOptions } from './options.js';
@@ -92,7 +93,9 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   });
 
   const authn = ident.authn;
-  const pods = podSyncer({ host, logger, tenantUid: (name) => tenants.uid(name), podApiAddress: cfg.podApiAddress, bindAddress: cfg.bindAddress }, tls.caCert);
+  const pods = podSyncer({ host, logger, tenantUid: (name) => tenants.uid(name), podApiAddress: cfg.podApiAddress, bindAddress: cfg.bindAddress,
+    // Only the host apiserver may ask the pod webhook (its answers name tenants' namespaces).
+    webhookCaller: webhookCallersFromFile({ caFile: cfg.webhookClientCa, insecureAnyCaller: cfg.insecureWebhookAnyCaller }, logger) }, tls.caCert);
   const server = await startServer({
     bindAddress: cfg.bindAddress,
     port: cfg.port,

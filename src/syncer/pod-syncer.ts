@@ -3,6 +3,7 @@
 // on the host once the serving port is known.
 import os from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { StatusError } from '../api/status.js';
 import type { HostClient } from '../hostapi/host-client.js';
 import type { Logger } from '../log/logger.js';
 import { CAConfigMaps } from './ca-configmap.js';
@@ -25,6 +26,8 @@ export interface PodSyncerOptions {
   /** `--pod-api-address` (ip or name, optional `:port`); default: the advertise or bind address. */
   podApiAddress?: string;
   bindAddress: string;
+  /** Who may call the webhook: the host apiserver alone (auth/webhook-callers.ts). */
+  webhookCaller: (req: IncomingMessage) => Promise<StatusError | undefined>;
 }
 
 /** The host part of where pods reach kplex (known before the port, for the certificate). */
@@ -54,6 +57,7 @@ export function podSyncer(o: PodSyncerOptions, caCert: string) {
     [
       POD_WEBHOOK_PATH,
       podWebhook({
+        caller: o.webhookCaller,
         targets: new NamespaceTargets(o.host, o.tenantUid),
         caConfigMaps: new CAConfigMaps(o.host, caCert),
         api: () => ({ host, port }),

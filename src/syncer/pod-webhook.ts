@@ -1,11 +1,12 @@
 // The host's mutating admission webhook for tenant pods (registered by webhook-registration.ts):
 // every pod the host admits in a kplex-managed namespace, created through kplex or by a host
-// controller (ReplicaSet, Job, StatefulSet...), is translated here (pod-translate.ts). Hostile
-// input is expected: anyone who reaches the listener may post; the answer is a patch of the
-// posted object and has no side effect beyond the namespace's CA ConfigMap.
+// controller (ReplicaSet, Job, StatefulSet...), is translated here (pod-translate.ts). Only the
+// host apiserver may call (`caller`): the answer names a namespace's tenant and virtual name.
+// Its input is still checked as hostile; the answer is a patch of the posted object and has no
+// side effect beyond the namespace's CA ConfigMap.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { writeJSON } from '../api/respond.js';
-import { toStatusError } from '../api/status.js';
+import { writeError, writeJSON } from '../api/respond.js';
+import { toStatusError, type StatusError } from '../api/status.js';
 import { readBody } from '../handlers/body.js';
 import type { Logger } from '../log/logger.js';
 import {
@@ -25,6 +26,8 @@ export const POD_WEBHOOK_PATH = '/kplex/webhooks/v1/pods';
 const MAX_REVIEW_BYTES = 8 * 1024 * 1024;
 
 export interface PodWebhookDeps {
+  /** Refuses any caller but the host apiserver (auth/webhook-callers.ts), before the body is read. */
+  caller: (req: IncomingMessage) => Promise<StatusError | undefined>;
   targets: NamespaceTargets;
   caConfigMaps: CAConfigMaps;
   /** Where pods reach kplex. */
@@ -36,6 +39,15 @@ export interface PodWebhookDeps {
 
 export function podWebhook(d: PodWebhookDeps) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const refused = await d.caller(req);
+    if (refused) {
+      // Its body is never read: the connection closes after the answer instead of draining it.
+      res.shouldKeepAlive = false;
+      req.resume();
+      d.logger.debug({ code: refused.code, address: req.socket.remoteAddress }, 'pod webhook caller refused');
+      writeError(res, refused);
+      return;
+    }
     if (req.method !== 'POST') {
       req.resume();
       return writeJSON(res, 405, {

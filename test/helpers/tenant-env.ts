@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HostState } from '../../deploy/local-host/host.js';
+import { webhookClientCA, type HostState } from '../../deploy/local-host/host.js';
 import { kubectl } from './kubectl.js';
 import { startKplex, type KplexProcess } from './kplex-process.js';
 
@@ -29,7 +29,8 @@ export interface TenantEnv {
 
 export async function startTenantEnv(host: HostState, extraArgs: string[] = []): Promise<TenantEnv> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kplex-it-'));
-  const args = ['--data-dir', dataDir, '--host-kubeconfig', host.kubeconfig, ...extraArgs];
+  // The host apiserver's webhook client CA: only the host may call kplex's pod webhook.
+  const args = ['--data-dir', dataDir, '--host-kubeconfig', host.kubeconfig, '--webhook-client-ca', webhookClientCA(host), ...extraArgs];
   let kplex = await startKplex(args);
   const env: TenantEnv = {
     get kplex() {

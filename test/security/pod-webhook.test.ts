@@ -1,10 +1,16 @@
-// The pod webhook and the pod tokens it wires in: the webhook path takes any poster's bytes
+// The pod webhook and the pod tokens it wires in: only the host apiserver may call the webhook
+// (its client certificate for webhooks, from the webhook client CA kplex trusts); anyone else,
+// tenants included, gets 401 and learns nothing. What the apiserver posts is still hostile input
 // (bounded, refused unless a v1 pod review, never a side effect outside kplex namespaces), and a
 // pod token is good only for the pod's own tenant: a pod asking for another tenant's audience, or
 // for the host's, gets nothing.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
+import { createCA, issueCert, type KeyPairPem } from '../../src/pki/certs.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
+import { kplexCli } from '../helpers/tenant-env.js';
 import { attack, securityEnv, type SecurityEnv } from './harness.js';
 
 const A = 'sec-podwh-a';
@@ -13,22 +19,50 @@ const PATH = '/kplex/webhooks/v1/pods';
 
 type Any = Record<string, any>;
 
+/** Who posts: the host apiserver (its webhook client certificate), a certificate of another's, or nobody. */
+let caller: KeyPairPem | undefined;
+
 function post(
   url: string,
   body: string | Buffer,
-  opts: { method?: string; token?: string } = {},
+  opts: { method?: string; token?: string; as?: KeyPairPem | 'anonymous' } = {},
 ): Promise<{ status: number; body: string }> {
+  const as = opts.as === 'anonymous' ? undefined : (opts.as ?? caller);
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = { 'content-type': 'application/json' };
     if (opts.token) headers.authorization = `Bearer ${opts.token}`;
-    const req = request(url, { method: opts.method ?? 'POST', rejectUnauthorized: false, headers }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
-    });
+    const req = request(
+      url,
+      {
+        method: opts.method ?? 'POST',
+        rejectUnauthorized: false,
+        headers,
+        ...(as ? { cert: as.cert, key: as.key } : {}),
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
+}
+
+/** The answer a refused caller gets: the apiserver's 401 Status, naming nothing it asked about. */
+function expectRefused(r: { status: number; body: string }, ...secrets: string[]): void {
+  expect(r.status).toBe(401);
+  expect(JSON.parse(r.body)).toEqual({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: 'Unauthorized',
+    reason: 'Unauthorized',
+    code: 401,
+  });
+  for (const s of ['kplex.io', 'patch', ...secrets]) expect(r.body).not.toContain(s);
 }
 
 const review = (namespace: string, object: unknown, extra: Any = {}) =>
@@ -60,6 +94,8 @@ describe('security: the pod webhook and pod tokens', () => {
 
   beforeAll(async () => {
     s = await securityEnv([A, B]);
+    const pki = (f: string) => readFileSync(path.join(s.host.dir, 'pki', f), 'utf8');
+    caller = { cert: pki('webhook-client.crt'), key: pki('webhook-client.key') };
     origin = `https://127.0.0.1:${s.env.kplex.port}`;
     kubectlOk(s.kc[A]!, ['create', 'namespace', 'app']);
     kubectlOk(s.kc[A]!, ['create', 'serviceaccount', 'robot', '-n', 'app']);
@@ -170,6 +206,7 @@ describe('security: the pod webhook and pod tokens', () => {
     for (const prefix of ['', `/clusters/${B}`, `/clusters/${A}`]) {
       const r = await post(`${origin}${prefix}/apis/authentication.k8s.io/v1/selfsubjectreviews`, body, {
         token,
+        as: 'anonymous',
       });
       expect(r.status, prefix).toBe(401);
     }
@@ -225,6 +262,111 @@ describe('security: the pod webhook and pod tokens', () => {
       expect(host.metadata.annotations['kplex.io/api-host']).toBe('127.0.0.1');
       const seen = kubectlOk(s.kc[A]!, ['get', 'pod', 'forge', '-n', 'app', '-o', 'json']);
       expect(seen).not.toContain('kplex.io');
+    },
+  );
+  // Tenant B guesses tenant A's host namespace (host names are often readable) and asks the
+  // webhook about it: the apiserver's answer would say A has it and name it ('app').
+  const probe = () =>
+    review(
+      hostNsA,
+      { metadata: { name: 'probe' }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+      { dryRun: true },
+    );
+
+  attack(
+    'authn',
+    "webhook: the host apiserver's answer about a tenant namespace names it (the control)",
+    async () => {
+      const r = await post(`${origin}${PATH}`, probe());
+      expect(r.status).toBe(200);
+      const resp = (JSON.parse(r.body) as Any).response;
+      const patch = JSON.parse(Buffer.from(resp.patch as string, 'base64').toString()) as Any[];
+      expect(JSON.stringify(patch)).toContain('"kplex.io/namespace":"app"');
+    },
+  );
+
+  attack(
+    'authn',
+    "webhook: an unauthenticated poster asking about another tenant's host namespace gets 401 and no patch",
+    async () => {
+      expectRefused(await post(`${origin}${PATH}`, probe(), { as: 'anonymous' }), A, '"app"');
+      // Any method, any body: refused before the body is read, so a bad body is 401 too, not 400/405.
+      expectRefused(await post(`${origin}${PATH}`, 'x', { as: 'anonymous' }));
+      expectRefused(await post(`${origin}${PATH}`, '', { as: 'anonymous', method: 'GET' }));
+      expectRefused(await post(`${origin}${PATH}?dryRun=All`, probe(), { as: 'anonymous', method: 'PUT' }));
+    },
+  );
+
+  attack('authn', "webhook: tenant B's bearer token does not make it a caller (401, no patch)", async () => {
+    const token = /token: (\S+)/.exec(readFileSync(s.kc[B]!, 'utf8'))![1]!;
+    expectRefused(await post(`${origin}${PATH}`, probe(), { as: 'anonymous', token }), A, '"app"');
+  });
+
+  attack('authn', "webhook: tenant B's client certificate is refused (401, no patch)", async () => {
+    const kc = kplexCli([
+      'kubeconfig',
+      B,
+      '--client-cert',
+      '--host-kubeconfig',
+      s.host.kubeconfig,
+      '--data-dir',
+      s.env.dataDir,
+      '--server',
+      s.env.kplex.url,
+      '--user',
+      'mallory',
+      '--group',
+      'system:masters',
+    ]);
+    const file = path.join(s.env.dataDir, `${B}-mallory-cert.kubeconfig`);
+    writeFileSync(file, kc, { mode: 0o600 });
+    const b64 = (k: string) => Buffer.from(new RegExp(`${k}: (\\S+)`).exec(kc)![1]!, 'base64').toString();
+    const certB = { cert: b64('client-certificate-data'), key: b64('client-key-data') };
+    // The certificate is a good tenant credential...
+    const whoami = await post(
+      `${origin}/clusters/${B}/apis/authentication.k8s.io/v1/selfsubjectreviews`,
+      '{"apiVersion":"authentication.k8s.io/v1","kind":"SelfSubjectReview"}',
+      { as: certB },
+    );
+    expect(JSON.parse(whoami.body)).toMatchObject({ status: { userInfo: { username: 'mallory' } } });
+    // ...and no webhook caller.
+    expectRefused(await post(`${origin}${PATH}`, probe(), { as: certB }), A, '"app"');
+  });
+
+  attack(
+    'authn',
+    "webhook: the host admin's certificate (host CA) and one from a forged CA of the webhook CA's name are refused",
+    async () => {
+      const pki = (f: string) => readFileSync(path.join(s.host.dir, 'pki', f), 'utf8');
+      const admin = { cert: pki('admin.crt'), key: pki('admin.key') };
+      const forged = await issueCert(await createCA('kplex-local-host-webhook-client-ca'), {
+        commonName: 'kube-apiserver-webhook-client',
+        client: true,
+      });
+      for (const as of [admin, forged])
+        expectRefused(await post(`${origin}${PATH}`, probe(), { as }), A, '"app"');
+    },
+  );
+
+  attack(
+    'leaks',
+    'webhook: a refused caller gets the same bytes for a tenant namespace, a host one and a missing one, and makes nothing',
+    async () => {
+      const fresh = 'probed';
+      kubectlOk(s.kc[A]!, ['create', 'namespace', fresh]);
+      const ns = await hostNs(A, fresh);
+      const pod = { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'x' }] } };
+      const answers = new Set<string>();
+      for (const target of [ns, hostNsA, 'kube-system', 'no-such-namespace']) {
+        const r = await post(`${origin}${PATH}`, review(target, pod), { as: 'anonymous' });
+        expectRefused(r, A, fresh);
+        answers.add(`${r.status} ${r.body}`);
+      }
+      expect(answers.size).toBe(1);
+      // A CREATE that is not a dry run would have made the namespace's CA ConfigMap.
+      expect(
+        (await s.hostApi.request('GET', `/api/v1/namespaces/${ns}/configmaps/kplex-root-ca.crt`)).status,
+      ).toBe(404);
     },
   );
 });
