@@ -22,6 +22,10 @@ export interface HostDependentsObserver {
   ownerDeleted(obj: KubeObject): void;
   /** The owner is being deleted with Orphan: its host dependents lose the reference. */
   ownerOrphaned(obj: KubeObject): void;
+  /** The owner is being deleted with Foreground: its host dependents go first. */
+  ownerForeground(obj: KubeObject): void;
+  /** Whether the foreground owner `uid` still waits for blocking host dependents. */
+  holds(uid: string): boolean;
 }
 
 interface Located {
@@ -126,6 +130,13 @@ export class VirtualGarbageCollector implements DeletionObserver {
     }
   }
 
+  /** The host half is done with the foreground owner `uid`: it goes once no virtual dependent blocks it. */
+  ownerReleased(uid: string): void {
+    const owner = this.find(uid);
+    if (owner && (owner.obj.metadata?.finalizers ?? []).includes(foregroundFinalizer))
+      this.objectFinalizing(owner.obj, owner.reg.info);
+  }
+
   objectFinalizing(obj: KubeObject, _info: ResourceInfo): void {
     const uid = obj.metadata?.uid;
     const finalizers = obj.metadata?.finalizers ?? [];
@@ -152,9 +163,11 @@ export class VirtualGarbageCollector implements DeletionObserver {
     if (finalizers.includes(foregroundFinalizer)) {
       for (const dep of this.dependentsOf(uid))
         if (!dep.obj.metadata?.deletionTimestamp) this.deleteDependent(dep);
-      const blocking = this.dependentsOf(uid).some((d) =>
-        (d.obj.metadata?.ownerReferences ?? []).some((r) => r.uid === uid && r.blockOwnerDeletion),
-      );
+      this.hostDependents?.ownerForeground(obj);
+      const blocking =
+        this.dependentsOf(uid).some((d) =>
+          (d.obj.metadata?.ownerReferences ?? []).some((r) => r.uid === uid && r.blockOwnerDeletion),
+        ) || !!this.hostDependents?.holds(uid);
       const me = self();
       if (!blocking && me && (me.obj.metadata?.finalizers ?? []).includes(foregroundFinalizer)) {
         this.write(

@@ -164,6 +164,7 @@ export class TenantRuntime {
           .map(live)
           .filter((h): h is string => !!h),
       virtualExists: (uid) => this.store.keyOfUid(uid) !== undefined,
+      released: (uid) => this.gc.ownerReleased(uid),
     });
   }
 

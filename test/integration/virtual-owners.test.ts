@@ -284,4 +284,16 @@ describe('ownership across the boundary', () => {
     kubectlOk(kc, ['-n', 'default', 'delete', 'foo', 'foo-b']);
     await until('the shared Secret to go with its last owner', 30_000, () => !onHost('secret/shared'));
   }, 60_000);
+
+  it('deletes the owner in the foreground only after its blocking host dependents are gone', async () => {
+    const uid = createFoo('foo-fg');
+    const refs = [fooRef('foo-fg', uid)];
+    kubectlOk(kc, ['apply', '-f', '-'], JSON.stringify(deployment('dep-fg', refs)));
+    kubectlOk(kc, ['apply', '-f', '-'], JSON.stringify(secret('sec-fg', refs)));
+    // kubectl waits until the Foo is gone; by then its blocking dependents must be gone already.
+    kubectlOk(kc, ['-n', 'default', 'delete', 'foo', 'foo-fg', '--cascade=foreground', '--timeout=60s']);
+    expect(kubectl(kc, ['-n', 'default', 'get', 'foo', 'foo-fg']).stderr).toContain('not found');
+    expect(onHost('deployment/dep-fg')).toBe(false);
+    expect(onHost('secret/sec-fg')).toBe(false);
+  }, 90_000);
 });
