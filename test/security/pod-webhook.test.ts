@@ -4,11 +4,13 @@
 // (bounded, refused unless a v1 pod review, never a side effect outside kplex namespaces), and a
 // pod token is good only for the pod's own tenant: a pod asking for another tenant's audience, or
 // for the host's, gets nothing.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { createCA, issueCert, type KeyPairPem } from '../../src/pki/certs.js';
+import { startKplex } from '../helpers/kplex-process.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { kplexCli } from '../helpers/tenant-env.js';
 import { attack, securityEnv, type SecurityEnv } from './harness.js';
@@ -63,6 +65,12 @@ function expectRefused(r: { status: number; body: string }, ...secrets: string[]
     code: 401,
   });
   for (const s of ['kplex.io', 'patch', ...secrets]) expect(r.body).not.toContain(s);
+}
+
+function expectRefused403(r: { status: number; body: string }): void {
+  expect(r.status).toBe(403);
+  expect(JSON.parse(r.body)).toMatchObject({ kind: 'Status', code: 403, reason: 'Forbidden' });
+  expect(r.body).not.toContain('patch');
 }
 
 const review = (namespace: string, object: unknown, extra: Any = {}) =>
@@ -367,6 +375,41 @@ describe('security: the pod webhook and pod tokens', () => {
       expect(
         (await s.hostApi.request('GET', `/api/v1/namespaces/${ns}/configmaps/kplex-root-ca.crt`)).status,
       ).toBe(404);
+    },
+  );
+  attack(
+    'authn',
+    'webhook: a kplex with no --webhook-client-ca refuses even the host (403), so no tenant pod is admitted untranslated',
+    async () => {
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kplex-no-webhook-ca-'));
+      // It registers the webhook for itself at start, as any kplex does.
+      const bare = await startKplex([
+        '--data-dir',
+        dataDir,
+        '--host-kubeconfig',
+        s.host.kubeconfig,
+        '--shutdown-grace-seconds',
+        '0',
+      ]);
+      try {
+        expect(bare.logs.join('\n')).toContain('no --webhook-client-ca');
+        const r = await s.hostApi.request<Any>('POST', `/api/v1/namespaces/${hostNsA}/pods`, {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'unwebhooked' },
+          spec: { containers: [{ name: 'c', image: 'x' }] },
+        });
+        expect(r.status).toBe(500);
+        expect(r.body.message).toContain('failed calling webhook "pods.kplex.io"');
+        expect(
+          (await s.hostApi.request('GET', `/api/v1/namespaces/${hostNsA}/pods/unwebhooked`)).status,
+        ).toBe(404);
+        expectRefused403(await post(`https://127.0.0.1:${bare.port}${PATH}`, probe()));
+      } finally {
+        await bare.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+        await s.env.restart('SIGKILL'); // the suite's kplex registers the webhook for itself again
+      }
     },
   );
 });
