@@ -43,7 +43,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   const tls = await loadOrCreateServingTLS({
     dataDir: cfg.dataDir,
     certFile: cfg.tlsCertFile,
-    keyFile: cfg.tlsKeyFile,
+    keyFile: cfg.tlsPrivateKeyFile,
     // Tenant pods verify kplex by the names and address they reach it on (the pod syncer).
     extraNames: [...KUBERNETES_SERVICE_NAMES, podApiHost(cfg)],
   });

@@ -7,7 +7,7 @@ export interface ServeConfig {
   port: number;
   dataDir: string;
   tlsCertFile?: string;
-  tlsKeyFile?: string;
+  tlsPrivateKeyFile?: string;
   hostKubeconfig?: string;
   logLevel: string;
   podApiAddress?: string;
@@ -38,7 +38,7 @@ export const serveOptions: ConfigOption[] = [
   { key: 'port', flag: '--port <port>', env: 'KPLEX_PORT', description: 'HTTPS port', default: '9443', parse: int },
   { key: 'dataDir', flag: '--data-dir <dir>', env: 'KPLEX_DATA_DIR', description: 'where tenant stores and the generated serving certificate live', default: path.join('.kplex', 'data') },
   { key: 'tlsCertFile', flag: '--tls-cert-file <file>', env: 'KPLEX_TLS_CERT_FILE', description: 'serving certificate (PEM); generated into the data dir when absent' },
-  { key: 'tlsKeyFile', flag: '--tls-private-key-file <file>', env: 'KPLEX_TLS_PRIVATE_KEY_FILE', description: 'serving key (PEM) matching --tls-cert-file' },
+  { key: 'tlsPrivateKeyFile', flag: '--tls-private-key-file <file>', env: 'KPLEX_TLS_PRIVATE_KEY_FILE', description: 'serving key (PEM) matching --tls-cert-file' },
   { key: 'hostKubeconfig', flag: '--host-kubeconfig <file>', env: 'KPLEX_HOST_KUBECONFIG', description: 'kubeconfig of the host cluster (default: in-cluster config, then $KUBECONFIG)' },
   { key: 'podApiAddress', flag: '--pod-api-address <ip[:port]>', env: 'KPLEX_POD_API_ADDRESS', description: "where tenant pods and the host's pod webhook reach kplex (e.g. the ClusterIP:443 of kplex's Service; default: the advertise or bind address and the serving port)" },
   { key: 'webhookClientCa', flag: '--webhook-client-ca <file>', env: 'KPLEX_WEBHOOK_CLIENT_CA', description: "CA (PEM) that signs the host apiserver's client certificate for admission webhooks (its --admission-control-config-file kubeConfigFile); only callers it verifies may call kplex's pod webhook. Without it, every webhook call is refused (and tenant pods with it)" },

@@ -1,0 +1,25 @@
+import { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { addConfigOptions } from '../../../src/cli/options.js';
+import { serveOptions } from '../../../src/config/serve-config.js';
+
+describe('kplex serve options', () => {
+  it('every flag given on the command line reaches the config under its key', () => {
+    const args: string[] = [];
+    for (const o of serveOptions) {
+      const takesValue = /<[^>]+>/.test(o.flag);
+      args.push(o.flag.split(' ')[0]!, ...(takesValue ? [o.parse ? '7' : `value-of-${o.key}`] : []));
+    }
+    const cmd = addConfigOptions(new Command('serve'), serveOptions).exitOverride();
+    cmd.parse(args, { from: 'user' });
+    const opts = cmd.opts<Record<string, unknown>>();
+    for (const o of serveOptions) expect(opts[o.key], o.flag).toBeDefined();
+    expect(opts['tlsPrivateKeyFile']).toBe('value-of-tlsPrivateKeyFile');
+  });
+
+  it('refuses an option whose key is not where commander puts its value', () => {
+    expect(() =>
+      addConfigOptions(new Command('x'), [{ key: 'tlsKeyFile', flag: '--tls-private-key-file <file>', env: 'X', description: '' }]),
+    ).toThrow(/tlsPrivateKeyFile/);
+  });
+});
