@@ -243,6 +243,12 @@ describe('workload isolation', () => {
     await expect.poll(() => hostLabels('psa')[`${PSA}enforce`], { timeout: 15_000 }).toBe('baseline');
   });
 
+  it('a restarted kplex relabels the host namespaces it finds (made by an earlier run)', async () => {
+    kubectlOk(host.kubeconfig, ['label', 'ns', hostNs('psa'), `${PSA}enforce=privileged`, '--overwrite']);
+    await env.restart();
+    await expect.poll(() => hostLabels('psa')[`${PSA}enforce`], { timeout: 30_000 }).toBe('baseline');
+  });
+
   it('refuses nodeName, pods/binding and bindings with 403', () => {
     kubectlOk(kc, ['create', 'ns', 'place']);
     const pinned = create('place', pod('pinned', { nodeName: 'kwok-node-0' }));
