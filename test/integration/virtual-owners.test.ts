@@ -2,11 +2,36 @@
 // The host also has the same CRD (the worst case: the host GC could resolve the kind there), yet
 // the host garbage collector leaves the dependents alone; the tenant sees its ownerReferences as
 // written; deleting the owner deletes (Background) or releases (Orphan) its host dependents.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { startTenantEnv, type TenantEnv } from '../helpers/tenant-env.js';
 
 const TENANT = 'owners';
+
+/** k8s.io/sample-controller at the host's version, built once from its pinned module into the cache. */
+const SAMPLE_CONTROLLER_SRC = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '../../deploy/local-host/sample-controller',
+);
+const CACHE =
+  process.env['KPLEX_CACHE'] ??
+  path.join(process.env['XDG_CACHE_HOME'] ?? path.join(os.homedir(), '.cache'), 'kplex');
+const SAMPLE_CONTROLLER = path.join(CACHE, 'sample-controller-v0.32.5', 'sample-controller');
+
+function buildSampleController(): void {
+  if (existsSync(SAMPLE_CONTROLLER)) return;
+  const r = spawnSync('go', ['build', '-trimpath', '-o', SAMPLE_CONTROLLER, 'k8s.io/sample-controller'], {
+    cwd: SAMPLE_CONTROLLER_SRC,
+    env: { ...process.env, GOFLAGS: '-mod=mod', CGO_ENABLED: '0' },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`building sample-controller failed: ${r.stderr}`);
+}
 const GROUP = 'samplecontroller.k8s.io';
 
 const fooCRD = {
@@ -26,7 +51,24 @@ const fooCRD = {
         name: 'v1alpha1',
         served: true,
         storage: true,
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        // sample-controller's artifacts/examples/crd-status-subresource.yaml, unknown fields kept.
+        subresources: { status: {} },
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            'x-kubernetes-preserve-unknown-fields': true,
+            properties: {
+              spec: {
+                type: 'object',
+                properties: {
+                  deploymentName: { type: 'string' },
+                  replicas: { type: 'integer', minimum: 1, maximum: 10 },
+                },
+              },
+              status: { type: 'object', properties: { availableReplicas: { type: 'integer' } } },
+            },
+          },
+        },
       },
     ],
   },
@@ -296,4 +338,59 @@ describe('ownership across the boundary', () => {
     expect(onHost('deployment/dep-fg')).toBe(false);
     expect(onHost('secret/sec-fg')).toBe(false);
   }, 90_000);
+
+  it('runs k8s.io/sample-controller against the tenant: its Deployment stays, Foo status fills in, deleting the Foo deletes it', async () => {
+    buildSampleController();
+    let logs = '';
+    const ctl = spawn(SAMPLE_CONTROLLER, ['-kubeconfig', kc], { stdio: ['ignore', 'pipe', 'pipe'] });
+    ctl.stdout.on('data', (d: Buffer) => (logs += d.toString()));
+    ctl.stderr.on('data', (d: Buffer) => (logs += d.toString()));
+    try {
+      kubectlOk(
+        kc,
+        ['apply', '-f', '-'],
+        JSON.stringify({
+          apiVersion: `${GROUP}/v1alpha1`,
+          kind: 'Foo',
+          metadata: { name: 'example-foo', namespace: 'default' },
+          spec: { deploymentName: 'example-foo', replicas: 1 },
+        }),
+      );
+      const uid = kubectlOk(kc, [
+        '-n',
+        'default',
+        'get',
+        'foo',
+        'example-foo',
+        '-o',
+        'jsonpath={.metadata.uid}',
+      ]);
+      await until(`the controller's Deployment (logs: ${logs.slice(-2000)})`, 60_000, () =>
+        onHost('deployment/example-foo'),
+      );
+      await until(
+        'Foo status.availableReplicas = 1',
+        120_000,
+        () =>
+          kubectlOk(kc, [
+            '-n',
+            'default',
+            'get',
+            'foo',
+            'example-foo',
+            '-o',
+            'jsonpath={.status.availableReplicas}',
+          ]) === '1',
+      );
+      await sleep(5000);
+      expect(onHost('deployment/example-foo')).toBe(true);
+      expect(tenantJSON('deployment/example-foo').metadata.ownerReferences).toEqual([
+        { ...fooRef('example-foo', uid) },
+      ]);
+      kubectlOk(kc, ['-n', 'default', 'delete', 'foo', 'example-foo']);
+      await until('the Deployment to go with its Foo', 60_000, () => !onHost('deployment/example-foo'));
+    } finally {
+      ctl.kill('SIGTERM');
+    }
+  }, 300_000);
 });
