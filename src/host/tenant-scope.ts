@@ -74,6 +74,7 @@ export function tenantScope(rt: TenantRuntime): TenantScope {
       }
       const map = new NamespaceMap(rt.tenant, entries, rv, rt.identity.uid);
       map.isHostKind = (apiVersion, kind) => rt.isHostKind(apiVersion, kind);
+      map.onVirtualOwned = (hostNs) => rt.hostOwned?.written(hostNs);
       maps.set(rt, { version, rv, entries, map });
       return map;
     },

@@ -114,6 +114,9 @@ export class NamespaceMap {
   /** The tenant's host-backed kinds (its resource table): ownerReferences to others stay off the host. */
   isHostKind?: IsHostKind;
 
+  /** Told before an object with a virtual owner is sent to a host namespace (host-dependents.ts). */
+  onVirtualOwned?: (hostNs: string) => void;
+
   constructor(
     readonly tenant: string,
     toHost: ReadonlyMap<string, string>,
@@ -141,6 +144,7 @@ export class NamespaceMap {
       this.tenantUid,
     );
     m.isHostKind = this.isHostKind;
+    m.onVirtualOwned = this.onVirtualOwned;
     return m;
   }
 

@@ -48,7 +48,7 @@ export function objectToHost(obj: unknown, map: NamespaceMap, hostNs: string | u
       if (isObject(meta[f])) for (const k of Object.keys(meta[f])) if (isKplexKey(k)) delete meta[f][k];
   }
   namespaceFieldsToHost(obj, map);
-  if (map.isHostKind) ownersToHost(obj, map.isHostKind);
+  if (map.isHostKind && ownersToHost(obj, map.isHostKind) && hostNs) map.onVirtualOwned?.(hostNs);
   // Templates: the same rules apply to their metadata keys.
   for (const p of METADATA_PATHS.slice(1)) {
     visitPath(obj, p, (o, k) => {

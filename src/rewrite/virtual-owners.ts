@@ -48,25 +48,27 @@ function isVirtualRef(r: unknown, isHostKind: IsHostKind): r is Obj {
  * references to virtual owners become kplex annotations and the label. Runs after the tenant's
  * own `kplex.io/` keys were dropped. Left as is when the list is one the host must refuse
  * (duplicate uids, or more than one controller), so the apiserver's validation answers.
+ * True when a reference was moved.
  */
-export function ownersToHost(obj: unknown, isHostKind: IsHostKind): void {
+export function ownersToHost(obj: unknown, isHostKind: IsHostKind): boolean {
   const meta = isObject(obj) ? obj['metadata'] : undefined;
-  if (!isObject(meta) || !Array.isArray(meta['ownerReferences'])) return;
+  if (!isObject(meta) || !Array.isArray(meta['ownerReferences'])) return false;
   const refs = meta['ownerReferences'] as unknown[];
   const uids = refs.map((r) => (isObject(r) ? r['uid'] : undefined));
-  if (new Set(uids).size !== uids.length) return;
-  if (refs.filter((r) => isObject(r) && r['controller'] === true).length > 1) return;
+  if (new Set(uids).size !== uids.length) return false;
+  if (refs.filter((r) => isObject(r) && r['controller'] === true).length > 1) return false;
   const keep: unknown[] = [];
   const moved: Record<string, string> = {};
   refs.forEach((r, i) => {
     if (isVirtualRef(r, isHostKind)) moved[ownerKey(r['uid'] as string)] = JSON.stringify({ i, ref: r });
     else keep.push(r);
   });
-  if (Object.keys(moved).length === 0) return;
+  if (Object.keys(moved).length === 0) return false;
   if (keep.length) meta['ownerReferences'] = keep;
   else delete meta['ownerReferences'];
   meta['annotations'] = { ...(isObject(meta['annotations']) ? meta['annotations'] : {}), ...moved };
   meta['labels'] = { ...(isObject(meta['labels']) ? meta['labels'] : {}), [LABEL_VIRTUAL_OWNED]: 'true' };
+  return true;
 }
 
 /** The virtual owners' references kplex keeps on a host object, in the tenant's order. */

@@ -8,7 +8,9 @@
 // by the `kplex.io/virtual-owned` label, in the owner's host namespace only (ownerReferences are
 // namespace-local; a cluster-scoped owner's dependents may be in any of the tenant's namespaces),
 // one labelled list per host-backed resource. Jobs run one at a time per tenant, in order, so an
-// orphaning always finishes before the owner's deletion is looked at.
+// orphaning always finishes before the owner's deletion is looked at. A host namespace where a
+// pass found no labelled object, and where no write has moved a reference since, is not listed
+// again: a tenant without such objects pays one pass per host namespace per process, not one per delete.
 import type { KubeObject } from '../api/object.js';
 import type { HostClient } from '../hostapi/host-client.js';
 import { hostPath } from '../hostapi/host-request.js';
@@ -43,6 +45,9 @@ interface Blocker {
 const POLL_MS = [200, 500, 1000, 2000, 5000];
 const WAIT_MS = 10 * 60_000;
 
+/** A write marked before a pass may still be on its way to the host: only a pass this much later can call a namespace clean. */
+const SETTLE_MS = 60_000;
+
 const SELECTOR = `labelSelector=${encodeURIComponent(`${LABEL_VIRTUAL_OWNED}=true`)}`;
 
 export class HostDependents implements HostDependentsObserver {
@@ -50,6 +55,12 @@ export class HostDependents implements HostDependentsObserver {
 
   /** Foreground owners (by uid): waiting for their host dependents, or done with them. */
   private readonly foreground = new Map<string, 'waiting' | 'done'>();
+
+  /** Host namespaces known to hold no object with a virtual owner. */
+  private readonly clean = new Set<string>();
+
+  /** When a write last moved a virtual owner's reference into each host namespace. */
+  private readonly lastWrite = new Map<string, number>();
 
   constructor(private readonly deps: HostDependentsDeps) {}
 
@@ -67,6 +78,12 @@ export class HostDependents implements HostDependentsObserver {
     if (!uid || this.foreground.has(uid)) return;
     this.foreground.set(uid, 'waiting');
     this.enqueue(obj, 'foreground', (blockers) => void this.awaitBlockers(uid, blockers));
+  }
+
+  /** A write is sending an object with a virtual owner to `hostNs` (called before it reaches the host). */
+  written(hostNs: string): void {
+    this.clean.delete(hostNs);
+    this.lastWrite.set(hostNs, Date.now());
   }
 
   /** Whether the foreground owner `uid` still waits for host dependents. */
@@ -113,16 +130,28 @@ export class HostDependents implements HostDependentsObserver {
   /** Settles every host dependent of `uid`; returns those a foreground owner must wait for. */
   private async run(uid: string, ns: string, mode: Mode): Promise<Blocker[]> {
     const blockers: Blocker[] = [];
-    for (const row of this.resources())
-      for (const hostNs of this.deps.hostNamespaces(ns)) {
+    for (const hostNs of this.deps.hostNamespaces(ns)) {
+      if (this.clean.has(hostNs)) continue;
+      const started = Date.now();
+      let seen = 0;
+      let complete = true;
+      for (const row of this.resources()) {
         const path = hostPath(row, { namespace: hostNs });
         const res = await this.deps.host.request<{ items?: KubeObject[] }>('GET', `${path}?${SELECTOR}`);
-        if (res.status !== 200) continue;
-        for (const item of res.body?.items ?? [])
+        if (res.status !== 200) {
+          complete = false;
+          continue;
+        }
+        for (const item of res.body?.items ?? []) {
+          seen++;
           await this.settle(row, hostNs, item, uid, mode, blockers).catch((err: unknown) =>
             this.deps.logger?.warn({ err, tenant: this.deps.tenant, uid, mode }, 'settling a host dependent'),
           );
+        }
       }
+      if (complete && seen === 0 && started - (this.lastWrite.get(hostNs) ?? 0) > SETTLE_MS)
+        this.clean.add(hostNs);
+    }
     return blockers;
   }
 

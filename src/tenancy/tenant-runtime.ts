@@ -47,6 +47,8 @@ export interface TenantRuntimeDeps {
 
 export class TenantRuntime {
   readonly gc: VirtualGarbageCollector;
+  /** The garbage collector's host half (when the tenant has a host). */
+  readonly hostOwned?: HostDependents;
   readonly lifecycle: NamespaceLifecycle;
   /** RBAC: the tenant's store seen through the shared bootstrap policy, its policy and strategies. */
   readonly rbac: TenantRbac;
@@ -72,7 +74,7 @@ export class TenantRuntime {
     });
     this.gc = new VirtualGarbageCollector(() => this.storageRows().map((info) => this.registry(info)));
     this.lifecycle = new NamespaceLifecycle(this, deps.hostNamespaces, deps.logger);
-    if (deps.hostNamespaces) this.gc.hostDependents = this.hostDependents(deps.hostNamespaces);
+    if (deps.hostNamespaces) this.gc.hostDependents = this.hostOwned = this.hostDependents(deps.hostNamespaces);
     this.strategies = {
       ...this.rbac.strategies,
       ...admissionStrategies(),
