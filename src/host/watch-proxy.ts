@@ -5,7 +5,7 @@
 // own. When any host stream ends the tenant's watch ends; clients re-watch from their last version.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { encodeWatchFrame, protobufWatchContentType } from '../protobuf/index.js';
-import { bodyToVirtual } from '../rewrite/object-rewrite.js';
+import { bodyToVirtual, isHiddenHostObject } from '../rewrite/object-rewrite.js';
 import type { NamespaceMap } from '../rewrite/namespace-translator.js';
 import type { HostClient } from '../hostapi/host-client.js';
 import { callHost, readJSON } from '../hostapi/host-request.js';
@@ -95,7 +95,9 @@ async function mergeWatches(w: WatchProxy, host: HostClient): Promise<void> {
 
   const send = (ev: Event): void => {
     if (ended) return;
-    if (ev.type !== 'BOOKMARK' && ev.type !== 'ERROR' && w.keep && !w.keep(ev.object)) return;
+    if (ev.type !== 'BOOKMARK' && ev.type !== 'ERROR') {
+      if (isHiddenHostObject(ev.object) || (w.keep && !w.keep(ev.object))) return;
+    }
     bodyToVirtual(ev.object, w.map);
     if (ev.object['kind'] === 'Table') {
       // Column definitions once per tenant stream, as a single apiserver watch sends them.

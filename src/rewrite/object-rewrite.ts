@@ -32,6 +32,18 @@ const MESSAGE_FIELDS: readonly string[] = [
   'details.causes[].message',
 ];
 
+/**
+ * The label of host objects kplex keeps in a tenant's host namespace for its own use (the CA
+ * ConfigMap tenant pods mount): left out of the tenant's lists, Tables and watch events.
+ */
+export const HIDDEN_LABEL = 'kplex.io/hidden';
+
+/** Whether a host object (or a Table row's object) is one of kplex's own, hidden from the tenant. */
+export function isHiddenHostObject(obj: unknown): boolean {
+  const labels = isObject(obj) && isObject(obj['metadata']) ? obj['metadata']['labels'] : undefined;
+  return isObject(labels) && labels[HIDDEN_LABEL] === 'true';
+}
+
 /** Labels and annotations kplex puts on host objects; a tenant never sees them. */
 export const isKplexKey = (k: string): boolean => k.startsWith('kplex.io/') || k.includes('.kplex.io/');
 
@@ -148,6 +160,8 @@ export function bodyToVirtual(body: unknown, map: NamespaceMap): void {
   if (!isObject(body)) return;
   if (body['kind'] === 'Table') {
     metaToVirtual(body['metadata'], map);
+    if (Array.isArray(body['rows']))
+      body['rows'] = body['rows'].filter((r) => !isObject(r) || !isHiddenHostObject(r['object']));
     for (const row of Array.isArray(body['rows']) ? body['rows'] : []) {
       if (!isObject(row)) continue;
       objectToVirtual(row['object'], map);
@@ -158,7 +172,8 @@ export function bodyToVirtual(body: unknown, map: NamespaceMap): void {
   }
   if (Array.isArray(body['items'])) {
     metaToVirtual(body['metadata'], map);
-    for (const item of body['items']) objectToVirtual(item, map);
+    body['items'] = body['items'].filter((item) => !isHiddenHostObject(item));
+    for (const item of body['items'] as unknown[]) objectToVirtual(item, map);
     return;
   }
   objectToVirtual(body, map);

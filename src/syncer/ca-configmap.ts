@@ -22,12 +22,33 @@ export class CAConfigMaps {
       {
         apiVersion: 'v1',
         kind: 'ConfigMap',
-        metadata: { name: CA_CONFIGMAP, labels: { 'app.kubernetes.io/managed-by': 'kplex' } },
+        // Hidden from the tenant's lists and watches (rewrite/object-rewrite.ts HIDDEN_LABEL).
+        metadata: { name: CA_CONFIGMAP, labels: { 'app.kubernetes.io/managed-by': 'kplex', 'kplex.io/hidden': 'true' } },
         data: { 'ca.crt': this.caCert },
       },
       'application/apply-patch+yaml',
     );
-    if (res.status >= 300) throw new Error(`applying ${CA_CONFIGMAP} in ${hostNamespace}: ${res.status}`);
+    if (res.status >= 300) {
+      const message = (res.body as { message?: unknown } | undefined)?.message;
+      throw new CAConfigMapError(res.status, typeof message === 'string' ? message : '', hostNamespace);
+    }
     this.done.set(hostNamespace, true);
+  }
+}
+
+/** The host refused the CA ConfigMap (e.g. the tenant's own ResourceQuota has no room for it). */
+export class CAConfigMapError extends Error {
+  constructor(
+    readonly status: number,
+    readonly hostMessage: string,
+    hostNamespace: string,
+  ) {
+    super(`applying ${CA_CONFIGMAP} in ${hostNamespace}: ${status} ${hostMessage}`);
+  }
+
+  /** The quota part of the host's refusal ("exceeded quota: q, requested: …"), if that was the reason. */
+  get quota(): string | undefined {
+    const at = this.hostMessage.indexOf('exceeded quota:');
+    return this.status === 403 && at >= 0 ? this.hostMessage.slice(at) : undefined;
   }
 }

@@ -5,6 +5,7 @@
 // Its input is still checked as hostile; the answer is a patch of the posted object and has no
 // side effect beyond the namespace's CA ConfigMap.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isObject } from '../api/object.js';
 import { writeError, writeJSON } from '../api/respond.js';
 import { toStatusError, type StatusError } from '../api/status.js';
 import { readBody } from '../handlers/body.js';
@@ -15,7 +16,7 @@ import {
   translationPatch,
   type PodAdmission,
 } from './admission-review.js';
-import type { CAConfigMaps } from './ca-configmap.js';
+import { CAConfigMapError, type CAConfigMaps } from './ca-configmap.js';
 import type { NamespaceTargets } from './namespace-targets.js';
 import { translatePod } from './pod-translate.js';
 import { isTranslatedPod } from './pod-view.js';
@@ -125,6 +126,19 @@ async function answer(d: PodWebhookDeps, r: PodAdmission): Promise<Record<string
       .join(', ');
     return reviewResponse(r.uid, { denied: { code: 403, message: msg } });
   }
-  if (r.operation === 'CREATE' && !r.dryRun) await d.caConfigMaps.ensure(r.namespace);
+  if (r.operation === 'CREATE' && !r.dryRun) {
+    try {
+      await d.caConfigMaps.ensure(r.namespace);
+    } catch (err) {
+      // The tenant's own quota has no room for the CA ConfigMap: refused as a quota error would
+      // be, naming the tenant's quota (never kplex's ConfigMap); anything else fails the pod (500).
+      const quota = err instanceof CAConfigMapError ? err.quota : undefined;
+      if (!quota) throw err;
+      const meta = r.object['metadata'];
+      const name = isObject(meta) ? meta['name'] : undefined;
+      const what = typeof name === 'string' && name ? `pods "${name}"` : 'pods';
+      return reviewResponse(r.uid, { denied: { code: 403, message: `${what} is forbidden: ${quota}` } });
+    }
+  }
   return reviewResponse(r.uid, { patch: translationPatch(r.object, pod) });
 }

@@ -123,6 +123,14 @@ describe('object rewriting', () => {
       cells: ['default/x', 3],
       object: { metadata: { namespace: 'default' } },
     });
+    // kplex's own host objects (the CA ConfigMap tenant pods mount) are left out of lists and Tables.
+    const hidden = { metadata: { name: 'kplex-root-ca.crt', labels: { 'kplex.io/hidden': 'true' } } };
+    const withHidden = { kind: 'ConfigMapList', metadata: {}, items: [hidden, { metadata: { name: 'mine' } }] };
+    bodyToVirtual(withHidden, map);
+    expect(withHidden.items).toEqual([{ metadata: { name: 'mine' } }]);
+    const hiddenRows = { kind: 'Table', metadata: {}, rows: [{ cells: ['x'], object: hidden }, { cells: ['mine'], object: {} }] };
+    bodyToVirtual(hiddenRows, map);
+    expect(hiddenRows.rows).toEqual([{ cells: ['mine'], object: {} }]);
     const status = {
       kind: 'Status',
       message:
