@@ -135,10 +135,16 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       if (!tenantUid) {
         const got = await call(hostApi, 'GET', `${TENANTS_PATH}/${name}`);
         tenantUid = (JSON.parse(got.text) as { metadata?: { uid?: string } }).metadata?.uid;
-        if (got.status !== 200 || !tenantUid) throw new Error(`reading Tenant ${name}: ${got.status} ${got.text.slice(0, 200)}`);
+        if (got.status !== 200 || !tenantUid)
+          throw new Error(`reading Tenant ${name}: ${got.status} ${got.text.slice(0, 200)}`);
         uids.set(name, tenantUid);
       }
-      const token = await mintToken(key, { tenant: name, tenantUid, user: 'admin', groups: ['system:masters'] });
+      const token = await mintToken(key, {
+        tenant: name,
+        tenantUid,
+        user: 'admin',
+        groups: ['system:masters'],
+      });
       return { agent, origin: kplexOrigin, base: `/clusters/${name}`, token };
     },
     async createTenantObject(name) {
@@ -150,7 +156,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       });
       if (r.status !== 201 && r.status !== 409)
         throw new Error(`creating Tenant ${name}: ${r.status} ${r.text.slice(0, 200)}`);
-      const uid = r.status === 201 ? (JSON.parse(r.text) as { metadata?: { uid?: string } }).metadata?.uid : undefined;
+      const uid =
+        r.status === 201 ? (JSON.parse(r.text) as { metadata?: { uid?: string } }).metadata?.uid : undefined;
       if (uid) uids.set(name, uid);
     },
     async waitServed(t, timeoutMs = 60_000) {

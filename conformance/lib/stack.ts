@@ -84,7 +84,23 @@ export function createTenant(p: StackPaths, name: string, kubeconfigFile: string
   if (!created.ok)
     throw new Error(`kplex tenant create ${name} failed:\n${lastLines(created.stderr || created.stdout)}`);
   // A long run outlives the default 24 h token lifetime.
-  const kc = tsx(p, ['src/cli/main.ts', 'kubeconfig', name, '--data-dir', p.dataDir, '--host-kubeconfig', p.hostKubeconfig, '--group', 'system:masters', '--ttl', '7d'], 60_000);
+  const kc = tsx(
+    p,
+    [
+      'src/cli/main.ts',
+      'kubeconfig',
+      name,
+      '--data-dir',
+      p.dataDir,
+      '--host-kubeconfig',
+      p.hostKubeconfig,
+      '--group',
+      'system:masters',
+      '--ttl',
+      '7d',
+    ],
+    60_000,
+  );
   if (!kc.ok) throw new Error(`kplex kubeconfig ${name} failed:\n${lastLines(kc.stderr || kc.stdout)}`);
   mkdirSync(path.dirname(kubeconfigFile), { recursive: true });
   writeFileSync(kubeconfigFile, kc.stdout, { mode: 0o600 });

@@ -119,7 +119,12 @@ export async function isUp(dir: string): Promise<boolean> {
   }
 }
 
-async function waitFor(what: string, timeoutMs: number, check: () => Promise<boolean>, died?: () => string | undefined): Promise<void> {
+async function waitFor(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<boolean>,
+  died?: () => string | undefined,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
@@ -141,13 +146,29 @@ async function writePki(dir: string): Promise<void> {
   const serving = await issueCert(ca, {
     commonName: 'kube-apiserver',
     server: true,
-    dnsNames: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+    dnsNames: [
+      'localhost',
+      'kubernetes',
+      'kubernetes.default',
+      'kubernetes.default.svc',
+      'kubernetes.default.svc.cluster.local',
+    ],
     ipAddresses: ['127.0.0.1', '10.96.0.1'],
   });
-  const admin = await issueCert(ca, { commonName: 'kubernetes-admin', organizations: ['system:masters'], client: true, server: true, dnsNames: ['localhost'], ipAddresses: ['127.0.0.1'] });
+  const admin = await issueCert(ca, {
+    commonName: 'kubernetes-admin',
+    organizations: ['system:masters'],
+    client: true,
+    server: true,
+    dnsNames: ['localhost'],
+    ipAddresses: ['127.0.0.1'],
+  });
   // The apiserver's identity towards admission webhooks (kplex's pod webhook trusts this CA only).
   const webhookCA = await createCA('kplex-local-host-webhook-client-ca');
-  const webhookClient = await issueCert(webhookCA, { commonName: 'kube-apiserver-webhook-client', client: true });
+  const webhookClient = await issueCert(webhookCA, {
+    commonName: 'kube-apiserver-webhook-client',
+    client: true,
+  });
   const sa = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const files: Record<string, string> = {
     'ca.crt': ca.cert,
@@ -162,12 +183,14 @@ async function writePki(dir: string): Promise<void> {
     'sa.key': sa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     'sa.pub': sa.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   };
-  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(pki, name), content, { mode: 0o600 });
+  for (const [name, content] of Object.entries(files))
+    writeFileSync(path.join(pki, name), content, { mode: 0o600 });
 }
 
 /** The CA that signs the host apiserver's webhook client certificate (kplex serve --webhook-client-ca). */
 const WEBHOOK_CLIENT_CA = 'webhook-client-ca.crt';
-export const webhookClientCA = (state: Pick<HostState, 'dir'>): string => path.join(state.dir, 'pki', WEBHOOK_CLIENT_CA);
+export const webhookClientCA = (state: Pick<HostState, 'dir'>): string =>
+  path.join(state.dir, 'pki', WEBHOOK_CLIENT_CA);
 
 /**
  * The apiserver's --admission-control-config-file: both webhook admission plugins read a
@@ -247,7 +270,14 @@ export function writeKwokConfig(dir: string): string {
   const kwokDir = path.join(dir, 'kwok');
   mkdirSync(kwokDir, { recursive: true });
   const logFile = path.join(kwokDir, 'container.log');
-  writeFileSync(logFile, ['2024-01-01T00:00:00Z stdout F kwok fake container started', '2024-01-01T00:00:01Z stdout F serving requests', ''].join('\n'));
+  writeFileSync(
+    logFile,
+    [
+      '2024-01-01T00:00:00Z stdout F kwok fake container started',
+      '2024-01-01T00:00:01Z stdout F serving requests',
+      '',
+    ].join('\n'),
+  );
   const config = [
     'kind: ClusterLogs',
     'apiVersion: kwok.x-k8s.io/v1alpha1',
@@ -302,10 +332,22 @@ export async function startHost(opts: HostOptions): Promise<HostState> {
   const server = `https://127.0.0.1:${ports.apiserver}`;
   const kubeconfigPath = path.join(opts.dir, 'kubeconfig');
   writeFileSync(kubeconfigPath, kubeconfig(opts.dir, server), { mode: 0o600 });
-  const version = execFileSync(path.join(bin, 'kube-apiserver'), ['--version'], { encoding: 'utf8' }).trim().split(' ').pop() ?? '';
+  const version =
+    execFileSync(path.join(bin, 'kube-apiserver'), ['--version'], { encoding: 'utf8' })
+      .trim()
+      .split(' ')
+      .pop() ?? '';
 
   const pids: Record<string, number> = {};
-  const state: HostState = { dir: opts.dir, kubeconfig: kubeconfigPath, server, version, ports, pids, kwokServer: `https://127.0.0.1:${ports.kwok}` };
+  const state: HostState = {
+    dir: opts.dir,
+    kubeconfig: kubeconfigPath,
+    server,
+    version,
+    ports,
+    pids,
+    kwokServer: `https://127.0.0.1:${ports.kwok}`,
+  };
   const save = (): void => writeFileSync(statePath(opts.dir), JSON.stringify(state, null, 2));
   const launch = (name: string, args: string[]): void => {
     const out = openSync(path.join(opts.dir, 'logs', `${name}.log`), 'a');
@@ -366,7 +408,12 @@ export async function startHost(opts: HostOptions): Promise<HostState> {
       '--endpoint-reconciler-type=none', // the advertise address is loopback: no kubernetes endpoints
       '--v=1',
     ]);
-    await waitFor('kube-apiserver /readyz', 90_000, async () => (await hostRequest(state, 'GET', '/readyz')).status === 200, deadComponent);
+    await waitFor(
+      'kube-apiserver /readyz',
+      90_000,
+      async () => (await hostRequest(state, 'GET', '/readyz')).status === 200,
+      deadComponent,
+    );
     launch('kube-controller-manager', [
       `--kubeconfig=${kubeconfigPath}`,
       `--authentication-kubeconfig=${kubeconfigPath}`,
@@ -409,18 +456,39 @@ export async function startHost(opts: HostOptions): Promise<HostState> {
     for (let i = 0; i < (opts.nodes ?? 2); i++) {
       const name = `kwok-node-${i}`;
       const res = await hostRequest(state, 'POST', '/api/v1/nodes', fakeNode(name));
-      if (res.status !== 201 && res.status !== 409) throw new Error(`creating node ${name}: ${res.status} ${res.body}`);
+      if (res.status !== 201 && res.status !== 409)
+        throw new Error(`creating node ${name}: ${res.status} ${res.body}`);
     }
-    await waitFor('fake nodes Ready', 60_000, async () => {
-      const nodes = JSON.parse((await hostRequest(state, 'GET', '/api/v1/nodes')).body) as { items: { status?: { conditions?: { type: string; status: string }[] } }[] };
-      return nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length >= (opts.nodes ?? 2);
-    }, deadComponent);
-    await waitFor('the default ServiceAccount (controllers running)', 60_000, async () => (await hostRequest(state, 'GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200, deadComponent);
+    await waitFor(
+      'fake nodes Ready',
+      60_000,
+      async () => {
+        const nodes = JSON.parse((await hostRequest(state, 'GET', '/api/v1/nodes')).body) as {
+          items: { status?: { conditions?: { type: string; status: string }[] } }[];
+        };
+        return (
+          nodes.items.filter((n) =>
+            n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+          ).length >= (opts.nodes ?? 2)
+        );
+      },
+      deadComponent,
+    );
+    await waitFor(
+      'the default ServiceAccount (controllers running)',
+      60_000,
+      async () =>
+        (await hostRequest(state, 'GET', '/api/v1/namespaces/default/serviceaccounts/default')).status ===
+        200,
+      deadComponent,
+    );
   } catch (err) {
     await stopHost(opts.dir);
     throw err;
   }
-  log(`local host ${version} ready in ${((Date.now() - started) / 1000).toFixed(1)}s: ${server} (kubeconfig ${kubeconfigPath})`);
+  log(
+    `local host ${version} ready in ${((Date.now() - started) / 1000).toFixed(1)}s: ${server} (kubeconfig ${kubeconfigPath})`,
+  );
   return state;
 }
 
@@ -431,13 +499,23 @@ function fakeNode(name: string): unknown {
     metadata: {
       name,
       annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
-      labels: { 'kubernetes.io/hostname': name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok' },
+      labels: {
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        type: 'kwok',
+      },
     },
     spec: {},
     status: {
       allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
       capacity: { cpu: '32', memory: '256Gi', pods: '110' },
-      nodeInfo: { architecture: 'amd64', operatingSystem: 'linux', kubeletVersion: 'fake', kubeProxyVersion: 'fake' },
+      nodeInfo: {
+        architecture: 'amd64',
+        operatingSystem: 'linux',
+        kubeletVersion: 'fake',
+        kubeProxyVersion: 'fake',
+      },
     },
   };
 }
@@ -453,7 +531,8 @@ export async function stopHost(dir: string): Promise<boolean> {
     if (pid && alive(pid)) process.kill(pid, 'SIGTERM');
   }
   const deadline = Date.now() + 5000;
-  while (order.some((n) => alive(state.pids[n] ?? 0)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  while (order.some((n) => alive(state.pids[n] ?? 0)) && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 100));
   for (const name of order) {
     const pid = state.pids[name];
     if (pid && alive(pid)) process.kill(pid, 'SIGKILL');

@@ -49,10 +49,13 @@ function kplexPid(): number | undefined {
 
 function ready(): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = https.get({ host: '127.0.0.1', port, path: '/readyz', rejectUnauthorized: false, timeout: 2000 }, (res) => {
-      res.resume();
-      resolve(res.statusCode === 200);
-    });
+    const req = https.get(
+      { host: '127.0.0.1', port, path: '/readyz', rejectUnauthorized: false, timeout: 2000 },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode === 200);
+      },
+    );
     req.on('error', () => resolve(false));
     req.on('timeout', () => req.destroy());
   });
@@ -62,33 +65,59 @@ async function up(): Promise<void> {
   const t0 = Date.now();
   if (!(await isUp(hostDir))) await startHost({ dir: hostDir });
   else if (!existsSync(webhookClientCA({ dir: hostDir })))
-    throw new Error('the running local host has no webhook client CA (an older one): `npm run down`, then `npm run up`');
+    throw new Error(
+      'the running local host has no webhook client CA (an older one): `npm run down`, then `npm run up`',
+    );
   else console.log(`local host already running: ${readState(hostDir)?.server}`);
   if (kplexPid() && (await ready())) {
     console.log(`kplex already running: https://127.0.0.1:${port}`);
   } else if (await ready()) {
-    throw new Error(`port ${port} is served by a process this checkout did not start; stop it or set KPLEX_PORT`);
+    throw new Error(
+      `port ${port} is served by a process this checkout did not start; stop it or set KPLEX_PORT`,
+    );
   } else {
     console.log('building kplex (tsc)');
-    execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')], { stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')],
+      { stdio: 'inherit' },
+    );
     mkdirSync(state, { recursive: true });
     const out = openSync(logFile, 'a');
     const dnsPort = Number(process.env.KPLEX_DNS_PORT ?? (await freePort()));
     const child = spawn(
       process.execPath,
-      [path.join(root, 'dist/cli/main.js'), 'serve', '--port', String(port), '--data-dir', dataDir, '--host-kubeconfig', path.join(hostDir, 'kubeconfig'), '--dns-listen', `127.0.0.1:${dnsPort}`, '--dns-kubernetes-address', '127.0.0.1', '--webhook-client-ca', webhookClientCA({ dir: hostDir })],
+      [
+        path.join(root, 'dist/cli/main.js'),
+        'serve',
+        '--port',
+        String(port),
+        '--data-dir',
+        dataDir,
+        '--host-kubeconfig',
+        path.join(hostDir, 'kubeconfig'),
+        '--dns-listen',
+        `127.0.0.1:${dnsPort}`,
+        '--dns-kubernetes-address',
+        '127.0.0.1',
+        '--webhook-client-ca',
+        webhookClientCA({ dir: hostDir }),
+      ],
       { cwd: root, detached: true, stdio: ['ignore', out, out] },
     );
     child.unref();
     writeFileSync(pidFile, String(child.pid));
     const deadline = Date.now() + 30_000;
     while (!(await ready()) || !running(child.pid ?? 0)) {
-      if (!running(child.pid ?? 0)) throw new Error(`kplex exited; see ${path.relative(process.cwd(), logFile)}`);
+      if (!running(child.pid ?? 0))
+        throw new Error(`kplex exited; see ${path.relative(process.cwd(), logFile)}`);
       if (Date.now() > deadline) throw new Error(`kplex not ready after 30s; see ${logFile}`);
       await new Promise((r) => setTimeout(r, 200));
     }
     writeFileSync(dnsFile, JSON.stringify({ address: '127.0.0.1', port: dnsPort }) + '\n');
-    console.log(`kplex serving on https://127.0.0.1:${port} (logs: ${path.relative(process.cwd(), logFile)}), tenant DNS on 127.0.0.1:${dnsPort}`);
+    console.log(
+      `kplex serving on https://127.0.0.1:${port} (logs: ${path.relative(process.cwd(), logFile)}), tenant DNS on 127.0.0.1:${dnsPort}`,
+    );
   }
   await ensureDnsNode();
   await ensureDemoTenant();
@@ -106,12 +135,25 @@ async function ensureDnsNode(): Promise<void> {
     metadata: {
       name: DNS_NODE,
       annotations: { 'kwok.x-k8s.io/node': 'fake', 'node.alpha.kubernetes.io/ttl': '0' },
-      labels: { 'kubernetes.io/hostname': DNS_NODE, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': 'amd64', type: 'kwok' },
+      labels: {
+        'kubernetes.io/hostname': DNS_NODE,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        type: 'kwok',
+      },
     },
-    spec: { podCIDR: DNS_POD_CIDR, podCIDRs: [DNS_POD_CIDR], taints: [{ key: DNS_TAINT, value: 'true', effect: 'NoSchedule' }] },
-    status: { allocatable: { cpu: '32', memory: '256Gi', pods: '110' }, capacity: { cpu: '32', memory: '256Gi', pods: '110' } },
+    spec: {
+      podCIDR: DNS_POD_CIDR,
+      podCIDRs: [DNS_POD_CIDR],
+      taints: [{ key: DNS_TAINT, value: 'true', effect: 'NoSchedule' }],
+    },
+    status: {
+      allocatable: { cpu: '32', memory: '256Gi', pods: '110' },
+      capacity: { cpu: '32', memory: '256Gi', pods: '110' },
+    },
   });
-  if (res.status !== 201 && res.status !== 409) throw new Error(`creating node ${DNS_NODE}: ${res.status} ${res.body}`);
+  if (res.status !== 201 && res.status !== 409)
+    throw new Error(`creating node ${DNS_NODE}: ${res.status} ${res.body}`);
 }
 
 const demoKubeconfig = path.join(state, 'tenants', 'demo.kubeconfig');
@@ -119,14 +161,33 @@ const demoKubeconfig = path.join(state, 'tenants', 'demo.kubeconfig');
 /** The `demo` tenant and its kubeconfig (.kplex/tenants/demo.kubeconfig). */
 async function ensureDemoTenant(): Promise<void> {
   const cli = (args: string[]): string =>
-    execFileSync(process.execPath, [path.join(root, 'dist/cli/main.js'), ...args], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    execFileSync(process.execPath, [path.join(root, 'dist/cli/main.js'), ...args], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   const hostKubeconfig = path.join(hostDir, 'kubeconfig');
   if (!cli(['tenant', 'list', '--host-kubeconfig', hostKubeconfig]).split('\n').includes('demo')) {
     cli(['tenant', 'create', 'demo', '--host-kubeconfig', hostKubeconfig]);
     console.log('tenant demo created');
   }
   mkdirSync(path.dirname(demoKubeconfig), { recursive: true });
-  writeFileSync(demoKubeconfig, cli(['kubeconfig', 'demo', '--data-dir', dataDir, '--host-kubeconfig', hostKubeconfig, '--server', `https://127.0.0.1:${port}`, '--group', 'system:masters']), { mode: 0o600 });
+  writeFileSync(
+    demoKubeconfig,
+    cli([
+      'kubeconfig',
+      'demo',
+      '--data-dir',
+      dataDir,
+      '--host-kubeconfig',
+      hostKubeconfig,
+      '--server',
+      `https://127.0.0.1:${port}`,
+      '--group',
+      'system:masters',
+    ]),
+    { mode: 0o600 },
+  );
 }
 
 async function down(): Promise<void> {

@@ -12,7 +12,10 @@ import {
   defaultWebhookConfiguration,
 } from './defaults.js';
 import { validateFlowSchema, validatePriorityLevelConfiguration } from './flowcontrol-validation.js';
-import { validateValidatingAdmissionPolicy, validateValidatingAdmissionPolicyBinding } from './policy-validation.js';
+import {
+  validateValidatingAdmissionPolicy,
+  validateValidatingAdmissionPolicyBinding,
+} from './policy-validation.js';
 import { validateWebhookConfiguration } from './webhook-validation.js';
 
 export const ADMISSION_GROUP = 'admissionregistration.k8s.io';

@@ -30,13 +30,23 @@ function validateResources(resources: string[], fld: string): FieldError[] {
     }
     const res = resSub.slice(0, slash);
     const sub = resSub.slice(slash + 1);
-    if (wildcardSubOf.has(res)) errs.push(invalidValue(`${fld}[${i}]`, resSub, `if '${res}/*' is present, must not specify ${resSub}`));
-    if (wildcardResOf.has(sub)) errs.push(invalidValue(`${fld}[${i}]`, resSub, `if '*/${sub}' is present, must not specify ${resSub}`));
+    if (wildcardSubOf.has(res))
+      errs.push(invalidValue(`${fld}[${i}]`, resSub, `if '${res}/*' is present, must not specify ${resSub}`));
+    if (wildcardResOf.has(sub))
+      errs.push(invalidValue(`${fld}[${i}]`, resSub, `if '*/${sub}' is present, must not specify ${resSub}`));
     if (sub === '*') wildcardSubOf.add(res);
     if (res === '*') wildcardResOf.add(sub);
   });
-  if (resources.length > 1 && doubleWildcard) errs.push(invalidValue(fld, resources, "if '*/*' is present, must not specify other resources"));
-  if (singleWildcard && withoutSubresource) errs.push(invalidValue(fld, resources, "if '*' is present, must not specify other resources without subresources"));
+  if (resources.length > 1 && doubleWildcard)
+    errs.push(invalidValue(fld, resources, "if '*/*' is present, must not specify other resources"));
+  if (singleWildcard && withoutSubresource)
+    errs.push(
+      invalidValue(
+        fld,
+        resources,
+        "if '*' is present, must not specify other resources without subresources",
+      ),
+    );
   return errs;
 }
 
@@ -54,14 +64,21 @@ export function validateRule(rule: RuleShape, fld: string): FieldError[] {
   const groups = asArray<string>(rule.apiGroups);
   const versions = asArray<string>(rule.apiVersions);
   if (groups.length === 0) errs.push(required(`${fld}.apiGroups`));
-  if (groups.length > 1 && hasWildcard(groups)) errs.push(invalidValue(`${fld}.apiGroups`, groups, "if '*' is present, must not specify other API groups"));
+  if (groups.length > 1 && hasWildcard(groups))
+    errs.push(
+      invalidValue(`${fld}.apiGroups`, groups, "if '*' is present, must not specify other API groups"),
+    );
   if (versions.length === 0) errs.push(required(`${fld}.apiVersions`));
-  if (versions.length > 1 && hasWildcard(versions)) errs.push(invalidValue(`${fld}.apiVersions`, versions, "if '*' is present, must not specify other API versions"));
+  if (versions.length > 1 && hasWildcard(versions))
+    errs.push(
+      invalidValue(`${fld}.apiVersions`, versions, "if '*' is present, must not specify other API versions"),
+    );
   versions.forEach((v, i) => {
     if (v === '') errs.push(required(`${fld}.apiVersions[${i}]`));
   });
   errs.push(...validateResources(asArray<string>(rule.resources), `${fld}.resources`));
-  if (rule.scope !== undefined && !SCOPES.includes(rule.scope)) errs.push(notSupported(`${fld}.scope`, rule.scope, SCOPES));
+  if (rule.scope !== undefined && !SCOPES.includes(rule.scope))
+    errs.push(notSupported(`${fld}.scope`, rule.scope, SCOPES));
   return errs;
 }
 
@@ -69,7 +86,8 @@ export function validateRuleWithOperations(rule: RuleShape, fld: string): FieldE
   const errs: FieldError[] = [];
   const ops = asArray<string>(rule.operations);
   if (ops.length === 0) errs.push(required(`${fld}.operations`));
-  if (ops.length > 1 && hasWildcard(ops)) errs.push(invalidValue(`${fld}.operations`, ops, "if '*' is present, must not specify other operations"));
+  if (ops.length > 1 && hasWildcard(ops))
+    errs.push(invalidValue(`${fld}.operations`, ops, "if '*' is present, must not specify other operations"));
   ops.forEach((op, i) => {
     if (!OPERATIONS.includes(op)) errs.push(notSupported(`${fld}.operations[${i}]`, op, OPERATIONS));
   });

@@ -48,6 +48,8 @@ let shared: Readonly<Record<string, FullStrategy>> | undefined;
 
 /** Strategies by the name the resource table rows carry (`admission-<resource>`); stateless, shared by all tenants. */
 export function admissionStrategies(): Readonly<Record<string, FullStrategy>> {
-  shared ??= Object.freeze(Object.fromEntries(ADMISSION_KINDS.map((k) => [`admission-${k.resource}`, admissionStrategy(k)])));
+  shared ??= Object.freeze(
+    Object.fromEntries(ADMISSION_KINDS.map((k) => [`admission-${k.resource}`, admissionStrategy(k)])),
+  );
   return shared;
 }

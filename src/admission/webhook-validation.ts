@@ -33,7 +33,11 @@ interface Webhook {
   reinvocationPolicy?: string;
   admissionReviewVersions?: string[];
   matchConditions?: MatchCondition[];
-  clientConfig?: { url?: string; service?: { name?: string; namespace?: string; path?: string; port?: number }; caBundle?: string };
+  clientConfig?: {
+    url?: string;
+    service?: { name?: string; namespace?: string; path?: string; port?: number };
+    caBundle?: string;
+  };
 }
 
 /** utilvalidation.IsFullyQualifiedName: a DNS subdomain with at least three segments. */
@@ -42,7 +46,8 @@ export function validateFullyQualifiedName(name: string, fld: string): FieldErro
   const lower = name.toLowerCase();
   const errs = isDNS1123Subdomain(lower);
   if (errs.length > 0) return [invalidValue(fld, lower, errs.join(','))];
-  if (lower.split('.').length < 3) return [invalidValue(fld, lower, 'should be a domain with at least three segments separated by dots')];
+  if (lower.split('.').length < 3)
+    return [invalidValue(fld, lower, 'should be a domain with at least three segments separated by dots')];
   return [];
 }
 
@@ -77,20 +82,34 @@ function validateURL(raw: string, fld: string): FieldError[] {
   }
   const errs: FieldError[] = [];
   const scheme = u.protocol.replace(/:$/, '');
-  if (scheme !== 'https') errs.push(invalidValue(fld, scheme, `'https' is the only allowed URL scheme${form}`));
+  if (scheme !== 'https')
+    errs.push(invalidValue(fld, scheme, `'https' is the only allowed URL scheme${form}`));
   if (u.host.length === 0) errs.push(invalidValue(fld, u.host, `host must be specified${form}`));
-  if (u.username || u.password) errs.push(invalidValue(fld, u.password ? `${u.username}:${u.password}` : u.username, 'user information is not permitted in the URL'));
-  if (u.hash.length > 1) errs.push(invalidValue(fld, u.hash.slice(1), 'fragments are not permitted in the URL'));
-  if (u.search.length > 1) errs.push(invalidValue(fld, u.search.slice(1), 'query parameters are not permitted in the URL'));
+  if (u.username || u.password)
+    errs.push(
+      invalidValue(
+        fld,
+        u.password ? `${u.username}:${u.password}` : u.username,
+        'user information is not permitted in the URL',
+      ),
+    );
+  if (u.hash.length > 1)
+    errs.push(invalidValue(fld, u.hash.slice(1), 'fragments are not permitted in the URL'));
+  if (u.search.length > 1)
+    errs.push(invalidValue(fld, u.search.slice(1), 'query parameters are not permitted in the URL'));
   return errs;
 }
 
-function validateService(svc: NonNullable<NonNullable<Webhook['clientConfig']>['service']>, fld: string): FieldError[] {
+function validateService(
+  svc: NonNullable<NonNullable<Webhook['clientConfig']>['service']>,
+  fld: string,
+): FieldError[] {
   const errs: FieldError[] = [];
   if (!svc.name) errs.push(required(`${fld}.name`, 'service name is required'));
   if (!svc.namespace) errs.push(required(`${fld}.namespace`, 'service namespace is required'));
   const port = svc.port ?? 443;
-  if (!(port >= 1 && port <= 65535)) errs.push(invalidValue(`${fld}.port`, port, 'port is not valid: must be between 1 and 65535, inclusive'));
+  if (!(port >= 1 && port <= 65535))
+    errs.push(invalidValue(`${fld}.port`, port, 'port is not valid: must be between 1 and 65535, inclusive'));
   const path = svc.path;
   if (path === undefined || path === '/' || path === '') return errs;
   if (path === '//') return [...errs, invalidValue(`${fld}.path`, path, 'segment[0] may not be empty')];
@@ -99,7 +118,9 @@ function validateService(svc: NonNullable<NonNullable<Webhook['clientConfig']>['
   if (check.endsWith('/')) check = check.slice(0, -1);
   check.split('/').forEach((step, i) => {
     if (step.length === 0) errs.push(invalidValue(`${fld}.path`, path, `segment[${i}] may not be empty`));
-    else for (const m of isDNS1123Subdomain(step)) errs.push(invalidValue(`${fld}.path`, path, `segment[${i}]: ${m}`));
+    else
+      for (const m of isDNS1123Subdomain(step))
+        errs.push(invalidValue(`${fld}.path`, path, `segment[${i}]: ${m}`));
   });
   return errs;
 }
@@ -118,32 +139,52 @@ function validateReviewVersions(versions: string[], fld: string): FieldError[] {
     for (const m of isDNS1035Label(v)) errs.push(invalidValue(`${fld}[${i}]`, v, m));
     if (REVIEW_VERSIONS.includes(v)) accepted = true;
   });
-  if (!accepted) errs.push(invalidValue(fld, versions, `must include at least one of ${REVIEW_VERSIONS.join(', ')}`));
+  if (!accepted)
+    errs.push(invalidValue(fld, versions, `must include at least one of ${REVIEW_VERSIONS.join(', ')}`));
   return errs;
 }
 
 function validateWebhook(hook: Webhook, mutating: boolean, fld: string): FieldError[] {
   const errs = validateFullyQualifiedName(hook.name ?? '', `${fld}.name`);
-  asArray<RuleShape>(hook.rules).forEach((r, i) => errs.push(...validateRuleWithOperations(r, `${fld}.rules[${i}]`)));
-  if (hook.failurePolicy !== undefined && !FAILURE_POLICIES.includes(hook.failurePolicy)) errs.push(notSupported(`${fld}.failurePolicy`, hook.failurePolicy, FAILURE_POLICIES));
-  if (hook.matchPolicy !== undefined && !MATCH_POLICIES.includes(hook.matchPolicy)) errs.push(notSupported(`${fld}.matchPolicy`, hook.matchPolicy, MATCH_POLICIES));
-  if (hook.sideEffects === undefined || hook.sideEffects === null) errs.push(required(`${fld}.sideEffects`, `must specify one of ${NO_SIDE_EFFECTS.join(', ')}`));
-  else if (!NO_SIDE_EFFECTS.includes(hook.sideEffects)) errs.push(notSupported(`${fld}.sideEffects`, hook.sideEffects, NO_SIDE_EFFECTS));
+  asArray<RuleShape>(hook.rules).forEach((r, i) =>
+    errs.push(...validateRuleWithOperations(r, `${fld}.rules[${i}]`)),
+  );
+  if (hook.failurePolicy !== undefined && !FAILURE_POLICIES.includes(hook.failurePolicy))
+    errs.push(notSupported(`${fld}.failurePolicy`, hook.failurePolicy, FAILURE_POLICIES));
+  if (hook.matchPolicy !== undefined && !MATCH_POLICIES.includes(hook.matchPolicy))
+    errs.push(notSupported(`${fld}.matchPolicy`, hook.matchPolicy, MATCH_POLICIES));
+  if (hook.sideEffects === undefined || hook.sideEffects === null)
+    errs.push(required(`${fld}.sideEffects`, `must specify one of ${NO_SIDE_EFFECTS.join(', ')}`));
+  else if (!NO_SIDE_EFFECTS.includes(hook.sideEffects))
+    errs.push(notSupported(`${fld}.sideEffects`, hook.sideEffects, NO_SIDE_EFFECTS));
   if (hook.timeoutSeconds !== undefined && (hook.timeoutSeconds > 30 || hook.timeoutSeconds < 1)) {
-    errs.push(invalidValue(`${fld}.timeoutSeconds`, hook.timeoutSeconds, 'the timeout value must be between 1 and 30 seconds'));
+    errs.push(
+      invalidValue(
+        `${fld}.timeoutSeconds`,
+        hook.timeoutSeconds,
+        'the timeout value must be between 1 and 30 seconds',
+      ),
+    );
   }
   errs.push(...validateLabelSelector(hook.namespaceSelector, `${fld}.namespaceSelector`));
   errs.push(...validateLabelSelector(hook.objectSelector, `${fld}.objectSelector`));
-  if (mutating && hook.reinvocationPolicy !== undefined && !REINVOCATION_POLICIES.includes(hook.reinvocationPolicy)) {
+  if (
+    mutating &&
+    hook.reinvocationPolicy !== undefined &&
+    !REINVOCATION_POLICIES.includes(hook.reinvocationPolicy)
+  ) {
     errs.push(notSupported(`${fld}.reinvocationPolicy`, hook.reinvocationPolicy, REINVOCATION_POLICIES));
   }
   const cc = isObject(hook.clientConfig) ? hook.clientConfig : {};
   const hasURL = typeof cc.url === 'string';
   const hasService = isObject(cc.service);
-  if (hasURL === hasService) errs.push(required(`${fld}.clientConfig`, 'exactly one of url or service is required'));
+  if (hasURL === hasService)
+    errs.push(required(`${fld}.clientConfig`, 'exactly one of url or service is required'));
   else if (hasURL) errs.push(...validateURL(cc.url!, `${fld}.clientConfig.url`));
   else errs.push(...validateService(cc.service!, `${fld}.clientConfig.service`));
-  errs.push(...validateMatchConditions(asArray<MatchCondition>(hook.matchConditions), `${fld}.matchConditions`));
+  errs.push(
+    ...validateMatchConditions(asArray<MatchCondition>(hook.matchConditions), `${fld}.matchConditions`),
+  );
   return errs;
 }
 
@@ -154,7 +195,12 @@ export function validateWebhookConfiguration(obj: KubeObject, mutating: boolean)
   asArray<Webhook>(obj['webhooks']).forEach((hook, i) => {
     const fld = `webhooks[${i}]`;
     errs.push(...validateWebhook(hook, mutating, fld));
-    errs.push(...validateReviewVersions(asArray<string>(hook.admissionReviewVersions), `${fld}.admissionReviewVersions`));
+    errs.push(
+      ...validateReviewVersions(
+        asArray<string>(hook.admissionReviewVersions),
+        `${fld}.admissionReviewVersions`,
+      ),
+    );
     const name = hook.name ?? '';
     if (name.length > 0) {
       if (names.has(name)) errs.push(duplicate(`${fld}.name`, name));

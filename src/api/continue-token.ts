@@ -27,17 +27,27 @@ export function decodeContinue(token: string): ContinueToken {
   }
   const c = (parsed ?? {}) as { v?: unknown; rv?: unknown; start?: unknown };
   if (c.v !== 'meta.k8s.io/v1') {
-    throw badRequest(`invalid continue token: continue key is not valid: server does not recognize this encoded version ${String(c.v ?? '')}`);
+    throw badRequest(
+      `invalid continue token: continue key is not valid: server does not recognize this encoded version ${String(c.v ?? '')}`,
+    );
   }
   if (typeof c.rv !== 'number' || !Number.isInteger(c.rv) || c.rv === 0) {
-    throw badRequest('invalid continue token: continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)');
+    throw badRequest(
+      'invalid continue token: continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)',
+    );
   }
   if (typeof c.start !== 'string' || c.start.length === 0) {
-    throw badRequest('invalid continue token: continue key is not valid: encoded start key empty (version meta.k8s.io/v1)');
+    throw badRequest(
+      'invalid continue token: continue key is not valid: encoded start key empty (version meta.k8s.io/v1)',
+    );
   }
   const start = c.start.endsWith('\u0000') ? c.start.slice(0, -1) : c.start;
   // Refuse traversal outside the listed prefix, as path.Clean does in the apiserver.
-  if (start.split('/').some((s) => s === '.' || s === '..') || start.startsWith('/') || start.includes('//')) {
+  if (
+    start.split('/').some((s) => s === '.' || s === '..') ||
+    start.startsWith('/') ||
+    start.includes('//')
+  ) {
     invalid(c.start);
   }
   return { rv: c.rv, start };

@@ -1,7 +1,12 @@
 import type { ServerResponse } from 'node:http';
 import { type Status, toStatusError } from './status.js';
 
-export function writeJSON(res: ServerResponse, code: number, body: unknown, headers: Record<string, string> = {}): void {
+export function writeJSON(
+  res: ServerResponse,
+  code: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
   const data = Buffer.from(JSON.stringify(body));
   res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': data.length, ...headers });
   res.end(data);

@@ -54,7 +54,12 @@ export function isStatusError(err: unknown): err is StatusError {
 }
 
 /** Any failure Status; the named constructors below cover the apiserver's common ones. */
-export function statusFailure(code: number, reason: string, message: string, details?: StatusDetails): StatusError {
+export function statusFailure(
+  code: number,
+  reason: string,
+  message: string,
+  details?: StatusDetails,
+): StatusError {
   return new StatusError({
     kind: 'Status',
     apiVersion: 'v1',
@@ -86,11 +91,16 @@ export const alreadyExists = (gr: GroupResource, name: string): StatusError =>
   });
 
 export const conflict = (gr: GroupResource, name: string, why: string): StatusError =>
-  statusFailure(409, 'Conflict', `Operation cannot be fulfilled on ${qualifiedResource(gr)} "${name}": ${why}`, {
-    name,
-    group: gr.group || undefined,
-    kind: gr.resource,
-  });
+  statusFailure(
+    409,
+    'Conflict',
+    `Operation cannot be fulfilled on ${qualifiedResource(gr)} "${name}": ${why}`,
+    {
+      name,
+      group: gr.group || undefined,
+      kind: gr.resource,
+    },
+  );
 
 /** One field error, printed as field.ErrorList prints it (`spec.x: Invalid value: 3: must be ...`). */
 export interface FieldError {
@@ -179,7 +189,8 @@ export const pageNotFound = (): StatusError =>
 
 export const badRequest = (message: string): StatusError => statusFailure(400, 'BadRequest', message);
 
-export const unauthorized = (message = 'Unauthorized'): StatusError => statusFailure(401, 'Unauthorized', message);
+export const unauthorized = (message = 'Unauthorized'): StatusError =>
+  statusFailure(401, 'Unauthorized', message);
 
 export function forbidden(gr: GroupResource, name: string, reason: string): StatusError {
   const what = name ? `${qualifiedResource(gr)} "${name}"` : qualifiedResource(gr);
@@ -191,10 +202,15 @@ export function forbidden(gr: GroupResource, name: string, reason: string): Stat
 }
 
 export const methodNotSupported = (gr: GroupResource, action: string): StatusError =>
-  statusFailure(405, 'MethodNotAllowed', `${action} is not supported on resources of kind "${qualifiedResource(gr)}"`, {
-    group: gr.group || undefined,
-    kind: gr.resource,
-  });
+  statusFailure(
+    405,
+    'MethodNotAllowed',
+    `${action} is not supported on resources of kind "${qualifiedResource(gr)}"`,
+    {
+      group: gr.group || undefined,
+      kind: gr.resource,
+    },
+  );
 
 export const notAcceptable = (accepted: string[]): StatusError =>
   statusFailure(406, 'NotAcceptable', `only the following media types are accepted: ${accepted.join(', ')}`);
@@ -220,10 +236,13 @@ export const tooManyRequests = (message: string, retryAfterSeconds: number): Sta
 
 export const internalError = (err: unknown): StatusError => {
   const message = err instanceof Error ? err.message : String(err);
-  return statusFailure(500, 'InternalError', `Internal error occurred: ${message}`, { causes: [{ message }] });
+  return statusFailure(500, 'InternalError', `Internal error occurred: ${message}`, {
+    causes: [{ message }],
+  });
 };
 
-export const serviceUnavailable = (message: string): StatusError => statusFailure(503, 'ServiceUnavailable', message);
+export const serviceUnavailable = (message: string): StatusError =>
+  statusFailure(503, 'ServiceUnavailable', message);
 
 /** Wraps anything thrown by a handler into a Status error, hiding internal details behind 500. */
 export function toStatusError(err: unknown): StatusError {

@@ -13,8 +13,23 @@ const VERBS = ['delete', 'deletecollection', 'get', 'list', 'patch', 'create', '
 /** The printer columns of a version; the apiserver adds Age when none are declared. */
 export function crdPrinterColumns(v: CRDVersion): PrinterColumn[] {
   const cols = v.additionalPrinterColumns;
-  if (!cols || cols.length === 0) return [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: CREATION_TIMESTAMP_DESCRIPTION }];
-  return cols.map((c) => ({ name: c.name, type: c.type, format: c.format, description: c.description, priority: c.priority ?? 0, jsonPath: c.jsonPath }));
+  if (!cols || cols.length === 0)
+    return [
+      {
+        name: 'Age',
+        type: 'date',
+        jsonPath: '.metadata.creationTimestamp',
+        description: CREATION_TIMESTAMP_DESCRIPTION,
+      },
+    ];
+  return cols.map((c) => ({
+    name: c.name,
+    type: c.type,
+    format: c.format,
+    description: c.description,
+    priority: c.priority ?? 0,
+    jsonPath: c.jsonPath,
+  }));
 }
 
 /** ResourceInfo rows for every served version of `crd` (served first by storage, then as listed). */
@@ -39,7 +54,11 @@ export function crdResourceInfos(crd: CustomResourceDefinition): ResourceInfo[] 
         ? {
             status: v.subresources.status !== undefined ? true : undefined,
             scale: v.subresources.scale
-              ? { specReplicasPath: v.subresources.scale.specReplicasPath, statusReplicasPath: v.subresources.scale.statusReplicasPath, labelSelectorPath: v.subresources.scale.labelSelectorPath }
+              ? {
+                  specReplicasPath: v.subresources.scale.specReplicasPath,
+                  statusReplicasPath: v.subresources.scale.statusReplicasPath,
+                  labelSelectorPath: v.subresources.scale.labelSelectorPath,
+                }
               : undefined,
           }
         : undefined,

@@ -6,7 +6,10 @@ import type { FieldError } from '../api/status.js';
 import type { Strategy, StrategyContext } from '../registry/strategy.js';
 import type { PrinterColumn } from '../resources/types.js';
 import type { CRDCondition, CustomResourceDefinition } from './crd-types.js';
-import { validateCustomResourceDefinition, validateCustomResourceDefinitionUpdate } from './crd-validation.js';
+import {
+  validateCustomResourceDefinition,
+  validateCustomResourceDefinitionUpdate,
+} from './crd-validation.js';
 
 const asCRD = (o: KubeObject) => o as unknown as CustomResourceDefinition;
 
@@ -29,15 +32,40 @@ function setCondition(conds: CRDCondition[], c: CRDCondition, now: string): void
 }
 
 /** What the naming and establishing controllers would write, done at once. */
-export function acceptCRD(crd: CustomResourceDefinition, now = new Date().toISOString().replace(/\.\d+Z$/, 'Z')): void {
+export function acceptCRD(
+  crd: CustomResourceDefinition,
+  now = new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+): void {
   const status = (crd.status ??= {});
   const n = crd.spec.names;
-  status.acceptedNames = { plural: n.plural, singular: n.singular, kind: n.kind, listKind: n.listKind, shortNames: n.shortNames, categories: n.categories };
-  for (const k of ['shortNames', 'categories'] as const) if (!status.acceptedNames[k]) delete status.acceptedNames[k];
+  status.acceptedNames = {
+    plural: n.plural,
+    singular: n.singular,
+    kind: n.kind,
+    listKind: n.listKind,
+    shortNames: n.shortNames,
+    categories: n.categories,
+  };
+  for (const k of ['shortNames', 'categories'] as const)
+    if (!status.acceptedNames[k]) delete status.acceptedNames[k];
   const conds = (status.conditions ??= []);
-  setCondition(conds, { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found' }, now);
+  setCondition(
+    conds,
+    { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found' },
+    now,
+  );
   const wasEstablished = conds.some((c) => c.type === 'Established' && c.status === 'True');
-  if (!wasEstablished) setCondition(conds, { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' }, now);
+  if (!wasEstablished)
+    setCondition(
+      conds,
+      {
+        type: 'Established',
+        status: 'True',
+        reason: 'InitialNamesAccepted',
+        message: 'the initial names have been accepted',
+      },
+      now,
+    );
 }
 
 function addStoredVersion(crd: CustomResourceDefinition): void {

@@ -21,7 +21,10 @@ function hoisted<T>(versions: CRDVersion[], pick: (v: CRDVersion) => T | undefin
   return first !== undefined && versions.every((v) => isDeepStrictEqual(pick(v), first));
 }
 
-function validateNames(names: CustomResourceDefinition['spec']['names'] | undefined, fld: string): FieldError[] {
+function validateNames(
+  names: CustomResourceDefinition['spec']['names'] | undefined,
+  fld: string,
+): FieldError[] {
   const errs: FieldError[] = [];
   const n = names ?? ({} as CustomResourceDefinition['spec']['names']);
   const plural = n.plural ?? '';
@@ -33,14 +36,29 @@ function validateNames(names: CustomResourceDefinition['spec']['names'] | undefi
   m = isDNS1035Label(singular);
   if (m.length && singular) errs.push(fieldErr.invalid(`${fld}.singular`, singular, m.join(',')));
   m = isDNS1035Label(kind.toLowerCase());
-  if (m.length && kind) errs.push(fieldErr.invalid(`${fld}.kind`, kind, 'may have mixed case, but should otherwise match: ' + m.join(',')));
+  if (m.length && kind)
+    errs.push(
+      fieldErr.invalid(
+        `${fld}.kind`,
+        kind,
+        'may have mixed case, but should otherwise match: ' + m.join(','),
+      ),
+    );
   m = isDNS1035Label(listKind.toLowerCase());
-  if (m.length && listKind) errs.push(fieldErr.invalid(`${fld}.listKind`, listKind, 'may have mixed case, but should otherwise match: ' + m.join(',')));
+  if (m.length && listKind)
+    errs.push(
+      fieldErr.invalid(
+        `${fld}.listKind`,
+        listKind,
+        'may have mixed case, but should otherwise match: ' + m.join(','),
+      ),
+    );
   (n.shortNames ?? []).forEach((s, i) => {
     const e = isDNS1035Label(s);
     if (e.length) errs.push(fieldErr.invalid(`${fld}.shortNames[${i}]`, s, e.join(',')));
   });
-  if (kind && kind === listKind) errs.push(fieldErr.invalid(`${fld}.listKind`, listKind, 'kind and listKind may not be the same'));
+  if (kind && kind === listKind)
+    errs.push(fieldErr.invalid(`${fld}.listKind`, listKind, 'kind and listKind may not be the same'));
   (n.categories ?? []).forEach((c, i) => {
     const e = isDNS1035Label(c);
     if (e.length) errs.push(fieldErr.invalid(`${fld}.categories[${i}]`, c, e.join(',')));
@@ -52,8 +70,12 @@ function validateColumn(c: CRDColumn, fld: string): FieldError[] {
   const errs: FieldError[] = [];
   if (!c.name) errs.push(fieldErr.required(`${fld}.name`, ''));
   if (!c.type) errs.push(fieldErr.required(`${fld}.type`, `must be one of ${printerColumnTypes.join(',')}`));
-  else if (!printerColumnTypes.includes(c.type)) errs.push(fieldErr.invalid(`${fld}.type`, c.type, `must be one of ${printerColumnTypes.join(',')}`));
-  if (c.format && !printerColumnFormats.includes(c.format)) errs.push(fieldErr.invalid(`${fld}.format`, c.format, `must be one of ${printerColumnFormats.join(',')}`));
+  else if (!printerColumnTypes.includes(c.type))
+    errs.push(fieldErr.invalid(`${fld}.type`, c.type, `must be one of ${printerColumnTypes.join(',')}`));
+  if (c.format && !printerColumnFormats.includes(c.format))
+    errs.push(
+      fieldErr.invalid(`${fld}.format`, c.format, `must be one of ${printerColumnFormats.join(',')}`),
+    );
   if (!c.jsonPath) errs.push(fieldErr.required(`${fld}.JSONPath`, ''));
   return errs;
 }
@@ -65,12 +87,14 @@ function validateSubresources(sr: CRDVersion['subresources'], fld: string): Fiel
   const check = (name: string, p: string | undefined, under: string[]) => {
     const f = `${fld}.scale.${name}`;
     if (!p) return errs.push(fieldErr.required(f, ''));
-    if (!under.some((u) => p.startsWith(u + '.'))) errs.push(fieldErr.invalid(f, p, `should be a json path under ${under.join(' or ')}`));
+    if (!under.some((u) => p.startsWith(u + '.')))
+      errs.push(fieldErr.invalid(f, p, `should be a json path under ${under.join(' or ')}`));
     return 0;
   };
   check('specReplicasPath', scale.specReplicasPath, ['.spec']);
   check('statusReplicasPath', scale.statusReplicasPath, ['.status']);
-  if (scale.labelSelectorPath !== undefined) check('labelSelectorPath', scale.labelSelectorPath, ['.spec', '.status']);
+  if (scale.labelSelectorPath !== undefined)
+    check('labelSelectorPath', scale.labelSelectorPath, ['.spec', '.status']);
   return errs;
 }
 
@@ -83,12 +107,20 @@ const API_APPROVED = 'api-approved.kubernetes.io';
 const KEP = 'see https://github.com/kubernetes/enhancements/pull/1111';
 
 /** apihelpers.GetAPIApprovalState: the state and the reason the apiserver words. */
-function approvalState(annotations: Record<string, string> | undefined): { state: 'missing' | 'bypassed' | 'approved' | 'invalid'; reason: string } {
+function approvalState(annotations: Record<string, string> | undefined): {
+  state: 'missing' | 'bypassed' | 'approved' | 'invalid';
+  reason: string;
+} {
   const v = annotations?.[API_APPROVED] ?? '';
-  if (!v) return { state: 'missing', reason: `protected groups must have approval annotation "${API_APPROVED}", ${KEP}` };
+  if (!v)
+    return {
+      state: 'missing',
+      reason: `protected groups must have approval annotation "${API_APPROVED}", ${KEP}`,
+    };
   if (v.startsWith('unapproved')) return { state: 'bypassed', reason: `not approved: ${JSON.stringify(v)}` };
   // url.ParseRequestURI with a scheme and a host.
-  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#\s]+/.test(v) && !/\s/.test(v)) return { state: 'approved', reason: `approved in ${v}` };
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#\s]+/.test(v) && !/\s/.test(v))
+    return { state: 'approved', reason: `approved in ${v}` };
   return {
     state: 'invalid',
     reason: `protected groups must have approval annotation "${API_APPROVED}" with either a URL or a reason starting with "unapproved", ${KEP}`,
@@ -102,11 +134,15 @@ function validateAPIApproval(crd: CustomResourceDefinition, old?: CustomResource
   if (old && approvalState(old.metadata?.annotations).state === next.state) return [];
   const fld = `metadata.annotations[${API_APPROVED}]`;
   if (next.state === 'missing') return [fieldErr.required(fld, next.reason)];
-  if (next.state === 'invalid') return [fieldErr.invalid(fld, crd.metadata?.annotations?.[API_APPROVED] ?? '', next.reason)];
+  if (next.state === 'invalid')
+    return [fieldErr.invalid(fld, crd.metadata?.annotations?.[API_APPROVED] ?? '', next.reason)];
   return [];
 }
 
-export function validateCustomResourceDefinition(crd: CustomResourceDefinition, old?: CustomResourceDefinition): FieldError[] {
+export function validateCustomResourceDefinition(
+  crd: CustomResourceDefinition,
+  old?: CustomResourceDefinition,
+): FieldError[] {
   const spec = crd.spec ?? ({} as CustomResourceDefinition['spec']);
   const names = spec.names ?? ({} as CustomResourceDefinition['spec']['names']);
   const required = `${names.plural ?? ''}.${spec.group ?? ''}`;
@@ -121,15 +157,18 @@ export function validateCustomResourceDefinition(crd: CustomResourceDefinition, 
   else {
     const e = isDNS1123Subdomain(spec.group);
     if (e.length) errs.push(fieldErr.invalid('spec.group', spec.group, e.join(',')));
-    else if (spec.group.split('.').length < 2) errs.push(fieldErr.invalid('spec.group', spec.group, 'should be a domain with at least one dot'));
+    else if (spec.group.split('.').length < 2)
+      errs.push(fieldErr.invalid('spec.group', spec.group, 'should be a domain with at least one dot'));
   }
   if (!spec.scope) errs.push(fieldErr.required('spec.scope', ''));
-  else if (!['Cluster', 'Namespaced'].includes(spec.scope)) errs.push(fieldErr.notSupported('spec.scope', spec.scope, ['Cluster', 'Namespaced']));
+  else if (!['Cluster', 'Namespaced'].includes(spec.scope))
+    errs.push(fieldErr.notSupported('spec.scope', spec.scope, ['Cluster', 'Namespaced']));
 
   const versions = spec.versions ?? [];
   const schemaHoisted = hoisted(versions, (v) => v.schema?.openAPIV3Schema);
   versions.forEach((v, i) => {
-    if (!v.schema?.openAPIV3Schema) errs.push(fieldErr.required(`spec.versions[${i}].schema.openAPIV3Schema`, 'schemas are required'));
+    if (!v.schema?.openAPIV3Schema)
+      errs.push(fieldErr.required(`spec.versions[${i}].schema.openAPIV3Schema`, 'schemas are required'));
   });
   const storage = versions.filter((v) => v.storage).length;
   const seen = new Set<string>();
@@ -141,7 +180,10 @@ export function validateCustomResourceDefinition(crd: CustomResourceDefinition, 
     if (e.length) errs.push(fieldErr.invalid(`spec.versions[${i}].name`, v.name ?? '', e.join(',')));
   });
   if (!unique) errs.push(fieldErr.invalid('spec.versions', versions, 'must contain unique version names'));
-  if (storage !== 1) errs.push(fieldErr.invalid('spec.versions', versions, 'must have exactly one version marked as storage version'));
+  if (storage !== 1)
+    errs.push(
+      fieldErr.invalid('spec.versions', versions, 'must have exactly one version marked as storage version'),
+    );
   if (versions.length === 0) errs.push(fieldErr.required('spec.versions', ''));
 
   if (!names.plural) errs.push(fieldErr.required('spec.names.plural', ''));
@@ -151,9 +193,15 @@ export function validateCustomResourceDefinition(crd: CustomResourceDefinition, 
   errs.push(...validateNames(names, 'spec.names'));
 
   const strategy = spec.conversion?.strategy ?? 'None';
-  if (!['None', 'Webhook'].includes(strategy)) errs.push(fieldErr.notSupported('spec.conversion.strategy', strategy, ['None', 'Webhook']));
-  else if (strategy === 'Webhook' && !(spec.conversion as { webhook?: { clientConfig?: unknown } }).webhook?.clientConfig) {
-    errs.push(fieldErr.required('spec.conversion.webhookClientConfig', 'required when strategy is set to Webhook'));
+  if (!['None', 'Webhook'].includes(strategy))
+    errs.push(fieldErr.notSupported('spec.conversion.strategy', strategy, ['None', 'Webhook']));
+  else if (
+    strategy === 'Webhook' &&
+    !(spec.conversion as { webhook?: { clientConfig?: unknown } }).webhook?.clientConfig
+  ) {
+    errs.push(
+      fieldErr.required('spec.conversion.webhookClientConfig', 'required when strategy is set to Webhook'),
+    );
   }
 
   // Per-version (or hoisted) schema, subresources and printer columns.
@@ -168,11 +216,16 @@ export function validateCustomResourceDefinition(crd: CustomResourceDefinition, 
       errs.push(...structural);
       // CEL cost is estimated only over schemas without structural errors, as the apiserver does.
       // On update, a version whose schema is unchanged skips the per-expression limit.
-      const unchanged = !!old && isDeepStrictEqual(old.spec?.versions?.find((o) => o.name === v.name)?.schema, v.schema);
+      const unchanged =
+        !!old && isDeepStrictEqual(old.spec?.versions?.find((o) => o.name === v.name)?.schema, v.schema);
       if (structural.length === 0) errs.push(...validateCelCost(schema, fld, unchanged));
-      if (schema.nullable) errs.push(fieldErr.forbidden(`${fld}.nullable`, 'nullable cannot be true at the root'));
+      if (schema.nullable)
+        errs.push(fieldErr.forbidden(`${fld}.nullable`, 'nullable cannot be true at the root'));
     }
-    if (v.subresources && (!srHoisted || i === 0)) errs.push(...validateSubresources(v.subresources, srHoisted ? 'spec.subresources' : `${vp}.subresources`));
+    if (v.subresources && (!srHoisted || i === 0))
+      errs.push(
+        ...validateSubresources(v.subresources, srHoisted ? 'spec.subresources' : `${vp}.subresources`),
+      );
     if (v.additionalPrinterColumns && (!colsHoisted || i === 0)) {
       const base = colsHoisted ? 'spec.additionalPrinterColumns' : `${vp}.additionalPrinterColumns`;
       v.additionalPrinterColumns.forEach((c, j) => errs.push(...validateColumn(c, `${base}[${j}]`)));
@@ -182,9 +235,13 @@ export function validateCustomResourceDefinition(crd: CustomResourceDefinition, 
   const stored = crd.status?.storedVersions ?? [];
   if (stored.length) {
     const sv = versions.find((v) => v.storage);
-    if (sv && !stored.includes(sv.name)) errs.push(fieldErr.invalid('status.storedVersions', stored, `must have the storage version ${sv.name}`));
+    if (sv && !stored.includes(sv.name))
+      errs.push(
+        fieldErr.invalid('status.storedVersions', stored, `must have the storage version ${sv.name}`),
+      );
     stored.forEach((s, i) => {
-      if (!versions.some((v) => v.name === s)) errs.push(fieldErr.invalid(`status.storedVersions[${i}]`, s, 'must appear in spec.versions'));
+      if (!versions.some((v) => v.name === s))
+        errs.push(fieldErr.invalid(`status.storedVersions[${i}]`, s, 'must appear in spec.versions'));
     });
   }
   errs.push(...validateAPIApproval(crd, old));
@@ -192,9 +249,13 @@ export function validateCustomResourceDefinition(crd: CustomResourceDefinition, 
 }
 
 /** ValidateCustomResourceDefinitionUpdate: as create, plus the immutable scope/group rules. */
-export function validateCustomResourceDefinitionUpdate(crd: CustomResourceDefinition, old: CustomResourceDefinition): FieldError[] {
+export function validateCustomResourceDefinitionUpdate(
+  crd: CustomResourceDefinition,
+  old: CustomResourceDefinition,
+): FieldError[] {
   const errs = validateCustomResourceDefinition(crd, old);
-  if (crd.spec?.group !== old.spec?.group) errs.push(fieldErr.invalid('spec.group', crd.spec?.group ?? '', 'field is immutable'));
+  if (crd.spec?.group !== old.spec?.group)
+    errs.push(fieldErr.invalid('spec.group', crd.spec?.group ?? '', 'field is immutable'));
   const established = old.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
   if (established && crd.spec?.names?.plural !== old.spec?.names?.plural) {
     errs.push(fieldErr.invalid('spec.names.plural', crd.spec?.names?.plural ?? '', 'field is immutable'));

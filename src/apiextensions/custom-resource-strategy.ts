@@ -25,12 +25,19 @@ type Obj = Record<string, unknown>;
 const MAX_INT32 = 2147483647;
 
 /** Errors that make the apiserver skip CEL rules (hasBlockingErr). */
-const blocking = new Set(['FieldValueNotSupported', 'FieldValueRequired', 'FieldValueTooLong', 'FieldValueTooMany', 'FieldValueTypeInvalid']);
+const blocking = new Set([
+  'FieldValueNotSupported',
+  'FieldValueRequired',
+  'FieldValueTooLong',
+  'FieldValueTooMany',
+  'FieldValueTypeInvalid',
+]);
 
 function nested(obj: Obj, path: string): { value: unknown; found: boolean } {
   let cur: unknown = obj;
   for (const p of path.replace(/^\./, '').split('.')) {
-    if (typeof cur !== 'object' || cur === null || Array.isArray(cur) || !(p in (cur as Obj))) return { value: undefined, found: false };
+    if (typeof cur !== 'object' || cur === null || Array.isArray(cur) || !(p in (cur as Obj)))
+      return { value: undefined, found: false };
     cur = (cur as Obj)[p];
   }
   return { value: cur, found: true };
@@ -42,11 +49,25 @@ function validateReplicas(obj: Obj, path: string): FieldError[] {
   if (!found) return [];
   const fld = path.replace(/^\./, '');
   if (typeof value !== 'number' || !Number.isInteger(value)) {
-    const t = value === null ? '<nil>' : Array.isArray(value) ? '[]interface {}' : typeof value === 'object' ? 'map[string]interface {}' : typeof value === 'number' ? 'float64' : typeof value === 'boolean' ? 'bool' : 'string';
-    return [fieldErr.invalid(path, 0, `.${fld} accessor error: ${goV(value)} is of the type ${t}, expected int64`)];
+    const t =
+      value === null
+        ? '<nil>'
+        : Array.isArray(value)
+          ? '[]interface {}'
+          : typeof value === 'object'
+            ? 'map[string]interface {}'
+            : typeof value === 'number'
+              ? 'float64'
+              : typeof value === 'boolean'
+                ? 'bool'
+                : 'string';
+    return [
+      fieldErr.invalid(path, 0, `.${fld} accessor error: ${goV(value)} is of the type ${t}, expected int64`),
+    ];
   }
   if (value < 0) return [fieldErr.invalid(path, value, 'should be a non-negative integer')];
-  if (value > MAX_INT32) return [fieldErr.invalid(path, value, `should be less than or equal to ${MAX_INT32}`)];
+  if (value > MAX_INT32)
+    return [fieldErr.invalid(path, value, `should be less than or equal to ${MAX_INT32}`)];
   return [];
 }
 
@@ -67,7 +88,8 @@ export function customResourceStrategy(crd: CustomResourceDefinition, version: s
   const typeMeta = (obj: Obj): FieldError[] => {
     const errs: FieldError[] = [];
     if (obj.kind !== kind) errs.push(fieldErr.invalid('kind', obj.kind ?? '', `must be ${kind}`));
-    if (obj.apiVersion !== apiVersion) errs.push(fieldErr.invalid('apiVersion', obj.apiVersion ?? '', `must be ${apiVersion}`));
+    if (obj.apiVersion !== apiVersion)
+      errs.push(fieldErr.invalid('apiVersion', obj.apiVersion ?? '', `must be ${apiVersion}`));
     return errs;
   };
 
@@ -77,7 +99,14 @@ export function customResourceStrategy(crd: CustomResourceDefinition, version: s
     errs.push(...validateReplicas(obj, scale.statusReplicasPath));
     if (scale.labelSelectorPath) {
       const { value, found } = nested(obj, scale.labelSelectorPath);
-      if (found && typeof value !== 'string') errs.push(fieldErr.invalid(scale.labelSelectorPath, '', `${scale.labelSelectorPath} accessor error: ${JSON.stringify(value)} is not a string`));
+      if (found && typeof value !== 'string')
+        errs.push(
+          fieldErr.invalid(
+            scale.labelSelectorPath,
+            '',
+            `${scale.labelSelectorPath} accessor error: ${JSON.stringify(value)} is not a string`,
+          ),
+        );
     }
     return errs;
   };
@@ -85,7 +114,13 @@ export function customResourceStrategy(crd: CustomResourceDefinition, version: s
   const celAfter = (errs: FieldError[], obj: Obj, old: Obj | undefined, warnings: string[]): FieldError[] => {
     if (!withCel) return errs;
     if (errs.some((e) => blocking.has(e.type))) {
-      errs.push(fieldErr.invalid(NIL_PATH, null, 'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation'));
+      errs.push(
+        fieldErr.invalid(
+          NIL_PATH,
+          null,
+          'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+        ),
+      );
       return errs;
     }
     errs.push(...validateCelRules(schema, obj, old, '', warnings));
@@ -137,14 +172,23 @@ export function customResourceStrategy(crd: CustomResourceDefinition, version: s
       if (tm.length) return tm;
       const errs = validateObjectMetaUpdate(obj.metadata, old.metadata);
       if (ctx.subresource === 'status') {
-        if ('status' in o) errs.push(...validateAgainstSchema(statusSchema, o.status, 'status', 'status' in prev ? { v: prev.status } : undefined));
+        if ('status' in o)
+          errs.push(
+            ...validateAgainstSchema(
+              statusSchema,
+              o.status,
+              'status',
+              'status' in prev ? { v: prev.status } : undefined,
+            ),
+          );
         errs.push(...scaleErrors(o, false));
       } else {
         errs.push(...validateAgainstSchema(schema, o, '', { v: prev }));
         errs.push(...scaleErrors(o, true));
       }
       errs.push(...validateEmbeddedResources('', o, schema));
-      if (validateListSetsAndMaps('', schema, prev).length === 0) errs.push(...validateListSetsAndMaps('', schema, o));
+      if (validateListSetsAndMaps('', schema, prev).length === 0)
+        errs.push(...validateListSetsAndMaps('', schema, o));
       return celAfter(errs, o, prev, ctx.warnings);
     },
     pruneUnknownFields(obj) {

@@ -16,17 +16,31 @@ function validateEmbedded(p: string, x: Record<string, unknown>): FieldError[] {
     if (k === 'apiVersion') {
       if (typeof v !== 'string') errs.push(fieldErr.invalid(child(k), v, 'must be a string'));
       else if (!v) errs.push(fieldErr.invalid(child(k), v, 'must not be empty'));
-      else if (v.split('/').length > 2) errs.push(fieldErr.invalid(child(k), v, `unexpected GroupVersion string: ${v}`));
+      else if (v.split('/').length > 2)
+        errs.push(fieldErr.invalid(child(k), v, `unexpected GroupVersion string: ${v}`));
     } else if (k === 'kind') {
       if (typeof v !== 'string') errs.push(fieldErr.invalid(child(k), v, 'must be a string'));
       else if (!v) errs.push(fieldErr.invalid(child(k), v, 'must not be empty'));
       else {
         const msgs = isDNS1035Label(v.toLowerCase());
-        if (msgs.length) errs.push(fieldErr.invalid(child(k), v, 'may have mixed case, but should otherwise match: ' + msgs.join(',')));
+        if (msgs.length)
+          errs.push(
+            fieldErr.invalid(
+              child(k),
+              v,
+              'may have mixed case, but should otherwise match: ' + msgs.join(','),
+            ),
+          );
       }
     } else if (k === 'metadata') {
       if (!isObject(v)) {
-        errs.push(fieldErr.invalid(child(k), v, `.metadata accessor error: ${JSON.stringify(v)} is of the type ${typeof v}, expected map[string]interface{}`));
+        errs.push(
+          fieldErr.invalid(
+            child(k),
+            v,
+            `.metadata accessor error: ${JSON.stringify(v)} is of the type ${typeof v}, expected map[string]interface{}`,
+          ),
+        );
         continue;
       }
       const meta = { ...v, name: v.name || 'fakename' };
@@ -38,7 +52,11 @@ function validateEmbedded(p: string, x: Record<string, unknown>): FieldError[] {
 }
 
 /** Validates every embedded resource below the root of `obj`. */
-export function validateEmbeddedResources(p: string, x: unknown, s: JSONSchemaProps | undefined): FieldError[] {
+export function validateEmbeddedResources(
+  p: string,
+  x: unknown,
+  s: JSONSchemaProps | undefined,
+): FieldError[] {
   if (!s) return [];
   const errs: FieldError[] = [];
   if (isObject(x)) {

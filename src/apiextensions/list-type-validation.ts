@@ -7,7 +7,11 @@ import { additionalSchema, itemSchema, type JSONSchemaProps } from './schema-typ
 /** Go json.Marshal of decoded JSON: map keys sorted. */
 function canonicalJSON(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJSON).join(',')}]`;
-  if (isObject(v)) return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJSON(v[k])}`).join(',')}}`;
+  if (isObject(v))
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonicalJSON(v[k])}`)
+      .join(',')}}`;
   return JSON.stringify(v ?? null);
 }
 
@@ -30,14 +34,17 @@ function nonUniqueIndices(items: unknown[]): number[] {
 function validateListMap(fld: string, s: JSONSchemaProps, obj: unknown[]): FieldError[] {
   for (let i = 0; i < obj.length; i++) {
     const x = obj[i];
-    if (x !== null && !isObject(x)) return [fieldErr.invalid(`${fld}[${i}]`, x, 'must be an object for an array of list-type map')];
+    if (x !== null && !isObject(x))
+      return [fieldErr.invalid(`${fld}[${i}]`, x, 'must be an object for an array of list-type map')];
   }
   if (obj.length <= 1) return [];
   const keyFields = s['x-kubernetes-list-map-keys'] ?? [];
   if (keyFields.length === 1) {
     const kf = keyFields[0]!;
     const keys = obj.map((x) => (isObject(x) && kf in x ? x[kf] : UNSPECIFIED));
-    return nonUniqueIndices(keys).map((i) => fieldErr.duplicate(`${fld}[${i}]`, keys[i] === UNSPECIFIED ? {} : { [kf]: keys[i] }));
+    return nonUniqueIndices(keys).map((i) =>
+      fieldErr.duplicate(`${fld}[${i}]`, keys[i] === UNSPECIFIED ? {} : { [kf]: keys[i] }),
+    );
   }
   const keys = obj.map((x) => {
     const key: Record<string, unknown> = {};
@@ -63,7 +70,11 @@ function validateValue(fld: string, s: JSONSchemaProps | undefined, v: unknown):
 }
 
 /** ValidateListSetsAndMaps: Duplicate errors for repeated set elements and map-list keys. */
-export function validateListSetsAndMaps(fld: string, s: JSONSchemaProps | undefined, obj: Record<string, unknown>): FieldError[] {
+export function validateListSetsAndMaps(
+  fld: string,
+  s: JSONSchemaProps | undefined,
+  obj: Record<string, unknown>,
+): FieldError[] {
   if (!s) return [];
   const errs: FieldError[] = [];
   const addl = additionalSchema(s);

@@ -4,7 +4,10 @@
 import { isObject } from '../api/object.js';
 import type { PrinterColumn } from '../resources/types.js';
 
-type Step = { field: string } | { index: number | '*' } | { filter: { path: string[]; op: string; value: unknown } | { path: string[] } };
+type Step =
+  | { field: string }
+  | { index: number | '*' }
+  | { filter: { path: string[]; op: string; value: unknown } | { path: string[] } };
 
 /** Parses `{.a.b[0]}`, `.a['b.c'][*]`, `.a[?(@.type=="Ready")].status`. */
 export function parseJSONPath(expr: string): Step[] {
@@ -28,7 +31,8 @@ export function parseJSONPath(expr: string): Step[] {
       if (inner === '*') steps.push({ index: '*' });
       else if (/^-?\d+$/.test(inner)) steps.push({ index: Number(inner) });
       else if (/^['"].*['"]$/.test(inner)) steps.push({ field: inner.slice(1, -1) });
-      else if (inner.startsWith('?(') && inner.endsWith(')')) steps.push({ filter: parseFilter(inner.slice(2, -1).trim()) });
+      else if (inner.startsWith('?(') && inner.endsWith(')'))
+        steps.push({ filter: parseFilter(inner.slice(2, -1).trim()) });
       else throw new Error(`unsupported JSONPath segment [${inner}]`);
     } else if (c === '@' || c === '$') i++;
     else {
@@ -63,7 +67,13 @@ function parseFilter(f: string): { path: string[]; op: string; value: unknown } 
     throw new Error(`unsupported JSONPath filter ${f}`);
   }
   const raw = m[3]!.trim();
-  const value = /^['"].*['"]$/.test(raw) ? raw.slice(1, -1) : raw === 'true' ? true : raw === 'false' ? false : Number(raw);
+  const value = /^['"].*['"]$/.test(raw)
+    ? raw.slice(1, -1)
+    : raw === 'true'
+      ? true
+      : raw === 'false'
+        ? false
+        : Number(raw);
   return { path: m[1]!.slice(1).split('.'), op: m[2]!, value };
 }
 
@@ -81,12 +91,18 @@ function matches(x: unknown, f: { path: string[]; op?: string; value?: unknown }
   if (f.op === undefined) return v !== undefined;
   if (v === undefined) return false;
   switch (f.op) {
-    case '==': return v === f.value;
-    case '!=': return v !== f.value;
-    case '<': return (v as number) < (f.value as number);
-    case '>': return (v as number) > (f.value as number);
-    case '<=': return (v as number) <= (f.value as number);
-    default: return (v as number) >= (f.value as number);
+    case '==':
+      return v === f.value;
+    case '!=':
+      return v !== f.value;
+    case '<':
+      return (v as number) < (f.value as number);
+    case '>':
+      return (v as number) > (f.value as number);
+    case '<=':
+      return (v as number) <= (f.value as number);
+    default:
+      return (v as number) >= (f.value as number);
   }
 }
 

@@ -8,7 +8,13 @@ const metaFields = new Set(['apiVersion', 'kind', 'metadata']);
 
 const appendKey = (p: string, k: string) => (p ? `${p}.${k}` : k);
 
-function prune(x: unknown, s: JSONSchemaProps | undefined, embedded: boolean, p: string, out: string[]): void {
+function prune(
+  x: unknown,
+  s: JSONSchemaProps | undefined,
+  embedded: boolean,
+  p: string,
+  out: string[],
+): void {
   if (s?.['x-kubernetes-preserve-unknown-fields']) return skipPrune(x, s, p, out);
   if (isObject(x)) {
     if (!s) {
@@ -57,7 +63,11 @@ function skipPrune(x: unknown, s: JSONSchemaProps, p: string, out: string[]): vo
  * Prunes `obj` in place against `schema`. At the resource root apiVersion, kind and metadata are
  * kept (the root is treated as an embedded resource). Returns the removed paths, sorted.
  */
-export function pruneObject(obj: unknown, schema: JSONSchemaProps | undefined, isResourceRoot = true): string[] {
+export function pruneObject(
+  obj: unknown,
+  schema: JSONSchemaProps | undefined,
+  isResourceRoot = true,
+): string[] {
   const out: string[] = [];
   const s: JSONSchemaProps = schema ?? {};
   prune(obj, isResourceRoot ? { ...s, 'x-kubernetes-embedded-resource': true } : s, false, '', out);

@@ -63,4 +63,3 @@ export const itemSchema = (s: JSONSchemaProps | undefined): JSONSchemaProps | un
 /** The additionalProperties schema, when it is a schema (not a boolean). */
 export const additionalSchema = (s: JSONSchemaProps | undefined): JSONSchemaProps | undefined =>
   s && typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined;
-

@@ -22,7 +22,22 @@ interface OpenAPIError {
   message: string;
 }
 
-type Code = 'type' | 'required' | 'tooLong' | 'tooShort' | 'pattern' | 'enum' | 'multipleOf' | 'max' | 'min' | 'unique' | 'maxItems' | 'minItems' | 'tooFewProps' | 'tooManyProps' | 'unallowedProp';
+type Code =
+  | 'type'
+  | 'required'
+  | 'tooLong'
+  | 'tooShort'
+  | 'pattern'
+  | 'enum'
+  | 'multipleOf'
+  | 'max'
+  | 'min'
+  | 'unique'
+  | 'maxItems'
+  | 'minItems'
+  | 'tooFewProps'
+  | 'tooManyProps'
+  | 'unallowedProp';
 
 interface Result {
   errors: OpenAPIError[];
@@ -39,7 +54,10 @@ export function goV(v: unknown): string {
   if (typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return `[${v.map(goV).join(' ')}]`;
   const o = v as Record<string, unknown>;
-  return `map[${Object.keys(o).sort().map((k) => `${k}:${goV(o[k])}`).join(' ')}]`;
+  return `map[${Object.keys(o)
+    .sort()
+    .map((k) => `${k}:${goV(o[k])}`)
+    .join(' ')}]`;
 }
 
 /** The JSON type the decoder gives a value: int64 for integral numbers, float64 otherwise. */
@@ -78,7 +96,14 @@ const oldChild = (old: Old, key: string): Old =>
 /** Old element of a list-type map with the same keys (the only lists ratcheting correlates). */
 function oldListElement(old: Old, s: JSONSchemaProps, item: unknown): Old {
   const keys = s['x-kubernetes-list-map-keys'];
-  if (!old || !Array.isArray(old.v) || s['x-kubernetes-list-type'] !== 'map' || !keys?.length || !isObject(item)) return undefined;
+  if (
+    !old ||
+    !Array.isArray(old.v) ||
+    s['x-kubernetes-list-type'] !== 'map' ||
+    !keys?.length ||
+    !isObject(item)
+  )
+    return undefined;
   const found = old.v.find((o) => isObject(o) && keys.every((k) => isDeepStrictEqual(o[k], item[k])));
   return found === undefined ? undefined : { v: found };
 }
@@ -152,20 +177,40 @@ class Validator {
     return res;
   }
 
-  private validateType(data: unknown, kind: string, types: string[], format: string | undefined): OpenAPIError | undefined {
+  private validateType(
+    data: unknown,
+    kind: string,
+    types: string[],
+    format: string | undefined,
+  ): OpenAPIError | undefined {
     const schType = kind;
     const isFloatInt = schType === 'number' && Number.isInteger(data) && types.includes('integer');
     const isIntFloat = schType === 'integer' && types.includes('number');
     const dataFormat = kind === 'integer' ? 'int64' : kind === 'number' ? 'float64' : '';
-    if (kind !== 'string' && kind !== 'array' && format && !(types.includes(schType) || dataFormat === format || isFloatInt || isIntFloat)) {
+    if (
+      kind !== 'string' &&
+      kind !== 'array' &&
+      format &&
+      !(types.includes(schType) || dataFormat === format || isFloatInt || isIntFloat)
+    ) {
       return invalidType(this.path, format, dataFormat);
     }
-    if (!(types.includes('number') || types.includes('integer')) && format && (kind === 'string' || kind === 'array')) return undefined;
-    if (!(types.includes(schType) || isFloatInt || isIntFloat)) return invalidType(this.path, types.join(','), schType);
+    if (
+      !(types.includes('number') || types.includes('integer')) &&
+      format &&
+      (kind === 'string' || kind === 'array')
+    )
+      return undefined;
+    if (!(types.includes(schType) || isFloatInt || isIntFloat))
+      return invalidType(this.path, types.join(','), schType);
     return undefined;
   }
 
-  private validateComposition(data: unknown, merge: (r: Result) => void, add: (...e: OpenAPIError[]) => void): void {
+  private validateComposition(
+    data: unknown,
+    merge: (r: Result) => void,
+    add: (...e: OpenAPIError[]) => void,
+  ): void {
     const s = this.schema;
     const p = this.path;
     const sub = (x: JSONSchemaProps) => new Validator(x, p, this.old).validate(data);
@@ -198,7 +243,10 @@ class Validator {
       }
       if (validated !== 1) {
         const extra = validated === 0 ? 'Found none valid' : `Found ${validated} valid alternatives`;
-        add({ name: p, message: `${JSON.stringify(p)} must validate one and only one schema (oneOf). ${extra}` });
+        add({
+          name: p,
+          message: `${JSON.stringify(p)} must validate one and only one schema (oneOf). ${extra}`,
+        });
         if (best) merge(best);
       }
     }
@@ -210,7 +258,10 @@ class Validator {
         merge(r);
       }
       if (validated !== s.allOf.length) {
-        add({ name: p, message: `${JSON.stringify(p)} must validate all the schemas (allOf)${validated === 0 ? '. None validated' : ''}` });
+        add({
+          name: p,
+          message: `${JSON.stringify(p)} must validate all the schemas (allOf)${validated === 0 ? '. None validated' : ''}`,
+        });
       }
     }
     if (s.not && sub(s.not).errors.length === 0) {
@@ -222,17 +273,40 @@ class Validator {
     const s = this.schema;
     const p = this.path;
     if (s.maxLength !== undefined && runeCount(data) > s.maxLength) {
-      return { code: 'tooLong', name: p, value: data, valid: s.maxLength, message: `${p} in ${IN} should be at most ${s.maxLength} chars long` };
+      return {
+        code: 'tooLong',
+        name: p,
+        value: data,
+        valid: s.maxLength,
+        message: `${p} in ${IN} should be at most ${s.maxLength} chars long`,
+      };
     }
     if (s.minLength !== undefined && runeCount(data) < s.minLength) {
-      return { code: 'tooShort', name: p, value: data, valid: s.minLength, message: `${p} in ${IN} should be at least ${s.minLength} chars long` };
+      return {
+        code: 'tooShort',
+        name: p,
+        value: data,
+        valid: s.minLength,
+        message: `${p} in ${IN} should be at least ${s.minLength} chars long`,
+      };
     }
     if (s.pattern) {
       const re = compileGoRegexp(s.pattern);
       if (re instanceof Error) {
-        return { code: 'pattern', name: p, value: data, message: `${p} in ${IN} should match '${s.pattern}, but pattern is invalid: ${re.message}'` };
+        return {
+          code: 'pattern',
+          name: p,
+          value: data,
+          message: `${p} in ${IN} should match '${s.pattern}, but pattern is invalid: ${re.message}'`,
+        };
       }
-      if (!re.test(data)) return { code: 'pattern', name: p, value: data, message: `${p} in ${IN} should match '${s.pattern}'` };
+      if (!re.test(data))
+        return {
+          code: 'pattern',
+          name: p,
+          value: data,
+          message: `${p} in ${IN} should match '${s.pattern}'`,
+        };
     }
     return undefined;
   }
@@ -250,11 +324,21 @@ class Validator {
     const bound = (b: number) => (isInt ? Math.trunc(b) : b);
     if (s.multipleOf !== undefined) {
       if (s.multipleOf <= 0) {
-        errs.push({ code: 'multipleOf', name: p, value: s.multipleOf, message: `factor MultipleOf declared for ${p} must be positive: ${goNumber(s.multipleOf)}` });
+        errs.push({
+          code: 'multipleOf',
+          name: p,
+          value: s.multipleOf,
+          message: `factor MultipleOf declared for ${p} must be positive: ${goNumber(s.multipleOf)}`,
+        });
       } else {
         const q = data / s.multipleOf;
         if (Math.abs(q - Math.round(q)) > 1e-9 * Math.max(1, Math.abs(q))) {
-          errs.push({ code: 'multipleOf', name: p, value: data, message: `${p} in ${IN} should be a multiple of ${goNumber(s.multipleOf)}` });
+          errs.push({
+            code: 'multipleOf',
+            name: p,
+            value: data,
+            message: `${p} in ${IN} should be a multiple of ${goNumber(s.multipleOf)}`,
+          });
         }
       }
     }
@@ -263,7 +347,12 @@ class Validator {
       const fail = s.exclusiveMinimum ? data <= min : data < min;
       if (fail) {
         const rel = s.exclusiveMinimum ? 'greater than' : 'greater than or equal to';
-        errs.push({ code: 'min', name: p, value: data, message: `${p} in ${IN} should be ${rel} ${goNumber(min)}` });
+        errs.push({
+          code: 'min',
+          name: p,
+          value: data,
+          message: `${p} in ${IN} should be ${rel} ${goNumber(min)}`,
+        });
       }
     }
     if (s.maximum !== undefined) {
@@ -271,24 +360,49 @@ class Validator {
       const fail = s.exclusiveMaximum ? data >= max : data > max;
       if (fail) {
         const rel = s.exclusiveMaximum ? 'less than' : 'less than or equal to';
-        errs.push({ code: 'max', name: p, value: data, message: `${p} in ${IN} should be ${rel} ${goNumber(max)}` });
+        errs.push({
+          code: 'max',
+          name: p,
+          value: data,
+          message: `${p} in ${IN} should be ${rel} ${goNumber(max)}`,
+        });
       }
     }
     return errs;
   }
 
-  private validateArray(data: unknown[], merge: (r: Result) => void, add: (...e: OpenAPIError[]) => void): void {
+  private validateArray(
+    data: unknown[],
+    merge: (r: Result) => void,
+    add: (...e: OpenAPIError[]) => void,
+  ): void {
     const s = this.schema;
     const p = this.path;
     if (s.items && !Array.isArray(s.items)) {
-      data.forEach((v, i) => merge(new Validator(s.items as JSONSchemaProps, `${p}[${i}]`, oldListElement(this.old, s, v)).validate(v)));
+      data.forEach((v, i) =>
+        merge(
+          new Validator(s.items as JSONSchemaProps, `${p}[${i}]`, oldListElement(this.old, s, v)).validate(v),
+        ),
+      );
     }
     const size = data.length;
     if (s.minItems !== undefined && size < s.minItems) {
-      add({ code: 'minItems', name: p, value: size, valid: s.minItems, message: `${p} in ${IN} should have at least ${s.minItems} items` });
+      add({
+        code: 'minItems',
+        name: p,
+        value: size,
+        valid: s.minItems,
+        message: `${p} in ${IN} should have at least ${s.minItems} items`,
+      });
     }
     if (s.maxItems !== undefined && size > s.maxItems) {
-      add({ code: 'maxItems', name: p, value: size, valid: s.maxItems, message: `${p} in ${IN} should have at most ${s.maxItems} items` });
+      add({
+        code: 'maxItems',
+        name: p,
+        value: size,
+        valid: s.maxItems,
+        message: `${p} in ${IN} should have at most ${s.maxItems} items`,
+      });
     }
     if (s.uniqueItems) {
       const dup = data.some((v, i) => data.slice(0, i).some((u) => isDeepStrictEqual(u, v)));
@@ -301,34 +415,65 @@ class Validator {
     if (!e || e.length === 0) return;
     // reflect ConvertibleTo: numbers compare across int/float, everything else by deep equality.
     if (e.some((x) => x !== null && isDeepStrictEqual(x, data))) return;
-    add({ code: 'enum', name: this.path, value: data, values: e, message: `${this.path} in ${IN} should be one of ${goV(e)}` });
+    add({
+      code: 'enum',
+      name: this.path,
+      value: data,
+      values: e,
+      message: `${this.path} in ${IN} should be one of ${goV(e)}`,
+    });
   }
 
-  private validateObject(val: Record<string, unknown>, merge: (r: Result) => void, add: (...e: OpenAPIError[]) => void): void {
+  private validateObject(
+    val: Record<string, unknown>,
+    merge: (r: Result) => void,
+    add: (...e: OpenAPIError[]) => void,
+  ): void {
     const s = this.schema;
     const p = this.path;
     const n = Object.keys(val).length;
     if (s.minProperties !== undefined && n < s.minProperties) {
-      add({ code: 'tooFewProps', name: p, value: n, valid: s.minProperties, message: `${p} in ${IN} should have at least ${s.minProperties} properties` });
+      add({
+        code: 'tooFewProps',
+        name: p,
+        value: n,
+        valid: s.minProperties,
+        message: `${p} in ${IN} should have at least ${s.minProperties} properties`,
+      });
     }
     if (s.maxProperties !== undefined && n > s.maxProperties) {
-      add({ code: 'tooManyProps', name: p, value: n, valid: s.maxProperties, message: `${p} in ${IN} should have at most ${s.maxProperties} properties` });
+      add({
+        code: 'tooManyProps',
+        name: p,
+        value: n,
+        valid: s.maxProperties,
+        message: `${p} in ${IN} should have at most ${s.maxProperties} properties`,
+      });
     }
     const props = s.properties ?? {};
     if (s.additionalProperties === false) {
       for (const k of Object.keys(val)) {
-        if (!(k in props)) add({ code: 'unallowedProp', name: p, value: k, message: `${p}.${k} in ${IN} is a forbidden property` });
+        if (!(k in props))
+          add({
+            code: 'unallowedProp',
+            name: p,
+            value: k,
+            message: `${p}.${k} in ${IN} is a forbidden property`,
+          });
       }
     } else if (typeof s.additionalProperties === 'object') {
       for (const [k, v] of Object.entries(val)) {
-        if (!(k in props)) merge(new Validator(s.additionalProperties, `${p}.${k}`, oldChild(this.old, k)).validate(v));
+        if (!(k in props))
+          merge(new Validator(s.additionalProperties, `${p}.${k}`, oldChild(this.old, k)).validate(v));
       }
     }
     for (const [name, sub] of Object.entries(props)) {
-      if (name in val) merge(new Validator(sub, p ? `${p}.${name}` : name, oldChild(this.old, name)).validate(val[name]));
+      if (name in val)
+        merge(new Validator(sub, p ? `${p}.${name}` : name, oldChild(this.old, name)).validate(val[name]));
     }
     for (const k of s.required ?? []) {
-      if (!(k in val)) add({ code: 'required', name: `${p}.${k}`, message: `${p}.${k} in ${IN} is required` });
+      if (!(k in val))
+        add({ code: 'required', name: `${p}.${k}`, message: `${p}.${k} in ${IN} is required` });
     }
   }
 }
@@ -352,7 +497,13 @@ function toFieldErrors(fldPath: string, errors: OpenAPIError[]): FieldError[] {
         out.push(fieldErr.required(p));
         break;
       case 'enum':
-        out.push(fieldErr.notSupported(p, e.value ?? null, (e.values ?? []).map((v) => (typeof v === 'string' ? v : JSON.stringify(v)))));
+        out.push(
+          fieldErr.notSupported(
+            p,
+            e.value ?? null,
+            (e.values ?? []).map((v) => (typeof v === 'string' ? v : JSON.stringify(v))),
+          ),
+        );
         break;
       case 'tooLong':
         out.push(fieldErr.tooLong(p, e.valid ?? -1));
@@ -376,9 +527,13 @@ function toFieldErrors(fldPath: string, errors: OpenAPIError[]): FieldError[] {
  * on by default in v1.32): errors in subtrees equal to the old object's are dropped. `fldPath` prefixes the reported fields (e.g. `status` when
  * the status subresource validates only the status). Root-level paths are relative to the object.
  */
-export function validateAgainstSchema(schema: JSONSchemaProps | undefined, value: unknown, fldPath = '', old?: { v: unknown }): FieldError[] {
+export function validateAgainstSchema(
+  schema: JSONSchemaProps | undefined,
+  value: unknown,
+  fldPath = '',
+  old?: { v: unknown },
+): FieldError[] {
   if (!schema) return [];
   const r = new Validator(schema, '', old).validate(value);
   return toFieldErrors(fldPath, r.errors);
 }
-

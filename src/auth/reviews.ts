@@ -165,7 +165,12 @@ export async function answerReview(
       status = who
         ? {
             authenticated: true,
-            user: { username: who.username, ...(who.uid ? { uid: who.uid } : {}), groups: who.groups, ...(who.extra ? { extra: who.extra } : {}) },
+            user: {
+              username: who.username,
+              ...(who.uid ? { uid: who.uid } : {}),
+              groups: who.groups,
+              ...(who.extra ? { extra: who.extra } : {}),
+            },
             ...(spec.audiences?.length ? { audiences: spec.audiences } : {}),
           }
         : { user: {} };

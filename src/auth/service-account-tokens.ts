@@ -63,7 +63,9 @@ export class HostServiceAccountAuthenticator {
     if (!(await this.plausible(token, claimed.iss))) return undefined;
     // A pod token of the webhook names the tenant: reviewed for that audience only (the host
     // refuses it as a credential of its own); other host tokens are reviewed for the host's.
-    const audience = tokenAudiences(token).includes(podTokenAudience(tenant)) ? podTokenAudience(tenant) : undefined;
+    const audience = tokenAudiences(token).includes(podTokenAudience(tenant))
+      ? podTokenAudience(tenant)
+      : undefined;
     const id = await this.review(token, audience);
     if (id?.username !== hostUsername) return undefined;
     return {
@@ -177,7 +179,11 @@ export function hostServiceAccountClaims(
 export function tokenAudiences(token: string): string[] {
   try {
     const aud = decodeJwt(token).aud;
-    return typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((a) => typeof a === 'string') : [];
+    return typeof aud === 'string'
+      ? [aud]
+      : Array.isArray(aud)
+        ? aud.filter((a) => typeof a === 'string')
+        : [];
   } catch {
     return [];
   }

@@ -28,13 +28,20 @@ const MAX_TTL_SECONDS = 366 * 86400;
  * The UID of the live Tenant `tenant`: credentials name it, so they die with the tenant and never
  * work for a later tenant of the same name.
  */
-async function tenantRef(tenant: string, o: { hostKubeconfig?: string; tenantUid?: string }): Promise<TenantRef> {
+async function tenantRef(
+  tenant: string,
+  o: { hostKubeconfig?: string; tenantUid?: string },
+): Promise<TenantRef> {
   if (o.tenantUid) return { tenant, tenantUid: o.tenantUid };
   const host = new HostClient(await loadHostConnection(o.hostKubeconfig));
   try {
-    const res = await host.request<{ metadata?: { uid?: string; deletionTimestamp?: string } }>('GET', `${TENANTS_PATH}/${tenant}`);
+    const res = await host.request<{ metadata?: { uid?: string; deletionTimestamp?: string } }>(
+      'GET',
+      `${TENANTS_PATH}/${tenant}`,
+    );
     if (res.status === 404) throw new Error(`tenant "${tenant}" not found`);
-    if (res.status !== 200 || !res.body.metadata?.uid) throw new Error(`reading tenant "${tenant}": host answered ${res.status}`);
+    if (res.status !== 200 || !res.body.metadata?.uid)
+      throw new Error(`reading tenant "${tenant}": host answered ${res.status}`);
     if (res.body.metadata.deletionTimestamp) throw new Error(`tenant "${tenant}" is being deleted`);
     return { tenant, tenantUid: res.body.metadata.uid };
   } finally {
@@ -47,9 +54,20 @@ export function kubeconfigCommand(): Command {
     .description('print a kubeconfig for a tenant, with a kplex-signed token or client certificate')
     .argument('<tenant>')
     .option('--user <name>', 'user name in the token', 'admin')
-    .option('--group <group>', 'group of the user (repeatable; none by default: grant access with RBAC in the tenant, or --group system:masters for a tenant admin)', collect, [] as string[])
-    .option('--ttl <duration>', `lifetime of the token or certificate, e.g. 1h, 24h, 30d (default ${DEFAULT_TOKEN_TTL_SECONDS / 3600}h; at most 366d)`)
-    .option('--client-cert', "a client certificate (CN=user, O=groups) signed by the tenant's CA instead of a token")
+    .option(
+      '--group <group>',
+      'group of the user (repeatable; none by default: grant access with RBAC in the tenant, or --group system:masters for a tenant admin)',
+      collect,
+      [] as string[],
+    )
+    .option(
+      '--ttl <duration>',
+      `lifetime of the token or certificate, e.g. 1h, 24h, 30d (default ${DEFAULT_TOKEN_TTL_SECONDS / 3600}h; at most 366d)`,
+    )
+    .option(
+      '--client-cert',
+      "a client certificate (CN=user, O=groups) signed by the tenant's CA instead of a token",
+    )
     .addOption(
       new Option('--server <url>', 'kplex base URL').env('KPLEX_SERVER').default('https://127.0.0.1:9443'),
     )
@@ -64,7 +82,10 @@ export function kubeconfigCommand(): Command {
         'host cluster: the Tenant is read there, and the token signed with the keys of the host Secret every replica shares (instead of the data dir); default: in-cluster, then $KUBECONFIG, for reading the Tenant',
       ).env('KPLEX_HOST_KUBECONFIG'),
     )
-    .option('--tenant-uid <uid>', "the Tenant's metadata.uid, instead of reading the Tenant from the host (credentials name it)")
+    .option(
+      '--tenant-uid <uid>',
+      "the Tenant's metadata.uid, instead of reading the Tenant from the host (credentials name it)",
+    )
     .action(
       async (
         tenant: string,
@@ -83,7 +104,9 @@ export function kubeconfigCommand(): Command {
         if (errs.length) throw new Error(`invalid tenant name "${tenant}": ${errs.join('; ')}`);
         const ttlSeconds = o.ttl === undefined ? DEFAULT_TOKEN_TTL_SECONDS : parseDuration(o.ttl);
         if (ttlSeconds <= 0 || ttlSeconds > MAX_TTL_SECONDS)
-          throw new Error(`--ttl must be between 1s and ${MAX_TTL_SECONDS / 86400}d: every credential expires`);
+          throw new Error(
+            `--ttl must be between 1s and ${MAX_TTL_SECONDS / 86400}d: every credential expires`,
+          );
         const ref = await tenantRef(tenant, o);
         const credential = o.clientCert
           ? await clientCertCredential(o, ref, o.user, o.group, ttlSeconds)

@@ -74,11 +74,25 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   // Tenant client CAs: the host Secrets every replica shares, plus this data dir's.
   const clientCAs: ClientCAStore[] = [new HostSecretClientCAStore(host), new FileClientCAStore(cfg.dataDir)];
   // Stores are keyed by Tenant UID; files of tenants deleted while kplex was down go now.
-  const runtimes = new RuntimeCache(pool, hostNamespaces, logger, (name) => tenants.uid(name), 1024, policies.of);
+  const runtimes = new RuntimeCache(
+    pool,
+    hostNamespaces,
+    logger,
+    (name) => tenants.uid(name),
+    1024,
+    policies.of,
+  );
   runtimes.sweep(tenants.uids());
   // Authorization reads the tenant's RBAC view, never its runtime: a denied request builds nothing.
   const rbac = new RbacAuthorizer(async (tenant) => runtimes.rbac(tenant).policy());
-  const ident = tenantIdentity({ host, tenantUid: (name) => tenants.uid(name), runtimes, keys, clientCAs, decider: rbac });
+  const ident = tenantIdentity({
+    host,
+    tenantUid: (name) => tenants.uid(name),
+    runtimes,
+    keys,
+    clientCAs,
+    decider: rbac,
+  });
   tenants.onChange((e) => {
     if (e.type !== 'DELETED') return;
     const gone = { name: e.object.metadata?.name ?? '', uid: e.object.metadata?.uid ?? '' };
@@ -93,9 +107,21 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   });
 
   const authn = ident.authn;
-  const pods = podSyncer({ host, logger, tenantUid: (name) => tenants.uid(name), podApiAddress: cfg.podApiAddress, bindAddress: cfg.bindAddress,
-    // Only the host apiserver may ask the pod webhook (its answers name tenants' namespaces).
-    webhookCaller: webhookCallersFromFile({ caFile: cfg.webhookClientCa, insecureAnyCaller: cfg.insecureWebhookAnyCaller }, logger) }, tls.caCert);
+  const pods = podSyncer(
+    {
+      host,
+      logger,
+      tenantUid: (name) => tenants.uid(name),
+      podApiAddress: cfg.podApiAddress,
+      bindAddress: cfg.bindAddress,
+      // Only the host apiserver may ask the pod webhook (its answers name tenants' namespaces).
+      webhookCaller: webhookCallersFromFile(
+        { caFile: cfg.webhookClientCa, insecureAnyCaller: cfg.insecureWebhookAnyCaller },
+        logger,
+      ),
+    },
+    tls.caCert,
+  );
   const server = await startServer({
     bindAddress: cfg.bindAddress,
     port: cfg.port,

@@ -4,7 +4,10 @@ import { loadHostConnection } from '../hostapi/host-config.js';
 import { createTenant, deleteTenant, installTenantCRD, listTenants } from '../tenancy/tenant-admin.js';
 
 const hostKubeconfig = (): Option =>
-  new Option('--host-kubeconfig <file>', 'kubeconfig of the host cluster (default: in-cluster, then $KUBECONFIG)').env('KPLEX_HOST_KUBECONFIG');
+  new Option(
+    '--host-kubeconfig <file>',
+    'kubeconfig of the host cluster (default: in-cluster, then $KUBECONFIG)',
+  ).env('KPLEX_HOST_KUBECONFIG');
 
 async function withHost<T>(file: string | undefined, fn: (host: HostClient) => Promise<T>): Promise<T> {
   const host = new HostClient(await loadHostConnection(file));
@@ -16,7 +19,9 @@ async function withHost<T>(file: string | undefined, fn: (host: HostClient) => P
 }
 
 export function tenantCommand(): Command {
-  const cmd = new Command('tenant').description('Create, list and delete tenants (Tenant objects on the host)');
+  const cmd = new Command('tenant').description(
+    'Create, list and delete tenants (Tenant objects on the host)',
+  );
   cmd
     .command('create <name>')
     .description('create a tenant; its endpoint is https://<kplex>/clusters/<name>')

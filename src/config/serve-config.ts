@@ -34,17 +34,93 @@ const int = (v: string): number => {
 };
 
 export const serveOptions: ConfigOption[] = [
-  { key: 'bindAddress', flag: '--bind-address <ip>', env: 'KPLEX_BIND_ADDRESS', description: 'address to listen on', default: '127.0.0.1' },
-  { key: 'port', flag: '--port <port>', env: 'KPLEX_PORT', description: 'HTTPS port', default: '9443', parse: int },
-  { key: 'dataDir', flag: '--data-dir <dir>', env: 'KPLEX_DATA_DIR', description: 'where tenant stores and the generated serving certificate live', default: path.join('.kplex', 'data') },
-  { key: 'tlsCertFile', flag: '--tls-cert-file <file>', env: 'KPLEX_TLS_CERT_FILE', description: 'serving certificate (PEM); generated into the data dir when absent' },
-  { key: 'tlsPrivateKeyFile', flag: '--tls-private-key-file <file>', env: 'KPLEX_TLS_PRIVATE_KEY_FILE', description: 'serving key (PEM) matching --tls-cert-file' },
-  { key: 'hostKubeconfig', flag: '--host-kubeconfig <file>', env: 'KPLEX_HOST_KUBECONFIG', description: 'kubeconfig of the host cluster (default: in-cluster config, then $KUBECONFIG)' },
-  { key: 'podApiAddress', flag: '--pod-api-address <ip[:port]>', env: 'KPLEX_POD_API_ADDRESS', description: "where tenant pods and the host's pod webhook reach kplex (e.g. the ClusterIP:443 of kplex's Service; default: the advertise or bind address and the serving port)" },
-  { key: 'webhookClientCa', flag: '--webhook-client-ca <file>', env: 'KPLEX_WEBHOOK_CLIENT_CA', description: "CA (PEM) that signs the host apiserver's client certificate for admission webhooks (its --admission-control-config-file kubeConfigFile); only callers it verifies may call kplex's pod webhook. Without it, every webhook call is refused (and tenant pods with it)" },
-  { key: 'insecureWebhookAnyCaller', flag: '--insecure-webhook-any-caller', env: 'KPLEX_INSECURE_WEBHOOK_ANY_CALLER', description: "development only: let anyone who reaches kplex call the pod webhook, whose answers name other tenants' namespaces" },
-  { key: 'logLevel', flag: '--log-level <level>', env: 'KPLEX_LOG_LEVEL', description: 'trace, debug, info, warn or error', default: 'info' },
-  { key: 'dnsListen', flag: '--dns-listen <ip:port>', env: 'KPLEX_DNS_LISTEN', description: "serve tenant pods' DNS (UDP and TCP) on this address; off when unset" },
-  { key: 'dnsKubernetesAddress', flag: '--dns-kubernetes-address <ip>', env: 'KPLEX_DNS_KUBERNETES_ADDRESS', description: "what every tenant's kubernetes.default.svc resolves to (an IP; default: the pod API address's host, what pods get as KUBERNETES_SERVICE_HOST)" },
-  { key: 'shutdownGraceSeconds', flag: '--shutdown-grace-seconds <n>', env: 'KPLEX_SHUTDOWN_GRACE_SECONDS', description: 'how long SIGTERM waits for in-flight requests', default: '15', parse: int },
+  {
+    key: 'bindAddress',
+    flag: '--bind-address <ip>',
+    env: 'KPLEX_BIND_ADDRESS',
+    description: 'address to listen on',
+    default: '127.0.0.1',
+  },
+  {
+    key: 'port',
+    flag: '--port <port>',
+    env: 'KPLEX_PORT',
+    description: 'HTTPS port',
+    default: '9443',
+    parse: int,
+  },
+  {
+    key: 'dataDir',
+    flag: '--data-dir <dir>',
+    env: 'KPLEX_DATA_DIR',
+    description: 'where tenant stores and the generated serving certificate live',
+    default: path.join('.kplex', 'data'),
+  },
+  {
+    key: 'tlsCertFile',
+    flag: '--tls-cert-file <file>',
+    env: 'KPLEX_TLS_CERT_FILE',
+    description: 'serving certificate (PEM); generated into the data dir when absent',
+  },
+  {
+    key: 'tlsPrivateKeyFile',
+    flag: '--tls-private-key-file <file>',
+    env: 'KPLEX_TLS_PRIVATE_KEY_FILE',
+    description: 'serving key (PEM) matching --tls-cert-file',
+  },
+  {
+    key: 'hostKubeconfig',
+    flag: '--host-kubeconfig <file>',
+    env: 'KPLEX_HOST_KUBECONFIG',
+    description: 'kubeconfig of the host cluster (default: in-cluster config, then $KUBECONFIG)',
+  },
+  {
+    key: 'podApiAddress',
+    flag: '--pod-api-address <ip[:port]>',
+    env: 'KPLEX_POD_API_ADDRESS',
+    description:
+      "where tenant pods and the host's pod webhook reach kplex (e.g. the ClusterIP:443 of kplex's Service; default: the advertise or bind address and the serving port)",
+  },
+  {
+    key: 'webhookClientCa',
+    flag: '--webhook-client-ca <file>',
+    env: 'KPLEX_WEBHOOK_CLIENT_CA',
+    description:
+      "CA (PEM) that signs the host apiserver's client certificate for admission webhooks (its --admission-control-config-file kubeConfigFile); only callers it verifies may call kplex's pod webhook. Without it, every webhook call is refused (and tenant pods with it)",
+  },
+  {
+    key: 'insecureWebhookAnyCaller',
+    flag: '--insecure-webhook-any-caller',
+    env: 'KPLEX_INSECURE_WEBHOOK_ANY_CALLER',
+    description:
+      "development only: let anyone who reaches kplex call the pod webhook, whose answers name other tenants' namespaces",
+  },
+  {
+    key: 'logLevel',
+    flag: '--log-level <level>',
+    env: 'KPLEX_LOG_LEVEL',
+    description: 'trace, debug, info, warn or error',
+    default: 'info',
+  },
+  {
+    key: 'dnsListen',
+    flag: '--dns-listen <ip:port>',
+    env: 'KPLEX_DNS_LISTEN',
+    description: "serve tenant pods' DNS (UDP and TCP) on this address; off when unset",
+  },
+  {
+    key: 'dnsKubernetesAddress',
+    flag: '--dns-kubernetes-address <ip>',
+    env: 'KPLEX_DNS_KUBERNETES_ADDRESS',
+    description:
+      "what every tenant's kubernetes.default.svc resolves to (an IP; default: the pod API address's host, what pods get as KUBERNETES_SERVICE_HOST)",
+  },
+  {
+    key: 'shutdownGraceSeconds',
+    flag: '--shutdown-grace-seconds <n>',
+    env: 'KPLEX_SHUTDOWN_GRACE_SECONDS',
+    description: 'how long SIGTERM waits for in-flight requests',
+    default: '15',
+    parse: int,
+  },
 ];

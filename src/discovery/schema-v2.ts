@@ -8,7 +8,6 @@ export type JSONObject = { [key: string]: unknown };
 const V3_PREFIX = '#/components/schemas/';
 const V2_PREFIX = '#/definitions/';
 
-
 /** Schema keywords whose values are schemas, lists of schemas, or maps of schemas. */
 const SCHEMA_MAPS = ['properties', 'patternProperties', 'definitions'] as const;
 const SCHEMA_LISTS = ['allOf', 'anyOf', 'oneOf'] as const;
@@ -62,4 +61,3 @@ export function sortKeys(o: JSONObject): JSONObject {
   for (const k of Object.keys(o).sort()) out[k] = o[k];
   return out;
 }
-

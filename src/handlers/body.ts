@@ -74,7 +74,11 @@ export function decodeBody(buf: Buffer, contentType: string | undefined, expect?
   const text = buf.toString('utf8');
   if (mt === 'application/yaml' || mt === 'application/apply-patch+yaml' || mt === 'text/yaml') {
     try {
-      return { value: parseYAML(text, { uniqueKeys: false }) as unknown, duplicates: yamlDuplicates(text), text };
+      return {
+        value: parseYAML(text, { uniqueKeys: false }) as unknown,
+        duplicates: yamlDuplicates(text),
+        text,
+      };
     } catch (e) {
       throw badRequest(`error converting YAML to JSON: ${e instanceof Error ? e.message : String(e)}`);
     }
@@ -83,7 +87,8 @@ export function decodeBody(buf: Buffer, contentType: string | undefined, expect?
     const r = parseJSONStrict(text);
     return { value: r.value, duplicates: r.duplicates.map((d) => `duplicate field "${d}"`), text };
   } catch (e) {
-    if (e instanceof JSONSyntaxError) throw badRequest(`couldn't get version/kind; json parse error: ${e.message}`);
+    if (e instanceof JSONSyntaxError)
+      throw badRequest(`couldn't get version/kind; json parse error: ${e.message}`);
     throw e;
   }
 }

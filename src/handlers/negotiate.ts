@@ -49,9 +49,11 @@ export function negotiateOutput(accept: string | undefined, protobuf = false): N
     const pb = r.type === protobufMediaType;
     if (!json && !yaml && !pb) continue;
     if (as) {
-      if (r.params['g'] !== 'meta.k8s.io' || (r.params['v'] !== 'v1' && r.params['v'] !== 'v1beta1')) continue;
+      if (r.params['g'] !== 'meta.k8s.io' || (r.params['v'] !== 'v1' && r.params['v'] !== 'v1beta1'))
+        continue;
       if (as === 'Table' && !pb) return { kind: 'table' };
-      if (as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') return pb ? { kind: 'partial', protobuf: true } : { kind: 'partial' };
+      if (as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList')
+        return pb ? { kind: 'partial', protobuf: true } : { kind: 'partial' };
       continue;
     }
     if (pb && !protobuf) continue;

@@ -22,7 +22,8 @@ export interface OutputContext {
 export function render(body: KubeObject, isList: boolean, o: OutputContext): KubeObject {
   const isStatus = body.kind === 'Status';
   if (isStatus || o.out.kind === 'json' || o.out.kind === 'yaml') return body;
-  if (o.out.kind === 'partial') return isList ? partialMetadataList(body as unknown as KubeList) : partialMetadata(body);
+  if (o.out.kind === 'partial')
+    return isList ? partialMetadataList(body as unknown as KubeList) : partialMetadata(body);
   if (isList) {
     const l = body as unknown as KubeList;
     return toTable(l.items, l.metadata, o.columns, o.includeObject);
@@ -31,13 +32,23 @@ export function render(body: KubeObject, isList: boolean, o: OutputContext): Kub
 }
 
 /** The rendered body in the negotiated encoding, with its Content-Type. */
-export function encodeResult(rendered: KubeObject, o: OutputContext, yaml: boolean): { data: Buffer; contentType: string } {
+export function encodeResult(
+  rendered: KubeObject,
+  o: OutputContext,
+  yaml: boolean,
+): { data: Buffer; contentType: string } {
   if (o.out.protobuf) return { data: objectToProtobuf(rendered), contentType: protobufMediaType };
   if (yaml) return { data: Buffer.from(toYAML(rendered)), contentType: 'application/yaml' };
   return { data: Buffer.from(JSON.stringify(rendered)), contentType: 'application/json' };
 }
 
-export function writeResult(res: ServerResponse, code: number, body: KubeObject, isList: boolean, o: OutputContext): void {
+export function writeResult(
+  res: ServerResponse,
+  code: number,
+  body: KubeObject,
+  isList: boolean,
+  o: OutputContext,
+): void {
   const rendered = render(body, isList, o);
   const { data, contentType } = encodeResult(rendered, o, o.out.kind === 'yaml' && rendered === body);
   const headers: Record<string, string | number | string[]> = {

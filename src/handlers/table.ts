@@ -17,7 +17,12 @@ export function partialMetadata(obj: KubeObject): KubeObject {
 }
 
 export function partialMetadataList(list: KubeList): KubeObject {
-  return { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata: list.metadata, items: list.items.map(partialMetadata) };
+  return {
+    kind: 'PartialObjectMetadataList',
+    apiVersion: 'meta.k8s.io/v1',
+    metadata: list.metadata,
+    items: list.items.map(partialMetadata),
+  };
 }
 
 export function toTable(
@@ -32,11 +37,20 @@ export function toTable(
   const defs = [
     { name: 'Name', type: 'string', format: 'name', description: nameDescription, priority: 0 },
     ...(custom
-      ? columns.map((c) => ({ name: c.name, type: c.type, format: c.format ?? '', description: c.description ?? '', priority: c.priority ?? 0 }))
+      ? columns.map((c) => ({
+          name: c.name,
+          type: c.type,
+          format: c.format ?? '',
+          description: c.description ?? '',
+          priority: c.priority ?? 0,
+        }))
       : [{ name: 'Created At', type: 'date', format: '', description: createdAtDescription, priority: 0 }]),
   ];
   const rows = objects.map((o) => ({
-    cells: [o.metadata?.name ?? '', ...(custom ? printerCells(columns, o, now.getTime()) : [o.metadata?.creationTimestamp ?? null])],
+    cells: [
+      o.metadata?.name ?? '',
+      ...(custom ? printerCells(columns, o, now.getTime()) : [o.metadata?.creationTimestamp ?? null]),
+    ],
     object: include === 'None' ? null : include === 'Object' ? o : partialMetadata(o),
   }));
   return {

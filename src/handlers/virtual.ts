@@ -4,12 +4,25 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../api/object.js';
 import { isObject } from '../api/object.js';
 import type { RequestInfo } from '../api/request-info.js';
-import { type FieldError, type StatusError, badRequest, invalid, methodNotSupported, pageNotFound } from '../api/status.js';
+import {
+  type FieldError,
+  type StatusError,
+  badRequest,
+  invalid,
+  methodNotSupported,
+  pageNotFound,
+} from '../api/status.js';
 import { hasProtobuf } from '../protobuf/index.js';
 import { type ResourceInfo, groupVersion } from '../resources/types.js';
 import { deleteCollection, deleteObject } from '../registry/delete.js';
 import { list } from '../registry/list.js';
-import type { DeleteOptions, ListOptions, PatchOptions, PropagationPolicy, WriteOptions } from '../registry/options.js';
+import type {
+  DeleteOptions,
+  ListOptions,
+  PatchOptions,
+  PropagationPolicy,
+  WriteOptions,
+} from '../registry/options.js';
 import { patch } from '../registry/patch.js';
 import { type DeletionObserver, VirtualRegistry } from '../registry/registry.js';
 import { getScale, updateScale } from '../registry/scale.js';
@@ -43,7 +56,6 @@ export interface VirtualRequestContext {
   warnings?: string[];
 }
 
-
 function optionsError(kind: string, errs: FieldError[]): StatusError {
   return invalid({ group: 'meta.k8s.io', kind }, '', errs);
 }
@@ -61,18 +73,35 @@ function boolParam(q: URLSearchParams, k: string): boolean | undefined {
   return v === '' || v === 'true' || v === '1';
 }
 
-function writeOptions(q: URLSearchParams, kind: string, user: UserInfo, ua: string | undefined, sub: string): WriteOptions {
+function writeOptions(
+  q: URLSearchParams,
+  kind: string,
+  user: UserInfo,
+  ua: string | undefined,
+  sub: string,
+): WriteOptions {
   const errs: FieldError[] = [];
   const dryRun = q.getAll('dryRun');
   if (dryRun.some((d) => d !== 'All')) {
-    errs.push({ type: 'FieldValueNotSupported', field: 'dryRun', value: dryRun, detail: 'supported values: "All"' });
+    errs.push({
+      type: 'FieldValueNotSupported',
+      field: 'dryRun',
+      value: dryRun,
+      detail: 'supported values: "All"',
+    });
   }
   const fv = q.get('fieldValidation') || 'Warn';
   if (!['Strict', 'Warn', 'Ignore'].includes(fv)) {
-    errs.push({ type: 'FieldValueNotSupported', field: 'fieldValidation', value: fv, detail: 'supported values: "Ignore", "Strict", "Warn"' });
+    errs.push({
+      type: 'FieldValueNotSupported',
+      field: 'fieldValidation',
+      value: fv,
+      detail: 'supported values: "Ignore", "Strict", "Warn"',
+    });
   }
   const fm = q.get('fieldManager') ?? undefined;
-  if (fm !== undefined && fm.length > 128) errs.push({ type: 'FieldValueTooLong', field: 'fieldManager', detail: 'may not be more than 128 bytes' });
+  if (fm !== undefined && fm.length > 128)
+    errs.push({ type: 'FieldValueTooLong', field: 'fieldManager', detail: 'may not be more than 128 bytes' });
   if (errs.length) throw optionsError(kind, errs);
   return {
     user,
@@ -113,19 +142,28 @@ function checkTypeMeta(obj: KubeObject, info: ResourceInfo, sub: string): void {
   const expectKind = sub === 'scale' ? 'Scale' : info.kind;
   const expectGV = sub === 'scale' ? 'autoscaling/v1' : gv;
   if (obj.apiVersion && obj.apiVersion !== expectGV) {
-    throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${expectGV})`);
+    throw badRequest(
+      `the API version in the data (${obj.apiVersion}) does not match the expected API version (${expectGV})`,
+    );
   }
   if (obj.kind && obj.kind !== expectKind) {
-    throw badRequest(`${obj.kind} in version "${String(obj.apiVersion ?? '').split('/').pop()}" cannot be handled as a ${expectKind}: no kind "${obj.kind}" is registered`);
+    throw badRequest(
+      `${obj.kind} in version "${String(obj.apiVersion ?? '')
+        .split('/')
+        .pop()}" cannot be handled as a ${expectKind}: no kind "${obj.kind}" is registered`,
+    );
   }
 }
 
 function checkName(obj: KubeObject, name: string, namespace: string): void {
   const objName = obj.metadata?.name ?? '';
-  if (objName !== name) throw badRequest(`the name of the object (${objName}) does not match the name on the URL (${name})`);
+  if (objName !== name)
+    throw badRequest(`the name of the object (${objName}) does not match the name on the URL (${name})`);
   const objNs = obj.metadata?.namespace;
   if (namespace && objNs && objNs !== namespace) {
-    throw badRequest(`the namespace of the object (${objNs}) does not match the namespace on the request (${namespace})`);
+    throw badRequest(
+      `the namespace of the object (${objNs}) does not match the namespace on the request (${namespace})`,
+    );
   }
 }
 
@@ -133,15 +171,31 @@ function deleteOptions(q: URLSearchParams, body: unknown, user: UserInfo): Delet
   const b = isObject(body) ? body : {};
   const errs: FieldError[] = [];
   const dryRun = [...q.getAll('dryRun'), ...(Array.isArray(b['dryRun']) ? (b['dryRun'] as string[]) : [])];
-  if (dryRun.some((d) => d !== 'All')) errs.push({ type: 'FieldValueNotSupported', field: 'dryRun', value: dryRun, detail: 'supported values: "All"' });
+  if (dryRun.some((d) => d !== 'All'))
+    errs.push({
+      type: 'FieldValueNotSupported',
+      field: 'dryRun',
+      value: dryRun,
+      detail: 'supported values: "All"',
+    });
   const pp = (q.get('propagationPolicy') ?? b['propagationPolicy']) as string | undefined;
   if (pp !== undefined && !['Orphan', 'Background', 'Foreground'].includes(pp)) {
-    errs.push({ type: 'FieldValueNotSupported', field: 'propagationPolicy', value: pp, detail: 'supported values: "Foreground", "Background", "Orphan", "nil"' });
+    errs.push({
+      type: 'FieldValueNotSupported',
+      field: 'propagationPolicy',
+      value: pp,
+      detail: 'supported values: "Foreground", "Background", "Orphan", "nil"',
+    });
   }
   const orphanQ = boolParam(q, 'orphanDependents');
   const orphan = orphanQ ?? (typeof b['orphanDependents'] === 'boolean' ? b['orphanDependents'] : undefined);
   if (orphan !== undefined && pp !== undefined) {
-    errs.push({ type: 'FieldValueInvalid', field: 'propagationPolicy', value: pp, detail: 'orphanDependents and deletionPropagation cannot be both set' });
+    errs.push({
+      type: 'FieldValueInvalid',
+      field: 'propagationPolicy',
+      value: pp,
+      detail: 'orphanDependents and deletionPropagation cannot be both set',
+    });
   }
   if (errs.length) throw optionsError('DeleteOptions', errs);
   const pre = isObject(b['preconditions']) ? b['preconditions'] : undefined;
@@ -150,31 +204,69 @@ function deleteOptions(q: URLSearchParams, body: unknown, user: UserInfo): Delet
     dryRun: dryRun.length > 0,
     propagationPolicy: pp as PropagationPolicy | undefined,
     orphanDependents: orphan,
-    gracePeriodSeconds: intParam(q, 'gracePeriodSeconds') ?? (typeof b['gracePeriodSeconds'] === 'number' ? b['gracePeriodSeconds'] : undefined),
-    preconditions: pre ? { uid: pre['uid'] as string | undefined, resourceVersion: pre['resourceVersion'] as string | undefined } : undefined,
+    gracePeriodSeconds:
+      intParam(q, 'gracePeriodSeconds') ??
+      (typeof b['gracePeriodSeconds'] === 'number' ? b['gracePeriodSeconds'] : undefined),
+    preconditions: pre
+      ? {
+          uid: pre['uid'] as string | undefined,
+          resourceVersion: pre['resourceVersion'] as string | undefined,
+        }
+      : undefined,
     warnings: [],
   };
 }
 
 /** The tenant's admission chain bound to one write of this request (the registry calls it with the objects). */
-function admission(ctx: VirtualRequestContext, warnings: string[], dryRun: boolean, optionsKind: string, fieldManager?: string) {
+function admission(
+  ctx: VirtualRequestContext,
+  warnings: string[],
+  dryRun: boolean,
+  optionsKind: string,
+  fieldManager?: string,
+) {
   const { admission: chain } = ctx;
   if (!chain) return undefined;
-  return async (operation: Operation, object: KubeObject | null, oldObject: KubeObject | null): Promise<void> => {
-    const a = admissionAttributes({ row: ctx.info, info: ctx.requestInfo, user: ctx.user, operation, object, oldObject, dryRun, fieldManager, optionsKind });
+  return async (
+    operation: Operation,
+    object: KubeObject | null,
+    oldObject: KubeObject | null,
+  ): Promise<void> => {
+    const a = admissionAttributes({
+      row: ctx.info,
+      info: ctx.requestInfo,
+      user: ctx.user,
+      operation,
+      object,
+      oldObject,
+      dryRun,
+      fieldManager,
+      optionsKind,
+    });
     warnings.push(...(await chain.admit(a, ctx.admissionEnv)));
   };
 }
 
 /** Serves one request on a virtual resource; a failure is thrown for the pipeline's error writer. */
-export async function handleVirtualRequest(req: IncomingMessage, res: ServerResponse, ctx: VirtualRequestContext): Promise<void> {
+export async function handleVirtualRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  ctx: VirtualRequestContext,
+): Promise<void> {
   const ri = ctx.requestInfo;
   const q = ctx.query;
-  const reg = new VirtualRegistry({ tenant: ctx.tenant, store: ctx.store, info: ctx.info, strategy: ctx.strategy, gc: ctx.gc });
+  const reg = new VirtualRegistry({
+    tenant: ctx.tenant,
+    store: ctx.store,
+    info: ctx.info,
+    strategy: ctx.strategy,
+    gc: ctx.gc,
+  });
   const sub = ri.subresource;
   if (sub && !ctx.info.subresources?.[sub as 'status' | 'scale' | 'finalize']) throw pageNotFound();
   // namespaces/finalize answers PUT only, as the apiserver's FinalizeREST.
-  if (sub && !(sub === 'finalize' ? ['update'] : ['get', 'update', 'patch']).includes(ri.verb)) throw methodNotSupported(reg.gr, ri.verb);
+  if (sub && !(sub === 'finalize' ? ['update'] : ['get', 'update', 'patch']).includes(ri.verb))
+    throw methodNotSupported(reg.gr, ri.verb);
   const ns = ctx.info.namespaced ? ri.namespace : '';
   const out: OutputContext = {
     out: negotiateOutput(req.headers.accept, hasProtobuf(groupVersion(ctx.info), ctx.info.kind)),
@@ -183,11 +275,17 @@ export async function handleVirtualRequest(req: IncomingMessage, res: ServerResp
     warnings: [...(ctx.warnings ?? [])],
   };
   if (!['None', 'Metadata', 'Object'].includes(out.includeObject)) {
-    throw badRequest(`includeObject: Unsupported value: "${out.includeObject}": supported values: "None", "Metadata", "Object"`);
+    throw badRequest(
+      `includeObject: Unsupported value: "${out.includeObject}": supported values: "None", "Metadata", "Object"`,
+    );
   }
   const ua = req.headers['user-agent'];
-  const expect = sub === 'scale' ? { apiVersion: 'autoscaling/v1', kind: 'Scale' } : { apiVersion: groupVersion(ctx.info), kind: ctx.info.kind };
-  const body = async (): Promise<{ value: unknown; duplicates: string[]; text: string }> => decodeBody(await readBody(req), req.headers['content-type'], expect);
+  const expect =
+    sub === 'scale'
+      ? { apiVersion: 'autoscaling/v1', kind: 'Scale' }
+      : { apiVersion: groupVersion(ctx.info), kind: ctx.info.kind };
+  const body = async (): Promise<{ value: unknown; duplicates: string[]; text: string }> =>
+    decodeBody(await readBody(req), req.headers['content-type'], expect);
   switch (ri.verb) {
     case 'get': {
       const obj = sub === 'scale' ? getScale(reg, ns, ri.name) : reg.get(ns, ri.name);
@@ -233,7 +331,10 @@ export async function handleVirtualRequest(req: IncomingMessage, res: ServerResp
     }
     case 'patch': {
       const pt = mediaType(req.headers['content-type']);
-      const wo: PatchOptions = { ...writeOptions(q, 'PatchOptions', ctx.user, ua, sub), force: boolParam(q, 'force') };
+      const wo: PatchOptions = {
+        ...writeOptions(q, 'PatchOptions', ctx.user, ua, sub),
+        force: boolParam(q, 'force'),
+      };
       // A patch is admitted as the CREATE or UPDATE it turns into, with UpdateOptions (as the apiserver).
       wo.admit = admission(ctx, wo.warnings, wo.dryRun, 'UpdateOptions', wo.fieldManager);
       const b = await body();
@@ -251,8 +352,17 @@ export async function handleVirtualRequest(req: IncomingMessage, res: ServerResp
     }
     case 'delete': {
       const raw = await readBody(req);
-      const opts = deleteOptions(q, raw.length ? decodeBody(raw, req.headers['content-type']).value : undefined, ctx.user);
-      await admission(ctx, opts.warnings, opts.dryRun, 'DeleteOptions')?.('DELETE', null, reg.get(ns, ri.name));
+      const opts = deleteOptions(
+        q,
+        raw.length ? decodeBody(raw, req.headers['content-type']).value : undefined,
+        ctx.user,
+      );
+      await admission(
+        ctx,
+        opts.warnings,
+        opts.dryRun,
+        'DeleteOptions',
+      )?.('DELETE', null, reg.get(ns, ri.name));
       const r = deleteObject(reg, ns, ri.name, opts);
       out.warnings.push(...opts.warnings);
       await ctx.store.durable();
@@ -260,10 +370,16 @@ export async function handleVirtualRequest(req: IncomingMessage, res: ServerResp
     }
     case 'deletecollection': {
       const raw = await readBody(req);
-      const opts = deleteOptions(q, raw.length ? decodeBody(raw, req.headers['content-type']).value : undefined, ctx.user);
+      const opts = deleteOptions(
+        q,
+        raw.length ? decodeBody(raw, req.headers['content-type']).value : undefined,
+        ctx.user,
+      );
       const admitDelete = admission(ctx, opts.warnings, opts.dryRun, 'DeleteOptions');
       // Each object is admitted as its own DELETE (names and namespaces decide whether a policy applies).
-      if (admitDelete) for (const item of list(reg, ns, { ...listOptions(q), limit: undefined, continue: undefined }).items) await admitDelete('DELETE', null, item);
+      if (admitDelete)
+        for (const item of list(reg, ns, { ...listOptions(q), limit: undefined, continue: undefined }).items)
+          await admitDelete('DELETE', null, item);
       const result = deleteCollection(reg, ns, listOptions(q), opts);
       await ctx.store.durable();
       return writeResult(res, 200, result, true, out);

@@ -33,5 +33,7 @@ export async function refuseDuplicates(
   const body = (await readJSON(res)) as { message?: string } | undefined;
   const found = /strict decoding error: (.*)$/s.exec(body?.message ?? '')?.[1];
   const all = [...(found ? [found] : []), ...decodeErrors].join(', ');
-  throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${all}`);
+  throw badRequest(
+    `${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${all}`,
+  );
 }

@@ -191,7 +191,15 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
       // Admission's request checks (namespace lifecycle, bindings) before a host namespace is made for it.
       if (info.verb === 'create')
         p.admission?.admitRequest(
-          admissionAttributes({ row, info, user: p.user, operation: 'CREATE', object: null, oldObject: null, dryRun }),
+          admissionAttributes({
+            row,
+            info,
+            user: p.user,
+            operation: 'CREATE',
+            object: null,
+            oldObject: null,
+            dryRun,
+          }),
         );
       let h = map.hostOf(info.namespace);
       if (!h && p.scope.namespaceExists(info.namespace)) {

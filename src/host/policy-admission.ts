@@ -82,7 +82,10 @@ export async function admitHostWrite(w: HostWrite): Promise<string[]> {
     });
   // PUT and apply-patch create what does not exist yet: decide after reading the current object.
   const before = attrs(null, null);
-  if (!w.admission.wantsObjects(before) && !(operation === 'UPDATE' && w.admission.wantsObjects({ ...before, operation: 'CREATE' })))
+  if (
+    !w.admission.wantsObjects(before) &&
+    !(operation === 'UPDATE' && w.admission.wantsObjects({ ...before, operation: 'CREATE' }))
+  )
     return [];
   let oldObject: KubeObject | null = null;
 

@@ -32,8 +32,18 @@ export class HostClient {
     const url = new URL(conn.server);
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
-    const connect = { ca: conn.ca, cert: conn.cert, key: conn.key, rejectUnauthorized: !conn.insecureSkipTLSVerify };
-    this.dispatcher = new Agent({ connect, keepAliveTimeout: 60_000, connections: POOL_CONNECTIONS, pipelining: 1 });
+    const connect = {
+      ca: conn.ca,
+      cert: conn.cert,
+      key: conn.key,
+      rejectUnauthorized: !conn.insecureSkipTLSVerify,
+    };
+    this.dispatcher = new Agent({
+      connect,
+      keepAliveTimeout: 60_000,
+      connections: POOL_CONNECTIONS,
+      pipelining: 1,
+    });
     this.streams = new Agent({ connect, keepAliveTimeout: 10_000, pipelining: 1 });
   }
 
@@ -42,12 +52,20 @@ export class HostClient {
   }
 
   /** A JSON request; non-JSON bodies come back as text. Never throws on HTTP status. */
-  async request<T = unknown>(method: Dispatcher.HttpMethod, path: string, body?: unknown, contentType = 'application/json'): Promise<HostResponse<T>> {
+  async request<T = unknown>(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ): Promise<HostResponse<T>> {
     const res = await this.dispatcher.request({
       origin: this.origin,
       path: this.basePath + path,
       method,
-      headers: this.headers({ accept: 'application/json', ...(body !== undefined ? { 'content-type': contentType } : {}) }),
+      headers: this.headers({
+        accept: 'application/json',
+        ...(body !== undefined ? { 'content-type': contentType } : {}),
+      }),
       body: body === undefined ? undefined : JSON.stringify(body),
       headersTimeout: 30_000,
       bodyTimeout: 60_000,
@@ -63,7 +81,12 @@ export class HostClient {
   }
 
   /** Like request, but a status outside 2xx (other than those in `ok`) throws with the host's message. */
-  async must<T = unknown>(method: Dispatcher.HttpMethod, path: string, body?: unknown, ok: number[] = []): Promise<HostResponse<T>> {
+  async must<T = unknown>(
+    method: Dispatcher.HttpMethod,
+    path: string,
+    body?: unknown,
+    ok: number[] = [],
+  ): Promise<HostResponse<T>> {
     const res = await this.request<T>(method, path, body);
     if ((res.status < 200 || res.status >= 300) && !ok.includes(res.status)) {
       const msg = (res.body as { message?: string } | undefined)?.message ?? String(res.body);

@@ -21,7 +21,9 @@ export async function loadHostConnection(kubeconfigPath?: string): Promise<HostC
   if (!cluster) throw new Error('the host kubeconfig names no current cluster');
   const opts: RequestOptions & { headers?: Record<string, string> } = {};
   await kc.applyToHTTPSOptions(opts);
-  const auth = (opts.headers as Record<string, string> | undefined)?.Authorization ?? (opts.headers as Record<string, string> | undefined)?.authorization;
+  const auth =
+    (opts.headers as Record<string, string> | undefined)?.Authorization ??
+    (opts.headers as Record<string, string> | undefined)?.authorization;
   return {
     server: cluster.server.replace(/\/+$/, ''),
     ca: opts.ca as string | Buffer | undefined,

@@ -105,7 +105,9 @@ export class HostInformer {
     const rv = ev.object.metadata?.resourceVersion;
     if (ev.type === 'ERROR') {
       if ((ev.object as { code?: number }).code === 410) this.rv = '';
-      throw new Error(`watch ${this.collectionPath}: ${(ev.object as { message?: string }).message ?? 'error event'}`);
+      throw new Error(
+        `watch ${this.collectionPath}: ${(ev.object as { message?: string }).message ?? 'error event'}`,
+      );
     }
     if (rv) this.rv = rv;
     if (ev.type === 'BOOKMARK') return;

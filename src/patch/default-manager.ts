@@ -19,4 +19,3 @@ export function defaultFieldManager(userAgent: string | undefined): string {
   }
   return out;
 }
-

@@ -21,7 +21,13 @@ import { withObjectMeta } from './object-meta-schema.js';
 import { atomOf } from './smd-schema.js';
 import { MergeError, compare, toFieldSet, validate } from './typed.js';
 import type { SchemaNode } from './types.js';
-import { ConflictsError, updaterApply, updaterUpdate, type Conflict, type UpdaterOptions } from './updater.js';
+import {
+  ConflictsError,
+  updaterApply,
+  updaterUpdate,
+  type Conflict,
+  type UpdaterOptions,
+} from './updater.js';
 
 export const LAST_APPLIED_ANNOTATION = 'kubectl.kubernetes.io/last-applied-configuration';
 const MAX_UPDATE_MANAGERS = 10; // DefaultMaxUpdateManagers
@@ -32,9 +38,17 @@ const stripSet = FieldSet.of(
   [{ field: 'apiVersion' }],
   [{ field: 'kind' }],
   [{ field: 'metadata' }],
-  ...['name', 'namespace', 'creationTimestamp', 'selfLink', 'uid', 'clusterName', 'generation', 'managedFields', 'resourceVersion'].map(
-    (f): Path => [{ field: 'metadata' }, { field: f }],
-  ),
+  ...[
+    'name',
+    'namespace',
+    'creationTimestamp',
+    'selfLink',
+    'uid',
+    'clusterName',
+    'generation',
+    'managedFields',
+    'resourceVersion',
+  ].map((f): Path => [{ field: 'metadata' }, { field: f }]),
 );
 
 export interface FieldManagerOptions {
@@ -112,7 +126,11 @@ function recordUpdate(live: JsonMap, updated: JsonMap, managed: Managed, manager
   if (vs) {
     managed.fields.delete(self);
     const prev = managed.fields.get(id);
-    managed.fields.set(id, { set: prev ? vs.set.union(prev.set) : vs.set, apiVersion: vs.apiVersion, applied: false });
+    managed.fields.set(id, {
+      set: prev ? vs.set.union(prev.set) : vs.set,
+      apiVersion: vs.apiVersion,
+      applied: false,
+    });
     managed.times.set(id, ctx.now);
   }
   capUpdateManagers(managed);
@@ -133,7 +151,11 @@ function capUpdateManagers(managed: Managed): void {
     const id = updaters[i]!;
     const vs = managed.fields.get(id)!;
     const time = managed.times.get(id);
-    const bucket = managerIdentifier({ manager: 'ancient-changes', operation: 'Update', apiVersion: vs.apiVersion });
+    const bucket = managerIdentifier({
+      manager: 'ancient-changes',
+      operation: 'Update',
+      apiVersion: vs.apiVersion,
+    });
     const first = firstOfVersion.get(vs.apiVersion);
     if (first === undefined) {
       firstOfVersion.set(vs.apiVersion, id);
@@ -143,7 +165,11 @@ function capUpdateManagers(managed: Managed): void {
       managed.fields.set(bucket, managed.fields.get(first)!);
       managed.fields.delete(first);
     }
-    managed.fields.set(bucket, { set: vs.set.union(managed.fields.get(bucket)!.set), apiVersion: vs.apiVersion, applied: false });
+    managed.fields.set(bucket, {
+      set: vs.set.union(managed.fields.get(bucket)!.set),
+      apiVersion: vs.apiVersion,
+      applied: false,
+    });
     managed.fields.delete(id);
     length--;
     managed.times.set(bucket, time);
@@ -154,7 +180,11 @@ function capUpdateManagers(managed: Managed): void {
  * Records ownership for a create, update or non-apply patch in updated.metadata.managedFields
  * (FieldManager.UpdateNoErrors). `old` is undefined for a create.
  */
-export function updateManagedFields(old: KubeObject | undefined, updated: KubeObject, opts: UpdateOptions): void {
+export function updateManagedFields(
+  old: KubeObject | undefined,
+  updated: KubeObject,
+  opts: UpdateOptions,
+): void {
   const ctx = context(updated, opts);
   const live: KubeObject = old ?? {};
   let managed: Managed;
@@ -204,7 +234,11 @@ function objectGVKNN(obj: KubeObject): string {
 }
 
 /** Server-side apply of `applied` onto `live` (undefined when the object does not exist yet). */
-export function serverSideApply(live: KubeObject | undefined, applied: KubeObject, opts: ApplyOptions): KubeObject {
+export function serverSideApply(
+  live: KubeObject | undefined,
+  applied: KubeObject,
+  opts: ApplyOptions,
+): KubeObject {
   const liveObj: KubeObject = live ?? { apiVersion: applied.apiVersion, kind: applied.kind };
   const ctx = context(liveObj, opts);
   if (live && (applied.apiVersion !== live.apiVersion || applied.kind !== live.kind)) {
@@ -230,8 +264,15 @@ export function serverSideApply(live: KubeObject | undefined, applied: KubeObjec
 }
 
 /** lastAppliedManager: for kubectl, conflicts on fields it set by client-side apply are forced. */
-function applyAllowingLastApplied(live: KubeObject, applied: KubeObject, managed: Managed, opts: ApplyOptions, ctx: Ctx): KubeObject {
-  const attempt = (force: boolean) => applyManaged(live, applied, cloneManaged(managed), opts.manager, force, ctx);
+function applyAllowingLastApplied(
+  live: KubeObject,
+  applied: KubeObject,
+  managed: Managed,
+  opts: ApplyOptions,
+  ctx: Ctx,
+): KubeObject {
+  const attempt = (force: boolean) =>
+    applyManaged(live, applied, cloneManaged(managed), opts.manager, force, ctx);
   try {
     return attempt(opts.force);
   } catch (err) {
@@ -267,7 +308,14 @@ function allowedConflictsFromLastApplied(live: KubeObject, ctx: Ctx): FieldSet |
 }
 
 /** skipNonApplied -> buildManagerInfo -> managedFieldsUpdater -> stripMeta -> structured Apply. */
-function applyManaged(live: KubeObject, applied: KubeObject, managed: Managed, manager: string, force: boolean, ctx: Ctx): KubeObject {
+function applyManaged(
+  live: KubeObject,
+  applied: KubeObject,
+  managed: Managed,
+  manager: string,
+  force: boolean,
+  ctx: Ctx,
+): KubeObject {
   const liveV = withoutManagedFields(live);
   if (managed.fields.size === 0) {
     // Whatever exists before the first apply belongs to "before-first-apply".
@@ -307,7 +355,10 @@ function conflictError(conflicts: Conflict[]) {
   }));
   if (conflicts.length === 1) {
     const c = conflicts[0]!;
-    return applyConflict(causes, `Apply failed with 1 conflict: conflict with ${printManager(c.manager)}: ${pathToString(c.path)}`);
+    return applyConflict(
+      causes,
+      `Apply failed with 1 conflict: conflict with ${printManager(c.manager)}: ${pathToString(c.path)}`,
+    );
   }
   const byManager = new Map<string, Path[]>();
   for (const c of conflicts) byManager.set(c.manager, [...(byManager.get(c.manager) ?? []), c.path]);

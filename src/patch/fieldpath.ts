@@ -77,7 +77,13 @@ function valueToJSON(v: JsonValue): string {
   if (typeof v === 'string') return goJSONString(v);
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) return '[' + v.map(valueToJSON).join(',') + ']';
-  return '{' + Object.entries(v).map(([k, x]) => goJSONString(k) + ':' + valueToJSON(x)).join(',') + '}';
+  return (
+    '{' +
+    Object.entries(v)
+      .map(([k, x]) => goJSONString(k) + ':' + valueToJSON(x))
+      .join(',') +
+    '}'
+  );
 }
 
 // ---- path elements ----
@@ -131,7 +137,8 @@ export function keyPE(fields: [string, JsonValue][]): PathElement {
 /** serializePathElementToWriter */
 export function serializePE(pe: PathElement): string {
   if ('field' in pe) return 'f:' + pe.field;
-  if ('key' in pe) return 'k:{' + pe.key.map(([k, v]) => goJSONString(k) + ':' + valueToJSON(v)).join(',') + '}';
+  if ('key' in pe)
+    return 'k:{' + pe.key.map(([k, v]) => goJSONString(k) + ':' + valueToJSON(v)).join(',') + '}';
   if ('value' in pe) return 'v:' + valueToJSON(pe.value);
   return 'i:' + String(pe.index);
 }

@@ -202,7 +202,11 @@ function applyOp(root: { doc: Container }, op: JsonMap): void {
 export function jsonPatch(original: KubeObject, patch: unknown): KubeObject {
   const ops = decodePatch(patch);
   if (ops.length > MAX_JSON_PATCH_OPERATIONS) {
-    throw statusFailure(413, 'RequestEntityTooLarge', `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${ops.length}`);
+    throw statusFailure(
+      413,
+      'RequestEntityTooLarge',
+      `Request entity too large: The allowed maximum operations in a JSON patch is ${MAX_JSON_PATCH_OPERATIONS}, got ${ops.length}`,
+    );
   }
   const root: { doc: Container } = { doc: deepClone(original as JsonMap) };
   try {

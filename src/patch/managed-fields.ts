@@ -53,17 +53,22 @@ export function decodeManagedFields(entries: unknown): Managed {
   if (!Array.isArray(entries)) throw new Error('managedFields must be a list');
   entries.forEach((raw, i) => {
     const e = (isMap(raw) ? raw : {}) as ManagedFieldsEntry;
-    if (e.operation !== 'Apply' && e.operation !== 'Update') throw new Error('operation must be `Apply` or `Update`');
+    if (e.operation !== 'Apply' && e.operation !== 'Update')
+      throw new Error('operation must be `Apply` or `Update`');
     if (!e.apiVersion) throw new Error('apiVersion must not be empty');
     if (e.fieldsType === undefined || e.fieldsType === '')
       throw new Error(`missing fieldsType in managed fields entry ${i}`);
-    if (e.fieldsType !== 'FieldsV1') throw new Error(`invalid fieldsType "${e.fieldsType}" in managed fields entry ${i}`);
+    if (e.fieldsType !== 'FieldsV1')
+      throw new Error(`invalid fieldsType "${e.fieldsType}" in managed fields entry ${i}`);
     const id = managerIdentifier(e);
     let set: FieldSet;
     try {
-      set = e.fieldsV1 === undefined || e.fieldsV1 === null ? new FieldSet() : FieldSet.fromFieldsV1(e.fieldsV1);
+      set =
+        e.fieldsV1 === undefined || e.fieldsV1 === null ? new FieldSet() : FieldSet.fromFieldsV1(e.fieldsV1);
     } catch (err) {
-      throw new Error(`error decoding versioned set: error decoding set: ${(err as Error).message}`, { cause: err });
+      throw new Error(`error decoding versioned set: error decoding set: ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     managed.fields.set(id, { set, apiVersion: e.apiVersion, applied: e.operation === 'Apply' });
     managed.times.set(id, e.time);

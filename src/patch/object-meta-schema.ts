@@ -44,7 +44,11 @@ export const objectMetaSchema: SchemaNode = {
       patchMergeKey: 'uid',
     },
     finalizers: { type: 'array', items: str, listType: 'set', patchStrategy: 'merge' },
-    managedFields: { type: 'array', items: { type: 'object', preserveUnknownFields: true }, listType: 'atomic' },
+    managedFields: {
+      type: 'array',
+      items: { type: 'object', preserveUnknownFields: true },
+      listType: 'atomic',
+    },
   },
 };
 

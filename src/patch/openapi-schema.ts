@@ -70,8 +70,10 @@ export function schemaNodeFromOpenAPIV3(schema: unknown, options: OpenAPIConvers
     if (Array.isArray(keys)) node.listMapKeys = keys.filter((k): k is string => typeof k === 'string');
     const mapType = s['x-kubernetes-map-type'];
     if (mapType === 'atomic' || mapType === 'granular') node.mapType = mapType;
-    if (typeof s['x-kubernetes-patch-strategy'] === 'string') node.patchStrategy = s['x-kubernetes-patch-strategy'];
-    if (typeof s['x-kubernetes-patch-merge-key'] === 'string') node.patchMergeKey = s['x-kubernetes-patch-merge-key'];
+    if (typeof s['x-kubernetes-patch-strategy'] === 'string')
+      node.patchStrategy = s['x-kubernetes-patch-strategy'];
+    if (typeof s['x-kubernetes-patch-merge-key'] === 'string')
+      node.patchMergeKey = s['x-kubernetes-patch-merge-key'];
     if (s['x-kubernetes-preserve-unknown-fields'] === true) node.preserveUnknownFields = true;
     if (s['x-kubernetes-int-or-string'] === true || s.format === 'int-or-string') node.intOrString = true;
     if (s.default !== undefined) node.default = s.default;

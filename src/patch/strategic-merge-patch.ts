@@ -28,7 +28,8 @@ class SmpError extends Error {
     super(message);
   }
 }
-const errBadPatchFormatForPrimitiveList = () => new SmpError('badRequest', 'invalid patch format of primitive list');
+const errBadPatchFormatForPrimitiveList = () =>
+  new SmpError('badRequest', 'invalid patch format of primitive list');
 const errBadPatchFormatForRetainKeys = () => new SmpError('badRequest', 'invalid patch format of retainKeys');
 const errBadPatchFormatForSetElementOrderList = () =>
   new SmpError('badRequest', 'invalid patch format of setElementOrder list');
@@ -38,7 +39,8 @@ const errNoMergeKey = (m: JsonMap, k: string) =>
   errOther(`map: ${goFormatV(m)} does not contain declared merge key: ${k}`);
 const errBadArgType = (expected: string, actual: unknown) =>
   errOther(`expected a ${expected}, but received a ${goTypeName(actual)}`);
-const errBadPatchType = (t: unknown, m: JsonMap) => errOther(`unknown patch type: ${goFormatV(t)} in map: ${goFormatV(m)}`);
+const errBadPatchType = (t: unknown, m: JsonMap) =>
+  errOther(`unknown patch type: ${goFormatV(t)} in map: ${goFormatV(m)}`);
 
 interface PatchMeta {
   sub: SchemaNode | undefined;
@@ -82,12 +84,18 @@ function extractRetainKeysPatchStrategy(strategies: string[]): string {
 
 type Kind = 'map' | 'scalar';
 
-export function strategicMergePatch(original: KubeObject, patch: unknown, schema: SchemaNode | undefined): KubeObject {
+export function strategicMergePatch(
+  original: KubeObject,
+  patch: unknown,
+  schema: SchemaNode | undefined,
+): KubeObject {
   if (!isMap(patch)) {
     // kjson.UnmarshalCaseSensitivePreserveInts into map[string]interface{}
     const what = Array.isArray(patch) ? 'array' : patch === null ? 'null' : typeof patch;
     if (patch === null) return deepClone(original);
-    throw badRequest(`json: cannot unmarshal ${what === 'boolean' ? 'bool' : what} into Go value of type map[string]interface {}`);
+    throw badRequest(
+      `json: cannot unmarshal ${what === 'boolean' ? 'bool' : what} into Go value of type map[string]interface {}`,
+    );
   }
   try {
     const merged = mergeMap(deepClone(original as JsonMap), deepClone(patch), withObjectMeta(schema));
@@ -223,7 +231,8 @@ function applyRetainKeysDirective(original: JsonMap, patch: JsonMap): void {
   if (!Array.isArray(list)) throw errBadPatchFormatForRetainKeys();
   const retained = new Set(list.filter((x): x is string => typeof x === 'string'));
   for (const [k, v] of Object.entries(patch)) {
-    if (v === null || k.startsWith(deleteFromPrimitiveListPrefix) || k.startsWith(setElementOrderPrefix)) continue;
+    if (v === null || k.startsWith(deleteFromPrimitiveListPrefix) || k.startsWith(setElementOrderPrefix))
+      continue;
     if (!retained.has(k)) throw errBadPatchFormatForRetainKeys();
   }
   for (const k of Object.keys(original)) if (!retained.has(k)) delete original[k];
@@ -269,7 +278,14 @@ function mergePatchIntoOriginal(original: JsonMap, patch: JsonMap, schema: Schem
       ? partitionMapsByPresentInList(merged, order, meta.mergeKey)
       : partitionPrimitivesByPresentInList(merged, order);
     const kind = sliceElementKind(originalList, patchList);
-    original[originalKey] = normalizeElementOrder(patchItems, serverOnly, order, originalList, meta.mergeKey, kind);
+    original[originalKey] = normalizeElementOrder(
+      patchItems,
+      serverOnly,
+      order,
+      originalList,
+      meta.mergeKey,
+      kind,
+    );
     delete patch[originalKey];
   }
 }
@@ -446,7 +462,11 @@ function partitionPrimitivesByPresentInList(list: JsonValue[], by: JsonValue[]):
   return [list.filter((v) => inPatch.has(v)), list.filter((v) => !inPatch.has(v))];
 }
 
-function partitionMapsByPresentInList(list: JsonValue[], by: JsonValue[], mergeKey: string): [JsonValue[], JsonValue[]] {
+function partitionMapsByPresentInList(
+  list: JsonValue[],
+  by: JsonValue[],
+  mergeKey: string,
+): [JsonValue[], JsonValue[]] {
   const patch: JsonValue[] = [];
   const serverOnly: JsonValue[] = [];
   for (const v of list) {
@@ -465,7 +485,12 @@ function indexOf(l: JsonValue[], v: JsonValue, mergeKey: string, kind: Kind): nu
   return l.findIndex((item) => val(item) === want);
 }
 
-function normalizeSliceOrder(toSort: JsonValue[], order: JsonValue[], mergeKey: string, kind: Kind): JsonValue[] {
+function normalizeSliceOrder(
+  toSort: JsonValue[],
+  order: JsonValue[],
+  mergeKey: string,
+  kind: Kind,
+): JsonValue[] {
   let sorted = [...toSort];
   let toDelete: JsonValue[] = [];
   if (kind === 'map') {

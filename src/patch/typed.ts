@@ -3,7 +3,15 @@
 // a set of fields (RemoveItems), named-field completion and validation of an applied config.
 // `undefined` is an absent value; `null` is an explicit JSON null.
 import { isDeepStrictEqual } from 'node:util';
-import { FieldSet, keyPE, pathToString, peToString, serializePE, type Path, type PathElement } from './fieldpath.js';
+import {
+  FieldSet,
+  keyPE,
+  pathToString,
+  peToString,
+  serializePE,
+  type Path,
+  type PathElement,
+} from './fieldpath.js';
 import { isMap, type JsonMap, type JsonValue } from './json-value.js';
 import { deducedAtom, type Atom, type ListAtom, type MapAtom } from './smd-schema.js';
 
@@ -313,7 +321,8 @@ function indexList(t: ListAtom, list: JsonValue[] | undefined, allowDuplicates: 
     }
     const k = serializePE(pe);
     if (observed.has(k)) {
-      if (!allowDuplicates) throw new MergeError(`${pathToString(path)}: duplicate entries for key ${peToString(pe)}`);
+      if (!allowDuplicates)
+        throw new MergeError(`${pathToString(path)}: duplicate entries for key ${peToString(pe)}`);
       observed.set(k, null); // duplicated items are not merged with the new value
     } else observed.set(k, item);
     pes.push(pe);
@@ -321,7 +330,12 @@ function indexList(t: ListAtom, list: JsonValue[] | undefined, allowDuplicates: 
   return { pes, observed };
 }
 
-function mergeListItems(t: ListAtom, lhs: JsonValue[] | undefined, rhs: JsonValue[] | undefined, path: Path): V {
+function mergeListItems(
+  t: ListAtom,
+  lhs: JsonValue[] | undefined,
+  rhs: JsonValue[] | undefined,
+  path: Path,
+): V {
   const out: JsonValue[] = [];
   const R = indexList(t, rhs, false, path);
   const L = indexList(t, lhs, true, path);

@@ -22,4 +22,3 @@ export interface SchemaNode {
   /** Default value (SSA uses the defaults of list-map key fields). */
   default?: unknown;
 }
-

@@ -6,7 +6,14 @@ import { isDeepStrictEqual } from 'node:util';
 import { FieldSet, type Path } from './fieldpath.js';
 import { type JsonValue } from './json-value.js';
 import type { Atom } from './smd-schema.js';
-import { compare, ensureNamedFieldsAreMembers, merge, removeItems, toFieldSet, type Comparison } from './typed.js';
+import {
+  compare,
+  ensureNamedFieldsAreMembers,
+  merge,
+  removeItems,
+  toFieldSet,
+  type Comparison,
+} from './typed.js';
 
 export interface VersionedSet {
   set: FieldSet;
@@ -118,7 +125,12 @@ export function updaterApply(
 }
 
 /** Removes what the applier applied last time, did not apply now, and nobody else owns. */
-function prune(merged: JsonValue, managers: ManagedFields, lastSet: VersionedSet | undefined, atom: Atom): JsonValue {
+function prune(
+  merged: JsonValue,
+  managers: ManagedFields,
+  lastSet: VersionedSet | undefined,
+  atom: Atom,
+): JsonValue {
   if (!lastSet || lastSet.set.empty()) return merged;
   const ensure = (s: FieldSet) => ensureNamedFieldsAreMembers(s, atom);
   const last = ensure(lastSet.set);
@@ -128,7 +140,11 @@ function prune(merged: JsonValue, managers: ManagedFields, lastSet: VersionedSet
   let owned = new FieldSet();
   for (const vs of managers.values()) owned = owned.union(vs.set);
   const mergedSet = ensure(toFieldSet(merged, atom));
-  pruned = removeItems(merged, mergedSet.difference(ensure(toFieldSet(pruned, atom)).union(ensure(owned))), atom);
+  pruned = removeItems(
+    merged,
+    mergedSet.difference(ensure(toFieldSet(pruned, atom)).union(ensure(owned))),
+    atom,
+  );
 
   // addBackDanglingItems: only remove what the applier previously owned.
   const prunedSet = ensure(toFieldSet(pruned, atom));

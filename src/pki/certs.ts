@@ -81,7 +81,10 @@ export async function issueCert(ca: CertAuthority, opts: LeafOptions): Promise<K
     ...(opts.dnsNames ?? []).map((value) => ({ type: 'dns' as const, value })),
     ...(opts.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value })),
   ];
-  const subject = [`CN=${escapeRdn(opts.commonName)}`, ...(opts.organizations ?? []).map((o) => `O=${escapeRdn(o)}`)];
+  const subject = [
+    `CN=${escapeRdn(opts.commonName)}`,
+    ...(opts.organizations ?? []).map((o) => `O=${escapeRdn(o)}`),
+  ];
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerial(),
     subject: subject.join(', '),
@@ -93,7 +96,10 @@ export async function issueCert(ca: CertAuthority, opts: LeafOptions): Promise<K
     signingAlgorithm: alg,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+        true,
+      ),
       new x509.ExtendedKeyUsageExtension(usages, false),
       ...(names.length ? [new x509.SubjectAlternativeNameExtension(names, false)] : []),
       await x509.AuthorityKeyIdentifierExtension.create(ca.keys.publicKey),

@@ -157,7 +157,6 @@ function readProto(file: string): { pkg: string; messages: Map<string, ProtoFiel
   return { pkg, messages };
 }
 
-
 /** Type reference as stored: scalars by name, messages of the same package by short name, others fully qualified with a leading dot. */
 function typeRef(t: string, pkg: string): string {
   if (SCALAR_TYPES.has(t)) return t;

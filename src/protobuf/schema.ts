@@ -27,7 +27,6 @@ export interface Message {
   array: boolean;
 }
 
-
 const cache = new Map<string, Message>();
 
 function resolve(ref: string, pkg: string): string {

@@ -4,4 +4,5 @@ import { builtinPatchSchema } from '../registry/builtin-patch-schema.js';
 import type { SchemaNode } from '../patch/index.js';
 import { RBAC_GROUP } from './types.js';
 
-export const rbacPatchSchema = (kind: string): SchemaNode | undefined => builtinPatchSchema(RBAC_GROUP, 'v1', kind);
+export const rbacPatchSchema = (kind: string): SchemaNode | undefined =>
+  builtinPatchSchema(RBAC_GROUP, 'v1', kind);

@@ -229,4 +229,3 @@ export class RbacPolicy {
 /** utilerrors.NewAggregate(errs).Error(): one message, or `[a, b]`. */
 export const aggregateErrors = (errs: string[]): string =>
   errs.length === 1 ? errs[0]! : `[${errs.join(', ')}]`;
-

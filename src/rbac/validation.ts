@@ -110,7 +110,8 @@ export function validateBinding(b: BindingObject, namespaced: boolean): FieldErr
   const kinds = namespaced ? ['Role', 'ClusterRole'] : ['ClusterRole'];
   if (!kinds.includes(ref.kind)) errs.push(notSupported('roleRef.kind', ref.kind ?? '', kinds));
   if (!ref.name) errs.push(required('roleRef.name'));
-  else for (const msg of isValidPathSegmentName(ref.name)) errs.push(invalidErr('roleRef.name', ref.name, msg));
+  else
+    for (const msg of isValidPathSegmentName(ref.name)) errs.push(invalidErr('roleRef.name', ref.name, msg));
   (b.subjects ?? []).forEach((s, i) => errs.push(...validateSubject(s, namespaced, `subjects[${i}]`)));
   return errs;
 }

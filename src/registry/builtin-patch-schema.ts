@@ -1,6 +1,10 @@
 // Strategic merge patch and server-side apply of built-in virtual kinds (RBAC, admission...) read their OpenAPI definition
 // (list types, merge keys), as the apiserver's typed field manager does.
-import { builtinDefinitionFor, builtinSchemaV3, referencedDefinitions } from '../discovery/builtin-schemas.js';
+import {
+  builtinDefinitionFor,
+  builtinSchemaV3,
+  referencedDefinitions,
+} from '../discovery/builtin-schemas.js';
 import { schemaNodeFromOpenAPIV3, type SchemaNode } from '../patch/index.js';
 
 const cache = new Map<string, SchemaNode | undefined>();

@@ -20,7 +20,11 @@ export interface DeleteResult {
   code: number;
 }
 
-function gcFinalizers(current: string[], o: DeleteOptions, defaultPolicy: 'OrphanDependents' | 'DeleteDependents' | undefined): string[] {
+function gcFinalizers(
+  current: string[],
+  o: DeleteOptions,
+  defaultPolicy: 'OrphanDependents' | 'DeleteDependents' | undefined,
+): string[] {
   let policy = o.propagationPolicy;
   if (!policy && o.orphanDependents !== undefined) policy = o.orphanDependents ? 'Orphan' : 'Background';
   const rest = current.filter((f) => f !== orphanFinalizer && f !== foregroundFinalizer);
@@ -34,13 +38,22 @@ function gcFinalizers(current: string[], o: DeleteOptions, defaultPolicy: 'Orpha
   return rest;
 }
 
-export function deleteObject(reg: VirtualRegistry, namespace: string, name: string, o: DeleteOptions): DeleteResult {
+export function deleteObject(
+  reg: VirtualRegistry,
+  namespace: string,
+  name: string,
+  o: DeleteOptions,
+): DeleteResult {
   const stored = reg.getStored(namespace, name);
   const obj = reg.withTypeMeta(clone(stored.object));
   const meta = (obj.metadata ??= {});
   const pre = o.preconditions;
   if (pre?.uid !== undefined && pre.uid !== meta.uid) {
-    throw conflict(reg.gr, name, `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid ?? ''}`);
+    throw conflict(
+      reg.gr,
+      name,
+      `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${meta.uid ?? ''}`,
+    );
   }
   if (pre?.resourceVersion !== undefined && pre.resourceVersion !== meta.resourceVersion) {
     throw conflict(
@@ -56,14 +69,19 @@ export function deleteObject(reg: VirtualRegistry, namespace: string, name: stri
       if (wasHeld && reg.strategy.heldMessage) throw conflict(reg.gr, name, reg.strategy.heldMessage);
       if (o.dryRun) return { body: obj, deleted: false, code: 200 };
       const updated = reg.store.update(reg.key(namespace, name), obj, stored.rv);
-      reg.strategy.afterWrite?.(updated.object, stored.object, reg.strategyContext({ user: o.user, warnings: o.warnings }));
+      reg.strategy.afterWrite?.(
+        updated.object,
+        stored.object,
+        reg.strategyContext({ user: o.user, warnings: o.warnings }),
+      );
       return { body: reg.withTypeMeta(clone(updated.object)), deleted: false, code: 200 };
     }
   }
   const finalizers = gcFinalizers(meta.finalizers ?? [], o, reg.strategy.defaultGarbageCollectionPolicy);
   const pendingCode = o.orphanDependents === false && !o.propagationPolicy ? 202 : 200;
   if (finalizers.length > 0) {
-    const changed = !meta.deletionTimestamp || JSON.stringify(finalizers) !== JSON.stringify(meta.finalizers ?? []);
+    const changed =
+      !meta.deletionTimestamp || JSON.stringify(finalizers) !== JSON.stringify(meta.finalizers ?? []);
     meta.finalizers = finalizers;
     if (!meta.deletionTimestamp) {
       meta.deletionTimestamp = rfc3339(reg.now());
@@ -71,25 +89,43 @@ export function deleteObject(reg: VirtualRegistry, namespace: string, name: stri
     }
     if (!changed || o.dryRun) return { body: obj, deleted: false, code: pendingCode };
     const updated = reg.store.update(reg.key(namespace, name), obj, stored.rv);
-    reg.strategy.afterWrite?.(updated.object, stored.object, reg.strategyContext({ user: o.user, warnings: o.warnings }));
+    reg.strategy.afterWrite?.(
+      updated.object,
+      stored.object,
+      reg.strategyContext({ user: o.user, warnings: o.warnings }),
+    );
     reg.deps.gc?.objectFinalizing(updated.object, reg.info);
     return { body: reg.withTypeMeta(clone(updated.object)), deleted: false, code: pendingCode };
   }
   if (!o.dryRun) {
     reg.store.delete(reg.key(namespace, name), stored.rv);
-    reg.strategy.afterWrite?.(obj, stored.object, reg.strategyContext({ user: o.user, warnings: o.warnings }));
+    reg.strategy.afterWrite?.(
+      obj,
+      stored.object,
+      reg.strategyContext({ user: o.user, warnings: o.warnings }),
+    );
     reg.deps.gc?.objectDeleted(obj, reg.info);
   }
   if (reg.strategy.returnDeletedObject) return { body: obj, deleted: true, code: 200 };
   return {
-    body: successStatus({ name: meta.name, group: reg.info.group || undefined, kind: reg.info.resource, uid: meta.uid }),
+    body: successStatus({
+      name: meta.name,
+      group: reg.info.group || undefined,
+      kind: reg.info.resource,
+      uid: meta.uid,
+    }),
     deleted: true,
     code: 200,
   };
 }
 
 /** DELETE on the collection: every selected object is deleted; the answer lists what was. */
-export function deleteCollection(reg: VirtualRegistry, namespace: string, lo: ListOptions, o: DeleteOptions): KubeObject {
+export function deleteCollection(
+  reg: VirtualRegistry,
+  namespace: string,
+  lo: ListOptions,
+  o: DeleteOptions,
+): KubeObject {
   const selected = list(reg, namespace, { ...lo, limit: undefined, continue: undefined });
   const items: KubeObject[] = [];
   for (const item of selected.items) {
@@ -101,5 +137,10 @@ export function deleteCollection(reg: VirtualRegistry, namespace: string, lo: Li
       if ((err as { code?: number }).code !== 404) throw err;
     }
   }
-  return { apiVersion: reg.apiVersion, kind: reg.info.listKind, metadata: { resourceVersion: String(reg.store.currentRV()) }, items };
+  return {
+    apiVersion: reg.apiVersion,
+    kind: reg.info.listKind,
+    metadata: { resourceVersion: String(reg.store.currentRV()) },
+    items,
+  };
 }

@@ -245,7 +245,8 @@ export async function streamList(
         found++;
         // Served as stored when nothing changes it: no decode and encode of (maybe megabytes of) JSON.
         const asStored = sink.itemJSON && s.json !== undefined ? reg.servedAsStored(s.json) : undefined;
-        const took = asStored !== undefined ? sink.itemJSON!(asStored) : sink.item(reg.withTypeMeta(s.object));
+        const took =
+          asStored !== undefined ? sink.itemJSON!(asStored) : sink.item(reg.withTypeMeta(s.object));
         if (typeof took !== 'number') await took;
       }
     } finally {

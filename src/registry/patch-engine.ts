@@ -24,6 +24,12 @@ export function trackUpdate(
   opts: { manager?: string; userAgent?: string; subresource?: string; schema?: SchemaNode; now: Date },
 ): KubeObject {
   const manager = opts.manager || patch.defaultFieldManager(opts.userAgent ?? '');
-  patch.updateManagedFields(old, updated, { manager, operation: 'Update', subresource: opts.subresource, schema: opts.schema, now: rfc3339(opts.now) });
+  patch.updateManagedFields(old, updated, {
+    manager,
+    operation: 'Update',
+    subresource: opts.subresource,
+    schema: opts.schema,
+    now: rfc3339(opts.now),
+  });
   return updated;
 }

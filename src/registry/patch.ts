@@ -19,7 +19,9 @@ export const allPatchTypes = [
 /** Patch types a resource accepts, in the apiserver's order (CRs: no strategic merge, no CBOR). */
 export function acceptedPatchTypes(reg: VirtualRegistry): string[] {
   return allPatchTypes.filter(
-    (t) => (t !== 'application/strategic-merge-patch+json' || reg.strategy.strategicMergePatch) && t !== 'application/apply-patch+cbor',
+    (t) =>
+      (t !== 'application/strategic-merge-patch+json' || reg.strategy.strategicMergePatch) &&
+      t !== 'application/apply-patch+cbor',
   );
 }
 
@@ -43,10 +45,14 @@ export async function patch(
   if (!accepted.includes(patchType)) throw unsupportedPatchType(accepted);
   const isApply = patchType === 'application/apply-patch+yaml';
   if (isApply && !o.fieldManager) {
-    throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [{ type: 'FieldValueRequired', field: 'fieldManager', detail: 'is required for apply patch' }]);
+    throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [
+      { type: 'FieldValueRequired', field: 'fieldManager', detail: 'is required for apply patch' },
+    ]);
   }
   if (!isApply && o.force !== undefined) {
-    throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [{ type: 'FieldValueForbidden', field: 'force', detail: 'may not be specified for non-apply patch' }]);
+    throw invalid({ group: 'meta.k8s.io', kind: 'PatchOptions' }, '', [
+      { type: 'FieldValueForbidden', field: 'force', detail: 'may not be specified for non-apply patch' },
+    ]);
   }
   const existing = reg.store.get(reg.key(namespace, name));
   const schema = reg.strategy.patchSchema?.();
@@ -54,12 +60,24 @@ export async function patch(
     if (!isObject(body)) throw badRequest('error decoding YAML: the apply patch must be an object');
     const applied = body as KubeObject;
     const base = existing ? reg.withTypeMeta(clone(existing.object)) : undefined;
-    const result = engine.serverSideApply(base, applied, { manager: o.fieldManager!, force: !!o.force, schema, subresource: o.subresource, now: reg.now() });
+    const result = engine.serverSideApply(base, applied, {
+      manager: o.fieldManager!,
+      force: !!o.force,
+      schema,
+      subresource: o.subresource,
+      now: reg.now(),
+    });
     result.metadata ??= {};
     result.metadata.name ??= name;
     if (existing) result.metadata.resourceVersion = String(existing.rv);
     // managedFields were computed by apply: do not track them again as an Update.
-    return reg.update(namespace, name, result, { ...o, fieldManager: o.fieldManager }, { forceAllowCreate: true, patchText, managedFieldsDone: true });
+    return reg.update(
+      namespace,
+      name,
+      result,
+      { ...o, fieldManager: o.fieldManager },
+      { forceAllowCreate: true, patchText, managedFieldsDone: true },
+    );
   }
   if (!existing) throw reg.notFoundError(name);
   const orig = reg.withTypeMeta(clone(existing.object));
@@ -71,7 +89,9 @@ export async function patch(
   // A patch that does not set resourceVersion is unconditional (the apiserver pins it to the read).
   if (!patched.metadata.resourceVersion) patched.metadata.resourceVersion = String(existing.rv);
   if (patched.metadata.name !== name) {
-    throw badRequest(`the name of the object (${String(patched.metadata.name)}) does not match the name on the URL (${name})`);
+    throw badRequest(
+      `the name of the object (${String(patched.metadata.name)}) does not match the name on the URL (${name})`,
+    );
   }
   return reg.update(namespace, name, patched, o, { patchText });
 }

@@ -23,7 +23,8 @@ import type { WriteOptions } from './options.js';
 import { trackUpdate } from './patch-engine.js';
 import type { FullStrategy, StrategyContext } from './strategy.js';
 
-export const optimisticLockErrorMsg = 'the object has been modified; please apply your changes to the latest version and try again';
+export const optimisticLockErrorMsg =
+  'the object has been modified; please apply your changes to the latest version and try again';
 
 /** Called after an object is removed from the store (garbage collection of its dependents). */
 export interface DeletionObserver {
@@ -67,10 +68,20 @@ export class VirtualRegistry {
   }
 
   key(namespace: string, name: string): ObjectKey {
-    return { group: this.info.group, resource: this.info.resource, namespace: this.info.namespaced ? namespace : '', name };
+    return {
+      group: this.info.group,
+      resource: this.info.resource,
+      namespace: this.info.namespaced ? namespace : '',
+      name,
+    };
   }
 
-  strategyContext(opts: { user: WriteOptions['user']; subresource?: string; fieldValidation?: WriteOptions['fieldValidation']; warnings: string[] }): StrategyContext {
+  strategyContext(opts: {
+    user: WriteOptions['user'];
+    subresource?: string;
+    fieldValidation?: WriteOptions['fieldValidation'];
+    warnings: string[];
+  }): StrategyContext {
     return {
       tenant: this.deps.tenant,
       user: opts.user,
@@ -113,7 +124,8 @@ export class VirtualRegistry {
    */
   servedAsStored(json: string): string | undefined {
     if (this.strategy.applyDefaults && this.strategy.defaultsApply !== false) return undefined;
-    const head = (this.typeMetaHead ??= `{"apiVersion":${JSON.stringify(this.apiVersion)},"kind":${JSON.stringify(this.info.kind)},`);
+    const head =
+      (this.typeMetaHead ??= `{"apiVersion":${JSON.stringify(this.apiVersion)},"kind":${JSON.stringify(this.info.kind)},`);
     return json.startsWith(head) ? json : undefined;
   }
   private typeMetaHead?: string;
@@ -122,8 +134,16 @@ export class VirtualRegistry {
    * Decoding as the apiserver's codec does it: prunes unknown fields, applies schema defaults,
    * and applies fieldValidation to the pruned fields and to the body's duplicates.
    */
-  applyFieldValidation(obj: KubeObject, opts: WriteOptions, ctx: StrategyContext, kind: 'body' | 'patch', patchText?: string): void {
-    const unknown = this.strategy.pruneUnknownFields(obj, ctx).map((p) => `unknown field "${p.replace(/^\./, '')}"`);
+  applyFieldValidation(
+    obj: KubeObject,
+    opts: WriteOptions,
+    ctx: StrategyContext,
+    kind: 'body' | 'patch',
+    patchText?: string,
+  ): void {
+    const unknown = this.strategy
+      .pruneUnknownFields(obj, ctx)
+      .map((p) => `unknown field "${p.replace(/^\./, '')}"`);
     this.strategy.applyDefaults?.(obj);
     const errs = [...opts.decodeErrors, ...unknown];
     if (errs.length === 0 || opts.fieldValidation === 'Ignore') return;
@@ -134,14 +154,23 @@ export class VirtualRegistry {
     const strict = `strict decoding error: ${errs.join(', ')}`;
     if (kind === 'patch') {
       throw invalid({ group: '', kind: '' }, '', [
-        { type: 'FieldValueInvalid', field: 'patch', value: patchText ?? JSON.stringify(obj), detail: strict },
+        {
+          type: 'FieldValueInvalid',
+          field: 'patch',
+          value: patchText ?? JSON.stringify(obj),
+          detail: strict,
+        },
       ]);
     }
     const k = this.info.kind;
     throw badRequest(`${k} in version "${this.info.version}" cannot be handled as a ${k}: ${strict}`);
   }
 
-  async trackManagedFields(old: KubeObject | undefined, obj: KubeObject, opts: WriteOptions): Promise<KubeObject> {
+  async trackManagedFields(
+    old: KubeObject | undefined,
+    obj: KubeObject,
+    opts: WriteOptions,
+  ): Promise<KubeObject> {
     return trackUpdate(old, obj, {
       manager: opts.fieldManager,
       userAgent: opts.userAgent,
@@ -156,18 +185,27 @@ export class VirtualRegistry {
   }
 
   /** POST: a new object. `opts.decodeErrors` come from the body's strict parse. */
-  async create(namespace: string, input: KubeObject, opts: WriteOptions, prePruned = false, managedFieldsDone = false): Promise<KubeObject> {
+  async create(
+    namespace: string,
+    input: KubeObject,
+    opts: WriteOptions,
+    prePruned = false,
+    managedFieldsDone = false,
+  ): Promise<KubeObject> {
     const obj = this.withTypeMeta(clone(input));
     const meta = (obj.metadata ??= {});
     if (this.info.namespaced) {
       if (meta.namespace && meta.namespace !== namespace) {
-        throw badRequest('the namespace of the provided object does not match the namespace sent on the request');
+        throw badRequest(
+          'the namespace of the provided object does not match the namespace sent on the request',
+        );
       }
       meta.namespace = namespace;
     } else {
       delete meta.namespace;
     }
-    if (meta.resourceVersion) throw internalError(new Error('resourceVersion should not be set on objects to be created'));
+    if (meta.resourceVersion)
+      throw internalError(new Error('resourceVersion should not be set on objects to be created'));
     const ctx = this.strategyContext(opts);
     if (!prePruned) this.applyFieldValidation(obj, opts, ctx, 'body');
     if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
@@ -201,24 +239,44 @@ export class VirtualRegistry {
     name: string,
     input: KubeObject,
     opts: WriteOptions,
-    extra: { forceAllowCreate?: boolean; prePruned?: boolean; patchText?: string; managedFieldsDone?: boolean } = {},
+    extra: {
+      forceAllowCreate?: boolean;
+      prePruned?: boolean;
+      patchText?: string;
+      managedFieldsDone?: boolean;
+    } = {},
   ): Promise<{ object: KubeObject; created: boolean }> {
     const existing = this.store.get(this.key(namespace, name));
     const sub = opts.subresource;
     if (!existing) {
-      if (sub || !(this.strategy.allowCreateOnUpdate || extra.forceAllowCreate)) throw notFound(this.gr, name);
-      return { object: await this.create(namespace, input, opts, extra.prePruned, extra.managedFieldsDone), created: true };
+      if (sub || !(this.strategy.allowCreateOnUpdate || extra.forceAllowCreate))
+        throw notFound(this.gr, name);
+      return {
+        object: await this.create(namespace, input, opts, extra.prePruned, extra.managedFieldsDone),
+        created: true,
+      };
     }
     const old = existing.object;
     const ctx = this.strategyContext(opts);
     let obj = this.withTypeMeta(clone(input));
-    if (!extra.prePruned) this.applyFieldValidation(obj, opts, ctx, extra.patchText === undefined ? 'body' : 'patch', extra.patchText);
+    if (!extra.prePruned)
+      this.applyFieldValidation(
+        obj,
+        opts,
+        ctx,
+        extra.patchText === undefined ? 'body' : 'patch',
+        extra.patchText,
+      );
     obj.metadata ??= {};
     const statusEnabled = !!this.info.subresources?.status;
     if (sub === 'status' && this.strategy.statusKeepsOnlyStatus !== false) {
       // The status subresource writes status only (and managedFields), everything else is kept.
       const next = clone(old);
-      next.metadata = { ...next.metadata, resourceVersion: obj.metadata.resourceVersion, managedFields: obj.metadata.managedFields };
+      next.metadata = {
+        ...next.metadata,
+        resourceVersion: obj.metadata.resourceVersion,
+        managedFields: obj.metadata.managedFields,
+      };
       if (obj['status'] === undefined) delete next['status'];
       else next['status'] = obj['status'];
       obj = next;
@@ -233,7 +291,12 @@ export class VirtualRegistry {
     if (!rv) {
       if (!this.strategy.allowUnconditionalUpdate) {
         throw invalid({ group: this.gr.group, kind: this.gr.resource }, name, [
-          { type: 'FieldValueInvalid', field: 'metadata.resourceVersion', omitValue: true, detail: '0x0: must be specified for an update' },
+          {
+            type: 'FieldValueInvalid',
+            field: 'metadata.resourceVersion',
+            omitValue: true,
+            detail: '0x0: must be specified for an update',
+          },
         ]);
       }
     } else if (rv !== String(existing.rv)) {
@@ -252,12 +315,27 @@ export class VirtualRegistry {
     }
     this.strategy.prepareForUpdate(obj, old, ctx);
     const errs: FieldError[] = [];
-    if (meta.uid !== oldMeta.uid) errs.push({ type: 'FieldValueInvalid', field: 'metadata.uid', value: meta.uid, detail: 'field is immutable' });
-    if (meta.name !== oldMeta.name) errs.push({ type: 'FieldValueInvalid', field: 'metadata.name', value: meta.name, detail: 'field is immutable' });
+    if (meta.uid !== oldMeta.uid)
+      errs.push({
+        type: 'FieldValueInvalid',
+        field: 'metadata.uid',
+        value: meta.uid,
+        detail: 'field is immutable',
+      });
+    if (meta.name !== oldMeta.name)
+      errs.push({
+        type: 'FieldValueInvalid',
+        field: 'metadata.name',
+        value: meta.name,
+        detail: 'field is immutable',
+      });
     errs.push(...this.strategy.validateUpdate(obj, old, ctx));
     if (errs.length > 0) throw invalid(this.gk, name, errs);
     await opts.admit?.('UPDATE', obj, old);
-    if (this.strategy.tracksGeneration !== false && !deepEqual(specPart(obj, statusEnabled), specPart(old, statusEnabled))) {
+    if (
+      this.strategy.tracksGeneration !== false &&
+      !deepEqual(specPart(obj, statusEnabled), specPart(old, statusEnabled))
+    ) {
       meta.generation = (oldMeta.generation ?? 0) + 1;
     }
     if (!extra.managedFieldsDone) obj = await this.trackManagedFields(old, obj, opts);

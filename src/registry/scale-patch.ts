@@ -7,7 +7,14 @@ import * as engine from './patch-engine.js';
 import type { VirtualRegistry } from './registry.js';
 import { getScale, updateScale } from './scale.js';
 
-export async function patchScale(reg: VirtualRegistry, ns: string, name: string, patchType: string, body: unknown, o: PatchOptions): Promise<KubeObject> {
+export async function patchScale(
+  reg: VirtualRegistry,
+  ns: string,
+  name: string,
+  patchType: string,
+  body: unknown,
+  o: PatchOptions,
+): Promise<KubeObject> {
   const accepted = acceptedPatchTypes(reg).filter((t) => t !== 'application/apply-patch+yaml');
   if (!accepted.includes(patchType)) throw unsupportedPatchType(acceptedPatchTypes(reg));
   const scale = getScale(reg, ns, name);

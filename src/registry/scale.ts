@@ -43,15 +43,28 @@ export function getScale(reg: VirtualRegistry, namespace: string, name: string):
 }
 
 /** PUT (or patched) Scale: writes spec.replicas into the object, honouring its resourceVersion. */
-export async function updateScale(reg: VirtualRegistry, namespace: string, name: string, scale: KubeObject, o: WriteOptions): Promise<KubeObject> {
+export async function updateScale(
+  reg: VirtualRegistry,
+  namespace: string,
+  name: string,
+  scale: KubeObject,
+  o: WriteOptions,
+): Promise<KubeObject> {
   const s = scaleSpec(reg);
   const current = reg.get(namespace, name);
   const spec = isObject(scale['spec']) ? scale['spec'] : {};
   const replicas = spec['replicas'] ?? 0;
-  if (typeof replicas !== 'number' || !Number.isInteger(replicas)) throw badRequest('spec.replicas must be an integer');
+  if (typeof replicas !== 'number' || !Number.isInteger(replicas))
+    throw badRequest('spec.replicas must be an integer');
   const next = clone(current);
   setPath(next as Record<string, unknown>, s.specReplicasPath, replicas);
   next.metadata!.resourceVersion = scale.metadata?.resourceVersion || current.metadata?.resourceVersion;
-  const { object } = await reg.update(namespace, name, next, { ...o, subresource: 'scale', decodeErrors: [] }, { prePruned: true });
+  const { object } = await reg.update(
+    namespace,
+    name,
+    next,
+    { ...o, subresource: 'scale', decodeErrors: [] },
+    { prePruned: true },
+  );
   return toScale(reg, object);
 }

@@ -12,7 +12,11 @@ export interface Predicate {
   empty: boolean;
 }
 
-export function objectFields(obj: KubeObject, strategy: Strategy, namespaced: boolean): Record<string, string> {
+export function objectFields(
+  obj: KubeObject,
+  strategy: Strategy,
+  namespaced: boolean,
+): Record<string, string> {
   // metadata.namespace is selectable on every resource, as for custom resources (empty when cluster-scoped).
   void namespaced;
   return {
@@ -36,7 +40,8 @@ export function buildPredicate(
   const labels = parseLabelSelector(labelSelector ?? '');
   const fields = parseFieldSelector(fieldSelector ?? '');
   const supported = new Set(['metadata.name', 'metadata.namespace', ...supportedFields]);
-  for (const r of fields) if (!supported.has(r.field)) throw badRequest(`field label not supported: ${r.field}`);
+  for (const r of fields)
+    if (!supported.has(r.field)) throw badRequest(`field label not supported: ${r.field}`);
   return {
     labels,
     fields,

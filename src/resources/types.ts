@@ -38,7 +38,11 @@ export interface ResourceInfo {
   /** The version objects are stored in (one per group/resource); others are converted (None). */
   storageVersion: boolean;
   /** Served versions of this group/resource, preferred first: used by discovery. */
-  subresources?: { status?: boolean; scale?: ScaleSubresource; /** namespaces/finalize */ finalize?: boolean };
+  subresources?: {
+    status?: boolean;
+    scale?: ScaleSubresource;
+    /** namespaces/finalize */ finalize?: boolean;
+  };
   printerColumns?: PrinterColumn[];
   /** Name of the strategy that gives the resource its validation, defaulting and fields. */
   strategy?: string;

@@ -47,7 +47,6 @@ export function isHiddenHostObject(obj: unknown): boolean {
 /** Labels and annotations kplex puts on host objects; a tenant never sees them. */
 export const isKplexKey = (k: string): boolean => k.startsWith('kplex.io/') || k.includes('.kplex.io/');
 
-
 /** A request object on its way to the host namespace `hostNs`. */
 export function objectToHost(obj: unknown, map: NamespaceMap, hostNs: string | undefined): void {
   if (!isObject(obj)) return;

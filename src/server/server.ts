@@ -26,7 +26,12 @@ export interface VersionInfo {
 }
 
 /** Handles one request below /clusters/<tenant>; `path` is the rest of the URL path. */
-export type TenantHandler = (req: IncomingMessage, res: ServerResponse, tenant: string, path: string) => Promise<void>;
+export type TenantHandler = (
+  req: IncomingMessage,
+  res: ServerResponse,
+  tenant: string,
+  path: string,
+) => Promise<void>;
 
 export interface ServerOptions {
   bindAddress: string;
@@ -65,7 +70,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       logger.debug(
-        { method: req.method, url: req.url, code: res.statusCode, ms: Number(process.hrtime.bigint() - started) / 1e6 },
+        {
+          method: req.method,
+          url: req.url,
+          code: res.statusCode,
+          ms: Number(process.hrtime.bigint() - started) / 1e6,
+        },
         'request',
       );
     });
@@ -97,7 +107,9 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     const prefixed = tenantFromPath(pathname);
     if (prefixed && opts.tenantHandler) return opts.tenantHandler(req, res, prefixed.tenant, prefixed.path);
     // No prefix: a tenant credential still routes to its tenant (in-cluster clients).
-    const byCredential = opts.tenantHandler ? tenantFromCredential(bearerOf(req.headers.authorization)) : undefined;
+    const byCredential = opts.tenantHandler
+      ? tenantFromCredential(bearerOf(req.headers.authorization))
+      : undefined;
     if (byCredential && opts.tenantHandler) return opts.tenantHandler(req, res, byCredential, pathname);
     if (pathname === '/version') return writeJSON(res, 200, opts.version());
     writeText(res, 404, '404 page not found\n');

@@ -20,23 +20,41 @@ export async function loadOrCreateServingTLS(opts: {
   extraNames?: string[];
 }): Promise<ServingTLS> {
   if (opts.certFile || opts.keyFile) {
-    if (!opts.certFile || !opts.keyFile) throw new Error('--tls-cert-file and --tls-private-key-file go together');
+    if (!opts.certFile || !opts.keyFile)
+      throw new Error('--tls-cert-file and --tls-private-key-file go together');
     const cert = readFileSync(opts.certFile, 'utf8');
     return { cert, key: readFileSync(opts.keyFile, 'utf8'), caCert: cert };
   }
   const dir = path.join(opts.dataDir, 'pki');
-  const files = { ca: path.join(dir, 'ca.crt'), caKey: path.join(dir, 'ca.key'), cert: path.join(dir, 'serving.crt'), key: path.join(dir, 'serving.key') };
+  const files = {
+    ca: path.join(dir, 'ca.crt'),
+    caKey: path.join(dir, 'ca.key'),
+    cert: path.join(dir, 'serving.crt'),
+    key: path.join(dir, 'serving.key'),
+  };
   const reuse = existsSync(files.cert) && existsSync(files.key) && existsSync(files.ca);
   if (reuse && namesAll(readFileSync(files.cert, 'utf8'), opts.extraNames ?? [])) {
-    return { cert: readFileSync(files.cert, 'utf8'), key: readFileSync(files.key, 'utf8'), caCert: readFileSync(files.ca, 'utf8') };
+    return {
+      cert: readFileSync(files.cert, 'utf8'),
+      key: readFileSync(files.key, 'utf8'),
+      caCert: readFileSync(files.ca, 'utf8'),
+    };
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // A name asked for now (e.g. the pods' address) gets a new leaf of the SAME CA: clients keep trusting it.
-  const ca = reuse && existsSync(files.caKey) ? await loadCA({ cert: readFileSync(files.ca, 'utf8'), key: readFileSync(files.caKey, 'utf8') }) : await createCA('kplex-serving-ca');
+  const ca =
+    reuse && existsSync(files.caKey)
+      ? await loadCA({ cert: readFileSync(files.ca, 'utf8'), key: readFileSync(files.caKey, 'utf8') })
+      : await createCA('kplex-serving-ca');
   const leaf = await issueCert(ca, {
     commonName: 'kplex',
     server: true,
-    dnsNames: ['localhost', 'kplex', os.hostname(), ...(opts.extraNames ?? []).filter((n) => !/^[\d.:]+$/.test(n))],
+    dnsNames: [
+      'localhost',
+      'kplex',
+      os.hostname(),
+      ...(opts.extraNames ?? []).filter((n) => !/^[\d.:]+$/.test(n)),
+    ],
     ipAddresses: ['127.0.0.1', '::1', ...(opts.extraNames ?? []).filter((n) => /^[\d.:]+$/.test(n))],
     days: 3650,
   });

@@ -60,7 +60,8 @@ export function reviewResponse(
     response['status'] = {
       status: 'Failure',
       code: answer.denied.code,
-      reason: answer.denied.code === 403 ? 'Forbidden' : answer.denied.code >= 500 ? 'InternalError' : 'BadRequest',
+      reason:
+        answer.denied.code === 403 ? 'Forbidden' : answer.denied.code >= 500 ? 'InternalError' : 'BadRequest',
       message: answer.denied.message,
     };
   else if (answer.patch?.length) {

@@ -23,7 +23,10 @@ export class CAConfigMaps {
         apiVersion: 'v1',
         kind: 'ConfigMap',
         // Hidden from the tenant's lists and watches (rewrite/object-rewrite.ts HIDDEN_LABEL).
-        metadata: { name: CA_CONFIGMAP, labels: { 'app.kubernetes.io/managed-by': 'kplex', 'kplex.io/hidden': 'true' } },
+        metadata: {
+          name: CA_CONFIGMAP,
+          labels: { 'app.kubernetes.io/managed-by': 'kplex', 'kplex.io/hidden': 'true' },
+        },
         data: { 'ca.crt': this.caCert },
       },
       'application/apply-patch+yaml',

@@ -5,12 +5,24 @@
 import type { KubeObject } from '../api/object.js';
 import type { HostClient } from '../hostapi/host-client.js';
 import type { TenantStore } from '../store/types.js';
-import { hostNamespaceCandidates, hostNamespaceLabels, isOurHostNamespace, LABEL_TENANT_UID, LABEL_NAMESPACE, type TenantIdentity } from '../rewrite/namespace-translator.js';
+import {
+  hostNamespaceCandidates,
+  hostNamespaceLabels,
+  isOurHostNamespace,
+  LABEL_TENANT_UID,
+  LABEL_NAMESPACE,
+  type TenantIdentity,
+} from '../rewrite/namespace-translator.js';
 import { podSecurityLabels, podSecurityLabelsDiffer } from '../limits/pod-security.js';
 import { DEFAULT_POLICY, type PolicyOf } from '../limits/tenant-policy.js';
 
 /** The recorded mapping lives in the tenant store under an internal resource no route reaches. */
-const mappingKey = (ns: string) => ({ group: 'kplex.io', resource: 'internal.hostnamespaces', namespace: '', name: ns });
+const mappingKey = (ns: string) => ({
+  group: 'kplex.io',
+  resource: 'internal.hostnamespaces',
+  namespace: '',
+  name: ns,
+});
 
 export class HostNamespaces {
   constructor(
@@ -26,11 +38,22 @@ export class HostNamespaces {
   }
 
   /** Sets the Pod Security labels on a host namespace of ours that lacks them (or has others). */
-  private async labelled(tenant: TenantIdentity, store: TenantStore, ns: string, hostNs: KubeObject): Promise<boolean> {
+  private async labelled(
+    tenant: TenantIdentity,
+    store: TenantStore,
+    ns: string,
+    hostNs: KubeObject,
+  ): Promise<boolean> {
     const want = this.podSecurityLabels(tenant, store, ns);
-    if (!podSecurityLabelsDiffer(hostNs.metadata?.labels, { ...hostNs.metadata?.labels, ...want })) return false;
+    if (!podSecurityLabelsDiffer(hostNs.metadata?.labels, { ...hostNs.metadata?.labels, ...want }))
+      return false;
     const name = hostNs.metadata?.name ?? '';
-    const res = await this.host.request('PATCH', `/api/v1/namespaces/${name}`, { metadata: { labels: want } }, 'application/merge-patch+json');
+    const res = await this.host.request(
+      'PATCH',
+      `/api/v1/namespaces/${name}`,
+      { metadata: { labels: want } },
+      'application/merge-patch+json',
+    );
     if (res.status !== 200) throw new Error(`host PATCH namespace ${name}: ${res.status}`);
     return true;
   }
@@ -40,7 +63,8 @@ export class HostNamespaces {
     const name = this.recorded(store, ns);
     if (!name) return;
     const res = await this.host.request<KubeObject>('GET', `/api/v1/namespaces/${name}`);
-    if (res.status === 200 && isOurHostNamespace(res.body, tenant, ns)) await this.labelled(tenant, store, ns, res.body);
+    if (res.status === 200 && isOurHostNamespace(res.body, tenant, ns))
+      await this.labelled(tenant, store, ns, res.body);
   }
 
   /**
@@ -49,7 +73,10 @@ export class HostNamespaces {
    */
   async reconcilePodSecurity(tenant: TenantIdentity, storeOf: () => TenantStore): Promise<number> {
     const sel = encodeURIComponent(`${LABEL_TENANT_UID}=${tenant.uid}`);
-    const res = await this.host.request<{ items?: KubeObject[] }>('GET', `/api/v1/namespaces?labelSelector=${sel}`);
+    const res = await this.host.request<{ items?: KubeObject[] }>(
+      'GET',
+      `/api/v1/namespaces?labelSelector=${sel}`,
+    );
     if (res.status !== 200) throw new Error(`host LIST namespaces: ${res.status}`);
     let changed = 0;
     for (const h of res.body.items ?? []) {
@@ -100,7 +127,12 @@ export class HostNamespaces {
   }
 
   /** Creates the host namespace; false when the name turned out to be someone else's. */
-  private async tryCreate(tenant: TenantIdentity, store: TenantStore, ns: string, name: string): Promise<boolean> {
+  private async tryCreate(
+    tenant: TenantIdentity,
+    store: TenantStore,
+    ns: string,
+    name: string,
+  ): Promise<boolean> {
     // Born with its Pod Security labels: no pod is ever admitted to it without them.
     const labels = { ...this.podSecurityLabels(tenant, store, ns), ...hostNamespaceLabels(tenant, ns) };
     const res = await this.host.request<KubeObject>('POST', '/api/v1/namespaces', {
@@ -121,7 +153,8 @@ export class HostNamespaces {
     const existing = store.get(key);
     const obj = { hostNamespace };
     if (!existing) store.create(key, obj);
-    else if ((existing.object as { hostNamespace?: string }).hostNamespace !== hostNamespace) store.update(key, obj);
+    else if ((existing.object as { hostNamespace?: string }).hostNamespace !== hostNamespace)
+      store.update(key, obj);
     return hostNamespace;
   }
 
@@ -135,12 +168,17 @@ export class HostNamespaces {
       const got = await this.host.request<KubeObject>('GET', `/api/v1/namespaces/${name}`);
       if (got.status === 200 && isOurHostNamespace(got.body, tenant, ns)) {
         const uid = got.body.metadata?.uid;
-        await this.host.request('DELETE', `/api/v1/namespaces/${name}`, { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid } });
+        await this.host.request('DELETE', `/api/v1/namespaces/${name}`, {
+          apiVersion: 'v1',
+          kind: 'DeleteOptions',
+          preconditions: { uid },
+        });
         const deadline = Date.now() + timeoutMs;
         for (;;) {
           const again = await this.host.request<KubeObject>('GET', `/api/v1/namespaces/${name}`);
           if (again.status === 404 || again.body.metadata?.uid !== uid) break;
-          if (Date.now() > deadline) throw new Error(`host namespace ${name} still terminating after ${timeoutMs / 1000}s`);
+          if (Date.now() > deadline)
+            throw new Error(`host namespace ${name} still terminating after ${timeoutMs / 1000}s`);
           await new Promise((r) => setTimeout(r, 250));
         }
       }

@@ -26,7 +26,10 @@ export interface LifecycleRuntime {
   row(group: string, version: string, resource: string): ResourceInfo | undefined;
 }
 
-const SYSTEM_USER = { username: 'system:serviceaccount:kube-system:namespace-controller', groups: ['system:serviceaccounts', 'system:authenticated'] };
+const SYSTEM_USER = {
+  username: 'system:serviceaccount:kube-system:namespace-controller',
+  groups: ['system:serviceaccounts', 'system:authenticated'],
+};
 
 /**
  * Host namespaces made ahead of first use (so the host's controllers give each its default
@@ -60,7 +63,8 @@ export class NamespaceLifecycle {
       this.runEager();
     }
     if (obj.metadata?.deletionTimestamp) this.finalize(name);
-    else if (old && podSecurityLabelsDiffer(old.metadata?.labels, obj.metadata?.labels)) this.syncPodSecurity(name);
+    else if (old && podSecurityLabelsDiffer(old.metadata?.labels, obj.metadata?.labels))
+      this.syncPodSecurity(name);
   }
 
   /** The tenant relabelled its namespace's Pod Security level: the host namespace follows (never below the floor). */
@@ -68,7 +72,10 @@ export class NamespaceLifecycle {
     void this.hostNamespaces
       ?.syncPodSecurity(this.runtime.identity, this.runtime.store, ns)
       .catch((err: unknown) =>
-        this.logger.warn({ err, tenant: this.runtime.tenant, namespace: ns }, 'updating the host namespace Pod Security labels failed; retried on next use'),
+        this.logger.warn(
+          { err, tenant: this.runtime.tenant, namespace: ns },
+          'updating the host namespace Pod Security labels failed; retried on next use',
+        ),
       );
   }
 
@@ -78,7 +85,10 @@ export class NamespaceLifecycle {
       this.eagerRunning++;
       void this.ensureHostNamespace(name)
         .catch((err: unknown) =>
-          this.logger.warn({ err, tenant: this.runtime.tenant, namespace: name }, 'creating the host namespace failed; retried on first use'),
+          this.logger.warn(
+            { err, tenant: this.runtime.tenant, namespace: name },
+            'creating the host namespace failed; retried on first use',
+          ),
         )
         .finally(() =>
           setTimeout(() => {
@@ -94,7 +104,9 @@ export class NamespaceLifecycle {
     if (!this.hostNamespaces) return Promise.reject(new Error('no host connection'));
     let p = this.ensuring.get(ns);
     if (!p) {
-      p = this.hostNamespaces.ensure(this.runtime.identity, this.runtime.store, ns).finally(() => this.ensuring.delete(ns));
+      p = this.hostNamespaces
+        .ensure(this.runtime.identity, this.runtime.store, ns)
+        .finally(() => this.ensuring.delete(ns));
       this.ensuring.set(ns, p);
     }
     return p;
@@ -114,7 +126,10 @@ export class NamespaceLifecycle {
         const done = await this.finalizeOnce(ns);
         if (done) return void this.finalizing.delete(ns);
       } catch (err) {
-        this.logger.warn({ err, tenant: this.runtime.tenant, namespace: ns }, 'namespace finalization failed; retrying');
+        this.logger.warn(
+          { err, tenant: this.runtime.tenant, namespace: ns },
+          'namespace finalization failed; retrying',
+        );
       }
       setTimeout(() => void run(attempt + 1), Math.min(200 * 2 ** attempt, 10_000)).unref();
     };
@@ -136,14 +151,25 @@ export class NamespaceLifecycle {
         remaining++;
         if (item.object.metadata?.deletionTimestamp) continue;
         try {
-          deleteObject(reg, ns, item.key.name, { user: SYSTEM_USER, warnings: [], dryRun: false, propagationPolicy: 'Background' });
+          deleteObject(reg, ns, item.key.name, {
+            user: SYSTEM_USER,
+            warnings: [],
+            dryRun: false,
+            propagationPolicy: 'Background',
+          });
         } catch (err) {
           if ((err as { code?: number }).code !== 404) throw err;
         }
       }
     }
     if (remaining > 0) {
-      const left = this.runtime.storageRows().some((i) => i.namespaced && store.list({ group: i.group, resource: i.resource, namespace: ns, limit: 1 }).items.length > 0);
+      const left = this.runtime
+        .storageRows()
+        .some(
+          (i) =>
+            i.namespaced &&
+            store.list({ group: i.group, resource: i.resource, namespace: ns, limit: 1 }).items.length > 0,
+        );
       if (left) return false;
     }
 

@@ -28,7 +28,8 @@ function validate(ns: NamespaceShape): FieldError[] {
     ...validateAnnotations(ns.metadata?.annotations, 'metadata.annotations'),
   ];
   (ns.spec?.finalizers ?? []).forEach((f, i) => {
-    for (const msg of isQualifiedName(f)) errs.push({ type: 'FieldValueInvalid', field: `spec.finalizers[${i}]`, value: f, detail: msg });
+    for (const msg of isQualifiedName(f))
+      errs.push({ type: 'FieldValueInvalid', field: `spec.finalizers[${i}]`, value: f, detail: msg });
   });
   return errs;
 }
@@ -45,7 +46,12 @@ export const namespaceStrategy: FullStrategy = {
     void ctx;
     obj.status = { phase: 'Active' };
     const finalizers = obj.spec?.finalizers ?? [];
-    obj.spec = { ...(obj.spec ?? {}), finalizers: finalizers.includes(NAMESPACE_FINALIZER) ? finalizers : [...finalizers, NAMESPACE_FINALIZER] };
+    obj.spec = {
+      ...(obj.spec ?? {}),
+      finalizers: finalizers.includes(NAMESPACE_FINALIZER)
+        ? finalizers
+        : [...finalizers, NAMESPACE_FINALIZER],
+    };
     setNameLabel(obj);
   },
   prepareForUpdate(obj: NamespaceShape, old: NamespaceShape, ctx: StrategyContext) {
@@ -68,7 +74,13 @@ export const namespaceStrategy: FullStrategy = {
   selectableFieldNames: () => ['metadata.name', 'status.phase'],
   printerColumns: () => [
     { name: 'Status', type: 'string', jsonPath: '.status.phase', description: 'The status of the namespace' },
-    { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.' },
+    {
+      name: 'Age',
+      type: 'date',
+      jsonPath: '.metadata.creationTimestamp',
+      description:
+        'CreationTimestamp is a timestamp representing the server time when this object was created.',
+    },
   ],
 
   heldMessage:

@@ -16,7 +16,10 @@ import type { PolicyOf } from '../limits/tenant-policy.js';
 const UID_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.db(-wal|-shm|-journal)?$/;
 
 export class RuntimeCache {
-  private readonly runtimes: LRUCache<string, { uid: string; runtime: Promise<TenantRuntime>; rbac: TenantRbac }>;
+  private readonly runtimes: LRUCache<
+    string,
+    { uid: string; runtime: Promise<TenantRuntime>; rbac: TenantRbac }
+  >;
   /** RBAC views of tenants without a runtime yet (authorization needs no runtime); by UID. */
   private readonly rbacs: LRUCache<string, TenantRbac>;
 

@@ -1,6 +1,11 @@
 // The Tenant custom resource (tenants.kplex.io) that kplex installs on the host: one
 // cluster-scoped object per tenant; its name is the tenant's name and endpoint path.
-import { TENANT_NAME_CEL_MESSAGE, TENANT_NAME_MAX, TENANT_NAME_PATTERN, tenantNameCelRule } from './tenant-name.js';
+import {
+  TENANT_NAME_CEL_MESSAGE,
+  TENANT_NAME_MAX,
+  TENANT_NAME_PATTERN,
+  tenantNameCelRule,
+} from './tenant-name.js';
 import { limitsSchema } from '../limits/limits.js';
 import { policySchema } from '../limits/tenant-policy.js';
 
@@ -15,7 +20,13 @@ export const tenantCRD = {
   spec: {
     group: TENANT_GROUP,
     scope: 'Cluster',
-    names: { plural: 'tenants', singular: 'tenant', kind: 'Tenant', listKind: 'TenantList', shortNames: ['tn'] },
+    names: {
+      plural: 'tenants',
+      singular: 'tenant',
+      kind: 'Tenant',
+      listKind: 'TenantList',
+      shortNames: ['tn'],
+    },
     versions: [
       {
         name: TENANT_VERSION,
@@ -36,11 +47,14 @@ export const tenantCRD = {
               kind: { type: 'string' },
               metadata: {
                 type: 'object',
-                properties: { name: { type: 'string', maxLength: TENANT_NAME_MAX, pattern: TENANT_NAME_PATTERN } },
+                properties: {
+                  name: { type: 'string', maxLength: TENANT_NAME_MAX, pattern: TENANT_NAME_PATTERN },
+                },
               },
               spec: {
                 type: 'object',
-                description: "Tenant policy: resource limits of kplex's process (limits) and what the tenant's workloads may do on the host (policy).",
+                description:
+                  "Tenant policy: resource limits of kplex's process (limits) and what the tenant's workloads may do on the host (policy).",
                 'x-kubernetes-preserve-unknown-fields': true,
                 properties: { limits: limitsSchema(), policy: policySchema() },
               },

@@ -4,7 +4,12 @@
 // idle tenants hold none.
 import type { KubeObject } from '../api/object.js';
 import { notFound } from '../api/status.js';
-import { crdResourceInfos, crdStrategy, customResourceStrategy, type CustomResourceDefinition } from '../apiextensions/index.js';
+import {
+  crdResourceInfos,
+  crdStrategy,
+  customResourceStrategy,
+  type CustomResourceDefinition,
+} from '../apiextensions/index.js';
 import { CUSTOM_RESOURCE_STRATEGY } from '../apiextensions/crd-resource-info.js';
 import type { Logger } from '../log/logger.js';
 import { VirtualGarbageCollector } from '../registry/garbage-collector.js';
@@ -30,7 +35,8 @@ import { DEFAULT_POLICY, type PolicyOf } from '../limits/tenant-policy.js';
 const CRD_GROUP = 'apiextensions.k8s.io';
 export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
 
-const rowKey = (group: string, version: string, resource: string): string => `${group}/${version}/${resource}`;
+const rowKey = (group: string, version: string, resource: string): string =>
+  `${group}/${version}/${resource}`;
 
 export interface TenantRuntimeDeps {
   tenant: string;
@@ -66,7 +72,10 @@ export class TenantRuntime {
 
   constructor(readonly deps: TenantRuntimeDeps) {
     this.rbac = deps.rbac ?? new TenantRbac(() => this.deps.store());
-    this.policies = new ValidatingPolicies({ store: () => this.store, rowForKind: (apiVersion, kind) => this.rowForKind(apiVersion, kind) });
+    this.policies = new ValidatingPolicies({
+      store: () => this.store,
+      rowForKind: (apiVersion, kind) => this.rowForKind(apiVersion, kind),
+    });
     this.admission = admissionChain({
       store: () => this.store,
       policies: this.policies,
@@ -74,17 +83,22 @@ export class TenantRuntime {
     });
     this.gc = new VirtualGarbageCollector(() => this.storageRows().map((info) => this.registry(info)));
     this.lifecycle = new NamespaceLifecycle(this, deps.hostNamespaces, deps.logger);
-    if (deps.hostNamespaces) this.gc.hostDependents = this.hostOwned = this.hostDependents(deps.hostNamespaces);
+    if (deps.hostNamespaces)
+      this.gc.hostDependents = this.hostOwned = this.hostDependents(deps.hostNamespaces);
     this.strategies = {
       ...this.rbac.strategies,
       ...admissionStrategies(),
-      namespaces: { ...namespaceStrategy, afterWrite: (obj, old) => this.lifecycle.namespaceWritten(obj, old) },
+      namespaces: {
+        ...namespaceStrategy,
+        afterWrite: (obj, old) => this.lifecycle.namespaceWritten(obj, old),
+      },
       customresourcedefinitions: {
         ...crdStrategy,
         prepareForCreate: (obj: KubeObject, ctx: StrategyContext) => {
           crdStrategy.prepareForCreate(obj, ctx);
           const meta = (obj.metadata ??= {});
-          if (!meta.finalizers?.includes(CRD_CLEANUP_FINALIZER)) meta.finalizers = [...(meta.finalizers ?? []), CRD_CLEANUP_FINALIZER];
+          if (!meta.finalizers?.includes(CRD_CLEANUP_FINALIZER))
+            meta.finalizers = [...(meta.finalizers ?? []), CRD_CLEANUP_FINALIZER];
         },
         afterWrite: (obj) => this.crdWritten(obj),
       },
@@ -126,7 +140,18 @@ export class TenantRuntime {
     const user = { username: 'system:kplex', groups: ['system:masters'] };
     for (const name of DEFAULT_NAMESPACES) {
       if (!store.get({ group: '', resource: 'namespaces', namespace: '', name })) {
-        await reg.create('', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { user, warnings: [], fieldManager: 'kplex', dryRun: false, fieldValidation: 'Ignore', decodeErrors: [] });
+        await reg.create(
+          '',
+          { apiVersion: 'v1', kind: 'Namespace', metadata: { name } },
+          {
+            user,
+            warnings: [],
+            fieldManager: 'kplex',
+            dryRun: false,
+            fieldValidation: 'Ignore',
+            decodeErrors: [],
+          },
+        );
       }
     }
   }
@@ -136,7 +161,8 @@ export class TenantRuntime {
     const slash = apiVersion.indexOf('/');
     const group = slash < 0 ? '' : apiVersion.slice(0, slash);
     const version = apiVersion.slice(slash + 1);
-    for (const r of this.table().values()) if (r.group === group && r.version === version && r.kind === kind) return r;
+    for (const r of this.table().values())
+      if (r.group === group && r.version === version && r.kind === kind) return r;
     return undefined;
   }
 
@@ -181,7 +207,11 @@ export class TenantRuntime {
         if (!isEstablished(crd)) continue;
         for (const r of crdResourceInfos(crd)) {
           // A tenant's CRD may claim what the host has but refuses to tenants (e.g. a host CRD's group).
-          if (rows.get(rowKey(r.group, r.version, r.resource))?.placement !== undefined && rows.get(rowKey(r.group, r.version, r.resource))?.placement !== 'refused') continue;
+          if (
+            rows.get(rowKey(r.group, r.version, r.resource))?.placement !== undefined &&
+            rows.get(rowKey(r.group, r.version, r.resource))?.placement !== 'refused'
+          )
+            continue;
           rows.set(rowKey(r.group, r.version, r.resource), r);
           custom.push(r);
         }
@@ -196,13 +226,24 @@ export class TenantRuntime {
   /** The table as discovery and OpenAPI read it: shared built-in rows + this tenant's CRD rows. */
   discoveryTable(): DiscoveryTable {
     this.table();
-    return { builtin: this.builtinSource ?? builtinRows(), custom: this.custom, generation: `${this.tenant}/${this.generation}` };
+    return {
+      builtin: this.builtinSource ?? builtinRows(),
+      custom: this.custom,
+      generation: `${this.tenant}/${this.generation}`,
+    };
   }
 
   /** The OpenAPI v3 schema of a CRD-backed row (for /openapi and kubectl explain). */
   schemaFor(row: ResourceInfo): Record<string, unknown> | undefined {
-    const crd = this.store.get({ group: CRD_GROUP, resource: 'customresourcedefinitions', namespace: '', name: `${row.resource}.${row.group}` });
-    const version = (crd?.object as unknown as CustomResourceDefinition | undefined)?.spec.versions.find((v) => v.name === row.version);
+    const crd = this.store.get({
+      group: CRD_GROUP,
+      resource: 'customresourcedefinitions',
+      namespace: '',
+      name: `${row.resource}.${row.group}`,
+    });
+    const version = (crd?.object as unknown as CustomResourceDefinition | undefined)?.spec.versions.find(
+      (v) => v.name === row.version,
+    );
     return version?.schema?.openAPIV3Schema as Record<string, unknown> | undefined;
   }
 
@@ -216,18 +257,28 @@ export class TenantRuntime {
   }
 
   crds(): CustomResourceDefinition[] {
-    return this.store.list({ group: CRD_GROUP, resource: 'customresourcedefinitions' }).items.map((s) => s.object as unknown as CustomResourceDefinition);
+    return this.store
+      .list({ group: CRD_GROUP, resource: 'customresourcedefinitions' })
+      .items.map((s) => s.object as unknown as CustomResourceDefinition);
   }
 
   strategy(info: ResourceInfo): FullStrategy {
     if (info.strategy === CUSTOM_RESOURCE_STRATEGY) {
-      const crd = this.store.get({ group: CRD_GROUP, resource: 'customresourcedefinitions', namespace: '', name: `${info.resource}.${info.group}` });
+      const crd = this.store.get({
+        group: CRD_GROUP,
+        resource: 'customresourcedefinitions',
+        namespace: '',
+        name: `${info.resource}.${info.group}`,
+      });
       if (!crd) throw notFound({ group: info.group, resource: info.resource }, '');
       const cacheKey = `${info.group}/${info.resource}/${info.version}`;
       const cached = this.crStrategies.get(cacheKey);
       const rv = crd.object.metadata?.resourceVersion ?? '';
       if (cached?.rv === rv) return cached.strategy;
-      const strategy = customResourceStrategy(crd.object as unknown as CustomResourceDefinition, info.version);
+      const strategy = customResourceStrategy(
+        crd.object as unknown as CustomResourceDefinition,
+        info.version,
+      );
       this.crStrategies.set(cacheKey, { rv, strategy });
       return strategy;
     }
@@ -269,7 +320,12 @@ export class TenantRuntime {
     const resource = crd.spec.names.plural;
     store.transaction(() => {
       for (const s of store.list({ group, resource }).items) store.delete(s.key);
-      const key = { group: CRD_GROUP, resource: 'customresourcedefinitions', namespace: '', name: crd.metadata?.name ?? '' };
+      const key = {
+        group: CRD_GROUP,
+        resource: 'customresourcedefinitions',
+        namespace: '',
+        name: crd.metadata?.name ?? '',
+      };
       const live = store.get(key);
       if (!live) return;
       const finalizers = (live.object.metadata?.finalizers ?? []).filter((f) => f !== CRD_CLEANUP_FINALIZER);

@@ -12,7 +12,10 @@ import { startKplex, type KplexProcess } from './kplex-process.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export function kplexCli(args: string[]): string {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], {
+    cwd: root,
+    encoding: 'utf8',
+  });
   if (r.status !== 0) throw new Error(`kplex ${args.join(' ')} failed: ${r.stderr}`);
   return r.stdout;
 }
@@ -30,7 +33,15 @@ export interface TenantEnv {
 export async function startTenantEnv(host: HostState, extraArgs: string[] = []): Promise<TenantEnv> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'kplex-it-'));
   // The host apiserver's webhook client CA: only the host may call kplex's pod webhook.
-  const args = ['--data-dir', dataDir, '--host-kubeconfig', host.kubeconfig, '--webhook-client-ca', webhookClientCA(host), ...extraArgs];
+  const args = [
+    '--data-dir',
+    dataDir,
+    '--host-kubeconfig',
+    host.kubeconfig,
+    '--webhook-client-ca',
+    webhookClientCA(host),
+    ...extraArgs,
+  ];
   let kplex = await startKplex(args);
   const env: TenantEnv = {
     get kplex() {
@@ -39,9 +50,22 @@ export async function startTenantEnv(host: HostState, extraArgs: string[] = []):
     dataDir,
     async tenant(name, opts = {}) {
       const list = kplexCli(['tenant', 'list', '--host-kubeconfig', host.kubeconfig]);
-      if (!list.split('\n').includes(name)) kplexCli(['tenant', 'create', name, '--host-kubeconfig', host.kubeconfig]);
+      if (!list.split('\n').includes(name))
+        kplexCli(['tenant', 'create', name, '--host-kubeconfig', host.kubeconfig]);
       const groupArgs = (opts.groups ?? ['system:masters']).flatMap((g) => ['--group', g]);
-      const kc = kplexCli(['kubeconfig', name, '--data-dir', dataDir, '--host-kubeconfig', host.kubeconfig, '--server', kplex.url, '--user', opts.user ?? 'admin', ...groupArgs]);
+      const kc = kplexCli([
+        'kubeconfig',
+        name,
+        '--data-dir',
+        dataDir,
+        '--host-kubeconfig',
+        host.kubeconfig,
+        '--server',
+        kplex.url,
+        '--user',
+        opts.user ?? 'admin',
+        ...groupArgs,
+      ]);
       const file = path.join(dataDir, `${name}-${opts.user ?? 'admin'}.kubeconfig`);
       writeFileSync(file, kc, { mode: 0o600 });
       // kplex learns of the tenant through its watch of Tenant objects.

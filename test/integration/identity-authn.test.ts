@@ -173,7 +173,13 @@ describe('identity: authentication', () => {
       kubectlOk(kc, ['get', 'clusterroles', '-o', 'name']).split('\n').filter(Boolean).length,
     ).toBeGreaterThanOrEqual(64);
     // Stores are keyed by the Tenant's UID.
-    const uid = kubectlOk(host.kubeconfig, ['get', 'tenants.kplex.io', 'authn-fresh', '-o', 'jsonpath={.metadata.uid}']).trim();
+    const uid = kubectlOk(host.kubeconfig, [
+      'get',
+      'tenants.kplex.io',
+      'authn-fresh',
+      '-o',
+      'jsonpath={.metadata.uid}',
+    ]).trim();
     const db = path.join(env.dataDir, 'tenants', `${uid}.db`);
     const size = ['', '-wal']
       .map((s) => {

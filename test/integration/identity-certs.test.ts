@@ -51,11 +51,23 @@ describe('identity: client certificates', () => {
   let certA: string; // certificate kubeconfig of tenant A
 
   /** Credentials name the Tenant's UID; given here, the data dir's CA store is used (no host). */
-  const uidOf = (tenant: string) => kubectlOk(host.kubeconfig, ['get', 'tenants.kplex.io', tenant, '-o', 'jsonpath={.metadata.uid}']).trim();
+  const uidOf = (tenant: string) =>
+    kubectlOk(host.kubeconfig, ['get', 'tenants.kplex.io', tenant, '-o', 'jsonpath={.metadata.uid}']).trim();
   const certKubeconfig = (tenant: string, user: string, groups: string[], extra: string[] = []) => {
     const kc = kplexCli([
-      'kubeconfig', tenant, '--client-cert', '--data-dir', env.dataDir, '--tenant-uid', uidOf(tenant), '--server', env.kplex.url,
-      '--user', user, ...groups.flatMap((g) => ['--group', g]), ...extra,
+      'kubeconfig',
+      tenant,
+      '--client-cert',
+      '--data-dir',
+      env.dataDir,
+      '--tenant-uid',
+      uidOf(tenant),
+      '--server',
+      env.kplex.url,
+      '--user',
+      user,
+      ...groups.flatMap((g) => ['--group', g]),
+      ...extra,
     ]);
     const file = path.join(env.dataDir, `${tenant}-${user}-cert.kubeconfig`);
     writeFileSync(file, kc, { mode: 0o600 });
@@ -77,7 +89,7 @@ describe('identity: client certificates', () => {
     expect(text).not.toMatch(/^\s+token:/m);
   });
 
-  it("authenticates the certificate on its tenant: CN is the user, O the groups", () => {
+  it('authenticates the certificate on its tenant: CN is the user, O the groups', () => {
     expect(whoami(certA).status.userInfo).toMatchObject({
       username: 'alice',
       groups: ['system:masters', 'dev', 'system:authenticated'],
@@ -114,7 +126,11 @@ describe('identity: client certificates', () => {
 
   it('refuses a certificate of a foreign CA with the same subject', async () => {
     const foreign = await createCA(`kplex-client-ca-${uidOf('certs-a')}`);
-    const cert = await issueCert(foreign, { commonName: 'alice', organizations: ['system:masters'], client: true });
+    const cert = await issueCert(foreign, {
+      commonName: 'alice',
+      organizations: ['system:masters'],
+      client: true,
+    });
     refused(withCert(a, path.join(env.dataDir, 'a-foreign.kubeconfig'), cert));
   });
 
@@ -133,13 +149,32 @@ describe('identity: client certificates', () => {
 
   it('keeps the tenant CA in a host Secret every replica reads when signed with --host-kubeconfig', () => {
     const kc = kplexCli([
-      'kubeconfig', 'certs-b', '--client-cert', '--host-kubeconfig', host.kubeconfig,
-      '--data-dir', env.dataDir, '--server', env.kplex.url, '--user', 'erin', '--group', 'system:masters',
+      'kubeconfig',
+      'certs-b',
+      '--client-cert',
+      '--host-kubeconfig',
+      host.kubeconfig,
+      '--data-dir',
+      env.dataDir,
+      '--server',
+      env.kplex.url,
+      '--user',
+      'erin',
+      '--group',
+      'system:masters',
     ]);
     const file = path.join(env.dataDir, 'certs-b-erin-host.kubeconfig');
     writeFileSync(file, kc, { mode: 0o600 });
     const secret = JSON.parse(
-      kubectlOk(host.kubeconfig, ['get', 'secret', '-n', 'kplex-system', `kplex-client-ca-${uidOf('certs-b')}`, '-o', 'json']),
+      kubectlOk(host.kubeconfig, [
+        'get',
+        'secret',
+        '-n',
+        'kplex-system',
+        `kplex-client-ca-${uidOf('certs-b')}`,
+        '-o',
+        'json',
+      ]),
     ) as { data: Record<string, string> };
     expect(Object.keys(secret.data).sort()).toEqual(['ca.crt', 'ca.key']);
     expect(whoami(file).status.userInfo.username).toBe('erin');
@@ -150,7 +185,10 @@ describe('identity: client certificates', () => {
   it('takes the certificate before the token, and the token when the certificate proves nothing', async () => {
     const token = /token: (\S+)/.exec(readFileSync(a, 'utf8'))![1]!;
     const both = path.join(env.dataDir, 'a-cert-and-token.kubeconfig');
-    writeFileSync(both, readFileSync(certA, 'utf8').replace(/(client-key-data: \S+\n)/, `$1    token: ${token}\n`));
+    writeFileSync(
+      both,
+      readFileSync(certA, 'utf8').replace(/(client-key-data: \S+\n)/, `$1    token: ${token}\n`),
+    );
     expect(whoami(both).status.userInfo.username).toBe('alice'); // x509 first, as kube-apiserver
     const foreign = await issueCert(await createCA('elsewhere'), { commonName: 'mallory', client: true });
     const foreignAndToken = withCert(a, path.join(env.dataDir, 'a-foreign-and-token.kubeconfig'), foreign);

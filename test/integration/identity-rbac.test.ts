@@ -195,7 +195,9 @@ describe('identity: tenant RBAC', () => {
       });
     kubectlOk(admin, ['apply', '--server-side', '-f', '-'], role(['get', 'list']));
     kubectlOk(admin, ['apply', '--server-side', '-f', '-'], role(['watch']));
-    const got = JSON.parse(kubectlOk(admin, ['get', 'role', 'ssa', '-n', 'a', '-o', 'json', '--show-managed-fields'])) as {
+    const got = JSON.parse(
+      kubectlOk(admin, ['get', 'role', 'ssa', '-n', 'a', '-o', 'json', '--show-managed-fields']),
+    ) as {
       rules: { verbs: string[] }[];
       metadata: { managedFields: { manager: string; operation: string }[] };
     };

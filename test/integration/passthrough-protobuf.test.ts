@@ -57,7 +57,9 @@ describe('host passthrough: a protobuf client-go program', () => {
     const r = spawnSync(bin, [kc], { encoding: 'utf8', timeout: 60_000 });
     // client-go prints the host's Warning headers: the tenant's Pod Security warn level (restricted
     // by default) warns about this plain pod; nothing else may be printed.
-    const printed = r.stderr.split('\n').filter((l) => l && !l.includes('would violate PodSecurity "restricted:latest"'));
+    const printed = r.stderr
+      .split('\n')
+      .filter((l) => l && !l.includes('would violate PodSecurity "restricted:latest"'));
     expect(printed).toEqual([]);
     expect(r.status).toBe(0);
     const lines = r.stdout.trim().split('\n');

@@ -210,7 +210,9 @@ describe('host passthrough: workloads through kubectl', () => {
   it('shows a brand-new tenant its kubernetes Service on the first read', async () => {
     // Nothing has used the tenant's default namespace yet: its host namespace does not exist.
     const fresh = await env.tenant('fresh-svc');
-    expect(kubectlOk(fresh, ['get', 'service', 'kubernetes', '-n', 'default', '-o', 'name'])).toBe('service/kubernetes\n');
+    expect(kubectlOk(fresh, ['get', 'service', 'kubernetes', '-n', 'default', '-o', 'name'])).toBe(
+      'service/kubernetes\n',
+    );
     expect(kubectlOk(fresh, ['get', 'services', '-A', '-o', 'name'])).toBe('service/kubernetes\n');
   });
 

@@ -9,7 +9,13 @@ import { apiClient } from '../helpers/api-client.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { startTenantEnv, type TenantEnv } from '../helpers/tenant-env.js';
 
-const fixture = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'crds', 'gateways.gateway.networking.k8s.io.json');
+const fixture = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'fixtures',
+  'crds',
+  'gateways.gateway.networking.k8s.io.json',
+);
 const CRD = 'gateways.gateway.networking.k8s.io';
 
 const gateway = (name: string, extra: Record<string, unknown> = {}) => ({
@@ -27,13 +33,17 @@ describe('tenant CRDs and custom resources', () => {
   beforeAll(async () => {
     env = await startTenantEnv(host);
     kc = await env.tenant('crd-tenant');
-    expect(kubectlOk(kc, ['apply', '-f', fixture])).toContain(`customresourcedefinition.apiextensions.k8s.io/${CRD} created`);
+    expect(kubectlOk(kc, ['apply', '-f', fixture])).toContain(
+      `customresourcedefinition.apiextensions.k8s.io/${CRD} created`,
+    );
     kubectlOk(kc, ['wait', '--for=condition=Established', `crd/${CRD}`, '--timeout=30s']);
   });
   afterAll(async () => env?.close());
 
   it('lists the CRD, and its resource shows in discovery with short names and categories', () => {
-    expect(kubectlOk(kc, ['get', 'crd'])).toMatch(new RegExp(`^NAME\\s+CREATED AT\\n${CRD.replace(/\./g, '\\.')}\\s+\\d{4}-`, 'm'));
+    expect(kubectlOk(kc, ['get', 'crd'])).toMatch(
+      new RegExp(`^NAME\\s+CREATED AT\\n${CRD.replace(/\./g, '\\.')}\\s+\\d{4}-`, 'm'),
+    );
     const resources = kubectlOk(kc, ['api-resources', '--api-group=gateway.networking.k8s.io']);
     expect(resources).toMatch(/gateways\s+gtw\s+gateway\.networking\.k8s\.io\/v1\s+true\s+Gateway/);
   });
@@ -48,21 +58,44 @@ describe('tenant CRDs and custom resources', () => {
   });
 
   it('patches with merge, JSON patch and server-side apply (with conflicts and force)', () => {
-    kubectlOk(kc, ['patch', 'gateway', 'gw1', '--type=merge', '-p', '{"spec":{"gatewayClassName":"merged"}}']);
+    kubectlOk(kc, [
+      'patch',
+      'gateway',
+      'gw1',
+      '--type=merge',
+      '-p',
+      '{"spec":{"gatewayClassName":"merged"}}',
+    ]);
     expect(kubectlOk(kc, ['get', 'gtw', 'gw1', '-o', 'jsonpath={.spec.gatewayClassName}'])).toBe('merged');
-    kubectlOk(kc, ['patch', 'gateway', 'gw1', '--type=json', '-p', '[{"op":"replace","path":"/spec/listeners/0/port","value":8080}]']);
-    expect(kubectlOk(kc, ['get', 'gtw', 'gw1', '-o', 'jsonpath={.spec.listeners[0].port} {.metadata.generation}'])).toBe('8080 3');
+    kubectlOk(kc, [
+      'patch',
+      'gateway',
+      'gw1',
+      '--type=json',
+      '-p',
+      '[{"op":"replace","path":"/spec/listeners/0/port","value":8080}]',
+    ]);
+    expect(
+      kubectlOk(kc, ['get', 'gtw', 'gw1', '-o', 'jsonpath={.spec.listeners[0].port} {.metadata.generation}']),
+    ).toBe('8080 3');
 
     const applied = JSON.stringify(gateway('gw-ssa'));
     kubectlOk(kc, ['apply', '--server-side', '--field-manager=alice', '-f', '-'], applied);
-    expect(kubectlOk(kc, ['apply', '--server-side', '--field-manager=alice', '-f', '-'], applied)).toContain('serverside-applied');
+    expect(kubectlOk(kc, ['apply', '--server-side', '--field-manager=alice', '-f', '-'], applied)).toContain(
+      'serverside-applied',
+    );
     const rv1 = kubectlOk(kc, ['get', 'gtw', 'gw-ssa', '-o', 'jsonpath={.metadata.resourceVersion}']);
     kubectlOk(kc, ['apply', '--server-side', '--field-manager=alice', '-f', '-'], applied);
     expect(kubectlOk(kc, ['get', 'gtw', 'gw-ssa', '-o', 'jsonpath={.metadata.resourceVersion}'])).toBe(rv1);
-    const bob = JSON.stringify({ ...gateway('gw-ssa'), spec: { gatewayClassName: 'bobs', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] } });
+    const bob = JSON.stringify({
+      ...gateway('gw-ssa'),
+      spec: { gatewayClassName: 'bobs', listeners: [{ name: 'http', port: 80, protocol: 'HTTP' }] },
+    });
     const conflict = kubectl(kc, ['apply', '--server-side', '--field-manager=bob', '-f', '-'], bob);
     expect(conflict.code).not.toBe(0);
-    expect(conflict.stderr).toContain('Apply failed with 1 conflict: conflict with "alice": .spec.gatewayClassName');
+    expect(conflict.stderr).toContain(
+      'Apply failed with 1 conflict: conflict with "alice": .spec.gatewayClassName',
+    );
     expect(conflict.stderr).toContain('.spec.gatewayClassName');
     kubectlOk(kc, ['apply', '--server-side', '--field-manager=bob', '--force-conflicts', '-f', '-'], bob);
     expect(kubectlOk(kc, ['get', 'gtw', 'gw-ssa', '-o', 'jsonpath={.spec.gatewayClassName}'])).toBe('bobs');
@@ -77,7 +110,16 @@ describe('tenant CRDs and custom resources', () => {
   });
 
   it('streams changes to `kubectl get -w`', async () => {
-    const watcher = spawn('kubectl', ['--kubeconfig', kc, 'get', 'gateways', '-n', 'default', '-w', '--output-watch-events']);
+    const watcher = spawn('kubectl', [
+      '--kubeconfig',
+      kc,
+      'get',
+      'gateways',
+      '-n',
+      'default',
+      '-w',
+      '--output-watch-events',
+    ]);
     let out = '';
     watcher.stdout.on('data', (d: Buffer) => (out += d.toString()));
     try {
@@ -111,19 +153,40 @@ describe('tenant CRDs and custom resources', () => {
           name,
           served: true,
           storage: name === 'v1',
-          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer', default: 1 } } } } } },
+          schema: {
+            openAPIV3Schema: {
+              type: 'object',
+              properties: { spec: { type: 'object', properties: { size: { type: 'integer', default: 1 } } } },
+            },
+          },
         })),
       },
     };
     kubectlOk(kc, ['apply', '-f', '-'], JSON.stringify(multi));
     kubectlOk(kc, ['wait', '--for=condition=Established', 'crd/widgets.multi.example.com', '--timeout=30s']);
-    kubectlOk(kc, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'multi.example.com/v2', kind: 'Widget', metadata: { name: 'w' }, spec: {} }));
-    const v1 = JSON.parse(kubectlOk(kc, ['get', 'widgets.v1.multi.example.com', 'w', '-o', 'json'])) as { apiVersion: string; spec: { size: number } };
+    kubectlOk(
+      kc,
+      ['apply', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'multi.example.com/v2',
+        kind: 'Widget',
+        metadata: { name: 'w' },
+        spec: {},
+      }),
+    );
+    const v1 = JSON.parse(kubectlOk(kc, ['get', 'widgets.v1.multi.example.com', 'w', '-o', 'json'])) as {
+      apiVersion: string;
+      spec: { size: number };
+    };
     expect(v1.apiVersion).toBe('multi.example.com/v1');
     expect(v1.spec.size).toBe(1); // defaulted from the schema
-    const v2 = JSON.parse(kubectlOk(kc, ['get', 'widgets.v2.multi.example.com', 'w', '-o', 'json'])) as { apiVersion: string };
+    const v2 = JSON.parse(kubectlOk(kc, ['get', 'widgets.v2.multi.example.com', 'w', '-o', 'json'])) as {
+      apiVersion: string;
+    };
     expect(v2.apiVersion).toBe('multi.example.com/v2');
-    const stored = JSON.parse(kubectlOk(kc, ['get', 'crd', 'widgets.multi.example.com', '-o', 'json'])) as { status: { storedVersions: string[] } };
+    const stored = JSON.parse(kubectlOk(kc, ['get', 'crd', 'widgets.multi.example.com', '-o', 'json'])) as {
+      status: { storedVersions: string[] };
+    };
     expect(stored.status.storedVersions).toEqual(['v1']);
     kubectlOk(kc, ['delete', 'crd', 'widgets.multi.example.com', '--timeout=30s']);
     expect(kubectl(kc, ['get', 'crd', 'widgets.multi.example.com']).stderr).toContain('not found');
@@ -147,27 +210,56 @@ describe('tenant CRDs and custom resources', () => {
     });
 
     const invalidObjects: [string, unknown][] = [
-      ['a port out of range and a missing listener name', gateway('bad1', { listeners: [{ port: 70000, protocol: 'HTTP' }] })],
-      ['a CEL rule (tls on an HTTP listener)', gateway('bad2', { listeners: [{ name: 'h', port: 80, protocol: 'HTTP', tls: { mode: 'Terminate' } }] })],
-      ['a wrong type and an enum', gateway('bad3', { gatewayClassName: 7, listeners: [{ name: 'h', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'Nowhere' } } }] })],
+      [
+        'a port out of range and a missing listener name',
+        gateway('bad1', { listeners: [{ port: 70000, protocol: 'HTTP' }] }),
+      ],
+      [
+        'a CEL rule (tls on an HTTP listener)',
+        gateway('bad2', {
+          listeners: [{ name: 'h', port: 80, protocol: 'HTTP', tls: { mode: 'Terminate' } }],
+        }),
+      ],
+      [
+        'a wrong type and an enum',
+        gateway('bad3', {
+          gatewayClassName: 7,
+          listeners: [
+            { name: 'h', port: 80, protocol: 'HTTP', allowedRoutes: { namespaces: { from: 'Nowhere' } } },
+          ],
+        }),
+      ],
     ];
 
-    it.each(invalidObjects)('is refused with the host apiserver\'s code and causes: %s', async (_what, body) => {
-      const p = '/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways';
-      const [h, t] = await Promise.all([hostApi.request<Record<string, unknown>>('POST', p, body), tenantApi.request<Record<string, unknown>>('POST', p, body)]);
-      expect(h.status).toBe(422);
-      expect(t.status).toBe(h.status);
-      const shape = (s: Record<string, unknown>) => {
-        const d = s.details as { causes?: { reason: string; field: string; message: string }[]; kind?: string; name?: string; group?: string };
-        return {
-          reason: s.reason,
-          kind: d.kind,
-          group: d.group,
-          name: d.name,
-          causes: [...(d.causes ?? [])].sort((a, b) => `${a.field}${a.message}`.localeCompare(`${b.field}${b.message}`)),
+    it.each(invalidObjects)(
+      "is refused with the host apiserver's code and causes: %s",
+      async (_what, body) => {
+        const p = '/apis/gateway.networking.k8s.io/v1/namespaces/default/gateways';
+        const [h, t] = await Promise.all([
+          hostApi.request<Record<string, unknown>>('POST', p, body),
+          tenantApi.request<Record<string, unknown>>('POST', p, body),
+        ]);
+        expect(h.status).toBe(422);
+        expect(t.status).toBe(h.status);
+        const shape = (s: Record<string, unknown>) => {
+          const d = s.details as {
+            causes?: { reason: string; field: string; message: string }[];
+            kind?: string;
+            name?: string;
+            group?: string;
+          };
+          return {
+            reason: s.reason,
+            kind: d.kind,
+            group: d.group,
+            name: d.name,
+            causes: [...(d.causes ?? [])].sort((a, b) =>
+              `${a.field}${a.message}`.localeCompare(`${b.field}${b.message}`),
+            ),
+          };
         };
-      };
-      expect(shape(t.body)).toEqual(shape(h.body));
-    });
+        expect(shape(t.body)).toEqual(shape(h.body));
+      },
+    );
   });
 });

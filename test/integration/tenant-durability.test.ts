@@ -15,11 +15,23 @@ const crd = {
     group: 'durable.example.com',
     scope: 'Namespaced',
     names: { plural: 'counters', singular: 'counter', kind: 'Counter', listKind: 'CounterList' },
-    versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+      },
+    ],
   },
 };
 const PATH = '/apis/durable.example.com/v1/namespaces/default/counters';
-const counter = (i: number) => ({ apiVersion: 'durable.example.com/v1', kind: 'Counter', metadata: { name: `c-${i}` }, spec: { i } });
+const counter = (i: number) => ({
+  apiVersion: 'durable.example.com/v1',
+  kind: 'Counter',
+  metadata: { name: `c-${i}` },
+  spec: { i },
+});
 
 describe('durability across SIGKILL', () => {
   const host = inject('host');
@@ -36,7 +48,8 @@ describe('durability across SIGKILL', () => {
 
   it('keeps every acknowledged write and resumes watches without loss or duplicates', async () => {
     let api: HostClient = await apiClient(kc);
-    const startRV = ((await api.must<{ metadata: { resourceVersion: string } }>('GET', PATH)).body).metadata.resourceVersion;
+    const startRV = (await api.must<{ metadata: { resourceVersion: string } }>('GET', PATH)).body.metadata
+      .resourceVersion;
     const before = watch(api, `${PATH}?watch=1&resourceVersion=${startRV}`);
 
     // Writers keep creating objects; kplex is killed while they run.
@@ -69,7 +82,12 @@ describe('durability across SIGKILL', () => {
     await env.restart();
     // A restarted kplex listens on a new port: fetch a fresh kubeconfig (same tenant, same store).
     api = await apiClient(await env.tenant('durable'));
-    const list = (await api.must<{ items: { metadata: { name: string; resourceVersion: string } }[]; metadata: { resourceVersion: string } }>('GET', PATH)).body;
+    const list = (
+      await api.must<{
+        items: { metadata: { name: string; resourceVersion: string } }[];
+        metadata: { resourceVersion: string };
+      }>('GET', PATH)
+    ).body;
     const stored = new Map(list.items.map((o) => [o.metadata.name, o.metadata.resourceVersion]));
     for (const [name, rv] of acked) expect(stored.get(name), `acknowledged ${name}@${rv}`).toBe(rv);
 
@@ -86,7 +104,8 @@ describe('durability across SIGKILL', () => {
     expect(resumed.events.length).toBe(expected);
     expect(resumed.events.every((e) => e.type === 'ADDED')).toBe(true);
     const seenBefore = new Set(before.events.map((e) => e.object.metadata?.name));
-    for (const [name] of stored) expect(seenBefore.has(name) || names.includes(name), `${name} delivered`).toBe(true);
+    for (const [name] of stored)
+      expect(seenBefore.has(name) || names.includes(name), `${name} delivered`).toBe(true);
     await api.close();
   });
 });

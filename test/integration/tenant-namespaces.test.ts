@@ -16,7 +16,16 @@ describe('tenant namespaces', () => {
   afterAll(async () => env?.close());
 
   const hostNamespaces = (): string[] =>
-    kubectlOk(host.kubeconfig, ['get', 'ns', '-l', 'kplex.io/tenant=ns-tenant', '-o', 'jsonpath={.items[*].metadata.name}']).split(' ').filter(Boolean);
+    kubectlOk(host.kubeconfig, [
+      'get',
+      'ns',
+      '-l',
+      'kplex.io/tenant=ns-tenant',
+      '-o',
+      'jsonpath={.items[*].metadata.name}',
+    ])
+      .split(' ')
+      .filter(Boolean);
 
   it('starts every tenant with default, kube-system, kube-public and kube-node-lease', () => {
     const out = kubectlOk(kc, ['get', 'ns', '-o', 'jsonpath={.items[*].metadata.name}']);
@@ -46,21 +55,31 @@ describe('tenant namespaces', () => {
     expect(dup.code).not.toBe(0);
     expect(dup.stderr).toContain('Error from server (AlreadyExists): namespaces "team-a" already exists');
     const bad = kubectl(kc, ['create', 'ns', 'Team_A']);
-    expect(bad.stderr).toContain('The Namespace "Team_A" is invalid: metadata.name: Invalid value: "Team_A": a lowercase RFC 1123 label must consist of');
+    expect(bad.stderr).toContain(
+      'The Namespace "Team_A" is invalid: metadata.name: Invalid value: "Team_A": a lowercase RFC 1123 label must consist of',
+    );
   });
 
   it('changes spec.finalizers through the finalize subresource only (PUT)', () => {
     kubectlOk(kc, ['create', 'ns', 'fin']);
-    const ns = JSON.parse(kubectlOk(kc, ['get', 'ns', 'fin', '-o', 'json'])) as { spec: { finalizers: string[] }; metadata: { labels: Record<string, string> } };
+    const ns = JSON.parse(kubectlOk(kc, ['get', 'ns', 'fin', '-o', 'json'])) as {
+      spec: { finalizers: string[] };
+      metadata: { labels: Record<string, string> };
+    };
     ns.spec.finalizers.push('e2e.example.com/fakeFinalizer');
-    const out = JSON.parse(kubectlOk(kc, ['replace', '--raw', '/api/v1/namespaces/fin/finalize', '-f', '-'], JSON.stringify(ns))) as { spec: { finalizers: string[] } };
+    const out = JSON.parse(
+      kubectlOk(kc, ['replace', '--raw', '/api/v1/namespaces/fin/finalize', '-f', '-'], JSON.stringify(ns)),
+    ) as { spec: { finalizers: string[] } };
     expect(out.spec.finalizers).toEqual(['kubernetes', 'e2e.example.com/fakeFinalizer']);
     // A plain update cannot change them.
     const fresh = JSON.parse(kubectlOk(kc, ['get', 'ns', 'fin', '-o', 'json'])) as typeof ns;
     fresh.spec.finalizers = [];
     fresh.metadata.labels.touched = 'yes';
     kubectlOk(kc, ['replace', '-f', '-'], JSON.stringify(fresh));
-    const after = JSON.parse(kubectlOk(kc, ['get', 'ns', 'fin', '-o', 'json'])) as { spec: { finalizers: string[] }; metadata: { labels: Record<string, string> } };
+    const after = JSON.parse(kubectlOk(kc, ['get', 'ns', 'fin', '-o', 'json'])) as {
+      spec: { finalizers: string[] };
+      metadata: { labels: Record<string, string> };
+    };
     expect(after.spec.finalizers).toEqual(['kubernetes', 'e2e.example.com/fakeFinalizer']);
     expect(after.metadata.labels.touched).toBe('yes');
   });
@@ -68,7 +87,9 @@ describe('tenant namespaces', () => {
   it('deletes a namespace: kubectl waits until it is gone, and the host namespace is gone too', async () => {
     kubectlOk(kc, ['create', 'ns', 'doomed']);
     await expect.poll(hostNamespaces, { timeout: 10_000 }).toContain('ns-tenant-doomed');
-    expect(kubectlOk(kc, ['delete', 'ns', 'doomed', '--timeout=90s'])).toContain('namespace "doomed" deleted');
+    expect(kubectlOk(kc, ['delete', 'ns', 'doomed', '--timeout=90s'])).toContain(
+      'namespace "doomed" deleted',
+    );
     expect(kubectl(kc, ['get', 'ns', 'doomed']).stderr).toContain('namespaces "doomed" not found');
     expect(hostNamespaces()).not.toContain('ns-tenant-doomed');
     expect(kubectl(host.kubeconfig, ['get', 'ns', 'ns-tenant-doomed']).code).not.toBe(0);

@@ -5,12 +5,7 @@ import { isCelError } from '@bufbuild/cel';
 import { LRUCache } from 'lru-cache';
 import { fieldErrorMessage, type FieldError } from '../../api/status.js';
 import { fieldErr, NIL_PATH } from '../../api/field-errors.js';
-import {
-  additionalSchema,
-  itemSchema,
-  type JSONSchemaProps,
-  type ValidationRule,
-} from '../schema-types.js';
+import { additionalSchema, itemSchema, type JSONSchemaProps, type ValidationRule } from '../schema-types.js';
 import { isDeepStrictEqual } from 'node:util';
 import { isObject } from '../../api/object.js';
 import {

@@ -39,9 +39,18 @@ describe('webhook configurations', () => {
     const c = await h.req('POST', VWC, webhookConfig("object.metadata.namespace == 'production'"));
     expect(c.status).toBe(201);
     expect(c.json.metadata.generation).toBe(1);
-    expect(c.json.webhooks[0]).toMatchObject({ failurePolicy: 'Fail', matchPolicy: 'Equivalent', timeoutSeconds: 10, namespaceSelector: {}, objectSelector: {} });
+    expect(c.json.webhooks[0]).toMatchObject({
+      failurePolicy: 'Fail',
+      matchPolicy: 'Equivalent',
+      timeoutSeconds: 10,
+      namespaceSelector: {},
+      objectSelector: {},
+    });
     const next = structuredClone(c.json);
-    next.webhooks[0].matchConditions.push({ name: 'expression-2', expression: "object.metadata.namespace == 'staging'" });
+    next.webhooks[0].matchConditions.push({
+      name: 'expression-2',
+      expression: "object.metadata.namespace == 'staging'",
+    });
     const u = await h.req('PUT', `${VWC}/e2e`, next);
     expect(u.status).toBe(200);
     expect(u.json.webhooks[0].matchConditions).toHaveLength(2);
@@ -52,7 +61,9 @@ describe('webhook configurations', () => {
     const r = await h.req('POST', VWC, webhookConfig('... [] bad expression'));
     expect(r.status).toBe(422);
     expect(r.json.reason).toBe('Invalid');
-    expect(r.json.message).toMatch(/^ValidatingWebhookConfiguration\.admissionregistration\.k8s\.io "e2e" is invalid: webhooks\[0\]\.matchConditions\[0\]\.expression: Invalid value: "\.\.\. \[\] bad expression": compilation failed: /);
+    expect(r.json.message).toMatch(
+      /^ValidatingWebhookConfiguration\.admissionregistration\.k8s\.io "e2e" is invalid: webhooks\[0\]\.matchConditions\[0\]\.expression: Invalid value: "\.\.\. \[\] bad expression": compilation failed: /,
+    );
   });
 
   it('refuses an update without resourceVersion', async () => {
@@ -70,7 +81,11 @@ describe('status of policies and flow schemas', () => {
     metadata: { generateName: 'e2e-example-vap-' },
     spec: {
       validations: [{ expression: 'object.spec.replicas <= 100' }],
-      matchConstraints: { resourceRules: [{ operations: ['CREATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments'] }] },
+      matchConstraints: {
+        resourceRules: [
+          { operations: ['CREATE'], apiGroups: ['apps'], apiVersions: ['v1'], resources: ['deployments'] },
+        ],
+      },
     },
   };
 
@@ -78,14 +93,37 @@ describe('status of policies and flow schemas', () => {
     const c = await h.req('POST', VAP, { ...policy, status: { conditions: [{ type: 'X' }] } });
     expect(c.status).toBe(201);
     expect(c.json.status).toEqual({});
-    expect(c.json.spec).toMatchObject({ failurePolicy: 'Fail', matchConstraints: { matchPolicy: 'Equivalent', namespaceSelector: {}, objectSelector: {} } });
+    expect(c.json.spec).toMatchObject({
+      failurePolicy: 'Fail',
+      matchConstraints: { matchPolicy: 'Equivalent', namespaceSelector: {}, objectSelector: {} },
+    });
     expect(c.json.spec.matchConstraints.resourceRules[0].scope).toBe('*');
     const name = c.json.metadata.name;
-    const cond = { type: 'PatchStatusFailed', status: 'False', reason: 'e2e', message: 'Set from an e2e test', lastTransitionTime: '2024-01-01T00:00:00Z' };
-    const s = await h.req('PATCH', `${VAP}/${name}/status`, { status: { conditions: [cond] } }, { 'content-type': 'application/merge-patch+json' });
+    const cond = {
+      type: 'PatchStatusFailed',
+      status: 'False',
+      reason: 'e2e',
+      message: 'Set from an e2e test',
+      lastTransitionTime: '2024-01-01T00:00:00Z',
+    };
+    const s = await h.req(
+      'PATCH',
+      `${VAP}/${name}/status`,
+      { status: { conditions: [cond] } },
+      { 'content-type': 'application/merge-patch+json' },
+    );
     expect(s.status).toBe(200);
     expect(s.json.status.conditions).toEqual([cond]);
-    const p = await h.req('PATCH', `${VAP}/${name}`, { metadata: { annotations: { patched: 'true' } }, spec: { failurePolicy: 'Ignore' }, status: { conditions: [] } }, { 'content-type': 'application/merge-patch+json' });
+    const p = await h.req(
+      'PATCH',
+      `${VAP}/${name}`,
+      {
+        metadata: { annotations: { patched: 'true' } },
+        spec: { failurePolicy: 'Ignore' },
+        status: { conditions: [] },
+      },
+      { 'content-type': 'application/merge-patch+json' },
+    );
     expect(p.json.spec.failurePolicy).toBe('Ignore');
     expect(p.json.status.conditions).toEqual([cond]);
   });
@@ -95,7 +133,15 @@ describe('status of policies and flow schemas', () => {
       apiVersion: 'flowcontrol.apiserver.k8s.io/v1',
       kind: 'FlowSchema',
       metadata: { name: 'fs' },
-      spec: { priorityLevelConfiguration: { name: 'global-default' }, rules: [{ subjects: [{ kind: 'Group', group: { name: 'g' } }], nonResourceRules: [{ verbs: ['get'], nonResourceURLs: ['/healthz'] }] }] },
+      spec: {
+        priorityLevelConfiguration: { name: 'global-default' },
+        rules: [
+          {
+            subjects: [{ kind: 'Group', group: { name: 'g' } }],
+            nonResourceRules: [{ verbs: ['get'], nonResourceURLs: ['/healthz'] }],
+          },
+        ],
+      },
     };
     const c = await h.req('POST', FS, fs);
     expect(c.status).toBe(201);
@@ -105,6 +151,8 @@ describe('status of policies and flow schemas', () => {
     expect(u.json.spec.matchingPrecedence).toBe(9000);
     const bad = await h.req('PUT', `${FS}/fs`, { ...fs, spec: { ...fs.spec, matchingPrecedence: 1 } });
     expect(bad.status).toBe(422);
-    expect(bad.json.message).toContain(`spec.matchingPrecedence: Invalid value: 1: only the schema named 'exempt' may have matchingPrecedence 1`);
+    expect(bad.json.message).toContain(
+      `spec.matchingPrecedence: Invalid value: 1: only the schema named 'exempt' may have matchingPrecedence 1`,
+    );
   });
 });

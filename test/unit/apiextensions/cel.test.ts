@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { customResourceStrategy, validateCustomResourceDefinition, type CustomResourceDefinition } from '../../../src/apiextensions/index.js';
+import {
+  customResourceStrategy,
+  validateCustomResourceDefinition,
+  type CustomResourceDefinition,
+} from '../../../src/apiextensions/index.js';
 import { causes, ctx, widget, widgetCRD } from './helpers.js';
 
 const schema = {
@@ -11,10 +15,17 @@ const schema = {
       'x-kubernetes-validations': [
         { rule: 'self.min <= self.max', message: 'min must not exceed max' },
         { rule: 'self.name.startsWith("w")' },
-        { rule: 'self.replicas >= 0', messageExpression: '"replicas is " + string(self.replicas)', fieldPath: '.replicas' },
+        {
+          rule: 'self.replicas >= 0',
+          messageExpression: '"replicas is " + string(self.replicas)',
+          fieldPath: '.replicas',
+        },
         { rule: '!has(self.forbidden)', message: 'forbidden is forbidden', reason: 'FieldValueForbidden' },
         { rule: 'self.name == oldSelf.name', message: 'name is immutable' },
-        { rule: 'self.tags.all(t, t.lowerAscii() == t) && self.tags.isSorted()', message: 'tags must be sorted lower case' },
+        {
+          rule: 'self.tags.all(t, t.lowerAscii() == t) && self.tags.isSorted()',
+          message: 'tags must be sorted lower case',
+        },
       ],
       properties: {
         min: { type: 'integer' },
@@ -36,13 +47,32 @@ describe('CEL validation rules', () => {
   });
 
   it('reports failed rules with message, default message, messageExpression, fieldPath and reason', () => {
-    const errs = s.validateCreate(widget({ min: 3, max: 2, name: 'x', replicas: -1, forbidden: 'y', tags: ['b', 'A'] }) as never, ctx());
+    const errs = s.validateCreate(
+      widget({ min: 3, max: 2, name: 'x', replicas: -1, forbidden: 'y', tags: ['b', 'A'] }) as never,
+      ctx(),
+    );
     expect(causes(errs)).toEqual([
-      { reason: 'FieldValueInvalid', field: 'spec', message: 'Invalid value: "object": min must not exceed max' },
-      { reason: 'FieldValueInvalid', field: 'spec', message: 'Invalid value: "object": failed rule: self.name.startsWith("w")' },
-      { reason: 'FieldValueInvalid', field: 'spec.replicas', message: 'Invalid value: "object": replicas is -1' },
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec',
+        message: 'Invalid value: "object": min must not exceed max',
+      },
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec',
+        message: 'Invalid value: "object": failed rule: self.name.startsWith("w")',
+      },
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.replicas',
+        message: 'Invalid value: "object": replicas is -1',
+      },
       { reason: 'FieldValueForbidden', field: 'spec', message: 'Forbidden: forbidden is forbidden' },
-      { reason: 'FieldValueInvalid', field: 'spec', message: 'Invalid value: "object": tags must be sorted lower case' },
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec',
+        message: 'Invalid value: "object": tags must be sorted lower case',
+      },
     ]);
   });
 
@@ -58,25 +88,43 @@ describe('CEL validation rules', () => {
   it('reports runtime errors as the apiserver does', () => {
     const errs = s.validateCreate(widget({ max: 2, name: 'w', replicas: 1, tags: [] }) as never, ctx());
     expect(causes(errs)).toEqual([
-      { reason: 'FieldValueInvalid', field: 'spec', message: 'Invalid value: "object": no such key: min evaluating rule: min must not exceed max' },
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec',
+        message: 'Invalid value: "object": no such key: min evaluating rule: min must not exceed max',
+      },
     ]);
   });
 
   it('skips rules when the schema already rejected the object', () => {
-    const errs = s.validateCreate(widget({ min: 'x', max: 2, name: 'w', replicas: 1, tags: [] }) as never, ctx());
+    const errs = s.validateCreate(
+      widget({ min: 'x', max: 2, name: 'w', replicas: 1, tags: [] }) as never,
+      ctx(),
+    );
     expect(causes(errs)).toEqual([
-      { reason: 'FieldValueTypeInvalid', field: 'spec.min', message: 'Invalid value: "string": spec.min in body must be of type integer: "string"' },
+      {
+        reason: 'FieldValueTypeInvalid',
+        field: 'spec.min',
+        message: 'Invalid value: "string": spec.min in body must be of type integer: "string"',
+      },
       {
         reason: 'FieldValueInvalid',
         field: '<nil>',
-        message: 'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+        message:
+          'Invalid value: "null": some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
       },
     ]);
   });
 });
 
 describe('Gateway API CRDs (real-world schemas with CEL)', () => {
-  const load = (n: string) => JSON.parse(readFileSync(new URL(`../../fixtures/crds/${n}.gateway.networking.k8s.io.json`, import.meta.url), 'utf8')) as CustomResourceDefinition;
+  const load = (n: string) =>
+    JSON.parse(
+      readFileSync(
+        new URL(`../../fixtures/crds/${n}.gateway.networking.k8s.io.json`, import.meta.url),
+        'utf8',
+      ),
+    ) as CustomResourceDefinition;
   const gw = load('gateways');
 
   it('are valid CRDs', () => {
@@ -92,8 +140,15 @@ describe('Gateway API CRDs (real-world schemas with CEL)', () => {
       metadata: { name: 'g', namespace: 'default' },
       spec: { gatewayClassName: 'c', listeners },
     });
-    expect(st.validateCreate(gateway([{ name: 'http', port: 80, protocol: 'HTTP' }]) as never, ctx())).toEqual([]);
-    const bad = causes(st.validateCreate(gateway([{ name: 'http', port: 80, protocol: 'HTTP', tls: { mode: 'Terminate' } }]) as never, ctx()));
+    expect(
+      st.validateCreate(gateway([{ name: 'http', port: 80, protocol: 'HTTP' }]) as never, ctx()),
+    ).toEqual([]);
+    const bad = causes(
+      st.validateCreate(
+        gateway([{ name: 'http', port: 80, protocol: 'HTTP', tls: { mode: 'Terminate' } }]) as never,
+        ctx(),
+      ),
+    );
     expect(bad?.[0]).toEqual({
       reason: 'FieldValueInvalid',
       field: 'spec.listeners',
@@ -107,16 +162,29 @@ describe('CEL ratcheting', () => {
     const crd = widgetCRD({
       type: 'object',
       properties: {
-        spec: { type: 'object', properties: { a: { type: 'string', 'x-kubernetes-validations': [{ rule: 'self.size() < 3', message: 'too long' }] }, b: { type: 'string' } } },
+        spec: {
+          type: 'object',
+          properties: {
+            a: {
+              type: 'string',
+              'x-kubernetes-validations': [{ rule: 'self.size() < 3', message: 'too long' }],
+            },
+            b: { type: 'string' },
+          },
+        },
       },
     });
     const st = customResourceStrategy(crd, 'v1');
     const meta = { name: 'w', namespace: 'default', resourceVersion: '1' };
     const old = { ...widget({ a: 'long' }), metadata: meta };
     const c = ctx();
-    expect(st.validateUpdate({ ...widget({ a: 'long', b: 'x' }), metadata: meta } as never, old as never, c)).toEqual([]);
+    expect(
+      st.validateUpdate({ ...widget({ a: 'long', b: 'x' }), metadata: meta } as never, old as never, c),
+    ).toEqual([]);
     expect(c.warnings).toEqual(['spec.a: Invalid value: "string": too long']);
-    expect(causes(st.validateUpdate({ ...widget({ a: 'longer' }), metadata: meta } as never, old as never, ctx()))).toEqual([
+    expect(
+      causes(st.validateUpdate({ ...widget({ a: 'longer' }), metadata: meta } as never, old as never, ctx())),
+    ).toEqual([
       { reason: 'FieldValueInvalid', field: 'spec.a', message: 'Invalid value: "string": too long' },
     ]);
   });

@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { crdResourceInfos, crdStrategy, validateCustomResourceDefinition, type CustomResourceDefinition } from '../../../src/apiextensions/index.js';
+import {
+  crdResourceInfos,
+  crdStrategy,
+  validateCustomResourceDefinition,
+  type CustomResourceDefinition,
+} from '../../../src/apiextensions/index.js';
 import { causes, ctx, widgetCRD } from './helpers.js';
 
-const schema = { type: 'object', properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } } };
+const schema = {
+  type: 'object',
+  properties: { spec: { type: 'object', properties: { size: { type: 'integer' } } } },
+};
 
 describe('CRD validation', () => {
   it('accepts a well-formed CRD', () => {
@@ -14,8 +22,16 @@ describe('CRD validation', () => {
     crd.metadata!.name = 'widget.example';
     crd.spec.group = 'example';
     expect(causes(validateCustomResourceDefinition(crd))).toEqual([
-      { reason: 'FieldValueInvalid', field: 'metadata.name', message: 'Invalid value: "widget.example": must be spec.names.plural+"."+spec.group' },
-      { reason: 'FieldValueInvalid', field: 'spec.group', message: 'Invalid value: "example": should be a domain with at least one dot' },
+      {
+        reason: 'FieldValueInvalid',
+        field: 'metadata.name',
+        message: 'Invalid value: "widget.example": must be spec.names.plural+"."+spec.group',
+      },
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.group',
+        message: 'Invalid value: "example": should be a domain with at least one dot',
+      },
     ]);
   });
 
@@ -25,21 +41,37 @@ describe('CRD validation', () => {
     crd.spec.names.listKind = 'Widget';
     crd.spec.names.shortNames = ['W D'];
     expect(causes(validateCustomResourceDefinition(crd))).toEqual([
-      { reason: 'FieldValueNotSupported', field: 'spec.scope', message: 'Unsupported value: "Global": supported values: "Cluster", "Namespaced"' },
+      {
+        reason: 'FieldValueNotSupported',
+        field: 'spec.scope',
+        message: 'Unsupported value: "Global": supported values: "Cluster", "Namespaced"',
+      },
       {
         reason: 'FieldValueInvalid',
         field: 'spec.names.shortNames[0]',
         message: `Invalid value: "W D": a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')`,
       },
-      { reason: 'FieldValueInvalid', field: 'spec.names.listKind', message: 'Invalid value: "Widget": kind and listKind may not be the same' },
+      {
+        reason: 'FieldValueInvalid',
+        field: 'spec.names.listKind',
+        message: 'Invalid value: "Widget": kind and listKind may not be the same',
+      },
     ]);
   });
 
   it('requires structural schemas, reported at the hoisted spec.validation path', () => {
     const crd = widgetCRD({ type: 'object', properties: { spec: { properties: { x: { type: 'array' } } } } });
     expect(causes(validateCustomResourceDefinition(crd))).toEqual([
-      { reason: 'FieldValueRequired', field: 'spec.validation.openAPIV3Schema.properties[spec].type', message: 'Required value: must not be empty for specified object fields' },
-      { reason: 'FieldValueRequired', field: 'spec.validation.openAPIV3Schema.properties[spec].properties[x].items', message: 'Required value: must be specified' },
+      {
+        reason: 'FieldValueRequired',
+        field: 'spec.validation.openAPIV3Schema.properties[spec].type',
+        message: 'Required value: must not be empty for specified object fields',
+      },
+      {
+        reason: 'FieldValueRequired',
+        field: 'spec.validation.openAPIV3Schema.properties[spec].properties[x].items',
+        message: 'Required value: must be specified',
+      },
     ]);
   });
 
@@ -75,7 +107,13 @@ describe('CRD strategy and resource rows', () => {
     expect(crd.spec.names.singular).toBe('widget');
     expect(crd.spec.names.listKind).toBe('WidgetList');
     expect(crd.status!.storedVersions).toEqual(['v1']);
-    expect(crd.status!.acceptedNames).toEqual({ plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList', shortNames: ['wd'] });
+    expect(crd.status!.acceptedNames).toEqual({
+      plural: 'widgets',
+      singular: 'widget',
+      kind: 'Widget',
+      listKind: 'WidgetList',
+      shortNames: ['wd'],
+    });
     expect(crd.status!.conditions!.map((c) => [c.type, c.status, c.reason])).toEqual([
       ['NamesAccepted', 'True', 'NoConflicts'],
       ['Established', 'True', 'InitialNamesAccepted'],
@@ -96,10 +134,18 @@ describe('CRD strategy and resource rows', () => {
 
   it('turns served versions into virtual resource rows with columns and subresources', () => {
     const crd = widgetCRD(schema, {
-      subresources: { status: {}, scale: { specReplicasPath: '.spec.size', statusReplicasPath: '.status.size' } },
+      subresources: {
+        status: {},
+        scale: { specReplicasPath: '.spec.size', statusReplicasPath: '.status.size' },
+      },
       additionalPrinterColumns: [{ name: 'Size', type: 'integer', jsonPath: '.spec.size' }],
     });
-    crd.spec.versions.push({ name: 'v0', served: false, storage: false, schema: { openAPIV3Schema: schema as never } });
+    crd.spec.versions.push({
+      name: 'v0',
+      served: false,
+      storage: false,
+      schema: { openAPIV3Schema: schema as never },
+    });
     crd.spec.names.categories = ['all'];
     const rows = crdResourceInfos(crd);
     expect(rows).toHaveLength(1);
@@ -115,10 +161,15 @@ describe('CRD strategy and resource rows', () => {
       categories: ['all'],
       placement: 'virtual',
       storageVersion: true,
-      subresources: { status: true, scale: { specReplicasPath: '.spec.size', statusReplicasPath: '.status.size' } },
+      subresources: {
+        status: true,
+        scale: { specReplicasPath: '.spec.size', statusReplicasPath: '.status.size' },
+      },
       printerColumns: [{ name: 'Size', type: 'integer', jsonPath: '.spec.size', priority: 0 }],
       strategy: 'customresource',
     });
-    expect(crdResourceInfos(widgetCRD(schema))[0]!.printerColumns).toMatchObject([{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }]);
+    expect(crdResourceInfos(widgetCRD(schema))[0]!.printerColumns).toMatchObject([
+      { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+    ]);
   });
 });

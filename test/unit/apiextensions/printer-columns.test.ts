@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { customResourceStrategy, findResults, humanDuration, printerCells } from '../../../src/apiextensions/index.js';
+import {
+  customResourceStrategy,
+  findResults,
+  humanDuration,
+  printerCells,
+} from '../../../src/apiextensions/index.js';
 import { ctx, widget, widgetCRD } from './helpers.js';
 
 const obj = {
-  spec: { replicas: 3, host: 'a.example.com', ratio: 0.5, on: true, labels: { 'app.kubernetes.io/name': 'x' } },
+  spec: {
+    replicas: 3,
+    host: 'a.example.com',
+    ratio: 0.5,
+    on: true,
+    labels: { 'app.kubernetes.io/name': 'x' },
+  },
   status: {
     conditions: [
       { type: 'Synced', status: 'False' },
@@ -30,7 +41,11 @@ describe('printer columns', () => {
         { name: 'Ratio', type: 'number', jsonPath: '.spec.ratio' },
         { name: 'On', type: 'boolean', jsonPath: '.spec.on' },
         { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
-        { name: 'Since', type: 'date', jsonPath: '.status.conditions[?(@.type=="Ready")].lastTransitionTime' },
+        {
+          name: 'Since',
+          type: 'date',
+          jsonPath: '.status.conditions[?(@.type=="Ready")].lastTransitionTime',
+        },
         { name: 'Missing', type: 'string', jsonPath: '.spec.nope' },
         { name: 'Wrong', type: 'integer', jsonPath: '.spec.host' },
         { name: 'Replicas as string', type: 'string', jsonPath: '.spec.replicas' },
@@ -42,25 +57,32 @@ describe('printer columns', () => {
   });
 
   it('prints durations as HumanDuration', () => {
-    expect([humanDuration(30_000), humanDuration(150_000), humanDuration(3 * 3600_000 + 60_000), humanDuration(50 * 3600_000), humanDuration(400 * 86400_000)]).toEqual([
-      '30s',
-      '2m30s',
-      '3h1m',
-      '2d2h',
-      '400d',
-    ]);
+    expect([
+      humanDuration(30_000),
+      humanDuration(150_000),
+      humanDuration(3 * 3600_000 + 60_000),
+      humanDuration(50 * 3600_000),
+      humanDuration(400 * 86400_000),
+    ]).toEqual(['30s', '2m30s', '3h1m', '2d2h', '400d']);
   });
 
   it('exposes CRD columns (Age only when none are declared) and selectable fields through the strategy', () => {
     const crd = widgetCRD(
       { type: 'object', properties: { spec: { type: 'object', properties: { color: { type: 'string' } } } } },
-      { additionalPrinterColumns: [{ name: 'Color', type: 'string', jsonPath: '.spec.color' }], selectableFields: [{ jsonPath: '.spec.color' }] },
+      {
+        additionalPrinterColumns: [{ name: 'Color', type: 'string', jsonPath: '.spec.color' }],
+        selectableFields: [{ jsonPath: '.spec.color' }],
+      },
     );
     const s = customResourceStrategy(crd, 'v1');
     expect(s.printerColumns().map((c) => c.name)).toEqual(['Color']);
     expect(s.selectableFields(widget({ color: 'red' }) as never)).toEqual({ 'spec.color': 'red' });
     // No declared columns: the apiserver shows Name and Age.
-    expect(customResourceStrategy(widgetCRD({ type: 'object' }), 'v1').printerColumns().map((c) => c.name)).toEqual(['Age']);
+    expect(
+      customResourceStrategy(widgetCRD({ type: 'object' }), 'v1')
+        .printerColumns()
+        .map((c) => c.name),
+    ).toEqual(['Age']);
     void ctx;
   });
 });

@@ -133,7 +133,9 @@ describe('ClientCertAuthenticator', () => {
     expect((await authn.authenticate(requestWith(cert.cert), 'a'))?.username).toBe('alice');
     expect(await authn.authenticate(requestWith(cert.cert), 'b')).toBeUndefined();
     expect(await authn.authenticate(requestWith(), 'a')).toBeUndefined();
-    expect(await authn.authenticate(credentialsOf({ headers: {} } as IncomingMessage).certificate, 'a')).toBeUndefined();
+    expect(
+      await authn.authenticate(credentialsOf({ headers: {} } as IncomingMessage).certificate, 'a'),
+    ).toBeUndefined();
 
     // tenant b's CA appears after the authenticator looked (and found none)
     const caB = await loadCA(await store.getOrCreate(B));
@@ -161,7 +163,8 @@ describe('ClientCertAuthenticator', () => {
       },
     };
     const req = { headers: {}, socket } as unknown as IncomingMessage;
-    for (let i = 0; i < 50; i++) expect((await authn.authenticate(credentialsOf(req).certificate, 'a'))?.username).toBe('alice');
+    for (let i = 0; i < 50; i++)
+      expect((await authn.authenticate(credentialsOf(req).certificate, 'a'))?.username).toBe('alice');
     expect(reads).toBe(1);
     expect(store.reads).toBe(1);
   });

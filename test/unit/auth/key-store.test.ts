@@ -40,7 +40,9 @@ describe('signing keys', () => {
       username: 'v',
       groups: ['system:authenticated'],
     });
-    expect(await verifyToken(ring.keys(), fresh, { tenant: 'other', tenantUid: T.tenantUid })).toBeUndefined();
+    expect(
+      await verifyToken(ring.keys(), fresh, { tenant: 'other', tenantUid: T.tenantUid }),
+    ).toBeUndefined();
     await rotateKeys(store, 2);
     await ring.reload();
     expect(await verifyToken(ring.keys(), old, T)).toBeUndefined();

@@ -19,7 +19,9 @@ describe('kplex serve options', () => {
 
   it('refuses an option whose key is not where commander puts its value', () => {
     expect(() =>
-      addConfigOptions(new Command('x'), [{ key: 'tlsKeyFile' as never, flag: '--tls-private-key-file <file>', env: 'X', description: '' }]),
+      addConfigOptions(new Command('x'), [
+        { key: 'tlsKeyFile' as never, flag: '--tls-private-key-file <file>', env: 'X', description: '' },
+      ]),
     ).toThrow(/tlsPrivateKeyFile/);
   });
 });

@@ -1,4 +1,3 @@
- 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { discoveryDocuments } from '../../../src/discovery/discovery-documents.js';
 import { serveDiscovery } from '../../../src/discovery/serve-discovery.js';

@@ -1,4 +1,3 @@
- 
 // A loopback HTTP server around the handlers under test, so tests see real status codes and headers.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,4 +1,3 @@
- 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResourceInfo } from '../../../src/resources/types.js';
 import { serveOpenAPI } from '../../../src/discovery/serve-openapi.js';

@@ -25,14 +25,27 @@ export const widgetInfo: ResourceInfo = {
   verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
   placement: 'virtual',
   storageVersion: true,
-  subresources: { status: true, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } },
+  subresources: {
+    status: true,
+    scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' },
+  },
 };
 
 /** Known fields: spec.color, spec.replicas, spec.size; everything else under spec is pruned. */
 export const widgetStrategy: FullStrategy = {
   prepareForCreate() {},
   prepareForUpdate() {},
-  validateCreate: (o) => (typeof (o['spec'] as { size?: unknown } | undefined)?.size === 'string' ? [{ type: 'FieldValueInvalid', field: 'spec.size', value: (o['spec'] as { size: string }).size, detail: 'must be an integer' }] : []),
+  validateCreate: (o) =>
+    typeof (o['spec'] as { size?: unknown } | undefined)?.size === 'string'
+      ? [
+          {
+            type: 'FieldValueInvalid',
+            field: 'spec.size',
+            value: (o['spec'] as { size: string }).size,
+            detail: 'must be an integer',
+          },
+        ]
+      : [],
   validateUpdate: () => [],
   pruneUnknownFields(o) {
     const spec = o['spec'] as Record<string, unknown> | undefined;
@@ -41,7 +54,9 @@ export const widgetStrategy: FullStrategy = {
     for (const k of unknown) delete spec[k];
     return unknown.map((k) => `.spec.${k}`);
   },
-  selectableFields: (o) => ({ 'spec.color': String((o['spec'] as { color?: string } | undefined)?.color ?? '') }),
+  selectableFields: (o) => ({
+    'spec.color': String((o['spec'] as { color?: string } | undefined)?.color ?? ''),
+  }),
   selectableFieldNames: () => ['spec.color'],
   printerColumns: () => [],
 };
@@ -50,22 +65,40 @@ export interface Harness {
   url: string;
   store: SqliteTenantStore;
   close(): Promise<void>;
-  req(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; headers: Headers; json: any; text: string }>;
+  req(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; headers: Headers; json: any; text: string }>;
 }
 
-export async function startHarness(extra: Array<{ info: ResourceInfo; strategy: FullStrategy }> = []): Promise<Harness> {
+export async function startHarness(
+  extra: Array<{ info: ResourceInfo; strategy: FullStrategy }> = [],
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), 'kplex-handlers-'));
   const store = new SqliteTenantStore('t1', join(dir, 't1.db'), { changeLogRetention: 50 });
   const resources = [{ info: widgetInfo, strategy: widgetStrategy }, ...extra];
   const gc: VirtualGarbageCollector = new VirtualGarbageCollector(() =>
-    resources.map((r) => new VirtualRegistry({ tenant: 't1', store, info: r.info, strategy: r.strategy, gc })),
+    resources.map(
+      (r) => new VirtualRegistry({ tenant: 't1', store, info: r.info, strategy: r.strategy, gc }),
+    ),
   );
   const server: Server = createServer((req, res) => {
     try {
       const u = new URL(req.url!, 'http://x');
       const ri = parseRequestInfo(req.method!, u.pathname, u.searchParams);
       const r = resources.find((x) => x.info.resource === ri.resource && x.info.group === ri.apiGroup)!;
-      handleVirtualRequest(req, res, { tenant: 't1', store, info: r.info, strategy: r.strategy, requestInfo: ri, query: u.searchParams, user: { username: 'alice', groups: [] }, gc }).catch((err: unknown) => writeError(res, err));
+      handleVirtualRequest(req, res, {
+        tenant: 't1',
+        store,
+        info: r.info,
+        strategy: r.strategy,
+        requestInfo: ri,
+        query: u.searchParams,
+        user: { username: 'alice', groups: [] },
+        gc,
+      }).catch((err: unknown) => writeError(res, err));
     } catch (err) {
       writeError(res, err);
     }
@@ -95,7 +128,11 @@ export async function startHarness(extra: Array<{ info: ResourceInfo; strategy: 
   };
 }
 
-export const widget = (name: string, spec: Record<string, unknown> = {}, meta: Record<string, unknown> = {}): KubeObject => ({
+export const widget = (
+  name: string,
+  spec: Record<string, unknown> = {},
+  meta: Record<string, unknown> = {},
+): KubeObject => ({
   apiVersion: 'example.com/v1',
   kind: 'Widget',
   metadata: { name, ...meta },

@@ -32,10 +32,14 @@ describe('create and get', () => {
     expect(dup.json.reason).toBe('AlreadyExists');
     const ns = await h.req('POST', W, widget('b', {}, { namespace: 'other' }));
     expect(ns.status).toBe(400);
-    expect(ns.json.message).toBe('the namespace of the provided object does not match the namespace sent on the request');
+    expect(ns.json.message).toBe(
+      'the namespace of the provided object does not match the namespace sent on the request',
+    );
     const bad = await h.req('POST', W, widget('Bad_Name'));
     expect(bad.status).toBe(422);
-    expect(bad.json.message).toMatch(/^Widget.example.com "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/);
+    expect(bad.json.message).toMatch(
+      /^Widget.example.com "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain/,
+    );
   });
 
   it('dryRun=All validates and writes nothing', async () => {
@@ -45,10 +49,15 @@ describe('create and get', () => {
   });
 
   it('reads YAML bodies and answers YAML', async () => {
-    const r = await h.req('POST', W, 'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: y\nspec:\n  color: red\n', {
-      'content-type': 'application/yaml',
-      accept: 'application/yaml',
-    });
+    const r = await h.req(
+      'POST',
+      W,
+      'apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: y\nspec:\n  color: red\n',
+      {
+        'content-type': 'application/yaml',
+        accept: 'application/yaml',
+      },
+    );
     expect(r.status).toBe(201);
     expect(r.headers.get('content-type')).toBe('application/yaml');
     expect(r.text).toContain('color: red');
@@ -62,16 +71,21 @@ describe('create and get', () => {
 });
 
 describe('field validation', () => {
-  const body = '{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"f"},"spec":{"color":"a","color":"b","bogus":1}}';
+  const body =
+    '{"apiVersion":"example.com/v1","kind":"Widget","metadata":{"name":"f"},"spec":{"color":"a","color":"b","bogus":1}}';
   it('Strict answers 400 with the strict decoding error', async () => {
     const r = await h.req('POST', `${W}?fieldValidation=Strict`, body);
     expect(r.status).toBe(400);
-    expect(r.json.message).toBe('Widget in version "v1" cannot be handled as a Widget: strict decoding error: duplicate field "spec.color", unknown field "spec.bogus"');
+    expect(r.json.message).toBe(
+      'Widget in version "v1" cannot be handled as a Widget: strict decoding error: duplicate field "spec.color", unknown field "spec.bogus"',
+    );
   });
   it('Warn (the default) answers Warning headers and prunes', async () => {
     const r = await h.req('POST', W, body);
     expect(r.status).toBe(201);
-    expect(r.headers.get('warning')).toBe('299 - "duplicate field \\"spec.color\\"", 299 - "unknown field \\"spec.bogus\\""');
+    expect(r.headers.get('warning')).toBe(
+      '299 - "duplicate field \\"spec.color\\"", 299 - "unknown field \\"spec.bogus\\""',
+    );
     expect(r.json.spec).toEqual({ color: 'b' });
   });
   it('Ignore answers no warning', async () => {
@@ -86,7 +100,9 @@ describe('update', () => {
     const c = (await h.req('POST', W, widget('u', { color: 'red' }))).json;
     const noRV = await h.req('PUT', `${W}/u`, widget('u', { color: 'blue' }));
     expect(noRV.status).toBe(422);
-    expect(noRV.json.message).toBe('widgets.example.com "u" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update');
+    expect(noRV.json.message).toBe(
+      'widgets.example.com "u" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update',
+    );
     const stale = await h.req('PUT', `${W}/u`, widget('u', { color: 'blue' }, { resourceVersion: '999' }));
     expect(stale.status).toBe(409);
     expect(stale.json.message).toBe(
@@ -97,14 +113,22 @@ describe('update', () => {
     expect(same.json.metadata.resourceVersion).toBe(c.metadata.resourceVersion);
     const labelled = await h.req('PUT', `${W}/u`, { ...c, metadata: { ...c.metadata, labels: { a: 'b' } } });
     expect(labelled.json.metadata.generation).toBe(1);
-    const changed = await h.req('PUT', `${W}/u`, { ...labelled.json, spec: { color: 'blue' }, status: { replicas: 9 } });
+    const changed = await h.req('PUT', `${W}/u`, {
+      ...labelled.json,
+      spec: { color: 'blue' },
+      status: { replicas: 9 },
+    });
     expect(changed.json.metadata.generation).toBe(2);
     expect(changed.json.status).toBeUndefined(); // status is written only through /status
   });
 
   it('writes status only through the status subresource, without generation bump', async () => {
     const c = (await h.req('POST', W, widget('s', { color: 'red' }))).json;
-    const r = await h.req('PUT', `${W}/s/status`, { ...c, spec: { color: 'ignored' }, status: { replicas: 3 } });
+    const r = await h.req('PUT', `${W}/s/status`, {
+      ...c,
+      spec: { color: 'ignored' },
+      status: { replicas: 3 },
+    });
     expect(r.status).toBe(200);
     expect(r.json.status).toEqual({ replicas: 3 });
     expect(r.json.spec).toEqual({ color: 'red' });
@@ -125,7 +149,12 @@ describe('update', () => {
   it('serves the scale subresource', async () => {
     await h.req('POST', W, widget('sc', { replicas: 2 }));
     const g = await h.req('GET', `${W}/sc/scale`);
-    expect(g.json).toMatchObject({ kind: 'Scale', apiVersion: 'autoscaling/v1', spec: { replicas: 2 }, status: { replicas: 0 } });
+    expect(g.json).toMatchObject({
+      kind: 'Scale',
+      apiVersion: 'autoscaling/v1',
+      spec: { replicas: 2 },
+      status: { replicas: 0 },
+    });
     const p = await h.req('PUT', `${W}/sc/scale`, { ...g.json, spec: { replicas: 5 } });
     expect(p.status).toBe(200);
     expect((await h.req('GET', `${W}/sc`)).json.spec.replicas).toBe(5);
@@ -135,7 +164,12 @@ describe('update', () => {
 describe('patch', () => {
   it('refuses strategic merge patch for custom resources with 415', async () => {
     await h.req('POST', W, widget('p'));
-    const r = await h.req('PATCH', `${W}/p`, { spec: { color: 'x' } }, { 'content-type': 'application/strategic-merge-patch+json' });
+    const r = await h.req(
+      'PATCH',
+      `${W}/p`,
+      { spec: { color: 'x' } },
+      { 'content-type': 'application/strategic-merge-patch+json' },
+    );
     expect(r.status).toBe(415);
     expect(r.json.reason).toBe('UnsupportedMediaType');
     expect(r.json.message).toBe(
@@ -162,10 +196,16 @@ describe('delete', () => {
     const c = (await h.req('POST', W, widget('e'))).json;
     const bad = await h.req('DELETE', `${W}/e`, { preconditions: { uid: 'other' } });
     expect(bad.status).toBe(409);
-    expect(bad.json.message).toBe(`Operation cannot be fulfilled on widgets.example.com "e": Precondition failed: UID in precondition: other, UID in object meta: ${c.metadata.uid}`);
+    expect(bad.json.message).toBe(
+      `Operation cannot be fulfilled on widgets.example.com "e": Precondition failed: UID in precondition: other, UID in object meta: ${c.metadata.uid}`,
+    );
     const ok = await h.req('DELETE', `${W}/e`, { preconditions: { uid: c.metadata.uid } });
     expect(ok.status).toBe(200);
-    expect(ok.json).toMatchObject({ kind: 'Status', status: 'Success', details: { name: 'e', group: 'example.com', kind: 'widgets', uid: c.metadata.uid } });
+    expect(ok.json).toMatchObject({
+      kind: 'Status',
+      status: 'Success',
+      details: { name: 'e', group: 'example.com', kind: 'widgets', uid: c.metadata.uid },
+    });
   });
 
   it('collects dependents in the background and orphans them on request', async () => {
@@ -176,7 +216,11 @@ describe('delete', () => {
     expect((await h.req('GET', `${W}/dep`)).status).toBe(404);
 
     const owner2 = (await h.req('POST', W, widget('owner2'))).json;
-    await h.req('POST', W, widget('dep2', {}, { ownerReferences: [{ ...ref, name: 'owner2', uid: owner2.metadata.uid }] }));
+    await h.req(
+      'POST',
+      W,
+      widget('dep2', {}, { ownerReferences: [{ ...ref, name: 'owner2', uid: owner2.metadata.uid }] }),
+    );
     const r = await h.req('DELETE', `${W}/owner2?propagationPolicy=Orphan`);
     expect(r.status).toBe(200);
     expect((await h.req('GET', `${W}/owner2`)).status).toBe(404);

@@ -17,13 +17,20 @@ describe('patch', () => {
     expect(m.status).toBe(200);
     expect(m.json.spec).toEqual({ color: 'red', replicas: 2 });
     expect(m.json.metadata.generation).toBe(2);
-    const j = await h.req('PATCH', `${W}/p`, [{ op: 'replace', path: '/spec/color', value: 'blue' }], { 'content-type': 'application/json-patch+json' });
+    const j = await h.req('PATCH', `${W}/p`, [{ op: 'replace', path: '/spec/color', value: 'blue' }], {
+      'content-type': 'application/json-patch+json',
+    });
     expect(j.json.spec.color).toBe('blue');
   });
 
   it('conflicts on a stale resourceVersion in the patch and 404s a missing object', async () => {
     await h.req('POST', W, widget('q'));
-    const r = await h.req('PATCH', `${W}/q`, { metadata: { resourceVersion: '999' }, spec: { color: 'x' } }, merge);
+    const r = await h.req(
+      'PATCH',
+      `${W}/q`,
+      { metadata: { resourceVersion: '999' }, spec: { color: 'x' } },
+      merge,
+    );
     expect(r.status).toBe(409);
     expect((await h.req('PATCH', `${W}/none`, { spec: {} }, merge)).status).toBe(404);
   });
@@ -32,13 +39,19 @@ describe('patch', () => {
     await h.req('POST', W, widget('s'));
     const r = await h.req('PATCH', `${W}/s?fieldValidation=Strict`, { spec: { bogus: 1 } }, merge);
     expect(r.status).toBe(422);
-    expect(r.json.message).toMatch(/^ "" is invalid: patch: Invalid value: ".*": strict decoding error: unknown field "spec.bogus"$/);
+    expect(r.json.message).toMatch(
+      /^ "" is invalid: patch: Invalid value: ".*": strict decoding error: unknown field "spec.bogus"$/,
+    );
   });
 
   it('requires a fieldManager for apply', async () => {
-    const r = await h.req('PATCH', `${W}/a`, 'metadata:\n  name: a\n', { 'content-type': 'application/apply-patch+yaml' });
+    const r = await h.req('PATCH', `${W}/a`, 'metadata:\n  name: a\n', {
+      'content-type': 'application/apply-patch+yaml',
+    });
     expect(r.status).toBe(422);
-    expect(r.json.message).toBe('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
+    expect(r.json.message).toBe(
+      'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+    );
   });
 
   it('patches the scale subresource', async () => {

@@ -37,7 +37,10 @@ describe('fieldpath serialization', () => {
   it('round-trips through FieldsV1 and prints paths as conflicts show them', () => {
     const json = {
       'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } },
-      'f:spec': { 'f:containers': { 'k:{"name":"a"}': { '.': {}, 'f:image': {} } }, 'f:tags': { 'v:"x"': {} } },
+      'f:spec': {
+        'f:containers': { 'k:{"name":"a"}': { '.': {}, 'f:image': {} } },
+        'f:tags': { 'v:"x"': {} },
+      },
       'z:unknown': {},
     };
     const set = FieldSet.fromFieldsV1(json);
@@ -63,6 +66,11 @@ describe('fieldpath serialization', () => {
     const parent = FieldSet.of([f('spec'), f('b')]);
     expect(a.difference(parent).paths().map(pathToString)).toEqual(['.spec.a', '.spec.b.c']);
     expect(a.recursiveDifference(parent).paths().map(pathToString)).toEqual(['.spec.a']);
-    expect(a.intersection(FieldSet.of([f('spec'), f('a')])).paths().map(pathToString)).toEqual(['.spec.a']);
+    expect(
+      a
+        .intersection(FieldSet.of([f('spec'), f('a')]))
+        .paths()
+        .map(pathToString),
+    ).toEqual(['.spec.a']);
   });
 });

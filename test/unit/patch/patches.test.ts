@@ -48,7 +48,9 @@ describe('jsonPatch', () => {
   });
 
   it('replaces a missing object member like evanphx/json-patch v4 (adds it)', () => {
-    expect(jsonPatch(cr(), [{ op: 'replace', path: '/spec/newField', value: 'x' }]).spec).toMatchObject({ newField: 'x' });
+    expect(jsonPatch(cr(), [{ op: 'replace', path: '/spec/newField', value: 'x' }]).spec).toMatchObject({
+      newField: 'x',
+    });
   });
 
   it('returns the generic 422 for a failed test, a missing path or a bad index', () => {
@@ -57,10 +59,16 @@ describe('jsonPatch', () => {
       reason: 'Invalid',
       message: 'the server rejected our request due to an error in our request',
     };
-    expect(statusOf(() => jsonPatch(cr(), [{ op: 'test', path: '/spec/replicas', value: 2 }]))).toMatchObject(generic);
+    expect(statusOf(() => jsonPatch(cr(), [{ op: 'test', path: '/spec/replicas', value: 2 }]))).toMatchObject(
+      generic,
+    );
     expect(statusOf(() => jsonPatch(cr(), [{ op: 'remove', path: '/spec/nope' }]))).toMatchObject(generic);
-    expect(statusOf(() => jsonPatch(cr(), [{ op: 'add', path: '/spec/missing/x', value: 1 }]))).toMatchObject(generic);
-    expect(statusOf(() => jsonPatch(cr(), [{ op: 'add', path: '/spec/args/5', value: 'x' }]))).toMatchObject(generic);
+    expect(statusOf(() => jsonPatch(cr(), [{ op: 'add', path: '/spec/missing/x', value: 1 }]))).toMatchObject(
+      generic,
+    );
+    expect(statusOf(() => jsonPatch(cr(), [{ op: 'add', path: '/spec/args/5', value: 'x' }]))).toMatchObject(
+      generic,
+    );
     expect(statusOf(() => jsonPatch(cr(), [{ op: 'frobnicate', path: '/spec' }]))).toMatchObject(generic);
   });
 
@@ -78,7 +86,10 @@ describe('jsonPatch', () => {
 
   it('returns 413 above 10000 operations', () => {
     const ops = Array.from({ length: 10001 }, () => ({ op: 'test', path: '/kind', value: 'WebApp' }));
-    expect(statusOf(() => jsonPatch(cr(), ops))).toMatchObject({ code: 413, reason: 'RequestEntityTooLarge' });
+    expect(statusOf(() => jsonPatch(cr(), ops))).toMatchObject({
+      code: 413,
+      reason: 'RequestEntityTooLarge',
+    });
   });
 });
 
@@ -93,7 +104,10 @@ describe('mergePatch', () => {
   });
 
   it('rejects null and scalar patches with 400 "Invalid JSON Patch"', () => {
-    expect(statusOf(() => mergePatch(cr(), null))).toMatchObject({ code: 400, message: 'Invalid JSON Patch' });
+    expect(statusOf(() => mergePatch(cr(), null))).toMatchObject({
+      code: 400,
+      message: 'Invalid JSON Patch',
+    });
     expect(statusOf(() => mergePatch(cr(), 'x'))).toMatchObject({ code: 400, message: 'Invalid JSON Patch' });
     expect(statusOf(() => mergePatch(cr(), [1])).code).toBe(422);
   });
@@ -116,7 +130,11 @@ describe('strategicMergePatch', () => {
   });
 
   it('merges metadata.finalizers (patchStrategy merge) but replaces spec.finalizers (no strategy)', () => {
-    const out = strategicMergePatch(ns(), { metadata: { finalizers: ['x.io/three'] }, spec: { finalizers: ['other'] } }, undefined);
+    const out = strategicMergePatch(
+      ns(),
+      { metadata: { finalizers: ['x.io/three'] }, spec: { finalizers: ['other'] } },
+      undefined,
+    );
     // mergeSortedSlice puts patch items the live list does not know before the server-only ones
     expect(out.metadata?.finalizers).toEqual(['x.io/three', 'x.io/one', 'x.io/two']);
     expect(out.spec).toEqual({ finalizers: ['other'] });
@@ -138,14 +156,23 @@ describe('strategicMergePatch', () => {
 
     const ordered = strategicMergePatch(
       ns(),
-      { metadata: { '$setElementOrder/finalizers': ['x.io/two', 'x.io/new', 'x.io/one'], finalizers: ['x.io/new'] } },
+      {
+        metadata: {
+          '$setElementOrder/finalizers': ['x.io/two', 'x.io/new', 'x.io/one'],
+          finalizers: ['x.io/new'],
+        },
+      },
       undefined,
     );
     expect(ordered.metadata?.finalizers).toEqual(['x.io/two', 'x.io/new', 'x.io/one']);
   });
 
   it('merges list items by patchMergeKey from the schema', () => {
-    const out = strategicMergePatch(ns(), { metadata: { ownerReferences: [{ uid: 'u2', name: 'renamed' }] } }, undefined);
+    const out = strategicMergePatch(
+      ns(),
+      { metadata: { ownerReferences: [{ uid: 'u2', name: 'renamed' }] } },
+      undefined,
+    );
     expect(out.metadata?.ownerReferences?.map((o) => o.name)).toEqual(['o1', 'renamed']);
   });
 
@@ -157,18 +184,26 @@ describe('strategicMergePatch', () => {
     );
     expect(out.metadata?.labels).toEqual({ b: '2' });
     expect(out.spec).toEqual({ other: 1 });
-    expect(strategicMergePatch(ns(), { metadata: { labels: null } }, undefined).metadata).not.toHaveProperty('labels');
+    expect(strategicMergePatch(ns(), { metadata: { labels: null } }, undefined).metadata).not.toHaveProperty(
+      'labels',
+    );
   });
 
   it('maps library errors to the apiserver codes', () => {
-    expect(statusOf(() => strategicMergePatch(ns(), { spec: { $retainKeys: ['a'], b: 1 } }, undefined))).toMatchObject({
+    expect(
+      statusOf(() => strategicMergePatch(ns(), { spec: { $retainKeys: ['a'], b: 1 } }, undefined)),
+    ).toMatchObject({
       code: 400,
       message: 'invalid patch format of retainKeys',
     });
     expect(
-      statusOf(() => strategicMergePatch(ns(), { metadata: { '$deleteFromPrimitiveListfinalizers': ['x'] } }, undefined)),
+      statusOf(() =>
+        strategicMergePatch(ns(), { metadata: { $deleteFromPrimitiveListfinalizers: ['x'] } }, undefined),
+      ),
     ).toMatchObject({ code: 400, message: 'invalid patch format of primitive list' });
-    expect(statusOf(() => strategicMergePatch(ns(), { metadata: { $patch: 'bogus' } }, undefined))).toMatchObject({
+    expect(
+      statusOf(() => strategicMergePatch(ns(), { metadata: { $patch: 'bogus' } }, undefined)),
+    ).toMatchObject({
       code: 500,
       message: 'unknown patch type: bogus in map: map[$patch:bogus]',
     });
@@ -191,11 +226,26 @@ describe('strategicMergePatch', () => {
         },
       },
     });
-    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80, name: 'http' }] } };
+    const svc = {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 's' },
+      spec: { ports: [{ port: 80, name: 'http' }] },
+    };
     const out = strategicMergePatch(svc, { spec: { ports: [{ port: 443, name: 'https' }] } }, schema);
-    expect(out.spec).toEqual({ ports: [{ port: 443, name: 'https' }, { port: 80, name: 'http' }] });
+    expect(out.spec).toEqual({
+      ports: [
+        { port: 443, name: 'https' },
+        { port: 80, name: 'http' },
+      ],
+    });
     const renamed = strategicMergePatch(out, { spec: { ports: [{ port: 80, name: 'web' }] } }, schema);
-    expect(renamed.spec).toEqual({ ports: [{ port: 443, name: 'https' }, { port: 80, name: 'web' }] });
+    expect(renamed.spec).toEqual({
+      ports: [
+        { port: 443, name: 'https' },
+        { port: 80, name: 'web' },
+      ],
+    });
   });
 });
 
@@ -214,14 +264,23 @@ describe('schemaNodeFromOpenAPIV3', () => {
       {
         type: 'object',
         properties: {
-          list: { type: 'array', 'x-kubernetes-list-type': 'map', 'x-kubernetes-list-map-keys': ['k'], items: { type: 'object' } },
+          list: {
+            type: 'array',
+            'x-kubernetes-list-type': 'map',
+            'x-kubernetes-list-map-keys': ['k'],
+            items: { type: 'object' },
+          },
           m: { type: 'object', 'x-kubernetes-map-type': 'atomic' },
           free: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
           port: { 'x-kubernetes-int-or-string': true, anyOf: [{ type: 'integer' }, { type: 'string' }] },
           self: { allOf: [{ $ref: '#/components/schemas/Node' }] },
         },
       },
-      { definitions: { Node: { type: 'object', properties: { next: { $ref: '#/components/schemas/Node' } } } } },
+      {
+        definitions: {
+          Node: { type: 'object', properties: { next: { $ref: '#/components/schemas/Node' } } },
+        },
+      },
     );
     expect(node.properties?.list).toMatchObject({ listType: 'map', listMapKeys: ['k'] });
     expect(node.properties?.m?.mapType).toBe('atomic');

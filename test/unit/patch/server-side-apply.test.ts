@@ -24,7 +24,10 @@ function applyError(fn: () => unknown): StatusError {
 }
 
 /** A stored object: what the registry would have persisted. */
-const stored = (o: KubeObject): KubeObject => ({ ...o, metadata: { ...o.metadata, uid: 'u-1', resourceVersion: '1' } });
+const stored = (o: KubeObject): KubeObject => ({
+  ...o,
+  metadata: { ...o.metadata, uid: 'u-1', resourceVersion: '1' },
+});
 
 describe('serverSideApply', () => {
   it('records the applier with the golden FieldsV1 set (metadata fields stripped)', () => {
@@ -51,7 +54,11 @@ describe('serverSideApply', () => {
                     'f:image': {},
                     'f:name': {},
                     'f:ports': {
-                      'k:{"containerPort":80,"protocol":"TCP"}': { '.': {}, 'f:containerPort': {}, 'f:protocol': {} },
+                      'k:{"containerPort":80,"protocol":"TCP"}': {
+                        '.': {},
+                        'f:containerPort': {},
+                        'f:protocol': {},
+                      },
                     },
                   },
                 },
@@ -122,7 +129,10 @@ describe('serverSideApply', () => {
     const live = stored(apply(undefined, webApp(fullSpec)));
     const out = apply(live, webApp({ replicas: 5 }), 'hpa', true, T2);
     expect(out.spec).toMatchObject({ replicas: 5 });
-    const mf = out.metadata!.managedFields as { manager: string; fieldsV1: Record<string, Record<string, unknown>> }[];
+    const mf = out.metadata!.managedFields as {
+      manager: string;
+      fieldsV1: Record<string, Record<string, unknown>>;
+    }[];
     const kubectl = mf.find((e) => e.manager === 'kubectl')!;
     const hpa = mf.find((e) => e.manager === 'hpa')!;
     expect(kubectl.fieldsV1['f:spec']!['f:replicas']).toBeUndefined();
@@ -153,7 +163,16 @@ describe('serverSideApply', () => {
     const names = (o: KubeObject) =>
       ((o.spec as typeof fullSpec).template.spec.containers as { name: string }[]).map((c) => c.name);
     expect(names(both)).toEqual(['nginx', 'sidecar']);
-    const img = apply(both, webApp({ ...fullSpec, template: { ...fullSpec.template, spec: { containers: [{ name: 'nginx', image: 'nginx:1.27', ports: [{ containerPort: 80 }] }] } } }));
+    const img = apply(
+      both,
+      webApp({
+        ...fullSpec,
+        template: {
+          ...fullSpec.template,
+          spec: { containers: [{ name: 'nginx', image: 'nginx:1.27', ports: [{ containerPort: 80 }] }] },
+        },
+      }),
+    );
     expect(names(img)).toEqual(['nginx', 'sidecar']);
     expect((img.spec as typeof fullSpec).template.spec.containers[0]!.image).toBe('nginx:1.27');
   });
@@ -183,8 +202,13 @@ describe('serverSideApply', () => {
   it('rejects managedFields in the config, a wrong version and undeclared fields', () => {
     const live = stored(apply(undefined, webApp(fullSpec)));
     const withMF = { ...webApp({}), metadata: { name: 'web', managedFields: [] } };
-    expect(applyError(() => apply(live, withMF)).status).toMatchObject({ code: 400, message: 'metadata.managedFields must be nil' });
-    expect(applyError(() => apply(live, { ...webApp({}), apiVersion: 'stable.example.com/v2' })).status).toMatchObject({
+    expect(applyError(() => apply(live, withMF)).status).toMatchObject({
+      code: 400,
+      message: 'metadata.managedFields must be nil',
+    });
+    expect(
+      applyError(() => apply(live, { ...webApp({}), apiVersion: 'stable.example.com/v2' })).status,
+    ).toMatchObject({
       code: 400,
       message: 'invalid object type: stable.example.com/v2, Kind=WebApp',
     });
@@ -197,18 +221,30 @@ describe('serverSideApply', () => {
 
   it('for kubectl, overrides conflicts on fields set by client-side apply and updates last-applied', () => {
     const lastApplied = JSON.stringify(webApp({ replicas: 1 }));
-    const created = webApp({ replicas: 1 }, { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied } });
-    updateManagedFields(undefined, created, { manager: 'kubectl-client-side-apply', operation: 'Update', schema, now: T1 });
+    const created = webApp(
+      { replicas: 1 },
+      { annotations: { 'kubectl.kubernetes.io/last-applied-configuration': lastApplied } },
+    );
+    updateManagedFields(undefined, created, {
+      manager: 'kubectl-client-side-apply',
+      operation: 'Update',
+      schema,
+      now: T1,
+    });
     const out = apply(stored(created), webApp({ replicas: 4 }), 'kubectl');
     expect(out.spec).toEqual({ replicas: 4 });
-    expect(JSON.parse(out.metadata!.annotations!['kubectl.kubernetes.io/last-applied-configuration']!)).toEqual(
-      webApp({ replicas: 4 }),
-    );
+    expect(
+      JSON.parse(out.metadata!.annotations!['kubectl.kubernetes.io/last-applied-configuration']!),
+    ).toEqual(webApp({ replicas: 4 }));
   });
 });
 
 describe('serverSideApply without a schema (e.g. Namespace)', () => {
-  const ns = (labels: Record<string, string>): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'team-a', labels } });
+  const ns = (labels: Record<string, string>): KubeObject => ({
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: 'team-a', labels },
+  });
   const applyNs = (live: KubeObject | undefined, cfg: KubeObject, manager: string, force = false) =>
     serverSideApply(live, cfg, { manager, force, now: T1 });
 
@@ -234,7 +270,10 @@ describe('updateManagedFields', () => {
         apiVersion: 'stable.example.com/v1',
         time: '2025-01-01T10:00:00Z',
         fieldsType: 'FieldsV1',
-        fieldsV1: { 'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } }, 'f:spec': { '.': {}, 'f:replicas': {} } },
+        fieldsV1: {
+          'f:metadata': { 'f:labels': { '.': {}, 'f:app': {} } },
+          'f:spec': { '.': {}, 'f:replicas': {} },
+        },
       },
     ]);
   });
@@ -280,8 +319,18 @@ describe('updateManagedFields', () => {
     updateManagedFields(undefined, obj, { manager: 'a', operation: 'Update', schema, now: T1 });
     const live = stored(obj);
     const next = { ...structuredClone(live), status: { ready: 1 } };
-    updateManagedFields(live, next, { manager: 'ctrl', operation: 'Update', subresource: 'status', schema, now: T2 });
+    updateManagedFields(live, next, {
+      manager: 'ctrl',
+      operation: 'Update',
+      subresource: 'status',
+      schema,
+      now: T2,
+    });
     const mf = next.metadata!.managedFields as Record<string, unknown>[];
-    expect(mf[1]).toMatchObject({ manager: 'ctrl', subresource: 'status', fieldsV1: { 'f:status': { '.': {}, 'f:ready': {} } } });
+    expect(mf[1]).toMatchObject({
+      manager: 'ctrl',
+      subresource: 'status',
+      fieldsV1: { 'f:status': { '.': {}, 'f:ready': {} } },
+    });
   });
 });

@@ -1,4 +1,3 @@
- 
 // Golden vectors written by Go (k8s.io/api, apimachinery, apiextensions-apiserver v0.32.5): the
 // protobuf serializer's bytes and encoding/json's rendering of the same objects.
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,3 @@
- 
 // Protobuf over HTTP through handleVirtualRequest, with a real SQLite tenant store: a Namespace
 // created from the bytes client-go writes, read back, listed and watched as protobuf.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

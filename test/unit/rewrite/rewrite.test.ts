@@ -125,10 +125,21 @@ describe('object rewriting', () => {
     });
     // kplex's own host objects (the CA ConfigMap tenant pods mount) are left out of lists and Tables.
     const hidden = { metadata: { name: 'kplex-root-ca.crt', labels: { 'kplex.io/hidden': 'true' } } };
-    const withHidden = { kind: 'ConfigMapList', metadata: {}, items: [hidden, { metadata: { name: 'mine' } }] };
+    const withHidden = {
+      kind: 'ConfigMapList',
+      metadata: {},
+      items: [hidden, { metadata: { name: 'mine' } }],
+    };
     bodyToVirtual(withHidden, map);
     expect(withHidden.items).toEqual([{ metadata: { name: 'mine' } }]);
-    const hiddenRows = { kind: 'Table', metadata: {}, rows: [{ cells: ['x'], object: hidden }, { cells: ['mine'], object: {} }] };
+    const hiddenRows = {
+      kind: 'Table',
+      metadata: {},
+      rows: [
+        { cells: ['x'], object: hidden },
+        { cells: ['mine'], object: {} },
+      ],
+    };
     bodyToVirtual(hiddenRows, map);
     expect(hiddenRows.rows).toEqual([{ cells: ['mine'], object: {} }]);
     const status = {

@@ -93,7 +93,14 @@ describe('SqliteTenantStore list', () => {
   it('bounds a page by the bytes of its stored objects, merging past states in key order', () => {
     const s = openStore();
     const big = (n: string, kb: number) => configMap(cm('ns', n), { v: 'x'.repeat(kb * 1024) });
-    for (const [n, kb] of [['a', 1], ['b', 1], ['c', 30], ['d', 30], ['e', 1], ['f', 1]] as const)
+    for (const [n, kb] of [
+      ['a', 1],
+      ['b', 1],
+      ['c', 30],
+      ['d', 30],
+      ['e', 1],
+      ['f', 1],
+    ] as const)
       s.create(cm('ns', n), big(n, kb));
     const snapshot = s.currentRV();
     // Changed after the snapshot: served from the change log, in key order with the table rows.
@@ -108,7 +115,10 @@ describe('SqliteTenantStore list', () => {
       expect(page.last).toBe(names(page).at(-1));
       after = page.last;
     }
-    expect(pages).toEqual([['ns/a', 'ns/b', 'ns/c'], ['ns/d', 'ns/e', 'ns/f']]);
+    expect(pages).toEqual([
+      ['ns/a', 'ns/b', 'ns/c'],
+      ['ns/d', 'ns/e', 'ns/f'],
+    ]);
     // A single object over the bound is still a page of one; the user's limit still holds.
     expect(names(s.list({ ...configmaps, after: 'ns/b', maxBytes: 1 }))).toEqual(['ns/c']);
     expect(s.list({ ...configmaps, after: 'ns/b', maxBytes: 1 }).remaining).toBe(3);
