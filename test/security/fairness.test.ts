@@ -25,15 +25,6 @@ const HOG = 'sec-fair-hog';
 const Q = 'sec-fair-quota';
 const VICTIM_PATH = '/api/v1/namespaces/default/configmaps/victim';
 const MiB = 1024 * 1024;
-/**
- * NOT MET YET, and asserted as what holds today so a regression still fails: the victim's p99 under
- * four attacks is 110-490 ms on the 2-core machine, above the 100 ms goal (docs/security.md, "Open").
- * Big objects (2.9 MB custom resources) are decoded and encoded whole on the one event loop; an
- * all-namespace watch fan-out costs the HOST apiserver a watch per namespace (shared host watches fix
- * it); 150 watches opened at once are 150 TLS handshakes on kplex's event loop before any fairness
- * applies. Before this work the same attacks stalled the victim for 14.6 s and for over 20 s.
- */
-const OPEN_GAP_P99_MS = 1000;
 
 const BIG = '/apis/big.example.com/v1/namespaces/default/blobs';
 const bigCRD = openSpecCRD('big.example.com', 'Blob', 'blobs');
@@ -202,7 +193,7 @@ describe('security: per-tenant limits and fair sharing of kplex', () => {
       });
       onlyStatuses(r, ['200', '429', ATTACKER_TIMEOUTS]);
       expect(r.statuses['200'] ?? 0).toBeGreaterThan(0);
-      expect(lat.p99).toBeLessThanOrEqual(OPEN_GAP_P99_MS);
+      expect(lat.p99).toBeLessThanOrEqual(100);
       expect(peak).toBeLessThanOrEqual(1024);
     },
     240_000,
@@ -277,7 +268,7 @@ describe('security: per-tenant limits and fair sharing of kplex', () => {
         JSON.stringify(r.statuses),
       ).toBeGreaterThanOrEqual(50);
       expect(r.samples['429']).toMatchObject({ kind: 'Status', code: 429, reason: 'TooManyRequests' });
-      expect(lat.p99).toBeLessThanOrEqual(OPEN_GAP_P99_MS);
+      expect(lat.p99).toBeLessThanOrEqual(100);
       // Closed watches give their places back.
       await until('closed watches to be released', async () => {
         const again = new AbortController();
@@ -324,7 +315,7 @@ describe('security: per-tenant limits and fair sharing of kplex', () => {
         (r.statuses['429'] ?? 0) + (r.statuses[ATTACKER_TIMEOUTS] ?? 0),
         JSON.stringify(r.statuses),
       ).toBeGreaterThanOrEqual(395);
-      expect(lat.p99).toBeLessThanOrEqual(OPEN_GAP_P99_MS);
+      expect(lat.p99).toBeLessThanOrEqual(100);
       expect(peak).toBeLessThanOrEqual(1024);
     },
     180_000,
@@ -457,7 +448,7 @@ describe('security: per-tenant limits and fair sharing of kplex', () => {
         });
       });
       onlyStatuses(r, ['201', '403', '429']);
-      expect(lat.p99).toBeLessThanOrEqual(OPEN_GAP_P99_MS);
+      expect(lat.p99).toBeLessThanOrEqual(100);
       expect(peak).toBeLessThanOrEqual(1024);
     },
     180_000,
