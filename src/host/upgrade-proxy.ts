@@ -71,9 +71,7 @@ function connect(host: HostClient): Promise<tls.TLSSocket> {
       host: url.hostname.replace(/^\[|\]$/g, ''),
       port: Number(url.port || 443),
       servername: /^[\d.]+$|^\[/.test(url.hostname) ? undefined : url.hostname,
-      ca: host.conn.ca,
-      cert: host.conn.cert,
-      key: host.conn.key,
+      secureContext: host.secureContext,
       rejectUnauthorized: !host.conn.insecureSkipTLSVerify,
       ALPNProtocols: ['http/1.1'],
     });

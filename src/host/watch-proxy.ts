@@ -36,6 +36,8 @@ export interface WatchProxy {
 type Event = { type: string; object: Record<string, unknown> };
 
 const INITIAL_END = 'k8s.io/initial-events-end';
+/** Host watches of one tenant watch opened at a time. */
+const OPEN_AT_ONCE = 4;
 
 export async function proxyWatch(w: WatchProxy): Promise<void> {
   // All of the watch's host streams are taken before the first host call, and given back when it ends.
@@ -49,21 +51,32 @@ export async function proxyWatch(w: WatchProxy): Promise<void> {
 
 async function mergeWatches(w: WatchProxy, host: HostClient): Promise<void> {
   const abort = new AbortController();
-  const responses = await Promise.all(
-    w.paths.map((path) =>
-      callHost(host, {
+  // A few host watches opened at a time: each is a new connection (a TLS handshake on both sides),
+  // and 20 at once from every admitted watch stalled the host for other tenants' requests.
+  const responses: (Awaited<ReturnType<typeof callHost>> | Error)[] = [];
+  let next = 0;
+  const opener = async (): Promise<void> => {
+    while (next < w.paths.length && !abort.signal.aborted) {
+      const i = next++;
+      responses[i] = await callHost(host, {
         method: 'GET',
-        path,
+        path: w.paths[i]!,
         query: w.query,
         accept: w.accept,
         signal: abort.signal,
         bodyTimeout: 0,
-      }).catch((e: unknown) => e as Error),
-    ),
-  );
-  const failed = responses.find((r) => r instanceof Error || r.statusCode !== 200);
-  if (failed) {
+      }).catch((e: unknown) => e as Error);
+      const r = responses[i];
+      if (r instanceof Error || r!.statusCode !== 200) abort.abort();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(OPEN_AT_ONCE, w.paths.length) }, opener));
+  const failed = responses.find((r) => r !== undefined && (r instanceof Error || r.statusCode !== 200));
+  const opened = responses.filter((r) => r !== undefined).length;
+  if (failed || opened < w.paths.length) {
     abort.abort();
+    for (const r of responses) if (r && !(r instanceof Error) && r !== failed) r.body.destroy();
+    if (!failed) throw new Error('host watch: aborted');
     if (failed instanceof Error) throw failed;
     const body = await readJSON(failed).catch(() => undefined);
     bodyToVirtual(body, w.map);
