@@ -1,6 +1,7 @@
 // The HTTPS front door. Health and version endpoints are answered here; the first stage of the
 // tenant pipeline, tenant resolution, picks the tenant a request is for (src/server/pipeline.ts).
 import https from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { type IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -116,6 +117,12 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
 
   const listener = pacedListener(server);
+  // Connections the TLS server holds (closing waits for them, up to its grace).
+  const open = new Set<TLSSocket>();
+  server.on('secureConnection', (s: TLSSocket) => {
+    open.add(s);
+    s.once('close', () => open.delete(s));
+  });
   await new Promise<void>((resolve, reject) => {
     listener.once('error', reject);
     listener.listen(opts.port, opts.bindAddress, () => {
@@ -133,14 +140,25 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     port,
     close: (graceMs) =>
       new Promise<void>((resolve) => {
-        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-        timer.unref();
-        // The listener's close waits for every connection it accepted to end.
-        listener.close(() => {
+        // The listener stops accepting; its own close callback would wait for sockets the TLS
+        // server took over (their close is the TLS socket's), so the TLS connections are counted here.
+        listener.close();
+        const done = (): void => {
           clearTimeout(timer);
           resolve();
-        });
+        };
+        const timer = setTimeout(() => {
+          server.closeAllConnections();
+          for (const s of open) s.destroy();
+          done();
+        }, graceMs);
+        timer.unref();
+        const check = (): void => {
+          if (open.size === 0) done();
+        };
+        for (const s of open) s.once('close', check);
         server.closeIdleConnections();
+        check();
       }),
   };
 }
