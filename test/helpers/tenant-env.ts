@@ -77,8 +77,10 @@ export async function startTenantEnv(host: HostState, extraArgs: string[] = []):
       return file;
     },
     async restart(signal = 'SIGTERM') {
+      const port = kplex.port;
       await kplex.stop(signal);
-      kplex = await startKplex(args);
+      // The same port: kubeconfigs written before the restart keep working.
+      kplex = await startKplex([...args, '--port', String(port)]);
     },
     async close() {
       await kplex.stop();
