@@ -9,6 +9,7 @@ import { fieldErr, goNumber, NIL_PATH } from '../api/field-errors.js';
 import { formatValidator } from './formats.js';
 import { compileGoRegexp } from './go-regexp.js';
 import { type JSONSchemaProps } from './schema-types.js';
+import { oldListElement, type Old } from './ratcheting.js';
 
 export { compileGoRegexp } from './go-regexp.js';
 
@@ -87,26 +88,10 @@ function invalidType(path: string, typeName: string, value: unknown): OpenAPIErr
 const runeCount = (s: string): number => [...s].length;
 
 /** The old value correlated with the node being validated (validation ratcheting on update). */
-type Old = { v: unknown } | undefined;
 
 /** Old value of a property, when the old object had it. */
 const oldChild = (old: Old, key: string): Old =>
   old && isObject(old.v) && Object.prototype.hasOwnProperty.call(old.v, key) ? { v: old.v[key] } : undefined;
-
-/** Old element of a list-type map with the same keys (the only lists ratcheting correlates). */
-function oldListElement(old: Old, s: JSONSchemaProps, item: unknown): Old {
-  const keys = s['x-kubernetes-list-map-keys'];
-  if (
-    !old ||
-    !Array.isArray(old.v) ||
-    s['x-kubernetes-list-type'] !== 'map' ||
-    !keys?.length ||
-    !isObject(item)
-  )
-    return undefined;
-  const found = old.v.find((o) => isObject(o) && keys.every((k) => isDeepStrictEqual(o[k], item[k])));
-  return found === undefined ? undefined : { v: found };
-}
 
 class Validator {
   constructor(

@@ -18,6 +18,7 @@ import {
   type Program,
 } from './runtime.js';
 import { toCel } from './values.js';
+import { oldListElement, type Old } from '../ratcheting.js';
 
 /** Compiled programs by expression text, least recently used dropped first. */
 const programs = new LRUCache<string, Program | Error>({ max: 10_000 });
@@ -85,8 +86,6 @@ function fieldErrorForReason(
 function normalizeFieldPath(fp: string): string {
   return fp.replace(/\[['"]([^'"]*)['"]\]/g, (_m, k: string) => `.${k}`).replace(/^\./, '');
 }
-
-type Old = { v: unknown } | undefined;
 
 function evalRules(
   fld: string,
@@ -186,20 +185,6 @@ function evalRules(
   }
 }
 
-function correlateListItem(s: JSONSchemaProps, old: Old, item: unknown): Old {
-  const keys = s['x-kubernetes-list-map-keys'];
-  if (
-    !old ||
-    !Array.isArray(old.v) ||
-    s['x-kubernetes-list-type'] !== 'map' ||
-    !keys?.length ||
-    !isObject(item)
-  )
-    return undefined;
-  const found = old.v.find((o) => isObject(o) && keys.every((k) => isDeepStrictEqual(o[k], item[k])));
-  return found === undefined ? undefined : { v: found };
-}
-
 function walk(
   fld: string,
   s: JSONSchemaProps | undefined,
@@ -223,9 +208,7 @@ function walk(
     }
   } else if (Array.isArray(obj)) {
     const items = itemSchema(s);
-    obj.forEach((v, i) =>
-      walk(`${fld}[${i}]`, items, v, correlateListItem(s, old, v), errs, warnings, budget),
-    );
+    obj.forEach((v, i) => walk(`${fld}[${i}]`, items, v, oldListElement(old, s, v), errs, warnings, budget));
   }
 }
 
