@@ -1,8 +1,6 @@
 // Watches of host-backed resources: one host watch per host namespace (one for a namespace or a
-// cluster-scoped view), merged into one stream for the tenant, every event rewritten. A merged
-// BOOKMARK carries the smallest resourceVersion every stream has reached (so resuming from it
-// misses nothing), and the initial-events-end bookmark of a watch-list once every stream sent its
-// own. When any host stream ends the tenant's watch ends; clients re-watch from their last version.
+// cluster-scoped view), merged into one stream for the tenant, every event rewritten, bookmarks
+// merged (bookmark-merge.ts). When any host stream ends the tenant's watch ends; clients re-watch from their last version.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { encodeWatchFrame, protobufWatchContentType } from '../protobuf/index.js';
 import { bodyToVirtual, isHiddenHostObject } from '../rewrite/object-rewrite.js';
@@ -12,6 +10,7 @@ import { callHost, readJSON } from '../hostapi/host-request.js';
 import type { Negotiated } from '../handlers/negotiate.js';
 import { StatusError } from '../api/status.js';
 import { ndjson } from '../api/ndjson.js';
+import { BookmarkMerge } from './bookmark-merge.js';
 
 export interface WatchProxy {
   req: IncomingMessage;
@@ -35,7 +34,6 @@ export interface WatchProxy {
 
 type Event = { type: string; object: Record<string, unknown> };
 
-const INITIAL_END = 'k8s.io/initial-events-end';
 /** Host watches of one tenant watch opened at a time. */
 const OPEN_AT_ONCE = 4;
 
@@ -128,36 +126,12 @@ async function mergeWatches(w: WatchProxy, host: HostClient): Promise<void> {
     }
   };
 
-  // Merged progress of several streams: what each has delivered up to, and whether its initial events ended.
-  const progress: (bigint | undefined)[] = [];
-  const initialDone: boolean[] = [];
-  let streams = w.paths.length;
-  let emitted = -1n;
-  let initialEndSent = false;
+  const bookmarks = new BookmarkMerge(w.paths.length, w.query.get('sendInitialEvents') === 'true');
   const onEvent = (idx: number, ev: Event): void => {
     if (single) return send(ev);
-    const meta = ev.object['metadata'] as
-      { resourceVersion?: string; annotations?: Record<string, string> } | undefined;
-    const rv = /^\d+$/.test(meta?.resourceVersion ?? '') ? BigInt(meta!.resourceVersion!) : undefined;
-    if (rv !== undefined && ev.type !== 'ERROR') progress[idx] = rv;
+    const merged = bookmarks.observe(idx, ev.type, ev.object['metadata'] as never);
     if (ev.type !== 'BOOKMARK') return send(ev);
-    if (meta?.annotations?.[INITIAL_END] === 'true') initialDone[idx] = true;
-    let min: bigint | undefined;
-    for (let i = 0; i < streams; i++) {
-      const p = progress[i];
-      if (p === undefined) return;
-      if (min === undefined || p < min) min = p;
-    }
-    let initialEnd = !initialEndSent;
-    for (let i = 0; i < streams; i++) initialEnd &&= initialDone[i] === true;
-    if (min === undefined || (min <= emitted && !initialEnd)) return;
-    if (min > emitted) emitted = min;
-    initialEndSent ||= initialEnd;
-    const annotations = initialEnd ? { annotations: { [INITIAL_END]: 'true' } } : {};
-    send({
-      type: 'BOOKMARK',
-      object: { ...ev.object, metadata: { resourceVersion: String(emitted), ...annotations } },
-    });
+    if (merged) send({ type: 'BOOKMARK', object: { ...ev.object, metadata: merged } });
   };
 
   const consume = async (r: Awaited<ReturnType<typeof callHost>>, idx: number): Promise<void> => {
@@ -171,8 +145,7 @@ async function mergeWatches(w: WatchProxy, host: HostClient): Promise<void> {
   unsubscribe = w.onNewPath?.((path) => {
     if (ended) return;
     single = false;
-    const idx = streams++;
-    initialDone[idx] = true; // a late stream has no initial phase of this watch
+    const idx = bookmarks.addStream();
     const q = new URLSearchParams(w.query);
     q.delete('resourceVersion');
     q.delete('resourceVersionMatch');
