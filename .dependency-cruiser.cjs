@@ -5,7 +5,7 @@
 /** Bottom to top. Every folder of src/ must be listed. */
 const LAYERS = [
   ['api', 'log', 'pki', 'config', 'protobuf'], // apimachinery core, logging, certificates, options, protobuf
-  ['limits', 'patch', 'resources'], // limits and quotas, patch engines, the resource row type and host placement
+  ['limits', 'patch', 'resources', 'metrics'], // limits and quotas, patch engines, the resource row type and host placement, Prometheus metrics
   ['store', 'hostapi', 'discovery'], // tenant store; the low-level host client; discovery and OpenAPI
   ['registry'], // generic registry semantics, the Strategy contract
   ['apiextensions', 'authorizer'], // CRDs; user.Info and the Authorizer contract

@@ -28,6 +28,9 @@ import { PodSecurityReconciler } from '../tenancy/pod-security-reconcile.js';
 import { Fairness } from '../limits/fairness.js';
 import { KUBERNETES_SERVICE_NAMES, podApiHost, podSyncer } from '../syncer/pod-syncer.js';
 import { startTenantDns } from '../dns/tenant-dns.js';
+import { KplexMetrics } from '../metrics/metrics.js';
+import { startMetricsServer } from '../metrics/metrics-server.js';
+import { serveGauges } from './serve-metrics.js';
 
 export function serveCommand(): Command {
   const cmd = new Command('serve')
@@ -107,6 +110,15 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   });
 
   const authn = ident.authn;
+  const metrics = cfg.metricsListen
+    ? new KplexMetrics({ hostOrigin: host.origin, tenantSeries: cfg.metricsTenantSeries })
+    : undefined;
+  if (metrics) {
+    serveGauges(metrics, { tenants, pool, runtimes });
+    tenants.onChange((e) => {
+      if (e.type === 'DELETED') metrics.tenants?.forget(e.object.metadata?.name ?? '');
+    });
+  }
   const pods = podSyncer(
     {
       host,
@@ -122,6 +134,9 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     },
     tls.caCert,
   );
+  // Before kplex says it serves: a scraper started with it finds /metrics.
+  const metricsServer =
+    metrics && cfg.metricsListen ? await startMetricsServer(metrics, cfg.metricsListen, logger) : undefined;
   const server = await startServer({
     bindAddress: cfg.bindAddress,
     port: cfg.port,
@@ -154,6 +169,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
       host,
       fairness: new Fairness({ limits: limits.of }),
       limits: limits.of,
+      metrics: metrics?.requests,
     }),
   });
   const dns = cfg.dnsListen
@@ -171,6 +187,8 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     tenants.stop();
     keys.stop();
     await dns?.close();
+    await metricsServer?.close();
+    metrics?.close();
     await server.close(cfg.shutdownGraceSeconds * 1000);
     pool.close();
     await host.close();

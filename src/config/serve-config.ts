@@ -16,6 +16,8 @@ export interface ServeConfig {
   dnsKubernetesAddress?: string;
   webhookClientCa?: string;
   insecureWebhookAnyCaller?: boolean;
+  metricsListen?: string;
+  metricsTenantSeries: number;
 }
 
 export interface ConfigOption {
@@ -114,6 +116,22 @@ export const serveOptions: ConfigOption[] = [
     env: 'KPLEX_DNS_KUBERNETES_ADDRESS',
     description:
       "what every tenant's kubernetes.default.svc resolves to (an IP; default: the pod API address's host, what pods get as KUBERNETES_SERVICE_HOST)",
+  },
+  {
+    key: 'metricsListen',
+    flag: '--metrics-listen <ip:port>',
+    env: 'KPLEX_METRICS_LISTEN',
+    description:
+      'serve Prometheus /metrics over plain HTTP on this address, apart from the tenant endpoints (e.g. 127.0.0.1:9090); off when unset',
+  },
+  {
+    key: 'metricsTenantSeries',
+    flag: '--metrics-tenant-series <n>',
+    env: 'KPLEX_METRICS_TENANT_SERIES',
+    description:
+      'export per-tenant request counts (kplex_tenant_requests_total) for the n busiest tenants; 0 names no tenant in /metrics',
+    default: '0',
+    parse: int,
   },
   {
     key: 'shutdownGraceSeconds',

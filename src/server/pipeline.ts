@@ -97,6 +97,7 @@ export function tenantPipeline(deps: PipelineDeps): TenantHandler {
   ];
   return async (req, res, tenant, path) => {
     let ctx: RequestContext | undefined;
+    deps.metrics?.track(res, () => ctx);
     try {
       await hostTable;
       ctx = new RequestContext(req, res, resolveTenant(deps, tenant), path, deps.logger);

@@ -28,6 +28,8 @@ export class RequestContext {
   readonly warnings: string[] = [];
   /** Set by the route stage for host-backed rows: kplex's own failures there name host things. */
   hostBacked = false;
+  /** Set by the route stage when the resource is a row of the tenant's table (metrics label only those). */
+  routed = false;
   private logger?: Logger;
   private parsedQuery?: URLSearchParams;
 

@@ -70,6 +70,7 @@ async function resource(
   const { req, res, info, user } = ctx;
   const row = rt.row(info.apiGroup, info.apiVersion, info.resource);
   if (!row) throw pageNotFound();
+  ctx.routed = true;
   // Answered by kplex from the request alone (reviews, TokenRequest): never stored, never the host's.
   const answer = row.computed?.[info.subresource];
   if (answer && computed[answer])

@@ -7,6 +7,7 @@ import type { HostClient } from '../hostapi/host-client.js';
 import type { Fairness } from '../limits/fairness.js';
 import type { LimitsOf } from '../limits/tenant-limits.js';
 import type { Logger } from '../log/logger.js';
+import type { RequestMetrics } from '../metrics/request-metrics.js';
 import type { RuntimeCache } from '../tenancy/runtime-cache.js';
 import type { AuthenticatedContext } from './request-context.js';
 import type { VersionInfo } from './server.js';
@@ -29,6 +30,8 @@ export interface PipelineDeps {
   fairness?: Fairness;
   /** Each tenant's limits: its share of the host pool is sized from them. */
   limits?: LimitsOf;
+  /** Request counts and latencies for /metrics (absent: not measured). */
+  metrics?: RequestMetrics;
 }
 
 /** One stage: does its part on the context, then calls `next` for the rest (or answers itself). */
