@@ -7,6 +7,7 @@ const LAYERS = [
   ['api', 'log', 'pki', 'config', 'protobuf'], // apimachinery core, logging, certificates, options, protobuf
   ['limits', 'patch', 'resources', 'metrics'], // limits and quotas, patch engines, the resource row type and host placement, Prometheus metrics
   ['store', 'hostapi', 'discovery'], // tenant store; the low-level host client; discovery and OpenAPI
+  ['hostwatch'], // shared host watches (one per resource type), the apiserver's watch cache pattern
   ['registry'], // generic registry semantics, the Strategy contract
   ['apiextensions', 'authorizer'], // CRDs; user.Info and the Authorizer contract
   ['rbac'], // RBAC kinds and authorizer
