@@ -1,38 +1,17 @@
-// Constructors for the apiserver's field.Error kinds (k8s.io/apimachinery/pkg/util/validation/field),
-// so validators read like their Go counterparts.
+// The apiserver's field.Error constructors for admission's validators, built by the one field-error
+// builder (api/field-errors.ts) so values print as Go prints them.
+import { fieldErr } from '../api/field-errors.js';
 import type { FieldError } from '../api/status.js';
 
-export const required = (field: string, detail = ''): FieldError => ({
-  type: 'FieldValueRequired',
-  field,
-  detail,
-});
-export const invalidValue = (field: string, value: unknown, detail: string): FieldError => ({
-  type: 'FieldValueInvalid',
-  field,
-  value,
-  detail,
-});
-export const duplicate = (field: string, value: unknown): FieldError => ({
-  type: 'FieldValueDuplicate',
-  field,
-  value,
-});
-export const tooMany = (field: string, actual: number, max: number): FieldError => ({
-  type: 'FieldValueTooMany',
-  field,
-  detail: `must have at most ${max} items`,
-  value: actual,
-  omitValue: true,
-});
+export const required = (field: string, detail = ''): FieldError => fieldErr.required(field, detail);
+export const invalidValue = (field: string, value: unknown, detail: string): FieldError =>
+  fieldErr.invalid(field, value, detail);
+export const duplicate = (field: string, value: unknown): FieldError => fieldErr.duplicate(field, value);
+export const tooMany = (field: string, actual: number, max: number): FieldError =>
+  fieldErr.tooMany(field, actual, max);
 
-/** field.NotSupported: Go lists the supported values quoted and sorted. */
-export function notSupported(field: string, value: unknown, supported: readonly string[]): FieldError {
-  const list = [...supported]
-    .sort()
-    .map((s) => JSON.stringify(s))
-    .join(', ');
-  return { type: 'FieldValueNotSupported', field, value, detail: `supported values: ${list}` };
-}
+/** field.NotSupported over a set: callers pass sets.List(), sorted. */
+export const notSupported = (field: string, value: unknown, supported: readonly string[]): FieldError =>
+  fieldErr.notSupported(field, value, [...supported].sort());
 
 export const asArray = <T = unknown>(v: unknown): T[] => (Array.isArray(v) ? (v as T[]) : []);

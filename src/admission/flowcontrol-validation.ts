@@ -1,6 +1,7 @@
 // FlowSchema and PriorityLevelConfiguration validation (pkg/apis/flowcontrol/validation, v1.32):
 // the spec rules a client can trip over. The mandatory bootstrap objects' fixed specs are not
 // enforced (kplex seeds none; a tenant's flow-control objects configure nothing on the host).
+import { goSlice } from '../api/field-errors.js';
 import { isObject } from '../api/object.js';
 import type { KubeObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
@@ -27,7 +28,7 @@ function validateVerbs(verbs: string[], fld: string): FieldError[] {
   if (verbs.length === 0) return [required(fld, 'verbs must contain at least one value')];
   if (verbs.includes('*'))
     return verbs.length > 1
-      ? [invalidValue(fld, verbs, "if '*' is present, must not specify other verbs")]
+      ? [invalidValue(fld, goSlice('string', verbs), "if '*' is present, must not specify other verbs")]
       : [];
   return verbs.every((v) => VERBS.includes(v)) ? [] : [notSupported(fld, verbs, VERBS)];
 }
@@ -60,13 +61,21 @@ function validateResourceRule(r: Obj, fld: string): FieldError[] {
     errs.push(required(`${fld}.apiGroups`, 'resource rules must supply at least one api group'));
   else if (groups.length > 1 && groups.includes('*'))
     errs.push(
-      invalidValue(`${fld}.apiGroups`, groups, "if '*' is present, must not specify other api groups"),
+      invalidValue(
+        `${fld}.apiGroups`,
+        goSlice('string', groups),
+        "if '*' is present, must not specify other api groups",
+      ),
     );
   if (resources.length === 0)
     errs.push(required(`${fld}.resources`, 'resource rules must supply at least one resource'));
   else if (resources.length > 1 && resources.includes('*'))
     errs.push(
-      invalidValue(`${fld}.resources`, resources, "if '*' is present, must not specify other resources"),
+      invalidValue(
+        `${fld}.resources`,
+        goSlice('string', resources),
+        "if '*' is present, must not specify other resources",
+      ),
     );
   if (namespaces.length === 0 && !r['clusterScope'])
     errs.push(
@@ -77,7 +86,11 @@ function validateResourceRule(r: Obj, fld: string): FieldError[] {
     );
   else if (namespaces.length > 1 && namespaces.includes('*'))
     errs.push(
-      invalidValue(`${fld}.namespaces`, namespaces, "if '*' is present, must not specify other namespaces"),
+      invalidValue(
+        `${fld}.namespaces`,
+        goSlice('string', namespaces),
+        "if '*' is present, must not specify other namespaces",
+      ),
     );
   return errs;
 }
@@ -91,7 +104,7 @@ function validateNonResourceRule(r: Obj, fld: string): FieldError[] {
     errs.push(
       invalidValue(
         `${fld}.nonResourceURLs`,
-        urls,
+        goSlice('string', urls),
         "if '*' is present, must not specify other non-resource URLs",
       ),
     );

@@ -1,5 +1,6 @@
 // ValidatingAdmissionPolicy and ValidatingAdmissionPolicyBinding validation
 // (pkg/apis/admissionregistration/validation, v1.32). CEL expressions are compile-checked only.
+import { goSlice } from '../api/field-errors.js';
 import { isObject } from '../api/object.js';
 import type { KubeObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
@@ -150,7 +151,7 @@ function validateValidationActions(actions: string[], fld: string): FieldError[]
     errs.push(
       invalidValue(
         fld,
-        actions,
+        goSlice('admissionregistration.ValidationAction', actions),
         'must not contain both Deny and Warn (repeating the same validation failure information in the API response and headers serves no purpose)',
       ),
     );

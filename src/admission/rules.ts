@@ -1,5 +1,6 @@
 // admissionregistration Rule / RuleWithOperations validation (pkg/apis/admissionregistration/
 // validation: validateRule, validateResources, validateRuleWithOperations).
+import { goSlice } from '../api/field-errors.js';
 import type { FieldError } from '../api/status.js';
 import { asArray, invalidValue, notSupported, required } from './field-errors.js';
 
@@ -38,12 +39,18 @@ function validateResources(resources: string[], fld: string): FieldError[] {
     if (res === '*') wildcardResOf.add(sub);
   });
   if (resources.length > 1 && doubleWildcard)
-    errs.push(invalidValue(fld, resources, "if '*/*' is present, must not specify other resources"));
+    errs.push(
+      invalidValue(
+        fld,
+        goSlice('string', resources),
+        "if '*/*' is present, must not specify other resources",
+      ),
+    );
   if (singleWildcard && withoutSubresource)
     errs.push(
       invalidValue(
         fld,
-        resources,
+        goSlice('string', resources),
         "if '*' is present, must not specify other resources without subresources",
       ),
     );
@@ -87,7 +94,13 @@ export function validateRuleWithOperations(rule: RuleShape, fld: string): FieldE
   const ops = asArray<string>(rule.operations);
   if (ops.length === 0) errs.push(required(`${fld}.operations`));
   if (ops.length > 1 && hasWildcard(ops))
-    errs.push(invalidValue(`${fld}.operations`, ops, "if '*' is present, must not specify other operations"));
+    errs.push(
+      invalidValue(
+        `${fld}.operations`,
+        goSlice('admissionregistration.OperationType', ops),
+        "if '*' is present, must not specify other operations",
+      ),
+    );
   ops.forEach((op, i) => {
     if (!OPERATIONS.includes(op)) errs.push(notSupported(`${fld}.operations[${i}]`, op, OPERATIONS));
   });

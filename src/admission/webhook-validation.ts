@@ -1,6 +1,7 @@
 // Mutating/ValidatingWebhookConfiguration validation (pkg/apis/admissionregistration/validation,
 // v1.32): webhook names, rules, policies, side effects, timeouts, selectors, clientConfig,
 // admissionReviewVersions and matchConditions (compiled as CEL). Updates use the create rules.
+import { goSlice } from '../api/field-errors.js';
 import { isObject } from '../api/object.js';
 import type { KubeObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
@@ -140,7 +141,13 @@ function validateReviewVersions(versions: string[], fld: string): FieldError[] {
     if (REVIEW_VERSIONS.includes(v)) accepted = true;
   });
   if (!accepted)
-    errs.push(invalidValue(fld, versions, `must include at least one of ${REVIEW_VERSIONS.join(', ')}`));
+    errs.push(
+      invalidValue(
+        fld,
+        goSlice('string', versions),
+        `must include at least one of ${REVIEW_VERSIONS.join(', ')}`,
+      ),
+    );
   return errs;
 }
 

@@ -27,8 +27,20 @@ export function goNumber(n: number | bigint): string {
   return s.replace(/e([0-9])/, 'e+$1');
 }
 
+/** A bad value with its Go type: printed as %#v prints a typed slice (`[]string{"a", "b"}`). */
+class GoSlice {
+  constructor(
+    readonly type: string,
+    readonly items: readonly string[],
+  ) {}
+}
+
+/** A slice of Go type `type` (`string`, `admissionregistration.OperationType`) as a bad value. */
+export const goSlice = (type: string, items: readonly string[]): GoSlice => new GoSlice(type, items);
+
 /** The value part of field.Error.ErrorBody(). */
 function renderBadValue(v: unknown): string {
+  if (v instanceof GoSlice) return `[]${v.type}{${v.items.map((i) => JSON.stringify(i)).join(', ')}}`;
   if (v === null || v === undefined) return '"null"';
   if (typeof v === 'string') return JSON.stringify(v);
   if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean')
@@ -51,7 +63,7 @@ function build(type: FieldErrorType, field: string, value: unknown, detail: stri
   return {
     type,
     field,
-    value: value === OMIT ? undefined : value,
+    value: value === OMIT ? undefined : value instanceof GoSlice ? [...value.items] : value,
     detail: parts.join(': '),
     omitValue: true,
   };
