@@ -3,6 +3,7 @@
 // LocalSubjectAccessReview (kubectl auth can-i) and SelfSubjectRulesReview (can-i --list).
 // As the apiserver's registries: create only, the object with its status, nothing stored (the
 // computed-resource handler, src/handlers/computed.ts, reads the body and writes the 201).
+import { fieldErr } from '../api/field-errors.js';
 import type { KubeObject } from '../api/object.js';
 import type { RequestInfo } from '../api/request-info.js';
 import { badRequest, invalid, methodNotSupported } from '../api/status.js';
@@ -96,19 +97,17 @@ function specErrors(kind: string, spec: ReviewSpec, needsSubject: boolean): void
       detail: 'cannot be specified in combination with resourceAttributes',
     });
   if (!r && !n)
-    errs.push({
-      type: 'FieldValueInvalid' as const,
-      field: 'spec.resourceAttributes',
-      value: 'null',
-      detail: 'exactly one of nonResourceAttributes or resourceAttributes must be specified',
-    });
+    errs.push(
+      fieldErr.invalid(
+        'spec.resourceAttributes',
+        null,
+        'exactly one of nonResourceAttributes or resourceAttributes must be specified',
+      ),
+    );
   if (needsSubject && !spec.user && !(spec.groups ?? []).length) {
-    errs.push({
-      type: 'FieldValueInvalid' as const,
-      field: 'spec.user',
-      value: spec.user ?? '',
-      detail: 'at least one of user or group must be specified',
-    });
+    errs.push(
+      fieldErr.invalid('spec.user', spec.user ?? '', 'at least one of user or group must be specified'),
+    );
   }
   if (errs.length) throw invalid({ group: 'authorization.k8s.io', kind }, '', errs);
 }
@@ -213,12 +212,11 @@ export async function answerReview(
       }
       if (spec.resourceAttributes && spec.resourceAttributes.namespace !== info.namespace) {
         throw invalid({ group: 'authorization.k8s.io', kind: meta.kind }, '', [
-          {
-            type: 'FieldValueInvalid',
-            field: 'spec.resourceAttributes.namespace',
-            value: spec.resourceAttributes.namespace ?? '',
-            detail: 'must match metadata.namespace',
-          },
+          fieldErr.invalid(
+            'spec.resourceAttributes.namespace',
+            spec.resourceAttributes.namespace ?? '',
+            'must match metadata.namespace',
+          ),
         ]);
       }
       obj.metadata = { ...obj.metadata, namespace: info.namespace };

@@ -3,6 +3,7 @@
 // namespace, never forwarded to the host: a host token would authenticate on the host. kplex
 // accepts its own ServiceAccount tokens only while the account (and the object the token is
 // bound to) still exist with the UIDs the token names, as the apiserver's token authenticator does.
+import { fieldErr } from '../api/field-errors.js';
 import { LRUCache } from 'lru-cache';
 import type { KubeObject } from '../api/object.js';
 import type { RequestInfo } from '../api/request-info.js';
@@ -64,46 +65,37 @@ export class ServiceAccountIssuer {
     const meta = decoded.metadata ?? {};
     if (meta.name && meta.name !== info.name)
       throw invalid(gk, info.name, [
-        {
-          type: 'FieldValueInvalid',
-          field: 'metadata.name',
-          value: meta.name,
-          detail: 'must match the service account name if specified',
-        },
+        fieldErr.invalid('metadata.name', meta.name, 'must match the service account name if specified'),
       ]);
     if (meta.namespace && meta.namespace !== info.namespace)
       throw invalid(gk, info.name, [
-        {
-          type: 'FieldValueInvalid',
-          field: 'metadata.namespace',
-          value: meta.namespace,
-          detail: 'must match the service account namespace if specified',
-        },
+        fieldErr.invalid(
+          'metadata.namespace',
+          meta.namespace,
+          'must match the service account namespace if specified',
+        ),
       ]);
     const spec = decoded.spec ?? {};
     const expirationSeconds = spec.expirationSeconds ?? DEFAULT_EXPIRATION;
     const errs: FieldError[] = [];
     if (typeof expirationSeconds !== 'number' || !Number.isInteger(expirationSeconds))
-      errs.push({
-        type: 'FieldValueInvalid',
-        field: 'spec.expirationSeconds',
-        value: String(expirationSeconds),
-        detail: 'must be an integer',
-      });
+      errs.push(fieldErr.invalid('spec.expirationSeconds', String(expirationSeconds), 'must be an integer'));
     else if (expirationSeconds < MIN_EXPIRATION)
-      errs.push({
-        type: 'FieldValueInvalid',
-        field: 'spec.expirationSeconds',
-        value: expirationSeconds,
-        detail: 'may not specify a duration less than 10 minutes',
-      });
+      errs.push(
+        fieldErr.invalid(
+          'spec.expirationSeconds',
+          expirationSeconds,
+          'may not specify a duration less than 10 minutes',
+        ),
+      );
     else if (expirationSeconds > MAX_EXPIRATION)
-      errs.push({
-        type: 'FieldValueInvalid',
-        field: 'spec.expirationSeconds',
-        value: expirationSeconds,
-        detail: 'may not specify a duration larger than 2^32 seconds',
-      });
+      errs.push(
+        fieldErr.invalid(
+          'spec.expirationSeconds',
+          expirationSeconds,
+          'may not specify a duration larger than 2^32 seconds',
+        ),
+      );
     if (errs.length) throw invalid(gk, '', errs);
 
     const sa = await this.read(tenant, info.namespace, 'serviceaccounts', info.name);

@@ -1,5 +1,6 @@
 // The HTTP handler for every verb on a virtual resource (k8s.io/apiserver/pkg/endpoints/handlers
 // over the generic registry): option decoding, bodies, negotiation, watches, errors as Status.
+import { fieldErr, goSlice } from '../api/field-errors.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../api/object.js';
 import { isObject } from '../api/object.js';
@@ -83,25 +84,14 @@ function writeOptions(
   const errs: FieldError[] = [];
   const dryRun = q.getAll('dryRun');
   if (dryRun.some((d) => d !== 'All')) {
-    errs.push({
-      type: 'FieldValueNotSupported',
-      field: 'dryRun',
-      value: dryRun,
-      detail: 'supported values: "All"',
-    });
+    errs.push(fieldErr.notSupported('dryRun', goSlice('string', dryRun), ['All']));
   }
   const fv = q.get('fieldValidation') || 'Warn';
   if (!['Strict', 'Warn', 'Ignore'].includes(fv)) {
-    errs.push({
-      type: 'FieldValueNotSupported',
-      field: 'fieldValidation',
-      value: fv,
-      detail: 'supported values: "Ignore", "Strict", "Warn"',
-    });
+    errs.push(fieldErr.notSupported('fieldValidation', fv, ['Ignore', 'Strict', 'Warn']));
   }
   const fm = q.get('fieldManager') ?? undefined;
-  if (fm !== undefined && fm.length > 128)
-    errs.push({ type: 'FieldValueTooLong', field: 'fieldManager', detail: 'may not be more than 128 bytes' });
+  if (fm !== undefined && fm.length > 128) errs.push(fieldErr.tooLong('fieldManager', 128));
   if (errs.length) throw optionsError(kind, errs);
   return {
     user,
@@ -172,30 +162,21 @@ function deleteOptions(q: URLSearchParams, body: unknown, user: UserInfo): Delet
   const errs: FieldError[] = [];
   const dryRun = [...q.getAll('dryRun'), ...(Array.isArray(b['dryRun']) ? (b['dryRun'] as string[]) : [])];
   if (dryRun.some((d) => d !== 'All'))
-    errs.push({
-      type: 'FieldValueNotSupported',
-      field: 'dryRun',
-      value: dryRun,
-      detail: 'supported values: "All"',
-    });
+    errs.push(fieldErr.notSupported('dryRun', goSlice('string', dryRun), ['All']));
   const pp = (q.get('propagationPolicy') ?? b['propagationPolicy']) as string | undefined;
   if (pp !== undefined && !['Orphan', 'Background', 'Foreground'].includes(pp)) {
-    errs.push({
-      type: 'FieldValueNotSupported',
-      field: 'propagationPolicy',
-      value: pp,
-      detail: 'supported values: "Foreground", "Background", "Orphan", "nil"',
-    });
+    errs.push(fieldErr.notSupported('propagationPolicy', pp, ['Foreground', 'Background', 'Orphan', 'nil']));
   }
   const orphanQ = boolParam(q, 'orphanDependents');
   const orphan = orphanQ ?? (typeof b['orphanDependents'] === 'boolean' ? b['orphanDependents'] : undefined);
   if (orphan !== undefined && pp !== undefined) {
-    errs.push({
-      type: 'FieldValueInvalid',
-      field: 'propagationPolicy',
-      value: pp,
-      detail: 'orphanDependents and deletionPropagation cannot be both set',
-    });
+    errs.push(
+      fieldErr.invalid(
+        'propagationPolicy',
+        pp,
+        'orphanDependents and deletionPropagation cannot be both set',
+      ),
+    );
   }
   if (errs.length) throw optionsError('DeleteOptions', errs);
   const pre = isObject(b['preconditions']) ? b['preconditions'] : undefined;

@@ -1,5 +1,6 @@
 // LIST semantics: selectors, limit/continue with the apiserver's continue token,
 // resourceVersion / resourceVersionMatch and their errors, remainingItemCount.
+import { fieldErr } from '../api/field-errors.js';
 import type { KubeList, KubeObject } from '../api/object.js';
 import type { ListResult } from '../store/types.js';
 import { decodeContinue, encodeContinue } from '../api/continue-token.js';
@@ -28,71 +29,42 @@ export function validateListOptions(o: ListOptions): void {
   const f = 'resourceVersionMatch';
   if (o.watch) {
     if (o.sendInitialEvents !== undefined && match !== 'NotOlderThan') {
-      errs.push({
-        type: 'FieldValueForbidden',
-        field: f,
-        detail: 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
-      });
+      errs.push(
+        fieldErr.forbidden(f, 'sendInitialEvents requires setting resourceVersionMatch to NotOlderThan'),
+      );
     }
     if (match) {
       if (o.sendInitialEvents === undefined) {
-        errs.push({
-          type: 'FieldValueForbidden',
-          field: f,
-          detail: 'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
-        });
+        errs.push(
+          fieldErr.forbidden(
+            f,
+            'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
+          ),
+        );
       }
       if (match !== 'NotOlderThan') {
-        errs.push({
-          type: 'FieldValueNotSupported',
-          field: f,
-          value: match,
-          detail: 'supported values: "NotOlderThan"',
-        });
+        errs.push(fieldErr.notSupported(f, match, ['NotOlderThan']));
       }
       if (o.continue)
-        errs.push({
-          type: 'FieldValueForbidden',
-          field: f,
-          detail: 'resourceVersionMatch is forbidden when continue is provided',
-        });
+        errs.push(fieldErr.forbidden(f, 'resourceVersionMatch is forbidden when continue is provided'));
     }
   } else {
     if (match) {
       if (!o.resourceVersion)
-        errs.push({
-          type: 'FieldValueForbidden',
-          field: f,
-          detail: 'resourceVersionMatch is forbidden unless resourceVersion is provided',
-        });
+        errs.push(
+          fieldErr.forbidden(f, 'resourceVersionMatch is forbidden unless resourceVersion is provided'),
+        );
       if (o.continue)
-        errs.push({
-          type: 'FieldValueForbidden',
-          field: f,
-          detail: 'resourceVersionMatch is forbidden when continue is provided',
-        });
+        errs.push(fieldErr.forbidden(f, 'resourceVersionMatch is forbidden when continue is provided'));
       if (match !== 'Exact' && match !== 'NotOlderThan') {
-        errs.push({
-          type: 'FieldValueNotSupported',
-          field: f,
-          value: match,
-          detail: 'supported values: "Exact", "NotOlderThan", ""',
-        });
+        errs.push(fieldErr.notSupported(f, match, ['Exact', 'NotOlderThan', '']));
       }
       if (match === 'Exact' && o.resourceVersion === '0') {
-        errs.push({
-          type: 'FieldValueForbidden',
-          field: f,
-          detail: 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"',
-        });
+        errs.push(fieldErr.forbidden(f, 'resourceVersionMatch "exact" is forbidden for resourceVersion "0"'));
       }
     }
     if (o.sendInitialEvents !== undefined) {
-      errs.push({
-        type: 'FieldValueForbidden',
-        field: 'sendInitialEvents',
-        detail: 'sendInitialEvents is forbidden for list',
-      });
+      errs.push(fieldErr.forbidden('sendInitialEvents', 'sendInitialEvents is forbidden for list'));
     }
   }
   if (errs.length > 0) throw invalid(listOptionsKind, '', errs);

@@ -2,6 +2,7 @@
 // on create, the `kubernetes` finalizer in spec.finalizers, the kubernetes.io/metadata.name
 // label, status only through /status, and deletion held in Terminating until the namespace
 // lifecycle (namespace-lifecycle.ts) has emptied it and removed the finalizer.
+import { fieldErr } from '../api/field-errors.js';
 import type { KubeObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
 import { validateAnnotations } from '../apiextensions/index.js';
@@ -28,8 +29,7 @@ function validate(ns: NamespaceShape): FieldError[] {
     ...validateAnnotations(ns.metadata?.annotations, 'metadata.annotations'),
   ];
   (ns.spec?.finalizers ?? []).forEach((f, i) => {
-    for (const msg of isQualifiedName(f))
-      errs.push({ type: 'FieldValueInvalid', field: `spec.finalizers[${i}]`, value: f, detail: msg });
+    for (const msg of isQualifiedName(f)) errs.push(fieldErr.invalid(`spec.finalizers[${i}]`, f, msg));
   });
   return errs;
 }
