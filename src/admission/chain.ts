@@ -3,11 +3,14 @@
 // plugins are registered in one place, plugins.ts.
 import type { HostParamReader } from './policy/params.js';
 import type { AdmissionAttributes } from './attributes.js';
+import type { HostFacts } from './host-facts.js';
 
 /** What a plugin may read beyond the attributes, given by the caller (apiserver: ObjectInterfaces). */
 export interface AdmissionEnv {
   /** Reads params of host-backed kinds in the tenant's names. */
   hostParams?: HostParamReader;
+  /** What the host knows beyond the object (pod IPs, claimed names...), in the tenant's names. */
+  host?: HostFacts;
 }
 
 export interface AdmissionPlugin {
@@ -19,6 +22,12 @@ export interface AdmissionPlugin {
    * lifecycle: no content in a missing or terminating namespace). Throws the refusal.
    */
   validateRequest?(a: AdmissionAttributes): void;
+  /**
+   * Judges the object as the client sent it (not defaulted: a create, an update, a patched object
+   * or an apply configuration), before the host sees it: for fields whose host answer would tell
+   * the tenant something (a fixed node port or ClusterIP another holds). Throws the refusal.
+   */
+  validateSubmitted?(a: AdmissionAttributes): void;
   /** Judges the objects (object, oldObject); returns warnings, throws the denial. */
   validate?(a: AdmissionAttributes, env: AdmissionEnv): Promise<string[]>;
 }
@@ -36,7 +45,12 @@ export class AdmissionChain {
    * dry-runs the write only then (writes no plugin covers cost nothing extra).
    */
   wantsObjects(a: AdmissionAttributes): boolean {
-    return this.plugins.some((p) => p.validate && p.handles(a));
+    return this.plugins.some((p) => (p.validate || p.validateSubmitted) && p.handles(a));
+  }
+
+  /** The plugins' checks of the object as sent (object = what the client sent, oldObject = stored). */
+  admitSubmitted(a: AdmissionAttributes): void {
+    for (const p of this.plugins) if (p.validateSubmitted && p.handles(a)) p.validateSubmitted(a);
   }
 
   /** The plugins' object checks; the warnings to send. */
@@ -50,6 +64,7 @@ export class AdmissionChain {
   /** Both, for a caller that has the objects at once (the virtual registry). */
   async admit(a: AdmissionAttributes, env: AdmissionEnv = {}): Promise<string[]> {
     this.admitRequest(a);
+    this.admitSubmitted(a);
     return this.admitObjects(a, env);
   }
 }

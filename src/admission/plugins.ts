@@ -7,6 +7,9 @@ import type { ValidatingPolicies } from './policy/validating-policies.js';
 import { validatingAdmissionPolicy } from './policy/plugin.js';
 import type { TenantPolicy } from '../limits/tenant-policy.js';
 import { podBindings, podPlacement, serviceExternalIPs } from './workload-policy.js';
+import { loadBalancerStatus, serviceAddresses, serviceExternalName } from './service-policy.js';
+import { endpointAddresses, ingressHostClaims } from './network-claims.js';
+import { claimVolumeName, podVolumes } from './volume-policy.js';
 
 export interface TenantAdmission {
   store: () => TenantStore;
@@ -20,7 +23,14 @@ export function admissionChain(t: TenantAdmission): AdmissionChain {
     namespaceLifecycle(t.store),
     podBindings(),
     podPlacement(t.policy),
+    podVolumes(t.policy),
+    claimVolumeName(),
     serviceExternalIPs(t.policy),
+    serviceAddresses(t.policy),
+    serviceExternalName(),
+    loadBalancerStatus(t.policy),
+    endpointAddresses(),
+    ingressHostClaims(),
     validatingAdmissionPolicy(t.policies),
   ]);
 }

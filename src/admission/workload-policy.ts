@@ -2,11 +2,11 @@
 // what tenants may not do on the host's shared nodes and network unless their Tenant allows it.
 // Pod Security is not here: the host's own PodSecurity admission enforces it through the labels
 // kplex sets on host namespaces (tenancy/host-namespaces.ts), controller-made pods included.
-import { BlockList, isIP } from 'node:net';
 import { forbidden } from '../api/status.js';
 import { SYSTEM_PRIORITY_CLASSES, type TenantPolicy } from '../limits/tenant-policy.js';
 import type { AdmissionAttributes } from './attributes.js';
 import type { AdmissionPlugin } from './chain.js';
+import { allowList, inList } from './ip-lists.js';
 
 type Obj = Record<string, unknown>;
 
@@ -14,7 +14,7 @@ type Obj = Record<string, unknown>;
  * Where each pod-making kind keeps its pod spec: a Deployment's pods are made by the host's
  * controllers, never through kplex, so their template is judged when the workload is written.
  */
-const POD_SPECS: Readonly<Record<string, readonly string[]>> = {
+export const POD_SPECS: Readonly<Record<string, readonly string[]>> = {
   '/pods': ['spec'],
   '/podtemplates': ['template', 'spec'],
   '/replicationcontrollers': ['spec', 'template', 'spec'],
@@ -30,7 +30,7 @@ const POD_SPECS: Readonly<Record<string, readonly string[]>> = {
 const BINDINGS = new Set(['/pods/binding', '/bindings/']);
 
 const gr = (a: AdmissionAttributes): string => `${a.resource.group}/${a.resource.resource}`;
-const at = (o: unknown, path: readonly string[]): unknown =>
+export const at = (o: unknown, path: readonly string[]): unknown =>
   path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Obj)[k] : undefined), o);
 
 /** pods/binding and bindings: refused before anything else happens (no host call). */
@@ -85,19 +85,6 @@ export function podPlacement(policyOf: () => TenantPolicy): AdmissionPlugin {
   };
 }
 
-function allowList(entries: readonly string[]): BlockList {
-  const list = new BlockList();
-  for (const e of entries) {
-    const [addr = '', bits] = e.split('/');
-    const family = isIP(addr) === 6 ? 'ipv6' : 'ipv4';
-    if (!isIP(addr)) continue;
-    if (bits === undefined) list.addAddress(addr, family);
-    else if (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 'ipv6' ? 128 : 32))
-      list.addSubnet(addr, Number(bits), family);
-  }
-  return list;
-}
-
 /**
  * Service externalIPs (CVE-2020-8554: traffic to them is captured on every node), as the
  * apiserver's DenyServiceExternalIPs plugin but with the Tenant's allow-list: an address the
@@ -116,8 +103,7 @@ export function serviceExternalIPs(policyOf: () => TenantPolicy): AdmissionPlugi
       for (const ip of ips) {
         if (had.has(ip)) continue;
         const s = String(ip);
-        const ok = isIP(s) !== 0 && allowed.check(s, isIP(s) === 6 ? 'ipv6' : 'ipv4');
-        if (!ok)
+        if (!inList(allowed, s))
           throw forbidden(
             { group: '', resource: 'services' },
             a.name,

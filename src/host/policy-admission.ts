@@ -15,6 +15,7 @@ import type { NamespaceMap } from '../rewrite/namespace-translator.js';
 import { bodyToVirtual } from '../rewrite/object-rewrite.js';
 import type { HostClient } from '../hostapi/host-client.js';
 import { type HostCall, callHost, hostPath, readJSON } from '../hostapi/host-request.js';
+import { hostFacts } from './host-facts.js';
 
 /** Verbs admitted here, and the options kind each sends (a PUT or patch that creates keeps UpdateOptions). */
 const WRITES: Record<string, { operation: Operation; optionsKind: string }> = {
@@ -104,6 +105,9 @@ export async function admitHostWrite(w: HostWrite): Promise<string[]> {
     oldObject = current.obj ?? null;
   }
   if (!w.admission.wantsObjects(attrs(null, oldObject))) return [];
+  // What the tenant asked for, judged before the host answers anything about it.
+  const submitted = operation === 'DELETE' ? null : submittedObject(w.call, w.map);
+  if (submitted) w.admission.admitSubmitted(attrs(submitted, oldObject));
   let object: KubeObject | null = null;
   if (operation !== 'DELETE') {
     const query = new URLSearchParams(w.call.query);
@@ -112,5 +116,21 @@ export async function admitHostWrite(w: HostWrite): Promise<string[]> {
     if (!dry.obj) return []; // refused by the host: the real write gets the host's own error
     object = dry.obj;
   }
-  return w.admission.admitObjects(attrs(object, oldObject), { hostParams: hostParamReader(w.host, w.map) });
+  return w.admission.admitObjects(attrs(object, oldObject), {
+    hostParams: hostParamReader(w.host, w.map),
+    host: hostFacts(w.host, w.map),
+  });
+}
+
+/** The body of the write as the tenant sent it (a patch kplex applied is already the whole object), in its names. */
+function submittedObject(call: HostCall, map: NamespaceMap): KubeObject | null {
+  if (typeof call.body !== 'string') return null;
+  try {
+    const obj = JSON.parse(call.body) as unknown;
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return null;
+    bodyToVirtual(obj, map);
+    return obj as KubeObject;
+  } catch {
+    return null;
+  }
 }

@@ -21,6 +21,16 @@ export interface TenantPolicy {
   allowedPriorityClasses: readonly string[];
   /** IPs and CIDRs the tenant's Services may list in spec.externalIPs. */
   externalIPs: readonly string[];
+  /** IPs and CIDRs the tenant's Services may ask for as a fixed spec.clusterIP(s). */
+  clusterIPs: readonly string[];
+  /** Node ports (NodePort and LoadBalancer Services) the whole tenant may hold. */
+  nodePorts: number;
+  /** LoadBalancer Services the whole tenant may hold. */
+  loadBalancers: number;
+  /** Whether the tenant may write status.loadBalancer of its Services and Ingresses. */
+  loadBalancerStatus: boolean;
+  /** Pod volume types beyond the safe set (SAFE_VOLUME_TYPES) the tenant's pods may use. */
+  allowedVolumeTypes: readonly string[];
 }
 
 export const DEFAULT_POLICY: Readonly<TenantPolicy> = Object.freeze({
@@ -32,7 +42,29 @@ export const DEFAULT_POLICY: Readonly<TenantPolicy> = Object.freeze({
   }),
   allowedPriorityClasses: Object.freeze([]),
   externalIPs: Object.freeze([]),
+  clusterIPs: Object.freeze([]),
+  nodePorts: 0,
+  loadBalancers: 0,
+  loadBalancerStatus: false,
+  allowedVolumeTypes: Object.freeze([]),
 }) as TenantPolicy;
+
+/**
+ * Pod volume types that reach nothing beyond the pod's own node-local data and the tenant's own
+ * API objects (Pod Security "restricted"'s list). Every other type (nfs, iscsi, gitRepo, rbd,
+ * cephfs, flexVolume...) makes the node connect somewhere or run something on the tenant's word.
+ * hostPath is Pod Security's to judge (the host namespace labels), not this list's.
+ */
+export const SAFE_VOLUME_TYPES: readonly string[] = [
+  'configMap',
+  'csi',
+  'downwardAPI',
+  'emptyDir',
+  'ephemeral',
+  'persistentVolumeClaim',
+  'projected',
+  'secret',
+];
 
 /** The host's own PriorityClasses (preempt anything): refused unless the Tenant allows them. */
 export const SYSTEM_PRIORITY_CLASSES: readonly string[] = ['system-node-critical', 'system-cluster-critical'];
@@ -79,6 +111,33 @@ export function policySchema(): Record<string, unknown> {
         description:
           "IP addresses and CIDRs the tenant's Services may list in spec.externalIPs (traffic to them is captured on every node: CVE-2020-8554). Default: none.",
       },
+      clusterIPs: {
+        type: 'array',
+        items: { type: 'string' },
+        description:
+          "IP addresses and CIDRs the tenant's Services may ask for as a fixed spec.clusterIP (a range set aside for this tenant; never the host's DNS or API addresses). Default: none (the host allocates every ClusterIP).",
+      },
+      nodePorts: {
+        type: 'integer',
+        minimum: 0,
+        description:
+          "Node ports the whole tenant may hold (every port of a NodePort Service, and of a LoadBalancer Service that allocates node ports); node ports are one range shared by every tenant. The host always picks the port: a fixed spec.ports[].nodePort is refused. Default: 0 (NodePort Services refused).",
+      },
+      loadBalancers: {
+        type: 'integer',
+        minimum: 0,
+        description: 'LoadBalancer Services the whole tenant may hold. Default: 0 (refused).',
+      },
+      loadBalancerStatus: {
+        type: 'boolean',
+        description:
+          "Whether the tenant may write status.loadBalancer of its Services and Ingresses (only the host's controllers should: node proxies and DNS controllers trust it). Default: false.",
+      },
+      allowedVolumeTypes: {
+        type: 'array',
+        items: { type: 'string' },
+        description: `Pod volume types the tenant's pods may use beyond ${SAFE_VOLUME_TYPES.join(', ')} (e.g. nfs, iscsi, gitRepo: the node connects or runs something on the tenant's word). Default: none.`,
+      },
     },
   };
 }
@@ -87,6 +146,7 @@ const isLevel = (v: unknown): v is PsaLevel =>
   typeof v === 'string' && (PSA_LEVELS as readonly string[]).includes(v);
 const strings = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [];
+const count = (v: unknown): number => (Number.isSafeInteger(v) && (v as number) > 0 ? (v as number) : 0);
 const record = (v: unknown): Record<string, unknown> =>
   v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
@@ -108,6 +168,11 @@ export function policyFromSpec(spec: unknown): TenantPolicy {
     },
     allowedPriorityClasses: strings(raw['allowedPriorityClasses']),
     externalIPs: strings(raw['externalIPs']),
+    clusterIPs: strings(raw['clusterIPs']),
+    nodePorts: count(raw['nodePorts']),
+    loadBalancers: count(raw['loadBalancers']),
+    loadBalancerStatus: raw['loadBalancerStatus'] === true,
+    allowedVolumeTypes: strings(raw['allowedVolumeTypes']),
   };
 }
 

@@ -1,0 +1,115 @@
+// What a tenant's networking objects may claim of the shared network (Tenant spec.policy):
+// Endpoints and EndpointSlices name only the tenant's own pods (not other tenants' pods, the
+// host's apiserver, nodes or link-local metadata addresses: the host's proxies would send the
+// Service's traffic there), and an Ingress host name belongs to the first to claim it.
+import { forbidden } from '../api/status.js';
+import type { AdmissionAttributes } from './attributes.js';
+import type { AdmissionPlugin } from './chain.js';
+
+type Obj = Record<string, unknown>;
+const arr = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
+
+/** An address an object names, with the field path the refusal names. */
+interface Address {
+  field: string;
+  ip: string;
+}
+
+/** Where each endpoints kind keeps its addresses, by group/resource. */
+const ENDPOINT_ADDRESSES: Readonly<Record<string, (o: unknown) => Address[]>> = {
+  '/endpoints': (o) =>
+    arr((o as { subsets?: unknown } | null)?.subsets).flatMap((s, i) =>
+      ['addresses', 'notReadyAddresses'].flatMap((k) =>
+        arr(s?.[k]).map((a, j) => ({ field: `subsets[${i}].${k}[${j}].ip`, ip: String(a?.['ip'] ?? '') })),
+      ),
+    ),
+  'discovery.k8s.io/endpointslices': (o) =>
+    arr((o as { endpoints?: unknown } | null)?.endpoints).flatMap((e, i) =>
+      (Array.isArray(e?.['addresses']) ? (e['addresses'] as unknown[]) : []).map((ip, j) => ({
+        field: `endpoints[${i}].addresses[${j}]`,
+        ip: String(ip),
+      })),
+    ),
+};
+
+const groupResource = (a: AdmissionAttributes): string => `${a.resource.group}/${a.resource.resource}`;
+const writes = (a: AdmissionAttributes): boolean =>
+  (a.operation === 'CREATE' || a.operation === 'UPDATE') && !a.subresource;
+
+/**
+ * Endpoints and EndpointSlices written by the tenant: every address is the IP of one of the
+ * tenant's pods in the same namespace (not host-network). Addresses the object already had stay
+ * (kplex's own `kubernetes` Endpoints name kplex).
+ */
+export function endpointAddresses(): AdmissionPlugin {
+  return {
+    name: 'TenantEndpointAddresses',
+    handles: (a) => writes(a) && groupResource(a) in ENDPOINT_ADDRESSES,
+    async validate(a, env) {
+      const addressesOf = ENDPOINT_ADDRESSES[groupResource(a)]!;
+      const had = new Set(addressesOf(a.oldObject).map((x) => x.ip));
+      const fresh = addressesOf(a.object).filter((x) => !had.has(x.ip));
+      if (!fresh.length) return [];
+      const own = env.host ? await env.host.podIPs(a.namespace) : new Set<string>();
+      const bad = fresh.find((x) => !own.has(x.ip));
+      if (bad)
+        throw forbidden(
+          { group: a.resource.group, resource: a.resource.resource },
+          a.name,
+          `${bad.field}: ${bad.ip} is not the address of a pod of this namespace: tenant endpoints may only name the tenant's own pods`,
+        );
+      return [];
+    },
+  };
+}
+
+/** Whether a wildcard host (`*.example.com`) covers `host` (one label in place of the `*`). */
+function covers(wildcard: string, host: string): boolean {
+  if (!wildcard.startsWith('*.')) return false;
+  const suffix = wildcard.slice(1);
+  return host.endsWith(suffix) && !host.slice(0, -suffix.length).includes('.') && host.length > suffix.length;
+}
+
+/** Whether two Ingress host names would serve the same requests. */
+export function hostsOverlap(a: string, b: string): boolean {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  return x === y || covers(x, y) || covers(y, x);
+}
+
+/** An Ingress's host names with their field paths. */
+export function hostsOf(o: unknown): { field: string; host: string }[] {
+  const s = ((o as { spec?: Obj } | null)?.spec ?? {}) as Obj;
+  const out = arr(s['rules']).map((r, i) => ({ field: `spec.rules[${i}].host`, host: r?.['host'] }));
+  arr(s['tls']).forEach((t, i) =>
+    (Array.isArray(t?.['hosts']) ? (t['hosts'] as unknown[]) : []).forEach((h, j) =>
+      out.push({ field: `spec.tls[${i}].hosts[${j}]`, host: h }),
+    ),
+  );
+  return out.filter((h): h is { field: string; host: string } => typeof h.host === 'string' && h.host !== '');
+}
+
+/**
+ * Ingress host names: the first Ingress (of a tenant or of the host) to claim a name holds it;
+ * another tenant's claim of it, or of a wildcard over it, is refused without saying whose it is.
+ */
+export function ingressHostClaims(): AdmissionPlugin {
+  return {
+    name: 'TenantIngressHosts',
+    handles: (a) => writes(a) && groupResource(a) === 'networking.k8s.io/ingresses',
+    async validate(a, env) {
+      const had = new Set(hostsOf(a.oldObject).map((h) => h.host));
+      const fresh = hostsOf(a.object).filter((h) => !had.has(h.host));
+      if (!fresh.length || !env.host) return [];
+      const taken = await env.host.foreignIngressHosts();
+      const bad = fresh.find((h) => taken.some((t) => hostsOverlap(t, h.host)));
+      if (bad)
+        throw forbidden(
+          { group: a.resource.group, resource: a.resource.resource },
+          a.name,
+          `${bad.field}: host ${JSON.stringify(bad.host)} is already claimed by an Ingress outside this tenant (a host name belongs to the first to claim it)`,
+        );
+      return [];
+    },
+  };
+}
