@@ -27,11 +27,10 @@ export function documentFromParts(parts: Buffer[], value: () => unknown): Encode
 const GZIP_THRESHOLD = 128 * 1024;
 
 /** Pretty output for ?pretty=true or the user agents the apiserver treats as a human's. */
-export function wantsPretty(req: IncomingMessage): boolean {
-  const url = new URL(req.url ?? '/', 'http://x');
-  const pretty = url.searchParams.get('pretty');
+export function wantsPretty(query: URLSearchParams, userAgent: string | undefined): boolean {
+  const pretty = query.get('pretty');
   if (pretty) return ['1', 't', 'T', 'true', 'TRUE', 'True'].includes(pretty);
-  const ua = req.headers['user-agent'] ?? '';
+  const ua = userAgent ?? '';
   return ua.startsWith('curl') || ua.startsWith('Wget') || ua.startsWith('Mozilla/5.0');
 }
 
@@ -48,9 +47,10 @@ function sortedDeep(v: unknown): unknown {
   return v;
 }
 
-function bodyFor(req: IncomingMessage, doc: EncodedDocument, negotiated: Negotiated): readonly Buffer[] {
+/** `negotiated.pretty`: asked by the Accept header, ?pretty or the user agent (wantsPretty). */
+function bodyFor(doc: EncodedDocument, negotiated: Negotiated): readonly Buffer[] {
   if (negotiated.mediaType === 'application/yaml') return [Buffer.from(toYAML(sortedDeep(doc.value())))];
-  if (negotiated.pretty || wantsPretty(req)) return [Buffer.from(JSON.stringify(doc.value(), null, 2))];
+  if (negotiated.pretty) return [Buffer.from(JSON.stringify(doc.value(), null, 2))];
   return doc.parts;
 }
 
@@ -66,7 +66,7 @@ export function writeDocument(
   negotiated: Negotiated,
   headers: Record<string, string | string[]>,
 ): void {
-  const parts = bodyFor(req, doc, negotiated);
+  const parts = bodyFor(doc, negotiated);
   const length = parts === doc.parts ? doc.length : parts.reduce((n, p) => n + p.length, 0);
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   if (length >= GZIP_THRESHOLD && acceptsGzip(req)) {

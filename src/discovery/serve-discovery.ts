@@ -3,7 +3,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { AGGREGATED_GROUP, AGGREGATED_KIND, type DiscoveryVersion } from './aggregated.js';
 import { type DiscoveryDocuments, discoveryDocuments } from './discovery-documents.js';
-import { type EncodedDocument, encodeDocument, writeDocument, writeNotAcceptable } from './encoded.js';
+import {
+  type EncodedDocument,
+  encodeDocument,
+  wantsPretty,
+  writeDocument,
+  writeNotAcceptable,
+} from './encoded.js';
 import { apiVersions } from './legacy.js';
 import {
   DISCOVERY_MEDIA_TYPES,
@@ -15,8 +21,10 @@ import {
 import type { DiscoveryTable } from './table.js';
 
 export interface DiscoveryOptions {
-  /** The request path below the tenant prefix (`/apis/apps`); defaults to the path of req.url. */
-  path?: string;
+  /** The request path below the tenant prefix (`/apis/apps`). */
+  path: string;
+  /** The request's query, parsed once by the pipeline. */
+  query: URLSearchParams;
   /** `host:port` published in /api's serverAddressByClientCIDRs; defaults to the connection's local address. */
   serverAddress?: string;
 }
@@ -35,24 +43,25 @@ export function serveDiscovery(
   req: IncomingMessage,
   res: ServerResponse,
   table: DiscoveryTable,
-  opts: DiscoveryOptions = {},
+  opts: DiscoveryOptions,
 ): boolean {
   if (req.method !== 'GET') return false;
-  let path = opts.path ?? (req.url ?? '/').split('?')[0] ?? '/';
+  let path = opts.path;
   if (path.length > 1 && path.endsWith('/')) path = path.slice(0, -1);
   const segments = path.split('/').slice(1);
   const [root, group, version, ...rest] = segments;
   if (rest.length > 0 || (root !== 'api' && root !== 'apis')) return false;
   const docs = discoveryDocuments(table);
+  const pretty = wantsPretty(opts.query, req.headers['user-agent']);
 
   if (root === 'api') {
-    if (group === undefined) return serveRoot(req, res, docs, 'api', () => coreVersions(req, opts));
+    if (group === undefined) return serveRoot(req, res, pretty, docs, 'api', () => coreVersions(req, opts));
     if (version !== undefined || group !== 'v1') return false;
-    return serveLegacy(req, res, docs.coreResourceList);
+    return serveLegacy(req, res, pretty, docs.coreResourceList);
   }
-  if (group === undefined) return serveRoot(req, res, docs, 'apis', () => docs.groupList);
-  if (version === undefined) return serveLegacy(req, res, docs.group(group));
-  return serveLegacy(req, res, docs.resourceList(`${group}/${version}`));
+  if (group === undefined) return serveRoot(req, res, pretty, docs, 'apis', () => docs.groupList);
+  if (version === undefined) return serveLegacy(req, res, pretty, docs.group(group));
+  return serveLegacy(req, res, pretty, docs.resourceList(`${group}/${version}`));
 }
 
 function coreVersions(req: IncomingMessage, opts: DiscoveryOptions): EncodedDocument {
@@ -69,6 +78,7 @@ function localAddress(req: IncomingMessage): string {
 function serveRoot(
   req: IncomingMessage,
   res: ServerResponse,
+  pretty: boolean,
   docs: DiscoveryDocuments,
   root: 'api' | 'apis',
   legacy: () => EncodedDocument,
@@ -76,20 +86,31 @@ function serveRoot(
   const accept = req.headers.accept;
   const aggregated = negotiate(accept, isAggregated);
   if (aggregated?.convert) {
-    serveAggregated(req, res, docs, root, aggregated);
+    serveAggregated(req, res, docs, root, { ...aggregated, pretty: aggregated.pretty || pretty });
     return true;
   }
-  return serveLegacy(req, res, legacy());
+  return serveLegacy(req, res, pretty, legacy());
 }
 
-function serveLegacy(req: IncomingMessage, res: ServerResponse, doc: EncodedDocument | undefined): boolean {
+function serveLegacy(
+  req: IncomingMessage,
+  res: ServerResponse,
+  pretty: boolean,
+  doc: EncodedDocument | undefined,
+): boolean {
   if (!doc) return false;
   const negotiated = negotiate(req.headers.accept, noConversion);
   if (!negotiated) {
     writeNotAcceptable(res, DISCOVERY_MEDIA_TYPES);
     return true;
   }
-  writeDocument(req, res, doc, negotiated, { ...LEGACY_HEADERS, 'Content-Type': negotiated.mediaType });
+  writeDocument(
+    req,
+    res,
+    doc,
+    { ...negotiated, pretty: negotiated.pretty || pretty },
+    { ...LEGACY_HEADERS, 'Content-Type': negotiated.mediaType },
+  );
   return true;
 }
 

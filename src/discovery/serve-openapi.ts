@@ -9,8 +9,12 @@ import { type OpenAPIOptions, type ServedDocument, openAPIDocuments } from './op
 import type { DiscoveryTable } from './table.js';
 
 export interface ServeOpenAPIOptions extends OpenAPIOptions {
-  /** The request path below the tenant prefix; defaults to the path of req.url. */
-  path?: string;
+  /** The request path below the tenant prefix. */
+  path: string;
+  /** The request's query, parsed once by the pipeline. */
+  query: URLSearchParams;
+  /** What precedes `path` in the URL (`/clusters/<tenant>`): the redirect to a current hash keeps it. */
+  prefix: string;
 }
 
 /** gziphandler's default minimum size. */
@@ -80,12 +84,10 @@ export function serveOpenAPI(
   res: ServerResponse,
   table: DiscoveryTable,
   schemaFor: SchemaFor,
-  opts: ServeOpenAPIOptions = {},
+  opts: ServeOpenAPIOptions,
 ): boolean {
   if (req.method !== 'GET') return false;
-  const url = new URL(opts.path ?? req.url ?? '/', 'http://x');
-  if (opts.path !== undefined) url.search = new URL(req.url ?? '/', 'http://x').search;
-  const path = url.pathname;
+  const path = opts.path;
   if (path !== '/openapi/v2' && path !== '/openapi/v3' && !path.startsWith('/openapi/v3/')) return false;
   const docs = openAPIDocuments(table, schemaFor, opts);
 
@@ -117,12 +119,10 @@ export function serveOpenAPI(
     notAcceptable(res);
     return true;
   }
-  const hash = url.searchParams.get('hash');
+  const hash = opts.query.get('hash');
   if (hash && hash !== doc.etag) {
     // A stale hash: send the client to the current document (handler3's 301).
-    const full = new URL(req.url ?? '/', 'http://x').pathname;
-    const prefix = full.endsWith(path) ? full.slice(0, full.length - path.length) : '';
-    res.writeHead(301, { Location: `${prefix}/openapi/v3/${gv}?hash=${doc.etag}`, Vary: 'Accept' });
+    res.writeHead(301, { Location: `${opts.prefix}/openapi/v3/${gv}?hash=${doc.etag}`, Vary: 'Accept' });
     res.end();
     return true;
   }

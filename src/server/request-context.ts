@@ -50,6 +50,12 @@ export class RequestContext {
     return this.parsedQuery;
   }
 
+  /** What precedes `path` in the request's URL (`/clusters/<tenant>`, or nothing for a pod's token): links kplex writes back keep it. */
+  get prefix(): string {
+    const pathname = (this.req.url ?? '').split('?')[0] ?? '';
+    return pathname.endsWith(this.path) ? pathname.slice(0, pathname.length - this.path.length) : '';
+  }
+
   /** A child logger naming tenant, user, verb and resource (made on first use: most requests log nothing). */
   get log(): Logger {
     this.logger ??= this.baseLogger.child({

@@ -43,16 +43,18 @@ export function routeStage(deps: PipelineDeps): Stage {
 }
 
 async function nonResource(deps: PipelineDeps, ctx: AuthenticatedContext): Promise<void> {
-  const { req, res, path } = ctx;
+  const { req, res, path, query } = ctx;
   if (path === '/version' || path === '/version/') return writeJSON(res, 200, deps.hostVersion());
   if (HEALTH.has(path)) return writeText(res, 200, 'ok');
   if (path.startsWith('/api') || path.startsWith('/openapi')) {
     const rt = await deps.runtimes.get(ctx.tenant.name);
     const table = rt.discoveryTable();
-    if (serveDiscovery(req, res, table, { path })) return;
+    if (serveDiscovery(req, res, table, { path, query })) return;
     if (
       serveOpenAPI(req, res, table, (row) => rt.schemaFor(row) as never, {
         path,
+        query,
+        prefix: ctx.prefix,
         version: deps.hostVersion().gitVersion,
       })
     )

@@ -3,7 +3,7 @@ import { discoveryDocuments } from '../../../src/discovery/discovery-documents.j
 import { serveDiscovery } from '../../../src/discovery/serve-discovery.js';
 import type { DiscoveryTable } from '../../../src/discovery/table.js';
 import { cronTabRows, tenantTable, widgetRows } from './fixtures.js';
-import { get, startServer, type TestServer } from './http.js';
+import { get, parsedURL, startServer, type TestServer } from './http.js';
 
 const V2 = 'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList';
 const V2BETA1 = 'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList';
@@ -15,7 +15,7 @@ let server: TestServer;
 
 beforeAll(async () => {
   server = await startServer((req, res) =>
-    serveDiscovery(req, res, table, { serverAddress: '10.0.0.1:6443' }),
+    serveDiscovery(req, res, table, { ...parsedURL(req), serverAddress: '10.0.0.1:6443' }),
   );
 });
 afterAll(() => server.close());

@@ -2,6 +2,12 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** The path and query the pipeline hands the discovery handlers, from the test request's URL (no tenant prefix). */
+export function parsedURL(req: IncomingMessage): { path: string; query: URLSearchParams; prefix: string } {
+  const u = new URL(req.url ?? '/', 'http://x');
+  return { path: u.pathname, query: u.searchParams, prefix: '' };
+}
+
 export interface TestServer {
   url: string;
   close(): Promise<void>;

@@ -4,7 +4,7 @@ import { compareKubeAwareVersions } from '../../../src/discovery/kube-version.js
 import { negotiate, noConversion, parseAccept } from '../../../src/discovery/negotiate.js';
 import { serveDiscovery } from '../../../src/discovery/serve-discovery.js';
 import { tenantTable } from './fixtures.js';
-import { get, startServer } from './http.js';
+import { get, parsedURL, startServer } from './http.js';
 
 describe('Accept parsing and negotiation', () => {
   it('orders clauses as goautoneg does, by q and concrete before wildcard', () => {
@@ -38,7 +38,7 @@ describe('Accept parsing and negotiation', () => {
   });
 
   it('serves YAML when asked', async () => {
-    const server = await startServer((req, res) => serveDiscovery(req, res, tenantTable()));
+    const server = await startServer((req, res) => serveDiscovery(req, res, tenantTable(), parsedURL(req)));
     try {
       const r = await get(`${server.url}/apis/apps`, { Accept: 'application/yaml' });
       expect(r.headers.get('content-type')).toBe('application/yaml');

@@ -3,7 +3,7 @@ import type { ResourceInfo } from '../../../src/resources/types.js';
 import { serveOpenAPI } from '../../../src/discovery/serve-openapi.js';
 import type { DiscoveryTable } from '../../../src/discovery/table.js';
 import { cronTabRows, cronTabSchema, tenantTable } from './fixtures.js';
-import { get, startServer, type TestServer } from './http.js';
+import { get, parsedURL, startServer, type TestServer } from './http.js';
 
 type Json = Record<string, any>;
 let table: DiscoveryTable = tenantTable(cronTabRows());
@@ -12,7 +12,7 @@ const schemaFor = (row: ResourceInfo): Json | undefined => (row.kind === 'CronTa
 let server: TestServer;
 
 beforeAll(async () => {
-  server = await startServer((req, res) => serveOpenAPI(req, res, table, schemaFor));
+  server = await startServer((req, res) => serveOpenAPI(req, res, table, schemaFor, parsedURL(req)));
 });
 afterAll(() => server.close());
 
