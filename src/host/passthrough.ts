@@ -34,6 +34,9 @@ import { VIEW_RULES, blockingViewOwner, viewBody, viewObject } from './host-view
 import { PASSED_QUERY, SUBRESOURCE_MODES } from './passthrough-data.js';
 import type { TenantScope } from './tenant-scope.js';
 import { proxyWatch } from './watch-proxy.js';
+import { sharedWatchPlan } from './shared-watch-plan.js';
+import { serveSharedWatch } from './shared-watch.js';
+import type { HostWatchCaches } from '../hostwatch/watch-caches.js';
 import { advertisedEndpoint, type KubernetesServices } from './kubernetes-service.js';
 import { isUpgrade, proxyUpgrade } from './upgrade-proxy.js';
 import { admitHostWrite } from './policy-admission.js';
@@ -55,6 +58,8 @@ export interface PassthroughDeps {
   kubernetesServices?: KubernetesServices;
   sealer: ContinueSealer;
   logger?: Logger;
+  /** Shared host watches (one per resource type) that serve watches across a tenant's namespaces. */
+  watchCaches?: HostWatchCaches;
 }
 
 export interface PassthroughRequest {
@@ -235,6 +240,21 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
     }
     wq.set('watch', 'true');
     const acrossNamespaces = row.namespaced && !info.namespace;
+    const plan = acrossNamespaces && !info.name && d.watchCaches ? sharedWatchPlan(gr, q, out) : undefined;
+    if (plan && d.watchCaches) {
+      const served = await serveSharedWatch({
+        req,
+        res,
+        caches: d.watchCaches,
+        row,
+        plan,
+        out,
+        map,
+        scope: p.scope,
+        warnings: [...(p.warnings ?? [])],
+      });
+      if (served) return;
+    }
     const onNewPath = acrossNamespaces
       ? (add: (path: string) => void) =>
           p.scope.onHostNamespace(map.readAtRV, (v, h) => {

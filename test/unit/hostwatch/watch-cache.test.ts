@@ -191,7 +191,10 @@ describe('shared host watch cache', () => {
           passes: () => true,
           bookmarks: false,
           sink: {
-            event: (_t, _i, _rv, memo) => void memos.push(memo) || true,
+            event: (_t, _i, _rv, memo) => {
+              memos.push(memo);
+              return true;
+            },
             bookmark: () => undefined,
             end: () => undefined,
           },

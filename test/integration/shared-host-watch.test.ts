@@ -1,0 +1,328 @@
+// Watches across a tenant's namespaces served from ONE shared host watch per resource type
+// (src/hostwatch): they follow the host's events with virtual namespace names, never show another
+// tenant's objects, take in namespaces made while they run, resume from a resourceVersion, answer
+// 410 past the cache's window, speak protobuf and Table, and add no host watch per tenant watch.
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ndjson } from '../../src/api/ndjson.js';
+import type { HostClient } from '../../src/hostapi/host-client.js';
+import { protobufWatchContentType } from '../../src/protobuf/index.js';
+import { WatchFrameReader, decodeWatchEvent } from '../../src/protobuf/watch-frames.js';
+import { apiClient } from '../helpers/api-client.js';
+import { startTenantEnv, type TenantEnv } from '../helpers/tenant-env.js';
+
+const A = 'sw-a';
+const B = 'sw-b';
+
+type Obj = {
+  metadata?: { name?: string; namespace?: string; resourceVersion?: string; uid?: string };
+} & Record<string, unknown>;
+interface Ev {
+  type: string;
+  object: Obj;
+}
+
+/** A watch stream's events as they come (JSON lines, or protobuf frames decoded). */
+function collect(client: HostClient, path: string, accept = 'application/json') {
+  const events: Ev[] = [];
+  const abort = new AbortController();
+  let contentType = '';
+  let status = 0;
+  const done = (async () => {
+    try {
+      const res = await client.streams.request({
+        origin: client.origin,
+        path: client.basePath + path,
+        method: 'GET',
+        headers: client.headers({ accept }),
+        signal: abort.signal,
+        bodyTimeout: 0,
+      });
+      status = res.statusCode;
+      contentType = String(res.headers['content-type'] ?? '');
+      if (contentType.startsWith('application/vnd.kubernetes.protobuf')) {
+        const frames = new WatchFrameReader();
+        for await (const chunk of res.body)
+          for (const f of frames.push(chunk as Buffer)) events.push(decodeWatchEvent(f) as Ev);
+      } else for await (const ev of ndjson<Ev>(res.body)) events.push(ev);
+    } catch {
+      // stopped
+    }
+  })();
+  return {
+    events,
+    done,
+    status: () => status,
+    contentType: () => contentType,
+    stop: () => abort.abort(),
+  };
+}
+
+async function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const named = (evs: Ev[], ns: string) =>
+  evs.filter((e) => e.type !== 'BOOKMARK' && e.object.metadata?.namespace === ns);
+
+/** The host's count of long-running WATCH requests of configmaps, by scope (host /metrics). */
+async function hostConfigMapWatches(hostApi: HostClient): Promise<{ cluster: number; namespace: number }> {
+  const res = await hostApi.request('GET', '/metrics');
+  const out = { cluster: 0, namespace: 0 };
+  for (const line of String(res.body).split('\n')) {
+    if (!line.startsWith('apiserver_longrunning_requests{')) continue;
+    if (!line.includes('resource="configmaps"') || !line.includes('verb="WATCH"')) continue;
+    const n = Number(line.split(' ').pop());
+    if (line.includes('scope="cluster"')) out.cluster += n;
+    if (line.includes('scope="namespace"')) out.namespace += n;
+  }
+  return out;
+}
+
+describe('shared host watches: -A watches of host-backed kinds', () => {
+  const host = inject('host');
+  let env: TenantEnv;
+  let a: HostClient;
+  let b: HostClient;
+  let hostApi: HostClient;
+  let kcA: string;
+
+  const mkns = async (c: HostClient, ns: string) =>
+    expect((await c.request('POST', '/api/v1/namespaces', { metadata: { name: ns } })).status).toBe(201);
+  const mkcm = async (c: HostClient, ns: string, name: string, data: Record<string, string> = { k: 'v' }) => {
+    const r = await c.request<Obj>('POST', `/api/v1/namespaces/${ns}/configmaps`, {
+      metadata: { name },
+      data,
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    return r.body;
+  };
+  const hostNamespaceOf = async (tenant: string, ns: string): Promise<string> => {
+    const r = await hostApi.request<{ items: Obj[] }>(
+      'GET',
+      `/api/v1/namespaces?labelSelector=${encodeURIComponent(`kplex.io/namespace=${ns}`)}`,
+    );
+    const found = r.body.items.filter(
+      (n) => (n.metadata as { labels?: Record<string, string> }).labels?.['kplex.io/tenant'] === tenant,
+    );
+    expect(found).toHaveLength(1);
+    return found[0]!.metadata!.name!;
+  };
+
+  beforeAll(async () => {
+    env = await startTenantEnv(host);
+    kcA = await env.tenant(A);
+    a = await apiClient(kcA);
+    b = await apiClient(await env.tenant(B));
+    hostApi = await apiClient(host.kubeconfig);
+    for (const c of [a, b]) {
+      await mkns(c, 'shared');
+      await mkcm(c, 'shared', 'same-name', { owner: c === a ? A : B });
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close(), hostApi?.close()]);
+    await env?.close();
+  });
+
+  it('follows the host events of the tenant namespaces with virtual names, as the host sends them', async () => {
+    const hostNs = await hostNamespaceOf(A, 'shared');
+    const hw = collect(hostApi, `/api/v1/namespaces/${hostNs}/configmaps?watch=1`);
+    const w = collect(a, '/api/v1/configmaps?watch=1');
+    // the current state first: A's configmap, never B's of the same name
+    await until('the initial state', () => named(w.events, 'shared').length >= 1);
+    await until('the host watch', () => hw.events.length >= 1);
+    await mkcm(a, 'shared', 'c1');
+    await a.request('PUT', '/api/v1/namespaces/shared/configmaps/c1', {
+      metadata: { name: 'c1' },
+      data: { k: 'v2' },
+    });
+    await a.request('DELETE', '/api/v1/namespaces/shared/configmaps/c1');
+    await until(
+      '3 events of c1',
+      () => named(w.events, 'shared').filter((e) => e.object.metadata?.name === 'c1').length >= 3,
+    );
+    await until(
+      '3 host events of c1',
+      () => hw.events.filter((e) => e.object.metadata?.name === 'c1').length >= 3,
+    );
+    w.stop();
+    hw.stop();
+    const seq = (evs: Ev[]) =>
+      evs
+        .filter((e) => e.object.metadata?.name === 'c1')
+        .map((e) => `${e.type} ${e.object.metadata?.resourceVersion}`);
+    expect(seq(w.events)).toEqual(seq(hw.events));
+    const first = named(w.events, 'shared').find((e) => e.object.metadata?.name === 'same-name')!;
+    expect(first.type).toBe('ADDED');
+    expect((first.object['data'] as Record<string, string>)['owner']).toBe(A);
+    const text = JSON.stringify(w.events);
+    expect(text).not.toContain(hostNs);
+    expect(text).not.toContain('kplex.io/');
+    for (const e of w.events)
+      expect(['shared', 'default', 'kube-system', 'kube-public', 'kube-node-lease']).toContain(
+        e.object.metadata?.namespace,
+      );
+  });
+
+  it('two tenants watching at once never see each other’s objects', async () => {
+    const wa = collect(a, '/api/v1/configmaps?watch=1');
+    const wb = collect(b, '/api/v1/configmaps?watch=1');
+    await until(
+      'both initial states',
+      () => named(wa.events, 'shared').length > 0 && named(wb.events, 'shared').length > 0,
+    );
+    const madeA = await mkcm(a, 'shared', 'only-a');
+    const madeB = await mkcm(b, 'shared', 'only-b');
+    await until('A sees its own', () => wa.events.some((e) => e.object.metadata?.name === 'only-a'));
+    await until('B sees its own', () => wb.events.some((e) => e.object.metadata?.name === 'only-b'));
+    wa.stop();
+    wb.stop();
+    const uids = (evs: Ev[]) => new Set(evs.map((e) => e.object.metadata?.uid).filter(Boolean));
+    expect(uids(wa.events).has(madeB.metadata!.uid)).toBe(false);
+    expect(uids(wb.events).has(madeA.metadata!.uid)).toBe(false);
+    expect(wa.events.some((e) => e.object.metadata?.name === 'only-b')).toBe(false);
+    expect(wb.events.some((e) => e.object.metadata?.name === 'only-a')).toBe(false);
+    const owners = (evs: Ev[]) =>
+      evs.map((e) => (e.object['data'] as Record<string, string> | undefined)?.['owner']).filter(Boolean);
+    expect(new Set(owners(wa.events))).toEqual(new Set([A]));
+    expect(new Set(owners(wb.events))).toEqual(new Set([B]));
+  });
+
+  it('a namespace created while the watch runs joins it', async () => {
+    const w = collect(a, '/api/v1/configmaps?watch=1&resourceVersion=0');
+    await until('the initial state', () => named(w.events, 'shared').length > 0);
+    await mkns(a, 'late');
+    await mkcm(a, 'late', 'late-cm');
+    await until('the late namespace’s configmap', () =>
+      named(w.events, 'late').some((e) => e.object.metadata?.name === 'late-cm'),
+    );
+    w.stop();
+  });
+
+  it('resumes from a list’s resourceVersion with exactly the changes after it', async () => {
+    const list = await a.request<{ metadata: { resourceVersion: string } }>('GET', '/api/v1/configmaps');
+    const rv = list.body.metadata.resourceVersion;
+    await mkcm(a, 'shared', 'after-list');
+    const w = collect(a, `/api/v1/configmaps?watch=1&resourceVersion=${rv}`);
+    await until('the change after the list', () =>
+      w.events.some((e) => e.object.metadata?.name === 'after-list'),
+    );
+    w.stop();
+    // (the host's root CA publisher may still be filling the namespace made by the test before)
+    expect(named(w.events, 'shared').map((e) => `${e.type} ${e.object.metadata?.name}`)).toEqual([
+      'ADDED after-list',
+    ]);
+  });
+
+  it('a resourceVersion older than the cache’s window gets the apiserver’s 410 Expired event', async () => {
+    const w = collect(a, '/api/v1/configmaps?watch=1&resourceVersion=1');
+    await w.done;
+    expect(w.status()).toBe(200);
+    expect(w.events).toHaveLength(1);
+    const ev = w.events[0]!;
+    expect(ev.type).toBe('ERROR');
+    expect(ev.object).toMatchObject({ kind: 'Status', status: 'Failure', reason: 'Expired', code: 410 });
+    expect(String(ev.object['message'])).toMatch(/^too old resource version: 1 \(\d+\)$/);
+  });
+
+  it('a watch-list gets the state, then one bookmark marking the end of the initial events', async () => {
+    const w = collect(
+      a,
+      '/api/v1/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&resourceVersion=0&allowWatchBookmarks=true',
+    );
+    await until('the initial-events-end bookmark', () => w.events.some((e) => e.type === 'BOOKMARK'));
+    w.stop();
+    const i = w.events.findIndex((e) => e.type === 'BOOKMARK');
+    expect(w.events.slice(0, i).every((e) => e.type === 'ADDED')).toBe(true);
+    expect(named(w.events.slice(0, i), 'shared').length).toBeGreaterThan(0);
+    expect(w.events[i]!.object.metadata).toMatchObject({
+      annotations: { 'k8s.io/initial-events-end': 'true' },
+    });
+  });
+
+  it('label and name selectors are applied to the tenant’s view', async () => {
+    await a.request('POST', '/api/v1/namespaces/shared/configmaps', {
+      metadata: { name: 'labelled', labels: { app: 'web' } },
+    });
+    const bySel = collect(a, '/api/v1/configmaps?watch=1&labelSelector=app%3Dweb');
+    const byName = collect(
+      a,
+      '/api/v1/configmaps?watch=1&fieldSelector=metadata.name%3Dsame-name,metadata.namespace%3Dshared',
+    );
+    // kplex's own labels are never matched (the tenant's objects do not have them)
+    const byKplex = collect(a, '/api/v1/configmaps?watch=1&labelSelector=kplex.io%2Fhidden');
+    await until('the labelled configmap', () => bySel.events.length >= 1);
+    await until('the named configmap', () => byName.events.length >= 1);
+    await new Promise((r) => setTimeout(r, 500));
+    for (const w of [bySel, byName, byKplex]) w.stop();
+    expect(bySel.events.map((e) => e.object.metadata?.name)).toEqual(['labelled']);
+    expect(byName.events.map((e) => `${e.object.metadata?.namespace}/${e.object.metadata?.name}`)).toEqual([
+      'shared/same-name',
+    ]);
+    expect(byKplex.events).toEqual([]);
+  });
+
+  it('speaks protobuf', async () => {
+    const w = collect(a, '/api/v1/configmaps?watch=1', protobufWatchContentType.split(';')[0]);
+    await until('the initial state', () => named(w.events, 'shared').length > 0);
+    w.stop();
+    expect(w.contentType()).toBe(protobufWatchContentType);
+    expect(named(w.events, 'shared').map((e) => e.object.metadata?.name)).toContain('same-name');
+  });
+
+  it('Table watches carry the host’s cells, the columns on the first event only, and includeObject as asked', async () => {
+    const table = 'application/json;as=Table;v=v1;g=meta.k8s.io';
+    const hostNs = await hostNamespaceOf(A, 'shared');
+    const w = collect(a, '/api/v1/configmaps?watch=1&resourceVersion=0&includeObject=None', table);
+    await until('the initial rows', () => w.events.length > 0);
+    await mkcm(a, 'shared', 'tabled', { x: '1', y: '2' });
+    await until('the new row', () => w.events.length > 1 && JSON.stringify(w.events).includes('tabled'));
+    w.stop();
+    const defs = w.events.map((e) => (e.object['columnDefinitions'] as unknown[] | undefined)?.length ?? 0);
+    expect(defs[0]).toBeGreaterThan(0);
+    expect(defs.slice(1).every((n) => n === 0)).toBe(true);
+    const rows = w.events.flatMap((e) => e.object['rows'] as { cells: unknown[]; object?: unknown }[]);
+    expect(rows.every((r) => r.object === undefined)).toBe(true);
+    const hostTable = await hostApi.request<{ rows: { cells: unknown[] }[] }>(
+      'GET',
+      `/api/v1/namespaces/${hostNs}/configmaps/tabled`,
+    );
+    expect(hostTable.status).toBe(200);
+    const tabled = rows.find((r) => r.cells[0] === 'tabled')!;
+    expect(tabled.cells[1]).toBe(2); // DATA, as the host counts it
+    expect(JSON.stringify(w.events)).not.toContain(hostNs);
+  });
+
+  it('kubectl get configmaps -A -w prints the tenant’s rows with virtual namespaces', async () => {
+    let out = '';
+    const child = spawn('kubectl', ['--kubeconfig', kcA, 'get', 'configmaps', '-A', '-w']);
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise((r) => child.on('exit', r));
+    await until('the listed rows', () => out.includes('same-name'));
+    await mkcm(a, 'shared', 'kubectl-sees');
+    await until('the watched row', () => out.includes('kubectl-sees'));
+    child.kill('SIGTERM');
+    await exited;
+    const line = out.split('\n').find((l) => l.includes('kubectl-sees'))!;
+    expect(line.split(/\s+/).slice(0, 3)).toEqual(['shared', 'kubectl-sees', '1']);
+    expect(out.split('\n')[0]!.split(/\s+/).slice(0, 3)).toEqual(['NAMESPACE', 'NAME', 'DATA']);
+  });
+
+  it('many -A watches of two tenants add no host watch per tenant, namespace or watcher', async () => {
+    const before = await hostConfigMapWatches(hostApi);
+    const ws = [...Array(5).keys()].flatMap(() => [
+      collect(a, '/api/v1/configmaps?watch=1'),
+      collect(b, '/api/v1/configmaps?watch=1'),
+    ]);
+    await until('every watch started', () => ws.every((w) => named(w.events, 'shared').length > 0));
+    const during = await hostConfigMapWatches(hostApi);
+    for (const w of ws) w.stop();
+    expect(during.namespace - before.namespace).toBe(0);
+    expect(during.cluster - before.cluster).toBeLessThanOrEqual(1);
+  });
+});
