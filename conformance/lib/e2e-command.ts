@@ -2,6 +2,7 @@
 // report directory (junit_01.xml, the file Sonobuoy collects), the default protobuf content type,
 // no log dump. Parallel runs go through the ginkgo CLI, which runs [Serial] specs alone at the end.
 import path from 'node:path';
+import { DNS_TEST_TAINT } from '../../deploy/local-host/host.js';
 
 export interface E2ETarget {
   /** Directory holding e2e.test and ginkgo (build.sh --e2e). */
@@ -26,6 +27,9 @@ export function e2eCommand(t: E2ETarget): { file: string; args: string[] } {
     // e2e.test's default, spelled out: Sonobuoy does not change it, so neither do we.
     '--kube-api-content-type=application/vnd.kubernetes.protobuf',
     '--disable-log-dump',
+    // The suite waits (30 min) for every node to be schedulable unless its taints are named here;
+    // the local stack's DNS test node is tainted so no other pod lands on it.
+    `--non-blocking-taints=node-role.kubernetes.io/control-plane,${DNS_TEST_TAINT}`,
   ];
   if (t.parallel <= 1) {
     return {

@@ -189,6 +189,12 @@ async function writePki(dir: string): Promise<void> {
 
 /** The CA that signs the host apiserver's webhook client certificate (kplex serve --webhook-client-ca). */
 const WEBHOOK_CLIENT_CA = 'webhook-client-ca.crt';
+/**
+ * The taint of the local stack's node for tenant DNS tests (`npm run up`): pods land there only when
+ * they tolerate it. Conformance runs name it non-blocking, as Sonobuoy users do for such nodes.
+ */
+export const DNS_TEST_TAINT = 'kplex.io/dns-test';
+
 export const webhookClientCA = (state: Pick<HostState, 'dir'>): string =>
   path.join(state.dir, 'pki', WEBHOOK_CLIENT_CA);
 

@@ -5,7 +5,16 @@ import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } 
 import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, hostRequest, isUp, readState, startHost, stopHost, webhookClientCA } from './host.js';
+import {
+  DNS_TEST_TAINT,
+  freePort,
+  hostRequest,
+  isUp,
+  readState,
+  startHost,
+  stopHost,
+  webhookClientCA,
+} from './host.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const state = path.join(root, '.kplex');
@@ -21,7 +30,7 @@ const port = Number(process.env.KPLEX_PORT ?? 9443);
 // kplex itself on 127.0.0.1 here, so that is what `kubernetes.default.svc` names.
 const DNS_NODE = 'kwok-node-dns';
 const DNS_POD_CIDR = '127.1.0.0/24';
-const DNS_TAINT = 'kplex.io/dns-test';
+const DNS_TAINT = DNS_TEST_TAINT;
 
 const usage = `Usage: tsx deploy/local-host/stack.ts <up|down>
 
