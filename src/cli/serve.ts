@@ -26,7 +26,7 @@ import { TenantLimitsBook } from '../limits/tenant-limits.js';
 import { TenantPolicyBook } from '../limits/tenant-policy.js';
 import { PodSecurityReconciler } from '../tenancy/pod-security-reconcile.js';
 import { Fairness } from '../limits/fairness.js';
-import { KUBERNETES_SERVICE_NAMES, podApiHost, podSyncer } from '../syncer/pod-syncer.js';
+import { KUBERNETES_SERVICE_NAMES, podApiHost, podDnsAddress, podSyncer } from '../syncer/pod-syncer.js';
 import { startTenantDns } from '../dns/tenant-dns.js';
 import { KplexMetrics } from '../metrics/metrics.js';
 import { startMetricsServer } from '../metrics/metrics-server.js';
@@ -126,6 +126,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
       tenantUid: (name) => tenants.uid(name),
       podApiAddress: cfg.podApiAddress,
       bindAddress: cfg.bindAddress,
+      podDnsAddress: podDnsAddress(cfg),
       // Only the host apiserver may ask the pod webhook (its answers name tenants' namespaces).
       webhookCaller: webhookCallersFromFile(
         { caFile: cfg.webhookClientCa, insecureAnyCaller: cfg.insecureWebhookAnyCaller },

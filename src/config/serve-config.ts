@@ -14,6 +14,7 @@ export interface ServeConfig {
   shutdownGraceSeconds: number;
   dnsListen?: string;
   dnsKubernetesAddress?: string;
+  podDnsAddress?: string;
   webhookClientCa?: string;
   insecureWebhookAnyCaller?: boolean;
   metricsListen?: string;
@@ -132,6 +133,13 @@ export const serveOptions: ConfigOption[] = [
       'export per-tenant request counts (kplex_tenant_requests_total) for the n busiest tenants; 0 names no tenant in /metrics',
     default: '0',
     parse: int,
+  },
+  {
+    key: 'podDnsAddress',
+    flag: '--pod-dns-address <ip>',
+    env: 'KPLEX_POD_DNS_ADDRESS',
+    description:
+      "the nameserver the pod webhook gives tenant pods (port 53: the ClusterIP of kplex's DNS Service; default: the --dns-listen address, or the pod API address when it listens on all; no DNS wiring without --dns-listen or this)",
   },
   {
     key: 'shutdownGraceSeconds',

@@ -1,6 +1,7 @@
 // Wires the pod syncer into `kplex serve`: the webhook route on kplex's own HTTPS server, the
 // pods' address of kplex, the host audiences a tenant pod may not ask for, and the registration
 // on the host once the serving port is known.
+import net from 'node:net';
 import os from 'node:os';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { StatusError } from '../api/status.js';
@@ -26,6 +27,8 @@ export interface PodSyncerOptions {
   /** `--pod-api-address` (ip or name, optional `:port`); default: the advertise or bind address. */
   podApiAddress?: string;
   bindAddress: string;
+  /** Where pods reach kplex's DNS (`--pod-dns-address`, or the host of `--dns-listen`); unset: no DNS wiring. */
+  podDnsAddress?: string;
   /** Who may call the webhook: the host apiserver alone (auth/webhook-callers.ts). */
   webhookCaller: (req: IncomingMessage) => Promise<StatusError | undefined>;
 }
@@ -39,6 +42,24 @@ export function podApiHost(o: Pick<PodSyncerOptions, 'podApiAddress' | 'bindAddr
   for (const addrs of Object.values(os.networkInterfaces()))
     for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
   return '127.0.0.1';
+}
+
+/**
+ * The address tenant pods' resolvers ask (always on port 53): `--pod-dns-address`, else the host
+ * of `--dns-listen` when it names one, else the pod API host; none when kplex serves no DNS.
+ */
+export function podDnsAddress(
+  o: Pick<PodSyncerOptions, 'podApiAddress' | 'bindAddress' | 'podDnsAddress'> & { dnsListen?: string },
+): string | undefined {
+  let ip = o.podDnsAddress;
+  if (!ip && o.dnsListen) {
+    const { host } = splitHostPort(o.dnsListen);
+    ip = host === '0.0.0.0' || host === '::' || host === '' ? podApiHost(o) : host;
+  }
+  // A resolver's nameserver is an IP; a name would make the host refuse every tenant pod.
+  if (ip && !net.isIP(ip))
+    throw new Error(`pod DNS address "${ip}" is not an IP address (set --pod-dns-address)`);
+  return ip;
 }
 
 function splitHostPort(s: string): { host: string; port?: number } {
@@ -61,6 +82,7 @@ export function podSyncer(o: PodSyncerOptions, caCert: string) {
         targets: new NamespaceTargets(o.host, o.tenantUid),
         caConfigMaps: new CAConfigMaps(o.host, caCert),
         api: () => ({ host, port }),
+        dnsServer: () => o.podDnsAddress,
         hostAudiences: () => hostAudiences,
         logger: o.logger,
       }),

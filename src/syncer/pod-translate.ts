@@ -1,5 +1,5 @@
 // The host form of a tenant pod (what the webhook makes of it): env and token volume wired to the
-// tenant's API through kplex, the downward API's namespace turned virtual. Pure and idempotent:
+// tenant's API through kplex, the downward API's namespace turned virtual, DNS through kplex. Pure and idempotent:
 // translating a translated pod, or the tenant's view of one (pod-view.ts), gives the same pod, so
 // an UPDATE carrying the tenant's view is translated back to exactly what the host holds.
 import { isObject } from '../api/object.js';
@@ -17,6 +17,7 @@ import {
   type Obj,
   type PodTarget,
 } from './pod-wiring.js';
+import { dnsToHost } from './pod-dns.js';
 
 const NAMESPACE_PATH = 'metadata.namespace';
 const VIRTUAL_NAMESPACE_PATH = annotationPath(ANNOTATION_NAMESPACE);
@@ -46,6 +47,7 @@ export function translatePod(pod: Obj, t: PodTarget, hostAudiences: readonly str
   const refused: AudienceRefusal[] = [];
   const spec = out['spec'];
   if (!isObject(spec)) return { pod: out, refused };
+  if (t.dnsServer) dnsToHost(spec, meta['annotations'] as Obj, t.namespace, t.dnsServer);
   for (const list of CONTAINER_LISTS) for (const c of arr(spec[list])) if (isObject(c)) wireContainer(c);
   arr(spec['volumes']).forEach((v, i) => {
     if (!isObject(v)) return;

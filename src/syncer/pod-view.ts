@@ -14,6 +14,7 @@ import {
   podTokenAudience,
   type Obj,
 } from './pod-wiring.js';
+import { dnsToVirtual } from './pod-dns.js';
 
 const VIRTUAL_NAMESPACE_PATH = annotationPath(ANNOTATION_NAMESPACE);
 const INJECTED_ENV_PATHS = new Set(API_ENV.map(([, key]) => annotationPath(key)));
@@ -32,6 +33,7 @@ export function isTranslatedPod(obj: Obj): boolean {
 export function podToVirtual(obj: Obj, tenant: string): void {
   if (!isTranslatedPod(obj) || !isObject(obj['spec'])) return;
   const spec = obj['spec'];
+  dnsToVirtual(obj);
   for (const list of CONTAINER_LISTS)
     for (const c of arr(spec[list])) {
       if (!isObject(c) || !Array.isArray(c['env'])) continue;

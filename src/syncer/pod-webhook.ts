@@ -20,6 +20,7 @@ import { CAConfigMapError, type CAConfigMaps } from './ca-configmap.js';
 import type { NamespaceTargets } from './namespace-targets.js';
 import { translatePod } from './pod-translate.js';
 import { isTranslatedPod } from './pod-view.js';
+import { injectedNameserver, keepCreatedDNS } from './pod-dns.js';
 
 /** Where the host apiserver posts AdmissionReviews (no tenant prefix: not a tenant API path). */
 export const POD_WEBHOOK_PATH = '/kplex/webhooks/v1/pods';
@@ -33,6 +34,8 @@ export interface PodWebhookDeps {
   caConfigMaps: CAConfigMaps;
   /** Where pods reach kplex. */
   api: () => { host: string; port: number };
+  /** Where pods reach kplex's DNS (undefined: pods keep the host's DNS settings). */
+  dnsServer: () => string | undefined;
   /** Audiences the host apiserver accepts: a tenant pod may not ask for a token of those. */
   hostAudiences: () => readonly string[];
   logger: Logger;
@@ -115,11 +118,14 @@ async function answer(d: PodWebhookDeps, r: PodAdmission): Promise<Record<string
     return reviewResponse(r.uid, {});
   if (r.operation !== 'CREATE' && r.operation !== 'UPDATE') return reviewResponse(r.uid, {});
   const api = d.api();
+  // dnsPolicy and dnsConfig are immutable: an update keeps what the pod was created with.
+  const dnsServer = r.operation === 'UPDATE' ? r.oldObject && injectedNameserver(r.oldObject) : d.dnsServer();
   const { pod, refused } = translatePod(
     r.object,
-    { ...target, apiHost: api.host, apiPort: api.port },
+    { ...target, apiHost: api.host, apiPort: api.port, ...(dnsServer ? { dnsServer } : {}) },
     d.hostAudiences(),
   );
+  if (r.operation === 'UPDATE' && r.oldObject) keepCreatedDNS(pod, r.object, r.oldObject);
   if (refused.length) {
     const msg = refused
       .map((x) => `${x.field}: Forbidden: the audience "${x.audience}" is reserved by the cluster`)

@@ -7,6 +7,8 @@ export const ANNOTATION_NAMESPACE = 'kplex.io/namespace';
 /** Where the pod reaches kplex (KUBERNETES_SERVICE_HOST / _PORT read them). */
 export const ANNOTATION_API_HOST = 'kplex.io/api-host';
 export const ANNOTATION_API_PORT = 'kplex.io/api-port';
+/** The pod's own dnsPolicy/dnsConfig (JSON) when the webhook pointed it at kplex's DNS. */
+export const ANNOTATION_DNS = 'kplex.io/dns';
 
 /** The host-namespace ConfigMap whose `ca.crt` verifies kplex's serving certificate. */
 export const CA_CONFIGMAP = 'kplex-root-ca.crt';
@@ -34,6 +36,8 @@ export interface PodTarget {
   namespace: string;
   apiHost: string;
   apiPort: number;
+  /** Where pods reach kplex's DNS (port 53); unset: the pod's DNS is left alone. */
+  dnsServer?: string;
 }
 
 export type Obj = Record<string, unknown>;

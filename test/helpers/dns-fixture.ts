@@ -2,7 +2,7 @@
 // pods placed on it get addresses this machine can send from, and a test can ask kplex's DNS
 // server exactly as such a pod would (same source address, same search list and ndots).
 import type { HostClient } from '../../src/hostapi/host-client.js';
-import type { PodDNSSettings } from '../../src/dns/pod-dns-config.js';
+import type { PodDNSSettings } from '../../src/syncer/pod-dns.js';
 import { query, type DnsReply, type DnsTarget } from './dns-client.js';
 import { kubectl } from './kubectl.js';
 import type { KplexProcess } from './kplex-process.js';

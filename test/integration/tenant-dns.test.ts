@@ -1,6 +1,7 @@
 // Tenant DNS against the real local host: two tenants' pods (made through kplex, directly and by a
 // StatefulSet) on a kwok node with a loopback podCIDR ask kplex's one DNS server over real UDP
-// and TCP, from their own pod IPs, with the search list and ndots the pod webhook gives them.
+// and TCP, from their own pod IPs, with the search list and ndots the pod webhook gave them (read
+// from the host pod), while the tenant reads its pods' DNS settings as it wrote them.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiClient } from '../helpers/api-client.js';
 import { addresses, query } from '../helpers/dns-client.js';
@@ -13,10 +14,12 @@ import {
   waitFor,
 } from '../helpers/dns-fixture.js';
 import type { DnsTarget } from '../helpers/dns-client.js';
-import { kubectlOk } from '../helpers/kubectl.js';
+import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { startTenantEnv, type TenantEnv } from '../helpers/tenant-env.js';
 import type { HostClient } from '../../src/hostapi/host-client.js';
-import { tenantPodDNSConfig } from '../../src/dns/pod-dns-config.js';
+import { tenantPodDNSConfig, type PodDNSSettings } from '../../src/syncer/pod-dns.js';
+
+type Any = Record<string, any>;
 
 const NODE = 'kwok-dns-it';
 const KUBERNETES_IP = '10.96.0.1';
@@ -68,7 +71,10 @@ describe('tenant DNS', () => {
   const kc: Record<string, string> = {};
   const ip: Record<string, string> = {};
   const hostNs: Record<string, string> = {};
-  const podDns = tenantPodDNSConfig('web', '127.0.0.1');
+  /** What the webhook wrote into tenant A's client pod (read from the host in beforeAll). */
+  let podDns: PodDNSSettings;
+  const hostPod = async (t: string, name: string): Promise<Any> =>
+    (await hostApi.must<Any>('GET', `/api/v1/namespaces/${hostNs[t]}/pods/${name}`)).body;
 
   beforeAll(async () => {
     hostApi = await apiClient(host.kubeconfig);
@@ -101,6 +107,8 @@ describe('tenant DNS', () => {
       );
       hostNs[t] = list.body.items.map((n) => n.metadata.name).find((n) => n.endsWith('-web'))!;
     }
+    const client = await hostPod('dnsa', 'client');
+    podDns = { dnsPolicy: client.spec.dnsPolicy, dnsConfig: client.spec.dnsConfig };
     // A host-only namespace with a Service and a pod on the loopback node.
     await hostApi.request('POST', '/api/v1/namespaces', {
       apiVersion: 'v1',
@@ -144,6 +152,115 @@ describe('tenant DNS', () => {
 
   const clusterIP = (t: string, svc: string): string =>
     kubectlOk(kc[t]!, ['get', 'svc', svc, '-n', 'web', '-o', 'jsonpath={.spec.clusterIP}']).trim();
+
+  it("the webhook points tenant pods (direct and by a StatefulSet) at kplex's DNS with the virtual search list", async () => {
+    // --dns-listen 127.0.0.1:0: pods are given 127.0.0.1 (their resolver asks port 53).
+    for (const [t, name] of [
+      ['dnsa', 'client'],
+      ['dnsa', 'db-0'],
+      ['dnsb', 'client'],
+      ['dnsb', 'db-1'],
+    ] as const) {
+      const p = await hostPod(t, name);
+      expect({ dnsPolicy: p.spec.dnsPolicy, dnsConfig: p.spec.dnsConfig }, `${t}/${name}`).toEqual(
+        tenantPodDNSConfig('web', '127.0.0.1'),
+      );
+    }
+  });
+
+  it('the tenant reads its pods’ DNS settings as it wrote them; apply again changes nothing', () => {
+    for (const name of ['client', 'db-0']) {
+      const pod = JSON.parse(kubectlOk(kc['dnsa']!, ['get', 'pod', name, '-n', 'web', '-o', 'json'])) as Any;
+      expect(pod.spec.dnsPolicy, name).toBe('ClusterFirst');
+      expect(pod.spec.dnsConfig, name).toBeUndefined();
+      expect(
+        Object.keys(pod.metadata.annotations ?? {}).filter((k) => k.includes('kplex')),
+        name,
+      ).toEqual([]);
+      expect(JSON.stringify(pod.spec), name).not.toMatch(/nameservers|kplex\.io\/(dns|namespace)'/);
+    }
+    // A Pod (no tolerations: the host adds its default ones, which any apply of a list would replace).
+    const m = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'applied' },
+      spec: { dnsConfig: { searches: ['corp.example'] }, containers: [{ name: 'c', image: 'x' }] },
+    });
+    const apply = (...extra: string[]) =>
+      kubectlOk(kc['dnsa']!, ['apply', '-n', 'web', ...extra, '-f', '-'], m);
+    const rv = () =>
+      kubectlOk(kc['dnsa']!, [
+        'get',
+        'pod',
+        'applied',
+        '-n',
+        'web',
+        '-o',
+        'jsonpath={.metadata.resourceVersion}',
+      ]);
+    apply();
+    const before = rv();
+    expect(apply()).toContain('unchanged');
+    expect(kubectl(kc['dnsa']!, ['diff', '-n', 'web', '-f', '-'], m).code).toBe(0);
+    expect(rv()).toBe(before);
+    apply('--server-side', '--force-conflicts');
+    const owned = rv();
+    apply('--server-side');
+    expect(rv()).toBe(owned);
+    expect(kubectl(kc['dnsa']!, ['diff', '--server-side', '-n', 'web', '-f', '-'], m).code).toBe(0);
+    kubectlOk(kc['dnsa']!, ['delete', 'pod', 'applied', '-n', 'web', '--wait=false']);
+  });
+
+  it('a pod with its own dnsPolicy None keeps it; a ClusterFirst pod’s dnsConfig is merged and shown as written', async () => {
+    const own = {
+      none: { dnsPolicy: 'None', dnsConfig: { nameservers: ['192.0.2.53'], searches: ['corp.example'] } },
+      merged: {
+        dnsPolicy: 'ClusterFirst',
+        dnsConfig: { searches: ['corp.example'], options: [{ name: 'edns0' }] },
+      },
+    };
+    for (const [name, dnsSpec] of Object.entries(own))
+      kubectlOk(
+        kc['dnsa']!,
+        ['create', '-n', 'web', '-f', '-'],
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: `own-${name}` },
+          spec: { ...onNode(NODE), ...dnsSpec, containers: [{ name: 'c', image: 'x' }] },
+        }),
+      );
+    const none = await hostPod('dnsa', 'own-none');
+    expect({ dnsPolicy: none.spec.dnsPolicy, dnsConfig: none.spec.dnsConfig }).toEqual(own.none);
+    const merged = await hostPod('dnsa', 'own-merged');
+    expect({ dnsPolicy: merged.spec.dnsPolicy, dnsConfig: merged.spec.dnsConfig }).toEqual({
+      dnsPolicy: 'None',
+      dnsConfig: {
+        nameservers: ['127.0.0.1'],
+        searches: ['web.svc.cluster.local', 'svc.cluster.local', 'cluster.local', 'corp.example'],
+        options: [{ name: 'ndots', value: '5' }, { name: 'edns0' }],
+      },
+    });
+    for (const [name, dnsSpec] of Object.entries(own)) {
+      const seen = JSON.parse(
+        kubectlOk(kc['dnsa']!, ['get', 'pod', `own-${name}`, '-n', 'web', '-o', 'json']),
+      ) as Any;
+      expect({ dnsPolicy: seen.spec.dnsPolicy, dnsConfig: seen.spec.dnsConfig }, name).toEqual(dnsSpec);
+    }
+    // A label update through kplex is translated back to the same (immutable) DNS settings.
+    kubectlOk(kc['dnsa']!, ['label', 'pod', 'own-merged', '-n', 'web', 'touched=yes']);
+    expect((await hostPod('dnsa', 'own-merged')).spec.dnsConfig).toEqual(merged.spec.dnsConfig);
+    kubectlOk(kc['dnsa']!, ['delete', 'pod', 'own-none', 'own-merged', '-n', 'web', '--wait=false']);
+  });
+
+  it("through the host pod's own resolver settings: redis.web is the tenant's Service, host names do not resolve", async () => {
+    const a = ip['dnsa/client']!;
+    const r = await resolveLikePod(dns, 'redis.web', podDns, a);
+    expect(r.name).toBe('redis.web.svc.cluster.local');
+    expect(addresses(r.reply)).toEqual([clusterIP('dnsa', 'redis')]);
+    for (const name of ['hidden.dns-hostonly', `redis.${hostNs['dnsa']}`, 'secret.web'])
+      expect((await resolveLikePod(dns, name, podDns, a)).reply.answers ?? [], name).toEqual([]);
+  });
 
   for (const transport of ['udp', 'tcp'] as const) {
     it(`resolves svc, svc.ns, svc.ns.svc and svc.ns.svc.cluster.local as a pod does, over ${transport}`, async () => {

@@ -24,7 +24,7 @@ import {
   waitFor,
 } from '../helpers/dns-fixture.js';
 import { kubectlOk } from '../helpers/kubectl.js';
-import { tenantPodDNSConfig } from '../../src/dns/pod-dns-config.js';
+import { tenantPodDNSConfig } from '../../src/syncer/pod-dns.js';
 import { attack, rssMiB, securityEnv, type SecurityEnv } from './harness.js';
 
 const A = 'sd-a';

@@ -7,7 +7,7 @@ import { DnsIndex } from '../../../src/dns/dns-index.js';
 import { trimNamespace, trimPod, trimService } from '../../../src/dns/dns-objects.js';
 import { DnsResolver } from '../../../src/dns/dns-resolver.js';
 import { DnsServer } from '../../../src/dns/dns-server.js';
-import { tenantPodDNSConfig } from '../../../src/dns/pod-dns-config.js';
+import { tenantPodDNSConfig } from '../../../src/syncer/pod-dns.js';
 import { SourceBudget } from '../../../src/dns/source-budget.js';
 import {
   addresses,

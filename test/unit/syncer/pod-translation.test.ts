@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { parsePodAdmission, reviewResponse, translationPatch } from '../../../src/syncer/admission-review.js';
 import { translatePod } from '../../../src/syncer/pod-translate.js';
 import { podToVirtual } from '../../../src/syncer/pod-view.js';
+import { injectedNameserver, keepCreatedDNS } from '../../../src/syncer/pod-dns.js';
+import { podDnsAddress } from '../../../src/syncer/pod-syncer.js';
 import { webhookConfiguration } from '../../../src/syncer/webhook-registration.js';
 import { tenantFromCredential } from '../../../src/server/tenant-resolution.js';
 
@@ -132,6 +134,138 @@ describe('pod translation', () => {
         audience: 'https://kubernetes.default.svc.cluster.local',
       },
     ]);
+  });
+});
+
+describe('pod DNS', () => {
+  const dns = { ...target, dnsServer: '10.96.0.53' };
+  const withDns = (spec: Any) => {
+    const p = admitted() as Any;
+    Object.assign(p.spec, spec);
+    return p;
+  };
+  /** The tenant's view of a host pod, with the kplex.io/ annotations the generic rule drops. */
+  const viewOf = (hostPod: Any): Any => {
+    const v = structuredClone(hostPod);
+    podToVirtual(v, 'acme');
+    for (const k of Object.keys(v.metadata.annotations ?? {}))
+      if (k.startsWith('kplex.io/')) delete v.metadata.annotations[k];
+    if (v.metadata.annotations && !Object.keys(v.metadata.annotations).length) delete v.metadata.annotations;
+    return v;
+  };
+
+  it("points a ClusterFirst pod at kplex's DNS with the virtual namespace's search list", () => {
+    const p = translatePod(withDns({ dnsPolicy: 'ClusterFirst' }), dns).pod as Any;
+    expect(p.spec.dnsPolicy).toBe('None');
+    expect(p.spec.dnsConfig).toEqual({
+      nameservers: ['10.96.0.53'],
+      searches: ['shop.svc.cluster.local', 'svc.cluster.local', 'cluster.local'],
+      options: [{ name: 'ndots', value: '5' }],
+    });
+    expect(JSON.parse(p.metadata.annotations['kplex.io/dns'])).toEqual({ dnsPolicy: 'ClusterFirst' });
+    expect(injectedNameserver(p)).toBe('10.96.0.53');
+    // Without a DNS address (no --dns-listen), the pod keeps the host's DNS.
+    const off = translatePod(withDns({ dnsPolicy: 'ClusterFirst' }), target).pod as Any;
+    expect(off.spec.dnsPolicy).toBe('ClusterFirst');
+    expect(injectedNameserver(off)).toBeUndefined();
+  });
+
+  it('merges a ClusterFirst pod’s own dnsConfig as the kubelet does, within validation’s limits', () => {
+    const own = {
+      nameservers: ['1.1.1.1', '10.96.0.53', '8.8.8.8', '9.9.9.9'],
+      searches: [
+        'corp.example',
+        'svc.cluster.local',
+        ...Array.from({ length: 40 }, (_, i) => `s${i}.example`),
+      ],
+      options: [{ name: 'ndots', value: '2' }, { name: 'edns0' }],
+    };
+    const p = translatePod(withDns({ dnsPolicy: 'ClusterFirst', dnsConfig: own }), dns).pod as Any;
+    expect(p.spec.dnsConfig.nameservers).toEqual(['10.96.0.53', '1.1.1.1', '8.8.8.8']);
+    expect(p.spec.dnsConfig.searches.slice(0, 4)).toEqual([
+      'shop.svc.cluster.local',
+      'svc.cluster.local',
+      'cluster.local',
+      'corp.example',
+    ]);
+    expect(p.spec.dnsConfig.searches).toHaveLength(32);
+    expect(p.spec.dnsConfig.options).toEqual([{ name: 'ndots', value: '2' }, { name: 'edns0' }]);
+    expect(viewOf(p).spec).toEqual(withDns({ dnsPolicy: 'ClusterFirst', dnsConfig: own }).spec);
+  });
+
+  it("keeps a pod's own resolver: dnsPolicy None, Default, and ClusterFirst on the host network", () => {
+    for (const spec of [
+      { dnsPolicy: 'None', dnsConfig: { nameservers: ['1.1.1.1'] } },
+      { dnsPolicy: 'Default' },
+      { dnsPolicy: 'ClusterFirst', hostNetwork: true },
+    ]) {
+      const p = translatePod(withDns(spec), dns).pod as Any;
+      expect(p.spec).toMatchObject(spec);
+      expect(p.metadata.annotations['kplex.io/dns']).toBeUndefined();
+      expect(viewOf(p).spec).toEqual(withDns(spec).spec);
+    }
+    const p = translatePod(withDns({ dnsPolicy: 'ClusterFirstWithHostNet', hostNetwork: true }), dns)
+      .pod as Any;
+    expect(p.spec.dnsConfig.nameservers).toEqual(['10.96.0.53']);
+  });
+
+  it('is idempotent, hidden in the tenant view, and the view translates back to the same host pod', () => {
+    for (const spec of [
+      { dnsPolicy: 'ClusterFirst' },
+      { dnsPolicy: 'ClusterFirst', dnsConfig: { searches: ['a.b'] } },
+    ]) {
+      const once = translatePod(withDns(spec), dns).pod as Any;
+      expect(translatePod(once, dns).pod).toEqual(once);
+      // Even with another DNS address configured since: a translated pod keeps its resolver.
+      expect(translatePod(once, { ...dns, dnsServer: '10.0.0.9' }).pod).toEqual(once);
+      const view = viewOf(once);
+      expect(view.spec).toEqual(withDns(spec).spec);
+      expect(JSON.stringify(view)).not.toContain('10.96.0.53');
+      expect(translatePod(view, dns).pod).toEqual(once);
+    }
+  });
+
+  it('an update in host form keeps the DNS the pod was created with; a view is translated again', () => {
+    const old = translatePod(withDns({ dnsPolicy: 'ClusterFirst', dnsConfig: { searches: ['a.b'] } }), dns)
+      .pod as Any;
+    // A server-side apply of the tenant's manifest merged into the host form: searches replaced.
+    const merged = structuredClone(old);
+    merged.spec.dnsConfig.searches = ['a.b'];
+    delete merged.metadata.annotations['kplex.io/dns'];
+    const out = translatePod(merged, dns).pod as Any;
+    keepCreatedDNS(out, merged, old);
+    expect(out).toEqual(old);
+    // The tenant's view with a changed dnsConfig stays a change (the host's immutability error answers).
+    const changed = viewOf(old);
+    changed.spec.dnsConfig.searches = ['c.d'];
+    const again = translatePod(changed, dns).pod as Any;
+    keepCreatedDNS(again, changed, old);
+    expect(again.spec.dnsConfig.searches).toContain('c.d');
+    // A pod kplex left alone keeps what it has.
+    const own = withDns({ dnsPolicy: 'None', dnsConfig: { nameservers: ['1.1.1.1'] } });
+    const same = translatePod(own, dns).pod as Any;
+    keepCreatedDNS(same, own, translatePod(own, dns).pod as Any);
+    expect(same.spec.dnsConfig).toEqual({ nameservers: ['1.1.1.1'] });
+  });
+
+  it('a malformed or foreign DNS record is not trusted by the view', () => {
+    for (const rec of ['{', '[]', '{"dnsPolicy":"None"}', '{"dnsPolicy":"ClusterFirst","dnsConfig":"x"}']) {
+      const p = translatePod(withDns({ dnsPolicy: 'ClusterFirst' }), dns).pod as Any;
+      p.metadata.annotations['kplex.io/dns'] = rec;
+      expect(viewOf(p).spec.dnsPolicy).toBe('None');
+      expect(injectedNameserver(p)).toBeUndefined();
+    }
+  });
+
+  it('the pod DNS address: the flag, else --dns-listen’s host; an IP, or kplex does not start', () => {
+    const base = { bindAddress: '10.0.0.5' };
+    expect(podDnsAddress(base)).toBeUndefined();
+    expect(podDnsAddress({ ...base, dnsListen: '127.0.0.1:5353' })).toBe('127.0.0.1');
+    expect(podDnsAddress({ ...base, dnsListen: '0.0.0.0:53' })).toBe('10.0.0.5');
+    expect(podDnsAddress({ ...base, dnsListen: '0.0.0.0:53', podDnsAddress: '10.96.0.10' })).toBe(
+      '10.96.0.10',
+    );
+    expect(() => podDnsAddress({ ...base, podDnsAddress: 'dns.example' })).toThrow(/not an IP/);
   });
 });
 
