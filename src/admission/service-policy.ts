@@ -101,17 +101,15 @@ export function serviceAddresses(policyOf: () => TenantPolicy): AdmissionPlugin 
       const key = `${a.namespace}/${a.name}`;
       const now = Date.now();
       const counted = new Map<string, { nodePorts: number; loadBalancer: boolean }>();
-      for (const svc of await env.host.services()) if (svc.key !== key) counted.set(svc.key, svc);
-      for (const [k, r] of reserved) {
-        if (r.until < now) reserved.delete(k);
-        else if (k !== key) {
-          const c = counted.get(k);
-          counted.set(k, {
-            nodePorts: Math.max(c?.nodePorts ?? 0, r.nodePorts),
-            loadBalancer: (c?.loadBalancer ?? false) || r.loadBalancer,
-          });
-        }
+      const onHost = new Set<string>();
+      for (const svc of await env.host.services()) {
+        onHost.add(svc.key);
+        if (svc.key !== key) counted.set(svc.key, svc);
       }
+      // A reservation ends when the host shows the Service (it counts from there) or when it expires.
+      for (const [k, r] of reserved)
+        if (r.until < now || onHost.has(k)) reserved.delete(k);
+        else if (k !== key) counted.set(k, r);
       let usedPorts = 0;
       let usedLBs = 0;
       for (const c of counted.values()) {

@@ -125,6 +125,22 @@ describe('tenant-wide caps (judged on the dry run)', () => {
       'used: services.nodeports=4',
     );
   });
+  it('a reservation ends once the host shows the Service, so a deleted one frees its ports', async () => {
+    let held: TenantService[] = [];
+    const p = serviceAddresses(policy({ nodePorts: 1 }));
+    const env = { host: facts({ services: async () => held }) };
+    expect(await outcome(() => p.validate!(attrs('', 'services', np(1), { name: 'a' }), env))).toBe(
+      'allowed',
+    );
+    held = [{ key: 'app/a', nodePorts: 1, loadBalancer: false }]; // landed
+    expect(await outcome(() => p.validate!(attrs('', 'services', np(1), { name: 'b' }), env))).toContain(
+      'exceeded quota',
+    );
+    held = []; // deleted
+    expect(await outcome(() => p.validate!(attrs('', 'services', np(1), { name: 'b' }), env))).toBe(
+      'allowed',
+    );
+  });
   it('an update that keeps its ports is not counted again', async () => {
     const p = serviceAddresses(policy({ nodePorts: 1 }));
     const env = {
