@@ -19,6 +19,7 @@ export interface ServeConfig {
   insecureWebhookAnyCaller?: boolean;
   metricsListen?: string;
   metricsTenantSeries: number;
+  hostNamespaceRole?: string;
 }
 
 export interface ConfigOption {
@@ -76,6 +77,13 @@ export const serveOptions: ConfigOption[] = [
     flag: '--host-kubeconfig <file>',
     env: 'KPLEX_HOST_KUBECONFIG',
     description: 'kubeconfig of the host cluster (default: in-cluster config, then $KUBECONFIG)',
+  },
+  {
+    key: 'hostNamespaceRole',
+    flag: '--host-namespace-role <clusterrole>',
+    env: 'KPLEX_HOST_NAMESPACE_ROLE',
+    description:
+      "bind this host ClusterRole to kplex's own host identity in every host namespace kplex creates (the chart's least-privilege mode: kplex-host-namespace); unset: kplex's host credentials must already reach every namespace",
   },
   {
     key: 'podApiAddress',

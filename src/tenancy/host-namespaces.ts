@@ -29,6 +29,8 @@ export class HostNamespaces {
     private readonly host: HostClient,
     /** The Tenant's workload policy (its Pod Security floor), by Tenant UID. */
     private readonly policyOf: PolicyOf = () => DEFAULT_POLICY,
+    /** Runs once kplex created a host namespace, before its first use (host-namespace-grant.ts). */
+    private readonly created: (name: string) => Promise<void> = async () => {},
   ) {}
 
   /** The Pod Security labels the host namespace of (tenant, ns) must carry (limits/pod-security.ts). */
@@ -140,7 +142,10 @@ export class HostNamespaces {
       kind: 'Namespace',
       metadata: { name, labels },
     });
-    if (res.status === 201) return true;
+    if (res.status === 201) {
+      await this.created(name);
+      return true;
+    }
     if (res.status === 409) {
       const got = await this.host.request<KubeObject>('GET', `/api/v1/namespaces/${name}`);
       return got.status === 200 && isOurHostNamespace(got.body, tenant, ns);

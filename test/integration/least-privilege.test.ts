@@ -1,0 +1,356 @@
+// kplex run with the chart's host credentials only: a token of the chart's ServiceAccount, bound
+// by the chart's RBAC and admission policies (applied from the chart render to the real host).
+// Passthrough, identity and tenants work; the same token cannot reach past kplex's own namespaces.
+// Every destructive attempt is a server-side dry run: admission and authorization run in full,
+// and nothing on the shared host changes if a guard failed.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { parseAllDocuments, stringify } from 'yaml';
+import { webhookClientCA } from '../../deploy/local-host/host.js';
+import { renderChart } from '../../deploy/helm/render.js';
+import { kubectl, kubectlOk, type KubectlResult } from '../helpers/kubectl.js';
+import { startKplex, type KplexProcess } from '../helpers/kplex-process.js';
+import { kplexCli } from '../helpers/tenant-env.js';
+
+/** The chart's objects that set kplex's host rights (no workload: the host runs no image here). */
+const RIGHTS = new Set([
+  'CustomResourceDefinition',
+  'Namespace',
+  'ServiceAccount',
+  'ClusterRole',
+  'ClusterRoleBinding',
+  'Role',
+  'RoleBinding',
+  'ValidatingAdmissionPolicy',
+  'ValidatingAdmissionPolicyBinding',
+]);
+
+const refused = (r: KubectlResult, why: RegExp): void => {
+  expect(r.code, r.stdout).not.toBe(0);
+  expect(r.stderr).toMatch(why);
+};
+const FORBIDDEN = /forbidden|Forbidden/;
+
+describe('least privilege: kplex on the chart ServiceAccount', () => {
+  const host = inject('host');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'kplex-lp-'));
+  const dataDir = path.join(dir, 'data');
+  let saKc: string;
+  let kplex: KplexProcess;
+  let kc: string;
+  const adm = (args: string[], input?: string) => kubectlOk(host.kubeconfig, args, input);
+  /** kubectl as kplex itself (its host token). */
+  const asKplex = (args: string[], input?: string) => kubectl(saKc, args, input);
+
+  beforeAll(async () => {
+    if (kubectl(host.kubeconfig, ['get', 'namespace', 'kplex-system']).code !== 0)
+      adm(['create', 'namespace', 'kplex-system']);
+    const rights = parseAllDocuments(renderChart())
+      .map((d) => d.toJS() as { kind?: string } | null)
+      .filter((o) => o && RIGHTS.has(o.kind ?? ''));
+    const file = path.join(dir, 'rights.yaml');
+    writeFileSync(file, rights.map((o) => stringify(o)).join('---\n'));
+    adm(['apply', '--server-side', '--force-conflicts', '-f', file]);
+    const token = adm(['create', 'token', 'kplex', '-n', 'kplex-system', '--duration', '2h']).trim();
+    const view = (jsonpath: string) =>
+      adm(['config', 'view', '--raw', '--minify', '--flatten', '-o', `jsonpath=${jsonpath}`]);
+    saKc = path.join(dir, 'kplex-sa.kubeconfig');
+    writeFileSync(
+      saKc,
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [
+          {
+            name: 'host',
+            cluster: {
+              server: view('{.clusters[0].cluster.server}'),
+              'certificate-authority-data': view('{.clusters[0].cluster.certificate-authority-data}'),
+            },
+          },
+        ],
+        users: [{ name: 'kplex', user: { token } }],
+        contexts: [{ name: 'kplex', context: { cluster: 'host', user: 'kplex' } }],
+        'current-context': 'kplex',
+      }),
+      { mode: 0o600 },
+    );
+    expect(asKplex(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']).stdout).toBe(
+      'system:serviceaccount:kplex-system:kplex',
+    );
+    kplex = await startKplex([
+      '--data-dir',
+      dataDir,
+      '--host-kubeconfig',
+      saKc,
+      '--host-namespace-role',
+      'kplex-host-namespace',
+      '--webhook-client-ca',
+      webhookClientCA(host),
+    ]);
+    kplexCli(['tenant', 'create', 'lp-one', '--host-kubeconfig', saKc]);
+    kc = path.join(dir, 'lp-one.kubeconfig');
+    writeFileSync(
+      kc,
+      kplexCli([
+        'kubeconfig',
+        'lp-one',
+        '--data-dir',
+        dataDir,
+        '--host-kubeconfig',
+        saKc,
+        '--server',
+        kplex.url,
+        '--user',
+        'admin',
+        '--group',
+        'system:masters',
+      ]),
+      { mode: 0o600 },
+    );
+    for (let i = 0; i < 150 && kubectl(kc, ['get', '--raw', '/version']).code !== 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
+  }, 120_000);
+  afterAll(async () => {
+    await kplex?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  describe('works', () => {
+    it('passthrough: namespaced host kinds, Secrets, pods and host views in a new namespace', () => {
+      kubectlOk(kc, ['create', 'namespace', 'app']);
+      kubectlOk(kc, ['-n', 'app', 'create', 'configmap', 'c', '--from-literal=a=b']);
+      kubectlOk(kc, ['-n', 'app', 'create', 'secret', 'generic', 's', '--from-literal=p=q']);
+      expect(kubectlOk(kc, ['-n', 'app', 'get', 'secret', 's', '-o', 'jsonpath={.data.p}'])).toBe('cQ==');
+      kubectlOk(kc, ['-n', 'app', 'create', 'deployment', 'web', '--image=nginx', '--replicas=1']);
+      kubectlOk(kc, ['-n', 'app', 'run', 'p1', '--image=nginx']);
+      expect(kubectlOk(kc, ['-n', 'app', 'get', 'pod', 'p1', '-o', 'jsonpath={.metadata.namespace}'])).toBe(
+        'app',
+      );
+      expect(kubectlOk(kc, ['get', 'configmaps', '-A', '-o', 'name'])).toContain('configmap/c');
+      kubectlOk(kc, ['get', 'nodes']);
+      kubectlOk(kc, ['get', 'storageclasses']);
+      // The host namespace exists, labelled as the tenant's, with kplex's own grant in it.
+      const hostNs = adm([
+        'get',
+        'ns',
+        '-l',
+        'kplex.io/namespace=app,kplex.io/tenant=lp-one',
+        '-o',
+        'name',
+      ]).trim();
+      expect(hostNs).toMatch(/^namespace\//);
+      const binding = adm([
+        '-n',
+        hostNs.split('/')[1]!,
+        'get',
+        'rolebinding',
+        'kplex',
+        '-o',
+        'jsonpath={.roleRef.name}',
+      ]);
+      expect(binding).toBe('kplex-host-namespace');
+    });
+
+    it('identity: kplex tokens, service account tokens and reviews', () => {
+      kubectlOk(kc, ['-n', 'app', 'create', 'serviceaccount', 'bot']);
+      const token = kubectlOk(kc, ['-n', 'app', 'create', 'token', 'bot']).trim();
+      expect(
+        kubectl(kc, ['--token', token, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'])
+          .stdout,
+      ).toBe('system:serviceaccount:app:bot');
+      expect(kubectlOk(kc, ['auth', 'can-i', 'create', 'pods', '-n', 'app']).trim()).toBe('yes');
+      expect(
+        kubectl(kc, ['--token', token, 'auth', 'can-i', 'create', 'pods', '-n', 'app']).stdout.trim(),
+      ).toBe('no');
+    });
+
+    it('tenants: a second tenant is created and served, and deleting it removes its host namespaces', async () => {
+      kplexCli(['tenant', 'create', 'lp-two', '--host-kubeconfig', saKc]);
+      expect(kplexCli(['tenant', 'list', '--host-kubeconfig', saKc]).split('\n')).toContain('lp-two');
+      kplexCli(['tenant', 'delete', 'lp-two', '--host-kubeconfig', saKc]);
+      for (let i = 0; i < 300; i++) {
+        if (!adm(['get', 'ns', '-l', 'kplex.io/tenant=lp-two', '-o', 'name']).trim()) return;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      throw new Error('the deleted tenant kept host namespaces');
+    });
+  });
+
+  describe("kplex's token cannot", () => {
+    it('read Secrets outside kplex-system and the host namespaces it created', () => {
+      for (const ns of ['kube-system', 'default', 'kube-public'])
+        refused(asKplex(['-n', ns, 'get', 'secrets']), FORBIDDEN);
+      refused(asKplex(['get', 'secrets', '-A']), FORBIDDEN);
+      refused(asKplex(['-n', 'kube-system', 'get', 'secret', 'anything']), FORBIDDEN);
+      // Its own: allowed.
+      expect(asKplex(['-n', 'kplex-system', 'get', 'secrets']).code).toBe(0);
+    });
+
+    it('read or write namespaced objects in non-kplex namespaces', () => {
+      refused(asKplex(['-n', 'kube-system', 'get', 'configmaps']), FORBIDDEN);
+      refused(asKplex(['-n', 'default', 'get', 'pods']), FORBIDDEN);
+      refused(asKplex(['-n', 'default', 'create', 'configmap', 'x', '--dry-run=server']), FORBIDDEN);
+      refused(
+        asKplex(['-n', 'kube-system', 'run', 'evil', '--image=busybox', '--dry-run=server']),
+        FORBIDDEN,
+      );
+      refused(asKplex(['-n', 'kube-system', 'create', 'token', 'default']), FORBIDDEN);
+    });
+
+    it('create, relabel or delete namespaces that are not its tenants', () => {
+      if (kubectl(host.kubeconfig, ['get', 'namespace', 'lp-victim']).code !== 0)
+        adm(['create', 'namespace', 'lp-victim']);
+      refused(asKplex(['delete', 'namespace', 'lp-victim', '--dry-run=server']), /kplex may only/);
+      refused(asKplex(['label', 'namespace', 'lp-victim', 'x=y', '--dry-run=server']), /kplex may only/);
+      refused(
+        asKplex(['label', 'namespace', 'default', 'kplex.io/tenant-uid=x', '--dry-run=server']),
+        /kplex may only/,
+      );
+      refused(asKplex(['create', 'namespace', 'plain', '--dry-run=server']), /kplex may only/);
+    });
+
+    it('strip the tenant label from a host namespace to take it out of policy', () => {
+      const hostNs = adm([
+        'get',
+        'ns',
+        '-l',
+        'kplex.io/namespace=app,kplex.io/tenant=lp-one',
+        '-o',
+        'jsonpath={.items[0].metadata.name}',
+      ]);
+      refused(
+        asKplex(['label', 'namespace', hostNs, 'kplex.io/tenant-uid-', '--dry-run=server']),
+        /kplex may only/,
+      );
+    });
+
+    it('escalate: bind cluster-admin, bind its namespace role elsewhere or to others, make roles', () => {
+      const hostNs = adm([
+        'get',
+        'ns',
+        '-l',
+        'kplex.io/namespace=app,kplex.io/tenant=lp-one',
+        '-o',
+        'jsonpath={.items[0].metadata.name}',
+      ]);
+      refused(
+        asKplex([
+          'create',
+          'clusterrolebinding',
+          'evil',
+          '--clusterrole=cluster-admin',
+          '--serviceaccount=kplex-system:kplex',
+          '--dry-run=server',
+        ]),
+        FORBIDDEN,
+      );
+      refused(
+        asKplex([
+          '-n',
+          hostNs,
+          'create',
+          'rolebinding',
+          'evil',
+          '--clusterrole=cluster-admin',
+          '--serviceaccount=kplex-system:kplex',
+          '--dry-run=server',
+        ]),
+        FORBIDDEN,
+      );
+      refused(
+        asKplex([
+          '-n',
+          'kube-system',
+          'create',
+          'rolebinding',
+          'evil',
+          '--clusterrole=kplex-host-namespace',
+          '--serviceaccount=kplex-system:kplex',
+          '--dry-run=server',
+        ]),
+        /kplex may only bind/,
+      );
+      refused(
+        asKplex([
+          '-n',
+          hostNs,
+          'create',
+          'rolebinding',
+          'evil',
+          '--clusterrole=kplex-host-namespace',
+          '--serviceaccount=default:default',
+          '--dry-run=server',
+        ]),
+        /kplex may only bind/,
+      );
+      refused(
+        asKplex(['create', 'clusterrole', 'evil', '--verb=*', '--resource=*', '--dry-run=server']),
+        FORBIDDEN,
+      );
+      refused(
+        asKplex([
+          '-n',
+          hostNs,
+          'create',
+          'role',
+          'evil',
+          '--verb=*',
+          '--resource=secrets',
+          '--dry-run=server',
+        ]),
+        FORBIDDEN,
+      );
+      refused(asKplex(['get', 'secrets', '-n', 'kube-system', '--as', 'system:admin']), FORBIDDEN);
+    });
+
+    it('widen its pod webhook to other namespaces or add webhooks', () => {
+      refused(
+        asKplex([
+          'patch',
+          'mutatingwebhookconfiguration',
+          'kplex-pods',
+          '--type=json',
+          '-p',
+          '[{"op":"replace","path":"/webhooks/0/namespaceSelector","value":{}}]',
+          '--dry-run=server',
+        ]),
+        /kplex may only register its pod webhook/,
+      );
+      refused(
+        asKplex([
+          'patch',
+          'mutatingwebhookconfiguration',
+          'kplex-pods',
+          '--type=json',
+          '-p',
+          '[{"op":"add","path":"/webhooks/0/rules/0/resources/-","value":"secrets"}]',
+          '--dry-run=server',
+        ]),
+        /kplex may only register its pod webhook/,
+      );
+      const other = {
+        apiVersion: 'admissionregistration.k8s.io/v1',
+        kind: 'MutatingWebhookConfiguration',
+        metadata: { name: 'evil' },
+        webhooks: [],
+      };
+      refused(
+        asKplex(['create', '--dry-run=server', '-f', '-'], JSON.stringify(other)),
+        /kplex may only register/,
+      );
+      refused(asKplex(['get', 'validatingwebhookconfigurations']), FORBIDDEN);
+      refused(
+        asKplex(['delete', 'validatingadmissionpolicy', 'kplex-namespaces', '--dry-run=server']),
+        FORBIDDEN,
+      );
+    });
+
+    it('change other CRDs or reach nodes through the proxy', () => {
+      refused(asKplex(['get', 'crd']), FORBIDDEN);
+      refused(asKplex(['get', '--raw', '/api/v1/nodes/kwok-node-0/proxy/']), FORBIDDEN);
+    });
+  });
+});
