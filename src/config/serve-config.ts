@@ -76,7 +76,8 @@ export const serveOptions: ConfigOption[] = [
     key: 'hostKubeconfig',
     flag: '--host-kubeconfig <file>',
     env: 'KPLEX_HOST_KUBECONFIG',
-    description: 'kubeconfig of the host cluster (default: in-cluster config, then $KUBECONFIG)',
+    description:
+      "kubeconfig of the host cluster (default, as kubectl: $KUBECONFIG, ~/.kube/config, then the pod's ServiceAccount)",
   },
   {
     key: 'hostNamespaceRole',
