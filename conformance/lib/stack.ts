@@ -74,6 +74,9 @@ export function ensureKplex(p: StackPaths): boolean {
   return /kplex already running/.test(r.stdout);
 }
 
+/** The Tenant policy of the conformance tenant (docs: conformance/README.md). */
+const CONFORMANCE_POLICY = { nodePorts: 100, loadBalancers: 10 };
+
 /** Creates the tenant through the kplex CLI and writes its kubeconfig (mode 0600, it holds a token). */
 export function createTenant(p: StackPaths, name: string, kubeconfigFile: string): void {
   const created = tsx(
@@ -83,6 +86,23 @@ export function createTenant(p: StackPaths, name: string, kubeconfigFile: string
   );
   if (!created.ok)
     throw new Error(`kplex tenant create ${name} failed:\n${lastLines(created.stderr || created.stdout)}`);
+  // What a platform team loosens for a tenant that runs the conformance suite: kplex refuses
+  // NodePort and LoadBalancer Services by default (node ports are one range every tenant shares),
+  // and the suite creates some (ResourceQuota's "life of a service").
+  execFileSync(
+    'kubectl',
+    [
+      '--kubeconfig',
+      p.hostKubeconfig,
+      'patch',
+      'tenants.kplex.io',
+      name,
+      '--type=merge',
+      '-p',
+      JSON.stringify({ spec: { policy: CONFORMANCE_POLICY } }),
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
   // A long run outlives the default 24 h token lifetime.
   const kc = tsx(
     p,
