@@ -102,25 +102,45 @@ export function injectedNameserver(pod: Obj): string | undefined {
 
 /**
  * An UPDATE of a pod kplex pointed at its DNS that arrives in host form (`dnsPolicy: None`: the
- * host's object, or a server-side apply merged into it, which can replace the merged searches
- * with the tenant's own): the pod keeps the DNS settings it was created with (they are immutable,
- * and the host's form is kplex's, not the tenant's). A tenant's view (ClusterFirst) is translated
- * again instead, so a real change still meets the apiserver's immutability error.
+ * host's object, or a server-side apply merged into it, which replaces the merged searches with
+ * the tenant's own): what the tenant asks for is that form without kplex's parts (its nameserver,
+ * the three cluster searches, `ndots:5`), translated again. When that gives the created settings
+ * the pod keeps them, record included; otherwise the changed settings go to the host, whose
+ * immutability error answers as the apiserver would. (A tenant's view, ClusterFirst, is simply
+ * translated again by translatePod.)
  */
-export function keepCreatedDNS(out: Obj, incoming: Obj, old: Obj): void {
+export function hostFormUpdate(out: Obj, incoming: Obj, old: Obj, namespace: string): void {
   const inSpec = incoming['spec'];
   const oldSpec = old['spec'];
   const outSpec = out['spec'];
+  const nameserver = injectedNameserver(old);
+  const rec = record(old);
   if (!isObject(inSpec) || inSpec['dnsPolicy'] !== 'None' || !isObject(oldSpec) || !isObject(outSpec)) return;
-  if (injectedNameserver(old) === undefined) return;
-  outSpec['dnsPolicy'] = 'None';
-  outSpec['dnsConfig'] = structuredClone(oldSpec['dnsConfig']);
+  if (nameserver === undefined || !rec) return;
+  const cfg = isObject(inSpec['dnsConfig']) ? inSpec['dnsConfig'] : {};
+  const ours = new Set(tenantPodDNSConfig(namespace, nameserver).dnsConfig.searches);
+  const own = {
+    nameservers: strings(cfg['nameservers']).filter((n) => n !== nameserver),
+    searches: strings(cfg['searches']).filter((x) => !ours.has(x)),
+    options: arr(cfg['options']).filter(
+      (o): o is DNSOption =>
+        isObject(o) &&
+        typeof o['name'] === 'string' &&
+        (o['value'] === undefined || typeof o['value'] === 'string') &&
+        !(o['name'] === 'ndots' && o['value'] === '5'),
+    ),
+  };
+  const again = tenantPodDNSConfig(namespace, nameserver, own).dnsConfig;
   const meta = out['metadata'];
-  const oldMeta = old['metadata'];
-  if (isObject(meta) && isObject(oldMeta) && isObject(oldMeta['annotations']))
+  if (JSON.stringify(again) !== JSON.stringify(oldSpec['dnsConfig'])) {
+    outSpec['dnsConfig'] = again;
+    return;
+  }
+  outSpec['dnsConfig'] = structuredClone(oldSpec['dnsConfig']);
+  if (isObject(meta))
     meta['annotations'] = {
       ...(isObject(meta['annotations']) ? meta['annotations'] : {}),
-      [ANNOTATION_DNS]: oldMeta['annotations'][ANNOTATION_DNS],
+      [ANNOTATION_DNS]: JSON.stringify(rec),
     };
 }
 

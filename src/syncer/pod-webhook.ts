@@ -20,7 +20,7 @@ import { CAConfigMapError, type CAConfigMaps } from './ca-configmap.js';
 import type { NamespaceTargets } from './namespace-targets.js';
 import { translatePod } from './pod-translate.js';
 import { isTranslatedPod } from './pod-view.js';
-import { injectedNameserver, keepCreatedDNS } from './pod-dns.js';
+import { hostFormUpdate, injectedNameserver } from './pod-dns.js';
 
 /** Where the host apiserver posts AdmissionReviews (no tenant prefix: not a tenant API path). */
 export const POD_WEBHOOK_PATH = '/kplex/webhooks/v1/pods';
@@ -125,7 +125,7 @@ async function answer(d: PodWebhookDeps, r: PodAdmission): Promise<Record<string
     { ...target, apiHost: api.host, apiPort: api.port, ...(dnsServer ? { dnsServer } : {}) },
     d.hostAudiences(),
   );
-  if (r.operation === 'UPDATE' && r.oldObject) keepCreatedDNS(pod, r.object, r.oldObject);
+  if (r.operation === 'UPDATE' && r.oldObject) hostFormUpdate(pod, r.object, r.oldObject, target.namespace);
   if (refused.length) {
     const msg = refused
       .map((x) => `${x.field}: Forbidden: the audience "${x.audience}" is reserved by the cluster`)

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { parsePodAdmission, reviewResponse, translationPatch } from '../../../src/syncer/admission-review.js';
 import { translatePod } from '../../../src/syncer/pod-translate.js';
 import { podToVirtual } from '../../../src/syncer/pod-view.js';
-import { injectedNameserver, keepCreatedDNS } from '../../../src/syncer/pod-dns.js';
+import { injectedNameserver, hostFormUpdate } from '../../../src/syncer/pod-dns.js';
 import { podDnsAddress } from '../../../src/syncer/pod-syncer.js';
 import { webhookConfiguration } from '../../../src/syncer/webhook-registration.js';
 import { tenantFromCredential } from '../../../src/server/tenant-resolution.js';
@@ -233,18 +233,24 @@ describe('pod DNS', () => {
     merged.spec.dnsConfig.searches = ['a.b'];
     delete merged.metadata.annotations['kplex.io/dns'];
     const out = translatePod(merged, dns).pod as Any;
-    keepCreatedDNS(out, merged, old);
+    hostFormUpdate(out, merged, old, 'shop');
     expect(out).toEqual(old);
     // The tenant's view with a changed dnsConfig stays a change (the host's immutability error answers).
     const changed = viewOf(old);
     changed.spec.dnsConfig.searches = ['c.d'];
     const again = translatePod(changed, dns).pod as Any;
-    keepCreatedDNS(again, changed, old);
+    hostFormUpdate(again, changed, old, 'shop');
     expect(again.spec.dnsConfig.searches).toContain('c.d');
     // A pod kplex left alone keeps what it has.
     const own = withDns({ dnsPolicy: 'None', dnsConfig: { nameservers: ['1.1.1.1'] } });
+    // A host-form update that changes the settings is sent on changed (the host refuses it).
+    const moved = structuredClone(old);
+    moved.spec.dnsConfig.nameservers = ['192.0.2.1'];
+    const refused = translatePod(moved, dns).pod as Any;
+    hostFormUpdate(refused, moved, old, 'shop');
+    expect(refused.spec.dnsConfig.nameservers).toEqual(['10.96.0.53', '192.0.2.1']);
     const same = translatePod(own, dns).pod as Any;
-    keepCreatedDNS(same, own, translatePod(own, dns).pod as Any);
+    hostFormUpdate(same, own, translatePod(own, dns).pod as Any, 'shop');
     expect(same.spec.dnsConfig).toEqual({ nameservers: ['1.1.1.1'] });
   });
 
