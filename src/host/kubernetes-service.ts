@@ -21,10 +21,19 @@ export function advertisedEndpoint(req: IncomingMessage): { ip: string; port: nu
   const local = (req.socket.localAddress ?? '').replace(/^::ffff:/, '');
   if (local && !local.startsWith('127.') && local !== '::1' && /^[\d.]+$/.test(local))
     return { ip: local, port };
-  for (const addrs of Object.values(os.networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return { ip: a.address, port };
-  }
-  return undefined;
+  const ip = externalIPv4();
+  return ip ? { ip, port } : undefined;
+}
+
+/** os.networkInterfaces() costs ~1 ms of the event loop: read once every 10 s, not per request. */
+let interfaces: { ip: string | undefined; until: number } | undefined;
+function externalIPv4(): string | undefined {
+  if (interfaces && interfaces.until > Date.now()) return interfaces.ip;
+  let ip: string | undefined;
+  for (const addrs of Object.values(os.networkInterfaces()))
+    for (const a of addrs ?? []) if (!ip && a.family === 'IPv4' && !a.internal) ip = a.address;
+  interfaces = { ip, until: Date.now() + 10_000 };
+  return ip;
 }
 
 export class KubernetesServices {

@@ -127,7 +127,8 @@ export async function serveSharedWatch(w: SharedWatch): Promise<boolean> {
       return { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: value['metadata'] };
     return value;
   };
-  // Equal encodings are shared by the watchers of one tenant one cache event reaches.
+  // Equal encodings are shared by the watchers of one tenant an object state reaches (the form is
+  // in the key; the type is added per event).
   const memoKey = `${map.tenant}\0${out.kind}\0${String(out.protobuf)}\0${plan.includeObject}`;
   const bookmark = (rv: number, annotations?: Record<string, string>): boolean =>
     write('BOOKMARK', {
@@ -144,6 +145,9 @@ export async function serveSharedWatch(w: SharedWatch): Promise<boolean> {
         'metadata.namespace': map.virtualOf(item.ns) ?? '',
       }));
 
+  // The initial state goes out in as few writes as the socket takes.
+  res.cork();
+  process.nextTick(() => res.uncork());
   const sub = cache.subscribe(
     {
       namespaces: map.entries().map(([, h]) => h),
@@ -153,11 +157,12 @@ export async function serveSharedWatch(w: SharedWatch): Promise<boolean> {
         event: (type, item, rv, memo) => {
           if (ended) return false;
           if (!memo || (plan.format === 'table' && !columnsSent)) return write(type, encoded(type, item, rv));
-          let bytes = memo.get(memoKey) as string | Uint8Array | undefined;
+          const key = `${memoKey}\0${type}`;
+          let bytes = memo.get(key) as string | Uint8Array | undefined;
           if (bytes === undefined) {
             const object = encoded(type, item, rv);
             bytes = out.protobuf ? encodeWatchFrame(type, object) : JSON.stringify({ type, object }) + '\n';
-            memo.set(memoKey, bytes);
+            memo.set(key, bytes);
           }
           res.write(bytes);
           return res.writableLength <= MAX_BUFFERED;

@@ -106,8 +106,7 @@ export class HostWatchCache {
     if (from === undefined)
       for (const ns of sub.namespaces) sub.sendState(this.inNamespace(ns), resourceVersionOf);
     else if (from < this.rv) {
-      const memo = new Map<string, unknown>();
-      for (const ev of this.ring.since(from) ?? []) if (sub.namespaces.has(ev.item.ns)) sub.deliver(ev, memo);
+      for (const ev of this.ring.since(from) ?? []) if (sub.namespaces.has(ev.item.ns)) sub.deliver(ev);
     }
     if (sub.closed) return { addNamespace: () => undefined, close: () => undefined };
     for (const ns of sub.namespaces) this.index(ns, sub);
@@ -303,9 +302,8 @@ export class HostWatchCache {
     this.rv = rv;
     const subs = this.subscribers.get(item.ns);
     if (!subs) return;
-    const memo = new Map<string, unknown>();
     for (const sub of [...subs]) {
-      sub.deliver(ev, memo);
+      sub.deliver(ev);
       if (sub.closed) this.unsubscribe(sub);
     }
   }

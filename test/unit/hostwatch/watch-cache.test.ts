@@ -181,7 +181,7 @@ describe('shared host watch cache', () => {
     );
   });
 
-  it('shares one encoding among watchers a cache event reaches unchanged', () => {
+  it('shares one encoding among watchers an object state reaches', () => {
     const c = cache();
     const memos: unknown[] = [];
     for (let i = 0; i < 2; i++)
