@@ -12,10 +12,17 @@ interface ViewRule {
   visible?: (obj: Obj, map: NamespaceMap) => boolean;
   /** Drop every annotation (host operators' notes, controller bookkeeping). */
   dropAnnotations?: boolean;
+  /** Dotted paths dropped from the object: what would show other tenants' workloads. */
+  dropFields?: readonly string[];
 }
 
 export const VIEW_RULES: Readonly<Record<string, ViewRule>> = {
-  '/nodes': { dropAnnotations: true },
+  // A node's labels, taints, capacity and conditions are the host's, as on any cluster; what the
+  // kubelet reports about the pods it runs (their images, their volumes) is every tenant's.
+  '/nodes': {
+    dropAnnotations: true,
+    dropFields: ['status.images', 'status.volumesInUse', 'status.volumesAttached', 'status.config'],
+  },
   // A PersistentVolume is visible only while bound to a claim in one of the tenant's namespaces.
   '/persistentvolumes': {
     visible: (o, map) => map.virtualOf(o.spec?.claimRef?.namespace ?? '') !== undefined,
@@ -32,7 +39,14 @@ export function viewObject(groupResource: string, obj: unknown, map: NamespaceMa
     delete o.metadata.managedFields;
     if (rule.dropAnnotations) delete o.metadata.annotations;
   }
+  for (const path of rule.dropFields ?? []) dropPath(o as Record<string, unknown>, path.split('.'));
   return true;
+}
+
+function dropPath(o: Record<string, unknown>, [key, ...rest]: string[]): void {
+  if (key === undefined) return;
+  if (!rest.length) delete o[key];
+  else if (typeof o[key] === 'object' && o[key] !== null) dropPath(o[key] as Record<string, unknown>, rest);
 }
 
 /** Filters a list/Table body in place. */
