@@ -10,6 +10,7 @@ import { podBindings, podPlacement, serviceExternalIPs } from './workload-policy
 import { loadBalancerStatus, serviceAddresses, serviceExternalName } from './service-policy.js';
 import { endpointAddresses, ingressHostClaims } from './network-claims.js';
 import { claimVolumeName, podVolumes } from './volume-policy.js';
+import { kplexOwnedNames } from './reserved-names.js';
 
 export interface TenantAdmission {
   store: () => TenantStore;
@@ -22,6 +23,7 @@ export function admissionChain(t: TenantAdmission): AdmissionChain {
   return new AdmissionChain([
     namespaceLifecycle(t.store),
     podBindings(),
+    kplexOwnedNames(),
     podPlacement(t.policy),
     podVolumes(t.policy),
     claimVolumeName(),

@@ -16,6 +16,7 @@ import { RbacAuthorizer } from '../rbac/rbac-authorizer.js';
 import { StorePool } from '../store/store-pool.js';
 import { HostNamespaces } from '../tenancy/host-namespaces.js';
 import { hostNamespaceGrant } from '../tenancy/host-namespace-grant.js';
+import { NetworkIsolation } from '../tenancy/network-isolation.js';
 import { RuntimeCache } from '../tenancy/runtime-cache.js';
 import { removeTenant } from '../tenancy/tenant-removal.js';
 import { tenantIdentity } from '../auth/tenant-identity.js';
@@ -73,7 +74,11 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     if (policies.observe(e))
       podSecurity.tenantChanged({ name: e.object.metadata?.name ?? '', uid: e.object.metadata?.uid ?? '' });
   });
+  // kplex's NetworkPolicy in every tenant host namespace, kept there by host watches.
+  const isolation = new NetworkIsolation(host, policies.of, logger);
+  tenants.onChange((e) => isolation.tenantChanged(e.object.metadata?.uid ?? ''));
   await tenants.start();
+  void isolation.start();
   // Signing keys: the host Secret every replica shares, plus this data dir's (tests, migration).
   const keyRing = new KeyRing([new HostSecretKeyStore(host), new FileKeyStore(cfg.dataDir)]);
   keyRing.onStoreError = (err) =>
@@ -191,6 +196,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     tenants.stop();
+    isolation.stop();
     keys.stop();
     await dns?.close();
     await metricsServer?.close();

@@ -25,7 +25,7 @@ import { VIEW_VERBS } from '../resources/host-placement.js';
 import { type ResourceInfo, groupVersion } from '../resources/types.js';
 import type { ContinueSealer } from '../rewrite/continue-token.js';
 import { type NamespaceMap, textToVirtual } from '../rewrite/namespace-translator.js';
-import { bodyToVirtual, objectToHost } from '../rewrite/object-rewrite.js';
+import { bodyToVirtual, isHiddenHostObject, objectToHost } from '../rewrite/object-rewrite.js';
 import { queryToHost } from '../rewrite/query-rewrite.js';
 import type { HostClient } from '../hostapi/host-client.js';
 import { fieldValidationOf, refuseDuplicates } from './duplicate-fields.js';
@@ -409,6 +409,14 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
     return void res.end(typeof json === 'string' ? textToVirtual(json, map) : '');
   }
   const obj = json as Obj;
+  // kplex's own objects in a tenant's host namespaces (kplex.io/hidden) are hidden from a read by name too.
+  const rows = obj['kind'] === 'Table' && Array.isArray(obj['rows']) ? (obj['rows'] as Obj[]) : [];
+  if (
+    info.verb === 'get' &&
+    hres.statusCode < 300 &&
+    (isHiddenHostObject(obj) || (rows.length === 1 && isHiddenHostObject(rows[0]!['object'])))
+  )
+    throw notFound({ group: row.group, resource: row.resource }, info.name);
   if (row.placement === 'host-view' && hres.statusCode < 300) {
     if (isList) viewBody(gr, obj, map);
     else if (!viewObject(gr, obj, map))

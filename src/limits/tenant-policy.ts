@@ -31,6 +31,10 @@ export interface TenantPolicy {
   loadBalancerStatus: boolean;
   /** Pod volume types beyond the safe set (SAFE_VOLUME_TYPES) the tenant's pods may use. */
   allowedVolumeTypes: readonly string[];
+  /** Whether every host namespace of the tenant gets kplex's isolating NetworkPolicy. */
+  networkIsolation: boolean;
+  /** Host namespaces (by name) whose pods may reach the tenant's pods (an ingress controller's). */
+  allowIngressFromHostNamespaces: readonly string[];
 }
 
 export const DEFAULT_POLICY: Readonly<TenantPolicy> = Object.freeze({
@@ -47,6 +51,8 @@ export const DEFAULT_POLICY: Readonly<TenantPolicy> = Object.freeze({
   loadBalancers: 0,
   loadBalancerStatus: false,
   allowedVolumeTypes: Object.freeze([]),
+  networkIsolation: true,
+  allowIngressFromHostNamespaces: Object.freeze([]),
 }) as TenantPolicy;
 
 /**
@@ -138,6 +144,17 @@ export function policySchema(): Record<string, unknown> {
         items: { type: 'string' },
         description: `Pod volume types the tenant's pods may use beyond ${SAFE_VOLUME_TYPES.join(', ')} (e.g. nfs, iscsi, gitRepo: the node connects or runs something on the tenant's word). Default: none.`,
       },
+      networkIsolation: {
+        type: 'boolean',
+        description:
+          "Whether every host namespace of the tenant carries kplex's NetworkPolicy kplex-tenant-isolation: its pods accept traffic only from the tenant's own pods (and the namespaces of allowIngressFromHostNamespaces), and reach the tenant's pods, DNS and addresses outside the link-local range. Enforced only by a CNI that implements NetworkPolicy. Default: true.",
+      },
+      allowIngressFromHostNamespaces: {
+        type: 'array',
+        items: { type: 'string' },
+        description:
+          "Host namespaces whose pods may reach the tenant's pods through the isolation policy (e.g. the host's ingress controller). Default: none.",
+      },
     },
   };
 }
@@ -173,6 +190,8 @@ export function policyFromSpec(spec: unknown): TenantPolicy {
     loadBalancers: count(raw['loadBalancers']),
     loadBalancerStatus: raw['loadBalancerStatus'] === true,
     allowedVolumeTypes: strings(raw['allowedVolumeTypes']),
+    networkIsolation: raw['networkIsolation'] !== false,
+    allowIngressFromHostNamespaces: strings(raw['allowIngressFromHostNamespaces']),
   };
 }
 

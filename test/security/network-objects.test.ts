@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect } from 'vitest';
 import type { HostClient } from '../../src/hostapi/host-client.js';
 import { attack, expectStatus, securityEnv, type SecurityEnv } from './harness.js';
 import { hostNamespaceOf, sleep } from './raw-scan.js';
+import { kubectlOk } from '../helpers/kubectl.js';
 
 const A = 'sn-a';
 const B = 'sn-b';
@@ -546,4 +547,82 @@ describe('security: services and networking objects', () => {
     await gone(`${base}/persistentvolumeclaims/grab`);
     await s.hostApi.request('DELETE', '/api/v1/persistentvolumes/sn-foreign-pv');
   });
+
+  // kplex's isolation NetworkPolicy in each host namespace: invisible and unchangeable to the tenant.
+  const NP = `/apis/networking.k8s.io/v1/namespaces/${NS}/networkpolicies`;
+  const ISO = 'kplex-tenant-isolation';
+  const hostPolicy = () =>
+    s.hostApi.request<{ metadata: { uid: string }; spec: Obj }>(
+      'GET',
+      `/apis/networking.k8s.io/v1/namespaces/${hostNs}/networkpolicies/${ISO}`,
+    );
+  /** The policy exists on the host (made asynchronously by kplex's namespace watch, or made again). */
+  const policyThere = () =>
+    expect.poll(async () => (await hostPolicy()).status, { timeout: 15_000 }).toBe(200);
+  attack('leaks', "kplex's NetworkPolicy is not in the tenant's list, Table or read by name", async () => {
+    await policyThere();
+    const list = await api.request<{ items: { metadata: { name: string } }[] }>('GET', NP);
+    expect(list.body.items.map((i) => i.metadata.name)).not.toContain(ISO);
+    // kubectl's table (a server-side Table).
+    expect(kubectlOk(s.kc[A]!, ['get', 'networkpolicies', '-n', NS])).not.toContain(ISO);
+    expectStatus(await api.request('GET', `${NP}/${ISO}`), 404, 'NotFound');
+  });
+  attack('namespaces', "deletes kplex's NetworkPolicy by name", async () => {
+    await policyThere();
+    const uid = (await hostPolicy()).body.metadata.uid;
+    await refused(
+      api.request('DELETE', `${NP}/${ISO}`),
+      `networkpolicies.networking.k8s.io "${ISO}" is forbidden`,
+    );
+    expect((await hostPolicy()).body.metadata.uid).toBe(uid);
+  });
+  attack('namespaces', "opens kplex's NetworkPolicy to everyone by merge patch and by PUT", async () => {
+    await policyThere();
+    const before = JSON.stringify((await hostPolicy()).body.spec);
+    await refused(
+      api.request('PATCH', `${NP}/${ISO}`, { spec: { ingress: [{}] } }, MERGE),
+      "the name is kplex's own object",
+    );
+    await refused(
+      api.request('PUT', `${NP}/${ISO}`, {
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'NetworkPolicy',
+        metadata: { name: ISO },
+        spec: { podSelector: {}, ingress: [{}] },
+      }),
+      "the name is kplex's own object",
+    );
+    expect(JSON.stringify((await hostPolicy()).body.spec)).toBe(before);
+  });
+  attack('namespaces', "creates a NetworkPolicy of kplex's name", async () => {
+    await policyThere();
+    const before = JSON.stringify((await hostPolicy()).body.spec);
+    const r = await api.request<{ message: string }>('POST', NP, {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: ISO },
+      spec: { podSelector: {}, ingress: [{}] },
+    });
+    expectStatus(r, 409, 'AlreadyExists');
+    expect(r.body.message).not.toContain(hostNs);
+    expect(JSON.stringify((await hostPolicy()).body.spec)).toBe(before);
+  });
+  attack(
+    'namespaces',
+    "deletes every NetworkPolicy of the namespace (deletecollection): kplex's comes back",
+    async () => {
+      await policyThere();
+      const uid = (await hostPolicy()).body.metadata.uid;
+      expect((await api.request('DELETE', NP)).status).toBe(200);
+      await expect
+        .poll(
+          async () => {
+            const r = await hostPolicy();
+            return r.status === 200 && r.body.metadata.uid !== uid;
+          },
+          { timeout: 15_000 },
+        )
+        .toBe(true);
+    },
+  );
 });
