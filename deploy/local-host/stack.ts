@@ -24,6 +24,7 @@ const pidFile = path.join(state, 'kplex.pid');
 const logFile = path.join(state, 'kplex.log');
 const dnsFile = path.join(state, 'dns.json');
 const port = Number(process.env.KPLEX_PORT ?? 9443);
+const metricsListen = process.env.KPLEX_METRICS_LISTEN ?? '127.0.0.1:9090';
 // Tenant DNS knows a pod by its source address, so the pods that use it must have addresses this
 // machine can send from: one tainted fake node whose podCIDR is loopback. Other nodes keep their
 // 10.244 range (loopback endpoints are refused by Endpoints/EndpointSlice validation). Pods reach
@@ -39,7 +40,9 @@ const usage = `Usage: tsx deploy/local-host/stack.ts <up|down>
   down   stop kplex and the local host; leaves no process behind
 Tenant pods' DNS is served on 127.0.0.1 (UDP and TCP; address in .kplex/dns.json) for pods on
 node ${DNS_NODE} (pod IPs in ${DNS_POD_CIDR}; tolerate the taint ${DNS_TAINT}).
-Environment: KPLEX_PORT (default 9443), KPLEX_DNS_PORT (default: a free port).`;
+Prometheus metrics: http://${metricsListen}/metrics.
+Environment: KPLEX_PORT (default 9443), KPLEX_DNS_PORT (default: a free port),
+KPLEX_METRICS_LISTEN (default 127.0.0.1:9090).`;
 
 function running(pid: number): boolean {
   try {
@@ -111,6 +114,8 @@ async function up(): Promise<void> {
         '127.0.0.1',
         '--webhook-client-ca',
         webhookClientCA({ dir: hostDir }),
+        '--metrics-listen',
+        metricsListen,
       ],
       { cwd: root, detached: true, stdio: ['ignore', out, out] },
     );
