@@ -74,6 +74,12 @@ export class VirtualGarbageCollector implements DeletionObserver {
     return this.find(uid) !== undefined;
   }
 
+  private isVirtualKind(ref: { apiVersion?: string; kind?: string }): boolean {
+    const v = ref.apiVersion ?? '';
+    const group = v.includes('/') ? v.slice(0, v.indexOf('/')) : '';
+    return this.registries().some((r) => r.info.group === group && r.info.kind === ref.kind);
+  }
+
   private write(x: Located, mutate: (o: KubeObject) => void): void {
     const o = clone(x.obj);
     mutate(o);
@@ -108,8 +114,11 @@ export class VirtualGarbageCollector implements DeletionObserver {
     if (uid) this.hostDependents?.ownerDeleted(obj);
     if (uid) {
       for (const dep of this.dependentsOf(uid)) {
+        // An owner of a kind with no virtual registry is host-backed: the host says whether it
+        // lives, so it counts as live here (the apiserver's GC keeps a dependent of an owner it
+        // cannot look up, too).
         const live = (dep.obj.metadata?.ownerReferences ?? []).filter(
-          (r) => r.uid !== uid && this.exists(r.uid),
+          (r) => r.uid !== uid && (this.exists(r.uid) || !this.isVirtualKind(r)),
         );
         if (live.length === 0) this.deleteDependent(dep);
         else

@@ -229,6 +229,19 @@ describe('delete', () => {
     expect(dep2.json.metadata.ownerReferences ?? []).toEqual([]);
   });
 
+  it('keeps a dependent whose other owner is host-backed (not the virtual store’s to judge)', async () => {
+    const owner = (await h.req('POST', W, widget('v-owner'))).json;
+    const refs = [
+      { apiVersion: 'example.com/v1', kind: 'Widget', name: 'v-owner', uid: owner.metadata.uid },
+      { apiVersion: 'apps/v1', kind: 'Deployment', name: 'web', uid: '3d5c1a52-0000-4000-8000-000000000001' },
+    ];
+    await h.req('POST', W, widget('mixed', {}, { ownerReferences: refs }));
+    await h.req('DELETE', `${W}/v-owner`);
+    const dep = await h.req('GET', `${W}/mixed`);
+    expect(dep.status).toBe(200);
+    expect(dep.json.metadata.ownerReferences).toEqual([refs[1]]);
+  });
+
   it('deletes a selected collection', async () => {
     await h.req('POST', W, widget('c1', {}, { labels: { k: 'v' } }));
     await h.req('POST', W, widget('c2'));
