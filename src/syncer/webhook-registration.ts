@@ -20,8 +20,11 @@ export function webhookConfiguration(r: Registration): Record<string, unknown> {
     ? [
         {
           name: 'tenant-updates-only',
-          // Host controllers' pod updates (GC, adoption, finalizers) never wait on kplex.
-          expression: `request.operation != 'UPDATE' || request.subResource == 'ephemeralcontainers' || request.userInfo.username == ${JSON.stringify(r.kplexUser)}`,
+          // Host controllers' pod updates (GC, adoption, finalizers) never wait on kplex. An update
+          // of the pod itself has no subResource key: reading it unguarded is a CEL error, which
+          // failurePolicy Fail turned into a refusal of every such update (the GC could not orphan
+          // or release a tenant's pods).
+          expression: `request.operation != 'UPDATE' || (has(request.subResource) && request.subResource == 'ephemeralcontainers') || request.userInfo.username == ${JSON.stringify(r.kplexUser)}`,
         },
       ]
     : [];

@@ -191,6 +191,46 @@ describe('host passthrough: workloads through kubectl', () => {
     expect(diff.code).toBe(0);
   });
 
+  it("orphans a ReplicaSet's pods on delete --cascade=orphan: the host garbage collector may update tenant pods", async () => {
+    const rs = {
+      apiVersion: 'apps/v1',
+      kind: 'ReplicaSet',
+      metadata: { name: 'orphans' },
+      spec: {
+        replicas: 2,
+        selector: { matchLabels: { app: 'orphans' } },
+        template: {
+          metadata: { labels: { app: 'orphans' } },
+          spec: { containers: [{ name: 'c', image: 'x' }] },
+        },
+      },
+    };
+    kubectlOk(kc, ['apply', '-f', '-'], JSON.stringify(rs));
+    const owners = (): string[] =>
+      kubectlOk(kc, [
+        'get',
+        'pods',
+        '-l',
+        'app=orphans',
+        '-o',
+        'jsonpath={range .items[*]}{.metadata.name}={.metadata.ownerReferences[*].name}{"\\n"}{end}',
+      ])
+        .split('\n')
+        .filter(Boolean);
+    await until(
+      '2 pods owned by the ReplicaSet',
+      30_000,
+      () => owners().filter((l) => l.endsWith('=orphans')).length === 2,
+    );
+    kubectlOk(kc, ['delete', 'replicaset', 'orphans', '--cascade=orphan', '--wait=true', '--timeout=60s']);
+    // The garbage collector removes the owner reference from each pod (a host update of the pod).
+    await until('2 pods without owners', 60_000, () => {
+      const o = owners();
+      return o.length === 2 && o.every((l) => l.endsWith('='));
+    });
+    kubectlOk(kc, ['delete', 'pods', '-l', 'app=orphans', '--wait=false']);
+  });
+
   it('has a kubernetes Service in default whose endpoints point at kplex', () => {
     const port = new URL(env.kplex.url).port;
     expect(
