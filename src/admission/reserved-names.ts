@@ -1,14 +1,14 @@
-// Host objects kplex keeps in every tenant host namespace under a fixed name, by group/resource:
-// hidden from the tenant's reads (kplex.io/hidden), and a tenant's update or delete of that name is
-// refused (a create meets kplex's object: the host's AlreadyExists).
+// Host objects kplex keeps in every tenant host namespace under a fixed name, by group/resource: a
+// tenant's update or delete of that name (its status too: a quota's usage) is refused; a create
+// meets kplex's object (the host's AlreadyExists).
 import { forbidden } from '../api/status.js';
 import type { AdmissionPlugin } from './chain.js';
 
-/** kplex's NetworkPolicy in each tenant host namespace (tenancy/network-isolation.ts). */
-export const ISOLATION_POLICY = 'kplex-tenant-isolation';
-
-const KPLEX_OWNED: Readonly<Record<string, string>> = {
-  'networking.k8s.io/networkpolicies': ISOLATION_POLICY,
+/** kplex's objects in each tenant host namespace (tenancy/namespace-objects.ts), by group/resource. */
+export const KPLEX_OWNED: Readonly<Record<string, string>> = {
+  'networking.k8s.io/networkpolicies': 'kplex-tenant-isolation',
+  '/resourcequotas': 'kplex-tenant-quota',
+  '/limitranges': 'kplex-tenant-limits',
 };
 
 export function kplexOwnedNames(): AdmissionPlugin {
@@ -23,7 +23,7 @@ export function kplexOwnedNames(): AdmissionPlugin {
       throw forbidden(
         { group: a.resource.group, resource: a.resource.resource },
         a.name,
-        "the name is kplex's own object in every namespace of the tenant (the platform's isolation); it cannot be changed or deleted by the tenant",
+        "the name is kplex's own object in every namespace of the tenant (the platform's policy); it cannot be changed or deleted by the tenant",
       );
     },
   };

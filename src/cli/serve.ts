@@ -16,7 +16,7 @@ import { RbacAuthorizer } from '../rbac/rbac-authorizer.js';
 import { StorePool } from '../store/store-pool.js';
 import { HostNamespaces } from '../tenancy/host-namespaces.js';
 import { hostNamespaceGrant } from '../tenancy/host-namespace-grant.js';
-import { NetworkIsolation } from '../tenancy/network-isolation.js';
+import { TenantNamespaceObjects } from '../tenancy/namespace-objects.js';
 import { RuntimeCache } from '../tenancy/runtime-cache.js';
 import { removeTenant } from '../tenancy/tenant-removal.js';
 import { tenantIdentity } from '../auth/tenant-identity.js';
@@ -74,8 +74,8 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     if (policies.observe(e))
       podSecurity.tenantChanged({ name: e.object.metadata?.name ?? '', uid: e.object.metadata?.uid ?? '' });
   });
-  // kplex's NetworkPolicy in every tenant host namespace, kept there by host watches.
-  const isolation = new NetworkIsolation(host, policies.of, logger);
+  // kplex's NetworkPolicy, ResourceQuota and LimitRange in every tenant host namespace, kept by host watches.
+  const isolation = new TenantNamespaceObjects(host, policies.of, logger);
   tenants.onChange((e) => isolation.tenantChanged(e.object.metadata?.uid ?? ''));
   await tenants.start();
   void isolation.start();

@@ -35,6 +35,10 @@ export interface TenantPolicy {
   networkIsolation: boolean;
   /** Host namespaces (by name) whose pods may reach the tenant's pods (an ingress controller's). */
   allowIngressFromHostNamespaces: readonly string[];
+  /** ResourceQuota spec.hard kplex keeps in every host namespace of the tenant (none when empty). */
+  namespaceQuota: Readonly<Record<string, string>>;
+  /** LimitRange spec.limits kplex keeps in every host namespace of the tenant (none when empty). */
+  limitRange: readonly Readonly<Record<string, unknown>>[];
 }
 
 export const DEFAULT_POLICY: Readonly<TenantPolicy> = Object.freeze({
@@ -53,6 +57,13 @@ export const DEFAULT_POLICY: Readonly<TenantPolicy> = Object.freeze({
   allowedVolumeTypes: Object.freeze([]),
   networkIsolation: true,
   allowIngressFromHostNamespaces: Object.freeze([]),
+  namespaceQuota: Object.freeze({
+    pods: '100',
+    services: '50',
+    persistentvolumeclaims: '20',
+    'requests.storage': '50Gi',
+  }),
+  limitRange: Object.freeze([]),
 }) as TenantPolicy;
 
 /**
@@ -155,6 +166,17 @@ export function policySchema(): Record<string, unknown> {
         description:
           "Host namespaces whose pods may reach the tenant's pods through the isolation policy (e.g. the host's ingress controller). Default: none.",
       },
+      namespaceQuota: {
+        type: 'object',
+        additionalProperties: { 'x-kubernetes-int-or-string': true },
+        description: `ResourceQuota spec.hard kplex keeps as ResourceQuota kplex-tenant-quota in every namespace of the tenant (the tenant sees it and its usage, and cannot change or delete it; its own quotas only add limits). Set to {} for none. Default: ${JSON.stringify(DEFAULT_POLICY.namespaceQuota)}.`,
+      },
+      limitRange: {
+        type: 'array',
+        items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        description:
+          "LimitRange spec.limits kplex keeps as LimitRange kplex-tenant-limits in every namespace of the tenant (defaults and bounds of container resources; the tenant cannot change or delete it). Default: none (a default LimitRange would change the defaults a tenant's own LimitRange gives, which the conformance suite checks).",
+      },
     },
   };
 }
@@ -164,6 +186,13 @@ const isLevel = (v: unknown): v is PsaLevel =>
 const strings = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((s): s is string => typeof s === 'string') : [];
 const count = (v: unknown): number => (Number.isSafeInteger(v) && (v as number) > 0 ? (v as number) : 0);
+/** Quantities as strings (a schema's int-or-string may give numbers). */
+const stringMap = (v: unknown): Record<string, string> =>
+  Object.fromEntries(
+    Object.entries(record(v)).flatMap(([k, q]) =>
+      typeof q === 'string' || Number.isFinite(q) ? [[k, String(q)]] : [],
+    ),
+  );
 const record = (v: unknown): Record<string, unknown> =>
   v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
@@ -192,6 +221,11 @@ export function policyFromSpec(spec: unknown): TenantPolicy {
     allowedVolumeTypes: strings(raw['allowedVolumeTypes']),
     networkIsolation: raw['networkIsolation'] !== false,
     allowIngressFromHostNamespaces: strings(raw['allowIngressFromHostNamespaces']),
+    namespaceQuota:
+      raw['namespaceQuota'] === undefined ? DEFAULT_POLICY.namespaceQuota : stringMap(raw['namespaceQuota']),
+    limitRange: Array.isArray(raw['limitRange'])
+      ? (raw['limitRange'] as unknown[]).filter((l): l is Record<string, unknown> => record(l) === l)
+      : DEFAULT_POLICY.limitRange,
   };
 }
 

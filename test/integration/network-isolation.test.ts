@@ -137,4 +137,79 @@ describe('network isolation', () => {
     patch(null);
     await expect.poll(() => policyUid('web'), { timeout: 15_000 }).toBeTruthy();
   });
+
+  it('the namespace ResourceQuota: kubectl describe quota shows it, the tenant cannot change it, the host enforces it', async () => {
+    await expect
+      .poll(() => kubectl(kc, ['get', 'resourcequota', 'kplex-tenant-quota', '-n', 'web']).code, {
+        timeout: 15_000,
+      })
+      .toBe(0);
+    const described = kubectlOk(kc, ['describe', 'quota', 'kplex-tenant-quota', '-n', 'web']);
+    expect(described).toMatch(/pods\s+\d+\s+100/);
+    expect(kubectl(kc, ['delete', 'quota', 'kplex-tenant-quota', '-n', 'web']).stderr).toContain(
+      'resourcequotas "kplex-tenant-quota" is forbidden',
+    );
+    const patch = (policy: unknown) =>
+      kubectlOk(host.kubeconfig, [
+        'patch',
+        'tenant',
+        T,
+        '--type',
+        'merge',
+        '-p',
+        JSON.stringify({ spec: { policy } }),
+      ]);
+    patch({ namespaceQuota: { pods: 1 }, limitRange: [{ type: 'Container', max: { cpu: '1' } }] });
+    await expect
+      .poll(
+        () =>
+          kubectl(kc, [
+            'get',
+            'resourcequota',
+            'kplex-tenant-quota',
+            '-n',
+            'web',
+            '-o',
+            'jsonpath={.spec.hard.pods}',
+          ]).stdout,
+        {
+          timeout: 15_000,
+        },
+      )
+      .toBe('1');
+    await expect
+      .poll(() => kubectl(kc, ['get', 'limitrange', 'kplex-tenant-limits', '-n', 'web']).code, {
+        timeout: 15_000,
+      })
+      .toBe(0);
+    const pod = (name: string, cpu?: string) =>
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name },
+        spec: { containers: [{ name: 'c', image: 'x', ...(cpu ? { resources: { limits: { cpu } } } : {}) }] },
+      });
+    const big = kubectl(kc, ['create', '-n', 'web', '-f', '-'], pod('big', '2'));
+    expect(big.stderr).toContain(
+      'pods "big" is forbidden: maximum cpu usage per Container is 1, but limit is 2',
+    );
+    expect(kubectl(kc, ['create', '-n', 'web', '-f', '-'], pod('one')).code).toBe(0);
+    // The host's quota admission, in the tenant's names (the quota controller may lag a moment).
+    await expect
+      .poll(() => kubectl(kc, ['create', '-n', 'web', '-f', '-'], pod(`two-${Date.now()}`)).stderr, {
+        timeout: 15_000,
+      })
+      .toContain('exceeded quota: kplex-tenant-quota, requested: pods=1, used: pods=1, limited: pods=1');
+    // The tenant's own quota adds limits; it cannot raise kplex's.
+    kubectlOk(kc, ['create', 'quota', 'mine', '-n', 'web', '--hard=pods=50']);
+    expect(kubectl(kc, ['create', '-n', 'web', '-f', '-'], pod('three')).stderr).toContain(
+      'exceeded quota: kplex-tenant-quota',
+    );
+    patch(null);
+    await expect
+      .poll(() => kubectl(kc, ['get', 'limitrange', 'kplex-tenant-limits', '-n', 'web']).code, {
+        timeout: 15_000,
+      })
+      .not.toBe(0);
+  });
 });

@@ -625,4 +625,49 @@ describe('security: services and networking objects', () => {
         .toBe(true);
     },
   );
+
+  // kplex's ResourceQuota in each host namespace: shown, read-only.
+  const RQ = `${base}/resourcequotas`;
+  const QUOTA = 'kplex-tenant-quota';
+  const hostQuota = () =>
+    s.hostApi.request<{ metadata: { uid: string }; spec: { hard: Record<string, string> } }>(
+      'GET',
+      `/api/v1/namespaces/${hostNs}/resourcequotas/${QUOTA}`,
+    );
+  const quotaThere = () => expect.poll(async () => (await hostQuota()).status, { timeout: 15_000 }).toBe(200);
+  attack('exhaustion', "deletes kplex's ResourceQuota", async () => {
+    await quotaThere();
+    const uid = (await hostQuota()).body.metadata.uid;
+    await refused(api.request('DELETE', `${RQ}/${QUOTA}`), `resourcequotas "${QUOTA}" is forbidden`);
+    expect((await hostQuota()).body.metadata.uid).toBe(uid);
+  });
+  attack('exhaustion', "raises kplex's ResourceQuota by merge patch", async () => {
+    await quotaThere();
+    await refused(
+      api.request('PATCH', `${RQ}/${QUOTA}`, { spec: { hard: { pods: '100000' } } }, MERGE),
+      "the name is kplex's own object",
+    );
+    expect((await hostQuota()).body.spec.hard['pods']).toBe('100');
+  });
+  attack('exhaustion', "resets the usage of kplex's ResourceQuota (status)", async () => {
+    await quotaThere();
+    await refused(
+      api.request('PATCH', `${RQ}/${QUOTA}/status`, { status: { used: { pods: '0' } } }, MERGE),
+      "the name is kplex's own object",
+    );
+  });
+  attack('exhaustion', "deletes every ResourceQuota of the namespace: kplex's comes back", async () => {
+    await quotaThere();
+    const uid = (await hostQuota()).body.metadata.uid;
+    expect((await api.request('DELETE', RQ)).status).toBe(200);
+    await expect
+      .poll(
+        async () => {
+          const r = await hostQuota();
+          return r.status === 200 && r.body.metadata.uid !== uid;
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(true);
+  });
 });

@@ -17,8 +17,50 @@ describe('tenant policy', () => {
       podSecurity: { enforce: 'baseline', warn: 'restricted', audit: 'restricted', version: 'latest' },
       allowedPriorityClasses: [],
       externalIPs: [],
+      clusterIPs: [],
+      nodePorts: 0,
+      loadBalancers: 0,
+      loadBalancerStatus: false,
+      allowedVolumeTypes: [],
+      networkIsolation: true,
+      allowIngressFromHostNamespaces: [],
+      namespaceQuota: {
+        pods: '100',
+        services: '50',
+        persistentvolumeclaims: '20',
+        'requests.storage': '50Gi',
+      },
+      limitRange: [],
     });
     expect(policyFromSpec({ limits: { objects: 1 } })).toEqual(DEFAULT_POLICY);
+  });
+
+  it('takes the Service, network, volume and quota fields; invalid values are their defaults', () => {
+    const p = policyFromSpec({
+      policy: {
+        clusterIPs: ['10.96.200.0/24'],
+        nodePorts: 10,
+        loadBalancers: -1,
+        loadBalancerStatus: 'yes',
+        allowedVolumeTypes: ['nfs'],
+        networkIsolation: false,
+        allowIngressFromHostNamespaces: ['ingress-nginx'],
+        namespaceQuota: { pods: 5, cpu: '2', bad: {} },
+        limitRange: [{ type: 'Container' }, 'x'],
+      },
+    });
+    expect(p).toMatchObject({
+      clusterIPs: ['10.96.200.0/24'],
+      nodePorts: 10,
+      loadBalancers: 0,
+      loadBalancerStatus: false,
+      allowedVolumeTypes: ['nfs'],
+      networkIsolation: false,
+      allowIngressFromHostNamespaces: ['ingress-nginx'],
+      namespaceQuota: { pods: '5', cpu: '2' },
+      limitRange: [{ type: 'Container' }],
+    });
+    expect(policyFromSpec({ policy: { namespaceQuota: {} } }).namespaceQuota).toEqual({});
   });
 
   it('takes valid fields and ignores invalid ones', () => {

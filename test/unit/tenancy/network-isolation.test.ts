@@ -1,7 +1,9 @@
 // kplex's isolation NetworkPolicy as data, and the refusal of a tenant's update or delete of it.
 import { describe, expect, it } from 'vitest';
 import { isolationSpec } from '../../../src/tenancy/network-isolation.js';
-import { ISOLATION_POLICY, kplexOwnedNames } from '../../../src/admission/reserved-names.js';
+import { kplexOwnedNames } from '../../../src/admission/reserved-names.js';
+
+const ISOLATION_POLICY = 'kplex-tenant-isolation';
 import { DEFAULT_POLICY } from '../../../src/limits/tenant-policy.js';
 import type { AdmissionAttributes } from '../../../src/admission/attributes.js';
 

@@ -1,0 +1,175 @@
+// The objects kplex keeps in every host namespace of a tenant, from its Tenant's policy, as data:
+// the isolation NetworkPolicy (hidden from the tenant), the namespace ResourceQuota and LimitRange
+// (shown, read-only: admission/reserved-names.ts refuses the tenant's updates and deletes). Host
+// watches keep them: applied for every kplex host namespace as it appears (and at start for those
+// of an earlier run), applied again when deleted or edited by anyone, and when the Tenant changes.
+import { KPLEX_OWNED } from '../admission/reserved-names.js';
+import type { KubeObject } from '../api/object.js';
+import type { HostClient } from '../hostapi/host-client.js';
+import { HostInformer, type InformerEvent } from '../hostapi/host-informer.js';
+import type { Logger } from '../log/logger.js';
+import { DEFAULT_POLICY, type PolicyOf, type TenantPolicy } from '../limits/tenant-policy.js';
+import { LABEL_MANAGED_BY, LABEL_TENANT_UID } from '../rewrite/namespace-translator.js';
+import { HIDDEN_LABEL } from '../rewrite/object-rewrite.js';
+import { isolationSpec } from './network-isolation.js';
+
+type Obj = Record<string, unknown>;
+
+interface OwnedObject {
+  /** group/resource, the key of KPLEX_OWNED (which names it). */
+  groupResource: string;
+  apiVersion: string;
+  kind: string;
+  /** Hidden from the tenant's reads (kplex.io/hidden) or shown read-only. */
+  hidden: boolean;
+  /** Its spec under the Tenant's policy; undefined: it must not exist. */
+  spec: (tenantUid: string, policy: TenantPolicy) => Obj | undefined;
+}
+
+const OWNED: readonly OwnedObject[] = [
+  {
+    groupResource: 'networking.k8s.io/networkpolicies',
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    hidden: true,
+    spec: (uid, p) => (p.networkIsolation ? isolationSpec(uid, p) : undefined),
+  },
+  {
+    groupResource: '/resourcequotas',
+    apiVersion: 'v1',
+    kind: 'ResourceQuota',
+    hidden: false,
+    spec: (_, p) => (Object.keys(p.namespaceQuota).length ? { hard: { ...p.namespaceQuota } } : undefined),
+  },
+  {
+    groupResource: '/limitranges',
+    apiVersion: 'v1',
+    kind: 'LimitRange',
+    hidden: false,
+    spec: (_, p) => (p.limitRange.length ? { limits: p.limitRange } : undefined),
+  },
+];
+
+const nameOf = (o: OwnedObject): string => KPLEX_OWNED[o.groupResource]!;
+const collection = (o: OwnedObject, ns?: string): string => {
+  const [group, resource] = o.groupResource.split('/') as [string, string];
+  const base = group ? `/apis/${o.apiVersion}` : '/api/v1';
+  return `${base}${ns ? `/namespaces/${encodeURIComponent(ns)}` : ''}/${resource}`;
+};
+const MANAGED = encodeURIComponent(`${LABEL_MANAGED_BY}=kplex`);
+
+export class TenantNamespaceObjects {
+  /** `<groupResource> <ns>` -> what was applied and what the host stored (JSON): unchanged ones cost nothing. */
+  private readonly applied = new Map<string, { want: string; stored: string }>();
+  private readonly queue = new Set<string>();
+  private running = false;
+  private readonly namespaces: HostInformer;
+  private readonly owned: HostInformer[];
+
+  constructor(
+    private readonly host: HostClient,
+    private readonly policyOf: PolicyOf = () => DEFAULT_POLICY,
+    private readonly logger: Logger,
+  ) {
+    this.namespaces = new HostInformer(host, '/api/v1/namespaces', logger, (e) => this.onNamespace(e), {
+      query: `labelSelector=${MANAGED}`,
+    });
+    this.owned = OWNED.map(
+      (o) =>
+        new HostInformer(host, collection(o), logger, (e) => this.onOwned(o, e), {
+          query: `labelSelector=${MANAGED}`,
+          key: (x) => `${x.metadata?.namespace ?? ''}/${x.metadata?.name ?? ''}`,
+        }),
+    );
+  }
+
+  /** Resolves once the lists are in (the objects follow in the background). */
+  async start(): Promise<void> {
+    await Promise.all([this.namespaces.start(), ...this.owned.map((i) => i.start())]);
+  }
+
+  stop(): void {
+    for (const i of [this.namespaces, ...this.owned]) i.stop();
+  }
+
+  /** A Tenant changed: its namespaces get the objects of its current policy (no host call if unchanged). */
+  tenantChanged(uid: string): void {
+    for (const ns of this.namespaces.items.values())
+      if (uid && ns.metadata?.labels?.[LABEL_TENANT_UID] === uid) this.enqueue(ns.metadata?.name ?? '');
+  }
+
+  private onNamespace(e: InformerEvent): void {
+    const name = e.object.metadata?.name ?? '';
+    if (e.type !== 'DELETED') return this.enqueue(name);
+    for (const o of OWNED) this.applied.delete(`${o.groupResource} ${name}`);
+  }
+
+  private onOwned(o: OwnedObject, e: InformerEvent): void {
+    if (e.object.metadata?.name !== nameOf(o)) return;
+    const ns = e.object.metadata?.namespace ?? '';
+    const key = `${o.groupResource} ${ns}`;
+    // Deleted or edited by someone else: apply it again.
+    if (e.type === 'DELETED' || JSON.stringify((e.object as Obj)['spec']) !== this.applied.get(key)?.stored) {
+      this.applied.delete(key);
+      this.enqueue(ns);
+    }
+  }
+
+  private enqueue(ns: string): void {
+    if (!ns) return;
+    this.queue.add(ns);
+    if (!this.running) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      for (let next = this.queue.values().next(); !next.done; next = this.queue.values().next()) {
+        const ns = next.value;
+        this.queue.delete(ns);
+        for (const o of OWNED)
+          try {
+            await this.reconcile(o, ns);
+          } catch (err) {
+            this.logger.warn(
+              { err, namespace: ns, kind: o.kind },
+              "keeping kplex's object in a tenant namespace failed",
+            );
+          }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  /** Applies (or, where the Tenant's policy has none, deletes) one object in one host namespace. */
+  private async reconcile(o: OwnedObject, ns: string): Promise<void> {
+    const obj: KubeObject | undefined = this.namespaces.items.get(ns);
+    const uid = obj?.metadata?.labels?.[LABEL_TENANT_UID];
+    if (!obj || !uid || obj.metadata?.deletionTimestamp) return;
+    const key = `${o.groupResource} ${ns}`;
+    const path = `${collection(o, ns)}/${nameOf(o)}`;
+    const spec = o.spec(uid, this.policyOf(uid));
+    const want = spec ? JSON.stringify(spec) : 'none';
+    if (this.applied.get(key)?.want === want) return;
+    if (!spec) {
+      const res = await this.host.request('DELETE', path);
+      if (res.status >= 300 && res.status !== 404) throw new Error(`host DELETE ${path}: ${res.status}`);
+      this.applied.set(key, { want, stored: '' });
+      return;
+    }
+    const labels = { [LABEL_MANAGED_BY]: 'kplex', ...(o.hidden ? { [HIDDEN_LABEL]: 'true' } : {}) };
+    const res = await this.host.request(
+      'PATCH',
+      `${path}?fieldManager=kplex&force=true`,
+      { apiVersion: o.apiVersion, kind: o.kind, metadata: { name: nameOf(o), labels }, spec },
+      'application/apply-patch+yaml',
+    );
+    const message = String((res.body as { message?: unknown } | undefined)?.message ?? '');
+    // A namespace being deleted refuses new content: nothing to keep there.
+    if (res.status === 404 || (res.status === 403 && message.includes('being terminated'))) return;
+    if (res.status >= 300) throw new Error(`host apply ${path}: ${res.status} ${message}`);
+    // The stored spec (defaults filled) is what the watch echoes back: not taken for an edit.
+    this.applied.set(key, { want, stored: JSON.stringify((res.body as Obj | undefined)?.['spec'] ?? spec) });
+  }
+}
