@@ -4,67 +4,16 @@
 // 410 past the cache's window, speak protobuf and Table, and add no host watch per tenant watch.
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ndjson } from '../../src/api/ndjson.js';
 import type { HostClient } from '../../src/hostapi/host-client.js';
 import { protobufWatchContentType } from '../../src/protobuf/index.js';
-import { WatchFrameReader, decodeWatchEvent } from '../../src/protobuf/watch-frames.js';
 import { apiClient } from '../helpers/api-client.js';
 import { startTenantEnv, type TenantEnv } from '../helpers/tenant-env.js';
+import { type CollectedEvent as Ev, collectWatch as collect, until } from '../helpers/watch-collect.js';
 
 const A = 'sw-a';
 const B = 'sw-b';
 
-type Obj = {
-  metadata?: { name?: string; namespace?: string; resourceVersion?: string; uid?: string };
-} & Record<string, unknown>;
-interface Ev {
-  type: string;
-  object: Obj;
-}
-
-/** A watch stream's events as they come (JSON lines, or protobuf frames decoded). */
-function collect(client: HostClient, path: string, accept = 'application/json') {
-  const events: Ev[] = [];
-  const abort = new AbortController();
-  let contentType = '';
-  let status = 0;
-  const done = (async () => {
-    try {
-      const res = await client.streams.request({
-        origin: client.origin,
-        path: client.basePath + path,
-        method: 'GET',
-        headers: client.headers({ accept }),
-        signal: abort.signal,
-        bodyTimeout: 0,
-      });
-      status = res.statusCode;
-      contentType = String(res.headers['content-type'] ?? '');
-      if (contentType.startsWith('application/vnd.kubernetes.protobuf')) {
-        const frames = new WatchFrameReader();
-        for await (const chunk of res.body)
-          for (const f of frames.push(chunk as Buffer)) events.push(decodeWatchEvent(f) as Ev);
-      } else for await (const ev of ndjson<Ev>(res.body)) events.push(ev);
-    } catch {
-      // stopped
-    }
-  })();
-  return {
-    events,
-    done,
-    status: () => status,
-    contentType: () => contentType,
-    stop: () => abort.abort(),
-  };
-}
-
-async function until(what: string, check: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+type Obj = NonNullable<Ev['object']>;
 
 const named = (evs: Ev[], ns: string) =>
   evs.filter((e) => e.type !== 'BOOKMARK' && e.object.metadata?.namespace === ns);
