@@ -22,6 +22,9 @@ export interface WebhookCallerOptions {
   insecureAnyCaller?: boolean;
 }
 
+/** How long a connection's verdict stands (a certificate can expire while its connection lives). */
+const VERDICT_MS = 60_000;
+
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
 
 /** The certificates of a PEM bundle; throws when there are none (a misconfiguration, not a caller's fault). */
@@ -34,11 +37,24 @@ export function parseCABundle(pem: string): X509Certificate[] {
 export function webhookCallers(o: WebhookCallerOptions): WebhookCallerCheck {
   if (o.caPem) {
     const cas = parseCABundle(o.caPem);
+    // A connection's client certificate is fixed by its handshake: its verdict (a signature check,
+    // ~4 ms on a busy core, most of a webhook call) is kept per connection for VERDICT_MS, so the
+    // apiserver's keep-alive connection pays it once, not on every pod.
+    const verdicts = new WeakMap<object, { at: number; ok: Promise<boolean> }>();
     return async (req) => {
-      const der = peerCertificate(req);
-      // Same verdict as the apiserver's x509 authenticator: a chain to the trusted CA, valid now,
-      // usable for client auth, with a CN. Anything else is an anonymous caller.
-      return der && (await verifyClientCertificate(der, cas)) ? undefined : unauthorized();
+      const now = Date.now();
+      let v = verdicts.get(req.socket);
+      if (!v || now - v.at > VERDICT_MS) {
+        const der = peerCertificate(req);
+        // Same verdict as the apiserver's x509 authenticator: a chain to the trusted CA, valid now,
+        // usable for client auth, with a CN. Anything else is an anonymous caller.
+        v = {
+          at: now,
+          ok: der ? verifyClientCertificate(der, cas).then((u) => u !== undefined) : Promise.resolve(false),
+        };
+        verdicts.set(req.socket, v);
+      }
+      return (await v.ok) ? undefined : unauthorized();
     };
   }
   if (o.insecureAnyCaller) return async () => undefined;

@@ -53,6 +53,21 @@ describe('pod webhook callers', async () => {
     }
   });
 
+  it("verifies a connection's certificate once: later requests on it reuse the verdict", async () => {
+    let reads = 0;
+    const socket = {
+      getPeerCertificate: () => {
+        reads++;
+        return { raw: Buffer.from(new X509Certificate(apiserver.cert).rawData) };
+      },
+    };
+    const req = { headers: {}, socket } as unknown as IncomingMessage;
+    for (let i = 0; i < 5; i++) expect(await check(req)).toBeUndefined();
+    expect(reads).toBe(1);
+    // Another connection is judged on its own.
+    expect((await check(requestWith()))?.status.code).toBe(401);
+  });
+
   it('trusts every CA of a bundle (a rotation) and refuses a file without one', async () => {
     const next = await createCA('webhook-client-ca-next');
     const both = webhookCallers({ caPem: `${ca.cert}\n${next.cert}` });
