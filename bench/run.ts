@@ -13,6 +13,7 @@ import { createCost } from './measures/create-cost.js';
 import { density } from './measures/density.js';
 import { fanout } from './measures/fanout.js';
 import { hostBacked } from './measures/host-backed.js';
+import { pods } from './measures/pods.js';
 import { virtualStore } from './measures/virtual-store.js';
 
 const MEASURES: Record<string, { title: string; run: (ctx: Context) => Promise<Entry[]> }> = {
@@ -27,6 +28,7 @@ const MEASURES: Record<string, { title: string; run: (ctx: Context) => Promise<E
     title: '5. create cost vs size: p50 of a create at 100 and at 10,000 objects of the kind',
     run: createCost,
   },
+  pods: { title: '6. pod create with the pod syncer (webhook) kplex vs host', run: pods },
 };
 
 const usage = `Usage: npm run bench -- [--quick] [--only <measure>[,<measure>...]] [--keep] [--cpu-prof <dir>]

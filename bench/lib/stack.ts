@@ -6,7 +6,13 @@ import { openSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { freePort, startHost, stopHost, type HostState } from '../../deploy/local-host/host.js';
+import {
+  freePort,
+  startHost,
+  stopHost,
+  webhookClientCA,
+  type HostState,
+} from '../../deploy/local-host/host.js';
 import { loadOrCreateSigningKeys, type SigningKey } from '../../src/auth/signing-keys.js';
 import { mintToken } from '../../src/auth/tokens.js';
 import { TENANT_GROUP, TENANT_VERSION, TENANTS_PATH } from '../../src/tenancy/tenant-crd.js';
@@ -97,6 +103,11 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       host.kubeconfig,
       '--log-level',
       'warn',
+      // The pod syncer as deployed: only the host apiserver calls the webhook, pods get kplex's DNS.
+      '--webhook-client-ca',
+      webhookClientCA(host),
+      '--pod-dns-address',
+      '127.0.0.1',
     ],
     { cwd: root, stdio: ['ignore', out, out] },
   );
