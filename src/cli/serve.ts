@@ -15,7 +15,7 @@ import { FileClientCAStore, HostSecretClientCAStore, type ClientCAStore } from '
 import { RbacAuthorizer } from '../rbac/rbac-authorizer.js';
 import { StorePool } from '../store/store-pool.js';
 import { HostNamespaces } from '../tenancy/host-namespaces.js';
-import { hostNamespaceGrant } from '../tenancy/host-namespace-grant.js';
+import { grantExisting, hostNamespaceGrant } from '../tenancy/host-namespace-grant.js';
 import { TenantNamespaceObjects } from '../tenancy/namespace-objects.js';
 import { RuntimeCache } from '../tenancy/runtime-cache.js';
 import { removeTenant } from '../tenancy/tenant-removal.js';
@@ -64,11 +64,13 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   // Each tenant's workload policy (Tenant spec.policy). Its host namespaces get the policy's Pod
   // Security labels when first seen (the first list: those an earlier kplex made too) and on change.
   const policies = new TenantPolicyBook();
-  const hostNamespaces = new HostNamespaces(
-    host,
-    policies.of,
-    cfg.hostNamespaceRole ? hostNamespaceGrant(host, cfg.hostNamespaceRole) : undefined,
-  );
+  const grant = cfg.hostNamespaceRole ? hostNamespaceGrant(host, cfg.hostNamespaceRole) : undefined;
+  const hostNamespaces = new HostNamespaces(host, policies.of, grant);
+  if (grant)
+    void grantExisting(host, grant, logger).then(
+      (n) => logger.info({ namespaces: n }, 'kplex bound in its host namespaces'),
+      (err: unknown) => logger.error({ err }, 'binding kplex in its host namespaces failed'),
+    );
   const podSecurity = new PodSecurityReconciler(hostNamespaces, pool, logger);
   tenants.onChange((e) => {
     if (policies.observe(e))

@@ -29,8 +29,8 @@ export class HostNamespaces {
     private readonly host: HostClient,
     /** The Tenant's workload policy (its Pod Security floor), by Tenant UID. */
     private readonly policyOf: PolicyOf = () => DEFAULT_POLICY,
-    /** Runs once kplex created a host namespace, before its first use (host-namespace-grant.ts). */
-    private readonly created: (name: string) => Promise<void> = async () => {},
+    /** Gives kplex its rights in a host namespace of ours before it is used (host-namespace-grant.ts). */
+    private readonly access: (name: string) => Promise<void> = async () => {},
   ) {}
 
   /** The Pod Security labels the host namespace of (tenant, ns) must carry (limits/pod-security.ts). */
@@ -107,6 +107,7 @@ export class HostNamespaces {
       const res = await this.host.request<KubeObject>('GET', `/api/v1/namespaces/${known}`);
       if (res.status === 200 && isOurHostNamespace(res.body, tenant, ns)) {
         await this.labelled(tenant, store, ns, res.body);
+        await this.access(known);
         return known;
       }
       if (res.status === 404 && (await this.tryCreate(tenant, store, ns, known))) return known;
@@ -117,6 +118,7 @@ export class HostNamespaces {
       if (got.status === 200) {
         if (isOurHostNamespace(got.body, tenant, ns)) {
           await this.labelled(tenant, store, ns, got.body);
+          await this.access(candidate);
           return this.record(store, ns, candidate);
         }
         continue; // someone else's: never adopt
@@ -143,7 +145,7 @@ export class HostNamespaces {
       metadata: { name, labels },
     });
     if (res.status === 201) {
-      await this.created(name);
+      await this.access(name);
       return true;
     }
     if (res.status === 409) {

@@ -39,6 +39,7 @@ describe('least privilege: kplex on the chart ServiceAccount', () => {
   const dataDir = path.join(dir, 'data');
   let saKc: string;
   let kplex: KplexProcess;
+  let kplexArgs: string[] = [];
   let kc: string;
   const adm = (args: string[], input?: string) => kubectlOk(host.kubeconfig, args, input);
   /** kubectl as kplex itself (its host token). */
@@ -80,7 +81,7 @@ describe('least privilege: kplex on the chart ServiceAccount', () => {
     expect(asKplex(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']).stdout).toBe(
       'system:serviceaccount:kplex-system:kplex',
     );
-    kplex = await startKplex([
+    kplexArgs = [
       '--data-dir',
       dataDir,
       '--host-kubeconfig',
@@ -89,7 +90,8 @@ describe('least privilege: kplex on the chart ServiceAccount', () => {
       'kplex-host-namespace',
       '--webhook-client-ca',
       webhookClientCA(host),
-    ]);
+    ];
+    kplex = await startKplex(kplexArgs);
     kplexCli(['tenant', 'create', 'lp-one', '--host-kubeconfig', saKc]);
     kc = path.join(dir, 'lp-one.kubeconfig');
     writeFileSync(
@@ -177,6 +179,33 @@ describe('least privilege: kplex on the chart ServiceAccount', () => {
       }
       throw new Error('the deleted tenant kept host namespaces');
     });
+  });
+
+  it('a host namespace left without its binding (an earlier run, a crash) gets it when kplex starts', async () => {
+    const hostNs = adm([
+      'get',
+      'ns',
+      '-l',
+      'kplex.io/namespace=app,kplex.io/tenant=lp-one',
+      '-o',
+      'jsonpath={.items[0].metadata.name}',
+    ]);
+    adm(['-n', hostNs, 'delete', 'rolebinding', 'kplex']);
+    const port = kplex.port;
+    await kplex.stop();
+    kplex = await startKplex([...kplexArgs, '--port', String(port)]);
+    for (let i = 0; i < 150 && kubectl(kc, ['get', '--raw', '/version']).code !== 0; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    // kplex binds itself in its existing host namespaces in the background at start.
+    let got = kubectl(kc, ['-n', 'app', 'get', 'secret', 's', '-o', 'jsonpath={.data.p}']);
+    for (let i = 0; i < 100 && got.code !== 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      got = kubectl(kc, ['-n', 'app', 'get', 'secret', 's', '-o', 'jsonpath={.data.p}']);
+    }
+    expect(got.stdout).toBe('cQ==');
+    expect(adm(['-n', hostNs, 'get', 'rolebinding', 'kplex', '-o', 'name']).trim()).toBe(
+      'rolebinding.rbac.authorization.k8s.io/kplex',
+    );
   });
 
   describe("kplex's token cannot", () => {
