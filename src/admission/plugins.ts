@@ -11,6 +11,7 @@ import { loadBalancerStatus, serviceAddresses, serviceExternalName } from './ser
 import { endpointAddresses, ingressHostClaims } from './network-claims.js';
 import { claimVolumeName, podVolumes } from './volume-policy.js';
 import { kplexOwnedNames } from './reserved-names.js';
+import { podNodeBounds } from './node-placement.js';
 
 export interface TenantAdmission {
   store: () => TenantStore;
@@ -25,6 +26,7 @@ export function admissionChain(t: TenantAdmission): AdmissionChain {
     podBindings(),
     kplexOwnedNames(),
     podPlacement(t.policy),
+    podNodeBounds(t.policy),
     podVolumes(t.policy),
     claimVolumeName(),
     serviceExternalIPs(t.policy),

@@ -39,6 +39,17 @@ export interface TenantPolicy {
   namespaceQuota: Readonly<Record<string, string>>;
   /** LimitRange spec.limits kplex keeps in every host namespace of the tenant (none when empty). */
   limitRange: readonly Readonly<Record<string, unknown>>[];
+  /** Node labels every pod of the tenant must select (its nodes). */
+  nodeSelector: Readonly<Record<string, string>>;
+  /** Tolerations the tenant's pods may have beyond those of node conditions (node.kubernetes.io/*). */
+  allowedTolerations: readonly AllowedToleration[];
+}
+
+/** A toleration a Tenant allows: of this key, and of this value and effect when they are given. */
+export interface AllowedToleration {
+  key: string;
+  value?: string;
+  effect?: string;
 }
 
 export const DEFAULT_POLICY: Readonly<TenantPolicy> = Object.freeze({
@@ -64,6 +75,8 @@ export const DEFAULT_POLICY: Readonly<TenantPolicy> = Object.freeze({
     'requests.storage': '50Gi',
   }),
   limitRange: Object.freeze([]),
+  nodeSelector: Object.freeze({}),
+  allowedTolerations: Object.freeze([]),
 }) as TenantPolicy;
 
 /**
@@ -138,7 +151,7 @@ export function policySchema(): Record<string, unknown> {
         type: 'integer',
         minimum: 0,
         description:
-          "Node ports the whole tenant may hold (every port of a NodePort Service, and of a LoadBalancer Service that allocates node ports); node ports are one range shared by every tenant. The host always picks the port: a fixed spec.ports[].nodePort is refused. Default: 0 (NodePort Services refused).",
+          'Node ports the whole tenant may hold (every port of a NodePort Service, and of a LoadBalancer Service that allocates node ports); node ports are one range shared by every tenant. The host always picks the port: a fixed spec.ports[].nodePort is refused. Default: 0 (NodePort Services refused).',
       },
       loadBalancers: {
         type: 'integer',
@@ -176,6 +189,22 @@ export function policySchema(): Record<string, unknown> {
         items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
         description:
           "LimitRange spec.limits kplex keeps as LimitRange kplex-tenant-limits in every namespace of the tenant (defaults and bounds of container resources; the tenant cannot change or delete it). Default: none (a default LimitRange would change the defaults a tenant's own LimitRange gives, which the conformance suite checks).",
+      },
+      nodeSelector: {
+        type: 'object',
+        additionalProperties: { type: 'string' },
+        description:
+          'Node labels every pod (and pod template) of the tenant must select in spec.nodeSelector: the nodes set aside for it. Default: none.',
+      },
+      allowedTolerations: {
+        type: 'array',
+        items: {
+          type: 'object',
+          required: ['key'],
+          properties: { key: { type: 'string' }, value: { type: 'string' }, effect: { type: 'string' } },
+        },
+        description:
+          "Tolerations the tenant's pods may have beyond those of node conditions (node.kubernetes.io/*): of this key, and of this value and effect when given (e.g. the taint of nodes dedicated to the tenant). A toleration of every taint or of the control plane's is refused unless listed. Default: none.",
       },
     },
   };
@@ -226,6 +255,15 @@ export function policyFromSpec(spec: unknown): TenantPolicy {
     limitRange: Array.isArray(raw['limitRange'])
       ? (raw['limitRange'] as unknown[]).filter((l): l is Record<string, unknown> => record(l) === l)
       : DEFAULT_POLICY.limitRange,
+    nodeSelector: stringMap(raw['nodeSelector']),
+    allowedTolerations: Array.isArray(raw['allowedTolerations'])
+      ? (raw['allowedTolerations'] as unknown[]).flatMap((t) => {
+          const r = record(t);
+          if (typeof r['key'] !== 'string') return [];
+          const str = (k: string) => (typeof r[k] === 'string' ? { [k]: r[k] as string } : {});
+          return [{ key: r['key'], ...str('value'), ...str('effect') }];
+        })
+      : [],
   };
 }
 

@@ -363,4 +363,36 @@ describe('workload isolation', () => {
       ]).code,
     ).toBe(0);
   });
+
+  it("bounds placement: tolerations of node conditions or the Tenant's taints, and the Tenant's node selector", async () => {
+    kubectlOk(kc, ['create', 'ns', 'bounds']);
+    const all = create('bounds', deployment('everywhere', { tolerations: [{ operator: 'Exists' }] }));
+    expect(all.stderr).toContain(
+      'deployments.apps "everywhere" is forbidden: spec.template.spec.tolerations[0]: a toleration of every taint is not permitted for tenant pods',
+    );
+    const dedicated = { key: 'dedicated', operator: 'Equal', value: 'place-team', effect: 'NoSchedule' };
+    expect(create('bounds', pod('dedicated', { tolerations: [dedicated] })).stderr).toContain(
+      'a toleration of the taint "dedicated" is not permitted',
+    );
+    setPolicy({
+      allowedTolerations: [{ key: 'dedicated', value: 'place-team' }],
+      nodeSelector: { 'kplex.io/pool': 'place' },
+    });
+    // The node selector is now required: a pod without it is refused, with it (and the allowed toleration) created.
+    await expect
+      .poll(() => create('bounds', pod('nosel', { tolerations: [dedicated] })).stderr, { timeout: 15_000 })
+      .toContain(
+        'pods "nosel" is forbidden: spec.nodeSelector: must select kplex.io/pool=place (the nodes of this tenant)',
+      );
+    const ok = create(
+      'bounds',
+      pod('dedicated', { tolerations: [dedicated], nodeSelector: { 'kplex.io/pool': 'place' } }),
+    );
+    expect(ok.code, ok.stderr).toBe(0);
+    // No node carries the pool label on the local host: the scheduler leaves it Pending, on no node.
+    expect(
+      kubectlOk(kc, ['get', 'pod', 'dedicated', '-n', 'bounds', '-o', 'jsonpath={.spec.nodeName}']),
+    ).toBe('');
+    setPolicy(null);
+  });
 });

@@ -229,11 +229,11 @@ describe('security: workload isolation', () => {
       workload('Deployment', 'privdep', {}, PRIV),
     ),
   );
-  attack('bodies', 'privileged DaemonSet tolerating every taint: FailedCreate, no pod on any node', () =>
+  attack('bodies', 'privileged hostPID DaemonSet: FailedCreate, no pod on any node', () =>
     failedCreate(
       'DaemonSet',
       `/apis/apps/v1/namespaces/${NS}/daemonsets`,
-      workload('DaemonSet', 'privds', { tolerations: [{ operator: 'Exists' }], hostPID: true }, PRIV),
+      workload('DaemonSet', 'privds', { hostPID: true }, PRIV),
     ),
   );
   attack('bodies', 'hostNetwork StatefulSet: FailedCreate, no pod', () =>
@@ -454,6 +454,62 @@ describe('security: workload isolation', () => {
       'priorityClass is not permitted',
     ),
   );
+
+  // Tolerations: by default only node conditions (node.kubernetes.io/*).
+  attack('bodies', 'DaemonSet tolerating every taint (a pod on every node, control plane included)', () =>
+    forbidden(
+      api.request(
+        'POST',
+        `/apis/apps/v1/namespaces/${NS}/daemonsets`,
+        workload('DaemonSet', 'everywhere', { tolerations: [{ operator: 'Exists' }] }),
+      ),
+      'daemonsets.apps "everywhere" is forbidden: spec.template.spec.tolerations[0]: a toleration of every taint is not permitted for tenant pods',
+    ),
+  );
+  attack('bodies', 'pod tolerating the control-plane taint', () =>
+    forbidden(
+      api.request(
+        'POST',
+        `${base}/pods`,
+        pod('cp', {
+          tolerations: [
+            { key: 'node-role.kubernetes.io/control-plane', operator: 'Exists', effect: 'NoSchedule' },
+          ],
+        }),
+      ),
+      'pods "cp" is forbidden: spec.tolerations[0]: a toleration of the taint "node-role.kubernetes.io/control-plane" is not permitted',
+    ),
+  );
+  attack('bodies', 'toleration of every NoSchedule taint added to a Deployment by merge patch', async () => {
+    await forbidden(
+      api.request(
+        'PATCH',
+        `/apis/apps/v1/namespaces/${NS}/deployments/later`,
+        { spec: { template: { spec: { tolerations: [{ operator: 'Exists', effect: 'NoSchedule' }] } } } },
+        MERGE,
+      ),
+      'spec.template.spec.tolerations[0]: a toleration of every taint',
+    );
+    const h = await onHost(`/apis/apps/v1/namespaces/${NS}/deployments/later`);
+    expect(JSON.stringify(h.body)).not.toContain('NoSchedule');
+  });
+  attack('bodies', 'a node-condition toleration (node.kubernetes.io/not-ready) passes', async () => {
+    const r = await api.request(
+      'POST',
+      `${base}/pods`,
+      pod('notready', {
+        tolerations: [
+          {
+            key: 'node.kubernetes.io/not-ready',
+            operator: 'Exists',
+            effect: 'NoExecute',
+            tolerationSeconds: 30,
+          },
+        ],
+      }),
+    );
+    expect(r.status).toBe(201);
+  });
 
   // Services: externalIPs (CVE-2020-8554).
   attack('bodies', 'Service externalIPs on create', () =>

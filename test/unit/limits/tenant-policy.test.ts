@@ -31,6 +31,8 @@ describe('tenant policy', () => {
         'requests.storage': '50Gi',
       },
       limitRange: [],
+      nodeSelector: {},
+      allowedTolerations: [],
     });
     expect(policyFromSpec({ limits: { objects: 1 } })).toEqual(DEFAULT_POLICY);
   });
