@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { webhookClientCA, type HostState } from '../../deploy/local-host/host.js';
 import { kubectl } from './kubectl.js';
+import { chartServeArgs } from './chart-credentials.js';
 import { startKplex, type KplexProcess } from './kplex-process.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -40,6 +41,8 @@ export async function startTenantEnv(host: HostState, extraArgs: string[] = []):
     host.kubeconfig,
     '--webhook-client-ca',
     webhookClientCA(host),
+    // KPLEX_TEST_LEAST_PRIVILEGE=1: kplex on the chart's ServiceAccount token, not the host admin.
+    ...(process.env.KPLEX_TEST_LEAST_PRIVILEGE === '1' ? chartServeArgs(host) : []),
     ...extraArgs,
   ];
   let kplex = await startKplex(args);

@@ -7,25 +7,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { parseAllDocuments, stringify } from 'yaml';
 import { webhookClientCA } from '../../deploy/local-host/host.js';
-import { renderChart } from '../../deploy/helm/render.js';
 import { kubectl, kubectlOk, type KubectlResult } from '../helpers/kubectl.js';
 import { startKplex, type KplexProcess } from '../helpers/kplex-process.js';
 import { kplexCli } from '../helpers/tenant-env.js';
-
-/** The chart's objects that set kplex's host rights (no workload: the host runs no image here). */
-const RIGHTS = new Set([
-  'CustomResourceDefinition',
-  'Namespace',
-  'ServiceAccount',
-  'ClusterRole',
-  'ClusterRoleBinding',
-  'Role',
-  'RoleBinding',
-  'ValidatingAdmissionPolicy',
-  'ValidatingAdmissionPolicyBinding',
-]);
+import { chartKubeconfig, chartServeArgs, KPLEX_USER } from '../helpers/chart-credentials.js';
 
 const refused = (r: KubectlResult, why: RegExp): void => {
   expect(r.code, r.stdout).not.toBe(0);
@@ -46,48 +32,12 @@ describe('least privilege: kplex on the chart ServiceAccount', () => {
   const asKplex = (args: string[], input?: string) => kubectl(saKc, args, input);
 
   beforeAll(async () => {
-    if (kubectl(host.kubeconfig, ['get', 'namespace', 'kplex-system']).code !== 0)
-      adm(['create', 'namespace', 'kplex-system']);
-    const rights = parseAllDocuments(renderChart())
-      .map((d) => d.toJS() as { kind?: string } | null)
-      .filter((o) => o && RIGHTS.has(o.kind ?? ''));
-    const file = path.join(dir, 'rights.yaml');
-    writeFileSync(file, rights.map((o) => stringify(o)).join('---\n'));
-    adm(['apply', '--server-side', '--force-conflicts', '-f', file]);
-    const token = adm(['create', 'token', 'kplex', '-n', 'kplex-system', '--duration', '2h']).trim();
-    const view = (jsonpath: string) =>
-      adm(['config', 'view', '--raw', '--minify', '--flatten', '-o', `jsonpath=${jsonpath}`]);
-    saKc = path.join(dir, 'kplex-sa.kubeconfig');
-    writeFileSync(
-      saKc,
-      stringify({
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [
-          {
-            name: 'host',
-            cluster: {
-              server: view('{.clusters[0].cluster.server}'),
-              'certificate-authority-data': view('{.clusters[0].cluster.certificate-authority-data}'),
-            },
-          },
-        ],
-        users: [{ name: 'kplex', user: { token } }],
-        contexts: [{ name: 'kplex', context: { cluster: 'host', user: 'kplex' } }],
-        'current-context': 'kplex',
-      }),
-      { mode: 0o600 },
-    );
-    expect(asKplex(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']).stdout).toBe(
-      'system:serviceaccount:kplex-system:kplex',
-    );
+    saKc = chartKubeconfig(host);
+    expect(asKplex(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']).stdout).toBe(KPLEX_USER);
     kplexArgs = [
       '--data-dir',
       dataDir,
-      '--host-kubeconfig',
-      saKc,
-      '--host-namespace-role',
-      'kplex-host-namespace',
+      ...chartServeArgs(host),
       '--webhook-client-ca',
       webhookClientCA(host),
     ];
