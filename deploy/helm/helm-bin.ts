@@ -21,3 +21,7 @@ export function helmBinary(log: (l: string) => void = () => {}): string {
   });
   return helm;
 }
+
+// `npx tsx deploy/helm/helm-bin.ts`: build it now (CI does, before the tests) and print its path.
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname))
+  console.log(helmBinary(console.log));
