@@ -209,8 +209,8 @@ describe('security: the pod syncer (DNS wiring)', () => {
       view.spec.dnsConfig = { searches: ['other.example'] };
       expectStatus(await s.api[A]!.request('PUT', url, view), 422, 'Invalid');
       const after = await hostPod('immutable');
-      expect(after.spec.dnsConfig).toEqual(before.spec.dnsConfig);
-      expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+      expect(after.spec).toEqual(before.spec);
+      expect(after.metadata.annotations).toEqual(before.metadata.annotations);
     },
   );
 
@@ -312,6 +312,164 @@ describe('security: the pod syncer (DNS wiring)', () => {
         searches: SEARCHES('app'),
         options: [{ name: 'ndots', value: '5' }],
       });
+    },
+  );
+});
+
+describe("security: the tenant's view of nodes", () => {
+  const NODE = 'kwok-sec-nodes';
+  let s: SecurityEnv;
+  const B_SECRETS = /of-b|secret-image|volume-b|ops-note/;
+  const onNode = (name: string, image: string) => ({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name },
+    spec: {
+      nodeSelector: { 'kubernetes.io/hostname': NODE },
+      containers: [{ name: 'c', image, resources: { requests: { cpu: '300m' } } }],
+    },
+  });
+
+  beforeAll(async () => {
+    s = await securityEnv([A, B]);
+    const created = await s.hostApi.request('POST', '/api/v1/nodes', {
+      apiVersion: 'v1',
+      kind: 'Node',
+      metadata: {
+        name: NODE,
+        annotations: { 'kwok.x-k8s.io/node': 'fake', 'ops-note': 'ops-note' },
+        labels: { 'kubernetes.io/hostname': NODE, type: 'kwok' },
+      },
+      spec: {},
+      status: { allocatable: { cpu: '4', pods: '110' }, capacity: { cpu: '4', pods: '110' } },
+    });
+    expect(created.status).toBe(201);
+    for (const t of [A, B]) kubectlOk(s.kc[t]!, ['create', 'namespace', 'app']);
+    kubectlOk(s.kc[A]!, ['create', '-n', 'app', '-f', '-'], JSON.stringify(onNode('mine', 'image-a')));
+    kubectlOk(
+      s.kc[B]!,
+      ['create', '-n', 'app', '-f', '-'],
+      JSON.stringify(onNode('theirs', 'secret-image-of-b')),
+    );
+    for (let i = 0; i < 300; i++) {
+      const r = await s.hostApi.must<{ items: Any[] }>(
+        'GET',
+        `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${NODE}`)}`,
+      );
+      if (r.body.items.length === 2) break;
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    const st = await s.hostApi.request(
+      'PATCH',
+      `/api/v1/nodes/${NODE}/status`,
+      {
+        status: {
+          images: [{ names: ['secret-image-of-b@sha256:0b'], sizeBytes: 1 }],
+          volumesInUse: ['kubernetes.io/csi/d^volume-b'],
+          volumesAttached: [{ name: 'kubernetes.io/csi/d^volume-b', devicePath: '' }],
+        },
+      },
+      'application/strategic-merge-patch+json',
+    );
+    expect(st.status).toBe(200);
+  });
+  afterAll(async () => {
+    await s?.hostApi.request('DELETE', `/api/v1/nodes/${NODE}`);
+    await s?.close();
+  });
+
+  attack(
+    'leaks',
+    "a node's images, volumes and annotations (other tenants' workloads) never reach a tenant",
+    async () => {
+      const hostNode = JSON.stringify((await s.hostApi.must('GET', `/api/v1/nodes/${NODE}`)).body);
+      expect(hostNode).toMatch(B_SECRETS);
+      const reads = [
+        (await s.api[A]!.must('GET', `/api/v1/nodes/${NODE}`)).body,
+        (await s.api[A]!.must('GET', `/api/v1/nodes/${NODE}/status`)).body,
+        (await s.api[A]!.must('GET', '/api/v1/nodes')).body,
+        (await s.api[A]!.must('GET', `/api/v1/nodes?fieldSelector=metadata.name%3D${NODE}`)).body,
+        kubectlOk(s.kc[A]!, ['get', 'nodes', '-o', 'wide']),
+        kubectlOk(s.kc[A]!, ['get', 'node', NODE, '-o', 'yaml']),
+        kubectl(s.kc[A]!, ['get', 'node', NODE, '-w', '--request-timeout=2s', '-o', 'json']).stdout,
+        kubectl(s.kc[A]!, [
+          'get',
+          '--raw',
+          `/api/v1/watch/nodes?fieldSelector=metadata.name%3D${NODE}&timeoutSeconds=1`,
+        ]).stdout,
+      ];
+      for (const r of reads) {
+        const text = typeof r === 'string' ? r : JSON.stringify(r);
+        expect(text).toContain(NODE);
+        expect(text).not.toMatch(B_SECRETS);
+      }
+    },
+  );
+
+  attack(
+    'selectors',
+    'pods by spec.nodeName across all namespaces (any selector mix) are the tenant’s own',
+    async () => {
+      const hostNsB = (
+        await s.hostApi.must<{ items: Any[] }>(
+          'GET',
+          `/api/v1/namespaces?labelSelector=${encodeURIComponent(`kplex.io/tenant=${B},kplex.io/namespace=app`)}`,
+        )
+      ).body.items[0]!.metadata.name as string;
+      for (const sel of [
+        `spec.nodeName=${NODE}`,
+        `spec.nodeName=${NODE},metadata.namespace=app`,
+        `spec.nodeName=${NODE},metadata.namespace=${hostNsB}`,
+        `spec.nodeName=${NODE},metadata.name=theirs`,
+        `spec.nodeName!=nothing`,
+        `status.phase!=Failed,spec.nodeName=${NODE}`,
+      ]) {
+        const r = await s.api[A]!.request<Any>(
+          'GET',
+          `/api/v1/pods?fieldSelector=${encodeURIComponent(sel)}`,
+        );
+        expect(r.status, sel).toBe(200);
+        const names = (r.body.items as Any[]).map((p) => p.metadata.name);
+        expect(names, sel).not.toContain('theirs');
+        // (A wrote B's host namespace name into its own forger pod's searches above: not a leak.)
+        expect(JSON.stringify(r.body), sel).not.toMatch(/secret-image-of-b|"theirs"/);
+      }
+    },
+  );
+
+  attack('leaks', "kubectl describe node counts the tenant's pods and requests only", async () => {
+    const out = kubectlOk(s.kc[A]!, ['describe', 'node', NODE]);
+    expect(out).toMatch(/Non-terminated Pods:\s+\(1 in total\)/);
+    expect(out).toContain('mine');
+    expect(out).not.toContain('theirs');
+    expect(out).toMatch(/cpu\s+300m \(7%\)/);
+    expect(out).not.toMatch(B_SECRETS);
+  });
+
+  attack(
+    'rbac',
+    'a node view is read-only: every write verb and the proxy are refused with a Status',
+    async () => {
+      const url = `/api/v1/nodes/${NODE}`;
+      const writes: [string, string, unknown, string?][] = [
+        ['POST', '/api/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'mine-now' } }],
+        ['PUT', url, { apiVersion: 'v1', kind: 'Node', metadata: { name: NODE } }],
+        ['PATCH', url, { metadata: { labels: { owned: 'yes' } } }, 'application/merge-patch+json'],
+        ['PATCH', `${url}/status`, { status: { capacity: { cpu: '1000' } } }, 'application/merge-patch+json'],
+        ['DELETE', url, undefined],
+        ['DELETE', '/api/v1/nodes', undefined],
+      ];
+      for (const [method, path, body, type] of writes) {
+        const r = await s.api[A]!.request<Any>(method as 'POST', path, body, type);
+        expect(r.status, `${method} ${path}`).toBeGreaterThanOrEqual(400);
+        expect(r.body, `${method} ${path}`).toMatchObject({ kind: 'Status', status: 'Failure' });
+      }
+      const proxy = await s.api[A]!.request<Any>('GET', `${url}/proxy/metrics`);
+      expect(proxy.status).toBeGreaterThanOrEqual(400);
+      expect(proxy.body).toMatchObject({ kind: 'Status' });
+      const node = (await s.hostApi.must<Any>('GET', url)).body;
+      expect(node.metadata.labels.owned).toBeUndefined();
+      expect(node.status.capacity.cpu).toBe('4');
     },
   );
 });
