@@ -10,6 +10,7 @@ import type { Negotiated } from '../handlers/negotiate.js';
 import { hostPath } from '../hostapi/host-request.js';
 import { resourceVersionOf } from '../hostwatch/formats.js';
 import type { HostWatchCaches } from '../hostwatch/watch-caches.js';
+import { BEFORE_CACHE } from '../hostwatch/watch-cache.js';
 import type { CachedItem, ChangeType, Obj } from '../hostwatch/types.js';
 import { encodeWatchFrame, protobufWatchContentType } from '../protobuf/index.js';
 import { type ResourceInfo, groupVersion } from '../resources/types.js';
@@ -74,10 +75,16 @@ function includeObject(value: Obj, mode: SharedWatchPlan['includeObject']): void
  */
 export async function serveSharedWatch(w: SharedWatch): Promise<boolean> {
   const { res, plan, out, map, row } = w;
-  const lease = await w.caches.acquire({ path: hostPath(row, {}), format: plan.format });
+  const from = plan.initialEventsEnd ? undefined : plan.from;
+  const lease = await w.caches.acquire({ path: hostPath(row, {}), format: plan.format }, from);
   if (!lease) return false;
   const cache = lease.cache;
-  if (plan.initialEventsEnd && plan.from !== undefined && plan.from > cache.resourceVersion) {
+  // A watch-list from a version the cache has not reached, or a watch from a version before the
+  // cache's list (the host's window may still hold it): the host's to answer.
+  if (
+    (plan.initialEventsEnd && plan.from !== undefined && plan.from > cache.resourceVersion) ||
+    (from !== undefined && from < cache.listResourceVersion)
+  ) {
     lease.release();
     return false;
   }
@@ -171,8 +178,12 @@ export async function serveSharedWatch(w: SharedWatch): Promise<boolean> {
         end: finish,
       },
     },
-    plan.initialEventsEnd ? undefined : plan.from,
+    from,
   );
+  if (sub === BEFORE_CACHE) {
+    finish(); // cannot happen: checked above with nothing in between
+    return true;
+  }
   if ('requested' in sub) {
     // The apiserver's watch cache answers a version older than its window with one ERROR event.
     write('ERROR', {

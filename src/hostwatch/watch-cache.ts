@@ -30,6 +30,12 @@ const LIST_PAGE = 500;
 /** The cache's host watch is renewed this often (the host ends it; resumed from the last version). */
 const WATCH_SECONDS = 300;
 
+/**
+ * The answer to a watch from a version before the cache's list: the cache cannot tell what
+ * changed between them, the host can (its window is longer); serve the watch another way.
+ */
+export const BEFORE_CACHE = 'before-cache';
+
 /** The answer to a watch from a version the ring no longer reaches (the apiserver's 410 Expired). */
 export interface Expired {
   requested: number;
@@ -49,6 +55,8 @@ export class HostWatchCache {
   private readonly all = new Set<Subscriber>();
   private ring: EventRing;
   private rv = 0;
+  /** The version of the last LIST: the ring holds every event after it (until it drops the oldest). */
+  private listRV = 0;
   private needList = true;
   private stopped = false;
   private abort?: AbortController;
@@ -63,6 +71,11 @@ export class HostWatchCache {
     readonly key: CacheKey,
     private readonly bounds: RingBounds,
     private readonly logger: Logger,
+    /**
+     * The version the first watcher resumes from (a client lists, then watches from the list's
+     * version): the first LIST is read at it, so that watcher and those after it are served.
+     */
+    private startRV?: number,
   ) {
     this.ring = new EventRing(bounds, 0);
     this.ready = new Promise<void>((resolve, reject) => {
@@ -78,6 +91,11 @@ export class HostWatchCache {
 
   get oldest(): number {
     return this.ring.oldest;
+  }
+
+  /** The version of the cache's last LIST (watches from before it are not served here). */
+  get listResourceVersion(): number {
+    return this.listRV;
   }
 
   get subscriberCount(): number {
@@ -100,7 +118,11 @@ export class HostWatchCache {
    * version (the ring's events after it; a version the cache has not reached yet sends events
    * after it). Synchronous: no event can fall between the replay and the subscription.
    */
-  subscribe(spec: Omit<SubscriberSpec, 'after'>, from: number | undefined): Subscription | Expired {
+  subscribe(
+    spec: Omit<SubscriberSpec, 'after'>,
+    from: number | undefined,
+  ): Subscription | Expired | typeof BEFORE_CACHE {
+    if (from !== undefined && from < this.listRV) return BEFORE_CACHE;
     if (from !== undefined && from < this.ring.oldest) return { requested: from, oldest: this.ring.oldest };
     const sub = new Subscriber({ ...spec, after: Math.max(from ?? 0, 0) });
     if (from === undefined)
@@ -179,14 +201,19 @@ export class HostWatchCache {
     const values: Obj[] = [];
     let cont = '';
     let rv = 0;
+    const at = this.startRV;
+    this.startRV = undefined; // a relist reads the current state
     do {
+      const exact: Record<string, string> =
+        at && !cont ? { resourceVersion: String(at), resourceVersionMatch: 'Exact' } : {};
       const res = await callHost(this.host, {
         method: 'GET',
         path: this.key.path,
-        query: this.query({ limit: String(LIST_PAGE), ...(cont ? { continue: cont } : {}) }),
+        query: this.query({ limit: String(LIST_PAGE), ...exact, ...(cont ? { continue: cont } : {}) }),
         accept: FORMAT_ACCEPT[this.key.format],
       });
       const body = await readJSON(res);
+      if (at && res.statusCode === 410) return this.list(); // compacted: the current state
       if (res.statusCode !== 200 || !isObject(body)) {
         const err = new Error(`shared host watch: list ${this.key.path}: ${res.statusCode}`);
         this.settle(err); // the first list failed: its waiting watches are served another way
@@ -218,6 +245,7 @@ export class HostWatchCache {
       m.set(item.name, item);
     }
     this.rv = rv;
+    this.listRV = rv;
     this.ring = new EventRing(this.bounds, rv);
     this.needList = false;
     this.settle();

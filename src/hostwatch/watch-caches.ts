@@ -43,13 +43,16 @@ export class HostWatchCaches {
     private readonly opts: WatchCacheOptions = DEFAULT_WATCH_CACHE_OPTIONS,
   ) {}
 
-  /** The ready cache of `key`, or undefined when it cannot be had now (serve the watch another way). */
-  async acquire(key: CacheKey): Promise<CacheLease | undefined> {
+  /**
+   * The ready cache of `key`, or undefined when it cannot be had now (serve the watch another way).
+   * `from`: the version the watcher resumes from, where a cache it starts first lists.
+   */
+  async acquire(key: CacheKey, from?: number): Promise<CacheLease | undefined> {
     const id = `${key.format} ${key.path}`;
     if ((this.failed.get(id) ?? 0) > Date.now()) return undefined;
     let entry = this.caches.get(id);
     if (!entry) {
-      entry = { cache: new HostWatchCache(this.host, key, this.opts.ring, this.logger), users: 0 };
+      entry = { cache: new HostWatchCache(this.host, key, this.opts.ring, this.logger, from), users: 0 };
       this.caches.set(id, entry);
       entry.cache.start();
       this.logger.info({ path: key.path, format: key.format }, 'shared host watch started');
