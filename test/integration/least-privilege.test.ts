@@ -3,6 +3,7 @@
 // Passthrough, identity and tenants work; the same token cannot reach past kplex's own namespaces.
 // Every destructive attempt is a server-side dry run: admission and authorization run in full,
 // and nothing on the shared host changes if a guard failed.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -104,6 +105,22 @@ describe('least privilege: kplex on the chart ServiceAccount', () => {
         'jsonpath={.roleRef.name}',
       ]);
       expect(binding).toBe('kplex-host-namespace');
+    });
+
+    it('watches across namespaces (-A): namespaces that get a host namespace during the watch join it', async () => {
+      const child = spawn('kubectl', ['--kubeconfig', kc, 'get', 'pods', '-A', '-w']);
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      try {
+        kubectlOk(kc, ['create', 'namespace', 'late']);
+        kubectlOk(kc, ['-n', 'late', 'run', 'joiner', '--image=nginx']);
+        for (let i = 0; i < 150 && !/late\s+joiner/.test(out); i++)
+          await new Promise((r) => setTimeout(r, 100));
+        expect(out, kplex.logs.slice(-20).join('\n')).toMatch(/late\s+joiner/);
+      } finally {
+        child.kill();
+      }
     });
 
     it('identity: kplex tokens, service account tokens and reviews', () => {
