@@ -409,6 +409,8 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
     return void res.end(typeof json === 'string' ? textToVirtual(json, map) : '');
   }
   const obj = json as Obj;
+  // A host-backed owner deleted through kplex: its virtual dependents follow (ownership both ways).
+  if (info.verb === 'delete' && hres.statusCode < 300) p.scope.hostObjectDeleted(obj, q, raw);
   // kplex's own objects in a tenant's host namespaces (kplex.io/hidden) are hidden from a read by name too.
   const rows = obj['kind'] === 'Table' && Array.isArray(obj['rows']) ? (obj['rows'] as Obj[]) : [];
   if (

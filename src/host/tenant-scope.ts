@@ -17,6 +17,24 @@ export interface TenantScope {
    * readAtRV: nothing between reading the map and subscribing is missed); returns the unsubscribe.
    */
   onHostNamespace(fromRV: number, cb: (virtual: string, host: string) => void): () => void;
+  /** A host object was deleted through kplex (the host's answer, the request's query and body): its virtual dependents follow. */
+  hostObjectDeleted(answer: Record<string, unknown>, query: URLSearchParams, body: Buffer): void;
+}
+
+/** The propagation a DELETE asked for: the query, else the DeleteOptions body, else Background. */
+function deletePropagation(query: URLSearchParams, body: Buffer): string {
+  const q = query.get('propagationPolicy');
+  if (q) return q;
+  let opts: { propagationPolicy?: unknown; orphanDependents?: unknown } = {};
+  try {
+    opts = body.length ? (JSON.parse(body.toString('utf8')) as typeof opts) : {};
+  } catch {
+    // not JSON (a protobuf DeleteOptions): the default
+  }
+  if (typeof opts?.propagationPolicy === 'string') return opts.propagationPolicy;
+  return opts?.orphanDependents === true || query.get('orphanDependents') === 'true'
+    ? 'Orphan'
+    : 'Background';
 }
 
 /** Where HostNamespaces records the mapping (src/tenancy/host-namespaces.ts, mappingKey). */
@@ -77,6 +95,14 @@ export function tenantScope(rt: TenantRuntime): TenantScope {
       map.onVirtualOwned = (hostNs) => rt.hostOwned?.written(hostNs);
       maps.set(rt, { version, rv, entries, map });
       return map;
+    },
+    hostObjectDeleted(answer, query, body) {
+      // A DELETE answers with the object (still there while finalizers run) or a Status naming its uid.
+      const meta = answer['metadata'] as { uid?: unknown } | undefined;
+      const details = answer['details'] as { uid?: unknown } | undefined;
+      const uid = answer['kind'] === 'Status' ? details?.uid : meta?.uid;
+      if (typeof uid === 'string' && uid && store.dependentsOf(uid).length)
+        rt.gc.hostOwnerDeleted(uid, deletePropagation(query, body));
     },
     namespaceExists: (ns) => store.get({ ...NAMESPACES, namespace: '', name: ns }) !== undefined,
     ensureHostNamespace: (ns) => rt.lifecycle.ensureHostNamespace(ns),

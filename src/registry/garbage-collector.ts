@@ -84,6 +84,7 @@ export class VirtualGarbageCollector implements DeletionObserver {
     const o = clone(x.obj);
     mutate(o);
     const m = o.metadata!;
+    if (m.ownerReferences?.length === 0) delete m.ownerReferences; // as Go's omitempty writes it
     const key = x.reg.key(m.namespace ?? '', m.name!);
     const current = x.reg.store.get(key);
     if (!current) return;
@@ -136,6 +137,26 @@ export class VirtualGarbageCollector implements DeletionObserver {
       const owner = this.find(ref.uid);
       if (owner && (owner.obj.metadata?.finalizers ?? []).includes(foregroundFinalizer))
         this.objectFinalizing(owner.obj, owner.reg.info);
+    }
+  }
+
+  /**
+   * A host-backed owner `uid` was deleted through kplex: its virtual dependents lose the reference
+   * with Orphan, and otherwise go when no other owner lives, as the apiserver's collector settles
+   * them (Foreground does not wait for them: nothing virtual can hold up a host object's deletion).
+   */
+  hostOwnerDeleted(uid: string, propagation: string): void {
+    for (const dep of this.dependentsOf(uid)) {
+      const live = (dep.obj.metadata?.ownerReferences ?? []).filter(
+        (r) => r.uid !== uid && (this.exists(r.uid) || !this.isVirtualKind(r)),
+      );
+      if (propagation !== 'Orphan' && live.length === 0) this.deleteDependent(dep);
+      else
+        this.write(
+          dep,
+          (o) =>
+            (o.metadata!.ownerReferences = (o.metadata!.ownerReferences ?? []).filter((r) => r.uid !== uid)),
+        );
     }
   }
 

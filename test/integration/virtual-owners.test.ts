@@ -339,6 +339,56 @@ describe('ownership across the boundary', () => {
     expect(onHost('secret/sec-fg')).toBe(false);
   }, 90_000);
 
+  it('host-backed owners of virtual dependents: deleting them through kplex deletes, orphans or releases the dependents', () => {
+    const cm = (name: string): Ref => {
+      kubectlOk(kc, ['-n', 'default', 'create', 'configmap', name]);
+      const uid = kubectlOk(kc, [
+        '-n',
+        'default',
+        'get',
+        'configmap',
+        name,
+        '-o',
+        'jsonpath={.metadata.uid}',
+      ]);
+      return { apiVersion: 'v1', kind: 'ConfigMap', name, uid, controller: false, blockOwnerDeletion: false };
+    };
+    const virtualFoo = (name: string, refs: Ref[]) =>
+      kubectlOk(
+        kc,
+        ['apply', '-f', '-'],
+        JSON.stringify({
+          apiVersion: `${GROUP}/v1alpha1`,
+          kind: 'Foo',
+          metadata: { name, namespace: 'default', ownerReferences: refs },
+          spec: { deploymentName: `${name}-d`, replicas: 1 },
+        }),
+      );
+    const foo = (name: string) => kubectl(kc, ['-n', 'default', 'get', 'foo', name, '-o', 'json']);
+    const [bg, orphan, keep, other] = [cm('own-bg'), cm('own-orphan'), cm('own-keep'), cm('own-other')];
+    virtualFoo('by-bg', [bg]);
+    virtualFoo('by-orphan', [orphan]);
+    virtualFoo('by-two', [keep, other]);
+    kubectlOk(kc, ['-n', 'default', 'delete', 'configmap', 'own-bg']);
+    expect(foo('by-bg').stderr).toContain('not found');
+    kubectlOk(kc, ['-n', 'default', 'delete', 'configmap', 'own-orphan', '--cascade=orphan']);
+    const orphaned = JSON.parse(foo('by-orphan').stdout) as { metadata: { ownerReferences?: Ref[] } };
+    expect(orphaned.metadata.ownerReferences).toBeUndefined();
+    kubectlOk(kc, ['-n', 'default', 'delete', 'configmap', 'own-keep']);
+    const kept = JSON.parse(foo('by-two').stdout) as { metadata: { ownerReferences?: Ref[] } };
+    expect(kept.metadata.ownerReferences).toEqual([other]);
+    // A request body's DeleteOptions say Orphan too (client-go sends them so).
+    const last = cm('own-body');
+    virtualFoo('by-body', [last]);
+    kubectlOk(
+      kc,
+      ['delete', '--raw', '/api/v1/namespaces/default/configmaps/own-body', '-f', '-'],
+      JSON.stringify({ kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: 'Orphan' }),
+    );
+    expect(JSON.parse(foo('by-body').stdout).metadata.ownerReferences).toBeUndefined();
+    kubectlOk(kc, ['-n', 'default', 'delete', 'foo', 'by-orphan', 'by-two', 'by-body']);
+  });
+
   it('runs k8s.io/sample-controller against the tenant: its Deployment stays, Foo status fills in, deleting the Foo deletes it', async () => {
     buildSampleController();
     let logs = '';

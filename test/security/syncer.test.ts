@@ -236,6 +236,38 @@ describe('security: the pod syncer (DNS wiring)', () => {
   );
 
   attack(
+    'namespaces',
+    "ownership across the boundary: deleting tenant B's host object never collects tenant A's objects naming its uid",
+    async () => {
+      const made = await s.api[B]!.must<Any>('POST', '/api/v1/namespaces/app/configmaps', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'b-owner' },
+      });
+      const ref = { apiVersion: 'v1', kind: 'ConfigMap', name: 'b-owner', uid: made.body.metadata.uid };
+      const role = await s.api[A]!.request(
+        'POST',
+        '/apis/rbac.authorization.k8s.io/v1/namespaces/app/roles',
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'Role',
+          metadata: { name: 'claims-b', ownerReferences: [ref] },
+          rules: [],
+        },
+      );
+      expect(role.status).toBe(201);
+      const del = await s.api[B]!.request('DELETE', '/api/v1/namespaces/app/configmaps/b-owner');
+      expect(del.status).toBe(200);
+      const still = await s.api[A]!.request<Any>(
+        'GET',
+        '/apis/rbac.authorization.k8s.io/v1/namespaces/app/roles/claims-b',
+      );
+      expect(still.status).toBe(200);
+      expect(still.body.metadata.ownerReferences).toEqual([ref]);
+    },
+  );
+
+  attack(
     'malformed',
     'a pod whose own dnsConfig overflows validation is admitted with kplex’s resolver first, not a 422 about fields it did not write',
     async () => {
