@@ -19,4 +19,6 @@ export interface HostFacts {
   foreignIngressHosts(): Promise<readonly string[]>;
   /** Whether the PersistentVolume `name` is one the tenant sees (bound to a claim of its own). */
   volumeVisible(name: string): Promise<boolean>;
+  /** The pod address ranges of the host's nodes (spec.podCIDRs); empty when the nodes report none. */
+  podCIDRs(): Promise<readonly string[]>;
 }

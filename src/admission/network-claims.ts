@@ -5,6 +5,7 @@
 import { forbidden } from '../api/status.js';
 import type { AdmissionAttributes } from './attributes.js';
 import type { AdmissionPlugin } from './chain.js';
+import { reachesInto } from './ip-lists.js';
 
 type Obj = Record<string, unknown>;
 const arr = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
@@ -109,6 +110,53 @@ export function ingressHostClaims(): AdmissionPlugin {
           a.name,
           `${bad.field}: host ${JSON.stringify(bad.host)} is already claimed by an Ingress outside this tenant (a host name belongs to the first to claim it)`,
         );
+      return [];
+    },
+  };
+}
+
+/** A NetworkPolicy's ingress rules. */
+const ingressRules = (o: unknown): Obj[] => arr(((o as { spec?: Obj } | null)?.spec ?? {})['ingress']);
+
+/**
+ * A tenant's own NetworkPolicies add to kplex's isolation policy (NetworkPolicies are a union), so
+ * none may admit what kplex's keeps out: an ingress rule without `from` admits every pod of the
+ * host; an `ipBlock` peer over the nodes' pod addresses admits other tenants' pods on a CNI that
+ * applies ipBlocks to pod traffic. Selector peers are fenced to the tenant by the namespace rewrite.
+ */
+export function tenantNetworkPolicies(): AdmissionPlugin {
+  return {
+    name: 'TenantNetworkPolicies',
+    handles: (a) => writes(a) && groupResource(a) === 'networking.k8s.io/networkpolicies',
+    async validate(a, env) {
+      const had = new Set(ingressRules(a.oldObject).map((r) => JSON.stringify(r)));
+      const gr = { group: a.resource.group, resource: a.resource.resource };
+      let podCIDRs: readonly string[] | undefined;
+      const rules = ingressRules(a.object);
+      for (let i = 0; i < rules.length; i++) {
+        const rule = rules[i] ?? {};
+        if (had.has(JSON.stringify(rule))) continue;
+        const from = arr(rule['from']);
+        if (!from.length)
+          throw forbidden(
+            gr,
+            a.name,
+            `spec.ingress[${i}].from: a rule without peers admits every pod of the cluster, other tenants' included; name the peers (podSelector, namespaceSelector, ipBlock)`,
+          );
+        for (let j = 0; j < from.length; j++) {
+          const block = from[j]?.['ipBlock'] as { cidr?: unknown; except?: unknown } | undefined;
+          if (!block) continue;
+          podCIDRs ??= env.host ? await env.host.podCIDRs() : [];
+          const except = Array.isArray(block.except) ? block.except.map(String) : [];
+          const into = podCIDRs.find((p) => reachesInto(String(block.cidr ?? ''), except, p));
+          if (into)
+            throw forbidden(
+              gr,
+              a.name,
+              `spec.ingress[${i}].from[${j}].ipBlock: ${String(block.cidr)} covers the cluster's pod addresses (${into}), other tenants' pods included; except them or name the peers by selector`,
+            );
+        }
+      }
       return [];
     },
   };

@@ -8,7 +8,7 @@ import { validatingAdmissionPolicy } from './policy/plugin.js';
 import type { TenantPolicy } from '../limits/tenant-policy.js';
 import { podBindings, podPlacement, serviceExternalIPs } from './workload-policy.js';
 import { loadBalancerStatus, serviceAddresses, serviceExternalName } from './service-policy.js';
-import { endpointAddresses, ingressHostClaims } from './network-claims.js';
+import { endpointAddresses, ingressHostClaims, tenantNetworkPolicies } from './network-claims.js';
 import { claimVolumeName, podVolumes } from './volume-policy.js';
 import { kplexOwnedNames } from './reserved-names.js';
 import { podNodeBounds } from './node-placement.js';
@@ -35,6 +35,7 @@ export function admissionChain(t: TenantAdmission): AdmissionChain {
     loadBalancerStatus(t.policy),
     endpointAddresses(),
     ingressHostClaims(),
+    tenantNetworkPolicies(),
     validatingAdmissionPolicy(t.policies),
   ]);
 }

@@ -63,6 +63,15 @@ export function hostFacts(host: HostClient, map: NamespaceMap): HostFacts {
           out.push(...hostsOf(ing).map((h) => h.host));
       return out;
     },
+    async podCIDRs() {
+      const out = new Set<string>();
+      for (const node of await list(host, '/api/v1/nodes')) {
+        const s = spec(node);
+        for (const c of Array.isArray(s['podCIDRs']) ? s['podCIDRs'] : [s['podCIDR']])
+          if (typeof c === 'string' && c) out.add(c);
+      }
+      return [...out];
+    },
     async volumeVisible(name) {
       const r = await host.request<Obj>('GET', `/api/v1/persistentvolumes/${encodeURIComponent(name)}`);
       const visible = VIEW_RULES['/persistentvolumes']?.visible;

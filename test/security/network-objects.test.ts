@@ -670,4 +670,42 @@ describe('security: services and networking objects', () => {
       )
       .toBe(true);
   });
+
+  // The tenant's own NetworkPolicies add to kplex's: none may admit every pod of the cluster.
+  attack(
+    'namespaces',
+    'own NetworkPolicy admitting every source (an ingress rule without from)',
+    async () => {
+      await refused(
+        api.request('POST', NP, {
+          apiVersion: 'networking.k8s.io/v1',
+          kind: 'NetworkPolicy',
+          metadata: { name: 'open' },
+          spec: { podSelector: {}, ingress: [{}] },
+        }),
+        'networkpolicies.networking.k8s.io "open" is forbidden: spec.ingress[0].from: a rule without peers admits every pod of the cluster',
+      );
+      expect(
+        (
+          await s.hostApi.request(
+            'GET',
+            `/apis/networking.k8s.io/v1/namespaces/${hostNs}/networkpolicies/open`,
+          )
+        ).status,
+      ).toBe(404);
+    },
+  );
+  attack('namespaces', 'own NetworkPolicy opened to everyone by merge patch (ports only)', async () => {
+    const mine = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'web' },
+      spec: { podSelector: {}, ingress: [{ from: [{ podSelector: {} }] }] },
+    };
+    expect((await api.request('POST', NP, mine)).status).toBe(201);
+    await refused(
+      api.request('PATCH', `${NP}/web`, { spec: { ingress: [{ ports: [{ port: 80 }] }] } }, MERGE),
+      'spec.ingress[0].from',
+    );
+  });
 });

@@ -4,7 +4,12 @@
 import { describe, expect, it } from 'vitest';
 import type { AdmissionAttributes } from '../../../src/admission/attributes.js';
 import type { HostFacts, TenantService } from '../../../src/admission/host-facts.js';
-import { endpointAddresses, hostsOverlap, ingressHostClaims } from '../../../src/admission/network-claims.js';
+import {
+  endpointAddresses,
+  hostsOverlap,
+  ingressHostClaims,
+  tenantNetworkPolicies,
+} from '../../../src/admission/network-claims.js';
 import {
   clusterExternalName,
   loadBalancerStatus,
@@ -53,6 +58,7 @@ function facts(f: Partial<HostFacts> = {}): HostFacts {
     services: async () => [],
     foreignIngressHosts: async () => [],
     volumeVisible: async () => false,
+    podCIDRs: async () => [],
     ...f,
   };
 }
@@ -319,5 +325,50 @@ describe('volumes', () => {
     );
     const env = { host: facts({ volumeVisible: async (n) => n === 'pv-1' }) };
     expect(await outcome(() => p.validate!(attrs('', 'persistentvolumeclaims', pvc), env))).toBe('allowed');
+  });
+});
+
+describe("the tenant's own NetworkPolicies", () => {
+  const p = tenantNetworkPolicies();
+  const np = (ingress: unknown[]) => ({ spec: { podSelector: {}, ingress } });
+  const env = { host: facts({ podCIDRs: async () => ['10.244.0.0/24', '10.244.1.0/24'] }) };
+  const a = (o: unknown, old: unknown = null) =>
+    attrs(
+      'networking.k8s.io',
+      'networkpolicies',
+      o,
+      old ? { operation: 'UPDATE', oldObject: old as never } : {},
+    );
+  it('refuses a rule without peers, and ipBlocks over the pod addresses', async () => {
+    expect(await outcome(() => p.validate!(a(np([{}])), env))).toBe(
+      '403 networkpolicies.networking.k8s.io "x" is forbidden: spec.ingress[0].from: a rule without peers admits every pod of the cluster, other tenants\' included; name the peers (podSelector, namespaceSelector, ipBlock)',
+    );
+    expect(await outcome(() => p.validate!(a(np([{ ports: [{ port: 80 }] }])), env))).toContain(
+      'spec.ingress[0].from',
+    );
+    expect(
+      await outcome(() => p.validate!(a(np([{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }])), env)),
+    ).toContain(
+      "spec.ingress[0].from[0].ipBlock: 0.0.0.0/0 covers the cluster's pod addresses (10.244.0.0/24)",
+    );
+    expect(
+      await outcome(() => p.validate!(a(np([{ from: [{ ipBlock: { cidr: '10.244.1.7/32' } }] }])), env)),
+    ).toContain('(10.244.1.0/24)');
+  });
+  it('allows selectors, outside ipBlocks, excepted pod ranges and rules it already had', async () => {
+    expect(
+      await outcome(() =>
+        p.validate!(a(np([{ from: [{ podSelector: {} }, { namespaceSelector: {} }] }])), env),
+      ),
+    ).toBe('allowed');
+    expect(
+      await outcome(() => p.validate!(a(np([{ from: [{ ipBlock: { cidr: '203.0.113.0/24' } }] }])), env)),
+    ).toBe('allowed');
+    const excepted = np([{ from: [{ ipBlock: { cidr: '0.0.0.0/0', except: ['10.244.0.0/16'] } }] }]);
+    expect(await outcome(() => p.validate!(a(excepted), env))).toBe('allowed');
+    expect(await outcome(() => p.validate!(a(np([{}]), np([{}])), env))).toBe('allowed');
+    expect(await outcome(() => p.validate!(a(np([{ from: [{ ipBlock: { cidr: '::/0' } }] }])), env))).toBe(
+      'allowed',
+    );
   });
 });
