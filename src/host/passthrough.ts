@@ -36,6 +36,7 @@ import type { TenantScope } from './tenant-scope.js';
 import { proxyWatch } from './watch-proxy.js';
 import { sharedWatchPlan } from './shared-watch-plan.js';
 import { serveSharedWatch } from './shared-watch.js';
+import { serveSharedList } from './shared-list.js';
 import type { HostWatchCaches } from '../hostwatch/watch-caches.js';
 import { advertisedEndpoint, type KubernetesServices } from './kubernetes-service.js';
 import { isUpgrade, proxyUpgrade } from './upgrade-proxy.js';
@@ -275,6 +276,10 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
       warnings: [...(p.warnings ?? [])],
       onNewPath,
     });
+  }
+  if (info.verb === 'list' && row.namespaced && !info.namespace && d.watchCaches) {
+    const warnings = [...(p.warnings ?? [])];
+    if (await serveSharedList({ res, caches: d.watchCaches, row, query: q, out, map, warnings })) return;
   }
   if (isList && hostNamespaces.length > 1)
     return fanOutList(d, p, map, hq, accept, out, hostNamespaces as string[]);

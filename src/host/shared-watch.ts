@@ -3,8 +3,6 @@
 // selectors, every object rewritten to the tenant's view and encoded as it negotiated (JSON,
 // protobuf, Table, PartialObjectMetadata). No host request is made for it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { matchesFields } from '../api/field-selector.js';
-import { matchesLabels } from '../api/labels.js';
 import { cloneJSON, isObject } from '../api/object.js';
 import type { Negotiated } from '../handlers/negotiate.js';
 import { hostPath } from '../hostapi/host-request.js';
@@ -15,7 +13,8 @@ import type { CachedItem, ChangeType, Obj } from '../hostwatch/types.js';
 import { encodeWatchFrame, protobufWatchContentType } from '../protobuf/index.js';
 import { type ResourceInfo, groupVersion } from '../resources/types.js';
 import type { NamespaceMap } from '../rewrite/namespace-translator.js';
-import { bodyToVirtual, isHiddenHostObject, isKplexKey } from '../rewrite/object-rewrite.js';
+import { bodyToVirtual } from '../rewrite/object-rewrite.js';
+import { tenantFilter } from './shared-watch-filter.js';
 import type { SharedWatchPlan } from './shared-watch-plan.js';
 import type { TenantScope } from './tenant-scope.js';
 
@@ -35,15 +34,6 @@ export interface SharedWatch {
 const MAX_BUFFERED = 16 * 1024 * 1024;
 
 const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
-
-/** The tenant's view of an object's labels: kplex's own are never there (as labelSelectorToHost judges). */
-function tenantLabels(obj: Obj): Record<string, string> | undefined {
-  const labels = isObject(obj['metadata']) ? obj['metadata']['labels'] : undefined;
-  if (!isObject(labels)) return undefined;
-  const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(labels)) if (!isKplexKey(k) && typeof v === 'string') out[k] = v;
-  return out;
-}
 
 function setResourceVersion(value: Obj, format: SharedWatchPlan['format'], rv: number): void {
   const objects =
@@ -143,14 +133,7 @@ export async function serveSharedWatch(w: SharedWatch): Promise<boolean> {
       apiVersion: groupVersion(row),
       metadata: { resourceVersion: String(rv), ...(annotations ? { annotations } : {}) },
     });
-  const passes = (item: CachedItem): boolean =>
-    !isHiddenHostObject(item.object) &&
-    (!plan.labels.length || matchesLabels(plan.labels, tenantLabels(item.object))) &&
-    (!plan.fields.length ||
-      matchesFields(plan.fields, {
-        'metadata.name': item.name,
-        'metadata.namespace': map.virtualOf(item.ns) ?? '',
-      }));
+  const passes = tenantFilter(plan, map);
 
   // The initial state goes out in as few writes as the socket takes.
   res.cork();

@@ -160,7 +160,8 @@ export class HostWatchCache {
     }
   }
 
-  private inNamespace(ns: string): Iterable<CachedItem> {
+  /** The cached objects of a host namespace (a LIST served from the cache). */
+  inNamespace(ns: string): Iterable<CachedItem> {
     return this.objects.get(ns)?.values() ?? [];
   }
 

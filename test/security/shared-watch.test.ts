@@ -200,14 +200,38 @@ describe('security: watches served from the shared host watch', () => {
     },
   );
 
-  attack('leaks', 'a version older than the cache answers 410 Expired and nothing else', async () => {
-    for (const rv of ['1', '2', '10']) {
-      const w = collectWatch(a, `/api/v1/configmaps?watch=1&resourceVersion=${rv}`);
-      await w.done;
-      expect(w.events.map((e) => `${e.type} ${String(e.object['reason'])}`)).toEqual(['ERROR Expired']);
-      onlyA(w);
-    }
-  });
+  attack(
+    'leaks',
+    'versions from before the shared cache (the host’s window) replay only the tenant’s own',
+    async () => {
+      for (const rv of ['1', '2', '10']) {
+        const w = collectWatch(a, `/api/v1/configmaps?watch=1&resourceVersion=${rv}`);
+        await othersWriteThenMarker(w);
+        w.stop();
+        onlyA(w);
+      }
+    },
+  );
+
+  for (const [what, path, , matchesNone] of watches.filter(([, p]) => !p.includes('resourceVersion'))) {
+    attack(
+      'leaks',
+      `a LIST -A served from the cache (resourceVersion 0) with ${what} lists only the tenant’s`,
+      async () => {
+        const r = await a.request<{ items: CollectedEvent['object'][] }>(
+          'GET',
+          `${path.replace('watch=1', 'resourceVersion=0')}`,
+        );
+        expect(r.status).toBe(200);
+        const text = JSON.stringify(r.body);
+        for (const f of foreign) expect(text).not.toContain(f);
+        for (const h of hostNames) expect(text).not.toContain(h);
+        expect(text).not.toContain('kplex.io/');
+        if (matchesNone) expect(r.body.items).toEqual([]);
+        else expect(r.body.items.length).toBeGreaterThan(0);
+      },
+    );
+  }
 
   attack(
     'malformed',

@@ -1,0 +1,75 @@
+// A tenant's LIST across its namespaces with resourceVersion=0 ("any version", what client-go's
+// informers send first) served from the shared host watch of the type, as the apiserver serves
+// such a list from its watch cache: no host request. Other lists (a consistent read, pages, Table)
+// keep the per-namespace fan-out, whose host reads are consistent.
+import type { ServerResponse } from 'node:http';
+import { cloneJSON } from '../api/object.js';
+import type { KubeObject } from '../api/object.js';
+import type { Negotiated } from '../handlers/negotiate.js';
+import { encodeResult, warningHeaders } from '../handlers/output.js';
+import { hostPath } from '../hostapi/host-request.js';
+import type { HostWatchCaches } from '../hostwatch/watch-caches.js';
+import { type ResourceInfo, groupVersion } from '../resources/types.js';
+import type { NamespaceMap } from '../rewrite/namespace-translator.js';
+import { bodyToVirtual } from '../rewrite/object-rewrite.js';
+import { tenantFilter } from './shared-watch-filter.js';
+import { sharedWatchPlan } from './shared-watch-plan.js';
+
+export interface SharedList {
+  res: ServerResponse;
+  caches: HostWatchCaches;
+  row: ResourceInfo;
+  query: URLSearchParams;
+  out: Negotiated;
+  map: NamespaceMap;
+  warnings: string[];
+}
+
+/** Query parameters that make a list something the cache does not answer as the host would. */
+const NOT_FROM_CACHE = ['continue', 'resourceVersionMatch', 'sendInitialEvents', 'watch'];
+
+/** Serves the list from the cache; false when it is not one the cache serves (the caller fans out). */
+export async function serveSharedList(l: SharedList): Promise<boolean> {
+  const { row, query: q, out, map } = l;
+  if (q.getAll('resourceVersion').join() !== '0' || NOT_FROM_CACHE.some((k) => q.has(k))) return false;
+  if (out.kind !== 'json' && out.kind !== 'yaml') return false;
+  const plan = sharedWatchPlan(`${row.group}/${row.resource}`, q, { kind: 'json' });
+  if (!plan) return false;
+  const lease = await l.caches.acquire({ path: hostPath(row, {}), format: 'object' });
+  if (!lease) return false;
+  try {
+    const cache = lease.cache;
+    const passes = tenantFilter(plan, map);
+    const items: unknown[] = [];
+    // limit is ignored, as the apiserver's watch cache ignores it for resourceVersion=0
+    for (const [, h] of map.entries())
+      for (const item of cache.inNamespace(h))
+        if (passes(item)) {
+          const o = cloneJSON(item.value);
+          delete o['kind']; // list items carry none, as the host's
+          delete o['apiVersion'];
+          items.push(o);
+        }
+    const list = {
+      apiVersion: groupVersion(row),
+      kind: row.listKind,
+      metadata: { resourceVersion: String(cache.resourceVersion) },
+      items,
+    };
+    bodyToVirtual(list, map);
+    const { data, contentType } = encodeResult(
+      list as unknown as KubeObject,
+      { out, columns: [], includeObject: 'Metadata', warnings: l.warnings },
+      out.kind === 'yaml',
+    );
+    l.res.writeHead(200, {
+      'Content-Type': contentType,
+      'Content-Length': data.length,
+      ...(l.warnings.length ? { Warning: warningHeaders(l.warnings) } : {}),
+    });
+    l.res.end(data);
+    return true;
+  } finally {
+    lease.release();
+  }
+}
