@@ -12,6 +12,7 @@ import { endpointAddresses, ingressHostClaims, tenantNetworkPolicies } from './n
 import { claimVolumeName, podVolumes } from './volume-policy.js';
 import { kplexOwnedNames } from './reserved-names.js';
 import { podNodeBounds } from './node-placement.js';
+import { hostClasses } from './class-policy.js';
 
 export interface TenantAdmission {
   store: () => TenantStore;
@@ -27,6 +28,7 @@ export function admissionChain(t: TenantAdmission): AdmissionChain {
     kplexOwnedNames(),
     podPlacement(t.policy),
     podNodeBounds(t.policy),
+    hostClasses(t.policy),
     podVolumes(t.policy),
     claimVolumeName(),
     serviceExternalIPs(t.policy),

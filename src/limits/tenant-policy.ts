@@ -43,6 +43,10 @@ export interface TenantPolicy {
   nodeSelector: Readonly<Record<string, string>>;
   /** Tolerations the tenant's pods may have beyond those of node conditions (node.kubernetes.io/*). */
   allowedTolerations: readonly AllowedToleration[];
+  /** The host's RuntimeClasses, StorageClasses and IngressClasses the tenant may name; null: any. */
+  allowedRuntimeClasses: readonly string[] | null;
+  allowedStorageClasses: readonly string[] | null;
+  allowedIngressClasses: readonly string[] | null;
 }
 
 /** A toleration a Tenant allows: of this key, and of this value and effect when they are given. */
@@ -77,6 +81,9 @@ export const DEFAULT_POLICY: Readonly<TenantPolicy> = Object.freeze({
   limitRange: Object.freeze([]),
   nodeSelector: Object.freeze({}),
   allowedTolerations: Object.freeze([]),
+  allowedRuntimeClasses: null,
+  allowedStorageClasses: null,
+  allowedIngressClasses: null,
 }) as TenantPolicy;
 
 /**
@@ -206,6 +213,30 @@ export function policySchema(): Record<string, unknown> {
         description:
           "Tolerations the tenant's pods may have beyond those of node conditions (node.kubernetes.io/*): of this key, and of this value and effect when given (e.g. the taint of nodes dedicated to the tenant). A toleration of every taint or of the control plane's is refused unless listed. Default: none.",
       },
+      ...Object.fromEntries(
+        (
+          [
+            ['allowedRuntimeClasses', 'RuntimeClasses', "pods' spec.runtimeClassName"],
+            [
+              'allowedStorageClasses',
+              'StorageClasses',
+              "PersistentVolumeClaims' spec.storageClassName (also after the host's default class is filled in)",
+            ],
+            [
+              'allowedIngressClasses',
+              'IngressClasses',
+              "Ingresses' spec.ingressClassName (also the host's default class)",
+            ],
+          ] as const
+        ).map(([field, kind, where]) => [
+          field,
+          {
+            type: 'array',
+            items: { type: 'string' },
+            description: `The host's ${kind} the tenant may name in ${where}. Default: unset, any of them.`,
+          },
+        ]),
+      ),
     },
   };
 }
@@ -264,6 +295,15 @@ export function policyFromSpec(spec: unknown): TenantPolicy {
           return [{ key: r['key'], ...str('value'), ...str('effect') }];
         })
       : [],
+    allowedRuntimeClasses: Array.isArray(raw['allowedRuntimeClasses'])
+      ? strings(raw['allowedRuntimeClasses'])
+      : null,
+    allowedStorageClasses: Array.isArray(raw['allowedStorageClasses'])
+      ? strings(raw['allowedStorageClasses'])
+      : null,
+    allowedIngressClasses: Array.isArray(raw['allowedIngressClasses'])
+      ? strings(raw['allowedIngressClasses'])
+      : null,
   };
 }
 

@@ -708,4 +708,39 @@ describe('security: services and networking objects', () => {
       'spec.ingress[0].from',
     );
   });
+
+  // Host classes, once the Tenant lists the ones it may use.
+  attack('bodies', 'a RuntimeClass and a StorageClass outside the Tenant lists', async () => {
+    await setPolicy({ allowedRuntimeClasses: ['runc'], allowedStorageClasses: ['standard'] });
+    const pvc = (name: string, storageClassName: string) => ({
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName },
+    });
+    await untilAllowed(() =>
+      api.request('POST', `${base}/persistentvolumeclaims?dryRun=All`, pvc('probe', 'standard')),
+    );
+    await refused(
+      api.request('POST', `${base}/persistentvolumeclaims`, pvc('fast', 'fast-ssd')),
+      'persistentvolumeclaims "fast" is forbidden: spec.storageClassName: "fast-ssd" is not one of the classes this tenant may use: "standard"',
+    );
+    // A class that exists on the host (a missing one is the host's own RuntimeClass refusal).
+    const rc = {
+      apiVersion: 'node.k8s.io/v1',
+      kind: 'RuntimeClass',
+      metadata: { name: 'kata' },
+      handler: 'kata',
+    };
+    expect([201, 409]).toContain(
+      (await s.hostApi.request('POST', '/apis/node.k8s.io/v1/runtimeclasses', rc)).status,
+    );
+    await refused(
+      api.request('POST', `${base}/pods`, pod('kata', { runtimeClassName: 'kata' })),
+      'pods "kata" is forbidden: spec.runtimeClassName: "kata" is not one of the classes this tenant may use: "runc"',
+    );
+    await gone(`${base}/pods/kata`);
+    await s.hostApi.request('DELETE', '/apis/node.k8s.io/v1/runtimeclasses/kata');
+    await setPolicy(null);
+  });
 });

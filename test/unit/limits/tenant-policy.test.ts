@@ -33,6 +33,9 @@ describe('tenant policy', () => {
       limitRange: [],
       nodeSelector: {},
       allowedTolerations: [],
+      allowedRuntimeClasses: null,
+      allowedStorageClasses: null,
+      allowedIngressClasses: null,
     });
     expect(policyFromSpec({ limits: { objects: 1 } })).toEqual(DEFAULT_POLICY);
   });
