@@ -51,6 +51,9 @@ const OWNED: readonly OwnedObject[] = [
 ];
 
 const nameOf = (o: OwnedObject): string => KPLEX_OWNED[o.groupResource]!;
+/** Pause before a failed namespace is reconciled again, doubled per failure up to the max. */
+const RETRY_MS = 1_000;
+const RETRY_MAX_MS = 60_000;
 const collection = (o: OwnedObject, ns?: string): string => {
   const [group, resource] = o.groupResource.split('/') as [string, string];
   const base = group ? `/apis/${o.apiVersion}` : '/api/v1';
@@ -62,6 +65,8 @@ export class TenantNamespaceObjects {
   /** `<groupResource> <ns>` -> what was applied and what the host stored (JSON): unchanged ones cost nothing. */
   private readonly applied = new Map<string, { want: string; stored: string }>();
   private readonly queue = new Set<string>();
+  /** Failed reconciles in a row, per namespace (the retry's back-off). */
+  private readonly retries = new Map<string, number>();
   private running = false;
   private readonly namespaces: HostInformer;
   private readonly owned: HostInformer[];
@@ -127,15 +132,25 @@ export class TenantNamespaceObjects {
       for (let next = this.queue.values().next(); !next.done; next = this.queue.values().next()) {
         const ns = next.value;
         this.queue.delete(ns);
+        let failed = false;
         for (const o of OWNED)
           try {
             await this.reconcile(o, ns);
           } catch (err) {
+            failed = true;
             this.logger.warn(
               { err, namespace: ns, kind: o.kind },
               "keeping kplex's object in a tenant namespace failed",
             );
           }
+        if (!failed) this.retries.delete(ns);
+        else {
+          // Tried again, backing off: kplex's rights in a new host namespace (its RoleBinding)
+          // may reach the host's authorizer after the namespace's watch event.
+          const n = (this.retries.get(ns) ?? 0) + 1;
+          this.retries.set(ns, n);
+          setTimeout(() => this.enqueue(ns), Math.min(RETRY_MAX_MS, RETRY_MS * 2 ** (n - 1))).unref();
+        }
       }
     } finally {
       this.running = false;

@@ -123,6 +123,33 @@ describe('least privilege: kplex on the chart ServiceAccount', () => {
       }
     });
 
+    it("keeps its own quota and isolation NetworkPolicy in a new host namespace (rights that lag the namespace's event)", async () => {
+      kubectlOk(kc, ['create', 'namespace', 'fresh']);
+      kubectlOk(kc, ['-n', 'fresh', 'create', 'configmap', 'c']);
+      const hostNs = adm([
+        'get',
+        'ns',
+        '-l',
+        'kplex.io/namespace=fresh,kplex.io/tenant=lp-one',
+        '-o',
+        'jsonpath={.items[0].metadata.name}',
+      ]);
+      const kept = () =>
+        kubectl(host.kubeconfig, [
+          '-n',
+          hostNs,
+          'get',
+          'networkpolicy/kplex-tenant-isolation',
+          'resourcequota/kplex-tenant-quota',
+          '-o',
+          'name',
+        ]).stdout;
+      for (let i = 0; i < 100 && kept().split('\n').filter(Boolean).length < 2; i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(kept()).toContain('networkpolicy.networking.k8s.io/kplex-tenant-isolation');
+      expect(kept()).toContain('resourcequota/kplex-tenant-quota');
+    });
+
     it('identity: kplex tokens, service account tokens and reviews', () => {
       kubectlOk(kc, ['-n', 'app', 'create', 'serviceaccount', 'bot']);
       const token = kubectlOk(kc, ['-n', 'app', 'create', 'token', 'bot']).trim();
