@@ -4,7 +4,7 @@
 import type { HostClient } from '../../src/hostapi/host-client.js';
 import type { PodDNSSettings } from '../../src/syncer/pod-dns.js';
 import { query, type DnsReply, type DnsTarget } from './dns-client.js';
-import { kubectl } from './kubectl.js';
+import { kubectl, kubectlOk } from './kubectl.js';
 import type { KplexProcess } from './kplex-process.js';
 
 export const DNS_TAINT = 'kplex.io/dns-test';
@@ -38,6 +38,36 @@ export async function loopbackNode(
     return n.body.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
   });
   return async () => void (await hostApi.request('DELETE', `/api/v1/nodes/${name}`));
+}
+
+/**
+ * Lets a tenant's pods tolerate DNS_TAINT (Tenant spec.policy.allowedTolerations: a tenant may
+ * tolerate only the taints its Tenant allows) and waits until kplex admits such a pod.
+ */
+export async function allowDnsTaint(
+  hostKubeconfig: string,
+  tenant: string,
+  kubeconfig: string,
+): Promise<void> {
+  const policy = { allowedTolerations: [{ key: DNS_TAINT }] };
+  kubectlOk(hostKubeconfig, [
+    'patch',
+    'tenant',
+    tenant,
+    '--type',
+    'merge',
+    '-p',
+    JSON.stringify({ spec: { policy } }),
+  ]);
+  const probe = JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name: 'toleration-probe', namespace: 'default' },
+    spec: { ...onNode('none'), containers: [{ name: 'c', image: 'x' }] },
+  });
+  await waitFor(`tenant ${tenant} to tolerate ${DNS_TAINT}`, async () =>
+    Promise.resolve(kubectl(kubeconfig, ['create', '--dry-run=server', '-f', '-'], probe).code === 0),
+  );
 }
 
 /** Pod spec fields that put a pod on the loopback node. */

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiClient } from '../helpers/api-client.js';
 import { addresses, query } from '../helpers/dns-client.js';
 import {
+  allowDnsTaint,
   dnsTarget,
   loopbackNode,
   onNode,
@@ -91,6 +92,7 @@ describe('tenant DNS', () => {
       ['dnsb', 'secret'],
     ] as const) {
       kc[t] = await env.tenant(t);
+      await allowDnsTaint(host.kubeconfig, t, kc[t]);
       kubectlOk(kc[t], ['create', 'namespace', 'web']);
       kubectlOk(
         kc[t],
@@ -251,6 +253,30 @@ describe('tenant DNS', () => {
     kubectlOk(kc['dnsa']!, ['label', 'pod', 'own-merged', '-n', 'web', 'touched=yes']);
     expect((await hostPod('dnsa', 'own-merged')).spec.dnsConfig).toEqual(merged.spec.dnsConfig);
     kubectlOk(kc['dnsa']!, ['delete', 'pod', 'own-none', 'own-merged', '-n', 'web', '--wait=false']);
+  });
+
+  it('an ephemeral container (kubectl debug) on a DNS-wired pod keeps its DNS settings', async () => {
+    const before = await hostPod('dnsa', 'client');
+    const r = kubectl(kc['dnsa']!, [
+      'debug',
+      'client',
+      '-n',
+      'web',
+      '--image=busybox',
+      '-c',
+      'dbg',
+      '--',
+      'true',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const after = await hostPod('dnsa', 'client');
+    expect(after.spec.ephemeralContainers.map((c: Any) => c.name)).toContain('dbg');
+    expect(after.spec.dnsConfig).toEqual(before.spec.dnsConfig);
+    const seen = JSON.parse(
+      kubectlOk(kc['dnsa']!, ['get', 'pod', 'client', '-n', 'web', '-o', 'json']),
+    ) as Any;
+    expect(seen.spec.dnsPolicy).toBe('ClusterFirst');
+    expect(seen.spec.dnsConfig).toBeUndefined();
   });
 
   it("through the host pod's own resolver settings: redis.web is the tenant's Service, host names do not resolve", async () => {

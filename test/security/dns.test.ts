@@ -16,6 +16,7 @@ import {
   type DnsTarget,
 } from '../helpers/dns-client.js';
 import {
+  allowDnsTaint,
   dnsTarget,
   loopbackNode,
   onNode,
@@ -62,6 +63,7 @@ describe('tenant DNS', () => {
 
   beforeAll(async () => {
     s = await securityEnv([A, B], { kplexArgs: ['--dns-listen', '127.0.0.1:0'] });
+    for (const t of [A, B]) await allowDnsTaint(s.host.kubeconfig, t, s.kc[t]!);
     removeNode = await loopbackNode(s.hostApi, NODE, '127.1.20.0/24');
     dns = await dnsTarget(s.env.kplex);
     for (const [t, svc] of [
