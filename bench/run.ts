@@ -13,6 +13,7 @@ import { createCost } from './measures/create-cost.js';
 import { density } from './measures/density.js';
 import { fanout } from './measures/fanout.js';
 import { hostBacked } from './measures/host-backed.js';
+import { hostWatches } from './measures/host-watches.js';
 import { pods } from './measures/pods.js';
 import { virtualStore } from './measures/virtual-store.js';
 
@@ -29,6 +30,7 @@ const MEASURES: Record<string, { title: string; run: (ctx: Context) => Promise<E
     run: createCost,
   },
   pods: { title: '6. pod create with the pod syncer (webhook) kplex vs host', run: pods },
+  'host-watches': { title: '7. shared host watches: -A pod watches of many tenants', run: hostWatches },
 };
 
 const usage = `Usage: npm run bench -- [--quick] [--only <measure>[,<measure>...]] [--keep] [--cpu-prof <dir>]
