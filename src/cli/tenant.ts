@@ -6,7 +6,7 @@ import { createTenant, deleteTenant, installTenantCRD, listTenants } from '../te
 const hostKubeconfig = (): Option =>
   new Option(
     '--host-kubeconfig <file>',
-    'kubeconfig of the host cluster (default: in-cluster, then $KUBECONFIG)',
+    "kubeconfig of the host cluster (default, as kubectl: $KUBECONFIG, ~/.kube/config, then the pod's ServiceAccount)",
   ).env('KPLEX_HOST_KUBECONFIG');
 
 async function withHost<T>(file: string | undefined, fn: (host: HostClient) => Promise<T>): Promise<T> {
