@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Three projects: unit tests run alone; integration and security tests each share ONE real local host cluster
+// Four projects: unit tests run alone; integration, security and deploy tests each share ONE real local host cluster
 // (kube-apiserver + etcd + controllers + kwok) that the global setup starts and stops.
 export default defineConfig({
   test: {
@@ -19,6 +19,18 @@ export default defineConfig({
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        // The Dockerfile's steps in a clean directory (npm ci + tsc: minutes), outside the default
+        // suite's time budget; CI runs it after `npm test` (npm run test:deploy).
+        test: {
+          name: 'deploy',
+          include: ['test/deploy/**/*.test.ts'],
+          globalSetup: ['test/integration/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 900_000,
           fileParallelism: false,
         },
       },
