@@ -21,20 +21,21 @@ export interface TenantScope {
   hostObjectDeleted(answer: Record<string, unknown>, query: URLSearchParams, body: Buffer): void;
 }
 
-/** The propagation a DELETE asked for: the query, else the DeleteOptions body, else Background. */
-function deletePropagation(query: URLSearchParams, body: Buffer): string {
-  const q = query.get('propagationPolicy');
-  if (q) return q;
-  let opts: { propagationPolicy?: unknown; orphanDependents?: unknown } = {};
+/** What a DELETE asked for: propagation (the query, else the DeleteOptions body, else Background) and dry run. */
+function deleteOptions(query: URLSearchParams, body: Buffer): { propagation: string; dryRun: boolean } {
+  let opts: { propagationPolicy?: unknown; orphanDependents?: unknown; dryRun?: unknown } = {};
   try {
     opts = body.length ? (JSON.parse(body.toString('utf8')) as typeof opts) : {};
   } catch {
-    // not JSON (a protobuf DeleteOptions): the default
+    // not JSON (a protobuf DeleteOptions): the defaults
   }
-  if (typeof opts?.propagationPolicy === 'string') return opts.propagationPolicy;
-  return opts?.orphanDependents === true || query.get('orphanDependents') === 'true'
-    ? 'Orphan'
-    : 'Background';
+  if (typeof opts !== 'object' || opts === null) opts = {};
+  const dryRun = query.has('dryRun') || (Array.isArray(opts.dryRun) && opts.dryRun.length > 0);
+  const q = query.get('propagationPolicy');
+  if (q) return { propagation: q, dryRun };
+  if (typeof opts.propagationPolicy === 'string') return { propagation: opts.propagationPolicy, dryRun };
+  const orphan = opts.orphanDependents === true || query.get('orphanDependents') === 'true';
+  return { propagation: orphan ? 'Orphan' : 'Background', dryRun };
 }
 
 /** Where HostNamespaces records the mapping (src/tenancy/host-namespaces.ts, mappingKey). */
@@ -97,12 +98,18 @@ export function tenantScope(rt: TenantRuntime): TenantScope {
       return map;
     },
     hostObjectDeleted(answer, query, body) {
+      const opts = deleteOptions(query, body);
+      if (opts.dryRun) return; // the host deleted nothing
       // A DELETE answers with the object (still there while finalizers run) or a Status naming its uid.
-      const meta = answer['metadata'] as { uid?: unknown } | undefined;
+      const meta = answer['metadata'] as { uid?: unknown; finalizers?: unknown } | undefined;
       const details = answer['details'] as { uid?: unknown } | undefined;
       const uid = answer['kind'] === 'Status' ? details?.uid : meta?.uid;
+      // In the background an owner whose finalizers still hold it is not gone yet (Orphan and
+      // Foreground settle the dependents first, as the host's own finalizers do).
+      const held = Array.isArray(meta?.finalizers) && meta.finalizers.length > 0;
+      if (opts.propagation === 'Background' && held) return;
       if (typeof uid === 'string' && uid && store.dependentsOf(uid).length)
-        rt.gc.hostOwnerDeleted(uid, deletePropagation(query, body));
+        rt.gc.hostOwnerDeleted(uid, opts.propagation);
     },
     namespaceExists: (ns) => store.get({ ...NAMESPACES, namespace: '', name: ns }) !== undefined,
     ensureHostNamespace: (ns) => rt.lifecycle.ensureHostNamespace(ns),

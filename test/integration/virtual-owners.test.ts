@@ -369,6 +369,9 @@ describe('ownership across the boundary', () => {
     virtualFoo('by-bg', [bg]);
     virtualFoo('by-orphan', [orphan]);
     virtualFoo('by-two', [keep, other]);
+    // A dry run deletes nothing on the host, and nothing virtual either.
+    kubectlOk(kc, ['-n', 'default', 'delete', 'configmap', 'own-bg', '--dry-run=server']);
+    expect(foo('by-bg').code).toBe(0);
     kubectlOk(kc, ['-n', 'default', 'delete', 'configmap', 'own-bg']);
     expect(foo('by-bg').stderr).toContain('not found');
     kubectlOk(kc, ['-n', 'default', 'delete', 'configmap', 'own-orphan', '--cascade=orphan']);

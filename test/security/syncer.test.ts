@@ -268,6 +268,36 @@ describe('security: the pod syncer (DNS wiring)', () => {
   );
 
   attack(
+    'bodies',
+    'a dry-run delete of a host owner (query or DeleteOptions body) collects none of its virtual dependents',
+    async () => {
+      const made = await s.api[A]!.must<Any>('POST', '/api/v1/namespaces/app/configmaps', {
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'dry-owner' },
+      });
+      const ref = { apiVersion: 'v1', kind: 'ConfigMap', name: 'dry-owner', uid: made.body.metadata.uid };
+      const roles = '/apis/rbac.authorization.k8s.io/v1/namespaces/app/roles';
+      await s.api[A]!.must('POST', roles, {
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'dry-dep', ownerReferences: [ref] },
+        rules: [],
+      });
+      const url = '/api/v1/namespaces/app/configmaps/dry-owner';
+      expect((await s.api[A]!.request('DELETE', `${url}?dryRun=All`)).status).toBe(200);
+      const body = { kind: 'DeleteOptions', apiVersion: 'v1', dryRun: ['All'], propagationPolicy: 'Orphan' };
+      expect((await s.api[A]!.request('DELETE', url, body)).status).toBe(200);
+      const dep = await s.api[A]!.request<Any>('GET', `${roles}/dry-dep`);
+      expect(dep.status).toBe(200);
+      expect(dep.body.metadata.ownerReferences).toEqual([ref]);
+      // The real delete collects it.
+      expect((await s.api[A]!.request('DELETE', url)).status).toBe(200);
+      expect((await s.api[A]!.request('GET', `${roles}/dry-dep`)).status).toBe(404);
+    },
+  );
+
+  attack(
     'malformed',
     'a pod whose own dnsConfig overflows validation is admitted with kplex’s resolver first, not a 422 about fields it did not write',
     async () => {
