@@ -7,8 +7,8 @@ import type { AdmissionPlugin } from './chain.js';
 /** kplex's objects in each tenant host namespace (tenancy/namespace-objects.ts), by group/resource. */
 export const KPLEX_OWNED: Readonly<Record<string, string>> = {
   'networking.k8s.io/networkpolicies': 'kplex-tenant-isolation',
-  '/resourcequotas': 'kplex-tenant-quota',
-  '/limitranges': 'kplex-tenant-limits',
+  '/resourcequotas': 'quota.kplex.io',
+  '/limitranges': 'limits.kplex.io',
 };
 
 export function kplexOwnedNames(): AdmissionPlugin {

@@ -3,6 +3,7 @@
 // host's node proxies and DNS controllers, and an ExternalName is followed by the host's proxies.
 // Fixed addresses and ports are judged as the tenant sent them, before the host answers (its
 // "already allocated" would tell who holds what); counts are judged on the host's dry run.
+import { isIP } from 'node:net';
 import { forbidden } from '../api/status.js';
 import { exceededQuota } from '../limits/quota.js';
 import type { TenantPolicy } from '../limits/tenant-policy.js';
@@ -58,8 +59,9 @@ export function serviceAddresses(policyOf: () => TenantPolicy): AdmissionPlugin 
       const policy = policyOf();
       const had = new Set(clusterIPs(old));
       const allowed = allowList(policy.clusterIPs);
+      // What is no IP address is the host validation's to refuse (422), as on any apiserver.
       for (const ip of clusterIPs(s))
-        if (!had.has(ip) && !inList(allowed, ip))
+        if (isIP(ip) && !had.has(ip) && !inList(allowed, ip))
           throw forbidden(
             SERVICES,
             a.name,

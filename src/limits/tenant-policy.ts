@@ -189,13 +189,13 @@ export function policySchema(): Record<string, unknown> {
       namespaceQuota: {
         type: 'object',
         additionalProperties: { 'x-kubernetes-int-or-string': true },
-        description: `ResourceQuota spec.hard kplex keeps as ResourceQuota kplex-tenant-quota in every namespace of the tenant (the tenant sees it and its usage, and cannot change or delete it; its own quotas only add limits). Set to {} for none. Default: ${JSON.stringify(DEFAULT_POLICY.namespaceQuota)}.`,
+        description: `ResourceQuota spec.hard kplex keeps as ResourceQuota quota.kplex.io in every namespace of the tenant (the tenant sees it and its usage, and cannot change or delete it; its own quotas only add limits). Set to {} for none. Default: ${JSON.stringify(DEFAULT_POLICY.namespaceQuota)}.`,
       },
       limitRange: {
         type: 'array',
         items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
         description:
-          "LimitRange spec.limits kplex keeps as LimitRange kplex-tenant-limits in every namespace of the tenant (defaults and bounds of container resources; the tenant cannot change or delete it). Default: none (a default LimitRange would change the defaults a tenant's own LimitRange gives, which the conformance suite checks).",
+          "LimitRange spec.limits kplex keeps as LimitRange limits.kplex.io in every namespace of the tenant (defaults and bounds of container resources; the tenant cannot change or delete it). Default: none (a default LimitRange would change the defaults a tenant's own LimitRange gives, which the conformance suite checks).",
       },
       nodeSelector: {
         type: 'object',

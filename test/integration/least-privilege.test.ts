@@ -140,14 +140,14 @@ describe('least privilege: kplex on the chart ServiceAccount', () => {
           hostNs,
           'get',
           'networkpolicy/kplex-tenant-isolation',
-          'resourcequota/kplex-tenant-quota',
+          'resourcequota/quota.kplex.io',
           '-o',
           'name',
         ]).stdout;
       for (let i = 0; i < 100 && kept().split('\n').filter(Boolean).length < 2; i++)
         await new Promise((r) => setTimeout(r, 100));
       expect(kept()).toContain('networkpolicy.networking.k8s.io/kplex-tenant-isolation');
-      expect(kept()).toContain('resourcequota/kplex-tenant-quota');
+      expect(kept()).toContain('resourcequota/quota.kplex.io');
     });
 
     it('identity: kplex tokens, service account tokens and reviews', () => {

@@ -140,14 +140,14 @@ describe('network isolation', () => {
 
   it('the namespace ResourceQuota: kubectl describe quota shows it, the tenant cannot change it, the host enforces it', async () => {
     await expect
-      .poll(() => kubectl(kc, ['get', 'resourcequota', 'kplex-tenant-quota', '-n', 'web']).code, {
+      .poll(() => kubectl(kc, ['get', 'resourcequota', 'quota.kplex.io', '-n', 'web']).code, {
         timeout: 15_000,
       })
       .toBe(0);
-    const described = kubectlOk(kc, ['describe', 'quota', 'kplex-tenant-quota', '-n', 'web']);
+    const described = kubectlOk(kc, ['describe', 'quota', 'quota.kplex.io', '-n', 'web']);
     expect(described).toMatch(/pods\s+\d+\s+100/);
-    expect(kubectl(kc, ['delete', 'quota', 'kplex-tenant-quota', '-n', 'web']).stderr).toContain(
-      'resourcequotas "kplex-tenant-quota" is forbidden',
+    expect(kubectl(kc, ['delete', 'quota', 'quota.kplex.io', '-n', 'web']).stderr).toContain(
+      'resourcequotas "quota.kplex.io" is forbidden',
     );
     const patch = (policy: unknown) =>
       kubectlOk(host.kubeconfig, [
@@ -166,7 +166,7 @@ describe('network isolation', () => {
           kubectl(kc, [
             'get',
             'resourcequota',
-            'kplex-tenant-quota',
+            'quota.kplex.io',
             '-n',
             'web',
             '-o',
@@ -178,7 +178,7 @@ describe('network isolation', () => {
       )
       .toBe('1');
     await expect
-      .poll(() => kubectl(kc, ['get', 'limitrange', 'kplex-tenant-limits', '-n', 'web']).code, {
+      .poll(() => kubectl(kc, ['get', 'limitrange', 'limits.kplex.io', '-n', 'web']).code, {
         timeout: 15_000,
       })
       .toBe(0);
@@ -199,15 +199,15 @@ describe('network isolation', () => {
       .poll(() => kubectl(kc, ['create', '-n', 'web', '-f', '-'], pod(`two-${Date.now()}`)).stderr, {
         timeout: 15_000,
       })
-      .toContain('exceeded quota: kplex-tenant-quota, requested: pods=1, used: pods=1, limited: pods=1');
+      .toContain('exceeded quota: quota.kplex.io, requested: pods=1, used: pods=1, limited: pods=1');
     // The tenant's own quota adds limits; it cannot raise kplex's.
     kubectlOk(kc, ['create', 'quota', 'mine', '-n', 'web', '--hard=pods=50']);
     expect(kubectl(kc, ['create', '-n', 'web', '-f', '-'], pod('three')).stderr).toContain(
-      'exceeded quota: kplex-tenant-quota',
+      'exceeded quota: quota.kplex.io',
     );
     patch(null);
     await expect
-      .poll(() => kubectl(kc, ['get', 'limitrange', 'kplex-tenant-limits', '-n', 'web']).code, {
+      .poll(() => kubectl(kc, ['get', 'limitrange', 'limits.kplex.io', '-n', 'web']).code, {
         timeout: 15_000,
       })
       .not.toBe(0);

@@ -628,7 +628,7 @@ describe('security: services and networking objects', () => {
 
   // kplex's ResourceQuota in each host namespace: shown, read-only.
   const RQ = `${base}/resourcequotas`;
-  const QUOTA = 'kplex-tenant-quota';
+  const QUOTA = 'quota.kplex.io';
   const hostQuota = () =>
     s.hostApi.request<{ metadata: { uid: string }; spec: { hard: Record<string, string> } }>(
       'GET',
