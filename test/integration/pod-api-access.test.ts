@@ -15,6 +15,7 @@ import { startTenantEnv, type TenantEnv } from '../helpers/tenant-env.js';
 
 const TENANT = 'pod-api';
 const OTHER = 'pod-api-other';
+const POD_DNS = '10.96.0.53';
 
 type Any = Record<string, any>;
 
@@ -164,7 +165,8 @@ describe('pod syncer: in-pod API access as the tenant ServiceAccount', () => {
   }
 
   beforeAll(async () => {
-    env = await startTenantEnv(host);
+    // Pods get kplex's DNS too (its address as a pod's resolver would ask it: port 53).
+    env = await startTenantEnv(host, ['--pod-dns-address', POD_DNS]);
     kc = await env.tenant(TENANT);
     await env.tenant(OTHER);
     hostApi = await apiClient(host.kubeconfig);
@@ -203,6 +205,16 @@ describe('pod syncer: in-pod API access as the tenant ServiceAccount', () => {
         expect(view.env['MY_NS']).toBe('app');
         expect(view.namespaceFile).toBe('app');
         expect(view.ca).toContain('BEGIN CERTIFICATE');
+      });
+
+      it("resolves through kplex's DNS with the virtual namespace's search list", async () => {
+        const pod = await hostPod(how);
+        expect(pod.spec.dnsPolicy).toBe('None');
+        expect(pod.spec.dnsConfig).toEqual({
+          nameservers: [POD_DNS],
+          searches: ['app.svc.cluster.local', 'svc.cluster.local', 'cluster.local'],
+          options: [{ name: 'ndots', value: '5' }],
+        });
       });
 
       it('kubectl auth whoami names the tenant ServiceAccount, with and without the tenant prefix', () => {
@@ -255,7 +267,10 @@ describe('pod syncer: in-pod API access as the tenant ServiceAccount', () => {
       path: 'token',
     });
     expect(sources.find((s) => s.configMap)!.configMap.name).toBe('kube-root-ca.crt');
+    expect(pod.spec.dnsPolicy).toBe('ClusterFirst');
+    expect(pod.spec.dnsConfig).toBeUndefined();
     expect(JSON.stringify(pod)).not.toContain('kplex');
+    expect(JSON.stringify(pod)).not.toContain(POD_DNS);
   });
 
   it('watch events show the tenant view too', () => {
