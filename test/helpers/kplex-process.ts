@@ -1,8 +1,9 @@
-// Starts the real `kplex serve` as a child process (through tsx, as `npm run kplex` does) and
-// waits for its "serving" log line to learn the port.
+// Starts the real `kplex serve` as a child process (the suite's compiled kplex, see
+// test/integration/global-setup.ts) and waits for its "serving" log line to learn the port.
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -15,15 +16,11 @@ export interface KplexProcess {
 }
 
 export async function startKplex(args: string[], env: Record<string, string> = {}): Promise<KplexProcess> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), 'serve', '--port', '0', ...args],
-    {
-      cwd: root,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [inject('kplexMain'), 'serve', '--port', '0', ...args], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: string[] = [];
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`kplex did not start:\n${logs.join('\n')}`)), 30_000);

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { inject } from 'vitest';
 import { webhookClientCA, type HostState } from '../../deploy/local-host/host.js';
 import { kubectl } from './kubectl.js';
 import { chartServeArgs } from './chart-credentials.js';
@@ -13,7 +14,7 @@ import { startKplex, type KplexProcess } from './kplex-process.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export function kplexCli(args: string[]): string {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], {
+  const r = spawnSync(process.execPath, [inject('kplexMain'), ...args], {
     cwd: root,
     encoding: 'utf8',
   });
