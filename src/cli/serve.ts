@@ -183,6 +183,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
       fairness: new Fairness({ limits: limits.of }),
       limits: limits.of,
       metrics: metrics?.requests,
+      watchCacheEvents: cfg.watchCacheEvents,
     }),
   });
   const dns = cfg.dnsListen

@@ -19,6 +19,7 @@ export interface ServeConfig {
   insecureWebhookAnyCaller?: boolean;
   metricsListen?: string;
   metricsTenantSeries: number;
+  watchCacheEvents: number;
   hostNamespaceRole?: string;
 }
 
@@ -141,6 +142,15 @@ export const serveOptions: ConfigOption[] = [
     description:
       'export per-tenant request counts (kplex_tenant_requests_total) for the n busiest tenants; 0 names no tenant in /metrics',
     default: '0',
+    parse: int,
+  },
+  {
+    key: 'watchCacheEvents',
+    flag: '--watch-cache-events <n>',
+    env: 'KPLEX_WATCH_CACHE_EVENTS',
+    description:
+      'recent events each shared host watch keeps for watches resuming from a resourceVersion (also bounded to 32 MiB); older versions get 410 Expired',
+    default: '10000',
     parse: int,
   },
   {

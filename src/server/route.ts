@@ -10,7 +10,7 @@ import { handleHostRequest, type PassthroughDeps } from '../host/passthrough.js'
 import { hostParamReader } from '../host/policy-admission.js';
 import { KubernetesServices } from '../host/kubernetes-service.js';
 import { tenantScope } from '../host/tenant-scope.js';
-import { HostWatchCaches } from '../hostwatch/watch-caches.js';
+import { DEFAULT_WATCH_CACHE_OPTIONS as WC, HostWatchCaches } from '../hostwatch/watch-caches.js';
 import { ContinueSealer } from '../rewrite/continue-token.js';
 import type { TenantRuntime } from '../tenancy/tenant-runtime.js';
 import type { PipelineDeps, Stage } from './stage.js';
@@ -26,7 +26,10 @@ export function routeStage(deps: PipelineDeps): Stage {
         kubernetesServices: new KubernetesServices(deps.host),
         logger: deps.logger,
         // kplex's own client, not a tenant's share: one host watch per resource type for all tenants.
-        watchCaches: new HostWatchCaches(deps.host, deps.logger),
+        watchCaches: new HostWatchCaches(deps.host, deps.logger, {
+          ...WC,
+          ring: { ...WC.ring, events: deps.watchCacheEvents ?? WC.ring.events },
+        }),
       }
     : undefined;
   const computed: Record<string, ComputedResource> = deps.identity?.computed() ?? {};

@@ -32,6 +32,8 @@ export interface PipelineDeps {
   limits?: LimitsOf;
   /** Request counts and latencies for /metrics (absent: not measured). */
   metrics?: RequestMetrics;
+  /** Recent events each shared host watch keeps (default DEFAULT_WATCH_CACHE_OPTIONS). */
+  watchCacheEvents?: number;
 }
 
 /** One stage: does its part on the context, then calls `next` for the rest (or answers itself). */

@@ -317,3 +317,65 @@ describe('shared host watches: -A watches of host-backed kinds', () => {
     expect(during.cluster - before.cluster).toBeLessThanOrEqual(1);
   });
 });
+
+describe('shared host watches: a resume past the cache’s ring', () => {
+  const host = inject('host');
+  let env: TenantEnv;
+  let a: HostClient;
+
+  beforeAll(async () => {
+    // a ring of 6 events, so nine writes push a version out of it (three to spare for others' writes)
+    env = await startTenantEnv(host, ['--watch-cache-events', '6']);
+    a = await apiClient(await env.tenant('sw-ring'));
+    expect((await a.request('POST', '/api/v1/namespaces', { metadata: { name: 'ring' } })).status).toBe(201);
+  }, 120_000);
+  afterAll(async () => {
+    await a?.close();
+    await env?.close();
+  });
+
+  it('answers the apiserver’s 410 Expired event for a version the ring dropped, and serves one it holds', async () => {
+    const running = collect(a, '/api/v1/configmaps?watch=1');
+    await until('the cache', () => running.status() === 200);
+    const first = await a.request<Obj>('POST', '/api/v1/namespaces/ring/configmaps', {
+      metadata: { name: 'r0' },
+    });
+    const from = first.body.metadata!.resourceVersion!;
+    for (let i = 1; i <= 9; i++)
+      expect(
+        (await a.request('POST', '/api/v1/namespaces/ring/configmaps', { metadata: { name: `r${i}` } }))
+          .status,
+      ).toBe(201);
+    await until('the last write in the cache', () =>
+      running.events.some((e) => e.object.metadata?.name === 'r9'),
+    );
+    const expired = collect(a, `/api/v1/configmaps?watch=1&resourceVersion=${from}`);
+    await expired.done;
+    expect(expired.status()).toBe(200);
+    expect(expired.events).toHaveLength(1);
+    expect(expired.events[0]!.type).toBe('ERROR');
+    expect(expired.events[0]!.object).toMatchObject({
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'Expired',
+      code: 410,
+    });
+    expect(String(expired.events[0]!.object['message'])).toMatch(
+      new RegExp(`^too old resource version: ${from} \\(\\d+\\)$`),
+    );
+    // the last writes are still in the ring
+    const r6 = running.events.find((e) => e.object.metadata?.name === 'r6')!;
+    const held = collect(
+      a,
+      `/api/v1/configmaps?watch=1&resourceVersion=${r6.object.metadata!.resourceVersion}`,
+    );
+    await until('r7 to r9 replayed', () => held.events.filter((e) => e.type === 'ADDED').length >= 3);
+    held.stop();
+    running.stop();
+    expect(held.events.map((e) => `${e.type} ${e.object.metadata?.name}`)).toEqual([
+      'ADDED r7',
+      'ADDED r8',
+      'ADDED r9',
+    ]);
+  });
+});
