@@ -44,6 +44,7 @@ import { admitHostWrite } from './policy-admission.js';
 import type { AdmissionChain } from '../admission/chain.js';
 import { admissionAttributes } from '../admission/attributes.js';
 import { dryRunNamespace } from './dry-run-namespace.js';
+import { currentResourceVersion, emptyList, serveEmptyWatch } from './empty-collection.js';
 import {
   APPLY_PATCH,
   appliedHere,
@@ -228,6 +229,18 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
       const all = map.entries().map(([, h]) => h);
       hostNamespaces = all.length ? all : [map.hostRef('')];
     } else throw pageNotFound();
+  }
+
+  // Namespaces with no host namespace hold nothing: answered here, never asked of a placeholder
+  // (empty-collection.ts). An all-namespace watch with a shared plan still joins later namespaces.
+  const unbacked = row.namespaced && (info.namespace ? !map.hostOf(info.namespace) : !map.entries().length);
+  if (unbacked && (isList || info.verb === 'watch')) {
+    const sharedLater = info.verb === 'watch' && !info.namespace && !info.name && d.watchCaches;
+    if (!sharedLater || !sharedWatchPlan(gr, q, out)) {
+      const rv = await currentResourceVersion(d.host);
+      if (info.verb === 'watch') return serveEmptyWatch(req, res, row, out, q, rv);
+      return writeOut(res, 200, emptyList(row, rv), out, [...(p.warnings ?? [])]);
+    }
   }
 
   if (info.verb === 'watch') {

@@ -72,6 +72,38 @@ describe('least privilege: kplex on the chart ServiceAccount', () => {
   });
 
   describe('works', () => {
+    it('lists and watches namespaces without a host namespace: empty, nothing of the host named', () => {
+      kubectlOk(kc, ['create', 'namespace', 'lp-unwritten']);
+      for (const ns of ['lp-unwritten', 'lp-missing']) {
+        const list = kubectl(kc, ['get', '--raw', `/api/v1/namespaces/${ns}/pods`]);
+        expect(list.code, list.stderr).toBe(0);
+        const body = JSON.parse(list.stdout) as {
+          kind: string;
+          items: unknown[];
+          metadata: { resourceVersion: string };
+        };
+        expect(body).toMatchObject({ kind: 'PodList', items: [] });
+        expect(Number(body.metadata.resourceVersion)).toBeGreaterThan(0);
+        const w = kubectl(kc, [
+          'get',
+          '--raw',
+          `/api/v1/namespaces/${ns}/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1`,
+        ]);
+        expect(w.code, w.stderr).toBe(0);
+        const events = w.stdout
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { type: string });
+        expect(events.at(-1)).toMatchObject({
+          type: 'BOOKMARK',
+          object: { metadata: { annotations: { 'k8s.io/initial-events-end': 'true' } } },
+        });
+        for (const out of [list, w])
+          expect(out.stdout + out.stderr).not.toMatch(/system:serviceaccount|kplex-/);
+      }
+      expect(kubectlOk(kc, ['get', 'secrets', '-n', 'lp-unwritten'])).toBe('');
+    });
+
     it('passthrough: namespaced host kinds, Secrets, pods and host views in a new namespace', () => {
       kubectlOk(kc, ['create', 'namespace', 'app']);
       kubectlOk(kc, ['-n', 'app', 'create', 'configmap', 'c', '--from-literal=a=b']);
