@@ -78,21 +78,29 @@ export function hostsOverlap(a: string, b: string): boolean {
   return x === y || covers(x, y) || covers(y, x);
 }
 
-/** An Ingress's host names with their field paths. */
+/** What an Ingress without a host claims: every request its controller matches to no other host. */
+const CATCH_ALL = '';
+
+/** An Ingress's host names with their field paths; a rule without a host or a default backend claims the catch-all. */
 export function hostsOf(o: unknown): { field: string; host: string }[] {
   const s = ((o as { spec?: Obj } | null)?.spec ?? {}) as Obj;
-  const out = arr(s['rules']).map((r, i) => ({ field: `spec.rules[${i}].host`, host: r?.['host'] }));
+  const out: { field: string; host: unknown }[] = arr(s['rules']).map((r, i) => ({
+    field: `spec.rules[${i}].host`,
+    host: r?.['host'] === undefined || r['host'] === '' ? CATCH_ALL : r['host'],
+  }));
+  if (s['defaultBackend']) out.push({ field: 'spec.defaultBackend', host: CATCH_ALL });
   arr(s['tls']).forEach((t, i) =>
     (Array.isArray(t?.['hosts']) ? (t['hosts'] as unknown[]) : []).forEach((h, j) =>
       out.push({ field: `spec.tls[${i}].hosts[${j}]`, host: h }),
     ),
   );
-  return out.filter((h): h is { field: string; host: string } => typeof h.host === 'string' && h.host !== '');
+  return out.filter((h): h is { field: string; host: string } => typeof h.host === 'string');
 }
 
 /**
  * Ingress host names: the first Ingress (of a tenant or of the host) to claim a name holds it;
  * another tenant's claim of it, or of a wildcard over it, is refused without saying whose it is.
+ * The catch-all (no host, a default backend) is one more name, whatever the Ingress class.
  */
 export function ingressHostClaims(): AdmissionPlugin {
   return {
@@ -108,7 +116,9 @@ export function ingressHostClaims(): AdmissionPlugin {
         throw forbidden(
           { group: a.resource.group, resource: a.resource.resource },
           a.name,
-          `${bad.field}: host ${JSON.stringify(bad.host)} is already claimed by an Ingress outside this tenant (a host name belongs to the first to claim it)`,
+          bad.host === CATCH_ALL
+            ? `${bad.field}: the requests of no other host (an Ingress without a host) are already claimed by an Ingress outside this tenant (they belong to the first to claim them)`
+            : `${bad.field}: host ${JSON.stringify(bad.host)} is already claimed by an Ingress outside this tenant (a host name belongs to the first to claim it)`,
         );
       return [];
     },

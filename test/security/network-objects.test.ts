@@ -468,6 +468,21 @@ describe('security: services and networking objects', () => {
     ];
     await refused(api.request('PATCH', `${ING}/grow`, { spec: { rules } }, MERGE), 'spec.rules[1].host');
   });
+  attack('bodies', "Ingress without a host (a catch-all) after another tenant's catch-all", async () => {
+    const catchAll = (name: string) => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'Ingress',
+      metadata: { name },
+      spec: { defaultBackend: { service: { name: 'web', port: { number: 80 } } } },
+    });
+    expect((await s.api[B]!.request('POST', ING, catchAll('all'))).status).toBe(201);
+    const msg = await refused(
+      api.request('POST', ING, catchAll('all')),
+      'spec.defaultBackend: the requests of no other host (an Ingress without a host) are already claimed',
+    );
+    expect(msg).not.toContain(B);
+    expect((await s.api[B]!.request('DELETE', `${ING}/all`)).status).toBe(200);
+  });
   attack('bodies', "Ingress claiming a host name of the host's own Ingress", async () => {
     const r = await s.hostApi.request(
       'POST',

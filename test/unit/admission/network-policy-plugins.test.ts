@@ -279,6 +279,21 @@ describe('Ingress host claims', () => {
     ).toBe(
       '403 ingresses.networking.k8s.io "x" is forbidden: spec.rules[0].host: host "shop.example.com" is already claimed by an Ingress outside this tenant (a host name belongs to the first to claim it)',
     );
+    const catchAll = { spec: { defaultBackend: { service: { name: 'web', port: { number: 80 } } } } };
+    expect(await outcome(() => p.validate!(attrs('networking.k8s.io', 'ingresses', catchAll), env))).toBe(
+      'allowed',
+    );
+    const taken = { host: facts({ foreignIngressHosts: async () => [''] }) };
+    expect(
+      await outcome(() => p.validate!(attrs('networking.k8s.io', 'ingresses', catchAll), taken)),
+    ).toContain(
+      'spec.defaultBackend: the requests of no other host (an Ingress without a host) are already claimed',
+    );
+    expect(
+      await outcome(() =>
+        p.validate!(attrs('networking.k8s.io', 'ingresses', { spec: { rules: [{ http: {} }] } }), taken),
+      ),
+    ).toContain('spec.rules[0].host: the requests of no other host');
     const tls = { spec: { tls: [{ hosts: ['*.example.com'] }] } };
     expect(await outcome(() => p.validate!(attrs('networking.k8s.io', 'ingresses', tls), env))).toContain(
       'spec.tls[0].hosts[0]',
