@@ -102,7 +102,14 @@ export function hostsOf(o: unknown): { field: string; host: string }[] {
  * another tenant's claim of it, or of a wildcard over it, is refused without saying whose it is.
  * The catch-all (no host, a default backend) is one more name, whatever the Ingress class.
  */
-export function ingressHostClaims(): AdmissionPlugin {
+/**
+ * Host names admitted in this process and maybe not yet on the host, by name: two tenants' claims
+ * of a new name in the same instant cannot both pass (across replicas they still can).
+ */
+const PENDING_CLAIMS = new Map<string, { tenant: string; until: number }>();
+const CLAIM_MS = 30_000;
+
+export function ingressHostClaims(tenantUid: string): AdmissionPlugin {
   return {
     name: 'TenantIngressHosts',
     handles: (a) => writes(a) && groupResource(a) === 'networking.k8s.io/ingresses',
@@ -110,7 +117,11 @@ export function ingressHostClaims(): AdmissionPlugin {
       const had = new Set(hostsOf(a.oldObject).map((h) => h.host));
       const fresh = hostsOf(a.object).filter((h) => !had.has(h.host));
       if (!fresh.length || !env.host) return [];
-      const taken = await env.host.foreignIngressHosts();
+      const now = Date.now();
+      const taken = [...(await env.host.foreignIngressHosts())];
+      for (const [host, c] of PENDING_CLAIMS)
+        if (c.until < now) PENDING_CLAIMS.delete(host);
+        else if (c.tenant !== tenantUid) taken.push(host);
       const bad = fresh.find((h) => taken.some((t) => hostsOverlap(t, h.host)));
       if (bad)
         throw forbidden(
@@ -120,6 +131,8 @@ export function ingressHostClaims(): AdmissionPlugin {
             ? `${bad.field}: the requests of no other host (an Ingress without a host) are already claimed by an Ingress outside this tenant (they belong to the first to claim them)`
             : `${bad.field}: host ${JSON.stringify(bad.host)} is already claimed by an Ingress outside this tenant (a host name belongs to the first to claim it)`,
         );
+      if (!a.dryRun)
+        for (const h of fresh) PENDING_CLAIMS.set(h.host, { tenant: tenantUid, until: now + CLAIM_MS });
       return [];
     },
   };

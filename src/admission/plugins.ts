@@ -19,6 +19,8 @@ export interface TenantAdmission {
   policies: ValidatingPolicies;
   /** The Tenant's workload policy (spec.policy), read per request: a Tenant edit applies at once. */
   policy: () => TenantPolicy;
+  /** The Tenant's UID: claims on host-wide names (Ingress hosts) made by this process are per tenant. */
+  tenantUid?: string;
 }
 
 export function admissionChain(t: TenantAdmission): AdmissionChain {
@@ -36,7 +38,7 @@ export function admissionChain(t: TenantAdmission): AdmissionChain {
     serviceExternalName(),
     loadBalancerStatus(t.policy),
     endpointAddresses(),
-    ingressHostClaims(),
+    ingressHostClaims(t.tenantUid ?? ''),
     tenantNetworkPolicies(),
     validatingAdmissionPolicy(t.policies),
   ]);

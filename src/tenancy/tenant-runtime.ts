@@ -80,6 +80,7 @@ export class TenantRuntime {
       store: () => this.store,
       policies: this.policies,
       policy: () => deps.policyOf?.(deps.uid) ?? DEFAULT_POLICY,
+      tenantUid: deps.uid,
     });
     this.gc = new VirtualGarbageCollector(() => this.storageRows().map((info) => this.registry(info)));
     this.lifecycle = new NamespaceLifecycle(this, deps.hostNamespaces, deps.logger);

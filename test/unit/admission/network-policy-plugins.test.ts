@@ -268,7 +268,7 @@ describe('Ingress host claims', () => {
     expect(hostsOverlap('*.example.com', 'example.com')).toBe(false);
   });
   it('refuses a host another holds, without naming the holder', async () => {
-    const p = ingressHostClaims();
+    const p = ingressHostClaims('uid-a');
     const env = { host: facts({ foreignIngressHosts: async () => ['shop.example.com'] }) };
     const ing = (...hosts: string[]) => ({ spec: { rules: hosts.map((host) => ({ host })) } });
     expect(
@@ -298,6 +298,17 @@ describe('Ingress host claims', () => {
     expect(await outcome(() => p.validate!(attrs('networking.k8s.io', 'ingresses', tls), env))).toContain(
       'spec.tls[0].hosts[0]',
     );
+  });
+});
+
+describe('Ingress host claims in flight', () => {
+  it("another tenant's claim admitted in this process counts before the host lists it", async () => {
+    const env = { host: facts() };
+    const ing = { spec: { rules: [{ host: 'race.example.com' }] } };
+    const a = attrs('networking.k8s.io', 'ingresses', ing);
+    expect(await outcome(() => ingressHostClaims('uid-1').validate!(a, env))).toBe('allowed');
+    expect(await outcome(() => ingressHostClaims('uid-1').validate!(a, env))).toBe('allowed');
+    expect(await outcome(() => ingressHostClaims('uid-2').validate!(a, env))).toContain('is already claimed');
   });
 });
 
