@@ -23,5 +23,10 @@ export function helmBinary(log: (l: string) => void = () => {}): string {
 }
 
 // `npx tsx deploy/helm/helm-bin.ts`: build it now (CI does, before the tests) and print its path.
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname))
-  console.log(helmBinary(console.log));
+if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(new URL(import.meta.url).pathname)) {
+  if (process.argv.includes('--help') || process.argv.includes('-h'))
+    console.log(
+      'Usage: npx tsx deploy/helm/helm-bin.ts\n\nBuilds helm once from the Go module proxy into the kplex cache (reused afterwards) and prints its path.',
+    );
+  else console.log(helmBinary(console.log));
+}

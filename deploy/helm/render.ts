@@ -49,7 +49,17 @@ export function manifestYaml(helm = helmBinary()): string {
   );
 }
 
+const USAGE = `Usage: npx tsx deploy/helm/render.ts
+
+Writes deploy/helm/kplex/crds/tenants.kplex.io.yaml from src/tenancy/tenant-crd.ts, then
+deploy/manifests/kplex.yaml: the chart rendered with its default values (helm from the cache,
+built from the Go module proxy on first use). Run it after changing the Tenant CRD or the chart.`;
+
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(USAGE);
+    process.exit(0);
+  }
   const helm = helmBinary(console.log);
   writeFileSync(crdFile, crdYaml());
   writeFileSync(manifestFile, manifestYaml(helm));
