@@ -114,6 +114,12 @@ export function runDockerfile(out: string, log: (l: string) => void = () => {}):
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) {
+  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+    console.log(
+      "Usage: npx tsx deploy/dockerfile-steps.ts [out-dir]\n\nRuns the Dockerfile's stages without a container engine into out-dir (default dockerfile-out): COPY and RUN\nin a directory per stage; apt-get steps are skipped (the packages must be on this machine).",
+    );
+    process.exit(0);
+  }
   const out = path.resolve(process.argv[2] ?? 'dockerfile-out');
   const last = runDockerfile(out, console.log);
   console.log(

@@ -14,6 +14,14 @@ import { format, resolveConfig } from 'prettier';
 import type { DescriptorFile, FieldTuple, MessageDescriptor } from './descriptor-types.js';
 import { F, SCALAR_TYPES } from './descriptor-types.js';
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(`Usage: npx tsx src/protobuf/generate-descriptors.ts [GOMODCACHE]
+
+Dev-time: rebuilds src/protobuf/descriptors/k8s-v1.32.json from the generated.proto files and Go
+struct tags in the Go module cache (default /root/go/pkg/mod).`);
+  process.exit(0);
+}
+
 const modCache = process.argv[2] ?? '/root/go/pkg/mod';
 const api = 'k8s.io/api@v0.32.5';
 const machinery = 'k8s.io/apimachinery@v0.32.5';

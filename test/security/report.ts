@@ -6,6 +6,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(`Usage: npx tsx test/security/report.ts
+
+Runs the security suite (or reads a finished run) and writes docs/security-results.md: every attack
+by category with its outcome, and the victim tenant's latency under each denial-of-service attack.`);
+  process.exit(0);
+}
+
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const outDir = path.join(root, '.kplex/security');
 const resultsFile = path.join(outDir, 'results.json');

@@ -16,6 +16,14 @@ import { fileURLToPath } from 'node:url';
 import { isObject } from '../../api/object.js';
 import { type JSONObject, sortKeys, v3SchemaToV2 } from '../schema-v2.js';
 
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  console.log(`Usage: npx tsx src/discovery/builtin-openapi/extract.ts <openapi-spec dir>
+
+Dev-time: regenerates the built-in OpenAPI data in this folder from Kubernetes' api/openapi-spec
+(swagger.json and v3/*.json), keeping the generally-available group/versions.`);
+  process.exit(0);
+}
+
 const specDir = process.argv[2];
 if (!specDir) throw new Error('usage: extract.ts <k8s.io/kubernetes/api/openapi-spec dir>');
 const outDir = fileURLToPath(new URL('.', import.meta.url));
