@@ -53,8 +53,10 @@ export async function hostWatches(ctx: Context): Promise<Entry[]> {
           `/api/v1/pods?watch=1&resourceVersion=${list.metadata.resourceVersion}`,
           (e, at) => {
             const start = sent.get(name);
-            if (e.type === 'ADDED' && e.object.metadata?.name === POD && start !== undefined)
+            if (e.type === 'ADDED' && e.object.metadata?.name === POD && start !== undefined) {
               latencies.push(at - start);
+              afterAnswer.push({ name, at });
+            }
           },
         );
         handles.push(h);
