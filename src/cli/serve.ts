@@ -5,6 +5,7 @@ import { createLogger } from '../log/logger.js';
 import { HealthChecks } from '../server/health.js';
 import { startServer, type VersionInfo } from '../server/server.js';
 import { tenantPipeline } from '../server/pipeline.js';
+import { requestLog } from '../server/request-log.js';
 import { HostClient } from '../hostapi/host-client.js';
 import { loadHostConnection } from '../hostapi/host-config.js';
 import { installTenantCRD } from '../tenancy/tenant-admin.js';
@@ -183,6 +184,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
       fairness: new Fairness({ limits: limits.of }),
       limits: limits.of,
       metrics: metrics?.requests,
+      requestLog: cfg.logRequests ? requestLog(logger) : undefined,
       watchCacheEvents: cfg.watchCacheEvents,
     }),
   });

@@ -10,6 +10,7 @@ export interface ServeConfig {
   tlsPrivateKeyFile?: string;
   hostKubeconfig?: string;
   logLevel: string;
+  logRequests: boolean;
   podApiAddress?: string;
   shutdownGraceSeconds: number;
   dnsListen?: string;
@@ -36,6 +37,12 @@ const int = (v: string): number => {
   const n = Number.parseInt(v, 10);
   if (!Number.isFinite(n) || String(n) !== v.trim()) throw new Error(`not an integer: ${v}`);
   return n;
+};
+
+const bool = (v: string): boolean => {
+  if (v === 'true') return true;
+  if (v === 'false') return false;
+  throw new Error(`not true or false: ${v}`);
 };
 
 export const serveOptions: ConfigOption[] = [
@@ -114,6 +121,15 @@ export const serveOptions: ConfigOption[] = [
     env: 'KPLEX_LOG_LEVEL',
     description: 'trace, debug, info, warn or error',
     default: 'info',
+  },
+  {
+    key: 'logRequests',
+    flag: '--log-requests <bool>',
+    env: 'KPLEX_LOG_REQUESTS',
+    description:
+      'one info line per tenant request when it ends (tenant, user, verb, resource, namespace, code, latencyMs); false: none',
+    default: 'true',
+    parse: bool,
   },
   {
     key: 'dnsListen',

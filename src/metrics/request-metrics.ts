@@ -86,19 +86,28 @@ export class RequestMetrics {
   /** Starts the clock for a request; `request` gives what is known of it when it closes. */
   track(res: ServerResponse, request: () => ObservedRequest | undefined): void {
     const t0 = performance.now();
+    const end = this.start(request);
+    res.once('close', () => end(res.statusCode, performance.now() - t0));
+  }
+
+  /**
+   * Counts a request in flight; the returned function counts and times it when its response has
+   * closed (the pipeline calls it from its one 'close' listener, shared with the request log).
+   */
+  start(request: () => ObservedRequest | undefined): (code: number, ms: number) => void {
     this.open.add(request);
-    res.once('close', () => {
+    return (code, ms) => {
       this.open.delete(request);
       const r = request();
       const labels = {
         verb: r?.info?.verb ?? '',
         resource: this.resourceOf(r),
-        code: String(res.statusCode),
+        code: String(code),
         placement: r?.hostBacked ? 'host' : 'virtual',
       };
       this.total.inc(labels);
-      if (!r?.info || !isLongRunning(r.info)) this.duration.observe(labels, (performance.now() - t0) / 1000);
+      if (!r?.info || !isLongRunning(r.info)) this.duration.observe(labels, ms / 1000);
       if (r) this.tenants?.add(r.tenant.name);
-    });
+    };
   }
 }

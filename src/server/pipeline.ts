@@ -97,7 +97,16 @@ export function tenantPipeline(deps: PipelineDeps): TenantHandler {
   ];
   return async (req, res, tenant, path) => {
     let ctx: RequestContext | undefined;
-    deps.metrics?.track(res, () => ctx);
+    // One 'close' listener for everything measured at the request's end: metrics and the request log.
+    const t0 = performance.now();
+    const counted = deps.metrics?.start(() => ctx);
+    const log = deps.requestLog;
+    if (counted || log)
+      res.once('close', () => {
+        const ms = performance.now() - t0;
+        counted?.(res.statusCode, ms);
+        log?.(ctx, tenant, res.statusCode, ms);
+      });
     try {
       await hostTable;
       ctx = new RequestContext(req, res, resolveTenant(deps, tenant), path, deps.logger);

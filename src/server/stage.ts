@@ -10,6 +10,7 @@ import type { Logger } from '../log/logger.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
 import type { RuntimeCache } from '../tenancy/runtime-cache.js';
 import type { AuthenticatedContext } from './request-context.js';
+import type { RequestLog } from './request-log.js';
 import type { VersionInfo } from './server.js';
 
 export interface PipelineDeps {
@@ -32,6 +33,8 @@ export interface PipelineDeps {
   limits?: LimitsOf;
   /** Request counts and latencies for /metrics (absent: not measured). */
   metrics?: RequestMetrics;
+  /** One log line per request when it ends (absent: none; `--log-requests`). */
+  requestLog?: RequestLog;
   /** Recent events each shared host watch keeps (default DEFAULT_WATCH_CACHE_OPTIONS). */
   watchCacheEvents?: number;
 }

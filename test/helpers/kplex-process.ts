@@ -18,7 +18,8 @@ export interface KplexProcess {
 export async function startKplex(args: string[], env: Record<string, string> = {}): Promise<KplexProcess> {
   const child = spawn(process.execPath, [inject('kplexMain'), 'serve', '--port', '0', ...args], {
     cwd: root,
-    env: { ...process.env, ...env },
+    // No request log: thousands of test requests per file would fill `logs` (a test may ask for it).
+    env: { KPLEX_LOG_REQUESTS: 'false', ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];

@@ -8,13 +8,29 @@ describe('kplex serve options', () => {
     const args: string[] = [];
     for (const o of serveOptions) {
       const takesValue = /<[^>]+>/.test(o.flag);
-      args.push(o.flag.split(' ')[0]!, ...(takesValue ? [o.parse ? '7' : `value-of-${o.key}`] : []));
+      const boolean = o.flag.endsWith('<bool>');
+      args.push(
+        o.flag.split(' ')[0]!,
+        ...(takesValue ? [boolean ? 'false' : o.parse ? '7' : `value-of-${o.key}`] : []),
+      );
     }
     const cmd = addConfigOptions(new Command('serve'), serveOptions).exitOverride();
     cmd.parse(args, { from: 'user' });
     const opts = cmd.opts<Record<string, unknown>>();
     for (const o of serveOptions) expect(opts[o.key], o.flag).toBeDefined();
     expect(opts['tlsPrivateKeyFile']).toBe('value-of-tlsPrivateKeyFile');
+  });
+
+  it('--log-requests is on unless set to false, and refuses anything but true or false', () => {
+    const parse = (args: string[]) =>
+      addConfigOptions(new Command('serve'), serveOptions)
+        .exitOverride()
+        .configureOutput({ writeErr: () => {} })
+        .parse(args, { from: 'user' })
+        .opts<Record<string, unknown>>();
+    expect(parse([])['logRequests']).toBe(true);
+    expect(parse(['--log-requests', 'false'])['logRequests']).toBe(false);
+    expect(() => parse(['--log-requests', 'no'])).toThrow(/true or false/);
   });
 
   it('refuses an option whose key is not where commander puts its value', () => {
