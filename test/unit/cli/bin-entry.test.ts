@@ -62,5 +62,5 @@ describe('bin/kplex.js', () => {
     expect(tenant.status, tenant.stderr).toBe(0);
     expect(tenant.stdout).toMatch(/^Usage: kplex tenant /);
     expect(tenant.stdout).toMatch(/create .*<name>/);
-  });
+  }, 60_000); // two Node starts through tsx on a busy machine
 });
