@@ -1,6 +1,7 @@
 // Where the host cluster is and how to authenticate to it, found as kubectl finds it: the given
 // kubeconfig file, else $KUBECONFIG, else ~/.kube/config, else the pod's ServiceAccount (in-cluster:
-// KUBERNETES_SERVICE_HOST/PORT and the mounted token and CA). Kubeconfigs are parsed with
+// KUBERNETES_SERVICE_HOST/PORT and the mounted token and CA), else, last, the local stack of the
+// current directory (`npm run up` writes .kplex/host/kubeconfig). Kubeconfigs are parsed with
 // @kubernetes/client-node so every form (files or inline data, tokens or client certificates) works.
 import { existsSync, readFileSync } from 'node:fs';
 import type { RequestOptions } from 'node:https';
@@ -28,7 +29,11 @@ export interface HostConfigSources {
   env?: NodeJS.ProcessEnv;
   home?: string;
   serviceAccountDir?: string;
+  cwd?: string;
 }
+
+/** The host kubeconfig `npm run up` writes, relative to the checkout it ran in. */
+export const LOCAL_STACK_KUBECONFIG = path.join('.kplex', 'host', 'kubeconfig');
 
 export async function loadHostConnection(
   kubeconfigPath?: string,
@@ -42,8 +47,11 @@ export async function loadHostConnection(
   if (existsSync(home)) return fromKubeConfig([home]);
   const inCluster = inClusterConnection(env, src.serviceAccountDir ?? SERVICE_ACCOUNT_DIR);
   if (inCluster) return inCluster;
+  // Last, so that anything kubectl would use wins over a local stack left in the directory.
+  const local = path.resolve(src.cwd ?? process.cwd(), LOCAL_STACK_KUBECONFIG);
+  if (existsSync(local)) return fromKubeConfig([local]);
   throw new Error(
-    'no host cluster: give --host-kubeconfig, set KUBECONFIG, write ~/.kube/config, or run in a pod with a ServiceAccount',
+    `no host cluster: give --host-kubeconfig, set KUBECONFIG, write ~/.kube/config, run in a pod with a ServiceAccount, or start the local stack here (npm run up: ${LOCAL_STACK_KUBECONFIG})`,
   );
 }
 

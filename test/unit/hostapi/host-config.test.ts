@@ -88,10 +88,23 @@ describe('loadHostConnection', () => {
   it('says what to do when there is no host at all (never a localhost default)', async () => {
     rmSync(path.join(saDir, 'token'));
     await expect(
-      loadHostConnection(undefined, { env: inPod, home, serviceAccountDir: saDir }),
+      loadHostConnection(undefined, { env: inPod, home, serviceAccountDir: saDir, cwd: dir }),
     ).rejects.toThrow(/no host cluster: give --host-kubeconfig/);
-    await expect(loadHostConnection(undefined, { env: {}, home, serviceAccountDir: saDir })).rejects.toThrow(
-      /no host cluster/,
+    await expect(
+      loadHostConnection(undefined, { env: {}, home, serviceAccountDir: saDir, cwd: dir }),
+    ).rejects.toThrow(/npm run up: \.kplex\/host\/kubeconfig/);
+  });
+
+  it("uses the local stack's kubeconfig in the current directory last, after the pod", async () => {
+    mkdirSync(path.join(dir, '.kplex', 'host'), { recursive: true });
+    kubeconfig('local', 'https://local:4', path.join(dir, '.kplex', 'host', 'kubeconfig'));
+    const src = { env: {}, home, serviceAccountDir: saDir, cwd: dir };
+    expect((await loadHostConnection(undefined, src)).server).toBe('https://local:4');
+    expect((await loadHostConnection(undefined, { ...src, env: inPod })).server).toBe(
+      'https://10.96.0.1:443',
     );
+    mkdirSync(path.join(home, '.kube'));
+    kubeconfig('home', 'https://home:3', path.join(home, '.kube', 'config'));
+    expect((await loadHostConnection(undefined, src)).server).toBe('https://home:3');
   });
 });
