@@ -79,7 +79,7 @@ export function kubeconfigCommand(): Command {
     .addOption(
       new Option(
         '--host-kubeconfig <file>',
-        'host cluster: the Tenant is read there, and the token signed with the keys of the host Secret every replica shares (instead of the data dir); default, as kubectl: $KUBECONFIG, ~/.kube/config, the pod ServiceAccount, then the local stack's .kplex/host/kubeconfig, for reading the Tenant',
+        'host cluster: the Tenant is read there, and the token signed with the keys of the host Secret every replica shares (instead of the data dir); default, as kubectl: $KUBECONFIG, ~/.kube/config, the pod ServiceAccount, then .kplex/host/kubeconfig of the local stack, for reading the Tenant',
       ).env('KPLEX_HOST_KUBECONFIG'),
     )
     .option(
