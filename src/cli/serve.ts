@@ -15,6 +15,7 @@ import { FileKeyStore, HostSecretKeyStore } from '../auth/key-store.js';
 import { FileClientCAStore, HostSecretClientCAStore, type ClientCAStore } from '../auth/client-ca-store.js';
 import { RbacAuthorizer } from '../rbac/rbac-authorizer.js';
 import { StorePool } from '../store/store-pool.js';
+import { markServing } from '../store/serve-marker.js';
 import { HostNamespaces } from '../tenancy/host-namespaces.js';
 import { grantExisting, hostNamespaceGrant } from '../tenancy/host-namespace-grant.js';
 import { TenantNamespaceObjects } from '../tenancy/namespace-objects.js';
@@ -62,6 +63,8 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   const limits = new TenantLimitsBook();
   tenants.onChange((e) => limits.observe(e));
   const pool = new StorePool({ dataDir: path.join(cfg.dataDir, 'tenants'), store: { limits: limits.of } });
+  // `kplex tenant restore` refuses while this marker names a live process.
+  const unmark = markServing(cfg.dataDir);
   // Each tenant's workload policy (Tenant spec.policy). Its host namespaces get the policy's Pod
   // Security labels when first seen (the first list: those an earlier kplex made too) and on change.
   const policies = new TenantPolicyBook();
@@ -208,6 +211,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     metrics?.close();
     await server.close(cfg.shutdownGraceSeconds * 1000);
     pool.close();
+    unmark();
     await host.close();
     logger.info('stopped');
     logger.flush();

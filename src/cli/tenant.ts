@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { HostClient } from '../hostapi/host-client.js';
 import { loadHostConnection } from '../hostapi/host-config.js';
+import { backupCommand, restoreCommand } from './tenant-backup.js';
 import { createTenant, deleteTenant, installTenantCRD, listTenants } from '../tenancy/tenant-admin.js';
 
 const hostKubeconfig = (): Option =>
@@ -20,7 +21,7 @@ async function withHost<T>(file: string | undefined, fn: (host: HostClient) => P
 
 export function tenantCommand(): Command {
   const cmd = new Command('tenant').description(
-    'Create, list and delete tenants (Tenant objects on the host)',
+    'Create, list, delete, back up and restore tenants (Tenant objects on the host)',
   );
   cmd
     .command('create <name>')
@@ -53,5 +54,7 @@ export function tenantCommand(): Command {
       });
       process.stdout.write(['NAME', ...tenants.map((t) => t.metadata?.name ?? '')].join('\n') + '\n');
     });
+  cmd.addCommand(backupCommand());
+  cmd.addCommand(restoreCommand());
   return cmd;
 }
