@@ -3,6 +3,7 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -137,6 +138,14 @@ async function up(): Promise<void> {
   await ensureDemoTenant();
   console.log(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   console.log(`try: KUBECONFIG=${path.relative(process.cwd(), demoKubeconfig)} kubectl get ns`);
+  // kplex finds this host by itself only when nothing kubectl would use is configured.
+  const host =
+    process.env.KUBECONFIG || existsSync(path.join(os.homedir(), '.kube', 'config'))
+      ? ` --host-kubeconfig ${path.relative(process.cwd(), path.join(hostDir, 'kubeconfig'))}`
+      : '';
+  console.log(`more tenants: npx kplex tenant create NAME${host}
+              npx kplex kubeconfig NAME${host} --group system:masters > NAME.kubeconfig
+              (npx kplex --help; shell completion: source <(npx kplex completion bash))`);
 }
 
 /** The fake node whose pods tenant DNS can tell apart by their (loopback) source address. */
