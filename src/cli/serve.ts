@@ -10,6 +10,7 @@ import { HostClient } from '../hostapi/host-client.js';
 import { loadHostConnection } from '../hostapi/host-config.js';
 import { installTenantCRD } from '../tenancy/tenant-admin.js';
 import { TenantDirectory } from '../tenancy/tenant-directory.js';
+import { TenantStatusWriter, tenantEndpoint } from '../tenancy/tenant-status.js';
 import { KeyRing } from '../auth/signing-keys.js';
 import { FileKeyStore, HostSecretKeyStore } from '../auth/key-store.js';
 import { FileClientCAStore, HostSecretClientCAStore, type ClientCAStore } from '../auth/client-ca-store.js';
@@ -191,6 +192,17 @@ export async function serve(cfg: ServeConfig): Promise<void> {
       watchCacheEvents: cfg.watchCacheEvents,
     }),
   });
+  // Each Tenant's status on the host (Ready, endpoint, usage): one periodic pass, writing only what changed.
+  const statuses = new TenantStatusWriter({
+    host,
+    logger,
+    tenants: () => tenants.names(),
+    tenant: (name) => tenants.get(name),
+    storeUsage: (uid) => pool.peek(uid)?.usageIfOpen(),
+    hostUsage: () => isolation.hostUsage(),
+    endpoint: tenantEndpoint(process.env['KPLEX_ADVERTISE_ADDRESS'] ?? cfg.bindAddress, server.port),
+  });
+  statuses.start(Math.max(1, cfg.tenantStatusInterval) * 1000);
   const dns = cfg.dnsListen
     ? await startTenantDns(host, logger, {
         listen: cfg.dnsListen,
@@ -204,6 +216,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     tenants.stop();
+    statuses.stop();
     isolation.stop();
     keys.stop();
     await dns?.close();

@@ -11,6 +11,7 @@ export interface ServeConfig {
   hostKubeconfig?: string;
   logLevel: string;
   logRequests: boolean;
+  tenantStatusInterval: number;
   podApiAddress?: string;
   shutdownGraceSeconds: number;
   dnsListen?: string;
@@ -130,6 +131,15 @@ export const serveOptions: ConfigOption[] = [
       'one info line per tenant request when it ends (tenant, user, verb, resource, namespace, code, latencyMs); false: none',
     default: 'true',
     parse: bool,
+  },
+  {
+    key: 'tenantStatusInterval',
+    flag: '--tenant-status-interval <seconds>',
+    env: 'KPLEX_TENANT_STATUS_INTERVAL',
+    description:
+      "how often kplex updates the host Tenant objects' status (Ready, endpoint, usage); a Tenant whose status is unchanged is not written",
+    default: '10',
+    parse: int,
   },
   {
     key: 'dnsListen',

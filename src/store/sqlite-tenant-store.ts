@@ -360,6 +360,21 @@ export class SqliteTenantStore implements TenantStore {
     );
   }
 
+  /**
+   * What the store holds (objects, bytes of their JSON, namespaces; kplex's own rows not counted),
+   * for the Tenant's status: counted once while the database is open, then kept by every write.
+   * Undefined for a closed store never counted: reporting an idle tenant opens no file.
+   */
+  usageIfOpen(): StoreUsage | undefined {
+    if (!this.usage && this.h) {
+      const counted = this.h.db.prepare(usageQuery).get() as StoreUsage;
+      // Writes keep the count only when limits are checked (account()); otherwise it is not cached.
+      if (!this.opts.limits) return counted;
+      this.usage = counted;
+    }
+    return this.usage && { ...this.usage };
+  }
+
   // ---- internals ----
 
   /** Checks a write's change of the store's usage against the tenant's limits, then counts it. */

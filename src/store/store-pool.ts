@@ -55,6 +55,11 @@ export class StorePool {
     return store;
   }
 
+  /** The tenant's store if the pool has served it since start, its database left as it is. */
+  peek(tenant: string): SqliteTenantStore | undefined {
+    return this.stores.get(tenant);
+  }
+
   /** The database file of a tenant. */
   pathOf(tenant: string): string {
     return join(this.dataDir, tenantFileName(tenant));

@@ -103,6 +103,29 @@ export class TenantNamespaceObjects {
       if (uid && ns.metadata?.labels?.[LABEL_TENANT_UID] === uid) this.enqueue(ns.metadata?.name ?? '');
   }
 
+  /**
+   * Per tenant UID, from what these watches hold already (no host call): its host namespaces, and
+   * its pods as the host's quota controller counts them in kplex's ResourceQuota (non-terminal pods;
+   * only where the Tenant's namespaceQuota limits `pods`).
+   */
+  hostUsage(): Map<string, { hostNamespaces: number; pods?: number }> {
+    const out = new Map<string, { hostNamespaces: number; pods?: number }>();
+    const quotas = this.owned[OWNED.findIndex((o) => o.kind === 'ResourceQuota')]!;
+    const quotaName = KPLEX_OWNED['/resourcequotas'];
+    for (const ns of this.namespaces.items.values()) {
+      const uid = ns.metadata?.labels?.[LABEL_TENANT_UID];
+      if (!uid || ns.metadata?.deletionTimestamp) continue;
+      const u = out.get(uid) ?? { hostNamespaces: 0 };
+      u.hostNamespaces++;
+      const quota = quotas.items.get(`${ns.metadata?.name ?? ''}/${quotaName}`) as
+        { status?: { used?: Record<string, string> } } | undefined;
+      const pods = Number(quota?.status?.used?.['pods']);
+      if (Number.isInteger(pods)) u.pods = (u.pods ?? 0) + pods;
+      out.set(uid, u);
+    }
+    return out;
+  }
+
   private onNamespace(e: InformerEvent): void {
     const name = e.object.metadata?.name ?? '';
     if (e.type !== 'DELETED') return this.enqueue(name);

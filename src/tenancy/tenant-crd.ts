@@ -13,6 +13,51 @@ export const TENANT_GROUP = 'kplex.io';
 export const TENANT_VERSION = 'v1alpha1';
 export const TENANTS_PATH = `/apis/${TENANT_GROUP}/${TENANT_VERSION}/tenants`;
 
+const count = (description: string) => ({ type: 'integer', format: 'int64', minimum: 0, description });
+
+/** Written by kplex (tenancy/tenant-status.ts) through the status subresource. */
+const statusSchema = {
+  type: 'object',
+  description: 'What kplex reports of the tenant: whether it is served, where, and what it uses.',
+  properties: {
+    endpoint: {
+      type: 'string',
+      description: "The tenant's API URL (kplex's advertised address and /clusters/<name>)",
+    },
+    phase: { type: 'string' },
+    conditions: {
+      type: 'array',
+      'x-kubernetes-list-type': 'map',
+      'x-kubernetes-list-map-keys': ['type'],
+      items: {
+        type: 'object',
+        required: ['type', 'status', 'lastTransitionTime'],
+        properties: {
+          type: { type: 'string' },
+          status: { type: 'string', enum: ['True', 'False', 'Unknown'] },
+          reason: { type: 'string' },
+          message: { type: 'string' },
+          lastTransitionTime: { type: 'string', format: 'date-time' },
+          observedGeneration: { type: 'integer', format: 'int64', minimum: 0 },
+        },
+      },
+    },
+    usage: {
+      type: 'object',
+      description: 'Kept current while the tenant is in use (at most every --tenant-status-interval seconds)',
+      properties: {
+        objects: count("objects in the tenant's virtual store"),
+        storeBytes: count('bytes of their JSON (what spec.limits.storeBytes bounds)'),
+        namespaces: count("the tenant's namespaces"),
+        hostNamespaces: count("host namespaces backing the tenant's namespaces"),
+        pods: count(
+          "the tenant's pods on the host that are not finished, as the host's quota counts them (only where the Tenant's namespaceQuota limits pods)",
+        ),
+      },
+    },
+  },
+} as const;
+
 export const tenantCRD = {
   apiVersion: 'apiextensions.k8s.io/v1',
   kind: 'CustomResourceDefinition',
@@ -34,7 +79,28 @@ export const tenantCRD = {
         storage: true,
         subresources: { status: {} },
         additionalPrinterColumns: [
-          { name: 'Endpoint', type: 'string', jsonPath: '.status.endpoint' },
+          { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+          {
+            name: 'Objects',
+            type: 'integer',
+            jsonPath: '.status.usage.objects',
+            description: "Objects in the tenant's virtual store",
+          },
+          {
+            name: 'Bytes',
+            type: 'integer',
+            jsonPath: '.status.usage.storeBytes',
+            description:
+              "Bytes of the objects' JSON in the tenant's virtual store (what spec.limits.storeBytes bounds)",
+          },
+          {
+            name: 'Namespaces',
+            type: 'integer',
+            jsonPath: '.status.usage.hostNamespaces',
+            description: "Host namespaces backing the tenant's namespaces",
+          },
+          { name: 'Pods', type: 'integer', jsonPath: '.status.usage.pods', priority: 1 },
+          { name: 'Endpoint', type: 'string', jsonPath: '.status.endpoint', priority: 1 },
           { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
         ],
         schema: {
@@ -58,10 +124,7 @@ export const tenantCRD = {
                 'x-kubernetes-preserve-unknown-fields': true,
                 properties: { limits: limitsSchema(), policy: policySchema() },
               },
-              status: {
-                type: 'object',
-                properties: { endpoint: { type: 'string' }, phase: { type: 'string' } },
-              },
+              status: statusSchema,
             },
           },
         },

@@ -60,6 +60,11 @@ export class TenantDirectory {
     return new Set([...this.informer.items.values()].map((t) => t.metadata?.uid ?? '').filter(Boolean));
   }
 
+  /** The Tenant object `name` as the watch last saw it (status included). */
+  get(name: string): KubeObject | undefined {
+    return this.informer.items.get(name);
+  }
+
   names(): string[] {
     return [...this.informer.items.keys()];
   }
