@@ -1,6 +1,14 @@
 // bin/kplex.js: which CLI entry it runs (compiled or source), and that it runs from a clone.
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,8 +61,54 @@ describe('newestSourceMtime', () => {
 });
 
 describe('bin/kplex.js', () => {
+  const repo = path.resolve(import.meta.dirname, '../../..');
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'kplex-shim-'));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  /** A checkout with the real shim, a stand-in build and source (each prints its name) and optionally tsx. */
+  function checkout(name: string, o: { dist?: number; source?: number; tsx: boolean }): string {
+    const root = path.join(tmp, name);
+    mkdirSync(path.join(root, 'bin'), { recursive: true });
+    for (const f of ['kplex.js', 'entry.js'])
+      copyFileSync(path.join(repo, 'bin', f), path.join(root, 'bin', f));
+    writeFileSync(path.join(root, 'package.json'), '{"type":"module"}');
+    const file = (p: string, body: string, t: number) => {
+      mkdirSync(path.dirname(path.join(root, p)), { recursive: true });
+      writeFileSync(path.join(root, p), body);
+      utimesSync(path.join(root, p), t, t);
+    };
+    if (o.dist !== undefined)
+      file('dist/cli/main.js', "console.log('dist', process.argv.slice(2).join(' '));", o.dist);
+    // type syntax: it runs only through tsx
+    if (o.source !== undefined)
+      file(
+        'src/cli/main.ts',
+        "const n: string = 'source'; console.log(n, process.argv.slice(2).join(' '));",
+        o.source,
+      );
+    if (o.tsx) symlinkSync(path.join(repo, 'node_modules'), path.join(root, 'node_modules'));
+    return root;
+  }
+  const run = (root: string) =>
+    spawnSync(process.execPath, [path.join(root, 'bin', 'kplex.js'), 'tenant', 'list'], { encoding: 'utf8' });
+
+  it('runs a current build, else the sources through tsx, else a stale build with a warning', () => {
+    const current = run(checkout('current', { dist: 2000, source: 1000, tsx: true }));
+    expect(current.stdout).toBe('dist tenant list\n');
+    const stale = run(checkout('stale', { dist: 1000, source: 2000, tsx: true }));
+    expect(stale.stdout).toBe('source tenant list\n');
+    const image = run(checkout('image', { dist: 1000, tsx: false }));
+    expect([image.stdout, image.stderr]).toEqual(['dist tenant list\n', '']);
+    const noTsx = run(checkout('no-tsx', { dist: 1000, source: 2000, tsx: false }));
+    expect(noTsx.stdout).toBe('dist tenant list\n');
+    expect(noTsx.stderr).toMatch(/older than src.*npm run build/);
+    const nothing = run(checkout('nothing', { source: 2000, tsx: false }));
+    expect(nothing.status).toBe(1);
+    expect(nothing.stderr).toMatch(/not built/);
+  }, 60_000);
+
   it('answers --help for the program and a subcommand', () => {
-    const bin = path.resolve(import.meta.dirname, '../../../bin/kplex.js');
+    const bin = path.join(repo, 'bin', 'kplex.js');
     const root = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
     expect(root.status, root.stderr).toBe(0);
     expect(root.stdout).toMatch(/^Usage: kplex /);
