@@ -6,13 +6,18 @@ import type { RequestContext } from './request-context.js';
 
 export type RequestLog = (ctx: RequestContext | undefined, tenant: string, code: number, ms: number) => void;
 
+/** The client chooses the path: what a line repeats of it is bounded. */
+const MAX_RESOURCE = 256;
+
 /** `deployments.apps/scale`; a non-resource request logs its path (`/version`). */
 function resourceOf(ctx: RequestContext): string | undefined {
   const info = ctx.info;
   if (!info) return undefined;
-  if (!info.isResourceRequest) return info.path;
   const group = info.apiGroup ? `.${info.apiGroup}` : '';
-  return `${info.resource}${group}${info.subresource ? `/${info.subresource}` : ''}`;
+  const r = info.isResourceRequest
+    ? `${info.resource}${group}${info.subresource ? `/${info.subresource}` : ''}`
+    : info.path;
+  return r.length > MAX_RESOURCE ? `${r.slice(0, MAX_RESOURCE)}...` : r;
 }
 
 /** `tenant` is the raw path segment: the context is absent when resolution itself refused the request. */

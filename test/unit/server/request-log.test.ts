@@ -95,6 +95,13 @@ describe('request log', () => {
     for (const l of lines) expect(l.latencyMs).toBeGreaterThanOrEqual(0);
   });
 
+  it('bounds what a line repeats of a path the client chose', async () => {
+    const { logger, lines } = capture();
+    await serve({ requestLog: requestLog(logger) }, [`/clusters/acme/${'x'.repeat(5000)}`]);
+    await vi.waitFor(() => expect(lines).toHaveLength(1));
+    expect(lines[0]!.resource).toBe(`/${'x'.repeat(255)}...`);
+  });
+
   it('logs a request refused before authentication with the tenant it named and no user', async () => {
     const { logger, lines } = capture();
     expect(await serve({ requestLog: requestLog(logger) }, ['/clusters/ghost/version'])).toEqual([401]);
