@@ -170,8 +170,8 @@ export function completionCommand(program: () => Promise<Command>): Command {
       'after',
       `
 Examples:
-  source <(kplex completion bash)                       # this shell; add it to ~/.bashrc for all
-  kplex completion zsh > "\${fpath[1]}/_kplex"            # zsh, after compinit`,
+  source <(kplex completion bash)              # this shell; in ~/.bashrc for every one
+  kplex completion zsh > "\${fpath[1]}/_kplex"   # zsh (compinit loads it)`,
     )
     .action(async (shell: string) => {
       process.stdout.write(SHELLS[shell]!(await program()));

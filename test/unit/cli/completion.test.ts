@@ -71,6 +71,38 @@ describe('kplex completion', () => {
     expect(complete(script, ['kplex', 'completion', ''])).toEqual(['bash', 'zsh']);
   });
 
+  // compsys stubbed: what the script hands to _describe, _files and compadd
+  it.skipIf(spawnSync('zsh', ['--version']).status !== 0)(
+    'zsh completes subcommands, options and values',
+    () => {
+      const zsh = (line: string[]): string[] => {
+        const res = spawnSync(
+          'zsh',
+          [
+            '-c',
+            `compdef() {}; _describe() { print -l -- \${(P)argv[-1]} }; _files() { print FILES }
+compadd() { shift; print -l -- "$@" }
+${zshCompletion(program)}
+words=("$@"); CURRENT=$#; _kplex`,
+            'zsh',
+            ...line,
+          ],
+          { encoding: 'utf8' },
+        );
+        expect(res.status, res.stderr).toBe(0);
+        return res.stdout.split('\n').filter(Boolean);
+      };
+      expect(zsh(['kplex', 'tenant', ''])).toEqual(
+        expect.arrayContaining(['create:create a tenant; its endpoint is https://<kplex>/clusters/<name>']),
+      );
+      expect(zsh(['kplex', 'kubeconfig', 'demo', '--'])).toContain(
+        '--data-dir:kplex data dir (signing keys and serving CA)',
+      );
+      expect(zsh(['kplex', 'tenant', 'create', '--host-kubeconfig', ''])).toEqual(['FILES']);
+      expect(zsh(['kplex', 'completion', ''])).toEqual(['bash:', 'zsh:']);
+    },
+  );
+
   it('completes the values of an option that takes one of a few', () => {
     const cmd = new Command('kplex').addCommand(
       new Command('x').addOption(new Option('--level <l>').choices(['low', 'high'])),
