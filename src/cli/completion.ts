@@ -170,7 +170,7 @@ export function completionCommand(program: () => Promise<Command>): Command {
       'after',
       `
 Examples:
-  source <(kplex completion bash)              # this shell; in ~/.bashrc for every one
+  source <(kplex completion bash)               # this shell; in ~/.bashrc for every one
   kplex completion zsh > "\${fpath[1]}/_kplex"   # zsh (compinit loads it)`,
     )
     .action(async (shell: string) => {
