@@ -198,6 +198,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     logger,
     tenants: () => tenants.names(),
     tenant: (name) => tenants.get(name),
+    served: (name) => tenants.has(name),
     storeUsage: (uid) => pool.peek(uid)?.usageIfOpen(),
     hostUsage: () => isolation.hostUsage(),
     endpoint: tenantEndpoint(process.env['KPLEX_ADVERTISE_ADDRESS'] ?? cfg.bindAddress, server.port),

@@ -39,6 +39,8 @@ export interface TenantStatusDeps {
   /** Every Tenant's name and its object as the directory's watch last saw it. */
   tenants: () => Iterable<string>;
   tenant: (name: string) => KubeObject | undefined;
+  /** Whether kplex serves the tenant (a Tenant of a reserved or invalid name is never served). */
+  served: (name: string) => boolean;
   /** The tenant's store usage when known without opening anything (tenant-store usageIfOpen). */
   storeUsage: (uid: string) => StoreUsage | undefined;
   /** Host namespaces and pods by Tenant UID, from kplex's host watches. */
@@ -50,8 +52,12 @@ export interface TenantStatusDeps {
   now?: () => Date;
 }
 
-const READY_REASON = 'Serving';
-const READY_MESSAGE = 'kplex serves the tenant at its endpoint';
+const SERVING = { status: 'True', reason: 'Serving', message: 'kplex serves the tenant at its endpoint' };
+const REFUSED = {
+  status: 'False',
+  reason: 'InvalidName',
+  message: 'kplex serves no tenant of a reserved or invalid name (created before the CRD refused it)',
+};
 
 /** Whether every field `want` names is equal in `have` (the host may hold more). */
 function covers(have: unknown, want: unknown): boolean {
@@ -97,21 +103,20 @@ export class TenantStatusWriter {
       hostNamespaces: onHost?.hostNamespaces ?? 0,
       ...(onHost?.pods !== undefined && { pods: onHost.pods }),
     };
+    const served = this.deps.served(name);
     const condition: Omit<Condition, 'lastTransitionTime'> = {
       type: 'Ready',
-      status: 'True',
-      reason: READY_REASON,
-      message: READY_MESSAGE,
+      ...(served ? SERVING : REFUSED),
       ...(obj.metadata?.generation !== undefined && { observedGeneration: obj.metadata.generation }),
     };
     const status: TenantStatus = {
-      endpoint: this.deps.endpoint(name),
+      ...(served && { endpoint: this.deps.endpoint(name) }),
       conditions: [
         {
           ...condition,
           // The transition time moves only when the status does (Kubernetes condition convention).
           lastTransitionTime:
-            ready?.status === 'True'
+            ready?.status === condition.status
               ? ready.lastTransitionTime
               : (this.deps.now?.() ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z'),
         },

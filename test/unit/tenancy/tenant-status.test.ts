@@ -37,6 +37,7 @@ function fixture(n: number) {
     logger: createLogger('silent'),
     tenants: () => objects.keys(),
     tenant: (name) => objects.get(name),
+    served: (name) => !name.startsWith('kube-'),
     storeUsage: (uid) => usage.get(uid),
     hostUsage: () => onHost,
     endpoint: tenantEndpoint('10.0.0.5', 443),
@@ -123,6 +124,17 @@ describe('tenant status', () => {
     expect(per.slice(0, 20).every((n) => n === 50)).toBe(true);
     expect(per[20]).toBe(0);
     expect(f.calls).toHaveLength(1000);
+  });
+
+  it('reports a Tenant of a reserved name as not Ready, with no endpoint', async () => {
+    const f = fixture(0);
+    f.objects.set('kube-x', { metadata: { name: 'kube-x', uid: 'ux', generation: 1 } } as KubeObject);
+    expect(await f.writer.pass()).toBe(1);
+    expect(f.calls[0]!.body.status['endpoint']).toBeUndefined();
+    expect(f.calls[0]!.body.status['conditions']).toMatchObject([
+      { type: 'Ready', status: 'False', reason: 'InvalidName' },
+    ]);
+    expect(await f.writer.pass()).toBe(0);
   });
 
   it('skips tenants being deleted', async () => {
