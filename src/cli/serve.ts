@@ -201,7 +201,11 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     served: (name) => tenants.has(name),
     storeUsage: (uid) => pool.peek(uid)?.usageIfOpen(),
     hostUsage: () => isolation.hostUsage(),
-    endpoint: tenantEndpoint(process.env['KPLEX_ADVERTISE_ADDRESS'] ?? cfg.bindAddress, server.port),
+    endpoint: tenantEndpoint(
+      process.env['KPLEX_ADVERTISE_ADDRESS'] ?? cfg.bindAddress,
+      server.port,
+      cfg.externalUrl,
+    ),
   });
   statuses.start(Math.max(1, cfg.tenantStatusInterval) * 1000);
   const dns = cfg.dnsListen

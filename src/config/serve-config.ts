@@ -12,6 +12,7 @@ export interface ServeConfig {
   logLevel: string;
   logRequests: boolean;
   tenantStatusInterval: number;
+  externalUrl?: string;
   podApiAddress?: string;
   shutdownGraceSeconds: number;
   dnsListen?: string;
@@ -44,6 +45,19 @@ const bool = (v: string): boolean => {
   if (v === 'true') return true;
   if (v === 'false') return false;
   throw new Error(`not true or false: ${v}`);
+};
+
+/** An http(s) URL without query or fragment; its trailing slash dropped. */
+const externalUrl = (v: string): string => {
+  let u: URL;
+  try {
+    u = new URL(v);
+  } catch {
+    throw new Error(`not a URL: ${v}`);
+  }
+  if ((u.protocol !== 'https:' && u.protocol !== 'http:') || u.search || u.hash || u.username)
+    throw new Error(`not an http(s) URL without query, fragment or credentials: ${v}`);
+  return u.href.replace(/\/+$/, '');
 };
 
 export const serveOptions: ConfigOption[] = [
@@ -131,6 +145,14 @@ export const serveOptions: ConfigOption[] = [
       'one info line per tenant request when it ends (tenant, user, verb, resource, namespace, code, latencyMs); false: none',
     default: 'true',
     parse: bool,
+  },
+  {
+    key: 'externalUrl',
+    flag: '--external-url <url>',
+    env: 'KPLEX_EXTERNAL_URL',
+    description:
+      "the URL clients reach kplex at (a load balancer's, an Ingress'): each Tenant's status.endpoint is it + /clusters/<name> (default: https://<KPLEX_ADVERTISE_ADDRESS or the bind address>:<port>, the path alone on a wildcard bind address)",
+    parse: externalUrl,
   },
   {
     key: 'tenantStatusInterval',

@@ -173,11 +173,16 @@ export class TenantStatusWriter {
 }
 
 /**
- * A tenant's endpoint: on kplex's advertised address (KPLEX_ADVERTISE_ADDRESS, else the bind
- * address unless it is a wildcard) and port; the path alone when the address is not known.
+ * A tenant's endpoint: under `--external-url` when given, else on kplex's advertised address
+ * (KPLEX_ADVERTISE_ADDRESS, else the bind address unless it is a wildcard) and port; the path
+ * alone when the address is not known.
  */
-export function tenantEndpoint(address: string | undefined, port: number): (name: string) => string {
+export function tenantEndpoint(
+  address: string | undefined,
+  port: number,
+  externalUrl?: string,
+): (name: string) => string {
   const known = address && address !== '0.0.0.0' && address !== '::' ? address : undefined;
-  const base = known ? `https://${known.includes(':') ? `[${known}]` : known}:${port}` : '';
+  const base = externalUrl ?? (known ? `https://${known.includes(':') ? `[${known}]` : known}:${port}` : '');
   return (name) => `${base}/clusters/${name}`;
 }

@@ -11,7 +11,9 @@ describe('kplex serve options', () => {
       const boolean = o.flag.endsWith('<bool>');
       args.push(
         o.flag.split(' ')[0]!,
-        ...(takesValue ? [boolean ? 'false' : o.parse ? '7' : `value-of-${o.key}`] : []),
+        ...(takesValue
+          ? [boolean ? 'false' : o.flag.endsWith('<url>') ? 'https://x' : o.parse ? '7' : `value-of-${o.key}`]
+          : []),
       );
     }
     const cmd = addConfigOptions(new Command('serve'), serveOptions).exitOverride();
@@ -31,6 +33,14 @@ describe('kplex serve options', () => {
     expect(parse([])['logRequests']).toBe(true);
     expect(parse(['--log-requests', 'false'])['logRequests']).toBe(false);
     expect(() => parse(['--log-requests', 'no'])).toThrow(/true or false/);
+  });
+
+  it('--external-url takes an http(s) URL without query, fragment or credentials', () => {
+    const opt = serveOptions.find((o) => o.key === 'externalUrl')!;
+    expect(opt.parse!('https://kplex.example.com/')).toBe('https://kplex.example.com');
+    expect(opt.parse!('https://kplex.example.com:8443/k8s/')).toBe('https://kplex.example.com:8443/k8s');
+    for (const bad of ['kplex.example.com', 'ftp://x', 'https://x/?a=b', 'https://x/#f', 'https://u:p@x/'])
+      expect(() => opt.parse!(bad), bad).toThrow();
   });
 
   it('refuses an option whose key is not where commander puts its value', () => {

@@ -162,6 +162,9 @@ describe('tenant endpoint', () => {
     expect(tenantEndpoint('kplex.example.com', 443)('acme')).toBe(
       'https://kplex.example.com:443/clusters/acme',
     );
+    expect(tenantEndpoint('0.0.0.0', 9443, 'https://kplex.example.com/k')('acme')).toBe(
+      'https://kplex.example.com/k/clusters/acme',
+    );
     for (const wild of ['0.0.0.0', '::', undefined])
       expect(tenantEndpoint(wild, 9443)('acme')).toBe('/clusters/acme');
   });
