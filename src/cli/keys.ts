@@ -1,5 +1,6 @@
 // `kplex keys`: the token signing keys every replica shares (host Secret, or a data dir).
 import { Command, Option } from 'commander';
+import { hostKubeconfigOption } from './host-option.js';
 import {
   FileKeyStore,
   HostSecretKeyStore,
@@ -19,10 +20,7 @@ interface KeyOptions {
 export const keyStoreOptions = (cmd: Command): Command =>
   cmd
     .addOption(
-      new Option(
-        '--host-kubeconfig <file>',
-        `host cluster whose Secret ${KEYS_NAMESPACE}/${KEYS_SECRET} holds the keys`,
-      ).env('KPLEX_HOST_KUBECONFIG'),
+      hostKubeconfigOption(`host cluster whose Secret ${KEYS_NAMESPACE}/${KEYS_SECRET} holds the keys`),
     )
     .addOption(
       new Option('--data-dir <dir>', 'use the keys of a kplex data dir instead of the host Secret').env(

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { hostKubeconfigOption } from './host-option.js';
 import { importKeys } from '../auth/signing-keys.js';
 import { withKeyStore } from './keys.js';
 import { DEFAULT_TOKEN_TTL_SECONDS, mintToken, type TenantRef } from '../auth/tokens.js';
@@ -77,10 +78,9 @@ export function kubeconfigCommand(): Command {
         .default(path.join('.kplex', 'data')),
     )
     .addOption(
-      new Option(
-        '--host-kubeconfig <file>',
-        'host cluster: the Tenant is read there, and the token signed with the keys of the host Secret every replica shares (instead of the data dir); default, as kubectl: $KUBECONFIG, ~/.kube/config, the pod ServiceAccount, then .kplex/host/kubeconfig of the local stack, for reading the Tenant',
-      ).env('KPLEX_HOST_KUBECONFIG'),
+      hostKubeconfigOption(
+        'host cluster: the Tenant is read there; when given, the token is signed with the keys of the host Secret every replica shares (instead of the data dir)',
+      ),
     )
     .option(
       '--tenant-uid <uid>',

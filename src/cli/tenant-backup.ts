@@ -3,6 +3,7 @@
 // the Tenant is read from the host to find the file (or named with --tenant-uid).
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { hostKubeconfigOption } from './host-option.js';
 import { HostClient } from '../hostapi/host-client.js';
 import { loadHostConnection } from '../hostapi/host-config.js';
 import { servingPid } from '../store/serve-marker.js';
@@ -35,12 +36,7 @@ function common(cmd: Command): Command {
         .env('KPLEX_DATA_DIR')
         .default(path.join('.kplex', 'data')),
     )
-    .addOption(
-      new Option(
-        '--host-kubeconfig <file>',
-        "host cluster the Tenant is read from (default, as kubectl: $KUBECONFIG, ~/.kube/config, then the pod's ServiceAccount)",
-      ).env('KPLEX_HOST_KUBECONFIG'),
-    )
+    .addOption(hostKubeconfigOption('host cluster the Tenant is read from'))
     .option('--tenant-uid <uid>', "the Tenant's metadata.uid, instead of reading the Tenant from the host");
 }
 

@@ -1,14 +1,11 @@
 import { Command, Option } from 'commander';
+import { hostKubeconfigOption } from './host-option.js';
 import { HostClient } from '../hostapi/host-client.js';
 import { loadHostConnection } from '../hostapi/host-config.js';
 import { backupCommand, restoreCommand } from './tenant-backup.js';
 import { createTenant, deleteTenant, installTenantCRD, listTenants } from '../tenancy/tenant-admin.js';
 
-const hostKubeconfig = (): Option =>
-  new Option(
-    '--host-kubeconfig <file>',
-    "kubeconfig of the host cluster (default, as kubectl: $KUBECONFIG, ~/.kube/config, then the pod's ServiceAccount)",
-  ).env('KPLEX_HOST_KUBECONFIG');
+const hostKubeconfig = (): Option => hostKubeconfigOption('kubeconfig of the host cluster');
 
 async function withHost<T>(file: string | undefined, fn: (host: HostClient) => Promise<T>): Promise<T> {
   const host = new HostClient(await loadHostConnection(file));
