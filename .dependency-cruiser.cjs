@@ -5,7 +5,7 @@
 /** Bottom to top. Every folder of src/ must be listed. */
 const LAYERS = [
   ['api', 'log', 'pki', 'config', 'protobuf'], // apimachinery core, logging, certificates, options, protobuf
-  ['limits', 'patch', 'resources', 'metrics'], // limits and quotas, patch engines, the resource row type and host placement, Prometheus metrics
+  ['limits', 'patch', 'resources', 'metrics', 'audit'], // limits and quotas, patch engines, the resource row type and host placement, Prometheus metrics, the audit log
   ['store', 'hostapi', 'discovery'], // tenant store; the low-level host client; discovery and OpenAPI
   ['hostwatch'], // shared host watches (one per resource type), the apiserver's watch cache pattern
   ['registry'], // generic registry semantics, the Strategy contract

@@ -17,6 +17,7 @@ import { FileClientCAStore, HostSecretClientCAStore, type ClientCAStore } from '
 import { RbacAuthorizer } from '../rbac/rbac-authorizer.js';
 import { StorePool } from '../store/store-pool.js';
 import { markServing } from '../store/serve-marker.js';
+import { auditLog } from './serve-audit.js';
 import { HostNamespaces } from '../tenancy/host-namespaces.js';
 import { grantExisting, hostNamespaceGrant } from '../tenancy/host-namespace-grant.js';
 import { TenantNamespaceObjects } from '../tenancy/namespace-objects.js';
@@ -127,6 +128,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   });
 
   const authn = ident.authn;
+  const audit = auditLog(cfg, logger);
   const metrics = cfg.metricsListen
     ? new KplexMetrics({ hostOrigin: host.origin, tenantSeries: cfg.metricsTenantSeries })
     : undefined;
@@ -189,6 +191,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
       limits: limits.of,
       metrics: metrics?.requests,
       requestLog: cfg.logRequests ? requestLog(logger) : undefined,
+      audit,
       watchCacheEvents: cfg.watchCacheEvents,
     }),
   });
@@ -230,6 +233,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     await server.close(cfg.shutdownGraceSeconds * 1000);
     pool.close();
     unmark();
+    await audit?.close();
     await host.close();
     logger.info('stopped');
     logger.flush();

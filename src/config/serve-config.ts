@@ -11,6 +11,9 @@ export interface ServeConfig {
   hostKubeconfig?: string;
   logLevel: string;
   logRequests: boolean;
+  auditLogPath?: string;
+  auditPolicyFile?: string;
+  auditLogDir?: string;
   tenantStatusInterval: number;
   externalUrl?: string;
   podApiAddress?: string;
@@ -136,6 +139,26 @@ export const serveOptions: ConfigOption[] = [
     env: 'KPLEX_LOG_LEVEL',
     description: 'trace, debug, info, warn or error',
     default: 'info',
+  },
+  {
+    key: 'auditLogPath',
+    flag: '--audit-log-path <file>',
+    env: 'KPLEX_AUDIT_LOG_PATH',
+    description:
+      'append audit.k8s.io/v1 Event JSON lines of every tenant request to this file (virtual names; the tenant in the kplex.io/tenant annotation)',
+  },
+  {
+    key: 'auditLogDir',
+    flag: '--audit-log-dir <dir>',
+    env: 'KPLEX_AUDIT_LOG_DIR',
+    description: "also write each tenant's audit events to <dir>/<tenant>.log",
+  },
+  {
+    key: 'auditPolicyFile',
+    flag: '--audit-policy-file <file>',
+    env: 'KPLEX_AUDIT_POLICY_FILE',
+    description:
+      "audit.k8s.io/v1 Policy (the apiserver's format: levels None, Metadata, Request, RequestResponse); default: every request at Metadata",
   },
   {
     key: 'logRequests',

@@ -12,6 +12,7 @@ import { pageNotFound, unauthorized } from '../api/status.js';
 import type { IdentityStage } from '../auth/identity-stage.js';
 import type { AuthorizationAttributes, Authorizer } from '../authorizer/authorizer.js';
 import { startHostResourceRefresh } from '../builtin/builtin-table.js';
+import type { AuditRecord } from '../audit/audit-log.js';
 import { isLongRunning, type Fairness } from '../limits/fairness.js';
 import { tenantName } from '../tenancy/tenant-name.js';
 import { writeRequestError } from './error-writer.js';
@@ -101,16 +102,37 @@ export function tenantPipeline(deps: PipelineDeps): TenantHandler {
     const t0 = performance.now();
     const counted = deps.metrics?.start(() => ctx);
     const log = deps.requestLog;
-    if (counted || log)
+    // Audit: begun once authenticated (the policy matches the requestor); a request refused
+    // before that is audited when it ends, with what is known of it.
+    const audit = deps.audit;
+    let audited: AuditRecord | undefined;
+    let auditBegun = false;
+    const beginAudit = (a?: AuthenticatedContext): void => {
+      auditBegun = true;
+      audited = audit?.begin({
+        req,
+        res,
+        tenant: ctx?.tenant.name,
+        info: a?.info,
+        user: a?.requestor,
+        longRunning: a ? isLongRunning(a.info) : false,
+      });
+    };
+    if (counted || log || audit)
       res.once('close', () => {
         const ms = performance.now() - t0;
         counted?.(res.statusCode, ms);
         log?.(ctx, tenant, res.statusCode, ms);
+        if (audit && !auditBegun) beginAudit();
+        if (audited && ctx?.user && ctx.user !== ctx.requestor) audited.impersonated = ctx.user;
+        audited?.complete(res.statusCode);
       });
     try {
       await hostTable;
       ctx = new RequestContext(req, res, resolveTenant(deps, tenant), path, deps.logger);
-      await run(stages, await authenticate(deps, ctx));
+      const authenticated = await authenticate(deps, ctx);
+      if (audit) beginAudit(authenticated);
+      await run(stages, authenticated);
     } catch (err) {
       writeRequestError(res, err, ctx?.log ?? deps.logger.child({ tenant, path }), {
         hostBacked: ctx?.hostBacked,

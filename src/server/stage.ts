@@ -1,5 +1,6 @@
 // What every stage of the tenant request pipeline is given and what a stage is: pipeline.ts
 // orders the stages, route.ts is the last one (its own file, so the two import no cycle).
+import type { AuditLog } from '../audit/audit-log.js';
 import type { Authenticator } from '../auth/authenticator.js';
 import type { IdentityStage } from '../auth/identity-stage.js';
 import type { Authorizer } from '../authorizer/authorizer.js';
@@ -35,6 +36,8 @@ export interface PipelineDeps {
   metrics?: RequestMetrics;
   /** One log line per request when it ends (absent: none; `--log-requests`). */
   requestLog?: RequestLog;
+  /** Audit events of tenant requests (--audit-log-path, --audit-log-dir). */
+  audit?: AuditLog;
   /** Recent events each shared host watch keeps (default DEFAULT_WATCH_CACHE_OPTIONS). */
   watchCacheEvents?: number;
 }
