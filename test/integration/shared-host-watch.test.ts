@@ -39,6 +39,7 @@ describe('shared host watches: -A watches of host-backed kinds', () => {
   let b: HostClient;
   let hostApi: HostClient;
   let kcA: string;
+  let startRV: string;
 
   const mkns = async (c: HostClient, ns: string) =>
     expect((await c.request('POST', '/api/v1/namespaces', { metadata: { name: ns } })).status).toBe(201);
@@ -68,6 +69,13 @@ describe('shared host watches: -A watches of host-backed kinds', () => {
     a = await apiClient(kcA);
     b = await apiClient(await env.tenant(B));
     hostApi = await apiClient(host.kubeconfig);
+    // A host version from before any -A watch of configmaps here, so before the cache's LIST.
+    startRV = (
+      await a.request<{ metadata: { resourceVersion: string } }>(
+        'GET',
+        '/api/v1/namespaces/default/configmaps',
+      )
+    ).body.metadata.resourceVersion;
     for (const c of [a, b]) {
       await mkns(c, 'shared');
       await mkcm(c, 'shared', 'same-name', { owner: c === a ? A : B });
@@ -169,9 +177,10 @@ describe('shared host watches: -A watches of host-backed kinds', () => {
   });
 
   it('a resourceVersion from before the cache’s list is the host’s to answer, with the tenant’s objects only', async () => {
-    // The host's window reaches back to its last compaction (rv 1 on this young host); the cache's
-    // own 410 past its ring is unit-tested (test/unit/hostwatch/watch-cache.test.ts).
-    const w = collect(a, '/api/v1/configmaps?watch=1&resourceVersion=1');
+    // A version taken when this file started: within the host's window (it compacts what is older
+    // than 5-10 minutes, so not rv 1 in a long suite); the cache's own 410 past its ring is
+    // unit-tested (test/unit/hostwatch/watch-cache.test.ts).
+    const w = collect(a, `/api/v1/configmaps?watch=1&resourceVersion=${startRV}`);
     await until('A’s configmap', () =>
       named(w.events, 'shared').some((e) => e.object.metadata?.name === 'same-name'),
     );
