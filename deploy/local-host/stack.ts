@@ -117,6 +117,9 @@ async function up(): Promise<void> {
         webhookClientCA({ dir: hostDir }),
         '--metrics-listen',
         metricsListen,
+        // Every tenant request at Metadata level (no policy file), one JSON line each.
+        '--audit-log-path',
+        path.join(state, 'audit.log'),
       ],
       { cwd: root, detached: true, stdio: ['ignore', out, out] },
     );
