@@ -4,7 +4,8 @@
 // snapshot even while kplex writes (WAL readers never block the writer), plus a one-row table that
 // names the tenant it was taken of. A restore replaces the database file as a whole: it is only
 // safe when no process has the file open, which restoreTenantStore proves before it swaps.
-import { existsSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from './migrate.js';
 import { databaseFiles } from './tenant-file.js';
@@ -101,6 +102,7 @@ export function restoreTenantStore(file: string, dbPath: string, tenant: string)
   const info = readBackup(file);
   if (info.tenant !== tenant)
     throw new Error(`${file} is a backup of tenant "${info.tenant}", not of "${tenant}"`);
+  mkdirSync(path.dirname(dbPath), { recursive: true }); // a data dir that never served yet
   const staged = `${dbPath}.restoring-${process.pid}`;
   for (const f of databaseFiles(staged)) rmSync(f, { force: true });
   try {

@@ -70,6 +70,17 @@ describe('tenant backup and restore', () => {
     restoreTenantStore(out, pool.pathOf('u1'), 'acme');
   });
 
+  it('restores into a data dir that never served', () => {
+    pool.get('u1').create(key('a'), widget('a'));
+    const out = path.join(dir, 'acme.backup');
+    backupTenantStore(pool.pathOf('u1'), out, { tenant: 'acme', tenantUid: 'u1' });
+    const fresh = new StorePool({ dataDir: path.join(dir, 'fresh', 'tenants'), idleCloseMs: 0 });
+    rmSync(path.join(dir, 'fresh'), { recursive: true, force: true });
+    restoreTenantStore(out, fresh.pathOf('u9'), 'acme');
+    expect(fresh.get('u9').get(key('a'))?.object.metadata?.uid).toBe('uid-a');
+    fresh.close();
+  });
+
   it('refuses a backup of a tenant that has no store', () => {
     expect(() =>
       backupTenantStore(pool.pathOf('none'), path.join(dir, 'x'), { tenant: 'acme', tenantUid: 'none' }),
