@@ -1,6 +1,7 @@
 // kplex's audit log: real kubectl requests give one audit.k8s.io/v1 Event line per request at the
 // level the policy (the apiserver's format) gives it, with virtual names only.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -142,4 +143,40 @@ describe('audit log', () => {
     // The per-tenant sink holds the same lines.
     await expect.poll(() => events(path.join(dir, 'tenants', 'audited.log')).length).toBe(all.length);
   }, 120_000);
+
+  it("keeps each tenant's events in its own file and names no file after an unknown tenant", async () => {
+    const kc = await env.tenant('neighbour');
+    kubectlOk(kc, ['get', 'namespaces']);
+    // A request for no live tenant (and a path-like name): audited in the main log only.
+    const server = kubectlOk(kc, [
+      'config',
+      'view',
+      '--minify',
+      '-o',
+      'jsonpath={.clusters[0].cluster.server}',
+    ]);
+    const base = server.replace(/\/clusters\/neighbour$/, '');
+    const status = await new Promise<number>((resolve, reject) =>
+      https
+        .get(`${base}/clusters/..%2f..%2fescape/api`, { rejectUnauthorized: false }, (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        })
+        .on('error', reject),
+    );
+    expect(status).toBe(401);
+    await expect
+      .poll(() => events().some((e) => e.requestURI.includes('escape') && e.responseStatus.code === 401))
+      .toBe(true);
+    const own = path.join(dir, 'tenants', 'neighbour.log');
+    await expect.poll(() => events(own).some((e) => e.objectRef?.resource === 'namespaces')).toBe(true);
+    expect(events(own).every((e) => e.annotations?.['kplex.io/tenant'] === 'neighbour')).toBe(true);
+    expect(
+      events(path.join(dir, 'tenants', 'audited.log')).some(
+        (e) => e.annotations?.['kplex.io/tenant'] !== 'audited',
+      ),
+    ).toBe(false);
+    expect(readdirSync(path.join(dir, 'tenants')).sort()).toEqual(['audited.log', 'neighbour.log']);
+    expect(readdirSync(dir).sort()).toEqual(['audit.log', 'policy.yaml', 'tenants']);
+  }, 60_000);
 });
