@@ -92,8 +92,14 @@ describe('tenant backup and restore', () => {
     await expect
       .poll(
         () =>
-          kubectl(host.kubeconfig, ['get', 'namespaces', '-l', 'kplex.io/namespace=shop', '-o', 'name'])
-            .stdout,
+          kubectl(host.kubeconfig, [
+            'get',
+            'namespaces',
+            '-l',
+            'kplex.io/namespace=shop,kplex.io/tenant=keep',
+            '-o',
+            'name',
+          ]).stdout,
         {
           timeout: 60_000,
         },
