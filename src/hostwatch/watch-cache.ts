@@ -15,7 +15,7 @@ import {
   resourceVersionOf,
   tableRows,
 } from './formats.js';
-import { sizedLines } from './sized-lines.js';
+import { ndjsonSized } from '../api/ndjson.js';
 import { Subscriber, type SubscriberSpec } from './subscriber.js';
 import type { CachedEvent, CachedItem, ChangeType, Obj } from './types.js';
 
@@ -285,7 +285,7 @@ export class HostWatchCache {
       if (res.statusCode === 410) this.needList = true;
       throw new Error(`shared host watch: watch ${this.key.path}: ${res.statusCode}`);
     }
-    for await (const { value, bytes } of sizedLines<{ type: string; object: Obj }>(res.body)) {
+    for await (const { value, bytes } of ndjsonSized<{ type: string; object: Obj }>(res.body)) {
       if (this.stopped) return;
       if (value.type === 'ERROR') {
         if (value.object['code'] === 410) {
