@@ -5,6 +5,8 @@ import type { ServerResponse } from 'node:http';
 import type { RequestInfo } from '../api/request-info.js';
 import { Counter, FairGate, type Release } from './fair-gate.js';
 import { tooManyWatches } from './quota.js';
+import { holdAfterRefusal } from './refusal-backoff.js';
+import { isStatusError } from '../api/status.js';
 import type { LimitsOf } from './tenant-limits.js';
 
 /** genericfilters.BasicLongRunningRequestCheck as the kube-apiserver configures it. */
@@ -59,6 +61,21 @@ export class Fairness {
    * The returned release is also tied to the response's close, so it always runs once.
    */
   async admit(
+    tenant: string,
+    info: RequestInfo,
+    res: ServerResponse,
+    contentLength?: string,
+  ): Promise<Release> {
+    try {
+      return await this.seat(tenant, info, res, contentLength);
+    } catch (err) {
+      const wait = isStatusError(err) ? err.status.details?.retryAfterSeconds : undefined;
+      if (wait) holdAfterRefusal(res, wait);
+      throw err;
+    }
+  }
+
+  private async seat(
     tenant: string,
     info: RequestInfo,
     res: ServerResponse,
