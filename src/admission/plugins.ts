@@ -13,6 +13,8 @@ import { claimVolumeName, podVolumes } from './volume-policy.js';
 import { kplexOwnedNames } from './reserved-names.js';
 import { podNodeBounds } from './node-placement.js';
 import { hostClasses } from './class-policy.js';
+import { certificateApproval, certificateSigning, certificateSubjectRestriction } from './csr-admission.js';
+import type { RbacPolicy } from '../rbac/policy.js';
 
 export interface TenantAdmission {
   store: () => TenantStore;
@@ -21,6 +23,8 @@ export interface TenantAdmission {
   policy: () => TenantPolicy;
   /** The Tenant's UID: claims on host-wide names (Ingress hosts) made by this process are per tenant. */
   tenantUid?: string;
+  /** The tenant's RBAC: CSR approval and signing ask it about signers. */
+  rbac?: () => RbacPolicy;
 }
 
 export function admissionChain(t: TenantAdmission): AdmissionChain {
@@ -40,6 +44,8 @@ export function admissionChain(t: TenantAdmission): AdmissionChain {
     endpointAddresses(),
     ingressHostClaims(t.tenantUid ?? ''),
     tenantNetworkPolicies(),
+    ...(t.rbac ? [certificateApproval(t.rbac), certificateSigning(t.rbac)] : []),
+    certificateSubjectRestriction(),
     validatingAdmissionPolicy(t.policies),
   ]);
 }

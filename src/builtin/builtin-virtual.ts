@@ -1,6 +1,7 @@
 // Built-in kinds that live in the tenant's virtual store, as rows of the resource table.
 // Host-backed rows come from the host's discovery (host-discovery.ts, merged in builtin-table.ts).
 import { ADMISSION_KINDS } from '../admission/kinds.js';
+import { CSR_ROW } from '../admission/csr.js';
 import type { ResourceInfo } from '../resources/types.js';
 
 const RW = ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'];
@@ -97,6 +98,7 @@ export const builtinVirtualResources: readonly ResourceInfo[] = [
     storageVersion: true,
     ...(k.status ? { subresources: { status: true } } : {}),
     strategy: `admission-${k.resource}`,
+    ...(k.resource === CSR_ROW.resource ? CSR_ROW.row : {}),
   })),
 ];
 

@@ -102,6 +102,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     (name) => tenants.uid(name),
     1024,
     policies.of,
+    (t) => clientCAs[0]!.getOrCreate({ tenant: t.tenant, tenantUid: t.uid }),
   );
   runtimes.sweep(tenants.uids());
   // Authorization reads the tenant's RBAC view, never its runtime: a denied request builds nothing.

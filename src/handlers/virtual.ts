@@ -244,7 +244,8 @@ export async function handleVirtualRequest(
     gc: ctx.gc,
   });
   const sub = ri.subresource;
-  if (sub && !ctx.info.subresources?.[sub as 'status' | 'scale' | 'finalize']) throw pageNotFound();
+  if (sub && !ctx.info.subresources?.[sub as 'status' | 'scale' | 'finalize' | 'approval'])
+    throw pageNotFound();
   // namespaces/finalize answers PUT only, as the apiserver's FinalizeREST.
   if (sub && !(sub === 'finalize' ? ['update'] : ['get', 'update', 'patch']).includes(ri.verb))
     throw methodNotSupported(reg.gr, ri.verb);

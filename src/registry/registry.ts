@@ -280,7 +280,8 @@ export class VirtualRegistry {
       if (obj['status'] === undefined) delete next['status'];
       else next['status'] = obj['status'];
       obj = next;
-    } else if (statusEnabled && sub !== 'status') {
+    } else if (statusEnabled && sub !== 'status' && sub !== 'approval') {
+      // (approval writes status.conditions: its strategy keeps the rest of status)
       if (old['status'] === undefined) delete obj['status'];
       else obj['status'] = clone(old['status']);
     }

@@ -42,6 +42,7 @@ export interface ResourceInfo {
     status?: boolean;
     scale?: ScaleSubresource;
     /** namespaces/finalize */ finalize?: boolean;
+    /** certificatesigningrequests/approval */ approval?: boolean;
   };
   printerColumns?: PrinterColumn[];
   /** Name of the strategy that gives the resource its validation, defaulting and fields. */

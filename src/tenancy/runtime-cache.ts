@@ -12,6 +12,7 @@ import type { StorePool } from '../store/store-pool.js';
 import type { HostNamespaces } from './host-namespaces.js';
 import { TenantRuntime } from './tenant-runtime.js';
 import type { PolicyOf } from '../limits/tenant-policy.js';
+import type { KeyPairPem } from '../pki/certs.js';
 
 const UID_FILE = /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.db(-wal|-shm|-journal)?$/;
 
@@ -32,6 +33,8 @@ export class RuntimeCache {
     max = 1024,
     /** The Tenant's workload policy, for its admission chain. */
     private readonly policyOf?: PolicyOf,
+    /** A tenant's client CA (created when missing), for its kube-apiserver-client signer. */
+    private readonly clientCA?: (t: { tenant: string; uid: string }) => Promise<KeyPairPem>,
   ) {
     this.runtimes = new LRUCache({ max });
     this.rbacs = new LRUCache({ max });
@@ -56,6 +59,7 @@ export class RuntimeCache {
         logger: this.logger,
         rbac,
         policyOf: this.policyOf,
+        ...(this.clientCA ? { clientCA: () => this.clientCA!({ tenant, uid }) } : {}),
       });
       await rt.seed();
       rt.lifecycle.resume();

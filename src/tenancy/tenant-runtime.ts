@@ -31,6 +31,9 @@ import { ValidatingPolicies } from '../admission/policy/validating-policies.js';
 import type { AdmissionChain } from '../admission/chain.js';
 import { admissionChain } from '../admission/plugins.js';
 import { DEFAULT_POLICY, type PolicyOf } from '../limits/tenant-policy.js';
+import { csrStrategy } from '../admission/csr.js';
+import type { KeyPairPem } from '../pki/certs.js';
+import { CsrSigner } from './csr-signer.js';
 
 const CRD_GROUP = 'apiextensions.k8s.io';
 export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
@@ -49,6 +52,8 @@ export interface TenantRuntimeDeps {
   rbac?: TenantRbac;
   /** The Tenant's workload policy (spec.policy), by Tenant UID; the defaults when not given. */
   policyOf?: PolicyOf;
+  /** The tenant's client CA (created when missing): kube-apiserver-client CSRs are signed with it. */
+  clientCA?: () => Promise<KeyPairPem>;
 }
 
 export class TenantRuntime {
@@ -81,6 +86,7 @@ export class TenantRuntime {
       policies: this.policies,
       policy: () => deps.policyOf?.(deps.uid) ?? DEFAULT_POLICY,
       tenantUid: deps.uid,
+      rbac: () => this.rbac.policy(),
     });
     this.gc = new VirtualGarbageCollector(() => this.storageRows().map((info) => this.registry(info)));
     this.lifecycle = new NamespaceLifecycle(this, deps.hostNamespaces, deps.logger);
@@ -103,6 +109,12 @@ export class TenantRuntime {
         },
         afterWrite: (obj) => this.crdWritten(obj),
       },
+    };
+    const csr = 'admission-certificatesigningrequests';
+    const signer = deps.clientCA && this.csrSigner(deps.clientCA);
+    this.strategies[csr] = {
+      ...csrStrategy(this.strategies[csr]!),
+      ...(signer ? { afterWrite: (obj: KubeObject) => signer.written(obj) } : {}),
     };
   }
 
@@ -173,6 +185,14 @@ export class TenantRuntime {
     for (const r of this.table().values())
       if (r.group === group && r.kind === kind) return r.placement === 'host' || r.placement === 'host-view';
     return false;
+  }
+
+  private csrSigner(clientCA: () => Promise<KeyPairPem>): CsrSigner {
+    return new CsrSigner({
+      registry: () => this.registry(this.row('certificates.k8s.io', 'v1', 'certificatesigningrequests')!),
+      clientCA,
+      logger: this.deps.logger,
+    });
   }
 
   /** The garbage collector's host half: dependents of virtual owners among the tenant's host objects. */
