@@ -2,6 +2,7 @@
 // the v2 document. Built-in group/versions are rendered once per built-in row array and shared;
 // a tenant adds its CRD group/versions, and its v2 document splices shared JSON fragments.
 import { createHash } from 'node:crypto';
+import { openAPIv2Protobuf } from './openapi-v2-proto.js';
 import type { ResourceInfo } from '../resources/types.js';
 import {
   builtinDefinitionFor,
@@ -35,6 +36,8 @@ export interface OpenAPIDocuments {
   v3(path: string): ServedDocument | undefined;
   /** `/openapi/v2` */
   v2(): ServedDocument;
+  /** The v2 document as gnostic protobuf (openapi-v2-proto.ts). */
+  v2Protobuf(): ServedDocument;
 }
 
 const DEFAULT_VERSION = 'v1.32.5';
@@ -166,6 +169,7 @@ function v2Parts(gvs: readonly GroupVersionRows[], schemaFor: SchemaFor | undefi
 class Documents implements OpenAPIDocuments {
   private indexDoc: ServedDocument | undefined;
   private v2Doc: ServedDocument | undefined;
+  private v2Proto: ServedDocument | undefined;
 
   constructor(
     private readonly v3Docs: ReadonlyMap<string, ServedDocument>,
@@ -191,6 +195,12 @@ class Documents implements OpenAPIDocuments {
 
   v2(): ServedDocument {
     return (this.v2Doc ??= this.buildV2());
+  }
+
+  v2Protobuf(): ServedDocument {
+    return (this.v2Proto ??= served([
+      Buffer.from(openAPIv2Protobuf(JSON.parse(Buffer.concat(this.v2().parts).toString('utf8')))),
+    ]));
   }
 }
 

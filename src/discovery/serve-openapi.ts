@@ -1,6 +1,6 @@
 // HTTP handler for /openapi/v2, /openapi/v3 and /openapi/v3/<group-version path>, negotiating as
-// kube-openapi's handlers do. Only JSON is encoded: a request that accepts nothing but the
-// protobuf forms (client-go's OpenAPISchema() for v2 asks for exactly that) gets 406.
+// kube-openapi's handlers do: v2 as JSON or gnostic protobuf (client-go's OpenAPISchema() asks for
+// protobuf only), v3 as JSON (a request for its protobuf form only gets 406).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createGzip } from 'node:zlib';
 import type { SchemaFor } from './crd-openapi.js';
@@ -27,6 +27,22 @@ function acceptsJSON(header: string | undefined): boolean {
       return true;
   }
   return false;
+}
+
+const V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
+const V2_SUBTYPES: readonly [string, 'json' | 'protobuf'][] = [
+  ['json', 'json'],
+  ['com.github.proto-openapi.spec.v2@v1.0+protobuf', 'protobuf'],
+  ['com.github.proto-openapi.spec.v2.v1.0+protobuf', 'protobuf'],
+];
+
+/** The v2 form the first Accept clause that names one picks (kube-openapi's handler order). */
+function v2Form(header: string | undefined): 'json' | 'protobuf' | undefined {
+  for (const c of parseAccept(header || '*/*')) {
+    if (c.type !== 'application' && c.type !== '*') continue;
+    for (const [sub, form] of V2_SUBTYPES) if (c.subType === sub || c.subType === '*') return form;
+  }
+  return undefined;
 }
 
 function etagMatches(header: string | undefined, quoted: string): boolean {
@@ -92,11 +108,12 @@ export function serveOpenAPI(
   const docs = openAPIDocuments(table, schemaFor, opts);
 
   if (path === '/openapi/v2') {
-    if (!acceptsJSON(req.headers.accept)) notAcceptable(res);
+    const form = v2Form(req.headers.accept);
+    if (!form) notAcceptable(res);
     else
-      send(req, res, docs.v2(), {
+      send(req, res, form === 'json' ? docs.v2() : docs.v2Protobuf(), {
         Vary: 'Accept',
-        'Content-Type': 'application/json',
+        'Content-Type': form === 'json' ? 'application/json' : V2_PROTOBUF,
         'Cache-Control': 'no-cache, private',
       });
     return true;
