@@ -4,6 +4,7 @@
 // src/resources/builtin-virtual.ts into a resource table row.
 import type { KubeObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
+import type { PrinterColumn } from '../resources/types.js';
 import {
   defaultFlowSchema,
   defaultPriorityLevelConfiguration,
@@ -16,6 +17,7 @@ import {
   validateValidatingAdmissionPolicy,
   validateValidatingAdmissionPolicyBinding,
 } from './policy-validation.js';
+import { stringAt } from './values.js';
 import { validateWebhookConfiguration } from './webhook-validation.js';
 
 export const ADMISSION_GROUP = 'admissionregistration.k8s.io';
@@ -36,6 +38,19 @@ export interface AdmissionKind {
   validate(obj: KubeObject): FieldError[];
   /** Validation of a /status write (defaults to none). */
   validateStatus?(obj: KubeObject): FieldError[];
+  /** Checks of an update against the stored object (immutable fields), after validate(). */
+  validateUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
+  /** Namespaced kind (default: cluster-scoped). */
+  namespaced?: boolean;
+  shortNames?: readonly string[];
+  /** metadata.generation kept (1 on create, +1 on spec changes; default true). */
+  generation?: boolean;
+  /** The status a create resets to (default `{}`), as the Go type serializes its zero value. */
+  emptyStatus?(): Record<string, unknown>;
+  /** Field selectors besides metadata.name (and metadata.namespace), with the object's values. */
+  selectableFields?(obj: KubeObject): Record<string, string>;
+  /** Table columns after Name, as the apiserver's printers show the kind. */
+  printerColumns?: readonly PrinterColumn[];
 }
 
 export const ADMISSION_KINDS: readonly AdmissionKind[] = [
@@ -109,6 +124,8 @@ export const ADMISSION_KINDS: readonly AdmissionKind[] = [
     unconditionalUpdate: false,
     defaults: () => undefined,
     validate: () => [],
+    // certificatesigningrequest's SelectableFields: the signer, as the apiserver supports it
+    selectableFields: (o) => ({ 'spec.signerName': stringAt(o, 'spec', 'signerName') }),
   },
   {
     // The tenant's own API services: none are served by aggregation, but the group exists as on

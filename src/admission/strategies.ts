@@ -7,7 +7,8 @@ import type { FieldError } from '../api/status.js';
 import { validateAnnotations } from '../apiextensions/index.js';
 import { validateLabels } from '../api/labels.js';
 import type { FullStrategy, StrategyContext } from '../registry/strategy.js';
-import { ADMISSION_KINDS, type AdmissionKind } from './kinds.js';
+import type { AdmissionKind } from './kinds.js';
+import { VIRTUAL_KINDS } from './virtual-kinds.js';
 import { builtinPatchSchema } from '../registry/builtin-patch-schema.js';
 
 const metadataErrors = (obj: KubeObject): FieldError[] => [
@@ -20,27 +21,31 @@ export function admissionStrategy(k: AdmissionKind): FullStrategy {
     if (ctx.subresource === 'status') return [...metadataErrors(obj), ...(k.validateStatus?.(obj) ?? [])];
     return [...metadataErrors(obj), ...k.validate(obj)];
   };
+  const selectable = ['metadata.name', ...(k.namespaced ? ['metadata.namespace'] : [])];
   return {
     nameValidation: 'dns1123-subdomain',
     allowCreateOnUpdate: false,
     allowUnconditionalUpdate: k.unconditionalUpdate,
     strategicMergePatch: true,
-    tracksGeneration: true,
+    tracksGeneration: k.generation ?? true,
     patchSchema: () => builtinPatchSchema(k.group, 'v1', k.kind),
     applyDefaults: (obj) => k.defaults(obj),
     prepareForCreate(obj: KubeObject) {
       k.defaults(obj);
-      if (k.status) obj['status'] = {};
+      if (k.status) obj['status'] = k.emptyStatus?.() ?? {};
     },
     prepareForUpdate(obj: KubeObject) {
       k.defaults(obj);
     },
     validateCreate: validate,
-    validateUpdate: (obj, _old, ctx) => validate(obj, ctx),
+    validateUpdate: (obj, old, ctx) => [
+      ...validate(obj, ctx),
+      ...(ctx.subresource === 'status' ? [] : (k.validateUpdate?.(obj, old) ?? [])),
+    ],
     pruneUnknownFields: () => [],
-    selectableFields: () => ({}),
-    selectableFieldNames: () => ['metadata.name'],
-    printerColumns: () => [],
+    selectableFields: (obj) => k.selectableFields?.(obj) ?? {},
+    selectableFieldNames: () => [...selectable, ...Object.keys(k.selectableFields?.({}) ?? {})],
+    printerColumns: () => [...(k.printerColumns ?? [])],
   };
 }
 
@@ -49,7 +54,7 @@ let shared: Readonly<Record<string, FullStrategy>> | undefined;
 /** Strategies by the name the resource table rows carry (`admission-<resource>`); stateless, shared by all tenants. */
 export function admissionStrategies(): Readonly<Record<string, FullStrategy>> {
   shared ??= Object.freeze(
-    Object.fromEntries(ADMISSION_KINDS.map((k) => [`admission-${k.resource}`, admissionStrategy(k)])),
+    Object.fromEntries(VIRTUAL_KINDS.map((k) => [`admission-${k.resource}`, admissionStrategy(k)])),
   );
   return shared;
 }

@@ -1,6 +1,6 @@
 // Built-in kinds that live in the tenant's virtual store, as rows of the resource table.
 // Host-backed rows come from the host's discovery (host-discovery.ts, merged in builtin-table.ts).
-import { ADMISSION_KINDS } from '../admission/kinds.js';
+import { VIRTUAL_KINDS } from '../admission/virtual-kinds.js';
 import { CSR_ROW } from '../admission/csr.js';
 import type { ResourceInfo } from '../resources/types.js';
 
@@ -82,17 +82,18 @@ export const builtinVirtualResources: readonly ResourceInfo[] = [
     storageVersion: false,
     computed: { '': 'review' },
   })),
-  // Admission configuration, flow control and API services: virtual, cluster-scoped, stored per
-  // tenant (src/admission/). Served only: kplex does not call webhooks or enforce policies yet.
-  ...ADMISSION_KINDS.map((k): ResourceInfo => ({
+  // Admission configuration, flow control, API services, classes and storage descriptions:
+  // virtual, stored per tenant (src/admission/virtual-kinds.ts).
+  ...VIRTUAL_KINDS.map((k): ResourceInfo => ({
     group: k.group,
     version: 'v1',
     resource: k.resource,
     kind: k.kind,
     listKind: `${k.kind}List`,
     singular: k.kind.toLowerCase(),
-    namespaced: false,
+    namespaced: k.namespaced ?? false,
     verbs: RW,
+    ...(k.shortNames?.length ? { shortNames: [...k.shortNames] } : {}),
     ...(k.categories?.length ? { categories: [...k.categories] } : {}),
     placement: 'virtual',
     storageVersion: true,

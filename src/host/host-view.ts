@@ -1,5 +1,5 @@
-// Read-only host views (nodes, PVs, storage/ingress/runtime/priority classes): which objects a
-// tenant may see and what is stripped from them, as data per group/resource.
+// Read-only host views (nodes, PVs; classes are the tenant's own, admission/class-kinds.ts):
+// which objects a tenant may see and what is stripped from them, as data per group/resource.
 import type { NamespaceMap } from '../rewrite/namespace-translator.js';
 
 type Obj = {
@@ -64,16 +64,7 @@ export function viewBody(groupResource: string, body: Record<string, unknown>, m
  * to one with blockOwnerDeletion would let a tenant's object (with a finalizer of its own) hold up
  * the host's foreground deletion of a Node or a PersistentVolume.
  */
-export const VIEW_KINDS = new Set([
-  '/Node',
-  '/PersistentVolume',
-  'storage.k8s.io/StorageClass',
-  'storage.k8s.io/CSIDriver',
-  'storage.k8s.io/CSINode',
-  'networking.k8s.io/IngressClass',
-  'node.k8s.io/RuntimeClass',
-  'scheduling.k8s.io/PriorityClass',
-]);
+export const VIEW_KINDS = new Set(['/Node', '/PersistentVolume']);
 
 /** The gc admission plugin's refusal, for a blocking ownerReference to a host view object. */
 export function blockingViewOwner(obj: unknown): string | undefined {

@@ -46,12 +46,15 @@ export const HOST_PLACEMENT: Readonly<Record<string, Placement>> = {
   // cluster-scoped host objects a tenant may read (sanitized), never write
   '/nodes': 'host-view',
   '/persistentvolumes': 'host-view',
-  'storage.k8s.io/storageclasses': 'host-view',
-  'storage.k8s.io/csidrivers': 'host-view',
-  'storage.k8s.io/csinodes': 'host-view',
-  'networking.k8s.io/ingressclasses': 'host-view',
-  'node.k8s.io/runtimeclasses': 'host-view',
-  'scheduling.k8s.io/priorityclasses': 'host-view',
+  // the tenant's own descriptions (src/admission/class-kinds.ts); never the host's objects
+  'storage.k8s.io/storageclasses': 'virtual',
+  'storage.k8s.io/csidrivers': 'virtual',
+  'storage.k8s.io/csinodes': 'virtual',
+  'storage.k8s.io/volumeattachments': 'virtual',
+  'storage.k8s.io/csistoragecapacities': 'virtual',
+  'networking.k8s.io/ingressclasses': 'virtual',
+  'node.k8s.io/runtimeclasses': 'virtual',
+  'scheduling.k8s.io/priorityclasses': 'virtual',
   // served from the tenant's virtual store (builtin-virtual.ts rows win over host rows); listed
   // so these groups read as the tenant's own, never refused
   'admissionregistration.k8s.io/mutatingwebhookconfigurations': 'virtual',
