@@ -19,6 +19,7 @@ const LAYERS = [
   ['dns', 'host'], // tenant DNS; host passthrough
   ['auth'], // authentication, tenant identity, reviews
   ['server'], // HTTPS server and the tenant request path
+  ['sharding'], // shard Leases, the shard gate, forwarding between replicas
   ['cli'], // the kplex command
 ];
 

@@ -32,8 +32,18 @@ export function peerCertificate(req: IncomingMessage): Buffer | undefined {
   return raw && raw.length ? raw : undefined;
 }
 
+/**
+ * Client certificates another kplex replica forwarded with a request (sharding/shard-gate.ts sets
+ * one only on a replica's connection); that replica's TLS handshake proved the client holds its key.
+ */
+export const forwardedCertificates = new WeakMap<IncomingMessage, Buffer>();
+
 export function credentialsOf(req: IncomingMessage): Credentials {
   const token = bearerOf(req.headers.authorization);
+  const forwarded = forwardedCertificates.get(req);
+  // Its own connection object: one replica connection carries many clients' certificates.
+  if (forwarded)
+    return { ...(token ? { token } : {}), certificate: { connection: {}, der: () => forwarded } };
   const socket = req.socket as object | undefined;
   return {
     ...(token ? { token } : {}),

@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { serveOptions, type ServeConfig } from '../config/serve-config.js';
 import { createLogger } from '../log/logger.js';
 import { HealthChecks } from '../server/health.js';
-import { startServer, type VersionInfo } from '../server/server.js';
+import { startServer, type TenantHandler, type VersionInfo } from '../server/server.js';
 import { tenantPipeline } from '../server/pipeline.js';
 import { requestLog } from '../server/request-log.js';
 import { HostClient } from '../hostapi/host-client.js';
@@ -37,6 +37,9 @@ import { startTenantDns } from '../dns/tenant-dns.js';
 import { KplexMetrics } from '../metrics/metrics.js';
 import { startMetricsServer } from '../metrics/metrics-server.js';
 import { serveGauges } from './serve-metrics.js';
+import { startSharding } from '../sharding/sharding.js';
+import { peerAddress, shardingOptions } from '../sharding/sharding-options.js';
+import { listenPort, protectFromWebhooks } from '../admission/webhooks/guard.js';
 
 export function serveCommand(): Command {
   const cmd = new Command('serve')
@@ -49,6 +52,7 @@ export function serveCommand(): Command {
 
 export async function serve(cfg: ServeConfig): Promise<void> {
   const logger = createLogger(cfg.logLevel);
+  const shardOpts = shardingOptions(cfg);
   const tls = await loadOrCreateServingTLS({
     dataDir: cfg.dataDir,
     certFile: cfg.tlsCertFile,
@@ -87,6 +91,9 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   tenants.onChange((e) => isolation.tenantChanged(e.object.metadata?.uid ?? ''));
   await tenants.start();
   void isolation.start();
+  // Sharded: this replica serves its shard's tenants while it holds the shard's Lease (src/sharding).
+  const sharding = shardOpts ? await startSharding(host, tenants, pool, shardOpts, logger) : undefined;
+  const gated = sharding?.gate ?? ((h: TenantHandler) => h);
   // Signing keys: the host Secret every replica shares, plus this data dir's (tests, migration).
   const keyRing = new KeyRing([new HostSecretKeyStore(host), new FileKeyStore(cfg.dataDir)]);
   keyRing.onStoreError = (err) =>
@@ -166,7 +173,14 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     health,
     routes: pods.routes,
     // Registered before kplex says it serves: no pod is admitted by a previous run's webhook.
-    beforeServing: (port) => pods.start(port),
+    beforeServing: (port) => {
+      // Tenant webhooks never call kplex itself nor the host's apiserver (no SSRF through kplex).
+      protectFromWebhooks({
+        ports: [port, ...[cfg.metricsListen, cfg.dnsListen, cfg.podApiAddress].map(listenPort)],
+        hostURL: host.origin,
+      });
+      return pods.start(port);
+    },
     version: () => ({
       major: '0',
       minor: kplexVersion.split('.')[1] ?? '0',
@@ -178,31 +192,34 @@ export async function serve(cfg: ServeConfig): Promise<void> {
       compiler: 'tsc',
       platform: `${process.platform}/${process.arch}`,
     }),
-    tenantHandler: tenantPipeline({
-      tenantUid: (name) => tenants.uid(name),
-      tenantExists: (name) => tenants.has(name),
-      runtimes,
-      authn,
-      authz: rbac,
-      identity: ident.identity,
-      logger,
-      hostVersion: () => hostVersion,
-      host,
-      fairness: new Fairness({ limits: limits.of }),
-      limits: limits.of,
-      metrics: metrics?.requests,
-      requestLog: cfg.logRequests ? requestLog(logger) : undefined,
-      audit,
-      watchCacheEvents: cfg.watchCacheEvents,
-    }),
+    tenantHandler: gated(
+      tenantPipeline({
+        tenantUid: (name) => tenants.uid(name),
+        tenantExists: (name) => tenants.has(name),
+        runtimes,
+        authn,
+        authz: rbac,
+        identity: ident.identity,
+        logger,
+        hostVersion: () => hostVersion,
+        host,
+        fairness: new Fairness({ limits: limits.of }),
+        limits: limits.of,
+        metrics: metrics?.requests,
+        requestLog: cfg.logRequests ? requestLog(logger) : undefined,
+        audit,
+        watchCacheEvents: cfg.watchCacheEvents,
+      }),
+    ),
   });
+  sharding?.start(peerAddress(cfg, server.port), tls.caCert);
   // Each Tenant's status on the host (Ready, endpoint, usage): one periodic pass, writing only what changed.
   const statuses = new TenantStatusWriter({
     host,
     logger,
-    tenants: () => tenants.names(),
+    tenants: () => tenants.names().filter((n) => sharding?.serves(n) ?? true),
     tenant: (name) => tenants.get(name),
-    served: (name) => tenants.has(name),
+    served: (name) => tenants.has(name) && (sharding?.serves(name) ?? true),
     storeUsage: (uid) => pool.peek(uid)?.usageIfOpen(),
     hostUsage: () => isolation.hostUsage(),
     endpoint: tenantEndpoint(
@@ -232,6 +249,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     await metricsServer?.close();
     metrics?.close();
     await server.close(cfg.shutdownGraceSeconds * 1000);
+    await sharding?.stop();
     pool.close();
     unmark();
     await audit?.close();

@@ -27,6 +27,11 @@ export interface ServeConfig {
   metricsTenantSeries: number;
   watchCacheEvents: number;
   hostNamespaceRole?: string;
+  shard: number;
+  shards: number;
+  shardLeaseSeconds: number;
+  replicaId?: string;
+  peerAddress?: string;
 }
 
 export interface ConfigOption {
@@ -214,6 +219,48 @@ export const serveOptions: ConfigOption[] = [
       'export per-tenant request counts (kplex_tenant_requests_total) for the n busiest tenants; 0 names no tenant in /metrics',
     default: '0',
     parse: int,
+  },
+  {
+    key: 'shards',
+    flag: '--shards <n>',
+    env: 'KPLEX_SHARDS',
+    description:
+      'how many shards tenants are spread over (one replica per shard, each with its own data dir); 0: not sharded, this process serves every tenant',
+    default: '0',
+    parse: int,
+  },
+  {
+    key: 'shard',
+    flag: '--shard <k>',
+    env: 'KPLEX_SHARD',
+    description:
+      "the shard this replica serves (0..shards-1) while it holds the shard's host Lease (kplex-system/kplex-shard-<k>); other tenants' requests are forwarded to their shard's holder",
+    default: '0',
+    parse: int,
+  },
+  {
+    key: 'shardLeaseSeconds',
+    flag: '--shard-lease-seconds <n>',
+    env: 'KPLEX_SHARD_LEASE_SECONDS',
+    description:
+      "the shard Lease's duration; the holder renews every n/7.5 s and stops serving its shard when it could not renew for 2n/3 s",
+    default: '15',
+    parse: int,
+  },
+  {
+    key: 'replicaId',
+    flag: '--replica-id <id>',
+    env: 'KPLEX_REPLICA_ID',
+    description:
+      "this replica's holder identity in the shard Lease (default: <hostname>-shard-<k>; a restarted replica of the same identity takes its Lease back at once)",
+  },
+  {
+    key: 'peerAddress',
+    flag: '--peer-address <url>',
+    env: 'KPLEX_PEER_ADDRESS',
+    description:
+      'the https URL other replicas forward requests to (default: https://<KPLEX_ADVERTISE_ADDRESS, or the bind address, or 127.0.0.1 on a wildcard bind address>:<port>)',
+    parse: externalUrl,
   },
   {
     key: 'watchCacheEvents',
