@@ -3,6 +3,7 @@
 // a tenant adds its CRD group/versions, and its v2 document splices shared JSON fragments.
 import { createHash } from 'node:crypto';
 import { openAPIv2Protobuf } from './openapi-v2-proto.js';
+import v3Roots from './builtin-openapi/v3-roots.json' with { type: 'json' };
 import type { ResourceInfo } from '../resources/types.js';
 import {
   builtinDefinitionFor,
@@ -220,6 +221,11 @@ function shared(builtin: readonly ResourceInfo[], version: string): Shared {
   if (!s) {
     const gvs = groupVersions(builtin, false);
     const v3 = new Map(gvs.map((gv) => [gvPath(gv), v3Document(gv, render(gv, 'v3', undefined), version)]));
+    // The documents of the discovery paths, as the apiserver lists them (its groups that are served).
+    const groups = new Set(gvs.map((gv) => `apis/${gv.group}`));
+    for (const [path, doc] of Object.entries(v3Roots as Record<string, JSONObject>))
+      if (!path.startsWith('apis/') || groups.has(path))
+        v3.set(path, served([Buffer.from(JSON.stringify(doc))]));
     let parts: V2Parts | undefined;
     const v2Parts_ = (): V2Parts => (parts ??= v2Parts(gvs, undefined));
     s = {

@@ -1,15 +1,18 @@
-// Regenerates the built-in OpenAPI data under this folder from the upstream spec files of
-// Kubernetes v1.32.5 (k8s.io/kubernetes/api/openapi-spec: swagger.json and v3/*.json), keeping
-// only the generally-available group/versions. Run once after a Kubernetes bump:
+// Regenerates the built-in OpenAPI data under this folder from the spec files of Kubernetes
+// v1.32.5 (swagger.json and v3/*.json, named as in k8s.io/kubernetes/api/openapi-spec), keeping
+// only the generally-available group/versions. Run once after a Kubernetes bump. The files checked
+// into k8s.io/kubernetes lack the enums a running apiserver serves (52 in api/v1): take them from
+// a local host (`npm run host:up`): /openapi/v2 as swagger.json, /openapi/v3/<path> as
+// v3/<path with / as __>_openapi.json (api__v1_openapi.json, apis__apps_openapi.json, ...).
 //
-//   node_modules/.bin/tsx src/discovery/builtin-openapi/extract.ts \
-//     /root/go/pkg/mod/k8s.io/kubernetes@v1.32.5/api/openapi-spec
+//   node_modules/.bin/tsx src/discovery/builtin-openapi/extract.ts <that dir>
 //
 // Outputs (committed as data, read at runtime by ../builtin-schemas.ts and ../builtin-subresources.ts):
 //   schemas-v3.json   definition name -> OpenAPI v3 schema (union of components.schemas)
 //   v2-overrides.json definitions whose swagger.json form differs from v3SchemaToV2(v3 form)
 //   subresources.json group/version -> resource -> subresources as discovery lists them
 //   parameters.json   query parameter name -> {description, type} as the apiserver documents it
+//   v3-roots.json     the v3 documents of /api, /apis, /apis/<group> (GA groups) and /version
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -132,12 +135,26 @@ for (const item of Object.values(coreV3['paths'] as Record<string, JSONObject>))
   }
 }
 
+// --- the documents of discovery paths ------------------------------------------------------------
+const gaGroups = new Set<string>();
+for (const file of readdirSync(join(specDir, 'v3'))) {
+  const m = /^apis__(.+)__(v[^_]+)_openapi\.json$/.exec(file);
+  if (m && GA.test(m[2] ?? '')) gaGroups.add(m[1] ?? '');
+}
+const roots: Record<string, JSONObject> = {};
+for (const file of readdirSync(join(specDir, 'v3')).sort()) {
+  const m = /^(api|apis|version|apis__([^_]+))_openapi\.json$/.exec(file);
+  if (!m || (m[2] !== undefined && !gaGroups.has(m[2]))) continue;
+  roots[m[2] === undefined ? (m[1] ?? '') : `apis/${m[2]}`] = readJSON(join(specDir, 'v3', file));
+}
+
 const write = (name: string, data: unknown): void =>
   writeFileSync(join(outDir, name), JSON.stringify(data) + '\n');
 write('schemas-v3.json', sortedSchemas);
 write('v2-overrides.json', overrides);
 write('subresources.json', subresources);
 write('parameters.json', sortKeys(parameters));
+write('v3-roots.json', roots);
 console.log(
   `schemas: ${Object.keys(sortedSchemas).length}, v2 overrides: ${Object.keys(overrides).length}, ` +
     `subresource groups: ${Object.keys(subresources).length}, parameters: ${Object.keys(parameters).length}`,

@@ -38,17 +38,24 @@ async function index(): Promise<Record<string, { serverRelativeURL: string }>> {
 }
 
 describe('OpenAPI v3', () => {
-  it('indexes every served group/version with a hash that is the document ETag', async () => {
+  it('indexes every served group/version, and the discovery paths of built-in groups, with a hash that is the document ETag', async () => {
     const paths = await index();
     expect(Object.keys(paths)).toEqual([
+      'api',
       'api/v1',
+      'apis',
+      'apis/apiextensions.k8s.io',
       'apis/apiextensions.k8s.io/v1',
+      'apis/apps',
       'apis/apps/v1',
+      'apis/autoscaling',
       'apis/autoscaling/v1',
       'apis/autoscaling/v2',
+      'apis/rbac.authorization.k8s.io',
       'apis/rbac.authorization.k8s.io/v1',
       'apis/stable.example.com/v1',
       'apis/stable.example.com/v1beta1',
+      'version',
     ]);
     const url = paths['apis/stable.example.com/v1']!.serverRelativeURL;
     expect(url).toMatch(/^\/openapi\/v3\/apis\/stable\.example\.com\/v1\?hash=[0-9A-F]{128}$/);
@@ -208,12 +215,18 @@ describe('OpenAPI v2', () => {
     expect(own.status).toEqual(cronTabSchema.properties.status);
   });
 
-  it('refuses a protobuf-only Accept (what client-go OpenAPISchema sends) and honours a JSON fallback', async () => {
+  it('answers a protobuf Accept (what client-go OpenAPISchema sends) with protobuf, first clause first, else 406', async () => {
     const pb = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
-    expect((await get(`${server.url}/openapi/v2`, { Accept: pb })).status).toBe(406);
-    expect((await get(`${server.url}/openapi/v2`, { Accept: `${pb}, application/json;q=0.9` })).status).toBe(
-      200,
+    const type = async (accept: string) => {
+      const r = await get(`${server.url}/openapi/v2`, { Accept: accept });
+      return r.status === 200 ? r.headers.get('content-type') : r.status;
+    };
+    expect(await type(pb)).toBe('application/com.github.proto-openapi.spec.v2.v1.0+protobuf');
+    expect(await type(`${pb}, application/json;q=0.9`)).toBe(
+      'application/com.github.proto-openapi.spec.v2.v1.0+protobuf',
     );
+    expect(await type(`application/json, ${pb}`)).toBe('application/json');
+    expect(await type('application/yaml')).toBe(406);
   });
 
   it('answers 304 to a matching ETag', async () => {
