@@ -6,6 +6,7 @@
 // is compared the same way.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { HostClient } from '../../src/hostapi/host-client.js';
+import { objectToProtobuf, protobufMediaType, protobufToObject } from '../../src/protobuf/index.js';
 import { apiClient } from '../helpers/api-client.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { startTenantEnv, type TenantEnv } from '../helpers/tenant-env.js';
@@ -238,6 +239,59 @@ describe('classes and storage descriptions are the tenant’s own', () => {
       const [hd, td] = await both((x) => x.request('DELETE', `${c.path}/${name}`));
       expect([hd.status, td.status]).toEqual([200, 200]);
     });
+
+  it('VolumeAttachment in protobuf, its status subresource and a watch from the list, as the host', async () => {
+    const name = `pb-${SUFFIX}`;
+    const path = '/apis/storage.k8s.io/v1/volumeattachments';
+    const va = {
+      apiVersion: 'storage.k8s.io/v1',
+      kind: 'VolumeAttachment',
+      metadata: { name, labels: { pb: SUFFIX } },
+      spec: { attacher: 'example.com', nodeName: 'node-1', source: { persistentVolumeName: 'pv-1' } },
+    };
+    const raw = async (x: HostClient, method: 'POST' | 'GET', p: string, body?: Buffer) => {
+      const r = await x.dispatcher.request({
+        origin: x.origin,
+        path: x.basePath + p,
+        method,
+        headers: x.headers({
+          accept: protobufMediaType,
+          ...(body ? { 'content-type': protobufMediaType } : {}),
+        }),
+        body,
+      });
+      const buf = Buffer.from(await r.body.arrayBuffer());
+      return { status: r.statusCode, obj: r.statusCode < 300 ? (protobufToObject(buf) as Any) : undefined };
+    };
+    const sides = [hostApi, api['classes-a']!];
+    const results: Any[] = [];
+    for (const x of sides) {
+      const list = (await x.request('GET', `${path}?labelSelector=pb%3D${SUFFIX}`)).body as Any;
+      const events: string[] = [];
+      const watch = x.dispatcher.request({
+        origin: x.origin,
+        path: `${x.basePath}${path}?watch=true&labelSelector=pb%3D${SUFFIX}&resourceVersion=${list.metadata.resourceVersion}&timeoutSeconds=5`,
+        method: 'GET',
+        headers: x.headers({ accept: 'application/json' }),
+      });
+      const created = await raw(x, 'POST', path, objectToProtobuf(va));
+      expect(created.status).toBe(201);
+      const patched = await x.request(
+        'PATCH',
+        `${path}/${name}/status`,
+        { status: { attached: true, attachmentMetadata: { k: 'v' } }, spec: { nodeName: 'ignored' } },
+        'application/merge-patch+json',
+      );
+      expect(patched.status).toBe(200);
+      const got = await raw(x, 'GET', `${path}/${name}/status`);
+      for (const line of (await (await watch).body.text()).split('\n').filter(Boolean))
+        events.push((JSON.parse(line) as Any).type);
+      results.push({ created: created.obj!.status, spec: got.obj!.spec, status: got.obj!.status, events });
+      expect((await x.request('DELETE', `${path}/${name}`)).status).toBe(200);
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(results[0]!.events).toEqual(['ADDED', 'MODIFIED']);
+  });
 
   it('CSIStorageCapacity is served, namespaced, and validated as the host', async () => {
     kubectlOk(kc['classes-a']!, ['create', 'namespace', 'cap']);
