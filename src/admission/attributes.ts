@@ -24,6 +24,8 @@ export interface AdmissionAttributes {
   dryRun: boolean;
   /** CreateOptions / UpdateOptions / DeleteOptions as CEL's `request.options`. */
   options?: Record<string, unknown>;
+  /** Set when the mutation phase changed `object` (the caller validates or writes it again). */
+  mutated?: boolean;
 }
 
 const OPTIONS_KIND: Record<Operation, string> = {

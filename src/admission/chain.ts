@@ -4,6 +4,7 @@
 import type { HostParamReader } from './policy/params.js';
 import type { AdmissionAttributes } from './attributes.js';
 import type { HostFacts } from './host-facts.js';
+import type { HostClient } from '../hostapi/host-client.js';
 
 /** What a plugin may read beyond the attributes, given by the caller (apiserver: ObjectInterfaces). */
 export interface AdmissionEnv {
@@ -11,6 +12,9 @@ export interface AdmissionEnv {
   hostParams?: HostParamReader;
   /** What the host knows beyond the object (pod IPs, claimed names...), in the tenant's names. */
   host?: HostFacts;
+  /** The host connection and the tenant's host namespace of a virtual one: where its webhooks' Services are. */
+  hostClient?: HostClient;
+  hostNamespaceOf?: (ns: string) => string | undefined;
 }
 
 export interface AdmissionPlugin {
@@ -28,6 +32,11 @@ export interface AdmissionPlugin {
    * the tenant something (a fixed node port or ClusterIP another holds). Throws the refusal.
    */
   validateSubmitted?(a: AdmissionAttributes): void;
+  /**
+   * Mutates `object` in place before any validation (tenant mutating webhooks); returns warnings,
+   * throws the denial.
+   */
+  mutate?(a: AdmissionAttributes, env: AdmissionEnv): Promise<string[]>;
   /** Judges the objects (object, oldObject); returns warnings, throws the denial. */
   validate?(a: AdmissionAttributes, env: AdmissionEnv): Promise<string[]>;
 }
@@ -45,12 +54,19 @@ export class AdmissionChain {
    * dry-runs the write only then (writes no plugin covers cost nothing extra).
    */
   wantsObjects(a: AdmissionAttributes): boolean {
-    return this.plugins.some((p) => (p.validate || p.validateSubmitted) && p.handles(a));
+    return this.plugins.some((p) => (p.validate || p.validateSubmitted || p.mutate) && p.handles(a));
   }
 
   /** The plugins' checks of the object as sent (object = what the client sent, oldObject = stored). */
   admitSubmitted(a: AdmissionAttributes): void {
     for (const p of this.plugins) if (p.validateSubmitted && p.handles(a)) p.validateSubmitted(a);
+  }
+
+  /** The mutation phase: `a.object` may change in place; the warnings to send. */
+  async mutateObjects(a: AdmissionAttributes, env: AdmissionEnv = {}): Promise<string[]> {
+    const warnings: string[] = [];
+    for (const p of this.plugins) if (p.mutate && p.handles(a)) warnings.push(...(await p.mutate(a, env)));
+    return warnings;
   }
 
   /** The plugins' object checks; the warnings to send. */
@@ -61,10 +77,11 @@ export class AdmissionChain {
     return warnings;
   }
 
-  /** Both, for a caller that has the objects at once (the virtual registry). */
+  /** All phases, for a caller that has the objects at once (the virtual registry): the warnings. */
   async admit(a: AdmissionAttributes, env: AdmissionEnv = {}): Promise<string[]> {
     this.admitRequest(a);
+    const warnings = await this.mutateObjects(a, env);
     this.admitSubmitted(a);
-    return this.admitObjects(a, env);
+    return [...warnings, ...(await this.admitObjects(a, env))];
   }
 }

@@ -13,6 +13,7 @@ import { claimVolumeName, podVolumes } from './volume-policy.js';
 import { kplexOwnedNames } from './reserved-names.js';
 import { podNodeBounds } from './node-placement.js';
 import { hostClasses } from './class-policy.js';
+import { tenantWebhooks } from './webhooks/plugin.js';
 import { certificateApproval, certificateSigning, certificateSubjectRestriction } from './csr-admission.js';
 import type { RbacPolicy } from '../rbac/policy.js';
 
@@ -47,5 +48,6 @@ export function admissionChain(t: TenantAdmission): AdmissionChain {
     ...(t.rbac ? [certificateApproval(t.rbac), certificateSigning(t.rbac)] : []),
     certificateSubjectRestriction(),
     validatingAdmissionPolicy(t.policies),
+    tenantWebhooks({ store: t.store, urlsAllowed: () => t.policy().webhookURLs }),
   ]);
 }

@@ -212,7 +212,7 @@ function admission(
     operation: Operation,
     object: KubeObject | null,
     oldObject: KubeObject | null,
-  ): Promise<void> => {
+  ): Promise<boolean> => {
     const a = admissionAttributes({
       row: ctx.info,
       info: ctx.requestInfo,
@@ -225,6 +225,7 @@ function admission(
       optionsKind,
     });
     warnings.push(...(await chain.admit(a, ctx.admissionEnv)));
+    return a.mutated === true; // by a tenant webhook: the registry validates the object again
   };
 }
 

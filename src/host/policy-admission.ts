@@ -12,7 +12,7 @@ import { selectorMatches } from '../api/labels.js';
 import type { ResourceInfo } from '../resources/types.js';
 import type { UserInfo } from '../registry/strategy.js';
 import type { NamespaceMap } from '../rewrite/namespace-translator.js';
-import { bodyToVirtual } from '../rewrite/object-rewrite.js';
+import { bodyToVirtual, hostOnlyKeys, objectToHost, restoreHostOnlyKeys } from '../rewrite/object-rewrite.js';
 import type { HostClient } from '../hostapi/host-client.js';
 import { type HostCall, callHost, hostPath, readJSON } from '../hostapi/host-request.js';
 import { hostFacts } from './host-facts.js';
@@ -29,12 +29,13 @@ async function hostObject(
   host: HostClient,
   c: HostCall,
   map: NamespaceMap,
-): Promise<{ code: number; obj?: KubeObject }> {
+): Promise<{ code: number; obj?: KubeObject; kept?: ReturnType<typeof hostOnlyKeys> }> {
   const r = await callHost(host, c);
   const body = await readJSON(r);
   if (r.statusCode >= 300 || typeof body !== 'object' || body === null) return { code: r.statusCode };
+  const kept = hostOnlyKeys(body);
   bodyToVirtual(body, map);
-  return { code: r.statusCode, obj: body as KubeObject };
+  return { code: r.statusCode, obj: body as KubeObject, kept };
 }
 
 /** Reads params of host-backed kinds (e.g. ConfigMaps) in the tenant's names. */
@@ -109,16 +110,59 @@ export async function admitHostWrite(w: HostWrite): Promise<string[]> {
   const submitted = operation === 'DELETE' ? null : submittedObject(w.call, w.map);
   if (submitted) w.admission.admitSubmitted(attrs(submitted, oldObject));
   let object: KubeObject | null = null;
+  const env = {
+    hostParams: hostParamReader(w.host, w.map),
+    host: hostFacts(w.host, w.map),
+    hostClient: w.host,
+    hostNamespaceOf: (ns: string) => w.map.hostOf(ns),
+  };
+  const warnings: string[] = [];
   if (operation !== 'DELETE') {
     const query = new URLSearchParams(w.call.query);
     query.set('dryRun', 'All');
     const dry = await hostObject(w.host, { ...w.call, query, accept: 'application/json' }, w.map);
     if (!dry.obj) return []; // refused by the host: the real write gets the host's own error
     object = dry.obj;
+    // Tenant mutating webhooks change the host's defaulted object; the mutated one is what is written.
+    const a = attrs(object, oldObject);
+    warnings.push(...(await w.admission.mutateObjects(a, env)));
+    if (a.mutated) {
+      w.admission.admitSubmitted(attrs(object, oldObject));
+      writeMutated(w, operation, object, dry.kept);
+    }
   }
-  return w.admission.admitObjects(attrs(object, oldObject), {
-    hostParams: hostParamReader(w.host, w.map),
-    host: hostFacts(w.host, w.map),
+  return [...warnings, ...(await w.admission.admitObjects(attrs(object, oldObject), env))];
+}
+
+/**
+ * The real write becomes the mutated object in the host's names (kplex's own keys restored): a
+ * POST for a create, a PUT otherwise (an apply too: its configuration is no longer what is written).
+ */
+function writeMutated(
+  w: HostWrite,
+  operation: Operation,
+  object: KubeObject,
+  kept: ReturnType<typeof hostOnlyKeys> | undefined,
+): void {
+  const body = structuredClone(object);
+  const meta = body.metadata ?? {};
+  delete meta.managedFields; // the host keeps or computes them for the request's manager
+  if (operation === 'CREATE') {
+    for (const k of ['uid', 'creationTimestamp', 'resourceVersion', 'generation'] as const) delete meta[k];
+  }
+  objectToHost(body, w.map, w.hostNamespace);
+  if (kept) restoreHostOnlyKeys(body, kept);
+  const query = new URLSearchParams(w.call.query);
+  query.delete('force');
+  Object.assign(w.call, {
+    method: operation === 'CREATE' ? 'POST' : 'PUT',
+    path:
+      operation === 'CREATE'
+        ? hostPath(w.row, { namespace: w.hostNamespace })
+        : hostPath(w.row, { namespace: w.hostNamespace, name: w.info.name, subresource: w.info.subresource }),
+    query,
+    body: JSON.stringify(body),
+    contentType: 'application/json',
   });
 }
 

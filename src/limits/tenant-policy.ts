@@ -47,6 +47,8 @@ export interface TenantPolicy {
   allowedRuntimeClasses: readonly string[] | null;
   allowedStorageClasses: readonly string[] | null;
   allowedIngressClasses: readonly string[] | null;
+  /** Whether the tenant's admission webhooks may name a `url:` (not only a Service of its own). */
+  webhookURLs: boolean;
 }
 
 /** A toleration a Tenant allows: of this key, and of this value and effect when they are given. */
@@ -84,6 +86,7 @@ export const DEFAULT_POLICY: Readonly<TenantPolicy> = Object.freeze({
   allowedRuntimeClasses: null,
   allowedStorageClasses: null,
   allowedIngressClasses: null,
+  webhookURLs: false,
 }) as TenantPolicy;
 
 /**
@@ -169,6 +172,11 @@ export function policySchema(): Record<string, unknown> {
         type: 'boolean',
         description:
           "Whether the tenant may write status.loadBalancer of its Services and Ingresses (only the host's controllers should: node proxies and DNS controllers trust it). Default: false.",
+      },
+      webhookURLs: {
+        type: 'boolean',
+        description:
+          "Whether the tenant's admission webhooks may name clientConfig.url (kplex calls the URL from inside the platform's network; kplex's own ports, the host's apiserver and link-local addresses stay refused). Without it, webhooks may only name a Service of the tenant. Default: false.",
       },
       allowedVolumeTypes: {
         type: 'array',
@@ -280,6 +288,7 @@ export function policyFromSpec(spec: unknown): TenantPolicy {
     loadBalancerStatus: raw['loadBalancerStatus'] === true,
     allowedVolumeTypes: strings(raw['allowedVolumeTypes']),
     networkIsolation: raw['networkIsolation'] !== false,
+    webhookURLs: raw['webhookURLs'] === true,
     allowIngressFromHostNamespaces: strings(raw['allowIngressFromHostNamespaces']),
     namespaceQuota:
       raw['namespaceQuota'] === undefined ? DEFAULT_POLICY.namespaceQuota : stringMap(raw['namespaceQuota']),

@@ -19,9 +19,13 @@ export interface WriteOptions {
   /**
    * The tenant's admission chain (src/admission/chain.ts) bound to this request, on the object as
    * it would be stored, after the strategy's validation; throws to refuse, adds to `warnings`.
-   * Absent for kplex's own writes (seeding, controllers).
+   * Absent for kplex's own writes (seeding, controllers). True: a webhook mutated the object.
    */
-  admit?: (operation: 'CREATE' | 'UPDATE', object: KubeObject, oldObject: KubeObject | null) => Promise<void>;
+  admit?: (
+    operation: 'CREATE' | 'UPDATE',
+    object: KubeObject,
+    oldObject: KubeObject | null,
+  ) => Promise<boolean | void>;
 }
 
 export interface PatchOptions extends WriteOptions {

@@ -221,7 +221,10 @@ export class VirtualRegistry {
     this.strategy.prepareForCreate(obj, ctx);
     const errs = [...this.validateName(obj), ...this.strategy.validateCreate(obj, ctx)];
     if (errs.length > 0) throw invalid(this.gk, meta.name ?? '', errs);
-    await opts.admit?.('CREATE', obj, null);
+    if ((await opts.admit?.('CREATE', obj, null)) === true) {
+      const again = [...this.validateName(obj), ...this.strategy.validateCreate(obj, ctx)];
+      if (again.length > 0) throw invalid(this.gk, meta.name ?? '', again);
+    }
     // An apply that creates the object computed its managedFields already (operation Apply).
     const tracked = managedFieldsDone ? obj : await this.trackManagedFields(undefined, obj, opts);
     if (opts.dryRun) return this.withTypeMeta(tracked);
@@ -332,7 +335,10 @@ export class VirtualRegistry {
       });
     errs.push(...this.strategy.validateUpdate(obj, old, ctx));
     if (errs.length > 0) throw invalid(this.gk, name, errs);
-    await opts.admit?.('UPDATE', obj, old);
+    if ((await opts.admit?.('UPDATE', obj, old)) === true) {
+      const again = this.strategy.validateUpdate(obj, old, ctx);
+      if (again.length > 0) throw invalid(this.gk, name, again);
+    }
     if (
       this.strategy.tracksGeneration !== false &&
       !deepEqual(specPart(obj, statusEnabled), specPart(old, statusEnabled))

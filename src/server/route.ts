@@ -103,7 +103,11 @@ async function resource(
         warnings: ctx.warnings,
         // Built on first use: reading the namespace map costs a store read.
         admissionEnv: passthrough
-          ? { hostParams: (...a) => hostParamReader(passthrough.host, tenantScope(rt).namespaceMap())(...a) }
+          ? {
+              hostParams: (...a) => hostParamReader(passthrough.host, tenantScope(rt).namespaceMap())(...a),
+              hostClient: passthrough.host,
+              hostNamespaceOf: (ns) => tenantScope(rt).namespaceMap().hostOf(ns),
+            }
           : {},
       });
     case 'host':
