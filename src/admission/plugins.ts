@@ -13,6 +13,7 @@ import { claimVolumeName, podVolumes } from './volume-policy.js';
 import { kplexOwnedNames } from './reserved-names.js';
 import { podNodeBounds } from './node-placement.js';
 import { hostClasses } from './class-policy.js';
+import { priorityClassDefault } from './priority-default.js';
 import { tenantWebhooks } from './webhooks/plugin.js';
 import { certificateApproval, certificateSigning, certificateSubjectRestriction } from './csr-admission.js';
 import type { RbacPolicy } from '../rbac/policy.js';
@@ -36,6 +37,7 @@ export function admissionChain(t: TenantAdmission): AdmissionChain {
     podPlacement(t.policy),
     podNodeBounds(t.policy),
     hostClasses(t.policy),
+    priorityClassDefault(t.store),
     podVolumes(t.policy),
     claimVolumeName(),
     serviceExternalIPs(t.policy),

@@ -334,6 +334,33 @@ describe('classes and storage descriptions are the tenant’s own', () => {
     await hostApi.request('DELETE', `/api/v1/namespaces/${ns}`);
   });
 
+  it('one default PriorityClass at most, as the host’s Priority admission', async () => {
+    const a = api['classes-a']!;
+    const pc = (name: string) => ({
+      apiVersion: 'scheduling.k8s.io/v1',
+      kind: 'PriorityClass',
+      metadata: { name },
+      value: 1,
+      globalDefault: true,
+    });
+    const path = '/apis/scheduling.k8s.io/v1/priorityclasses';
+    const answers: Answer[][] = [];
+    for (const x of [hostApi, a]) {
+      const first = await x.request('POST', path, pc(`default-1-${SUFFIX}`));
+      const second = await x.request('POST', path, pc(`default-2-${SUFFIX}`));
+      for (const n of [1, 2]) await x.request('DELETE', `${path}/default-${n}-${SUFFIX}`);
+      answers.push([first, second]);
+    }
+    const [host, tenant] = answers as [Answer[], Answer[]];
+    expect(host[0]!.status).toBe(201);
+    expect(host[1]!.status).toBe(403);
+    expect([tenant[0]!.status, tenant[1]!.status, message(tenant[1]!)]).toEqual([
+      201,
+      403,
+      message(host[1]!),
+    ]);
+  });
+
   it('a tenant’s classes never reach the host', async () => {
     const a = api['classes-a']!;
     const before = await hostApi.request('GET', '/apis/scheduling.k8s.io/v1/priorityclasses');
