@@ -2,6 +2,7 @@
 // subresource write rules, schema + metadata + list-type + CEL validation, pruning, selectable
 // fields and printer columns, all derived from one CRD version.
 import { clonePlain } from '../api/object.js';
+import { addedFinalizerWarnings } from './finalizer-warnings.js';
 import type { KubeObject } from '../api/object.js';
 import type { FieldError } from '../api/status.js';
 import type { FullStrategy, StrategyContext } from '../registry/strategy.js';
@@ -71,6 +72,16 @@ function validateReplicas(obj: Obj, path: string): FieldError[] {
   return [];
 }
 
+/** A write that validates gets the finalizer warnings of the apiserver's WarningsOnCreate/Update. */
+function withFinalizerWarnings(
+  errs: FieldError[],
+  warnings: string[],
+  obj: KubeObject,
+  old?: KubeObject,
+): FieldError[] {
+  if (errs.length === 0) warnings.push(...addedFinalizerWarnings(obj, old));
+  return errs;
+}
 export function customResourceStrategy(crd: CustomResourceDefinition, version: string): FullStrategy {
   const v: CRDVersion | undefined = crd.spec.versions.find((x) => x.name === version);
   if (!v) throw new Error(`version ${version} not found in ${crd.metadata?.name}`);
@@ -163,7 +174,7 @@ export function customResourceStrategy(crd: CustomResourceDefinition, version: s
       errs.push(...scaleErrors(o, true));
       errs.push(...validateEmbeddedResources('', o, schema));
       errs.push(...validateListSetsAndMaps('', schema, o));
-      return celAfter(errs, o, undefined, ctx.warnings);
+      return withFinalizerWarnings(celAfter(errs, o, undefined, ctx.warnings), ctx.warnings, obj);
     },
     validateUpdate(obj, old, ctx) {
       const o = obj as Obj;
@@ -189,7 +200,8 @@ export function customResourceStrategy(crd: CustomResourceDefinition, version: s
       errs.push(...validateEmbeddedResources('', o, schema));
       if (validateListSetsAndMaps('', schema, prev).length === 0)
         errs.push(...validateListSetsAndMaps('', schema, o));
-      return celAfter(errs, o, prev, ctx.warnings);
+      const all = celAfter(errs, o, prev, ctx.warnings);
+      return ctx.subresource === 'status' ? all : withFinalizerWarnings(all, ctx.warnings, obj, old);
     },
     pruneUnknownFields(obj) {
       return pruneObject(obj, schema, true);

@@ -1,0 +1,125 @@
+// What kubectl shows differs nowhere between a tenant and the host, side by side in one run:
+// finalizer warnings.
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { kubectl, kubectlOk } from '../helpers/kubectl.js';
+import { startTenantEnv, type TenantEnv } from '../helpers/tenant-env.js';
+
+const suffix = Math.random().toString(36).slice(2, 8);
+const group = `parity-${suffix}.example.com`;
+
+const crd = (plural: string) =>
+  JSON.stringify({
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `${plural}.${group}` },
+    spec: {
+      group,
+      scope: 'Namespaced',
+      names: { plural, singular: plural.slice(0, -1), kind: plural[0]!.toUpperCase() + plural.slice(1, -1) },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object' } } } },
+        },
+      ],
+    },
+  });
+
+/** The lines kubectl printed as warnings. */
+const warnings = (stderr: string) => stderr.split('\n').filter((l) => l.startsWith('Warning: '));
+
+describe('API parity: tenant and host', () => {
+  const host = inject('host');
+  let env: TenantEnv;
+  let tenant: string;
+  const sides = () => [host.kubeconfig, tenant];
+
+  const established = async (kc: string, name: string) => {
+    for (let i = 0; i < 100; i++) {
+      if (kubectl(kc, ['get', name, '-A']).code === 0) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${name} not served`);
+  };
+
+  beforeAll(async () => {
+    env = await startTenantEnv(host);
+    tenant = await env.tenant('parity-t');
+  }, 120_000);
+  afterAll(async () => {
+    for (const p of ['gadgets', 'gizmos'])
+      kubectl(host.kubeconfig, ['delete', 'crd', '--ignore-not-found', '--wait=false', `${p}.${group}`]);
+    kubectl(host.kubeconfig, ['delete', 'clusterrole', '--ignore-not-found', `parity-${suffix}`]);
+    await env?.close();
+  });
+
+  it('warns of finalizers that are not domain-qualified, word for word as the host', async () => {
+    const byside: string[][][] = [];
+    for (const kc of sides()) {
+      kubectlOk(kc, ['create', '-f', '-'], crd('gadgets'));
+      await established(kc, `gadgets.${group}`);
+      const obj = {
+        apiVersion: `${group}/v1`,
+        kind: 'Gadget',
+        metadata: {
+          name: 'g',
+          namespace: 'default',
+          finalizers: ['zeta', 'foo.bar', 'example.com/ok', 'orphan', 'kubernetes'],
+        },
+      };
+      const created = kubectl(kc, ['create', '-f', '-'], JSON.stringify(obj));
+      expect(created.code).toBe(0);
+      // an update warns of the finalizers it adds only
+      const patched = kubectl(kc, [
+        'patch',
+        `gadgets.${group}`,
+        'g',
+        '-n',
+        'default',
+        '--type=merge',
+        '-p',
+        JSON.stringify({ metadata: { finalizers: ['zeta', 'foo.bar', 'alpha'] } }),
+      ]);
+      expect(patched.code).toBe(0);
+      kubectlOk(kc, [
+        'patch',
+        `gadgets.${group}`,
+        'g',
+        '-n',
+        'default',
+        '--type=merge',
+        '-p',
+        '{"metadata":{"finalizers":null}}',
+      ]);
+      // built-in kinds (a virtual one here) are judged by their own strategies
+      const role = kubectl(
+        kc,
+        ['create', '-f', '-'],
+        JSON.stringify({
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'ClusterRole',
+          metadata: { name: `parity-${suffix}`, finalizers: ['zeta'] },
+        }),
+      );
+      kubectl(kc, [
+        'patch',
+        'clusterrole',
+        `parity-${suffix}`,
+        '--type=merge',
+        '-p',
+        '{"metadata":{"finalizers":null}}',
+      ]);
+      byside.push([warnings(created.stderr), warnings(patched.stderr), warnings(role.stderr)]);
+    }
+    expect(byside[1]).toEqual(byside[0]);
+    expect(byside[1]![0]).toEqual([
+      'Warning: metadata.finalizers: "foo.bar": prefer a domain-qualified finalizer name including a path (/) to avoid accidental conflicts with other finalizer writers',
+      'Warning: metadata.finalizers: "zeta": prefer a domain-qualified finalizer name to avoid accidental conflicts with other finalizer writers',
+    ]);
+    expect(byside[1]![1]).toEqual([
+      'Warning: metadata.finalizers: "alpha": prefer a domain-qualified finalizer name to avoid accidental conflicts with other finalizer writers',
+    ]);
+  });
+});
