@@ -1,7 +1,7 @@
 // `npm run up|down`: the whole local stack in the background — the local host cluster and
 // `kplex serve` in front of it — for the quick start and for manual testing. Idempotent.
 import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -34,10 +34,12 @@ const DNS_NODE = 'kwok-node-dns';
 const DNS_POD_CIDR = '127.1.0.0/24';
 const DNS_TAINT = DNS_TEST_TAINT;
 
-const usage = `Usage: tsx deploy/local-host/stack.ts <up|down>
+const usage = `Usage: tsx deploy/local-host/stack.ts <up [--shards N]|down>
 
   up     build what is missing (host binaries, kplex), start the local host cluster and
          kplex serve on https://127.0.0.1:${port} in the background (logs: .kplex/kplex.log)
+         --shards N: N sharded replicas on ports ${port}..${port}+N-1, each its own data dir
+         (.kplex/data, .kplex/data-1, ...; logs .kplex/kplex-1.log, ...), one serving CA
   down   stop kplex and the local host; leaves no process behind
 Tenant pods' DNS is served on 127.0.0.1 (UDP and TCP; address in .kplex/dns.json) for pods on
 node ${DNS_NODE} (pod IPs in ${DNS_POD_CIDR}; tolerate the taint ${DNS_TAINT}).
@@ -54,16 +56,30 @@ function running(pid: number): boolean {
   }
 }
 
-function kplexPid(): number | undefined {
-  if (!existsSync(pidFile)) return undefined;
-  const pid = Number(readFileSync(pidFile, 'utf8'));
+/** Replica i of a sharded stack (0: the unsharded one's files and port). */
+const replicaFile = (base: string, ext: string, i: number): string =>
+  path.join(state, i === 0 ? `${base}${ext}` : `${base}-${i}${ext}`);
+const shardsFile = path.join(state, 'shards');
+
+function kplexPid(file = pidFile): number | undefined {
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8'));
   return pid && running(pid) ? pid : undefined;
 }
 
-function ready(): Promise<boolean> {
+/** `--shards N` of `up` (0: one unsharded kplex). */
+function shardsArg(): number {
+  const i = process.argv.indexOf('--shards');
+  if (i < 0) return 0;
+  const n = Number(process.argv[i + 1]);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error('--shards takes a number of 1..64');
+  return n;
+}
+
+function ready(p = port): Promise<boolean> {
   return new Promise((resolve) => {
     const req = https.get(
-      { host: '127.0.0.1', port, path: '/readyz', rejectUnauthorized: false, timeout: 2000 },
+      { host: '127.0.0.1', port: p, path: '/readyz', rejectUnauthorized: false, timeout: 2000 },
       (res) => {
         res.resume();
         resolve(res.statusCode === 200);
@@ -82,6 +98,12 @@ async function up(): Promise<void> {
       'the running local host has no webhook client CA (an older one): `npm run down`, then `npm run up`',
     );
   else console.log(`local host already running: ${readState(hostDir)?.server}`);
+  const shards = shardsArg();
+  const runningShards = existsSync(shardsFile) ? Number(readFileSync(shardsFile, 'utf8')) : 0;
+  if (kplexPid() && runningShards !== shards)
+    throw new Error(
+      `kplex runs with ${runningShards || 'no'} shards here; \`npm run down\` first to change to ${shards || 'none'}`,
+    );
   if (kplexPid() && (await ready())) {
     console.log(`kplex already running: https://127.0.0.1:${port}`);
   } else if (await ready()) {
@@ -105,6 +127,7 @@ async function up(): Promise<void> {
         'serve',
         '--port',
         String(port),
+        ...(shards ? ['--shards', String(shards), '--shard', '0'] : []),
         '--data-dir',
         dataDir,
         '--host-kubeconfig',
@@ -133,10 +156,12 @@ async function up(): Promise<void> {
       await new Promise((r) => setTimeout(r, 200));
     }
     writeFileSync(dnsFile, JSON.stringify({ address: '127.0.0.1', port: dnsPort }) + '\n');
+    writeFileSync(shardsFile, `${shards}\n`);
     console.log(
       `kplex serving on https://127.0.0.1:${port} (logs: ${path.relative(process.cwd(), logFile)}), tenant DNS on 127.0.0.1:${dnsPort}`,
     );
   }
+  for (let i = 1; i < shards; i++) await startReplica(i, shards);
   await ensureDnsNode();
   await ensureDemoTenant();
   console.log(`up in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
@@ -149,6 +174,55 @@ async function up(): Promise<void> {
   console.log(`more tenants: npx kplex tenant create NAME${host}
               npx kplex kubeconfig NAME${host} --group system:masters > NAME.kubeconfig
               (npx kplex --help; shell completion: source <(npx kplex completion bash))`);
+}
+
+/**
+ * Sharded replica i (1..shards-1) on port+i: its own data dir with a copy of replica 0's serving
+ * CA (one kubeconfig trusts every replica); DNS and metrics are replica 0's.
+ */
+async function startReplica(i: number, shards: number): Promise<void> {
+  const p = port + i;
+  const file = replicaFile('kplex', '.pid', i);
+  if (kplexPid(file) && (await ready(p)))
+    return console.log(`kplex replica ${i} already running: https://127.0.0.1:${p}`);
+  if (await ready(p)) throw new Error(`port ${p} is served by a process this checkout did not start`);
+  const dir = path.join(state, `data-${i}`);
+  mkdirSync(dir, { recursive: true });
+  cpSync(path.join(dataDir, 'pki'), path.join(dir, 'pki'), { recursive: true });
+  const log = replicaFile('kplex', '.log', i);
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(root, 'dist/cli/main.js'),
+      'serve',
+      '--port',
+      String(p),
+      '--shards',
+      String(shards),
+      '--shard',
+      String(i),
+      '--data-dir',
+      dir,
+      '--host-kubeconfig',
+      path.join(hostDir, 'kubeconfig'),
+      '--webhook-client-ca',
+      webhookClientCA({ dir: hostDir }),
+      '--audit-log-path',
+      replicaFile('audit', '.log', i),
+    ],
+    { cwd: root, detached: true, stdio: ['ignore', openSync(log, 'a'), openSync(log, 'a')] },
+  );
+  child.unref();
+  writeFileSync(file, String(child.pid));
+  const deadline = Date.now() + 30_000;
+  while (!(await ready(p))) {
+    if (!running(child.pid ?? 0)) throw new Error(`kplex replica ${i} exited; see ${log}`);
+    if (Date.now() > deadline) throw new Error(`kplex replica ${i} not ready after 30s; see ${log}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  console.log(
+    `kplex replica ${i} (shard ${i}) serving on https://127.0.0.1:${p} (logs: ${path.relative(process.cwd(), log)})`,
+  );
 }
 
 /** The fake node whose pods tenant DNS can tell apart by their (loopback) source address. */
@@ -217,15 +291,20 @@ async function ensureDemoTenant(): Promise<void> {
 }
 
 async function down(): Promise<void> {
-  const pid = kplexPid();
-  if (pid) {
-    process.kill(pid, 'SIGTERM');
-    const deadline = Date.now() + 20_000;
-    while (running(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    if (running(pid)) process.kill(pid, 'SIGKILL');
-    console.log('kplex stopped');
+  const shards = existsSync(shardsFile) ? Number(readFileSync(shardsFile, 'utf8')) : 0;
+  for (let i = Math.max(1, shards) - 1; i >= 0; i--) {
+    const file = replicaFile('kplex', '.pid', i);
+    const pid = kplexPid(file);
+    if (pid) {
+      process.kill(pid, 'SIGTERM');
+      const deadline = Date.now() + 20_000;
+      while (running(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      if (running(pid)) process.kill(pid, 'SIGKILL');
+      console.log(i ? `kplex replica ${i} stopped` : 'kplex stopped');
+    }
+    rmSync(file, { force: true });
   }
-  rmSync(pidFile, { force: true });
+  rmSync(shardsFile, { force: true });
   rmSync(dnsFile, { force: true });
   console.log((await stopHost(hostDir)) ? 'local host stopped' : 'local host was not running');
 }
