@@ -23,7 +23,7 @@ export function defaultCRD(crd: CustomResourceDefinition): void {
   if (crd.spec && !crd.spec.conversion) crd.spec.conversion = { strategy: 'None' };
 }
 
-function setCondition(conds: CRDCondition[], c: CRDCondition, now: string): void {
+export function setCondition(conds: CRDCondition[], c: CRDCondition, now: string): void {
   const i = conds.findIndex((x) => x.type === c.type);
   if (i >= 0) {
     const old = conds[i]!;

@@ -7,6 +7,7 @@ import { notFound } from '../api/status.js';
 import {
   crdResourceInfos,
   crdStrategy,
+  setCRDCondition as setCondition,
   customResourceStrategy,
   type CustomResourceDefinition,
 } from '../apiextensions/index.js';
@@ -14,7 +15,7 @@ import { CUSTOM_RESOURCE_STRATEGY } from '../apiextensions/crd-resource-info.js'
 import type { Logger } from '../log/logger.js';
 import { VirtualGarbageCollector } from '../registry/garbage-collector.js';
 import { VirtualRegistry } from '../registry/registry.js';
-import type { FullStrategy, StrategyContext } from '../registry/strategy.js';
+import type { FullStrategy } from '../registry/strategy.js';
 import { DEFAULT_NAMESPACES } from '../builtin/builtin-virtual.js';
 import { builtinRows } from '../builtin/builtin-table.js';
 import type { ResourceInfo } from '../resources/types.js';
@@ -37,6 +38,27 @@ import { CsrSigner } from './csr-signer.js';
 
 const CRD_GROUP = 'apiextensions.k8s.io';
 export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
+
+/** A CRD's first DELETE: deletionTimestamp, the cleanup finalizer and the Terminating condition; later ones go on as usual. */
+function markCRDForDeletion(obj: KubeObject, now: string): boolean {
+  const meta = (obj.metadata ??= {});
+  if (meta.deletionTimestamp) return false;
+  meta.deletionTimestamp = now;
+  if (!meta.finalizers?.includes(CRD_CLEANUP_FINALIZER))
+    meta.finalizers = [...(meta.finalizers ?? []), CRD_CLEANUP_FINALIZER];
+  const crd = obj as unknown as CustomResourceDefinition;
+  setCondition(
+    ((crd.status ??= {}).conditions ??= []),
+    {
+      type: 'Terminating',
+      status: 'True',
+      reason: 'InstanceDeletionPending',
+      message: 'CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon',
+    },
+    now,
+  );
+  return true;
+}
 
 const rowKey = (group: string, version: string, resource: string): string =>
   `${group}/${version}/${resource}`;
@@ -101,12 +123,8 @@ export class TenantRuntime {
       },
       customresourcedefinitions: {
         ...crdStrategy,
-        prepareForCreate: (obj: KubeObject, ctx: StrategyContext) => {
-          crdStrategy.prepareForCreate(obj, ctx);
-          const meta = (obj.metadata ??= {});
-          if (!meta.finalizers?.includes(CRD_CLEANUP_FINALIZER))
-            meta.finalizers = [...(meta.finalizers ?? []), CRD_CLEANUP_FINALIZER];
-        },
+        // The first DELETE adds the cleanup finalizer (apiextensions-apiserver's REST.Delete), not the create.
+        holdForDeletion: (obj: KubeObject, now: string) => markCRDForDeletion(obj, now),
         afterWrite: (obj) => this.crdWritten(obj),
       },
     };

@@ -1,5 +1,5 @@
 // What kubectl shows differs nowhere between a tenant and the host, side by side in one run:
-// finalizer warnings.
+// finalizer warnings, the CRD cleanup finalizer's life.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { startTenantEnv, type TenantEnv } from '../helpers/tenant-env.js';
@@ -120,6 +120,26 @@ describe('API parity: tenant and host', () => {
     ]);
     expect(byside[1]![1]).toEqual([
       'Warning: metadata.finalizers: "alpha": prefer a domain-qualified finalizer name to avoid accidental conflicts with other finalizer writers',
+    ]);
+  });
+
+  it('adds the CRD cleanup finalizer on delete, not on create, as the host', async () => {
+    const name = `gizmos.${group}`;
+    const seen: unknown[] = [];
+    for (const kc of sides()) {
+      kubectlOk(kc, ['create', '-f', '-'], crd('gizmos'));
+      await established(kc, name);
+      const created = JSON.parse(kubectlOk(kc, ['get', 'crd', name, '-o', 'json'])) as {
+        metadata: { finalizers?: string[] };
+      };
+      const deleted = kubectlOk(kc, ['delete', 'crd', name]);
+      seen.push([created.metadata.finalizers, deleted, kubectl(kc, ['get', 'crd', name]).code]);
+    }
+    expect(seen[1]).toEqual(seen[0]);
+    expect(seen[1]).toEqual([
+      undefined,
+      `customresourcedefinition.apiextensions.k8s.io "${name}" deleted\n`,
+      1,
     ]);
   });
 });
