@@ -1,7 +1,10 @@
 // A small admission webhook program for tests, run as its own process (the tests' kubectl calls
 // block the test process): HTTPS with the certificate it is given, AdmissionReview v1 answered by
 // path, and GET /_received listing the requests it got. Prints "listening <port>" when ready.
+import { Buffer } from 'node:buffer';
 import { createServer } from 'node:https';
+import process from 'node:process';
+import { setTimeout } from 'node:timers';
 
 const received = {};
 const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64');
@@ -32,6 +35,16 @@ function answer(path, req) {
     }
     case '/bad-uid':
       return { uid: 'not-the-request-uid', allowed: true };
+    case '/move':
+      // Tries to move the object into another namespace.
+      return {
+        ...base,
+        allowed: true,
+        patchType: 'JSONPatch',
+        patch: b64([{ op: 'replace', path: '/metadata/namespace', value: 'elsewhere' }]),
+      };
+    case '/huge':
+      return { ...base, allowed: true, warnings: ['x'.repeat(5 * 1024 * 1024)] };
     default:
       return { ...base, allowed: true, warnings: [`seen by ${path}`] };
   }
