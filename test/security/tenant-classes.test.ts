@@ -143,6 +143,82 @@ describe('security: classes and nodes stay the tenant’s own', () => {
     },
   );
 
+  attack('rbac', 'a tenant default StorageClass never defaults a host PVC', async () => {
+    const sc = {
+      ...storageClass('tenant-default-sc', 'evil.example.com/steal'),
+      metadata: {
+        name: 'tenant-default-sc',
+        annotations: { 'storageclass.kubernetes.io/is-default-class': 'true' },
+      },
+    };
+    expect((await s.api[T]!.request('POST', SC, sc)).status).toBe(201);
+    expect(
+      (await s.api[T]!.request('POST', '/api/v1/namespaces', { metadata: { name: 'vols' } })).status,
+    ).toBe(201);
+    const pvc = await s.api[T]!.request('POST', '/api/v1/namespaces/vols/persistentvolumeclaims', {
+      apiVersion: 'v1',
+      kind: 'PersistentVolumeClaim',
+      metadata: { name: 'data' },
+      spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } },
+    });
+    expect(pvc.status).toBe(201);
+    expect((pvc.body as Any).spec.storageClassName).not.toBe('tenant-default-sc');
+    const hostClasses = ((await s.hostApi.request('GET', SC)).body as Any).items as Any[];
+    expect(hostClasses.map((c) => c.metadata.name)).not.toContain('tenant-default-sc');
+  });
+
+  attack(
+    'namespaces',
+    'the same class name in two tenants is two objects; one tenant’s delete leaves the other’s',
+    async () => {
+      for (const t of [T, OTHER])
+        expect(
+          (await s.api[t]!.request('POST', PC, priorityClass('shared-name', t === T ? 1 : 2))).status,
+        ).toBe(201);
+      const a = (await s.api[T]!.request('GET', `${PC}/shared-name`)).body as Any;
+      const b = (await s.api[OTHER]!.request('GET', `${PC}/shared-name`)).body as Any;
+      expect([a.value, b.value]).toEqual([1, 2]);
+      expect(a.metadata.uid).not.toBe(b.metadata.uid);
+      expect((await s.api[T]!.request('DELETE', `${PC}/shared-name`)).status).toBe(200);
+      expect(((await s.api[OTHER]!.request('GET', `${PC}/shared-name`)).body as Any).value).toBe(2);
+      expect((await s.hostApi.request('GET', `${PC}/shared-name`)).status).toBe(404);
+    },
+  );
+
+  attack(
+    'rbac',
+    'a tenant RuntimeClass named as a host class does not change the handler its pods get',
+    async () => {
+      const RC = '/apis/node.k8s.io/v1/runtimeclasses';
+      const name = `host-rc-${process.pid}`;
+      expect(
+        (
+          await s.hostApi.request('POST', RC, {
+            apiVersion: 'node.k8s.io/v1',
+            kind: 'RuntimeClass',
+            metadata: { name },
+            handler: 'runc',
+          })
+        ).status,
+      ).toBe(201);
+      try {
+        const mine = {
+          apiVersion: 'node.k8s.io/v1',
+          kind: 'RuntimeClass',
+          metadata: { name },
+          handler: 'privileged',
+        };
+        expect((await s.api[T]!.request('POST', RC, mine)).status).toBe(201);
+        expect(((await s.hostApi.request('GET', `${RC}/${name}`)).body as Any).handler).toBe('runc');
+        expect(
+          ((await s.api[OTHER]!.request('GET', RC)).body as Any).items.map((i: Any) => i.metadata.name),
+        ).not.toContain(name);
+      } finally {
+        await s.hostApi.request('DELETE', `${RC}/${name}`);
+      }
+    },
+  );
+
   attack('rbac', 'a tenant admin cannot label, patch, create or delete a host node', async () => {
     const path = `/api/v1/nodes/${node.metadata.name}`;
     const before = await hostObject(path);
