@@ -71,6 +71,10 @@ export class Forwarder {
         resolve();
       };
       out.on('socket', (s) => {
+        // Small requests and answers go out at once: with Nagle's algorithm against the peer's
+        // delayed ACK every forwarded request waited ~40 ms (measured).
+        s.setNoDelay(true);
+        req.socket.setNoDelay(true);
         if (!s.connecting) return;
         const timer = setTimeout(() => {
           out.destroy(new Error('connect timeout'));

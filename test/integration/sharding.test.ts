@@ -149,7 +149,7 @@ describe('sharded replicas', () => {
     const via = await apiClient(env.kubeconfig(name, 0));
     const direct = kubectlOk.bind(null, env.kubeconfig(name, 1));
     try {
-      const rv = JSON.parse(direct(['get', 'clusterroles', '--chunk-size=1', '-o', 'json'])).metadata
+      const rv = JSON.parse(direct(['get', '--raw', '/apis/rbac.authorization.k8s.io/v1/clusterroles?limit=1'])).metadata
         .resourceVersion as string;
       const w = watch(via, `/apis/rbac.authorization.k8s.io/v1/clusterroles?watch=1&resourceVersion=${rv}`);
       direct(['create', 'clusterrole', 'watched', '--verb=get', '--resource=pods']);
