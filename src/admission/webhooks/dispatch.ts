@@ -4,7 +4,7 @@
 // later webhook changed the object; then the validating webhooks, all at once. failurePolicy
 // decides what a failure to call does; a webhook with side effects refuses a dry run.
 import type { KubeObject } from '../../api/object.js';
-import { isStatusError } from '../../api/status.js';
+import { internalError, isStatusError } from '../../api/status.js';
 import { jsonPatch } from '../../patch/index.js';
 import type { AdmissionAttributes } from '../attributes.js';
 import { callingFailed, denial, dryRunUnsupported } from './errors.js';
@@ -61,7 +61,11 @@ function applyPatch(a: AdmissionAttributes, webhook: string, ops: unknown[]): bo
   if (!ops.length) return false;
   const obj = a.object;
   if (!obj)
-    throw callingFailed(webhook, 'attempted to modify the object, which is not supported for this operation');
+    throw internalError(
+      new Error(
+        `admission webhook "${webhook}" attempted to modify the object, which is not supported for this operation`,
+      ),
+    );
   let patched: KubeObject;
   try {
     patched = jsonPatch(obj, ops);
