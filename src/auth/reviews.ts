@@ -247,7 +247,11 @@ export async function answerReview(
   return {
     kind: meta.kind,
     apiVersion: meta.apiVersion,
-    metadata: { ...(obj.metadata ?? {}), creationTimestamp: null as unknown as string },
+    // A SelfSubjectReview is made afresh, created now (selfsubjectreview REST.Create); the others echo the request's.
+    metadata:
+      meta.kind === 'SelfSubjectReview'
+        ? { creationTimestamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }
+        : { ...(obj.metadata ?? {}), creationTimestamp: null as unknown as string },
     ...(meta.kind === 'SelfSubjectReview' ? {} : { spec }),
     status,
   };

@@ -46,6 +46,8 @@ export const HOST_PLACEMENT: Readonly<Record<string, Placement>> = {
   // cluster-scoped host objects a tenant may read (sanitized), never write
   '/nodes': 'host-view',
   '/persistentvolumes': 'host-view',
+  // the control plane's health as the host reports it (read-only, as on any cluster)
+  '/componentstatuses': 'host-view',
   // the tenant's own descriptions (src/admission/class-kinds.ts); never the host's objects
   'storage.k8s.io/storageclasses': 'virtual',
   'storage.k8s.io/csidrivers': 'virtual',

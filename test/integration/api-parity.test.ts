@@ -142,4 +142,33 @@ describe('API parity: tenant and host', () => {
       1,
     ]);
   });
+
+  it('serves componentstatuses read-only, as the host reports them', () => {
+    const get = (kc: string, args: string[]) => kubectl(kc, args);
+    for (const args of [
+      ['get', 'cs'],
+      ['get', 'componentstatuses', 'etcd-0', '-o', 'jsonpath={.conditions}'],
+    ]) {
+      const [h, t] = [get(host.kubeconfig, args), get(tenant, args)];
+      expect(h.code).toBe(0);
+      expect([t.code, t.stdout, t.stderr]).toEqual([h.code, h.stdout, h.stderr]);
+    }
+    const line = (kc: string) =>
+      kubectlOk(kc, ['api-resources', '--no-headers'])
+        .split('\n')
+        .find((l) => l.startsWith('componentstatuses'));
+    expect(line(tenant)).toBe(line(host.kubeconfig));
+    const write = kubectl(tenant, ['delete', 'componentstatuses', 'etcd-0']);
+    expect(write.code).not.toBe(0);
+  });
+
+  it('answers kubectl auth whoami with a creation time, as the host', () => {
+    const meta = (kc: string) =>
+      (JSON.parse(kubectlOk(kc, ['auth', 'whoami', '-o', 'json'])) as { metadata: Record<string, unknown> })
+        .metadata;
+    const [h, t] = [meta(host.kubeconfig), meta(tenant)];
+    expect(Object.keys(t)).toEqual(Object.keys(h));
+    expect(t['creationTimestamp']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(h['creationTimestamp']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  });
 });
