@@ -145,7 +145,21 @@ export class NamespaceMap {
     );
     m.isHostKind = this.isHostKind;
     m.onVirtualOwned = this.onVirtualOwned;
+    m.requester = this.requester;
     return m;
+  }
+
+  /**
+   * The user a request acts for: host refusals name kplex's own host identity ("User \"…\" cannot
+   * list …"), and on the way to the tenant they name this user instead (object-rewrite.ts).
+   */
+  requester?: string;
+
+  /** This mapping (shared, not copied) for one request of `username`. */
+  forRequester(username: string): NamespaceMap {
+    const view = Object.create(this) as NamespaceMap;
+    view.requester = username;
+    return view;
   }
 
   /** The recorded host namespace of `ns`, if it has one. */

@@ -144,6 +144,20 @@ export function objectToVirtual(obj: unknown, map: NamespaceMap): void {
   if (obj['kind'] === 'Status' && isObject(obj['details']) && typeof obj['details']['name'] === 'string') {
     obj['details']['name'] = textToVirtual(obj['details']['name'], map);
   }
+  if (obj['kind'] === 'Status' && typeof obj['message'] === 'string' && map.requester !== undefined)
+    obj['message'] = refusalAsRequester(obj['message'], map.requester);
+}
+
+/**
+ * kplex asks the host as itself, so a host authorization refusal names kplex's host user (a
+ * ServiceAccount in kplex's namespace, or the admin certificate's user): that name is the host's,
+ * and the tenant sees its own user in the apiserver's wording instead.
+ */
+export function refusalAsRequester(message: string, requester: string): string {
+  return message.replace(
+    /\bUser "(?:[^"\\]|\\.)*" cannot /g,
+    () => `User ${JSON.stringify(requester)} cannot `,
+  );
 }
 
 function metaToVirtualKeysOnly(meta: unknown): void {
