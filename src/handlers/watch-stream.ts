@@ -10,6 +10,7 @@ import { type RegistryWatch, type WatchEvent, watch } from '../registry/watch.js
 import { gone } from '../api/status.js';
 import type { OutputContext } from './output.js';
 import { encodeWatchFrame, protobufWatchContentType } from '../protobuf/index.js';
+import { INITIAL_EVENTS_END, initialEventsEnd, listTypeOf } from '../api/watch-list-blueprint.js';
 import { partialMetadata, toTable } from './table.js';
 
 /** The apiserver's default watch timeout bounds (minRequestTimeout 1800s, randomized up to 2x). */
@@ -65,6 +66,18 @@ export function serveWatch(
     ...(o.warnings.length ? { Warning: o.warnings.map((x) => `299 - ${JSON.stringify(x)}`) } : {}),
   });
   res.flushHeaders();
+  const list = listTypeOf(reg.apiVersion, reg.info.listKind, o.out.kind === 'partial');
+  /** The initial-events-end bookmark names the empty list in the stream's encoding. */
+  const withBlueprint = (b: KubeObject): KubeObject =>
+    b.metadata?.annotations?.[INITIAL_EVENTS_END] === 'true'
+      ? {
+          ...b,
+          metadata: {
+            ...b.metadata,
+            annotations: { ...b.metadata.annotations, ...initialEventsEnd(list, o.out.protobuf) },
+          },
+        }
+      : b;
   const encode = (type: string, object: unknown): string | Uint8Array => {
     let obj = object;
     if (o.out.kind === 'table' && type !== 'ERROR' && type !== 'BOOKMARK') {
@@ -79,6 +92,7 @@ export function serveWatch(
     } else if (o.out.kind === 'partial' && type !== 'ERROR') {
       obj = partialMetadata(object as KubeObject);
     }
+    if (type === 'BOOKMARK') obj = withBlueprint(obj as KubeObject);
     if (!o.out.protobuf) return JSON.stringify({ type, object: obj }) + '\n';
     return encodeWatchFrame(type, obj as Record<string, unknown>);
   };

@@ -3,7 +3,9 @@
 // watch-list's initial-events-end bookmark goes out once every stream sent its own, and no bookmark
 // goes before it, as the apiserver does: a progress bookmark there would end the initial state early.
 
-export const INITIAL_END = 'k8s.io/initial-events-end';
+import { INITIAL_EVENTS_END as INITIAL_END, LIST_BLUEPRINT } from '../api/watch-list-blueprint.js';
+
+export { INITIAL_END };
 
 type Meta = { resourceVersion?: string; annotations?: Record<string, string> };
 
@@ -13,6 +15,8 @@ export class BookmarkMerge {
   private streams: number;
   private emitted = -1n;
   private initialEndSent: boolean;
+  /** The host's empty-list blueprint (in the client's encoding), for the merged end bookmark. */
+  private blueprint: string | undefined;
 
   constructor(streams: number, watchList: boolean) {
     this.streams = streams;
@@ -31,7 +35,10 @@ export class BookmarkMerge {
     const rv = /^\d+$/.test(meta?.resourceVersion ?? '') ? BigInt(meta!.resourceVersion!) : undefined;
     if (rv !== undefined && type !== 'ERROR') this.progress[idx] = rv;
     if (type !== 'BOOKMARK') return undefined;
-    if (meta?.annotations?.[INITIAL_END] === 'true') this.initialDone[idx] = true;
+    if (meta?.annotations?.[INITIAL_END] === 'true') {
+      this.initialDone[idx] = true;
+      this.blueprint ??= meta.annotations[LIST_BLUEPRINT];
+    }
     let min: bigint | undefined;
     for (let i = 0; i < this.streams; i++) {
       const p = this.progress[i];
@@ -46,7 +53,14 @@ export class BookmarkMerge {
     this.initialEndSent ||= initialEnd;
     return {
       resourceVersion: String(this.emitted),
-      ...(initialEnd ? { annotations: { [INITIAL_END]: 'true' } } : {}),
+      ...(initialEnd
+        ? {
+            annotations: {
+              [INITIAL_END]: 'true',
+              ...(this.blueprint !== undefined ? { [LIST_BLUEPRINT]: this.blueprint } : {}),
+            },
+          }
+        : {}),
     };
   }
 }

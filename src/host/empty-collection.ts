@@ -4,12 +4,12 @@
 // identity. The resourceVersion is the host's current one (a namespaces read of one item), so a
 // client's list-then-watch resumes correctly once objects appear.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { initialEventsEnd, listTypeOf } from '../api/watch-list-blueprint.js';
 import type { Negotiated } from '../handlers/negotiate.js';
 import type { HostClient } from '../hostapi/host-client.js';
 import { encodeWatchFrame, protobufWatchContentType } from '../protobuf/index.js';
 import { type ResourceInfo, groupVersion } from '../resources/types.js';
 
-const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 /** The apiserver's watch lifetime without timeoutSeconds: --min-request-timeout (1800 s). */
 const DEFAULT_WATCH_SECONDS = 1800;
 
@@ -45,7 +45,13 @@ export function serveEmptyWatch(
     const object = {
       kind: row.kind,
       apiVersion: groupVersion(row),
-      metadata: { resourceVersion, annotations: { [INITIAL_EVENTS_END]: 'true' } },
+      metadata: {
+        resourceVersion,
+        annotations: initialEventsEnd(
+          listTypeOf(groupVersion(row), row.listKind, out.kind === 'partial'),
+          out.protobuf,
+        ),
+      },
     };
     res.write(
       out.protobuf

@@ -163,7 +163,7 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   }
   if (mode === 'upgrade' && !isUpgrade(req)) throw badRequest('Upgrade request required');
 
-  let map = p.scope.namespaceMap();
+  let map = p.scope.namespaceMap().forRequester(p.user.username);
   const q = p.query;
   // dryRun: no side effect of any kind, including kplex's own (host namespaces, the kubernetes Service).
   const dryRun = q.has('dryRun');
@@ -189,7 +189,8 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
     mode === 'stream'
       ? ({ kind: 'json' } as Negotiated)
       : negotiateOutput(req.headers.accept, hasProtobuf(groupVersion(row), row.kind));
-  const accept = hostAccept(out, isList);
+  // A watch's items are single objects: the host ends a watch asked as a List at once, with nothing sent.
+  const accept = hostAccept(out, isList && info.verb !== 'watch');
 
   // Which host namespaces the request addresses.
   let hostNamespaces: (string | undefined)[] = [undefined];

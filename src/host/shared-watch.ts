@@ -4,6 +4,7 @@
 // protobuf, Table, PartialObjectMetadata). No host request is made for it.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { cloneJSON, isObject } from '../api/object.js';
+import { initialEventsEnd, listTypeOf } from '../api/watch-list-blueprint.js';
 import type { Negotiated } from '../handlers/negotiate.js';
 import { hostPath } from '../hostapi/host-request.js';
 import { resourceVersionOf } from '../hostwatch/formats.js';
@@ -32,8 +33,6 @@ export interface SharedWatch {
 
 /** A watcher this far behind (bytes not yet taken by its connection) is ended; it re-watches. */
 const MAX_BUFFERED = 16 * 1024 * 1024;
-
-const INITIAL_EVENTS_END = 'k8s.io/initial-events-end';
 
 function setResourceVersion(value: Obj, format: SharedWatchPlan['format'], rv: number): void {
   const objects =
@@ -182,7 +181,11 @@ export async function serveSharedWatch(w: SharedWatch): Promise<boolean> {
     return true;
   }
   onEnd(() => sub.close());
-  if (plan.initialEventsEnd) bookmark(cache.resourceVersion, { [INITIAL_EVENTS_END]: 'true' });
+  if (plan.initialEventsEnd)
+    bookmark(
+      cache.resourceVersion,
+      initialEventsEnd(listTypeOf(groupVersion(row), row.listKind, out.kind === 'partial'), out.protobuf),
+    );
   // Namespaces that get a host namespace while the watch runs join it, their objects as ADDED.
   onEnd(
     w.scope.onHostNamespace(map.readAtRV, (v, h) => {

@@ -10,6 +10,7 @@ import { callHost, readJSON } from '../hostapi/host-request.js';
 import type { Negotiated } from '../handlers/negotiate.js';
 import { StatusError } from '../api/status.js';
 import { ndjson } from '../api/ndjson.js';
+import { blueprintForProtobuf } from '../api/watch-list-blueprint.js';
 import { BookmarkMerge } from './bookmark-merge.js';
 
 export interface WatchProxy {
@@ -118,6 +119,7 @@ async function mergeWatches(w: WatchProxy, host: HostClient): Promise<void> {
     }
     if (!w.out.protobuf) w.res.write(JSON.stringify(ev) + '\n');
     else {
+      if (ev.type === 'BOOKMARK') blueprintForProtobuf(ev.object);
       try {
         w.res.write(encodeWatchFrame(ev.type, ev.object));
       } catch {

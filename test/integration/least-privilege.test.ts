@@ -87,20 +87,22 @@ describe('least privilege: kplex on the chart ServiceAccount', () => {
         const w = kubectl(kc, [
           'get',
           '--raw',
-          `/api/v1/namespaces/${ns}/configmaps?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1`,
+          `/api/v1/namespaces/${ns}/persistentvolumeclaims?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1`,
         ]);
         expect(w.code, w.stderr).toBe(0);
         const events = w.stdout
           .trim()
           .split('\n')
           .map((l) => JSON.parse(l) as { type: string });
-        // Nothing but bookmarks: the end of the initial events, and (once kplex's eager creation of the
-        // host namespace won the race and the host answered) the host's bookmark before its timeout.
+        // Nothing but bookmarks (no PVC exists): the end of the initial events, and (when kplex's eager
+        // creation of the host namespace won the race and the host answered) the host's bookmark before its timeout.
         expect(events.map((e) => e.type)).toEqual(events.map(() => 'BOOKMARK'));
         expect(events).toContainEqual(
           expect.objectContaining({
             object: expect.objectContaining({
-              metadata: expect.objectContaining({ annotations: { 'k8s.io/initial-events-end': 'true' } }),
+              metadata: expect.objectContaining({
+                annotations: expect.objectContaining({ 'k8s.io/initial-events-end': 'true' }),
+              }),
             }),
           }),
         );
@@ -223,6 +225,15 @@ describe('least privilege: kplex on the chart ServiceAccount', () => {
       'jsonpath={.items[0].metadata.name}',
     ]);
     adm(['-n', hostNs, 'delete', 'rolebinding', 'kplex']);
+    // Meanwhile the host refuses kplex there: the tenant's 403 names its own user, never kplex's host identity.
+    let read = kubectl(kc, ['-n', 'app', 'get', 'configmaps']);
+    for (let i = 0; i < 50 && read.code === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      read = kubectl(kc, ['-n', 'app', 'get', 'configmaps']);
+    }
+    expect(read.code, read.stdout).not.toBe(0);
+    expect(read.stderr).toMatch(/configmaps is forbidden: User "admin" cannot list resource "configmaps"/);
+    expect(read.stderr).not.toMatch(/system:serviceaccount|kplex-/);
     const port = kplex.port;
     await kplex.stop();
     kplex = await startKplex([...kplexArgs, '--port', String(port)]);

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type Harness, W, startHarness, widget } from './harness.js';
+import { listBlueprint } from '../../../src/api/watch-list-blueprint.js';
 
 let h: Harness;
 beforeEach(async () => {
@@ -158,7 +159,13 @@ describe('watch', () => {
     );
     expect(ev.slice(0, 3).map((e) => e.type)).toEqual(['ADDED', 'ADDED', 'ADDED']);
     expect(ev[3].type).toBe('BOOKMARK');
-    expect(ev[3].object.metadata.annotations).toEqual({ 'k8s.io/initial-events-end': 'true' });
+    expect(ev[3].object.metadata.annotations).toEqual({
+      'k8s.io/initial-events-end': 'true',
+      'kubernetes.io/initial-events-list-blueprint': listBlueprint({
+        apiVersion: ev[0].object.apiVersion,
+        kind: `${ev[0].object.kind}List`,
+      }),
+    });
   });
 
   it('reports a too-old resourceVersion as an ERROR event with 410', async () => {

@@ -16,6 +16,16 @@ describe('merged bookmarks of several host watches', () => {
     expect(m.observe(1, 'BOOKMARK', { resourceVersion: '21' })).toBeUndefined();
   });
 
+  it("keeps the host's list blueprint on the merged end bookmark", () => {
+    const m = new BookmarkMerge(2, true);
+    const withBlueprint = (rv: string) => ({
+      resourceVersion: rv,
+      annotations: { [INITIAL_END]: 'true', 'kubernetes.io/initial-events-list-blueprint': 'e30K' },
+    });
+    expect(m.observe(0, 'BOOKMARK', withBlueprint('15'))).toBeUndefined();
+    expect(m.observe(1, 'BOOKMARK', withBlueprint('14'))).toEqual(withBlueprint('14'));
+  });
+
   it('forwards progress bookmarks of a plain watch once every stream has a version, never going back', () => {
     const m = new BookmarkMerge(2, false);
     expect(m.observe(0, 'BOOKMARK', { resourceVersion: '5' })).toBeUndefined();
