@@ -130,7 +130,7 @@ export async function admitHostWrite(w: HostWrite): Promise<string[]> {
       w.admission.admitSubmitted(attrs(object, oldObject));
       writeMutated(w, operation, object, dry.kept);
     }
-  }
+  } else warnings.push(...(await w.admission.mutateObjects(attrs(null, oldObject), env))); // a patch fails
   return [...warnings, ...(await w.admission.admitObjects(attrs(object, oldObject), env))];
 }
 
