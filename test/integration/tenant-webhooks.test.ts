@@ -206,6 +206,28 @@ describe('tenant admission webhooks', () => {
       metadata: { labels?: Record<string, string> };
     };
     expect(w.metadata.labels).toEqual({ a: 'b', webhook: 'was-here' });
+    // A server-side apply that creates, on the host: the applied object is mutated too.
+    kubectlOk(
+      kc,
+      ['apply', '--server-side', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'ssa', namespace: 'mutated' },
+        data: { k: 'v' },
+      }),
+    );
+    expect(
+      kubectlOk(kc, [
+        'get',
+        'cm',
+        'ssa',
+        '-n',
+        'mutated',
+        '-o',
+        'jsonpath={.metadata.labels.webhook}/{.data.k}',
+      ]),
+    ).toBe('was-here/v');
     // Outside the selector nothing is patched.
     kubectlOk(kc, ['create', 'configmap', 'm', '-n', 'open']);
     expect(kubectlOk(kc, ['get', 'cm', 'm', '-n', 'open', '-o', 'jsonpath={.metadata.labels}'])).toBe('');
