@@ -92,7 +92,9 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   await tenants.start();
   void isolation.start();
   // Sharded: this replica serves its shard's tenants while it holds the shard's Lease (src/sharding).
-  const sharding = shardOpts ? await startSharding(host, tenants, pool, shardOpts, logger) : undefined;
+  const sharding = shardOpts
+    ? await startSharding(host, tenants, pool, shardOpts, logger, (name, uid) => runtimes.drop(name, uid))
+    : undefined;
   const gated = sharding?.gate ?? ((h: TenantHandler) => h);
   // Signing keys: the host Secret every replica shares, plus this data dir's (tests, migration).
   const keyRing = new KeyRing([new HostSecretKeyStore(host), new FileKeyStore(cfg.dataDir)]);

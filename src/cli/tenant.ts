@@ -3,6 +3,7 @@ import { hostKubeconfigOption } from './host-option.js';
 import { HostClient } from '../hostapi/host-client.js';
 import { loadHostConnection } from '../hostapi/host-config.js';
 import { backupCommand, restoreCommand } from './tenant-backup.js';
+import { moveTenant } from '../sharding/move-request.js';
 import { createTenant, deleteTenant, installTenantCRD, listTenants } from '../tenancy/tenant-admin.js';
 
 const hostKubeconfig = (): Option => hostKubeconfigOption('kubeconfig of the host cluster');
@@ -50,6 +51,17 @@ export function tenantCommand(): Command {
         return listTenants(host);
       });
       process.stdout.write(['NAME', ...tenants.map((t) => t.metadata?.name ?? '')].join('\n') + '\n');
+    });
+  cmd
+    .command('move <name>')
+    .description(
+      "move a tenant to another shard of a sharded kplex: it answers 503 with Retry-After until the new shard's replica has its store",
+    )
+    .requiredOption('--to-shard <k>', 'the shard to move to', (v) => Number.parseInt(v, 10))
+    .addOption(hostKubeconfig())
+    .action(async (name: string, o: { toShard: number; hostKubeconfig?: string }) => {
+      const ms = await withHost(o.hostKubeconfig, (host) => moveTenant(host, name, o.toShard));
+      process.stdout.write(`tenant.kplex.io/${name} moved to shard ${o.toShard} in ${Math.round(ms)} ms\n`);
     });
   cmd.addCommand(backupCommand());
   cmd.addCommand(restoreCommand());

@@ -28,7 +28,8 @@ export class Forwarder {
     private readonly credential: KeyPairPem,
   ) {}
 
-  private agent(owner: ShardOwner): https.Agent {
+  /** The connection pool to an owner (TLS with this replica's certificate, the owner's CA pinned). */
+  agent(owner: ShardOwner): https.Agent {
     const key = `${owner.address}\0${owner.servingCA}`;
     let agent = this.agents.get(key);
     if (!agent) {

@@ -13,7 +13,7 @@ export const PEER_ADDRESS_ANNOTATION = 'kplex.io/peer-address';
 /** PEM of the CA that verifies the holder's serving certificate. */
 export const SERVING_CA_ANNOTATION = 'kplex.io/serving-ca';
 /** How many shards the holder was started with (`kplex tenant create` balances over them). */
-const SHARDS_ANNOTATION = 'kplex.io/shards';
+export const SHARDS_ANNOTATION = 'kplex.io/shards';
 
 export const leaseName = (shard: number): string => `kplex-shard-${shard}`;
 

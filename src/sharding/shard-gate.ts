@@ -12,6 +12,7 @@ import { FORWARDED_BY_HEADER, FORWARDED_CERT_HEADER, FORWARDING_HEADERS } from '
 import { ownerUnavailable, type Forwarder } from './forwarder.js';
 import type { ShardOwner } from './lease-view.js';
 import { shardOf } from './tenant-shard.js';
+import { STORE_COPY_PATH, movingTo } from './tenant-move.js';
 
 export interface GateDeps {
   shard: number;
@@ -26,26 +27,31 @@ export interface GateDeps {
   /** The replica identity of a request's connection (a peer certificate), if any. */
   replicaOf(req: IncomingMessage): string | undefined;
   forwarder: Forwarder;
-  /** Responses being served here: ended when the Lease is lost. */
-  serving: Set<ServerResponse>;
+  /** Responses being served here, with their tenant: ended when the Lease is lost or the tenant moves. */
+  serving: Map<ServerResponse, string>;
+  /** Answers the new owner's request for a moving tenant's store (this replica owns it). */
+  copyStore(name: string, tenant: KubeObject, res: ServerResponse): void;
 }
 
-/** Keeps forwarding headers only on a replica's connection; returns whether it is one. */
-function acceptForwarding(deps: GateDeps, req: IncomingMessage): boolean {
+/** Keeps forwarding headers only on a replica's connection; says whether it is one, and forwarded. */
+function acceptForwarding(
+  deps: GateDeps,
+  req: IncomingMessage,
+): { fromReplica: boolean; forwarded: boolean } {
   const fromReplica = deps.replicaOf(req) !== undefined;
   if (!fromReplica) {
     for (const h of FORWARDING_HEADERS) delete req.headers[h];
-    return false;
+    return { fromReplica, forwarded: false };
   }
   const cert = req.headers[FORWARDED_CERT_HEADER];
   if (typeof cert === 'string' && cert) forwardedCertificates.set(req, Buffer.from(cert, 'base64'));
   delete req.headers[FORWARDED_CERT_HEADER];
-  return req.headers[FORWARDED_BY_HEADER] !== undefined;
+  return { fromReplica, forwarded: req.headers[FORWARDED_BY_HEADER] !== undefined };
 }
 
 export function shardGate(deps: GateDeps, inner: TenantHandler): TenantHandler {
   return async (req, res, raw, path) => {
-    const forwarded = acceptForwarding(deps, req);
+    const { fromReplica, forwarded } = acceptForwarding(deps, req);
     const name = tenantName(raw);
     const tenant = name ? deps.tenant(name) : undefined;
     // No such tenant: the pipeline answers as it does unsharded (401), on any replica.
@@ -55,8 +61,15 @@ export function shardGate(deps: GateDeps, inner: TenantHandler): TenantHandler {
       writeError(res, ownerUnavailable(name, 'it is not placed on a shard yet'));
       return;
     }
+    const moving = movingTo(tenant, deps.shards);
+    if (moving !== undefined) {
+      if (fromReplica && path === STORE_COPY_PATH && shard === deps.shard && deps.held())
+        return deps.copyStore(name, tenant, res);
+      writeError(res, ownerUnavailable(name, `it is moving to shard ${moving}`));
+      return;
+    }
     if (shard === deps.shard && deps.held()) {
-      deps.serving.add(res);
+      deps.serving.set(res, name);
       res.once('close', () => deps.serving.delete(res));
       return inner(req, res, raw, path);
     }

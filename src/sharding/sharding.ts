@@ -16,6 +16,7 @@ import { PeerTrust } from './peer-trust.js';
 import { ShardAssigner } from './shard-assigner.js';
 import { shardGate } from './shard-gate.js';
 import { ShardLease } from './shard-lease.js';
+import { MoveWorker } from './move-worker.js';
 import { shardOf } from './tenant-shard.js';
 
 export interface ShardingOptions {
@@ -41,13 +42,15 @@ export async function startSharding(
   pool: StorePool,
   opts: ShardingOptions,
   logger: Logger,
+  /** Forgets a tenant's runtime and deletes its store files (a tenant moved away). */
+  forget: (name: string, uid: string) => Promise<void>,
 ): Promise<Sharding> {
   const log = logger.child({ component: 'sharding', shard: opts.shard });
   const peers = await PeerTrust.load(host, opts.identity);
   const view = new LeaseView(host, log);
   await view.start();
   const forwarder = new Forwarder(opts.identity, peers.credential);
-  const serving = new Set<ServerResponse>();
+  const serving = new Map<ServerResponse, string>();
   let lease: ShardLease | undefined;
   const held = (): boolean => lease?.held() ?? false;
   const assigner = new ShardAssigner(
@@ -58,10 +61,29 @@ export async function startSharding(
     log,
   );
   tenants.onChange(() => assigner.kick());
+  const moves = new MoveWorker({
+    host,
+    pool,
+    shard: opts.shard,
+    shards: opts.shards,
+    held,
+    owner: (shard) => view.owner(shard),
+    tenant: (name) => tenants.get(name),
+    forwarder,
+    identity: opts.identity,
+    endRequests: (name) => {
+      for (const [res, t] of [...serving]) if (t === name) res.destroy();
+    },
+    forget,
+    logger: log,
+  });
+  tenants.onChange((e) => {
+    if (e.type !== 'DELETED') moves.observe(e.object);
+  });
 
   const fence = (): void => {
     // Every request served under the Lease ends now; the stores close once no request holds them.
-    for (const res of [...serving]) res.destroy();
+    for (const res of [...serving.keys()]) res.destroy();
     serving.clear();
     setImmediate(() => {
       for (const name of tenants.names()) {
@@ -85,6 +107,7 @@ export async function startSharding(
           replicaOf: (req) => peers.replicaOf(req),
           forwarder,
           serving,
+          copyStore: (name, tenant, res) => moves.copyStore(name, tenant, res),
         },
         inner,
       ),
