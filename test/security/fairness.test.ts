@@ -26,14 +26,6 @@ const Q = 'sec-fair-quota';
 const VICTIM_PATH = '/api/v1/namespaces/default/configmaps/victim';
 const MiB = 1024 * 1024;
 
-/**
- * NOT MET in the last full-suite run, asserted at what holds: the victim's p99 under 384
- * concurrent clients of one tenant was 69-88 ms in single runs and 194 ms in the full suite of
- * 2026-12-01 05:39 (44.8 ms at the previous stop): a regression not yet profiled
- * (docs/security.md "Open").
- */
-const SATURATION_GAP_P99_MS = 1000;
-
 const BIG = '/apis/big.example.com/v1/namespaces/default/blobs';
 const bigCRD = openSpecCRD('big.example.com', 'Blob', 'blobs');
 const blob = (name: string, bytes: number) => ({
@@ -193,7 +185,7 @@ describe('security: per-tenant limits and fair sharing of kplex', () => {
         expect(r.samples['429']).toMatchObject({ kind: 'Status', code: 429, reason: 'TooManyRequests' });
       }
       expect(lat.errors).toBe(0);
-      expect(lat.p99).toBeLessThanOrEqual(SATURATION_GAP_P99_MS);
+      expect(lat.p99).toBeLessThanOrEqual(100);
     },
   );
 
