@@ -88,6 +88,10 @@ export class Forwarder {
       });
       out.on('response', (answer) => {
         answered = true;
+        // The owner does not read a connection it answered 429 until the Retry-After has passed
+        // (limits/refusal-backoff.ts): this pool's connections carry every tenant, so that one is
+        // closed after the answer instead of holding another tenant's next request.
+        if (answer.statusCode === 429) out.shouldKeepAlive = false;
         res.writeHead(answer.statusCode ?? 502, forwardedResponseHeaders(answer.headers));
         res.flushHeaders();
         answer.pipe(res);
