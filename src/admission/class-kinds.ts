@@ -62,7 +62,7 @@ export const CLASS_KINDS: readonly AdmissionKind[] = [
     validateUpdate: validatePriorityClassUpdate,
     printerColumns: [
       col('Value', '.value', 'integer'),
-      col('Global-Default', '.globalDefault', 'boolean'),
+      { ...col('Global-Default', '.globalDefault', 'boolean'), zero: false },
       AGE,
       col('PreemptionPolicy', '.preemptionPolicy'),
     ],

@@ -34,6 +34,8 @@ const PREEMPTION_POLICIES = ['PreemptLowerPriority', 'Never'];
 
 export function defaultPriorityClass(o: KubeObject): void {
   o['preemptionPolicy'] ??= 'PreemptLowerPriority';
+  // globalDefault is omitempty: the apiserver never writes false
+  if (o['globalDefault'] === false) delete o['globalDefault'];
 }
 
 /** scheduling.IsKnownSystemPriorityClass's error, or undefined. */

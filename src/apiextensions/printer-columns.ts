@@ -193,7 +193,7 @@ export function printerCells(columns: PrinterColumn[], obj: unknown, now = Date.
     } catch {
       return null;
     }
-    if (results.length === 0) return null;
+    if (results.length === 0) return col.zero ?? null;
     const value = results[0];
     if (col.type === 'string') return value === undefined ? null : printValue(value);
     return cellFor(col.type, value, now);

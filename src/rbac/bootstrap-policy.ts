@@ -2,13 +2,13 @@
 // roles and bindings): ONE shared immutable layer every tenant sees under its own objects
 // (overlay-store.ts). Data: bootstrap-policy.json, produced as bootstrap-policy.md says.
 // Aggregated ClusterRoles (admin, edit, view) carry the rules aggregated over this layer, as a
-// fresh cluster's controller would have written them.
+// fresh cluster's controller would have written them. The system PriorityClasses share the layer.
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../api/object.js';
 import type { ObjectKey, StoredObject } from '../store/types.js';
 import { aggregatedRules, sameRules } from './aggregation.js';
 import data from './bootstrap-policy.json' with { type: 'json' };
-import { RBAC_GROUP, type RoleObject } from './types.js';
+import type { RoleObject } from './types.js';
 
 /** The resourceVersion every bootstrap object reports: it exists from a tenant's first write on. */
 export const BOOTSTRAP_RV = 1;
@@ -25,7 +25,34 @@ const resourceOf: Record<string, string> = {
   ClusterRoleBinding: 'clusterrolebindings',
   Role: 'roles',
   RoleBinding: 'rolebindings',
+  PriorityClass: 'priorityclasses',
 };
+const groupOf = (o: KubeObject): string => (o.apiVersion?.includes('/') ? o.apiVersion.split('/')[0]! : '');
+
+/**
+ * The PriorityClasses the apiserver creates at start (scheduling/v1 SystemPriorityClasses): every
+ * tenant sees them, as on any cluster; their values are the host's too, so a tenant pod naming one
+ * gets the same priority from the host.
+ */
+const SYSTEM_PRIORITY_CLASSES: KubeObject[] = [
+  [
+    'system-node-critical',
+    2000001000,
+    'Used for system critical pods that must not be moved from their current node.',
+  ],
+  [
+    'system-cluster-critical',
+    2000000000,
+    'Used for system critical pods that must run in the cluster, but can be moved to another node if necessary.',
+  ],
+].map(([name, value, description]) => ({
+  apiVersion: 'scheduling.k8s.io/v1',
+  kind: 'PriorityClass',
+  metadata: { name: name as string },
+  value,
+  description,
+  preemptionPolicy: 'PreemptLowerPriority',
+}));
 
 export const baseKey = (k: { resource: string; namespace: string; name: string }): string =>
   `${k.resource}\0${k.namespace}\0${k.name}`;
@@ -53,10 +80,12 @@ function build(): BootstrapLayer {
     ...(data.clusterRoleBindings as unknown as KubeObject[]),
     ...(data.roles as unknown as KubeObject[]),
     ...(data.roleBindings as unknown as KubeObject[]),
+    ...SYSTEM_PRIORITY_CLASSES,
   ];
   const byKey = new Map<string, StoredObject>();
   for (const o of objects) {
     const resource = resourceOf[o.kind ?? '']!;
+    const group = groupOf(o);
     const ns = o.metadata?.namespace ?? '';
     const name = o.metadata?.name ?? '';
     const object: KubeObject = {
@@ -69,7 +98,7 @@ function build(): BootstrapLayer {
       },
     };
     byKey.set(baseKey({ resource, namespace: ns, name }), {
-      key: { group: RBAC_GROUP, resource, namespace: ns, name },
+      key: { group, resource, namespace: ns, name },
       rv: BOOTSTRAP_RV,
       object: deepFreeze(object),
     });
@@ -86,14 +115,18 @@ function build(): BootstrapLayer {
           : 0,
   );
   return {
-    resources: new Set(Object.values(resourceOf).map((r) => `${RBAC_GROUP}/${r}`)),
-    get: (key) => (key.group === RBAC_GROUP ? byKey.get(baseKey(key)) : undefined),
+    resources: new Set(sorted.map((s) => `${s.key.group}/${s.key.resource}`)),
+    get: (key) => {
+      const s = byKey.get(baseKey(key));
+      return s?.key.group === key.group ? s : undefined;
+    },
     list: (group, resource, namespace) =>
-      group === RBAC_GROUP
-        ? sorted.filter(
-            (s) => s.key.resource === resource && (namespace === undefined || s.key.namespace === namespace),
-          )
-        : [],
+      sorted.filter(
+        (s) =>
+          s.key.group === group &&
+          s.key.resource === resource &&
+          (namespace === undefined || s.key.namespace === namespace),
+      ),
   };
 }
 

@@ -21,6 +21,8 @@ export interface PrinterColumn {
   description?: string;
   priority?: number;
   jsonPath: string;
+  /** What a missing field prints as: a built-in kind's Go zero value (a non-pointer bool: false). */
+  zero?: string | number | boolean;
 }
 
 export interface ResourceInfo {

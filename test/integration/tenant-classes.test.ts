@@ -334,6 +334,22 @@ describe('classes and storage descriptions are the tenant’s own', () => {
     await hostApi.request('DELETE', `/api/v1/namespaces/${ns}`);
   });
 
+  it('the system PriorityClasses: the host’s values, and never deleted', async () => {
+    const path = '/apis/scheduling.k8s.io/v1/priorityclasses';
+    for (const name of ['system-node-critical', 'system-cluster-critical']) {
+      const pick = (o: Any) => [o.value, o.globalDefault, o.description, o.preemptionPolicy];
+      const h = (await hostApi.request('GET', `${path}/${name}`)).body as Any;
+      const t = (await api['classes-a']!.request('GET', `${path}/${name}`)).body as Any;
+      expect(pick(t)).toEqual(pick(h));
+      const hd = await hostApi.request('DELETE', `${path}/${name}`);
+      const td = await api['classes-a']!.request('DELETE', `${path}/${name}`);
+      expect(hd.status).toBe(403);
+      expect([td.status, message(td)]).toEqual([hd.status, message(hd)]);
+    }
+    const table = kubectlOk(kc['classes-a']!, ['get', 'pc', 'system-node-critical']);
+    expect(table).toMatch(/system-node-critical\s+2000001000\s+false/);
+  });
+
   it('one default PriorityClass at most, as the host’s Priority admission', async () => {
     const a = api['classes-a']!;
     const pc = (name: string) => ({
@@ -380,7 +396,11 @@ describe('classes and storage descriptions are the tenant’s own', () => {
     // The tenant's list has its own classes only, never the host's.
     const mine = await a.request('GET', '/apis/scheduling.k8s.io/v1/priorityclasses');
     expect(names(mine)).toContain(`never-${SUFFIX}`);
-    expect(names(mine).filter((n) => names(before).includes(n))).toEqual([]);
+    // Of the host's classes the tenant sees only the system ones every cluster has.
+    expect(names(mine).filter((n) => names(before).includes(n))).toEqual([
+      'system-cluster-critical',
+      'system-node-critical',
+    ]);
   });
 
   it('certificatesigningrequests: the field selector spec.signerName as the host', async () => {

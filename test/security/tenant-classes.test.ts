@@ -87,7 +87,8 @@ describe('security: classes and nodes stay the tenant’s own', () => {
       expect(host.filter((p) => p.globalDefault).map((p) => p.metadata.name)).toEqual([]);
       expect(host.map((p) => p.metadata.name)).not.toContain('tenant-default');
       const other = ((await s.api[OTHER]!.request('GET', PC)).body as Any).items as Any[];
-      expect(other.map((p) => p.metadata.name)).toEqual([]);
+      expect(other.map((p) => p.metadata.name)).toEqual(['system-cluster-critical', 'system-node-critical']);
+      expect(other.filter((p) => p.globalDefault)).toEqual([]);
     },
   );
 

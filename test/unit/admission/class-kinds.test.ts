@@ -50,6 +50,13 @@ describe('class kinds', () => {
     );
     const known = await h.req('POST', PC, { metadata: { name: 'system-node-critical' }, value: 2000001000 });
     expect(known.status).toBe(201);
+    // globalDefault is omitempty (never written false), and its column prints Go's zero value.
+    const off = await h.req('POST', PC, { metadata: { name: 'off' }, value: 1, globalDefault: false });
+    expect(off.json.globalDefault).toBeUndefined();
+    const table = await h.req('GET', `${PC}/off`, undefined, {
+      accept: 'application/json;as=Table;v=v1;g=meta.k8s.io',
+    });
+    expect(table.json.rows[0].cells).toEqual(['off', 1, false, expect.any(String), 'PreemptLowerPriority']);
   });
 
   it('resets a VolumeAttachment status on create and changes it only through /status', async () => {
