@@ -40,6 +40,7 @@ import { serveGauges } from './serve-metrics.js';
 import { startSharding } from '../sharding/sharding.js';
 import { peerAddress, shardingOptions } from '../sharding/sharding-options.js';
 import { listenPort, protectFromWebhooks } from '../admission/webhooks/guard.js';
+import { tenantPodAdmission } from '../host/pod-admission.js';
 
 export function serveCommand(): Command {
   const cmd = new Command('serve')
@@ -161,6 +162,8 @@ export async function serve(cfg: ServeConfig): Promise<void> {
         { caFile: cfg.webhookClientCa, insecureAnyCaller: cfg.insecureWebhookAnyCaller },
         logger,
       ),
+      // Pods host controllers make from a tenant's workloads meet the tenant's own webhooks here.
+      tenantAdmission: tenantPodAdmission(host, (t) => runtimes.get(t)),
     },
     tls.caCert,
   );

@@ -12,6 +12,16 @@ export interface PodAdmission {
   dryRun: boolean;
   object: Obj;
   oldObject?: Obj;
+  /** Who asked the host (a host controller, kplex...): what a tenant's webhooks see as the user. */
+  userInfo?: { username: string; uid?: string; groups: string[]; extra?: Record<string, string[]> };
+}
+
+function userInfoOf(u: unknown): PodAdmission['userInfo'] {
+  if (!isObject(u) || typeof u['username'] !== 'string') return undefined;
+  const groups = Array.isArray(u['groups'])
+    ? u['groups'].filter((g): g is string => typeof g === 'string')
+    : [];
+  return { username: u['username'], ...(typeof u['uid'] === 'string' ? { uid: u['uid'] } : {}), groups };
 }
 
 /** The pod request of an AdmissionReview, or a reason it is not one. */
@@ -32,6 +42,7 @@ export function parsePodAdmission(body: unknown): PodAdmission | string {
     dryRun: r['dryRun'] === true,
     object: r['object'],
     ...(isObject(r['oldObject']) ? { oldObject: r['oldObject'] } : {}),
+    ...(userInfoOf(r['userInfo']) ? { userInfo: userInfoOf(r['userInfo']) } : {}),
   };
 }
 
@@ -43,6 +54,9 @@ export function translationPatch(from: Obj, to: Obj): PatchOp[] {
   const fromMeta = isObject(from['metadata']) ? from['metadata'] : {};
   const toMeta = isObject(to['metadata']) ? to['metadata'] : {};
   if (!isObject(from['metadata'])) ops.push({ op: 'add', path: '/metadata', value: {} });
+  // Labels change only by a tenant's mutating webhook (pod-webhook.ts tenantAdmission).
+  if (JSON.stringify(fromMeta['labels']) !== JSON.stringify(toMeta['labels']))
+    ops.push({ op: 'add', path: '/metadata/labels', value: toMeta['labels'] ?? {} });
   if (JSON.stringify(fromMeta['annotations']) !== JSON.stringify(toMeta['annotations']))
     ops.push({ op: 'add', path: '/metadata/annotations', value: toMeta['annotations'] });
   // `add` on an existing member replaces it (RFC 6902).

@@ -9,7 +9,7 @@ import type { HostClient } from '../hostapi/host-client.js';
 import type { Logger } from '../log/logger.js';
 import { CAConfigMaps } from './ca-configmap.js';
 import { NamespaceTargets } from './namespace-targets.js';
-import { POD_WEBHOOK_PATH, podWebhook } from './pod-webhook.js';
+import { POD_WEBHOOK_PATH, podWebhook, type PodWebhookDeps } from './pod-webhook.js';
 import { hostUser, registerPodWebhook } from './webhook-registration.js';
 
 /** The names in-cluster clients use for the API server: kplex's certificate must carry them. */
@@ -31,6 +31,8 @@ export interface PodSyncerOptions {
   podDnsAddress?: string;
   /** Who may call the webhook: the host apiserver alone (auth/webhook-callers.ts). */
   webhookCaller: (req: IncomingMessage) => Promise<StatusError | undefined>;
+  /** The tenant's admission webhooks for pods host controllers create (pod-webhook.ts). */
+  tenantAdmission?: PodWebhookDeps['tenantAdmission'];
 }
 
 /** The host part of where pods reach kplex (known before the port, for the certificate). */
@@ -74,6 +76,7 @@ export function podSyncer(o: PodSyncerOptions, caCert: string) {
   const explicitPort = o.podApiAddress ? splitHostPort(o.podApiAddress).port : undefined;
   let port = explicitPort ?? 443;
   let hostAudiences: string[] = [];
+  let kplexUser: string | undefined;
   const routes = new Map<string, (req: IncomingMessage, res: ServerResponse) => Promise<void>>([
     [
       POD_WEBHOOK_PATH,
@@ -85,6 +88,8 @@ export function podSyncer(o: PodSyncerOptions, caCert: string) {
         dnsServer: () => o.podDnsAddress,
         hostAudiences: () => hostAudiences,
         logger: o.logger,
+        tenantAdmission: o.tenantAdmission,
+        kplexUser: () => kplexUser,
       }),
     ],
   ]);
@@ -99,7 +104,7 @@ export function podSyncer(o: PodSyncerOptions, caCert: string) {
       await registerPodWebhook(o.host, {
         url: `https://${at}:${port}${POD_WEBHOOK_PATH}`,
         caCert,
-        kplexUser: await hostUser(o.host).catch(() => undefined),
+        kplexUser: (kplexUser = await hostUser(o.host).catch(() => undefined)),
       });
       o.logger.info({ address: `${at}:${port}` }, 'pod webhook registered');
     },

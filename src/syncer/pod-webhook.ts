@@ -17,7 +17,8 @@ import {
   type PodAdmission,
 } from './admission-review.js';
 import { CAConfigMapError, type CAConfigMaps } from './ca-configmap.js';
-import type { NamespaceTargets } from './namespace-targets.js';
+import type { NamespaceTarget, NamespaceTargets } from './namespace-targets.js';
+import type { Obj } from './pod-wiring.js';
 import { translatePod } from './pod-translate.js';
 import { isTranslatedPod } from './pod-view.js';
 import { hostFormUpdate, injectedNameserver } from './pod-dns.js';
@@ -39,6 +40,20 @@ export interface PodWebhookDeps {
   /** Audiences the host apiserver accepts: a tenant pod may not ask for a token of those. */
   hostAudiences: () => readonly string[];
   logger: Logger;
+  /**
+   * The tenant's own admission webhooks for a pod the host admits on someone else's request than
+   * kplex's (a host controller's: a tenant's Deployment, Job...): kplex's own pod writes passed
+   * them already. The pod in host form, mutated; or the denial.
+   */
+  tenantAdmission?: (target: NamespaceTarget, review: PodAdmission) => Promise<TenantPodVerdict>;
+  /** kplex's own host user (undefined until known: then every creator counts as someone else). */
+  kplexUser?: () => string | undefined;
+}
+
+export interface TenantPodVerdict {
+  /** The pod as the tenant's mutating webhooks left it, in host form (undefined: unchanged). */
+  object?: Obj;
+  denied?: { code: number; message: string };
 }
 
 export function podWebhook(d: PodWebhookDeps) {
@@ -117,11 +132,24 @@ async function answer(d: PodWebhookDeps, r: PodAdmission): Promise<Record<string
   if (r.operation === 'UPDATE' && !ephemeral && !(r.oldObject && isTranslatedPod(r.oldObject)))
     return reviewResponse(r.uid, {});
   if (r.operation !== 'CREATE' && r.operation !== 'UPDATE') return reviewResponse(r.uid, {});
+  // The translation starts from the pod as the tenant's webhooks left it; the patch still turns
+  // the posted pod into the result.
+  let source = r.object;
+  if (
+    r.operation === 'CREATE' &&
+    !ephemeral &&
+    d.tenantAdmission &&
+    r.userInfo?.username !== d.kplexUser?.()
+  ) {
+    const verdict = await d.tenantAdmission(target, r);
+    if (verdict.denied) return reviewResponse(r.uid, { denied: verdict.denied });
+    if (verdict.object) source = verdict.object;
+  }
   const api = d.api();
   // dnsPolicy and dnsConfig are immutable: an update keeps what the pod was created with.
   const dnsServer = r.operation === 'UPDATE' ? r.oldObject && injectedNameserver(r.oldObject) : d.dnsServer();
   const { pod, refused } = translatePod(
-    r.object,
+    source,
     { ...target, apiHost: api.host, apiPort: api.port, ...(dnsServer ? { dnsServer } : {}) },
     d.hostAudiences(),
   );
