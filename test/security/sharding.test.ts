@@ -157,4 +157,61 @@ describe('sharding: forwarded identity', () => {
       }
     },
   );
+  const tokenOf = (tenant: string, via: number): string =>
+    /token: (\S+)/.exec(readFileSync(env.kubeconfig(tenant, via), 'utf8'))![1]!;
+
+  attack(
+    'leaks',
+    "a tenant asking for the replicas' store-copy path gets 404 page not found, never its SQLite file",
+    async () => {
+      for (const via of [0, 1]) {
+        const res = await raw(url(via, onShard[0]!, '/kplex-replica/store'), {
+          authorization: `Bearer ${tokenOf(onShard[0]!, via)}`,
+          'kplex-forwarded-by': 'it-replica-1',
+        });
+        // As the apiserver answers a path it does not serve.
+        expect(res.status).toBe(404);
+        expect(res.body).toBe('404 page not found\n');
+      }
+    },
+  );
+
+  attack(
+    'leaks',
+    'while a tenant moves, its store-copy path answers a tenant 503, on every replica',
+    async () => {
+      const name = onShard[0]!;
+      const path = `/apis/kplex.io/v1alpha1/tenants/${name}`;
+      // Moving "to its own shard": every replica refuses the tenant, and no replica pulls its store.
+      const patched = await hostApi.request(
+        'PATCH',
+        path,
+        { metadata: { annotations: { 'kplex.io/moving-to': '0' } } },
+        'application/merge-patch+json',
+      );
+      expect(patched.status).toBe(200);
+      try {
+        for (const via of [0, 1]) {
+          let res: Raw | undefined;
+          for (let i = 0; i < 50; i++) {
+            res = await raw(url(via, name, '/kplex-replica/store'), {
+              authorization: `Bearer ${tokenOf(name, via)}`,
+              'kplex-forwarded-by': 'it-replica-1',
+            });
+            if (res.status === 503) break;
+            await new Promise((r) => setTimeout(r, 100));
+          }
+          expect(res!.body.startsWith('SQLite format')).toBe(false);
+          expectStatus({ status: res!.status, body: JSON.parse(res!.body) }, 503, 'ServiceUnavailable');
+        }
+      } finally {
+        await hostApi.request(
+          'PATCH',
+          path,
+          { metadata: { annotations: { 'kplex.io/moving-to': null } } },
+          'application/merge-patch+json',
+        );
+      }
+    },
+  );
 });
