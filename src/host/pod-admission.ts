@@ -29,18 +29,14 @@ export function tenantPodAdmission(
     const rt = await runtime(target.tenant);
     // Only the webhooks: the tenant's other plugins judged the workload, the host judges its pods.
     const chain = new AdmissionChain(rt.admission.plugins.filter((p) => p.name === WEBHOOKS));
-    const map = tenantScope(rt).namespaceMap();
-    const kept = hostOnlyKeys(r.object);
-    const pod = structuredClone(r.object) as KubeObject;
-    objectToVirtual(pod, map);
     const a: AdmissionAttributes = {
       operation: 'CREATE',
       resource: { group: '', version: 'v1', resource: 'pods' },
       subresource: '',
       kind: { group: '', version: 'v1', kind: 'Pod' },
       namespace: target.namespace,
-      name: pod.metadata?.name ?? '',
-      object: pod,
+      name: '',
+      object: null,
       oldObject: null,
       user: r.userInfo ?? { username: '', groups: [] },
       dryRun: r.dryRun,
@@ -50,7 +46,14 @@ export function tenantPodAdmission(
         ...(r.dryRun ? { dryRun: ['All'] } : {}),
       },
     };
+    // From the coordinates alone: a tenant without pod webhooks costs no copy of the pod.
     if (!chain.wantsObjects(a)) return {};
+    const map = tenantScope(rt).namespaceMap();
+    const kept = hostOnlyKeys(r.object);
+    const pod = structuredClone(r.object) as KubeObject;
+    objectToVirtual(pod, map);
+    a.object = pod;
+    a.name = pod.metadata?.name ?? '';
     const env = { hostClient: host, hostNamespaceOf: (ns: string) => map.hostOf(ns) };
     try {
       await chain.mutateObjects(a, env);
