@@ -3,11 +3,12 @@
 // system:masters restriction, and the kube-apiserver-client signer: on the host its certificate
 // authenticates to the host; in a tenant, kplex signs with the tenant's client CA, so the
 // certificate authenticates to that tenant (how a user onboards on a real cluster).
-import { execFileSync } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { X509Certificate, webcrypto } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import '../../src/pki/certs.js'; // loads reflect-metadata and gives @peculiar/x509 its crypto provider
+import * as x509 from '@peculiar/x509';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { startTenantEnv, type TenantEnv } from '../helpers/tenant-env.js';
 
@@ -28,28 +29,24 @@ describe('CertificateSigningRequests: tenant and host', () => {
   const sides = () => ({ host: host.kubeconfig, tenant });
   const hostObjects: string[][] = [];
 
-  /** A private key and a PEM CSR for CN=`cn`, O=`orgs`, made by openssl. */
-  const request = (name: string, cn: string, orgs: string[]) => {
+  /** A private key (its file) and a PEM CSR for CN=`cn`, O=`orgs`, as a user makes them. */
+  const request = async (name: string, cn: string, orgs: string[]) => {
+    const alg = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+    const keys = (await webcrypto.subtle.generateKey(alg, true, [
+      'sign',
+      'verify',
+    ])) as webcrypto.CryptoKeyPair;
+    const csr = await x509.Pkcs10CertificateRequestGenerator.create({
+      name: [{ CN: [cn] }, ...orgs.map((o) => ({ O: [o] }))],
+      keys,
+      signingAlgorithm: alg,
+    });
     const key = path.join(dir, `${name}.key`);
-    const subj = `/CN=${cn}${orgs.map((o) => `/O=${o}`).join('')}`;
-    const csr = execFileSync(
-      'openssl',
-      [
-        'req',
-        '-new',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:P-256',
-        '-nodes',
-        '-keyout',
-        key,
-        '-subj',
-        subj,
-      ],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+    writeFileSync(
+      key,
+      x509.PemConverter.encode(await webcrypto.subtle.exportKey('pkcs8', keys.privateKey), 'PRIVATE KEY'),
     );
-    return { key, csr };
+    return { key, csr: csr.toString('pem') };
   };
 
   const manifest = (name: string, csr: string, signerName = 'kubernetes.io/kube-apiserver-client') =>
@@ -95,7 +92,7 @@ describe('CertificateSigningRequests: tenant and host', () => {
 
   it('approves with kubectl certificate approve; the tenant signs with its own client CA', async () => {
     const name = `alice-${suffix}`;
-    const { key, csr } = request(name, `alice-${suffix}`, ['devs']);
+    const { key, csr } = await request(name, `alice-${suffix}`, ['devs']);
     const certs: Record<string, string> = {};
     for (const [side, kc] of Object.entries(sides())) {
       const created = JSON.parse(
@@ -140,7 +137,7 @@ describe('CertificateSigningRequests: tenant and host', () => {
 
   it('denies with kubectl certificate deny: no certificate', async () => {
     const name = `mallory-${suffix}`;
-    const { csr } = request(name, 'mallory', []);
+    const { csr } = await request(name, 'mallory', []);
     for (const [side, kc] of Object.entries(sides())) {
       kubectlOk(kc, ['create', '-f', '-'], manifest(name, csr));
       if (side === 'host') hostObjects.push(['csr', name]);
@@ -164,10 +161,10 @@ describe('CertificateSigningRequests: tenant and host', () => {
     expect(again(tenant).stderr).toBe(again(host.kubeconfig).stderr);
   });
 
-  it('needs the approve verb on the signer, as the apiserver', () => {
+  it('needs the approve verb on the signer, as the apiserver', async () => {
     const user = `csr-approver-${suffix}`;
     const name = `bob-${suffix}`;
-    const { csr } = request(name, 'bob', []);
+    const { csr } = await request(name, 'bob', []);
     const role = `csr-approval-${suffix}`;
     const rbac = [
       {
@@ -235,9 +232,9 @@ describe('CertificateSigningRequests: tenant and host', () => {
     expect(results['tenant']![1]).toContain('approved');
   });
 
-  it('refuses a kube-apiserver-client request for system:masters, as the host', () => {
+  it('refuses a kube-apiserver-client request for system:masters, as the host', async () => {
     const name = `root-${suffix}`;
-    const { csr } = request(name, 'root', ['system:masters']);
+    const { csr } = await request(name, 'root', ['system:masters']);
     const answer = (kc: string) => kubectl(kc, ['create', '-f', '-'], manifest(name, csr));
     const [h, t] = [answer(host.kubeconfig), answer(tenant)];
     expect(t.code).not.toBe(0);
