@@ -220,6 +220,40 @@ describe('security: classes and nodes stay the tenant’s own', () => {
     },
   );
 
+  attack(
+    'rbac',
+    'the system PriorityClasses cannot be deleted or revalued, in the tenant or on the host',
+    async () => {
+      const path = `${PC}/system-cluster-critical`;
+      const before = await hostObject(path);
+      expectStatus(await s.api[T]!.request('DELETE', path), 403, 'Forbidden');
+      const mine = (await s.api[T]!.request('GET', path)).body as Any;
+      const r = await s.api[T]!.request('PUT', path, { ...mine, value: 5 });
+      expectStatus(r, 422, 'Invalid');
+      const after = await hostObject(path);
+      expect([after.value, after.metadata.resourceVersion]).toEqual([
+        before.value,
+        before.metadata.resourceVersion,
+      ]);
+    },
+  );
+
+  attack('namespaces', 'another tenant’s watch of classes never carries this tenant’s', async () => {
+    const other = s.api[OTHER]!;
+    const list = (await other.request('GET', SC)).body as Any;
+    const watch = other.dispatcher.request({
+      origin: other.origin,
+      path: `${other.basePath}${SC}?watch=true&resourceVersion=${list.metadata.resourceVersion}&timeoutSeconds=3`,
+      method: 'GET',
+      headers: other.headers({ accept: 'application/json' }),
+    });
+    expect((await s.api[T]!.request('POST', SC, storageClass('watched-sc', 'example.com/x'))).status).toBe(
+      201,
+    );
+    const text = await (await watch).body.text();
+    expect(text).not.toContain('watched-sc');
+  });
+
   attack('rbac', 'a tenant admin cannot label, patch, create or delete a host node', async () => {
     const path = `/api/v1/nodes/${node.metadata.name}`;
     const before = await hostObject(path);
