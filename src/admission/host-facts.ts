@@ -19,6 +19,9 @@ export interface HostFacts {
   foreignIngressHosts(): Promise<readonly string[]>;
   /** Whether the PersistentVolume `name` is one the tenant sees (bound to a claim of its own). */
   volumeVisible(name: string): Promise<boolean>;
-  /** The pod address ranges of the host's nodes (spec.podCIDRs); empty when the nodes report none. */
+  /**
+   * The pod address ranges of the host's nodes (spec.podCIDRs) and the address (/32, /128) of every
+   * pod outside the tenant's namespaces now (for CNIs whose IPAM ignores spec.podCIDRs).
+   */
   podCIDRs(): Promise<readonly string[]>;
 }

@@ -65,10 +65,19 @@ export function hostFacts(host: HostClient, map: NamespaceMap): HostFacts {
     },
     async podCIDRs() {
       const out = new Set<string>();
-      for (const node of await list(host, '/api/v1/nodes')) {
+      const [nodes, pods] = await Promise.all([list(host, '/api/v1/nodes'), list(host, '/api/v1/pods')]);
+      for (const node of nodes) {
         const s = spec(node);
         for (const c of Array.isArray(s['podCIDRs']) ? s['podCIDRs'] : [s['podCIDR']])
           if (typeof c === 'string' && c) out.add(c);
+      }
+      // Many CNIs' IPAM (and kwok) ignore spec.podCIDRs: the pods others run now count one by one.
+      for (const pod of pods) {
+        const mine = map.virtualOf(meta(pod).namespace ?? '') !== undefined;
+        if (mine || spec(pod)['hostNetwork'] === true) continue;
+        const status = (pod['status'] ?? {}) as { podIPs?: { ip?: string }[]; podIP?: string };
+        for (const ip of [status.podIP, ...(status.podIPs ?? []).map((p) => p?.ip)])
+          if (ip) out.add(ip.includes(':') ? `${ip}/128` : `${ip}/32`);
       }
       return [...out];
     },
