@@ -15,6 +15,10 @@ import type { Forwarder } from './forwarder.js';
 import type { ShardOwner } from './lease-view.js';
 import { STORE_COPY_PATH, downloadStore, movedPatch, movingTo } from './tenant-move.js';
 import { shardOf } from './tenant-shard.js';
+import type { ServingSet } from './serving-set.js';
+
+/** How long the old owner lets a moving tenant's requests in flight finish before the copy. */
+const DRAIN_MS = 5_000;
 
 export interface MoveDeps {
   host: HostClient;
@@ -26,8 +30,8 @@ export interface MoveDeps {
   tenant(name: string): KubeObject | undefined;
   forwarder: Forwarder;
   identity: string;
-  /** Ends the requests this replica serves for a tenant. */
-  endRequests(name: string): void;
+  /** The requests this replica serves. */
+  serving: ServingSet;
   /** Forgets a tenant's runtime and deletes its store files here. */
   forget(name: string, uid: string): Promise<void>;
   logger: Logger;
@@ -50,8 +54,8 @@ export class MoveWorker {
     const from = shardOf(t, deps.shards);
     if (to !== undefined && from === deps.shard && !this.leaving.has(uid)) {
       this.leaving.add(uid);
-      deps.endRequests(name);
-      deps.pool.peek(uid)?.close();
+      // Watches end now; writes in flight get their answers before the copy (copyStore drains).
+      deps.serving.endLong(name);
       deps.logger.info({ tenant: name, to }, 'tenant move: fenced here (old owner)');
     }
     if (to === undefined && from !== deps.shard && this.leaving.delete(uid)) {
@@ -65,9 +69,11 @@ export class MoveWorker {
       void this.pull(name, uid);
   }
 
-  /** The old owner's answer to the new owner: a consistent copy of the (closed) store. */
-  copyStore(name: string, tenant: KubeObject, res: ServerResponse): void {
+  /** The old owner's answer to the new owner: a consistent copy of the store, once no request of the tenant runs. */
+  async copyStore(name: string, tenant: KubeObject, res: ServerResponse): Promise<void> {
     const uid = tenant.metadata?.uid ?? '';
+    this.deps.serving.endLong(name);
+    await this.deps.serving.drain(name, DRAIN_MS);
     const dbPath = this.deps.pool.pathOf(uid);
     if (!existsSync(dbPath)) {
       res.writeHead(204).end();

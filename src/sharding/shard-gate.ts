@@ -12,6 +12,7 @@ import { FORWARDED_BY_HEADER, FORWARDED_CERT_HEADER, FORWARDING_HEADERS } from '
 import { ownerUnavailable, type Forwarder } from './forwarder.js';
 import type { ShardOwner } from './lease-view.js';
 import { shardOf } from './tenant-shard.js';
+import type { ServingSet } from './serving-set.js';
 import { STORE_COPY_PATH, movingTo } from './tenant-move.js';
 
 export interface GateDeps {
@@ -27,10 +28,10 @@ export interface GateDeps {
   /** The replica identity of a request's connection (a peer certificate), if any. */
   replicaOf(req: IncomingMessage): string | undefined;
   forwarder: Forwarder;
-  /** Responses being served here, with their tenant: ended when the Lease is lost or the tenant moves. */
-  serving: Map<ServerResponse, string>;
+  /** Requests being served here: ended when the Lease is lost or the tenant moves. */
+  serving: ServingSet;
   /** Answers the new owner's request for a moving tenant's store (this replica owns it). */
-  copyStore(name: string, tenant: KubeObject, res: ServerResponse): void;
+  copyStore(name: string, tenant: KubeObject, res: ServerResponse): Promise<void>;
 }
 
 /** Keeps forwarding headers only on a replica's connection; says whether it is one, and forwarded. */
@@ -69,8 +70,7 @@ export function shardGate(deps: GateDeps, inner: TenantHandler): TenantHandler {
       return;
     }
     if (shard === deps.shard && deps.held()) {
-      deps.serving.set(res, name);
-      res.once('close', () => deps.serving.delete(res));
+      deps.serving.add(req, res, name);
       return inner(req, res, raw, path);
     }
     const owner = deps.owner(shard);

@@ -2,7 +2,6 @@
 // tenants of shard K while it does, forwards every other tenant's requests to its shard's holder,
 // and (while holding shard 0) places new tenants on the least-loaded shard. Losing the Lease ends
 // every request served here and closes the shard's tenant stores.
-import type { ServerResponse } from 'node:http';
 import type { KubeObject } from '../api/object.js';
 import type { HostClient } from '../hostapi/host-client.js';
 import type { Logger } from '../log/logger.js';
@@ -17,6 +16,7 @@ import { ShardAssigner } from './shard-assigner.js';
 import { shardGate } from './shard-gate.js';
 import { ShardLease } from './shard-lease.js';
 import { MoveWorker } from './move-worker.js';
+import { ServingSet } from './serving-set.js';
 import { shardOf } from './tenant-shard.js';
 
 export interface ShardingOptions {
@@ -50,7 +50,7 @@ export async function startSharding(
   const view = new LeaseView(host, log);
   await view.start();
   const forwarder = new Forwarder(opts.identity, peers.credential);
-  const serving = new Map<ServerResponse, string>();
+  const serving = new ServingSet();
   let lease: ShardLease | undefined;
   const held = (): boolean => lease?.held() ?? false;
   const assigner = new ShardAssigner(
@@ -71,9 +71,7 @@ export async function startSharding(
     tenant: (name) => tenants.get(name),
     forwarder,
     identity: opts.identity,
-    endRequests: (name) => {
-      for (const [res, t] of [...serving]) if (t === name) res.destroy();
-    },
+    serving,
     forget,
     logger: log,
   });
@@ -83,8 +81,7 @@ export async function startSharding(
 
   const fence = (): void => {
     // Every request served under the Lease ends now; the stores close once no request holds them.
-    for (const res of [...serving.keys()]) res.destroy();
-    serving.clear();
+    serving.endAll();
     setImmediate(() => {
       for (const name of tenants.names()) {
         const t = tenants.get(name);
