@@ -3,6 +3,7 @@
 // a set of fields (RemoveItems), named-field completion and validation of an applied config.
 // `undefined` is an absent value; `null` is an explicit JSON null.
 import { isDeepStrictEqual } from 'node:util';
+import { goNumber, goSharpV } from '../api/field-errors.js';
 import {
   FieldSet,
   keyPE,
@@ -460,14 +461,14 @@ function validateWalk(v: V, atom: Atom, path: Path, errs: string[]): void {
       const t = atom.scalar;
       const isScalar = typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean';
       if (t === 'numeric' && typeof v !== 'number') at(`expected numeric (int or float), got ${goTypeOf(v)}`);
-      else if (t === 'string' && typeof v !== 'string') at(`expected string, got ${JSON.stringify(v)}`);
-      else if (t === 'boolean' && typeof v !== 'boolean') at(`expected boolean, got ${JSON.stringify(v)}`);
-      else if (t === 'untyped' && !isScalar) at(`expected any scalar, got ${JSON.stringify(v)}`);
+      else if (t === 'string' && typeof v !== 'string') at(`expected string, got ${sharpV(v)}`);
+      else if (t === 'boolean' && typeof v !== 'boolean') at(`expected boolean, got ${plainV(v)}`);
+      else if (t === 'untyped' && !isScalar) at(`expected any scalar, got ${plainV(v)}`);
       return;
     }
     case 'list': {
       if (v === null || v === undefined) return;
-      if (!Array.isArray(v)) return void at(`expected list, got ${JSON.stringify(v)}`);
+      if (!Array.isArray(v)) return void at(`expected list, got ${plainV(v)}`);
       const t = atom.list!;
       const seen = new Set<string>();
       v.forEach((item, i) => {
@@ -488,7 +489,7 @@ function validateWalk(v: V, atom: Atom, path: Path, errs: string[]): void {
     }
     case 'map': {
       if (v === null || v === undefined) return;
-      if (!isMap(v)) return void at(`expected map, got ${JSON.stringify(v)}`);
+      if (!isMap(v)) return void at(`expected map, got ${plainV(v)}`);
       const t = atom.map!;
       for (const [k, val] of Object.entries(v)) {
         const type = entryType(t, k, false);
@@ -503,6 +504,23 @@ function validateWalk(v: V, atom: Atom, path: Path, errs: string[]): void {
     }
   }
 }
+
+// How structured-merge-diff prints the offending value.Value (a *valueUnstructured): %v and %#v.
+function goV(v: unknown): string {
+  if (v === null || v === undefined) return '<nil>';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number') return goNumber(v);
+  if (typeof v === 'boolean') return String(v);
+  if (Array.isArray(v)) return `[${v.map(goV).join(' ')}]`;
+  const o = v as Record<string, unknown>;
+  const body = Object.keys(o)
+    .sort()
+    .map((k) => `${k}:${goV(o[k])}`)
+    .join(' ');
+  return `map[${body}]`;
+}
+const plainV = (v: unknown): string => `&{${goV(v)}}`;
+const sharpV = (v: unknown): string => `&value.valueUnstructured{Value:${goSharpV(v)}}`;
 
 function goTypeOf(v: JsonValue): string {
   if (Array.isArray(v)) return '[]interface {}';

@@ -171,4 +171,26 @@ describe('API parity: tenant and host', () => {
     expect(t['creationTimestamp']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(h['creationTimestamp']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
   });
+
+  it('refuses ill-typed server-side applies of a virtual kind with the texts of the host', () => {
+    const role = (extra: Record<string, unknown>) =>
+      JSON.stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: `parity-ssa-${suffix}` },
+        ...extra,
+      });
+    for (const extra of [
+      { rules: 'x' },
+      { aggregationRule: 7 },
+      { rules: [{ apiGroups: [''], resources: [1], verbs: ['get'] }] },
+      { rules: [{ apiGroups: [''], resources: [{ a: 'b', c: [1, true] }], verbs: ['get'] }] },
+    ]) {
+      const apply = (kc: string) =>
+        kubectl(kc, ['apply', '--server-side', '--field-manager=parity', '-f', '-'], role(extra));
+      const [h, t] = [apply(host.kubeconfig), apply(tenant)];
+      expect(h.code).not.toBe(0);
+      expect(t.stderr).toBe(h.stderr);
+    }
+  });
 });
