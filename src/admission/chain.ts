@@ -15,6 +15,8 @@ export interface AdmissionEnv {
   /** The host connection and the tenant's host namespace of a virtual one: where its webhooks' Services are. */
   hostClient?: HostClient;
   hostNamespaceOf?: (ns: string) => string | undefined;
+  /** When the caller needs the verdict (epoch ms); webhook calls end by then. */
+  deadline?: number;
 }
 
 export interface AdmissionPlugin {

@@ -15,6 +15,7 @@ import {
   restoreHostOnlyKeys,
 } from '../rewrite/object-rewrite.js';
 import type { PodWebhookDeps, TenantPodVerdict } from '../syncer/pod-webhook.js';
+import { POD_WEBHOOK_TIMEOUT_SECONDS } from '../syncer/webhook-registration.js';
 import type { TenantRuntime } from '../tenancy/tenant-runtime.js';
 import { tenantScope } from './tenant-scope.js';
 
@@ -54,7 +55,12 @@ export function tenantPodAdmission(
     objectToVirtual(pod, map);
     a.object = pod;
     a.name = pod.metadata?.name ?? '';
-    const env = { hostClient: host, hostNamespaceOf: (ns: string) => map.hostOf(ns) };
+    // The host waits POD_WEBHOOK_TIMEOUT_SECONDS for kplex's answer: the tenant's webhooks end before.
+    const env = {
+      hostClient: host,
+      hostNamespaceOf: (ns: string) => map.hostOf(ns),
+      deadline: Date.now() + (POD_WEBHOOK_TIMEOUT_SECONDS - 2) * 1000,
+    };
     try {
       await chain.mutateObjects(a, env);
       await chain.admitObjects(a, env);

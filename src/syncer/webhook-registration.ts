@@ -15,6 +15,9 @@ export interface Registration {
   kplexUser?: string;
 }
 
+/** How long the host waits for kplex's pod webhook (the tenant's pod webhooks end before). */
+export const POD_WEBHOOK_TIMEOUT_SECONDS = 10;
+
 export function webhookConfiguration(r: Registration): Record<string, unknown> {
   const updatesByKplex = r.kplexUser
     ? [
@@ -51,7 +54,7 @@ export function webhookConfiguration(r: Registration): Record<string, unknown> {
         sideEffects: 'NoneOnDryRun',
         admissionReviewVersions: ['v1'],
         reinvocationPolicy: 'IfNeeded',
-        timeoutSeconds: 10,
+        timeoutSeconds: POD_WEBHOOK_TIMEOUT_SECONDS,
       },
     ],
   };

@@ -215,6 +215,64 @@ describe('tenant admission webhooks', () => {
     expect(r.body.message).toContain('tls: failed to verify certificate');
   });
 
+  attack(
+    'namespaces',
+    "a tenant's pod webhook never sees another tenant's pods (made by host controllers or through kplex)",
+    async () => {
+      const name = 'all-pods';
+      kubectlOk(
+        s.kc[A]!,
+        ['apply', '-f', '-'],
+        JSON.stringify(
+          webhookConfiguration('Validating', name, [
+            {
+              name: `${name}.sec.example.test`,
+              path: '/allow',
+              resources: [{ group: '', resource: 'pods' }],
+              service: { namespace: 'ownhooks', name: 'hook' },
+              caBundle: server.caBundle,
+            },
+          ]),
+        ),
+      );
+      try {
+        kubectlOk(s.kc[V]!, ['create', 'deployment', 'victim-web', '--image=nginx', '-n', 'hooks']);
+        kubectlOk(s.kc[V]!, ['run', 'victim-pod', '--image=nginx', '-n', 'hooks']);
+        kubectlOk(s.kc[V]!, [
+          'wait',
+          '--for=create',
+          'pod',
+          '-l',
+          'app=victim-web',
+          '-n',
+          'hooks',
+          '--timeout=60s',
+        ]);
+        // A's own pod, made by its own Deployment, is seen: the webhook works.
+        kubectlOk(s.kc[A]!, ['create', 'deployment', 'own-web', '--image=nginx', '-n', 'probed']);
+        kubectlOk(s.kc[A]!, [
+          'wait',
+          '--for=create',
+          'pod',
+          '-l',
+          'app=own-web',
+          '-n',
+          'probed',
+          '--timeout=60s',
+        ]);
+        const seen = await server.received('/allow');
+        expect(
+          seen.some((q) => q.namespace === 'probed' && q.object?.metadata?.labels?.['app'] === 'own-web'),
+        ).toBe(true);
+        expect(seen.filter((q) => q.namespace === 'hooks' || JSON.stringify(q).includes('victim'))).toEqual(
+          [],
+        );
+      } finally {
+        kubectlOk(s.kc[A]!, ['delete', 'validatingwebhookconfiguration', name]);
+      }
+    },
+  );
+
   attack('exhaustion', "one tenant's slow webhooks do not slow another tenant", async () => {
     const name = 'slow-flood';
     kubectlOk(

@@ -9,8 +9,19 @@ import { CallFailure, type Target } from './types.js';
 export const MAX_RESPONSE_BYTES = 4 * 1024 * 1024;
 export const MAX_TIMEOUT_SECONDS = 30;
 
-export function postReview(t: Target, body: string, timeoutSeconds: number): Promise<unknown> {
-  const seconds = Math.min(Math.max(timeoutSeconds, 1), MAX_TIMEOUT_SECONDS);
+/** `deadline` (epoch ms): when the caller must have its answer, whatever the webhook's timeout. */
+export function postReview(
+  t: Target,
+  body: string,
+  timeoutSeconds: number,
+  deadline?: number,
+): Promise<unknown> {
+  const ms = Math.min(
+    Math.min(Math.max(timeoutSeconds, 1), MAX_TIMEOUT_SECONDS) * 1000,
+    deadline === undefined ? Infinity : Math.max(deadline - Date.now(), 0),
+  );
+  // As client-go tells the webhook: whole seconds, rounded up.
+  const seconds = Math.max(Math.ceil(ms / 1000), 1);
   const url = `${t.display}?timeout=${seconds}s`;
   const fail = (why: string) => new CallFailure(`failed to call webhook: Post "${url}": ${why}`);
   return new Promise((resolve, reject) => {
@@ -29,7 +40,7 @@ export function postReview(t: Target, body: string, timeoutSeconds: number): Pro
         'Content-Length': Buffer.byteLength(body),
       },
     });
-    const timer = setTimeout(() => req.destroy(fail('context deadline exceeded')), seconds * 1000);
+    const timer = setTimeout(() => req.destroy(fail('context deadline exceeded')), ms);
     const done = () => clearTimeout(timer);
     req.on('error', (err) => {
       done();

@@ -16,6 +16,8 @@ import { resolveTarget, type TargetEnv } from './target.js';
 import { CallFailure, type Hook } from './types.js';
 
 export interface DispatchEnv extends TargetEnv {
+  /** When every call must have ended (epoch ms): the host's own timeout on kplex's pod webhook. */
+  deadline?: number;
   equivalents: (a: AdmissionAttributes) => Equivalent[];
   namespaceLabels: (ns: string) => Record<string, string> | undefined;
 }
@@ -43,7 +45,7 @@ async function callHook(
   try {
     const target = await resolveTarget(w.clientConfig ?? {}, env);
     const review = reviewRequest(a, inv);
-    const answer = await postReview(target, review.body, w.timeoutSeconds ?? 10);
+    const answer = await postReview(target, review.body, w.timeoutSeconds ?? 10, env.deadline);
     const r = verifyResponse(review.uid, mutating, answer);
     if (!r.allowed) throw denial(name, r.result);
     return { warnings: r.warnings, patch: r.patch };

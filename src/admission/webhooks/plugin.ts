@@ -20,6 +20,7 @@ export function tenantWebhooks(d: TenantWebhooksDeps): AdmissionPlugin {
   const equivalents = crdEquivalents(d.store);
   const env = (e: AdmissionEnv): DispatchEnv => ({
     host: e.hostClient,
+    deadline: e.deadline,
     hostNamespaceOf: e.hostNamespaceOf,
     urlsAllowed: d.urlsAllowed(),
     equivalents,

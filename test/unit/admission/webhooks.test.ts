@@ -40,6 +40,7 @@ beforeAll(async () => {
       const path = (req.url ?? '').split('?')[0]!;
       const review = (JSON.parse(text) as { request: Review }).request;
       calls.push({ path, req: review });
+      if (path === '/slow') return void setTimeout(() => res.destroy(), 2000).unref();
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(
         JSON.stringify({
@@ -273,6 +274,19 @@ describe('when a webhook is called', () => {
       env({ namespaceLabels: () => ({ team: 'b' }) }),
     );
     expect(calls).toEqual([]);
+  });
+
+  it("ends a call at the caller's deadline before the webhook's own timeout (the pod path's host timeout)", async () => {
+    const e = await refusal(
+      dispatchValidating(
+        [hook('s', '/slow', { timeoutSeconds: 10 })],
+        attrs(),
+        env({ deadline: Date.now() + 200 }),
+      ),
+    );
+    expect(e.status.message).toBe(
+      `Internal error occurred: failed calling webhook "s": failed to call webhook: Post "${base}/slow?timeout=1s": context deadline exceeded`,
+    );
   });
 
   it('refuses url webhooks the Tenant policy does not allow', async () => {
