@@ -1,12 +1,15 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
+import type { KubeObject } from '../../../src/api/object.js';
 import { movedPatch, movePatch, movingTo } from '../../../src/sharding/tenant-move.js';
 import { isLongRunning } from '../../../src/sharding/serving-set.js';
 
 describe('tenant moves', () => {
   it('reads the moving-to annotation within the shards only', () => {
-    const t = (v?: string) => ({
-      metadata: { annotations: v === undefined ? {} : { 'kplex.io/moving-to': v } },
+    const t = (v?: string): KubeObject => ({
+      metadata: {
+        annotations: v === undefined ? {} : ({ 'kplex.io/moving-to': v } as Record<string, string>),
+      },
     });
     expect(movingTo(t('1'), 2)).toBe(1);
     expect(movingTo(t('2'), 2)).toBeUndefined();
