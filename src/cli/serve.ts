@@ -21,6 +21,7 @@ import { auditLog } from './serve-audit.js';
 import { HostNamespaces } from '../tenancy/host-namespaces.js';
 import { grantExisting, hostNamespaceGrant } from '../tenancy/host-namespace-grant.js';
 import { TenantNamespaceObjects } from '../tenancy/namespace-objects.js';
+import type { KplexEndpoint } from '../tenancy/network-isolation.js';
 import { RuntimeCache } from '../tenancy/runtime-cache.js';
 import { removeTenant } from '../tenancy/tenant-removal.js';
 import { tenantIdentity } from '../auth/tenant-identity.js';
@@ -32,7 +33,13 @@ import { TenantLimitsBook } from '../limits/tenant-limits.js';
 import { TenantPolicyBook } from '../limits/tenant-policy.js';
 import { PodSecurityReconciler } from '../tenancy/pod-security-reconcile.js';
 import { Fairness } from '../limits/fairness.js';
-import { KUBERNETES_SERVICE_NAMES, podApiHost, podDnsAddress, podSyncer } from '../syncer/pod-syncer.js';
+import {
+  KUBERNETES_SERVICE_NAMES,
+  podApiHost,
+  podDnsAddress,
+  podEndpoints,
+  podSyncer,
+} from '../syncer/pod-syncer.js';
 import { startTenantDns } from '../dns/tenant-dns.js';
 import { KplexMetrics } from '../metrics/metrics.js';
 import { startMetricsServer } from '../metrics/metrics-server.js';
@@ -88,7 +95,9 @@ export async function serve(cfg: ServeConfig): Promise<void> {
       podSecurity.tenantChanged({ name: e.object.metadata?.name ?? '', uid: e.object.metadata?.uid ?? '' });
   });
   // kplex's NetworkPolicy, ResourceQuota and LimitRange in every tenant host namespace, kept by host watches.
-  const isolation = new TenantNamespaceObjects(host, policies.of, logger);
+  // Tenant pods keep reaching kplex's API and DNS whatever the isolation policy excepts.
+  let kplexEndpoints: KplexEndpoint[] = [];
+  const isolation = new TenantNamespaceObjects(host, policies.of, logger, () => kplexEndpoints);
   tenants.onChange((e) => isolation.tenantChanged(e.object.metadata?.uid ?? ''));
   await tenants.start();
   void isolation.start();
@@ -184,6 +193,8 @@ export async function serve(cfg: ServeConfig): Promise<void> {
         ports: [port, ...[cfg.metricsListen, cfg.dnsListen, cfg.podApiAddress].map(listenPort)],
         hostURL: host.origin,
       });
+      kplexEndpoints = podEndpoints(cfg, port);
+      isolation.refresh();
       return pods.start(port);
     },
     version: () => ({

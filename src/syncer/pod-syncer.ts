@@ -64,6 +64,22 @@ export function podDnsAddress(
   return ip;
 }
 
+/** Where tenant pods reach kplex once it serves on `servingPort`: its API (TCP) and DNS (port 53). */
+export function podEndpoints(
+  o: Pick<PodSyncerOptions, 'podApiAddress' | 'bindAddress' | 'podDnsAddress'> & { dnsListen?: string },
+  servingPort: number,
+): { ip: string; port: number; protocol: 'TCP' | 'UDP' }[] {
+  const api = {
+    ip: podApiHost(o),
+    port: (o.podApiAddress && splitHostPort(o.podApiAddress).port) || servingPort,
+  };
+  const dns = podDnsAddress(o);
+  return [
+    { ...api, protocol: 'TCP' },
+    ...(dns ? (['UDP', 'TCP'] as const).map((protocol) => ({ ip: dns, port: 53, protocol })) : []),
+  ];
+}
+
 function splitHostPort(s: string): { host: string; port?: number } {
   const m = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(
     s.includes(':') && !s.startsWith('[') && s.split(':').length > 2 ? `[${s}]` : s,

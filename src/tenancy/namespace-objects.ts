@@ -11,7 +11,7 @@ import type { Logger } from '../log/logger.js';
 import { DEFAULT_POLICY, type PolicyOf, type TenantPolicy } from '../limits/tenant-policy.js';
 import { LABEL_MANAGED_BY, LABEL_TENANT_UID } from '../rewrite/namespace-translator.js';
 import { HIDDEN_LABEL } from '../rewrite/object-rewrite.js';
-import { isolationSpec } from './network-isolation.js';
+import { isolationSpec, type IsolationFacts, type KplexEndpoint } from './network-isolation.js';
 
 type Obj = Record<string, unknown>;
 
@@ -22,8 +22,8 @@ interface OwnedObject {
   kind: string;
   /** Hidden from the tenant's reads (kplex.io/hidden) or shown read-only. */
   hidden: boolean;
-  /** Its spec under the Tenant's policy; undefined: it must not exist. */
-  spec: (tenantUid: string, policy: TenantPolicy) => Obj | undefined;
+  /** Its spec under the Tenant's policy (and the host's facts); undefined: it must not exist. */
+  spec: (tenantUid: string, policy: TenantPolicy, facts: IsolationFacts) => Obj | undefined;
 }
 
 const OWNED: readonly OwnedObject[] = [
@@ -32,7 +32,7 @@ const OWNED: readonly OwnedObject[] = [
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     hidden: true,
-    spec: (uid, p) => (p.networkIsolation ? isolationSpec(uid, p) : undefined),
+    spec: (uid, p, f) => (p.networkIsolation ? isolationSpec(uid, p, f) : undefined),
   },
   {
     groupResource: '/resourcequotas',
@@ -70,12 +70,24 @@ export class TenantNamespaceObjects {
   private running = false;
   private readonly namespaces: HostInformer;
   private readonly owned: HostInformer[];
+  /** The nodes' addresses the isolation policy keeps tenant pods from (sorted, joined: compared on change). */
+  private readonly nodes: HostInformer;
+  private nodeAddresses: string[] = [];
 
   constructor(
     private readonly host: HostClient,
     private readonly policyOf: PolicyOf = () => DEFAULT_POLICY,
     private readonly logger: Logger,
+    /** Where tenant pods reach kplex (known once it serves; then call refresh()). */
+    private readonly kplexEndpoints: () => readonly KplexEndpoint[] = () => [],
   ) {
+    this.nodes = new HostInformer(host, '/api/v1/nodes', logger, () => this.onNodes(), {
+      // Only the addresses are kept (a node's status is large).
+      transform: (n) => ({
+        metadata: n.metadata,
+        status: { addresses: (n as { status?: { addresses?: unknown } }).status?.addresses },
+      }),
+    });
     this.namespaces = new HostInformer(host, '/api/v1/namespaces', logger, (e) => this.onNamespace(e), {
       query: `labelSelector=${MANAGED}`,
     });
@@ -90,11 +102,17 @@ export class TenantNamespaceObjects {
 
   /** Resolves once the lists are in (the objects follow in the background). */
   async start(): Promise<void> {
+    await this.nodes.start();
     await Promise.all([this.namespaces.start(), ...this.owned.map((i) => i.start())]);
   }
 
   stop(): void {
-    for (const i of [this.namespaces, ...this.owned]) i.stop();
+    for (const i of [this.nodes, this.namespaces, ...this.owned]) i.stop();
+  }
+
+  /** Every namespace's objects again (unchanged ones cost no host call): kplex's endpoints are known. */
+  refresh(): void {
+    for (const name of this.namespaces.items.keys()) this.enqueue(name);
   }
 
   /** A Tenant changed: its namespaces get the objects of its current policy (no host call if unchanged). */
@@ -124,6 +142,18 @@ export class TenantNamespaceObjects {
       out.set(uid, u);
     }
     return out;
+  }
+
+  private onNodes(): void {
+    const addresses = [...this.nodes.items.values()].flatMap((n) =>
+      ((n as { status?: { addresses?: { type?: string; address?: string }[] } }).status?.addresses ?? [])
+        .filter((a) => a.type === 'InternalIP' || a.type === 'ExternalIP')
+        .map((a) => a.address ?? ''),
+    );
+    const next = [...new Set(addresses)].filter(Boolean).sort();
+    if (next.join() === this.nodeAddresses.join()) return;
+    this.nodeAddresses = next;
+    this.refresh();
   }
 
   private onNamespace(e: InformerEvent): void {
@@ -187,7 +217,10 @@ export class TenantNamespaceObjects {
     if (!obj || !uid || obj.metadata?.deletionTimestamp) return;
     const key = `${o.groupResource} ${ns}`;
     const path = `${collection(o, ns)}/${nameOf(o)}`;
-    const spec = o.spec(uid, this.policyOf(uid));
+    const spec = o.spec(uid, this.policyOf(uid), {
+      nodeAddresses: this.nodeAddresses,
+      kplex: this.kplexEndpoints(),
+    });
     const want = spec ? JSON.stringify(spec) : 'none';
     if (this.applied.get(key)?.want === want) return;
     if (!spec) {

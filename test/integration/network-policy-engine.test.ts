@@ -135,6 +135,24 @@ describe('network isolation, evaluated by a policy engine', () => {
     expect(evaluate(crossTenant())).toEqual(crossTenant().map(() => false));
   });
 
+  it("by default: no egress to the host nodes' addresses nor the metadata service; other addresses reachable", () => {
+    const nodes = (hostJson(['nodes']).items as Any[]).flatMap((n) =>
+      (n.status.addresses as { type: string; address: string }[])
+        .filter((a) => a.type === 'InternalIP')
+        .map((a) => a.address),
+    );
+    expect(nodes.length).toBeGreaterThanOrEqual(2);
+    for (const ns of NAMESPACES) {
+      const from = pod[`${A}/${ns}`]!;
+      const blocked = [
+        ...nodes.map((ip) => ({ from, to: ip, port: 10250 })),
+        { from, to: '169.254.169.254', port: 80 },
+      ];
+      expect(evaluate(blocked)).toEqual(blocked.map(() => false));
+      expect(allowed(from, '203.0.113.10', 443)).toBe(true);
+    }
+  });
+
   it("tenant A's allow-all NetworkPolicies open nothing to B: peerless ingress and ipBlocks over pods refused, the rest judged by the engine", async () => {
     const policy = (name: string, spec: Record<string, unknown>) =>
       JSON.stringify({

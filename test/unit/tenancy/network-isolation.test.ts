@@ -31,6 +31,30 @@ describe('isolation NetworkPolicy', () => {
       ],
     });
   });
+  it("excepts the nodes' addresses (each once, by family) and keeps only kplex's ports open on its own", () => {
+    const spec = isolationSpec('u', DEFAULT_POLICY, {
+      nodeAddresses: ['10.0.0.7', '10.0.0.5', '10.0.0.7', 'fd00::1', 'not-an-ip'],
+      kplex: [
+        { ip: '10.0.0.5', port: 6443, protocol: 'TCP' },
+        { ip: '10.0.0.5', port: 53, protocol: 'UDP' },
+      ],
+    });
+    const egress = spec['egress'] as unknown[];
+    expect(egress[2]).toEqual({
+      to: [
+        { ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.0.0/16', '10.0.0.5/32', '10.0.0.7/32'] } },
+        { ipBlock: { cidr: '::/0', except: ['fe80::/10', 'fd00::1/128'] } },
+      ],
+    });
+    expect(egress[3]).toEqual({
+      to: [{ ipBlock: { cidr: '10.0.0.5/32' } }],
+      ports: [
+        { protocol: 'TCP', port: 6443 },
+        { protocol: 'UDP', port: 53 },
+      ],
+    });
+    expect(egress).toHaveLength(4);
+  });
   it('lets the host namespaces the Tenant names in (an ingress controller)', () => {
     const spec = isolationSpec('u', { ...DEFAULT_POLICY, allowIngressFromHostNamespaces: ['ingress-nginx'] });
     expect((spec['ingress'] as { from: unknown[] }[])[0]!.from).toContainEqual({
