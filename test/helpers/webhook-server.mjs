@@ -3,6 +3,7 @@
 // path, and GET /_received listing the requests it got. Prints "listening <port>" when ready.
 import { Buffer } from 'node:buffer';
 import { createServer } from 'node:https';
+import { networkInterfaces } from 'node:os';
 import process from 'node:process';
 import { setTimeout } from 'node:timers';
 
@@ -81,6 +82,14 @@ const server = createServer({ cert: process.env.WEBHOOK_CERT, key: process.env.W
     if (path === '/slow') setTimeout(reply, 5_000).unref();
     else reply();
   });
+});
+// It must listen on a non-loopback address (the host refuses loopback Endpoints), so it talks to
+// this machine only: a connection from any other address is closed before its TLS handshake.
+const local = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+for (const list of Object.values(networkInterfaces()))
+  for (const i of list ?? []) local.add(i.address).add(`::ffff:${i.address}`);
+server.on('connection', (socket) => {
+  if (!local.has(socket.remoteAddress ?? '')) socket.destroy();
 });
 server.listen(0, process.env.WEBHOOK_IP, () => process.stdout.write(`listening ${server.address().port}\n`));
 process.on('SIGTERM', () => process.exit(0));
