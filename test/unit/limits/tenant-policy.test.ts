@@ -36,6 +36,7 @@ describe('tenant policy', () => {
       allowedRuntimeClasses: null,
       allowedStorageClasses: null,
       allowedIngressClasses: null,
+      webhookURLs: false,
     });
     expect(policyFromSpec({ limits: { objects: 1 } })).toEqual(DEFAULT_POLICY);
   });

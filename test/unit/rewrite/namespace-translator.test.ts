@@ -392,15 +392,7 @@ describe('the namespace field table', () => {
 
   it('every host-backed resource has a sample', () => {
     const hostRows = Object.entries(HOST_PLACEMENT).filter(([, p]) => p !== 'virtual' && p !== 'refused');
-    const views = new Set([
-      '/nodes',
-      'storage.k8s.io/storageclasses',
-      'storage.k8s.io/csidrivers',
-      'storage.k8s.io/csinodes',
-      'networking.k8s.io/ingressclasses',
-      'node.k8s.io/runtimeclasses',
-      'scheduling.k8s.io/priorityclasses',
-    ]);
+    const views = new Set(['/nodes', '/componentstatuses']);
     for (const [gr] of hostRows) {
       if (views.has(gr)) continue; // cluster-scoped views with no namespace field at all
       expect(
