@@ -24,4 +24,6 @@ export interface HostFacts {
    * pod outside the tenant's namespaces now (for CNIs whose IPAM ignores spec.podCIDRs).
    */
   podCIDRs(): Promise<readonly string[]>;
+  /** The host nodes' InternalIP and ExternalIP addresses. */
+  nodeAddresses(): Promise<readonly string[]>;
 }

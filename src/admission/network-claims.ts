@@ -138,24 +138,32 @@ export function ingressHostClaims(tenantUid: string): AdmissionPlugin {
   };
 }
 
-/** A NetworkPolicy's ingress rules. */
-const ingressRules = (o: unknown): Obj[] => arr(((o as { spec?: Obj } | null)?.spec ?? {})['ingress']);
+/** A NetworkPolicy's ingress or egress rules. */
+const rulesOf = (o: unknown, k: 'ingress' | 'egress'): Obj[] =>
+  arr(((o as { spec?: Obj } | null)?.spec ?? {})[k]);
+
+/** Link-local ranges (169.254.169.254: the cloud metadata service): no tenant pod sends there. */
+export const LINK_LOCAL = { v4: ['169.254.0.0/16'], v6: ['fe80::/10'] } as const;
+/** Ports every tenant pod may reach anywhere: DNS (kplex's isolation policy opens it too). */
+const isDnsPort = (p: Obj): boolean => Number(p['port']) === 53 && p['endPort'] === undefined;
 
 /**
  * A tenant's own NetworkPolicies add to kplex's isolation policy (NetworkPolicies are a union), so
  * none may admit what kplex's keeps out: an ingress rule without `from` admits every pod of the
  * host; an `ipBlock` peer over the nodes' pod addresses admits other tenants' pods on a CNI that
- * applies ipBlocks to pod traffic. Selector peers are fenced to the tenant by the namespace rewrite.
+ * applies ipBlocks to pod traffic; an egress rule without `to` (but for DNS) or an egress `ipBlock`
+ * over a node's address or the link-local range reaches the kubelets and the metadata service.
+ * Selector peers are fenced to the tenant by the namespace rewrite.
  */
 export function tenantNetworkPolicies(): AdmissionPlugin {
   return {
     name: 'TenantNetworkPolicies',
     handles: (a) => writes(a) && groupResource(a) === 'networking.k8s.io/networkpolicies',
     async validate(a, env) {
-      const had = new Set(ingressRules(a.oldObject).map((r) => JSON.stringify(r)));
+      const had = new Set(rulesOf(a.oldObject, 'ingress').map((r) => JSON.stringify(r)));
       const gr = { group: a.resource.group, resource: a.resource.resource };
       let podCIDRs: readonly string[] | undefined;
-      const rules = ingressRules(a.object);
+      const rules = rulesOf(a.object, 'ingress');
       for (let i = 0; i < rules.length; i++) {
         const rule = rules[i] ?? {};
         if (had.has(JSON.stringify(rule))) continue;
@@ -180,7 +188,53 @@ export function tenantNetworkPolicies(): AdmissionPlugin {
             );
         }
       }
+      await refuseEgress(a, async () => (env.host ? env.host.nodeAddresses() : []));
       return [];
     },
   };
+}
+
+/** Refuses the egress rules (new in this write) that reach the host's nodes or link-local addresses. */
+async function refuseEgress(
+  a: AdmissionAttributes,
+  nodeAddresses: () => Promise<readonly string[]>,
+): Promise<void> {
+  const had = new Set(rulesOf(a.oldObject, 'egress').map((r) => JSON.stringify(r)));
+  const gr = { group: a.resource.group, resource: a.resource.resource };
+  let targets: { cidr: string; what: string }[] | undefined;
+  const rules = rulesOf(a.object, 'egress');
+  for (let i = 0; i < rules.length; i++) {
+    const rule = rules[i] ?? {};
+    if (had.has(JSON.stringify(rule))) continue;
+    const to = arr(rule['to']);
+    const ports = arr(rule['ports']);
+    if (!to.length && !(ports.length && ports.every(isDnsPort)))
+      throw forbidden(
+        gr,
+        a.name,
+        `spec.egress[${i}].to: a rule without peers reaches every address, the host nodes' and the link-local metadata service's included; name the peers (podSelector, namespaceSelector, or an ipBlock excepting them)`,
+      );
+    for (let j = 0; j < to.length; j++) {
+      const block = to[j]?.['ipBlock'] as { cidr?: unknown; except?: unknown } | undefined;
+      if (!block) continue;
+      targets ??= [
+        ...[...LINK_LOCAL.v4, ...LINK_LOCAL.v6].map((cidr) => ({
+          cidr,
+          what: 'the link-local range (the metadata service)',
+        })),
+        ...(await nodeAddresses()).map((ip) => ({
+          cidr: ip.includes(':') ? `${ip}/128` : `${ip}/32`,
+          what: "a host node's address",
+        })),
+      ];
+      const except = Array.isArray(block.except) ? block.except.map(String) : [];
+      const into = targets.find((t) => reachesInto(String(block.cidr ?? ''), except, t.cidr));
+      if (into)
+        throw forbidden(
+          gr,
+          a.name,
+          `spec.egress[${i}].to[${j}].ipBlock: ${String(block.cidr)} reaches ${into.what} (${into.cidr}); except it`,
+        );
+    }
+  }
 }

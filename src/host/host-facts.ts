@@ -81,6 +81,15 @@ export function hostFacts(host: HostClient, map: NamespaceMap): HostFacts {
       }
       return [...out];
     },
+    async nodeAddresses() {
+      const out = new Set<string>();
+      for (const node of await list(host, '/api/v1/nodes')) {
+        const status = (node['status'] ?? {}) as { addresses?: { type?: string; address?: string }[] };
+        for (const a of status.addresses ?? [])
+          if ((a.type === 'InternalIP' || a.type === 'ExternalIP') && a.address) out.add(a.address);
+      }
+      return [...out];
+    },
     async volumeVisible(name) {
       const r = await host.request<Obj>('GET', `/api/v1/persistentvolumes/${encodeURIComponent(name)}`);
       const visible = VIEW_RULES['/persistentvolumes']?.visible;

@@ -6,13 +6,14 @@
 // keeps it there. A CNI that implements NetworkPolicy enforces it; without one (kwok) it is an object
 // only (test/integration/network-policy-engine.test.ts judges it with cyclonus's engine).
 import net from 'node:net';
+import { LINK_LOCAL } from '../admission/network-claims.js';
 import type { TenantPolicy } from '../limits/tenant-policy.js';
 import { LABEL_TENANT_UID } from '../rewrite/namespace-translator.js';
 
 const NAME_LABEL = 'kubernetes.io/metadata.name';
 
 /** Addresses no tenant pod may send to: link-local (169.254.169.254 is the cloud metadata service). */
-const DENIED_EGRESS = { v4: ['169.254.0.0/16'], v6: ['fe80::/10'] };
+const DENIED_EGRESS = LINK_LOCAL;
 
 /** Where kplex listens for tenant pods (its API; its DNS), kept reachable whatever else is excepted. */
 export interface KplexEndpoint {

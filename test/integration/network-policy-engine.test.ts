@@ -98,6 +98,19 @@ describe('network isolation, evaluated by a policy engine', () => {
       NAMESPACES.map((m) => ({ from: pod[`${A}/${n}`]!, to: pod[`${A}/${m}`]!, port: 8080 })),
     );
 
+  /** The host nodes' InternalIPs (kwok's). */
+  const nodeIPs = (): string[] =>
+    (hostJson(['nodes']).items as Any[]).flatMap((n) =>
+      (n.status.addresses as { type: string; address: string }[])
+        .filter((a) => a.type === 'InternalIP')
+        .map((a) => a.address),
+    );
+  /** Egress no tenant pod may have: every node's kubelet port, the metadata service. */
+  const blocked = (from: string): Probe[] => [
+    ...nodeIPs().map((to) => ({ from, to, port: 10250 })),
+    { from, to: '169.254.169.254', port: 80 },
+  ];
+
   beforeAll(async () => {
     buildEngine();
     env = await startTenantEnv(host, ['--dns-listen', '127.0.0.1:0']);
@@ -136,24 +149,15 @@ describe('network isolation, evaluated by a policy engine', () => {
   });
 
   it("by default: no egress to the host nodes' addresses nor the metadata service; other addresses reachable", () => {
-    const nodes = (hostJson(['nodes']).items as Any[]).flatMap((n) =>
-      (n.status.addresses as { type: string; address: string }[])
-        .filter((a) => a.type === 'InternalIP')
-        .map((a) => a.address),
-    );
-    expect(nodes.length).toBeGreaterThanOrEqual(2);
+    expect(nodeIPs().length).toBeGreaterThanOrEqual(2);
     for (const ns of NAMESPACES) {
       const from = pod[`${A}/${ns}`]!;
-      const blocked = [
-        ...nodes.map((ip) => ({ from, to: ip, port: 10250 })),
-        { from, to: '169.254.169.254', port: 80 },
-      ];
-      expect(evaluate(blocked)).toEqual(blocked.map(() => false));
+      expect(evaluate(blocked(from))).toEqual(blocked(from).map(() => false));
       expect(allowed(from, '203.0.113.10', 443)).toBe(true);
     }
   });
 
-  it("tenant A's allow-all NetworkPolicies open nothing to B: peerless ingress and ipBlocks over pods refused, the rest judged by the engine", async () => {
+  it("tenant A's allow-all NetworkPolicies open A neither to B nor to the nodes or the metadata service: peerless rules and ipBlocks over pods, nodes or link-local refused, the rest judged by the engine", async () => {
     const policy = (name: string, spec: Record<string, unknown>) =>
       JSON.stringify({
         apiVersion: 'networking.k8s.io/v1',
@@ -170,16 +174,24 @@ describe('network isolation, evaluated by a policy engine', () => {
       apply('one', policy('allow-ipblock', { ingress: [{ from: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] }))
         .stderr,
     ).toContain("spec.ingress[0].from[0].ipBlock: 0.0.0.0/0 covers the cluster's pod addresses");
-    // Accepted: all egress, and every namespace (kplex fences namespaceSelector {} to the tenant).
+    // Refused too: egress to every address, the nodes' and the metadata service's included.
+    expect(apply('one', policy('allow-egress', { egress: [{}] })).stderr).toContain(
+      'spec.egress[0].to: a rule without peers reaches every address',
+    );
+    expect(
+      apply('one', policy('allow-egress', { egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }] }] })).stderr,
+    ).toContain('spec.egress[0].to[0].ipBlock: 0.0.0.0/0 reaches the link-local range');
+    // Accepted: DNS anywhere, every namespace (kplex fences namespaceSelector {} to the tenant), and
+    // every address but the link-local range and the nodes'.
+    const nodes = nodeIPs().map((ip) => `${ip}/32`);
     const everyone = [{ namespaceSelector: {} }, { podSelector: {}, namespaceSelector: {} }];
-    expect(apply('one', policy('allow-egress', { egress: [{}] })).code).toBe(0);
+    const dns = { ports: [53, 53].map((port, i) => ({ port, protocol: i ? 'TCP' : 'UDP' })) };
+    expect(apply('one', policy('allow-egress', { egress: [dns] })).code).toBe(0);
+    const outside = { ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.0.0/16', ...nodes] } };
     expect(
       apply(
         'two',
-        policy('allow-everyone', {
-          ingress: [{ from: everyone }],
-          egress: [{ to: [{ ipBlock: { cidr: '0.0.0.0/0' } }, ...everyone] }],
-        }),
+        policy('allow-everyone', { ingress: [{ from: everyone }], egress: [{ to: [outside, ...everyone] }] }),
       ).code,
     ).toBe(0);
     const policies = () =>
@@ -190,6 +202,8 @@ describe('network isolation, evaluated by a policy engine', () => {
     expect(evaluate(crossTenant())).toEqual(crossTenant().map(() => false));
     expect(evaluate(insideA())).toEqual(insideA().map(() => true));
     expect(allowed(pod[`${B}/one`]!, pod[`${A}/two`]!, 443)).toBe(false);
+    for (const ns of NAMESPACES)
+      expect(evaluate(blocked(pod[`${A}/${ns}`]!))).toEqual(blocked('').map(() => false));
     // The refusal is what holds: the same peerless rule written on the host opens A to B.
     const [hns] = pod[`${A}/one`]!.split('/') as [string];
     kubectlOk(host.kubeconfig, ['apply', '-n', hns, '-f', '-'], policy('allow-all', { ingress: [{}] }));

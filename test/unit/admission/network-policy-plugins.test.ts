@@ -59,6 +59,7 @@ function facts(f: Partial<HostFacts> = {}): HostFacts {
     foreignIngressHosts: async () => [],
     volumeVisible: async () => false,
     podCIDRs: async () => [],
+    nodeAddresses: async () => [],
     ...f,
   };
 }
@@ -381,6 +382,45 @@ describe("the tenant's own NetworkPolicies", () => {
     expect(
       await outcome(() => p.validate!(a(np([{ from: [{ ipBlock: { cidr: '10.244.1.7/32' } }] }])), env)),
     ).toContain('(10.244.1.0/24)');
+  });
+  it('refuses egress without peers (but for DNS) and egress ipBlocks over the nodes or link-local addresses', async () => {
+    const eg = (egress: unknown[]) => ({ spec: { podSelector: {}, egress } });
+    const nodes = { host: facts({ nodeAddresses: async () => ['10.0.0.5', 'fd00::5'] }) };
+    expect(await outcome(() => p.validate!(a(eg([{}])), nodes))).toBe(
+      '403 networkpolicies.networking.k8s.io "x" is forbidden: spec.egress[0].to: a rule without peers reaches every address, the host nodes\' and the link-local metadata service\'s included; name the peers (podSelector, namespaceSelector, or an ipBlock excepting them)',
+    );
+    expect(await outcome(() => p.validate!(a(eg([{ ports: [{ port: 443 }] }])), nodes))).toContain(
+      'spec.egress[0].to',
+    );
+    const dns = [
+      {
+        ports: [
+          { protocol: 'UDP', port: 53 },
+          { protocol: 'TCP', port: 53 },
+        ],
+      },
+    ];
+    expect(await outcome(() => p.validate!(a(eg(dns)), nodes))).toBe('allowed');
+    const block = (cidr: string, except?: string[]) =>
+      eg([{ to: [{ ipBlock: { cidr, ...(except ? { except } : {}) } }] }]);
+    expect(await outcome(() => p.validate!(a(block('0.0.0.0/0')), nodes))).toContain(
+      'spec.egress[0].to[0].ipBlock: 0.0.0.0/0 reaches the link-local range (the metadata service) (169.254.0.0/16); except it',
+    );
+    expect(await outcome(() => p.validate!(a(block('0.0.0.0/0', ['169.254.0.0/16'])), nodes))).toContain(
+      "reaches a host node's address (10.0.0.5/32)",
+    );
+    expect(await outcome(() => p.validate!(a(block('::/0', ['fe80::/10'])), nodes))).toContain(
+      '(fd00::5/128)',
+    );
+    expect(await outcome(() => p.validate!(a(block('169.254.169.254/32')), nodes))).toContain('link-local');
+    expect(
+      await outcome(() => p.validate!(a(block('0.0.0.0/0', ['169.254.0.0/16', '10.0.0.0/8'])), nodes)),
+    ).toBe('allowed');
+    expect(await outcome(() => p.validate!(a(block('203.0.113.0/24')), nodes))).toBe('allowed');
+    expect(await outcome(() => p.validate!(a(eg([{ to: [{ namespaceSelector: {} }] }])), nodes))).toBe(
+      'allowed',
+    );
+    expect(await outcome(() => p.validate!(a(eg([{}]), eg([{}])), nodes))).toBe('allowed');
   });
   it('allows selectors, outside ipBlocks, excepted pod ranges and rules it already had', async () => {
     expect(
