@@ -96,7 +96,14 @@ export async function startShardedEnv(
       while (kubectl(file, ['get', '--raw', '/version']).code !== 0) {
         if (Date.now() > deadline)
           throw new Error(
-            `tenant ${name} not served after 20s: ${kubectl(file, ['get', '--raw', '/version']).stderr}\n${replicas.map((r) => r.kplex.logs.filter((l) => /sharding|"level":[456]0/.test(l)).slice(-10).join('\n')).join('\n---\n')}`,
+            `tenant ${name} not served after 20s: ${kubectl(file, ['get', '--raw', '/version']).stderr}\n${replicas
+              .map((r) =>
+                r.kplex.logs
+                  .filter((l) => /sharding|"level":[456]0/.test(l))
+                  .slice(-10)
+                  .join('\n'),
+              )
+              .join('\n---\n')}`,
           );
         await new Promise((r) => setTimeout(r, 100));
       }
