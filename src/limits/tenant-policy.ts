@@ -186,7 +186,7 @@ export function policySchema(): Record<string, unknown> {
       networkIsolation: {
         type: 'boolean',
         description:
-          "Whether every host namespace of the tenant carries kplex's NetworkPolicy kplex-tenant-isolation: its pods accept traffic only from the tenant's own pods (and the namespaces of allowIngressFromHostNamespaces), and reach the tenant's pods, DNS and addresses outside the link-local range. Enforced only by a CNI that implements NetworkPolicy. Default: true.",
+          "Whether every host namespace of the tenant carries kplex's NetworkPolicy kplex-tenant-isolation: its pods accept traffic only from the tenant's own pods (and the namespaces of allowIngressFromHostNamespaces), and reach the tenant's pods, DNS, kplex, and addresses other than the host nodes' and the link-local range (the metadata service). Enforced only by a CNI that implements NetworkPolicy. Default: true.",
       },
       allowIngressFromHostNamespaces: {
         type: 'array',
