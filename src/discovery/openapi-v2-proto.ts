@@ -137,60 +137,48 @@ function primitivesFields(w: Writer, v: unknown): void {
   primitivesSpec(w, v);
 }
 const primitives: Enc = msg(primitivesFields);
-const primitivesSpec = fields(
-  {
-    type: [1, str],
-    format: [2, str],
-    items: [3, primitives],
-    collectionFormat: [4, str],
-    default: [5, any],
-    maximum: [6, dbl],
-    exclusiveMaximum: [7, bool],
-    minimum: [8, dbl],
-    exclusiveMinimum: [9, bool],
-    maxLength: [10, int],
-    minLength: [11, int],
-    pattern: [12, str],
-    maxItems: [13, int],
-    minItems: [14, int],
-    uniqueItems: [15, bool],
-    enum: [16, anys],
-    multipleOf: [17, dbl],
-  },
-  18,
-);
+/** The primitive fields PrimitivesItems, Header and the non-body parameters share, in field order. */
+const PRIMITIVE_KEYS = [
+  ['type', str],
+  ['format', str],
+  ['items', primitives],
+  ['collectionFormat', str],
+  ['default', any],
+  ['maximum', dbl],
+  ['exclusiveMaximum', bool],
+  ['minimum', dbl],
+  ['exclusiveMinimum', bool],
+  ['maxLength', int],
+  ['minLength', int],
+  ['pattern', str],
+  ['maxItems', int],
+  ['minItems', int],
+  ['uniqueItems', bool],
+  ['enum', anys],
+  ['multipleOf', dbl],
+] as const;
+/** `head`, then the primitive fields numbered from `from`. */
+function withPrimitives(
+  from: number,
+  head: Record<string, [number, Enc]> = {},
+): Record<string, [number, Enc]> {
+  const spec = { ...head };
+  PRIMITIVE_KEYS.forEach(([k, e], i) => (spec[k] = [from + i, e]));
+  return spec;
+}
+const primitivesSpec = fields(withPrimitives(1), 1 + PRIMITIVE_KEYS.length);
 
 /** The fields every non-body parameter shares, numbered from `from` (after required, in, description, name[, allowEmptyValue]). */
 function simpleParameter(allowEmpty: boolean): (w: Writer, v: unknown) => void {
   const base = allowEmpty ? 6 : 5;
-  const keys = [
-    ['type', str],
-    ['format', str],
-    ['items', primitives],
-    ['collectionFormat', str],
-    ['default', any],
-    ['maximum', dbl],
-    ['exclusiveMaximum', bool],
-    ['minimum', dbl],
-    ['exclusiveMinimum', bool],
-    ['maxLength', int],
-    ['minLength', int],
-    ['pattern', str],
-    ['maxItems', int],
-    ['minItems', int],
-    ['uniqueItems', bool],
-    ['enum', anys],
-    ['multipleOf', dbl],
-  ] as const;
-  const spec: Record<string, [number, Enc]> = {
+  const head: Record<string, [number, Enc]> = {
     required: [1, bool],
     in: [2, str],
     description: [3, str],
     name: [4, str],
     ...(allowEmpty ? { allowEmptyValue: [5, bool] as [number, Enc] } : {}),
   };
-  keys.forEach(([k, e], i) => (spec[k] = [base + i, e]));
-  return fields(spec, base + keys.length);
+  return fields(withPrimitives(base, head), base + PRIMITIVE_KEYS.length);
 }
 const NON_BODY: Record<string, [number, (w: Writer, v: unknown) => void]> = {
   header: [1, simpleParameter(false)],
@@ -216,29 +204,7 @@ const parametersItem: Enc = msg((w, v) =>
 );
 
 const header = msg(
-  fields(
-    {
-      type: [1, str],
-      format: [2, str],
-      items: [3, primitives],
-      collectionFormat: [4, str],
-      default: [5, any],
-      maximum: [6, dbl],
-      exclusiveMaximum: [7, bool],
-      minimum: [8, dbl],
-      exclusiveMinimum: [9, bool],
-      maxLength: [10, int],
-      minLength: [11, int],
-      pattern: [12, str],
-      maxItems: [13, int],
-      minItems: [14, int],
-      uniqueItems: [15, bool],
-      enum: [16, anys],
-      multipleOf: [17, dbl],
-      description: [18, str],
-    },
-    19,
-  ),
+  fields({ ...withPrimitives(1), description: [1 + PRIMITIVE_KEYS.length, str] }, 2 + PRIMITIVE_KEYS.length),
 );
 const response = msg(
   fields(
