@@ -723,6 +723,52 @@ describe('security: services and networking objects', () => {
       'spec.ingress[0].from',
     );
   });
+  // Nor reach the host's nodes or the metadata service (kplex's policy excepts them; the tenant's must too).
+  const egressPolicy = (name: string, egress: unknown[]) => ({
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'NetworkPolicy',
+    metadata: { name },
+    spec: { podSelector: {}, policyTypes: ['Egress'], egress },
+  });
+  attack('namespaces', 'own NetworkPolicy sending anywhere (an egress rule without to)', async () => {
+    await refused(
+      api.request('POST', NP, egressPolicy('out', [{}])),
+      'networkpolicies.networking.k8s.io "out" is forbidden: spec.egress[0].to: a rule without peers reaches every address',
+    );
+    expect(
+      (await s.hostApi.request('GET', `/apis/networking.k8s.io/v1/namespaces/${hostNs}/networkpolicies/out`))
+        .status,
+    ).toBe(404);
+  });
+  attack('namespaces', 'own NetworkPolicy egress to the metadata address 169.254.169.254/32', async () => {
+    await refused(
+      api.request('POST', NP, egressPolicy('imds', [{ to: [{ ipBlock: { cidr: '169.254.169.254/32' } }] }])),
+      'spec.egress[0].to[0].ipBlock: 169.254.169.254/32 reaches the link-local range (the metadata service)',
+    );
+  });
+  attack(
+    'namespaces',
+    "own NetworkPolicy egress 0.0.0.0/0 excepting link-local only: the nodes' kubelets",
+    async () => {
+      const all = { ipBlock: { cidr: '0.0.0.0/0', except: ['169.254.0.0/16'] } };
+      await refused(
+        api.request('POST', NP, egressPolicy('nodes', [{ to: [all] }])),
+        "spec.egress[0].to[0].ipBlock: 0.0.0.0/0 reaches a host node's address",
+      );
+    },
+  );
+  attack(
+    'namespaces',
+    'own NetworkPolicy egress opened to every address by merge patch (ports only)',
+    async () => {
+      const dns = { ports: [{ protocol: 'UDP', port: 53 }] };
+      expect((await api.request('POST', NP, egressPolicy('dns', [dns]))).status).toBe(201);
+      await refused(
+        api.request('PATCH', `${NP}/dns`, { spec: { egress: [{ ports: [{ port: 10250 }] }] } }, MERGE),
+        'spec.egress[0].to: a rule without peers reaches every address',
+      );
+    },
+  );
 
   // Host classes, once the Tenant lists the ones it may use.
   attack('bodies', 'a RuntimeClass and a StorageClass outside the Tenant lists', async () => {
