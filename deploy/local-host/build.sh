@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the local host cluster's binaries ONCE into a cache outside the repository and reuses them:
 # kube-apiserver, kube-controller-manager, kube-scheduler and etcd from ./kube, kwok from ./kwok,
+# the NetworkPolicy engine of the isolation test from ./netpol-engine,
 # and (with --e2e) the conformance binary e2e.test plus ginkgo. Everything comes from the Go
 # module proxy; nothing else is downloaded.
 set -euo pipefail
@@ -92,6 +93,17 @@ build "Kubernetes $version + etcd" kube \
   k8s.io/kubernetes/cmd/kube-scheduler go.etcd.io/etcd/server/v3
 
 build "kwok $kwok_version" kwok kwok -- sigs.k8s.io/kwok/cmd/kwok
+
+# cyclonus's NetworkPolicy matcher for test/integration/network-policy-engine.test.ts (which builds
+# it too when missing), cached by cyclonus version beside the host binaries.
+netpol_version=$(sed -n 's/^\tgithub.com\/mattfenwick\/cyclonus \(v[0-9.]*\)$/\1/p' "$here/netpol-engine/go.mod")
+netpol="$cache_root/netpol-engine-$netpol_version/netpol-engine"
+if [ "$force" = 0 ] && [ -x "$netpol" ]; then
+  echo "netpol-engine $netpol_version: cached in $(dirname "$netpol")"
+else
+  echo "netpol-engine $netpol_version: building (cyclonus's NetworkPolicy matcher)"
+  (cd "$here/netpol-engine" && go build -ldflags "-s -w" -o "$netpol" .)
+fi
 
 if [ "$e2e" = 1 ]; then
   step=$((step + 1))
