@@ -6,7 +6,7 @@ import { parsePodAdmission, reviewResponse, translationPatch } from '../../../sr
 import { translatePod } from '../../../src/syncer/pod-translate.js';
 import { podToVirtual } from '../../../src/syncer/pod-view.js';
 import { injectedNameserver, hostFormUpdate } from '../../../src/syncer/pod-dns.js';
-import { podDnsAddress } from '../../../src/syncer/pod-syncer.js';
+import { podDnsAddress, podEndpoints } from '../../../src/syncer/pod-syncer.js';
 import { webhookConfiguration } from '../../../src/syncer/webhook-registration.js';
 import { tenantFromCredential } from '../../../src/server/tenant-resolution.js';
 
@@ -272,6 +272,19 @@ describe('pod DNS', () => {
       '10.96.0.10',
     );
     expect(() => podDnsAddress({ ...base, podDnsAddress: 'dns.example' })).toThrow(/not an IP/);
+  });
+
+  it("kplex's endpoints for the isolation policy: the pod API address (its port, else the serving one) and DNS", () => {
+    expect(podEndpoints({ bindAddress: '10.0.0.5' }, 6443)).toEqual([
+      { ip: '10.0.0.5', port: 6443, protocol: 'TCP' },
+    ]);
+    expect(
+      podEndpoints({ bindAddress: '0.0.0.0', podApiAddress: '10.96.0.1:443', dnsListen: '0.0.0.0:53' }, 6443),
+    ).toEqual([
+      { ip: '10.96.0.1', port: 443, protocol: 'TCP' },
+      { ip: '10.96.0.1', port: 53, protocol: 'UDP' },
+      { ip: '10.96.0.1', port: 53, protocol: 'TCP' },
+    ]);
   });
 });
 
