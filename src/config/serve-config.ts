@@ -1,5 +1,6 @@
 // `kplex serve` configuration: every field has a flag and a KPLEX_* environment variable
 // (flags win), declared once here and turned into commander options by the CLI.
+import os from 'node:os';
 import path from 'node:path';
 
 export interface ServeConfig {
@@ -47,6 +48,18 @@ const int = (v: string): number => {
   const n = Number.parseInt(v, 10);
   if (!Number.isFinite(n) || String(n) !== v.trim()) throw new Error(`not an integer: ${v}`);
   return n;
+};
+
+/**
+ * A shard number, or `ordinal`: the trailing number of this machine's host name, which is a
+ * StatefulSet pod's ordinal (kplex-2 serves shard 2), so every replica of the chart runs the same
+ * arguments.
+ */
+export const shardNumber = (v: string, hostname = os.hostname()): number => {
+  if (v !== 'ordinal') return int(v);
+  const m = /-(\d+)$/.exec(hostname);
+  if (!m) throw new Error(`--shard ordinal: the host name "${hostname}" does not end in -<number>`);
+  return int(m[1]!);
 };
 
 const bool = (v: string): boolean => {
@@ -234,9 +247,9 @@ export const serveOptions: ConfigOption[] = [
     flag: '--shard <k>',
     env: 'KPLEX_SHARD',
     description:
-      "the shard this replica serves (0..shards-1) while it holds the shard's host Lease (kplex-system/kplex-shard-<k>); other tenants' requests are forwarded to their shard's holder",
+      "the shard this replica serves (0..shards-1) while it holds the shard's host Lease (kplex-system/kplex-shard-<k>); other tenants' requests are forwarded to their shard's holder. `ordinal`: the number that ends the host name (a StatefulSet pod's ordinal)",
     default: '0',
-    parse: int,
+    parse: (v) => shardNumber(v),
   },
   {
     key: 'shardLeaseSeconds',

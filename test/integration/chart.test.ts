@@ -125,6 +125,36 @@ describe('the Helm chart', () => {
     expect(out).toContain('configmap/kplex-webhook-client-ca created (server dry run)');
   });
 
+  it('runs N sharded replicas (shard = pod ordinal, peer address = pod IP) with one serving certificate', () => {
+    const yaml = renderChart(helm, ['--set', 'replicas=3', '--set', 'tls.secretName=kplex-tls']);
+    const sts = parseAllDocuments(yaml)
+      .map((d) => d.toJS() as { kind?: string; spec?: Record<string, unknown> })
+      .find((d) => d.kind === 'StatefulSet')!;
+    expect(sts.spec!['replicas']).toBe(3);
+    const container = (
+      sts.spec!['template'] as { spec: { containers: { args: string[]; env: { name: string }[] }[] } }
+    ).spec.containers[0]!;
+    expect(container.args).toEqual(
+      expect.arrayContaining([
+        '--shards=3',
+        '--shard=ordinal',
+        '--replica-id=$(POD_NAME)',
+        '--peer-address=https://$(POD_IP):9443',
+        '--tls-cert-file=/etc/kplex/tls/tls.crt',
+      ]),
+    );
+    expect(container.env.map((e) => e.name)).toEqual(['POD_NAME', 'POD_IP']);
+    expect(serverDryRun(yaml)).toContain('statefulset.apps/kplex created (server dry run)');
+    // Without a shared serving certificate each replica would make its own CA: refused.
+    const own = spawnSync(
+      helm,
+      ['template', 'k', chartDir, '-n', 'kplex-system', ...KUBE_VERSION, '--set', 'replicas=2'],
+      { encoding: 'utf8' },
+    );
+    expect(own.status).not.toBe(0);
+    expect(own.stderr).toContain('replicas > 1 needs tls.secretName');
+  });
+
   it('refuses to grant cluster-wide Secret reads, and any namespace but kplex-system', () => {
     const secrets = spawnSync(
       helm,

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { addConfigOptions } from '../../../src/cli/options.js';
-import { serveOptions } from '../../../src/config/serve-config.js';
+import { serveOptions, shardNumber } from '../../../src/config/serve-config.js';
 
 describe('kplex serve options', () => {
   it('every flag given on the command line reaches the config under its key', () => {
@@ -49,5 +49,13 @@ describe('kplex serve options', () => {
         { key: 'tlsKeyFile' as never, flag: '--tls-private-key-file <file>', env: 'X', description: '' },
       ]),
     ).toThrow(/tlsPrivateKeyFile/);
+  });
+
+  it('--shard ordinal is the number that ends the host name (a StatefulSet pod), else a plain integer', () => {
+    expect(shardNumber('ordinal', 'kplex-2')).toBe(2);
+    expect(shardNumber('ordinal', 'kplex-10')).toBe(10);
+    expect(shardNumber('3', 'anything')).toBe(3);
+    expect(() => shardNumber('ordinal', 'laptop')).toThrow(/does not end in -<number>/);
+    expect(() => shardNumber('two')).toThrow(/not an integer/);
   });
 });
