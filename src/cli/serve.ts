@@ -76,7 +76,12 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   // Each tenant's limits (Tenant spec.limits), from the same watch, before the first list arrives.
   const limits = new TenantLimitsBook();
   tenants.onChange((e) => limits.observe(e));
-  const pool = new StorePool({ dataDir: path.join(cfg.dataDir, 'tenants'), store: { limits: limits.of } });
+  // A sharded replica's stores refuse writes once its shard's Lease lapsed (set when sharding starts).
+  const storeFence: { writable?: (tenant: string) => Error | undefined } = {};
+  const pool = new StorePool({
+    dataDir: path.join(cfg.dataDir, 'tenants'),
+    store: { limits: limits.of, writable: (tenant) => storeFence.writable?.(tenant) },
+  });
   // `kplex tenant restore` refuses while this marker names a live process.
   const unmark = markServing(cfg.dataDir);
   // Each tenant's workload policy (Tenant spec.policy). Its host namespaces get the policy's Pod
@@ -105,6 +110,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   const sharding = shardOpts
     ? await startSharding(host, tenants, pool, shardOpts, logger, (name, uid) => runtimes.drop(name, uid))
     : undefined;
+  storeFence.writable = sharding?.writable;
   const gated = sharding?.gate ?? ((h: TenantHandler) => h);
   // Signing keys: the host Secret every replica shares, plus this data dir's (tests, migration).
   const keyRing = new KeyRing([new HostSecretKeyStore(host), new FileKeyStore(cfg.dataDir)]);

@@ -8,7 +8,7 @@ import type { Logger } from '../log/logger.js';
 import type { TenantHandler } from '../server/server.js';
 import type { StorePool } from '../store/store-pool.js';
 import type { TenantDirectory } from '../tenancy/tenant-directory.js';
-import { Forwarder } from './forwarder.js';
+import { Forwarder, ownerUnavailable } from './forwarder.js';
 import { LeaseView } from './lease-view.js';
 import { leaseTiming } from './lease-timing.js';
 import { PeerTrust } from './peer-trust.js';
@@ -31,6 +31,8 @@ export interface Sharding {
   gate(inner: TenantHandler): TenantHandler;
   /** Whether this replica serves the tenant now (its status, its host reconcilers). */
   serves(tenant: string): boolean;
+  /** Why this replica may not write `tenant`'s store now (its shard's Lease is not held), if so. */
+  writable(tenant: string): Error | undefined;
   /** Takes the Lease once the server listens at `address`. */
   start(address: string, servingCA: string): void;
   stop(): Promise<void>;
@@ -109,6 +111,8 @@ export async function startSharding(
         inner,
       ),
     serves: (name) => shardOf(tenants.get(name), opts.shards) === opts.shard && held(),
+    writable: (tenant) =>
+      held() ? undefined : ownerUnavailable(tenant, `this replica's Lease of shard ${opts.shard} lapsed`),
     start(address, servingCA) {
       lease = new ShardLease(
         host,

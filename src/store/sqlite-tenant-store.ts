@@ -58,6 +58,12 @@ export interface SqliteTenantStoreOptions {
   onOpen?: (store: SqliteTenantStore) => void;
   /** Called each time the store closes its database handle. */
   onClose?: (store: SqliteTenantStore) => void;
+  /**
+   * Asked before every write transaction: an error refuses the write before anything is written
+   * (a sharded replica past its Lease's renew deadline may no longer write: fencing at the store,
+   * not only at the request gate, so a request admitted just before cannot commit after it).
+   */
+  writable?: (tenant: string) => Error | undefined;
   /** The tenant's store limits: every write is checked against them here, the one place writes happen. */
   limits?: (tenant: string) => StoreLimits;
 }
@@ -305,6 +311,8 @@ export class SqliteTenantStore implements TenantStore {
   }
 
   transaction<T>(fn: () => T): T {
+    const refused = this.depth === 0 ? this.opts.writable?.(this.tenant) : undefined;
+    if (refused) throw refused;
     const h = this.handle();
     const mark: TxMark = {
       rv: this.rv,
