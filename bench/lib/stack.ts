@@ -67,6 +67,13 @@ async function startHostRetrying(o: StackOptions): Promise<HostState> {
 }
 
 export async function startStack(o: StackOptions): Promise<Stack> {
+  // Built before the host starts: a build error then leaves no host running behind it.
+  o.log('building kplex (tsc -> dist/)');
+  execFileSync(
+    process.execPath,
+    [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')],
+    { stdio: 'inherit' },
+  );
   const host = await startHostRetrying(o);
   const pki = path.join(host.dir, 'pki');
   const hostApi: Target = {
@@ -79,12 +86,6 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     origin: host.server,
     base: '',
   };
-  o.log('building kplex (tsc -> dist/)');
-  execFileSync(
-    process.execPath,
-    [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', path.join(root, 'tsconfig.json')],
-    { stdio: 'inherit' },
-  );
   const port = await freePort();
   const dataDir = path.join(o.work, 'data');
   const logFile = path.join(o.work, 'kplex.log');
