@@ -151,7 +151,9 @@ describe('API parity: tenant and host', () => {
     ]) {
       const [h, t] = [get(host.kubeconfig, args), get(tenant, args)];
       expect(h.code).toBe(0);
-      expect([t.code, t.stdout, t.stderr]).toEqual([h.code, h.stdout, h.stderr]);
+      // The apiserver probes the components concurrently: their order differs between two reads.
+      const rows = (out: string) => out.split('\n').sort();
+      expect([t.code, rows(t.stdout), t.stderr]).toEqual([h.code, rows(h.stdout), h.stderr]);
     }
     const line = (kc: string) =>
       kubectlOk(kc, ['api-resources', '--no-headers'])

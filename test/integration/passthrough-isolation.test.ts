@@ -236,7 +236,10 @@ describe('host passthrough isolation', () => {
         'nodes "kwok-node-0" is forbidden: User "admin" cannot delete resource "nodes" in API group "" at the cluster scope',
     });
     expect((await raw('GET', '/apis/kplex.io/v1alpha1/tenants')).status).toBe(404);
-    expect((await raw('GET', '/apis/storage.k8s.io/v1/volumeattachments')).status).toBe(404);
+    // VolumeAttachments are the tenant's own (virtual): the host's are never listed.
+    const attachments = await raw('GET', '/apis/storage.k8s.io/v1/volumeattachments');
+    expect(attachments.status).toBe(200);
+    expect((JSON.parse(attachments.text) as { items: unknown[] }).items).toEqual([]);
     // PersistentVolumes: only those bound to A's claims, claimRef in A's names, in lists, gets and Tables.
     const pv = (name: string, ns: string) => ({
       apiVersion: 'v1',
