@@ -179,3 +179,21 @@ export function expectStatus(res: { status: number; body: unknown }, code: numbe
   expect(body.code).toBe(code);
   if (reason) expect(body.reason).toBe(reason);
 }
+
+/**
+ * The host namespace of a tenant namespace, by the labels kplex records on it. kplex makes it in
+ * the background right after the namespace is created: waited for (10 s at most).
+ */
+export async function hostNamespaceOf(hostApi: HostClient, tenant: string, ns: string): Promise<string> {
+  const selector = encodeURIComponent(`kplex.io/tenant=${tenant},kplex.io/namespace=${ns}`);
+  for (let i = 0; i < 100; i++) {
+    const r = await hostApi.request<{ items: { metadata: { name: string } }[] }>(
+      'GET',
+      `/api/v1/namespaces?labelSelector=${selector}`,
+    );
+    const found = r.body.items[0];
+    if (found) return found.metadata.name;
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`no host namespace for ${tenant}/${ns}`);
+}

@@ -13,7 +13,7 @@ import { createCA, issueCert, type KeyPairPem } from '../../src/pki/certs.js';
 import { startKplex } from '../helpers/kplex-process.js';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { kplexCli } from '../helpers/tenant-env.js';
-import { attack, securityEnv, type SecurityEnv } from './harness.js';
+import { attack, hostNamespaceOf, securityEnv, type SecurityEnv } from './harness.js';
 
 const A = 'sec-podwh-a';
 const B = 'sec-podwh-b';
@@ -92,13 +92,7 @@ describe('security: the pod webhook and pod tokens', () => {
   let origin: string;
   let hostNsA: string;
 
-  const hostNs = async (tenant: string, ns: string): Promise<string> =>
-    (
-      await s.hostApi.request<{ items: Any[] }>(
-        'GET',
-        `/api/v1/namespaces?labelSelector=${encodeURIComponent(`kplex.io/tenant=${tenant},kplex.io/namespace=${ns}`)}`,
-      )
-    ).body.items[0]!.metadata.name as string;
+  const hostNs = (tenant: string, ns: string): Promise<string> => hostNamespaceOf(s.hostApi, tenant, ns);
 
   beforeAll(async () => {
     s = await securityEnv([A, B]);

@@ -9,7 +9,7 @@ import { request } from 'node:https';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
-import { attack, expectStatus, securityEnv, type SecurityEnv } from './harness.js';
+import { attack, expectStatus, hostNamespaceOf, securityEnv, type SecurityEnv } from './harness.js';
 
 const A = 'sec-sync-a';
 const B = 'sec-sync-b';
@@ -30,13 +30,8 @@ describe('security: the pod syncer (DNS wiring)', () => {
   let s: SecurityEnv;
   const hostNs: Record<string, string> = {};
 
-  const hostNamespace = async (tenant: string, ns: string): Promise<string> =>
-    (
-      await s.hostApi.request<{ items: Any[] }>(
-        'GET',
-        `/api/v1/namespaces?labelSelector=${encodeURIComponent(`kplex.io/tenant=${tenant},kplex.io/namespace=${ns}`)}`,
-      )
-    ).body.items[0]!.metadata.name as string;
+  const hostNamespace = (tenant: string, ns: string): Promise<string> =>
+    hostNamespaceOf(s.hostApi, tenant, ns);
   const hostPod = async (name: string, t = A): Promise<Any> =>
     (await s.hostApi.must<Any>('GET', `/api/v1/namespaces/${hostNs[t]}/pods/${name}`)).body;
   const create = async (body: unknown): Promise<Any> => {
