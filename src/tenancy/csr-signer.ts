@@ -67,6 +67,21 @@ export class CsrSigner {
     });
   }
 
+  /**
+   * Requests approved but never signed (kplex stopped between the approval's commit and the
+   * signature): signed when the tenant's runtime starts, as the csrsigning controller's resync does.
+   */
+  resume(): void {
+    const reg = this.deps.registry();
+    const { group, resource } = reg.gr;
+    let after: string | undefined;
+    do {
+      const page = reg.store.list({ group, resource, after, limit: 500 });
+      for (const item of page.items) this.written(item.object);
+      after = page.last;
+    } while (after);
+  }
+
   private async sign(name: string): Promise<void> {
     const reg = this.deps.registry();
     const csr = reg.get('', name) as Csr;

@@ -134,6 +134,7 @@ export class TenantRuntime {
       ...csrStrategy(this.strategies[csr]!),
       ...(signer ? { afterWrite: (obj: KubeObject) => signer.written(obj) } : {}),
     };
+    if (signer) setImmediate(() => this.resumeSigning(signer));
   }
 
   get tenant(): string {
@@ -203,6 +204,14 @@ export class TenantRuntime {
     for (const r of this.table().values())
       if (r.group === group && r.kind === kind) return r.placement === 'host' || r.placement === 'host-view';
     return false;
+  }
+
+  private resumeSigning(signer: CsrSigner): void {
+    try {
+      signer.resume();
+    } catch (err) {
+      this.deps.logger.error({ err, tenant: this.deps.tenant }, 'resuming certificate signing failed');
+    }
   }
 
   private csrSigner(clientCA: () => Promise<KeyPairPem>): CsrSigner {

@@ -27,8 +27,8 @@ export interface TenantEnv {
   dataDir: string;
   /** Creates a tenant and returns the path of its kubeconfig (user admin, system:masters). */
   tenant(name: string, opts?: { user?: string; groups?: string[] }): Promise<string>;
-  /** Restarts kplex (same data dir), e.g. after a SIGKILL. */
-  restart(signal?: NodeJS.Signals): Promise<void>;
+  /** Restarts kplex (same data dir), e.g. after a SIGKILL; `whileStopped` runs between stop and start. */
+  restart(signal?: NodeJS.Signals, whileStopped?: () => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -83,11 +83,15 @@ export async function startTenantEnv(host: HostState, extraArgs: string[] = []):
       }
       return file;
     },
-    async restart(signal = 'SIGTERM') {
+    async restart(signal = 'SIGTERM', whileStopped) {
       const port = kplex.port;
       await kplex.stop(signal);
-      // The same port: kubeconfigs written before the restart keep working.
-      kplex = await startKplex([...args, '--port', String(port)]);
+      try {
+        whileStopped?.();
+      } finally {
+        // The same port: kubeconfigs written before the restart keep working.
+        kplex = await startKplex([...args, '--port', String(port)]);
+      }
     },
     async close() {
       await kplex.stop();

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import '../../src/pki/certs.js'; // loads reflect-metadata and gives @peculiar/x509 its crypto provider
 import * as x509 from '@peculiar/x509';
+import Database from 'better-sqlite3';
 import { kubectl, kubectlOk } from '../helpers/kubectl.js';
 import { startTenantEnv, type TenantEnv } from '../helpers/tenant-env.js';
 
@@ -133,6 +134,38 @@ describe('CertificateSigningRequests: tenant and host', () => {
       expect(who.status.userInfo.username).toBe(`alice-${suffix}`);
       expect(who.status.userInfo.groups).toEqual(['devs', 'system:authenticated']);
     }
+  });
+
+  it('signs after a restart a request approved but not yet signed when kplex stopped', async () => {
+    const name = `carol-${suffix}`;
+    const { csr } = await request(name, name, []);
+    kubectlOk(tenant, ['create', '-f', '-'], manifest(name, csr));
+    kubectlOk(tenant, ['certificate', 'approve', name]);
+    const first = new X509Certificate(await certificate(tenant, name));
+    // A stop between the approval's commit and the signature: the stored request has no certificate.
+    const uid = kubectlOk(host.kubeconfig, [
+      'get',
+      'tenants.kplex.io',
+      'csr-t',
+      '-o',
+      'jsonpath={.metadata.uid}',
+    ]);
+    await env.restart('SIGKILL', () => {
+      const db = new Database(path.join(dir, 'tenants', `${uid}.db`), { fileMustExist: true });
+      const row = db
+        .prepare(`SELECT json FROM objects WHERE resource = 'certificatesigningrequests' AND name = ?`)
+        .get(name) as { json: string };
+      const obj = JSON.parse(row.json) as Csr;
+      delete obj.status.certificate;
+      db.prepare(
+        `UPDATE objects SET json = ? WHERE resource = 'certificatesigningrequests' AND name = ?`,
+      ).run(JSON.stringify(obj), name);
+      db.close();
+    });
+    // signed again when the tenant's runtime starts: a new certificate of the same subject
+    const again = new X509Certificate(await certificate(tenant, name));
+    expect(again.subject).toBe(`CN=${name}`);
+    expect(again.serialNumber).not.toBe(first.serialNumber);
   });
 
   it('denies with kubectl certificate deny: no certificate', async () => {
