@@ -10,6 +10,7 @@ import { validateCelExpression } from './cel-expressions.js';
 import { asArray, duplicate, invalidValue, notSupported, required, tooMany } from './field-errors.js';
 import { validateLabelSelector } from '../api/labels.js';
 import { validateRuleWithOperations, type RuleShape } from './rules.js';
+import { validateWebhookService, validateWebhookURL } from '../api/webhook-client-config.js';
 
 export const FAILURE_POLICIES = ['Fail', 'Ignore'];
 export const MATCH_POLICIES = ['Equivalent', 'Exact'];
@@ -69,59 +70,6 @@ export function validateMatchConditions(conditions: MatchCondition[], fld: strin
       if (names.has(name)) errs.push(duplicate(`${f}.name`, name));
       else names.add(name);
     }
-  });
-  return errs;
-}
-
-function validateURL(raw: string, fld: string): FieldError[] {
-  const form = '; desired format: https://host[/path]';
-  let u: URL;
-  try {
-    u = new URL(raw);
-  } catch (e) {
-    return [required(fld, `url must be a valid URL: ${e instanceof Error ? e.message : String(e)}${form}`)];
-  }
-  const errs: FieldError[] = [];
-  const scheme = u.protocol.replace(/:$/, '');
-  if (scheme !== 'https')
-    errs.push(invalidValue(fld, scheme, `'https' is the only allowed URL scheme${form}`));
-  if (u.host.length === 0) errs.push(invalidValue(fld, u.host, `host must be specified${form}`));
-  if (u.username || u.password)
-    errs.push(
-      invalidValue(
-        fld,
-        u.password ? `${u.username}:${u.password}` : u.username,
-        'user information is not permitted in the URL',
-      ),
-    );
-  if (u.hash.length > 1)
-    errs.push(invalidValue(fld, u.hash.slice(1), 'fragments are not permitted in the URL'));
-  if (u.search.length > 1)
-    errs.push(invalidValue(fld, u.search.slice(1), 'query parameters are not permitted in the URL'));
-  return errs;
-}
-
-function validateService(
-  svc: NonNullable<NonNullable<Webhook['clientConfig']>['service']>,
-  fld: string,
-): FieldError[] {
-  const errs: FieldError[] = [];
-  if (!svc.name) errs.push(required(`${fld}.name`, 'service name is required'));
-  if (!svc.namespace) errs.push(required(`${fld}.namespace`, 'service namespace is required'));
-  const port = svc.port ?? 443;
-  if (!(port >= 1 && port <= 65535))
-    errs.push(invalidValue(`${fld}.port`, port, 'port is not valid: must be between 1 and 65535, inclusive'));
-  const path = svc.path;
-  if (path === undefined || path === '/' || path === '') return errs;
-  if (path === '//') return [...errs, invalidValue(`${fld}.path`, path, 'segment[0] may not be empty')];
-  if (!path.startsWith('/')) errs.push(invalidValue(`${fld}.path`, path, "must start with a '/'"));
-  let check = path.slice(1);
-  if (check.endsWith('/')) check = check.slice(0, -1);
-  check.split('/').forEach((step, i) => {
-    if (step.length === 0) errs.push(invalidValue(`${fld}.path`, path, `segment[${i}] may not be empty`));
-    else
-      for (const m of isDNS1123Subdomain(step))
-        errs.push(invalidValue(`${fld}.path`, path, `segment[${i}]: ${m}`));
   });
   return errs;
 }
@@ -187,8 +135,8 @@ function validateWebhook(hook: Webhook, mutating: boolean, fld: string): FieldEr
   const hasService = isObject(cc.service);
   if (hasURL === hasService)
     errs.push(required(`${fld}.clientConfig`, 'exactly one of url or service is required'));
-  else if (hasURL) errs.push(...validateURL(cc.url!, `${fld}.clientConfig.url`));
-  else errs.push(...validateService(cc.service!, `${fld}.clientConfig.service`));
+  else if (hasURL) errs.push(...validateWebhookURL(cc.url!, `${fld}.clientConfig.url`));
+  else errs.push(...validateWebhookService(cc.service!, `${fld}.clientConfig.service`));
   errs.push(
     ...validateMatchConditions(asArray<MatchCondition>(hook.matchConditions), `${fld}.matchConditions`),
   );

@@ -13,7 +13,7 @@ import {
 
 const asCRD = (o: KubeObject) => o as unknown as CustomResourceDefinition;
 
-/** SetDefaults for v1 CRDs: singular, listKind, conversion strategy. */
+/** SetDefaults for v1 CRDs: singular, listKind, conversion strategy, a conversion Service's port. */
 export function defaultCRD(crd: CustomResourceDefinition): void {
   const n = crd.spec?.names;
   if (n) {
@@ -21,6 +21,11 @@ export function defaultCRD(crd: CustomResourceDefinition): void {
     if (!n.listKind && n.kind) n.listKind = `${n.kind}List`;
   }
   if (crd.spec && !crd.spec.conversion) crd.spec.conversion = { strategy: 'None' };
+  // SetDefaults_ServiceReference: a conversion webhook's Service port is 443.
+  const service = (
+    crd.spec?.conversion?.webhook as { clientConfig?: { service?: { port?: number } } } | undefined
+  )?.clientConfig?.service;
+  if (service && typeof service === 'object' && service.port === undefined) service.port = 443;
 }
 
 export function setCondition(conds: CRDCondition[], c: CRDCondition, now: string): void {

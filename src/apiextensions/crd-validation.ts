@@ -9,6 +9,7 @@ import { isDNS1035Label, isDNS1123Subdomain, nameIsDNSSubdomain } from '../api/n
 import { isDeepStrictEqual } from 'node:util';
 import { validateStructuralSchema } from './structural-schema-validation.js';
 import { validateCelCost } from './cel/crd-cost.js';
+import { validateConversion } from './conversion-validation.js';
 import type { CRDColumn, CRDVersion, CustomResourceDefinition } from './crd-types.js';
 
 const printerColumnTypes = ['boolean', 'date', 'integer', 'number', 'string'];
@@ -192,17 +193,7 @@ export function validateCustomResourceDefinition(
   if (!names.listKind) errs.push(fieldErr.required('spec.names.listKind', ''));
   errs.push(...validateNames(names, 'spec.names'));
 
-  const strategy = spec.conversion?.strategy ?? 'None';
-  if (!['None', 'Webhook'].includes(strategy))
-    errs.push(fieldErr.notSupported('spec.conversion.strategy', strategy, ['None', 'Webhook']));
-  else if (
-    strategy === 'Webhook' &&
-    !(spec.conversion as { webhook?: { clientConfig?: unknown } }).webhook?.clientConfig
-  ) {
-    errs.push(
-      fieldErr.required('spec.conversion.webhookClientConfig', 'required when strategy is set to Webhook'),
-    );
-  }
+  errs.push(...validateConversion(crd, old));
 
   // Per-version (or hoisted) schema, subresources and printer columns.
   const srHoisted = hoisted(versions, (v) => v.subresources);

@@ -30,6 +30,7 @@ import { getScale, updateScale } from '../registry/scale.js';
 import { patchScale } from '../registry/scale-patch.js';
 import type { FieldValidation, FullStrategy, UserInfo } from '../registry/strategy.js';
 import type { TenantStore } from '../store/types.js';
+import type { ObjectConverter } from '../registry/converter.js';
 import { admissionAttributes, type Operation } from '../admission/attributes.js';
 import type { AdmissionChain, AdmissionEnv } from '../admission/chain.js';
 import { decodeBody, mediaType, readBody } from './body.js';
@@ -53,6 +54,8 @@ export interface VirtualRequestContext {
   /** The tenant's admission chain, and what its plugins may read (host-backed params). */
   admission?: AdmissionChain;
   admissionEnv?: AdmissionEnv;
+  /** The CRD's conversion webhook, when its strategy is Webhook. */
+  converter?: ObjectConverter;
   /** `Warning` texts earlier stages of the pipeline collected for the response. */
   warnings?: string[];
 }
@@ -243,6 +246,7 @@ export async function handleVirtualRequest(
     info: ctx.info,
     strategy: ctx.strategy,
     gc: ctx.gc,
+    converter: ctx.converter,
   });
   const sub = ri.subresource;
   if (sub && !ctx.info.subresources?.[sub as 'status' | 'scale' | 'finalize' | 'approval'])
@@ -271,12 +275,17 @@ export async function handleVirtualRequest(
     decodeBody(await readBody(req), req.headers['content-type'], expect);
   switch (ri.verb) {
     case 'get': {
-      const obj = sub === 'scale' ? getScale(reg, ns, ri.name) : reg.get(ns, ri.name);
+      const obj =
+        sub === 'scale' ? getScale(reg, ns, ri.name) : (await reg.served([reg.get(ns, ri.name)]))[0]!;
       return writeResult(res, 200, obj, false, out);
     }
-    case 'list':
-      if (streamable(out)) return await writeListStream(res, reg, ns, listOptions(q), out);
-      return writeResult(res, 200, list(reg, ns, listOptions(q)) as unknown as KubeObject, true, out);
+    case 'list': {
+      // Items stored in another version are converted in batches: no streaming of stored text.
+      if (streamable(out) && !ctx.converter) return await writeListStream(res, reg, ns, listOptions(q), out);
+      const l = list(reg, ns, listOptions(q));
+      l.items = await reg.served(l.items);
+      return writeResult(res, 200, l as unknown as KubeObject, true, out);
+    }
     case 'watch': {
       const lo = { ...listOptions(q), watch: true };
       return serveWatch(req, res, reg, ns, ri.name || undefined, lo, out);
@@ -340,16 +349,14 @@ export async function handleVirtualRequest(
         raw.length ? decodeBody(raw, req.headers['content-type']).value : undefined,
         ctx.user,
       );
-      await admission(
-        ctx,
-        opts.warnings,
-        opts.dryRun,
-        'DeleteOptions',
-      )?.('DELETE', null, reg.get(ns, ri.name));
+      const admitDelete = admission(ctx, opts.warnings, opts.dryRun, 'DeleteOptions');
+      if (admitDelete) await admitDelete('DELETE', null, (await reg.served([reg.get(ns, ri.name)]))[0]!);
       const r = deleteObject(reg, ns, ri.name, opts);
       out.warnings.push(...opts.warnings);
       await ctx.store.durable();
-      return writeResult(res, r.code, r.body as KubeObject, false, out);
+      const body = r.body as KubeObject;
+      const shown = body.kind === ctx.info.kind ? (await reg.served([body]))[0]! : body;
+      return writeResult(res, r.code, shown, false, out);
     }
     case 'deletecollection': {
       const raw = await readBody(req);
@@ -361,10 +368,14 @@ export async function handleVirtualRequest(
       const admitDelete = admission(ctx, opts.warnings, opts.dryRun, 'DeleteOptions');
       // Each object is admitted as its own DELETE (names and namespaces decide whether a policy applies).
       if (admitDelete)
-        for (const item of list(reg, ns, { ...listOptions(q), limit: undefined, continue: undefined }).items)
+        for (const item of await reg.served(
+          list(reg, ns, { ...listOptions(q), limit: undefined, continue: undefined }).items,
+        ))
           await admitDelete('DELETE', null, item);
       const result = deleteCollection(reg, ns, listOptions(q), opts);
       await ctx.store.durable();
+      const deleted = result as unknown as { items: KubeObject[] };
+      deleted.items = await reg.served(deleted.items);
       return writeResult(res, 200, result, true, out);
     }
     default:

@@ -12,6 +12,7 @@ import type { OutputContext } from './output.js';
 import { encodeWatchFrame, protobufWatchContentType } from '../protobuf/index.js';
 import { INITIAL_EVENTS_END, initialEventsEnd, listTypeOf } from '../api/watch-list-blueprint.js';
 import { partialMetadata, toTable } from './table.js';
+import { convertingSend } from './watch-conversion.js';
 
 /** The apiserver's default watch timeout bounds (minRequestTimeout 1800s, randomized up to 2x). */
 const defaultTimeoutSeconds = 1800;
@@ -133,7 +134,12 @@ export function serveWatch(
   req.on('close', finish);
   res.on('close', finish);
   w = watch(reg, namespace, name, opts, {
-    event: send,
+    event: convertingSend(
+      reg,
+      send,
+      () => setImmediate(finish),
+      () => ended,
+    ),
     close: () => setImmediate(finish),
     drained: () =>
       ended || !res.writableNeedDrain

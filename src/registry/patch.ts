@@ -6,7 +6,6 @@ import { StatusError, badRequest, invalid, unsupportedMediaType } from '../api/s
 import type { PatchOptions } from './options.js';
 import * as engine from './patch-engine.js';
 import type { VirtualRegistry } from './registry.js';
-import { clone } from './object-utils.js';
 
 export const allPatchTypes = [
   'application/json-patch+json',
@@ -59,7 +58,7 @@ export async function patch(
   if (isApply) {
     if (!isObject(body)) throw badRequest('error decoding YAML: the apply patch must be an object');
     const applied = body as KubeObject;
-    const base = existing ? reg.withTypeMeta(clone(existing.object)) : undefined;
+    const base = existing ? await reg.read(existing.object) : undefined;
     const result = engine.serverSideApply(base, applied, {
       manager: o.fieldManager!,
       force: !!o.force,
@@ -80,7 +79,7 @@ export async function patch(
     );
   }
   if (!existing) throw reg.notFoundError(name);
-  const orig = reg.withTypeMeta(clone(existing.object));
+  const orig = await reg.read(existing.object);
   let patched: KubeObject;
   if (patchType === 'application/json-patch+json') patched = engine.jsonPatch(orig, body);
   else if (patchType === 'application/merge-patch+json') patched = engine.mergePatch(orig, body);

@@ -19,6 +19,7 @@ import { groupVersion } from '../resources/types.js';
 import type { ObjectKey, StoredObject, TenantStore } from '../store/types.js';
 import { generateName, validateObjectName } from './names.js';
 import { clone, rfc3339, sameStoredContent, specPart, deepEqual } from './object-utils.js';
+import type { ObjectConverter } from './converter.js';
 import type { WriteOptions } from './options.js';
 import { trackUpdate } from './patch-engine.js';
 import type { FullStrategy, StrategyContext } from './strategy.js';
@@ -40,6 +41,8 @@ export interface RegistryDeps {
   strategy: FullStrategy;
   /** The tenant's garbage collector, when one runs. */
   gc?: DeletionObserver;
+  /** The CRD's conversion webhook (strategy Webhook); without it converting is setting apiVersion. */
+  converter?: ObjectConverter;
   now?: () => Date;
 }
 
@@ -109,12 +112,34 @@ export class VirtualRegistry {
 
   /** Type meta of the version served by this registry: with conversion None, converting is setting apiVersion. */
   withTypeMeta(obj: KubeObject): KubeObject {
+    // Stored in another version of a CRD with a conversion webhook: `served` converts it.
+    if (this.deps.converter && obj.apiVersion && obj.apiVersion !== this.apiVersion) return obj;
     obj.apiVersion = this.apiVersion;
     obj.kind = this.info.kind;
     // Defaults added to a schema after an object was stored apply when it is read, as the
     // apiserver's storage decoder does.
     this.strategy.applyDefaults?.(obj);
     return obj;
+  }
+
+  /** Objects from `withTypeMeta` in this version: those stored in another one through the conversion webhook. */
+  async served(objs: KubeObject[]): Promise<KubeObject[]> {
+    const c = this.deps.converter;
+    if (!c || objs.every((o) => o.apiVersion === this.apiVersion)) return objs;
+    const converted = await c.convert(objs, this.apiVersion);
+    return converted.map((o, i) => (o === objs[i] ? o : this.withTypeMeta(o)));
+  }
+
+  /** A stored object as this version serves it (a copy). */
+  async read(stored: KubeObject): Promise<KubeObject> {
+    return (await this.served([this.withTypeMeta(clone(stored))]))[0]!;
+  }
+
+  /** An object about to be written, in the storage version (only a conversion webhook changes it). */
+  private async toStorage(obj: KubeObject): Promise<KubeObject> {
+    const c = this.deps.converter;
+    if (!c || obj.apiVersion === c.storageVersion) return obj;
+    return (await c.convert([obj], c.storageVersion))[0]!;
   }
 
   /**
@@ -227,10 +252,12 @@ export class VirtualRegistry {
     }
     // An apply that creates the object computed its managedFields already (operation Apply).
     const tracked = managedFieldsDone ? obj : await this.trackManagedFields(undefined, obj, opts);
-    if (opts.dryRun) return this.withTypeMeta(tracked);
-    const stored = this.store.create(this.key(namespace, meta.name!), tracked);
+    // As the apiserver's storage: encoded to the storage version, the answer decoded back (a dry run too).
+    const toStore = await this.toStorage(tracked);
+    if (opts.dryRun) return this.read(toStore);
+    const stored = this.store.create(this.key(namespace, meta.name!), toStore);
     this.strategy.afterWrite?.(stored.object, undefined, ctx);
-    return this.withTypeMeta(clone(stored.object));
+    return this.read(stored.object);
   }
 
   /**
@@ -259,7 +286,8 @@ export class VirtualRegistry {
         created: true,
       };
     }
-    const old = existing.object;
+    // Decoded into this version, as GuaranteedUpdate does (a conversion webhook call when stored in another).
+    const old = this.deps.converter ? await this.read(existing.object) : existing.object;
     const ctx = this.strategyContext(opts);
     let obj = this.withTypeMeta(clone(input));
     if (!extra.prePruned)
@@ -356,10 +384,11 @@ export class VirtualRegistry {
       this.deps.gc?.objectDeleted(removed.object, this.info);
       return { object: this.withTypeMeta(clone(obj)), created: false };
     }
-    if (opts.dryRun) return { object: this.withTypeMeta(obj), created: false };
-    const stored = this.store.update(this.key(namespace, name), obj, existing.rv);
+    const toStore = await this.toStorage(obj);
+    if (opts.dryRun) return { object: await this.read(toStore), created: false };
+    const stored = this.store.update(this.key(namespace, name), toStore, existing.rv);
     this.strategy.afterWrite?.(stored.object, old, ctx);
     if (m.deletionTimestamp) this.deps.gc?.objectFinalizing(stored.object, this.info);
-    return { object: this.withTypeMeta(clone(stored.object)), created: false };
+    return { object: await this.read(stored.object), created: false };
   }
 }

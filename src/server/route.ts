@@ -8,6 +8,8 @@ import { handleComputedRequest, type ComputedResource } from '../handlers/comput
 import { handleVirtualRequest } from '../handlers/virtual.js';
 import { handleHostRequest, type PassthroughDeps } from '../host/passthrough.js';
 import { hostParamReader } from '../host/policy-admission.js';
+import { crdConverter } from '../admission/webhooks/conversion.js';
+import { DEFAULT_POLICY } from '../limits/tenant-policy.js';
 import { KubernetesServices } from '../host/kubernetes-service.js';
 import { tenantScope } from '../host/tenant-scope.js';
 import { DEFAULT_WATCH_CACHE_OPTIONS as WC, HostWatchCaches } from '../hostwatch/watch-caches.js';
@@ -101,6 +103,11 @@ async function resource(
         gc: rt.gc,
         admission: rt.admission,
         warnings: ctx.warnings,
+        converter: crdConverter(rt.store, row, () => ({
+          host: passthrough?.host,
+          hostNamespaceOf: (ns) => tenantScope(rt).namespaceMap().hostOf(ns),
+          urlsAllowed: (rt.deps.policyOf?.(rt.deps.uid) ?? DEFAULT_POLICY).webhookURLs,
+        })),
         // Built on first use: reading the namespace map costs a store read.
         admissionEnv: passthrough
           ? {

@@ -1,11 +1,13 @@
 // A small admission webhook program for tests, run as its own process (the tests' kubectl calls
 // block the test process): HTTPS with the certificate it is given, AdmissionReview v1 answered by
-// path, and GET /_received listing the requests it got. Prints "listening <port>" when ready.
+// path, ConversionReviews answered by conversion-answers.mjs, and GET /_received listing the
+// requests it got. Prints "listening <port>" when ready.
 import { Buffer } from 'node:buffer';
 import { createServer } from 'node:https';
 import { networkInterfaces } from 'node:os';
 import process from 'node:process';
 import { setTimeout } from 'node:timers';
+import { conversionAnswer } from './conversion-answers.mjs';
 
 const received = {};
 const b64 = (v) => Buffer.from(JSON.stringify(v)).toString('base64');
@@ -68,6 +70,18 @@ const server = createServer({ cert: process.env.WEBHOOK_CERT, key: process.env.W
       return res.end(String(err));
     }
     (received[path] ??= []).push(review.request);
+    if (review.kind === 'ConversionReview') {
+      // CRD conversion webhooks (conversion-answers.mjs).
+      const a = conversionAnswer(path, review);
+      if (a.hang) return;
+      const send = () => {
+        res.writeHead(a.status, { 'Content-Type': 'application/json' });
+        res.end(a.body);
+      };
+      if (a.delayMs) setTimeout(send, a.delayMs).unref();
+      else send();
+      return;
+    }
     const reply = () => {
       res.writeHead(200, { 'Content-Type': 'application/json' });
       res.end(
