@@ -154,9 +154,11 @@ async function main(o: RunOptions): Promise<number> {
   });
   mkdirSync(runDir, { recursive: true });
   const json = JSON.stringify(summary, null, 2) + '\n';
+  // The whole [Conformance] set keeps its own summary beside the default selection's.
+  const latest = o.full ? 'full-latest' : 'latest';
   for (const dir of [runDir, resultsDir]) {
-    writeFileSync(path.join(dir, dir === runDir ? 'summary.json' : 'latest.json'), json);
-    writeFileSync(path.join(dir, dir === runDir ? 'summary.md' : 'latest.md'), md);
+    writeFileSync(path.join(dir, dir === runDir ? 'summary.json' : `${latest}.json`), json);
+    writeFileSync(path.join(dir, dir === runDir ? 'summary.md' : `${latest}.md`), md);
   }
 
   const took = Math.round((Date.now() - started.getTime()) / 1000);
@@ -170,7 +172,7 @@ async function main(o: RunOptions): Promise<number> {
     `regressions: ${summary.regressions.length}${summary.regressions.map((r) => `\n  - ${r}`).join('')}`,
   );
   console.log(
-    `summary: conformance/results/latest.{md,json} · run time ${Math.floor(took / 60)}m${String(took % 60).padStart(2, '0')}s`,
+    `summary: conformance/results/${latest}.{md,json} · run time ${Math.floor(took / 60)}m${String(took % 60).padStart(2, '0')}s`,
   );
   if (tenantError || !('cases' in host.outcome)) return 2;
   return summary.regressions.length ? 1 : 0;

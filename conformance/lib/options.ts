@@ -35,7 +35,8 @@ conformance/results/latest.{md,json} (JUnit and logs: conformance/results/junit-
   --focus REGEX    specs to run (default: ${DEFAULT_FOCUS})
   --skip REGEX     specs to leave out (default: ${DEFAULT_SKIP})
   --parallel N     run with ginkgo across N processes (default 1; [Serial] specs still run alone)
-  --full           focus on every [Conformance] spec (${FULL_FOCUS}) unless --focus is given
+  --full           focus on every [Conformance] spec (${FULL_FOCUS}) unless --focus is given;
+                   the summary goes to conformance/results/full-latest.{md,json}
   --keep-tenant    do not delete the tenant after the run
   --concurrent     run the host and tenant sides at the same time, not one after the other: about
                    half the wall time for a long selection, at the price of both sides sharing
