@@ -16,6 +16,8 @@ import { bodyToVirtual, hostOnlyKeys, objectToHost, restoreHostOnlyKeys } from '
 import type { HostClient } from '../hostapi/host-client.js';
 import { type HostCall, callHost, hostPath, readJSON } from '../hostapi/host-request.js';
 import { hostFacts } from './host-facts.js';
+import { isObject } from '../api/object.js';
+import { ANNOTATION_ADMISSION_DRY_RUN } from '../syncer/pod-wiring.js';
 
 /** Verbs admitted here, and the options kind each sends (a PUT or patch that creates keeps UpdateOptions). */
 const WRITES: Record<string, { operation: Operation; optionsKind: string }> = {
@@ -120,8 +122,10 @@ export async function admitHostWrite(w: HostWrite): Promise<string[]> {
   if (operation !== 'DELETE') {
     const query = new URLSearchParams(w.call.query);
     query.set('dryRun', 'All');
-    const dry = await hostObject(w.host, { ...w.call, query, accept: 'application/json' }, w.map);
+    const body = markedDryRun(w.call);
+    const dry = await hostObject(w.host, { ...w.call, query, body, accept: 'application/json' }, w.map);
     if (!dry.obj) return []; // refused by the host: the real write gets the host's own error
+    unmark(dry.kept);
     object = dry.obj;
     // Tenant mutating webhooks change the host's defaulted object; the mutated one is what is written.
     const a = attrs(object, oldObject);
@@ -164,6 +168,31 @@ function writeMutated(
     body: JSON.stringify(body),
     contentType: 'application/json',
   });
+}
+
+/**
+ * A create's dry-run body, marked as kplex's own (the pod webhook's matchCondition skips it): the
+ * chain judges the tenant's view, which undoes the translation, so the webhook call bought nothing.
+ * A tenant cannot set kplex.io/ keys (objectToHost), and a dry run stores nothing.
+ */
+function markedDryRun(call: HostCall): string | undefined {
+  if (call.method !== 'POST' || typeof call.body !== 'string') return call.body;
+  try {
+    const obj = JSON.parse(call.body) as unknown;
+    if (!isObject(obj)) return call.body;
+    const meta = isObject(obj['metadata']) ? obj['metadata'] : (obj['metadata'] = {});
+    const annotations = isObject(meta['annotations']) ? meta['annotations'] : {};
+    meta['annotations'] = { ...annotations, [ANNOTATION_ADMISSION_DRY_RUN]: 'true' };
+    return JSON.stringify(obj);
+  } catch {
+    return call.body;
+  }
+}
+
+/** The marker never reaches the real write (writeMutated restores kplex's keys of the dry run). */
+function unmark(kept: ReturnType<typeof hostOnlyKeys> | undefined): void {
+  const annotations = kept?.get('metadata.annotations');
+  if (annotations) delete annotations[ANNOTATION_ADMISSION_DRY_RUN];
 }
 
 /** The body of the write as the tenant sent it (a patch kplex applied is already the whole object), in its names. */

@@ -10,6 +10,12 @@ export const ANNOTATION_API_PORT = 'kplex.io/api-port';
 /** The pod's own dnsPolicy/dnsConfig (JSON) when the webhook pointed it at kplex's DNS. */
 export const ANNOTATION_DNS = 'kplex.io/dns';
 
+/**
+ * On kplex's own dry run of a create (host/policy-admission.ts): the host skips the pod webhook for
+ * it (webhook-registration.ts). A dry run stores nothing, so no pod is ever admitted untranslated.
+ */
+export const ANNOTATION_ADMISSION_DRY_RUN = 'kplex.io/admission-dry-run';
+
 /** The host-namespace ConfigMap whose `ca.crt` verifies kplex's serving certificate. */
 export const CA_CONFIGMAP = 'kplex-root-ca.crt';
 /** The host's own root CA ConfigMap the ServiceAccount admission plugin mounts. */

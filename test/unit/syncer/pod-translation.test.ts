@@ -351,6 +351,17 @@ describe('admission review', () => {
     });
     expect(w.rules[0].resources).toEqual(['pods', 'pods/ephemeralcontainers']);
     expect(w.matchConditions[0].expression).toContain('"system:serviceaccount:kplex-system:kplex"');
+    // Only kplex's own marked dry run of a create skips the webhook: every clause is required.
+    const skip = w.matchConditions[1];
+    expect(skip.name).toBe('not-kplex-admission-dry-run');
+    for (const clause of [
+      "request.operation == 'CREATE'",
+      'has(request.dryRun) && request.dryRun == true',
+      'request.userInfo.username == "system:serviceaccount:kplex-system:kplex"',
+      '"kplex.io/admission-dry-run" in object.metadata.annotations',
+    ])
+      expect(skip.expression).toContain(clause);
+    expect(skip.expression.startsWith('!(')).toBe(true);
   });
 });
 
