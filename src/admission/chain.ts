@@ -35,6 +35,11 @@ export interface AdmissionPlugin {
    */
   validateSubmitted?(a: AdmissionAttributes): void;
   /**
+   * Readies the host for the object as submitted, before the host sees it (the host classes a pod
+   * names: the host resolves them in its own admission). Throws the refusal.
+   */
+  prepare?(a: AdmissionAttributes): Promise<void>;
+  /**
    * Mutates `object` in place before any validation (tenant mutating webhooks); returns warnings,
    * throws the denial.
    */
@@ -56,12 +61,19 @@ export class AdmissionChain {
    * dry-runs the write only then (writes no plugin covers cost nothing extra).
    */
   wantsObjects(a: AdmissionAttributes): boolean {
-    return this.plugins.some((p) => (p.validate || p.validateSubmitted || p.mutate) && p.handles(a));
+    return this.plugins.some(
+      (p) => (p.validate || p.validateSubmitted || p.mutate || p.prepare) && p.handles(a),
+    );
   }
 
   /** The plugins' checks of the object as sent (object = what the client sent, oldObject = stored). */
   admitSubmitted(a: AdmissionAttributes): void {
     for (const p of this.plugins) if (p.validateSubmitted && p.handles(a)) p.validateSubmitted(a);
+  }
+
+  /** The plugins' preparations for the object as submitted (before the host's dry run). */
+  async prepareObjects(a: AdmissionAttributes): Promise<void> {
+    for (const p of this.plugins) if (p.prepare && p.handles(a)) await p.prepare(a);
   }
 
   /** The mutation phase: `a.object` may change in place; the warnings to send. */

@@ -1,26 +1,20 @@
-// The host's classes a tenant may name (Tenant spec.policy.allowedRuntimeClasses,
-// allowedStorageClasses, allowedIngressClasses; unset: any): a RuntimeClass picks the node's
-// container runtime, a StorageClass the provisioner and its backing store, an IngressClass the
-// controller that serves the traffic. Judged on the host's dry run, so a class the host's
+// The host's classes a tenant may name (Tenant spec.policy.allowedStorageClasses,
+// allowedIngressClasses; unset: any): a StorageClass picks the provisioner and its backing store,
+// an IngressClass the controller that serves the traffic (RuntimeClass handlers: class-sync.ts). Judged on the host's dry run, so a class the host's
 // defaulting fills in (the default StorageClass, the default IngressClass) counts too.
 import { forbidden } from '../api/status.js';
 import type { TenantPolicy } from '../limits/tenant-policy.js';
 import type { AdmissionAttributes } from './attributes.js';
 import type { AdmissionPlugin } from './chain.js';
-import { POD_SPECS } from './workload-policy.js';
 
-type ClassField = 'allowedRuntimeClasses' | 'allowedStorageClasses' | 'allowedIngressClasses';
+type ClassField = 'allowedStorageClasses' | 'allowedIngressClasses';
 
-/** Where each kind names a class, as paths below the object (`[]` steps over an array), by group/resource. */
+/**
+ * Where each kind names a class, as paths below the object (`[]` steps over an array), by
+ * group/resource. A pod's runtimeClassName names the tenant's own RuntimeClass (class-sync.ts).
+ */
 const CLASS_FIELDS: Readonly<Record<string, readonly { path: readonly string[]; policy: ClassField }[]>> = {
-  ...Object.fromEntries(
-    Object.entries(POD_SPECS).map(([gr, spec]) => [
-      gr,
-      [{ path: [...spec, 'runtimeClassName'], policy: 'allowedRuntimeClasses' as const }],
-    ]),
-  ),
   'apps/statefulsets': [
-    { path: [...POD_SPECS['apps/statefulsets']!, 'runtimeClassName'], policy: 'allowedRuntimeClasses' },
     {
       path: ['spec', 'volumeClaimTemplates', '[]', 'spec', 'storageClassName'],
       policy: 'allowedStorageClasses',

@@ -25,7 +25,7 @@ function allowedBy(t: Obj, e: AllowedToleration): boolean {
 }
 
 /** Why a toleration is not the tenant's to have; undefined when it is. */
-function refusedToleration(t: Obj, allowed: readonly AllowedToleration[]): string | undefined {
+export function refusedToleration(t: Obj, allowed: readonly AllowedToleration[]): string | undefined {
   const key = typeof t['key'] === 'string' ? t['key'] : '';
   if (allowed.some((e) => allowedBy(t, e))) return undefined;
   if (!key) return 'a toleration of every taint is not permitted for tenant pods';

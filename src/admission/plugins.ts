@@ -13,6 +13,7 @@ import { claimVolumeName, podVolumes } from './volume-policy.js';
 import { kplexOwnedNames } from './reserved-names.js';
 import { podNodeBounds } from './node-placement.js';
 import { hostClasses } from './class-policy.js';
+import { type ClassSync, podClasses, runtimeClassPolicy } from './class-sync.js';
 import { priorityClassDefault } from './priority-default.js';
 import { tenantWebhooks } from './webhooks/plugin.js';
 import { certificateApproval, certificateSigning, certificateSubjectRestriction } from './csr-admission.js';
@@ -27,6 +28,8 @@ export interface TenantAdmission {
   tenantUid?: string;
   /** The tenant's RBAC: CSR approval and signing ask it about signers. */
   rbac?: () => RbacPolicy;
+  /** The tenant's PriorityClasses and RuntimeClasses as host classes (syncer/host-classes.ts). */
+  classSync?: ClassSync;
 }
 
 export function admissionChain(t: TenantAdmission): AdmissionChain {
@@ -37,6 +40,8 @@ export function admissionChain(t: TenantAdmission): AdmissionChain {
     podPlacement(t.policy),
     podNodeBounds(t.policy),
     hostClasses(t.policy),
+    runtimeClassPolicy(t.policy),
+    podClasses(t.store, t.classSync),
     priorityClassDefault(t.store),
     podVolumes(t.policy),
     claimVolumeName(),

@@ -110,7 +110,10 @@ export async function admitHostWrite(w: HostWrite): Promise<string[]> {
   if (!w.admission.wantsObjects(attrs(null, oldObject))) return [];
   // What the tenant asked for, judged before the host answers anything about it.
   const submitted = operation === 'DELETE' ? null : submittedObject(w.call, w.map);
-  if (submitted) w.admission.admitSubmitted(attrs(submitted, oldObject));
+  if (submitted) {
+    w.admission.admitSubmitted(attrs(submitted, oldObject));
+    await w.admission.prepareObjects(attrs(submitted, oldObject));
+  }
   let object: KubeObject | null = null;
   const env = {
     hostParams: hostParamReader(w.host, w.map),

@@ -19,6 +19,8 @@ export interface TenantPolicy {
   podSecurity: PodSecurityPolicy;
   /** The host's system PriorityClasses the tenant's pods may name. */
   allowedPriorityClasses: readonly string[];
+  /** The highest value a tenant PriorityClass gives its pods on the host (higher ones are capped). */
+  maxPriority: number;
   /** IPs and CIDRs the tenant's Services may list in spec.externalIPs. */
   externalIPs: readonly string[];
   /** IPs and CIDRs the tenant's Services may ask for as a fixed spec.clusterIP(s). */
@@ -66,6 +68,7 @@ export const DEFAULT_POLICY: Readonly<TenantPolicy> = Object.freeze({
     version: 'latest',
   }),
   allowedPriorityClasses: Object.freeze([]),
+  maxPriority: 0,
   externalIPs: Object.freeze([]),
   clusterIPs: Object.freeze([]),
   nodePorts: 0,
@@ -106,6 +109,9 @@ export const SAFE_VOLUME_TYPES: readonly string[] = [
   'secret',
 ];
 
+/** The highest value of a user PriorityClass (scheduling.HighestUserDefinablePriority). */
+export const MAX_USER_PRIORITY = 1000000000;
+
 /** The host's own PriorityClasses (preempt anything): refused unless the Tenant allows them. */
 export const SYSTEM_PRIORITY_CLASSES: readonly string[] = ['system-node-critical', 'system-cluster-critical'];
 
@@ -144,6 +150,12 @@ export function policySchema(): Record<string, unknown> {
         type: 'array',
         items: { type: 'string' },
         description: `Host system PriorityClasses (${SYSTEM_PRIORITY_CLASSES.join(', ')}) the tenant's pods may use; their pods preempt other tenants' pods. Default: none.`,
+      },
+      maxPriority: {
+        type: 'integer',
+        minimum: -2147483648,
+        maximum: MAX_USER_PRIORITY,
+        description: `The highest priority a tenant PriorityClass gives its pods on the host: each tenant class becomes a host class of a tenant-owned name whose value is the class's, capped at this (the tenant reads its class as written; pods of a capped class run at this value). The tenant's pods preempt only pods below it (its own, and other tenants' only if they run below it). At most ${MAX_USER_PRIORITY}, below the host's system classes. Default: 0 (the priority of pods that name no class).`,
       },
       externalIPs: {
         type: 'array',
@@ -224,7 +236,11 @@ export function policySchema(): Record<string, unknown> {
       ...Object.fromEntries(
         (
           [
-            ['allowedRuntimeClasses', 'RuntimeClasses', "pods' spec.runtimeClassName"],
+            [
+              'allowedRuntimeClasses',
+              'RuntimeClass handlers',
+              'the spec.handler of its own RuntimeClasses (which reach the host as classes of tenant-owned names)',
+            ],
             [
               'allowedStorageClasses',
               'StorageClasses',
@@ -281,6 +297,10 @@ export function policyFromSpec(spec: unknown): TenantPolicy {
       version,
     },
     allowedPriorityClasses: strings(raw['allowedPriorityClasses']),
+    maxPriority:
+      Number.isSafeInteger(raw['maxPriority']) && (raw['maxPriority'] as number) >= -2147483648
+        ? Math.min(raw['maxPriority'] as number, MAX_USER_PRIORITY)
+        : 0,
     externalIPs: strings(raw['externalIPs']),
     clusterIPs: strings(raw['clusterIPs']),
     nodePorts: count(raw['nodePorts']),

@@ -13,6 +13,7 @@ import {
 } from './namespace-translator.js';
 import { tokenSecretToVirtual } from './token-secrets.js';
 import { podToVirtual } from '../syncer/pod-view.js';
+import { classNamesToHost, classNamesToVirtual } from '../syncer/class-names.js';
 import { isOwnershipKey, ownersToHost, ownersToVirtual } from './virtual-owners.js';
 
 type Obj = Record<string, unknown>;
@@ -69,7 +70,11 @@ export function objectToHost(obj: unknown, map: NamespaceMap, hostNs: string | u
           if (isObject(m[f])) for (const key of Object.keys(m[f])) if (isKplexKey(key)) delete m[f][key];
     });
   }
+  classNamesToHost(obj, classTenant(map)); // after the strip: it may record a name in a kplex.io/ key
 }
+
+/** Whose class names (host-classes.ts): the Tenant's UID, its name for a caller without one. */
+const classTenant = (map: NamespaceMap): string => map.tenantUid || `name:${map.tenant}`;
 
 /** kplex's own labels/annotations of a host object, by metadata path: what a tenant never sees. */
 export type HostOnlyKeys = Map<string, Record<string, string>>;
@@ -135,6 +140,7 @@ export function objectToVirtual(obj: unknown, map: NamespaceMap): void {
   if (!isObject(obj)) return;
   tokenSecretToVirtual(obj, map); // before metadata.namespace turns virtual
   podToVirtual(obj, map.tenant); // what the pod webhook wired in; before kplex.io/ keys go
+  classNamesToVirtual(obj, classTenant(map)); // the tenant's class names; before kplex.io/ keys go
   ownersToVirtual(obj['metadata']); // virtual owners' references, kept in kplex annotations
   metaToVirtual(obj['metadata'], map);
   namespaceFieldsToVirtual(obj, map);

@@ -1,9 +1,10 @@
-// A deleted Tenant takes its store, every host namespace kplex made for it and its client CA. All
-// of it is found by the deleted Tenant's UID: a new tenant of the same name, created meanwhile,
-// keeps everything of its own.
+// A deleted Tenant takes its store, every host namespace kplex made for it, its host classes and
+// its client CA. All of it is found by the deleted Tenant's UID: a new tenant of the same name,
+// created meanwhile, keeps everything of its own.
 import type { HostClient } from '../hostapi/host-client.js';
 import { LABEL_MANAGED_BY, LABEL_TENANT, LABEL_TENANT_UID } from '../rewrite/namespace-translator.js';
 import type { RuntimeCache } from './runtime-cache.js';
+import { removeTenantClasses } from '../syncer/host-classes.js';
 
 export async function removeTenant(
   host: HostClient,
@@ -27,6 +28,8 @@ export async function removeTenant(
       preconditions: { uid: ns.metadata.uid },
     });
   }
+  // its PriorityClasses and RuntimeClasses on the host (syncer/host-classes.ts)
+  await removeTenantClasses(host, tenant.uid);
   // certificates of a deleted tenant must not work on a new tenant of the same name
   for (const store of clientCAs) await store.remove(tenant.uid);
 }

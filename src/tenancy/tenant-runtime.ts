@@ -35,6 +35,7 @@ import { DEFAULT_POLICY, type PolicyOf } from '../limits/tenant-policy.js';
 import { csrStrategy } from '../admission/csr.js';
 import type { KeyPairPem } from '../pki/certs.js';
 import { CsrSigner } from './csr-signer.js';
+import { HostClasses } from '../syncer/host-classes.js';
 
 const CRD_GROUP = 'apiextensions.k8s.io';
 export const CRD_CLEANUP_FINALIZER = 'customresourcecleanup.apiextensions.k8s.io';
@@ -89,6 +90,8 @@ export class TenantRuntime {
   readonly policies: ValidatingPolicies;
   /** The tenant's admission plugins (src/admission/plugins.ts), run on every write a client makes. */
   readonly admission: AdmissionChain;
+  /** The tenant's PriorityClasses and RuntimeClasses as host classes (when the tenant has a host). */
+  readonly hostClasses?: HostClasses;
   private rows?: Map<string, ResourceInfo>;
   /** The shared built-in array `rows` was built from: a host discovery refresh rebuilds the table. */
   private builtinSource?: readonly ResourceInfo[];
@@ -103,12 +106,20 @@ export class TenantRuntime {
       store: () => this.store,
       rowForKind: (apiVersion, kind) => this.rowForKind(apiVersion, kind),
     });
+    if (deps.hostNamespaces)
+      this.hostClasses = new HostClasses({
+        host: deps.hostNamespaces.hostClient(),
+        tenantUid: deps.uid,
+        policy: () => deps.policyOf?.(deps.uid) ?? DEFAULT_POLICY,
+        logger: deps.logger,
+      });
     this.admission = admissionChain({
       store: () => this.store,
       policies: this.policies,
       policy: () => deps.policyOf?.(deps.uid) ?? DEFAULT_POLICY,
       tenantUid: deps.uid,
       rbac: () => this.rbac.policy(),
+      classSync: this.hostClasses,
     });
     this.gc = new VirtualGarbageCollector(() => this.storageRows().map((info) => this.registry(info)));
     this.lifecycle = new NamespaceLifecycle(this, deps.hostNamespaces, deps.logger);
@@ -128,6 +139,22 @@ export class TenantRuntime {
         afterWrite: (obj) => this.crdWritten(obj),
       },
     };
+    for (const [group, resource, kind] of [
+      ['scheduling.k8s.io', 'priorityclasses', 'PriorityClass'],
+      ['node.k8s.io', 'runtimeclasses', 'RuntimeClass'],
+    ] as const) {
+      const key = `admission-${resource}`;
+      const classes = this.hostClasses;
+      if (classes && this.strategies[key])
+        this.strategies[key] = {
+          ...this.strategies[key],
+          // Written or deleted: the host class follows (the store says which).
+          afterWrite: (obj: KubeObject) => {
+            const name = obj.metadata?.name ?? '';
+            classes.written(kind, obj, !!this.store.get({ group, resource, namespace: '', name }));
+          },
+        };
+    }
     const csr = 'admission-certificatesigningrequests';
     const signer = deps.clientCA && this.csrSigner(deps.clientCA);
     this.strategies[csr] = {
