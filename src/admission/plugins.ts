@@ -10,6 +10,7 @@ import { podBindings, podPlacement, serviceExternalIPs } from './workload-policy
 import { loadBalancerStatus, serviceAddresses, serviceExternalName } from './service-policy.js';
 import { endpointAddresses, ingressHostClaims, tenantNetworkPolicies } from './network-claims.js';
 import { claimVolumeName, podVolumes } from './volume-policy.js';
+import { persistentVolumeSources } from './volume-sources.js';
 import { kplexOwnedNames } from './reserved-names.js';
 import { podNodeBounds } from './node-placement.js';
 import { hostClasses } from './class-policy.js';
@@ -45,6 +46,7 @@ export function admissionChain(t: TenantAdmission): AdmissionChain {
     priorityClassDefault(t.store),
     podVolumes(t.policy),
     claimVolumeName(),
+    persistentVolumeSources(t.policy),
     serviceExternalIPs(t.policy),
     serviceAddresses(t.policy),
     serviceExternalName(),

@@ -5,6 +5,8 @@ import type { HostFacts, TenantService } from '../admission/host-facts.js';
 import type { HostClient } from '../hostapi/host-client.js';
 import type { NamespaceMap } from '../rewrite/namespace-translator.js';
 import { VIEW_RULES } from './host-view.js';
+import { ownVolumeExists } from './storage-refs.js';
+import { volumeHostName } from '../rewrite/storage-refs.js';
 import { nodePortCount } from '../admission/service-policy.js';
 import { hostsOf } from '../admission/network-claims.js';
 
@@ -91,6 +93,8 @@ export function hostFacts(host: HostClient, map: NamespaceMap): HostFacts {
       return [...out];
     },
     async volumeVisible(name) {
+      // The tenant's own volume of that name (persistent-volumes.ts), else a host PV bound to its claims.
+      if (await ownVolumeExists(host, map, volumeHostName(map, name))) return true;
       const r = await host.request<Obj>('GET', `/api/v1/persistentvolumes/${encodeURIComponent(name)}`);
       const visible = VIEW_RULES['/persistentvolumes']?.visible;
       return r.status === 200 && !!r.body && (!visible || visible(r.body, map));

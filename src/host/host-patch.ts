@@ -123,7 +123,7 @@ export function patchedForHost(
   // A patch without a resourceVersion is applied to what was read (the apiserver pins it the same way).
   if (!patched.metadata.resourceVersion && hostRV) patched.metadata.resourceVersion = hostRV;
   if (t.hostNamespace !== undefined) patched.metadata.namespace = t.hostNamespace;
-  objectToHost(patched, t.map, t.hostNamespace);
+  objectToHost(patched, t.map, t.hostNamespace, current);
   restoreHostOnlyKeys(patched, kept);
   // managedFields the patch left alone go back as the host has them (with kplex's own entries).
   if (JSON.stringify(patched.metadata.managedFields) === viewFields)

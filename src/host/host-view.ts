@@ -1,10 +1,18 @@
 // Read-only host views (nodes, PVs; classes are the tenant's own, admission/class-kinds.ts):
 // which objects a tenant may see and what is stripped from them, as data per group/resource.
-import type { NamespaceMap } from '../rewrite/namespace-translator.js';
+// PersistentVolumes are also the tenant's own (persistent-volumes.ts): those are shown whole,
+// under the names it gave them.
+import { clusterStem, clusterVirtualName } from '../rewrite/cluster-names.js';
+import { LABEL_TENANT_UID, type NamespaceMap } from '../rewrite/namespace-translator.js';
 
 type Obj = {
-  metadata?: { annotations?: Record<string, string>; managedFields?: unknown };
-  spec?: { claimRef?: { namespace?: string } };
+  metadata?: {
+    name?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    managedFields?: unknown;
+  };
+  spec?: { claimRef?: { namespace?: string }; storageClassName?: string };
 };
 
 interface ViewRule {
@@ -14,6 +22,14 @@ interface ViewRule {
   dropAnnotations?: boolean;
   /** Dotted paths dropped from the object: what would show other tenants' workloads. */
   dropFields?: readonly string[];
+  /** The tenant may have objects of its own here, under its cluster names and owner label. */
+  owned?: boolean;
+}
+
+/** The tenant's name of a host object of its own (owner label and its name form); else undefined. */
+function ownedName(o: Obj, map: NamespaceMap): string | undefined {
+  if (!map.tenantUid || o.metadata?.labels?.[LABEL_TENANT_UID] !== map.tenantUid) return undefined;
+  return clusterVirtualName(map, o.metadata.name ?? '');
 }
 
 export const VIEW_RULES: Readonly<Record<string, ViewRule>> = {
@@ -23,9 +39,13 @@ export const VIEW_RULES: Readonly<Record<string, ViewRule>> = {
     dropAnnotations: true,
     dropFields: ['status.images', 'status.volumesInUse', 'status.volumesAttached', 'status.config'],
   },
-  // A PersistentVolume is visible only while bound to a claim in one of the tenant's namespaces.
+  // A host PersistentVolume is visible only while bound to a claim in one of the tenant's
+  // namespaces (never one another tenant owns); the tenant's own are visible always.
   '/persistentvolumes': {
-    visible: (o, map) => map.virtualOf(o.spec?.claimRef?.namespace ?? '') !== undefined,
+    owned: true,
+    visible: (o, map) =>
+      !o.metadata?.labels?.[LABEL_TENANT_UID] &&
+      map.virtualOf(o.spec?.claimRef?.namespace ?? '') !== undefined,
     dropAnnotations: true,
   },
 };
@@ -34,6 +54,18 @@ export const VIEW_RULES: Readonly<Record<string, ViewRule>> = {
 export function viewObject(groupResource: string, obj: unknown, map: NamespaceMap): boolean {
   const rule = VIEW_RULES[groupResource] ?? {};
   const o = obj as Obj;
+  // A read by name as a Table: its one row is the object.
+  if ((obj as { kind?: unknown }).kind === 'Table') {
+    viewBody(groupResource, obj as Record<string, unknown>, map);
+    return ((obj as { rows?: unknown[] }).rows?.length ?? 0) > 0;
+  }
+  const own = rule.owned ? ownedName(o, map) : undefined;
+  if (own !== undefined) {
+    // The tenant's own: its name, annotations and "no class" as it wrote them.
+    o.metadata!.name = own;
+    if (o.spec?.storageClassName === clusterStem(map)) delete o.spec.storageClassName;
+    return true;
+  }
   if (rule.visible && !rule.visible(o, map)) return false;
   if (o.metadata) {
     delete o.metadata.managedFields;
@@ -54,9 +86,14 @@ export function viewBody(groupResource: string, body: Record<string, unknown>, m
   if (Array.isArray(body['items']))
     body['items'] = body['items'].filter((i) => viewObject(groupResource, i, map));
   if (Array.isArray(body['rows']))
-    body['rows'] = (body['rows'] as { object?: unknown }[]).filter(
-      (r) => !r.object || viewObject(groupResource, r.object, map),
-    );
+    body['rows'] = (body['rows'] as { object?: Obj; cells?: unknown[] }[]).filter((r) => {
+      const host = r.object?.metadata?.name;
+      if (r.object && !viewObject(groupResource, r.object, map)) return false;
+      // The Name cell of an object shown under the tenant's name.
+      const name = r.object?.metadata?.name;
+      if (host !== name && Array.isArray(r.cells) && r.cells[0] === host) r.cells[0] = name;
+      return true;
+    });
 }
 
 /**

@@ -32,6 +32,8 @@ import { fieldValidationOf, refuseDuplicates } from './duplicate-fields.js';
 import { callHost, hostPath, readJSON } from '../hostapi/host-request.js';
 import { VIEW_RULES, blockingViewOwner, viewBody, viewObject } from './host-view.js';
 import { PASSED_QUERY, SUBRESOURCE_MODES } from './passthrough-data.js';
+import { type VolumeRequest, ownVolumesOnly, volumeRequest } from './persistent-volumes.js';
+import { storageRefsFor } from './storage-refs.js';
 import type { TenantScope } from './tenant-scope.js';
 import { proxyWatch } from './watch-proxy.js';
 import { sharedWatchPlan } from './shared-watch-plan.js';
@@ -77,6 +79,8 @@ export interface PassthroughRequest {
   admission?: AdmissionChain;
   /** `Warning` texts earlier stages of the pipeline collected for the response. */
   warnings?: string[];
+  /** A request on the tenant's own PersistentVolumes: how its names map (persistent-volumes.ts). */
+  volume?: VolumeRequest['refs'];
 }
 
 type Obj = Record<string, unknown>;
@@ -103,7 +107,15 @@ const dryRunCreates = (verb: string, mt: string): boolean =>
  * which answers kplex's own (a failed host call names host things) with a plain InternalError.
  */
 export async function handleHostRequest(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
-  await serve(d, p);
+  const owned = VIEW_RULES[`${p.row.group}/${p.row.resource}`]?.owned;
+  await serve(d, owned ? await ownedViewRequest(d, p) : p);
+}
+
+/** A request on a view the tenant may own objects of (PVs): its names resolved to host names. */
+async function ownedViewRequest(d: PassthroughDeps, p: PassthroughRequest): Promise<PassthroughRequest> {
+  const map = p.scope.namespaceMap();
+  const v = await volumeRequest(d.host, map, p.info, p.query, () => denied(p));
+  return { ...p, info: v.info, query: v.query, volume: v.refs };
 }
 
 /** The apiserver's RBAC denial (k8s.io/apiserver/pkg/endpoints/handlers/responsewriters). */
@@ -152,7 +164,13 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   const mode = sub ? SUBRESOURCE_MODES[sub] : 'object';
   if (!mode) throw pageNotFound();
   const gr = `${row.group}/${row.resource}`;
-  if (row.placement === 'host-view' && (!VIEW_VERBS.includes(info.verb) || (sub && sub !== 'status')))
+  // The tenant's own PersistentVolumes are written through (persistent-volumes.ts).
+  const ownWrites = !!p.volume && (!sub || sub === 'status');
+  if (
+    row.placement === 'host-view' &&
+    (!VIEW_VERBS.includes(info.verb) || (sub && sub !== 'status')) &&
+    !ownWrites
+  )
     throw denied(p);
   if (mode === 'refused') {
     throw forbidden(
@@ -164,6 +182,8 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   if (mode === 'upgrade' && !isUpgrade(req)) throw badRequest('Upgrade request required');
 
   let map = p.scope.namespaceMap().forRequester(p.user.username);
+  if (p.volume)
+    map.storageRefs = { forVolume: true, claimClass: (v) => v, claimVolume: (v) => v, ...p.volume };
   const q = p.query;
   // dryRun: no side effect of any kind, including kplex's own (host namespaces, the kubernetes Service).
   const dryRun = q.has('dryRun');
@@ -173,6 +193,7 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
     throw statusFailure(415, 'UnsupportedMediaType', '415: Unsupported Media Type');
   if (!dryRun) await ensureKubernetesService(d, p, map);
   const hq = hostQuery(q, map, row);
+  if (p.volume && info.verb === 'deletecollection') ownVolumesOnly(hq, map);
   if (mode === 'upgrade' && isUpgrade(req)) {
     const h = map.hostOf(info.namespace);
     if (!h || !info.name) throw notFound({ group: row.group, resource: row.resource }, info.name);
@@ -340,6 +361,8 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
       );
     }
     refuseBlockingViewOwner(p, decoded);
+    const refs = await storageRefsFor(d.host, map, gr, [decoded]);
+    if (refs) map.storageRefs = { ...refs, ...p.volume };
     if (patchOp) patchOp.patch = decoded;
     else if (info.verb === 'patch') applyConfigForHost(pt, decoded);
     else objectToHost(decoded, map, hostNs);

@@ -16,6 +16,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { splitTerms } from '../api/field-selector.js';
 import { visitPath } from './field-paths.js';
 import { ALL_NAMESPACE_FIELDS } from './namespace-fields.js';
+import type { StorageRefs } from './storage-refs.js';
 import type { IsHostKind } from './virtual-owners.js';
 
 export const LABEL_TENANT = 'kplex.io/tenant';
@@ -114,6 +115,9 @@ export class NamespaceMap {
   /** The tenant's host-backed kinds (its resource table): ownerReferences to others stay off the host. */
   isHostKind?: IsHostKind;
 
+  /** How this request's write names volumes and storage classes (storage-refs.ts; PVC, PV, StatefulSet writes). */
+  storageRefs?: StorageRefs;
+
   /** Told before an object with a virtual owner is sent to a host namespace (host-dependents.ts). */
   onVirtualOwned?: (hostNs: string) => void;
 
@@ -146,6 +150,7 @@ export class NamespaceMap {
     m.isHostKind = this.isHostKind;
     m.onVirtualOwned = this.onVirtualOwned;
     m.requester = this.requester;
+    m.storageRefs = this.storageRefs;
     return m;
   }
 

@@ -11,6 +11,7 @@ import {
   namespaceFieldsToVirtual,
   textToVirtual,
 } from './namespace-translator.js';
+import { storageCellsToVirtual, storageRefsToHost, storageRefsToVirtual } from './storage-refs.js';
 import { tokenSecretToVirtual } from './token-secrets.js';
 import { podToVirtual } from '../syncer/pod-view.js';
 import { classNamesToHost, classNamesToVirtual } from '../syncer/class-names.js';
@@ -48,8 +49,16 @@ export function isHiddenHostObject(obj: unknown): boolean {
 /** Labels and annotations kplex puts on host objects; a tenant never sees them. */
 export const isKplexKey = (k: string): boolean => k.startsWith('kplex.io/') || k.includes('.kplex.io/');
 
-/** A request object on its way to the host namespace `hostNs`. */
-export function objectToHost(obj: unknown, map: NamespaceMap, hostNs: string | undefined): void {
+/**
+ * A request object on its way to the host namespace `hostNs`; `previous` is the host's current
+ * object when the write is a patch of it (storage-refs.ts).
+ */
+export function objectToHost(
+  obj: unknown,
+  map: NamespaceMap,
+  hostNs: string | undefined,
+  previous?: unknown,
+): void {
   if (!isObject(obj)) return;
   const meta = obj['metadata'];
   if (isObject(meta) && hostNs !== undefined && typeof meta['namespace'] === 'string')
@@ -60,6 +69,7 @@ export function objectToHost(obj: unknown, map: NamespaceMap, hostNs: string | u
       if (isObject(meta[f])) for (const k of Object.keys(meta[f])) if (isKplexKey(k)) delete meta[f][k];
   }
   namespaceFieldsToHost(obj, map);
+  if (map.storageRefs) storageRefsToHost(obj, map, map.storageRefs, previous);
   if (map.isHostKind && ownersToHost(obj, map.isHostKind) && hostNs) map.onVirtualOwned?.(hostNs);
   // Templates: the same rules apply to their metadata keys.
   for (const p of METADATA_PATHS.slice(1)) {
@@ -144,6 +154,7 @@ export function objectToVirtual(obj: unknown, map: NamespaceMap): void {
   ownersToVirtual(obj['metadata']); // virtual owners' references, kept in kplex annotations
   metaToVirtual(obj['metadata'], map);
   namespaceFieldsToVirtual(obj, map);
+  storageRefsToVirtual(obj, map);
   for (const p of METADATA_PATHS.slice(1)) visitPath(obj, p, (o, k) => metaToVirtualKeysOnly(o[k]));
   for (const p of MESSAGE_FIELDS)
     visitPath(obj, p, (o, k) => typeof o[k] === 'string' && (o[k] = textToVirtual(o[k] as string, map)));
@@ -187,6 +198,7 @@ export function bodyToVirtual(body: unknown, map: NamespaceMap): void {
       if (Array.isArray(row['cells']))
         row['cells'] = row['cells'].map((c) => (typeof c === 'string' ? textToVirtual(c, map) : c));
     }
+    storageCellsToVirtual(body, map);
     return;
   }
   if (Array.isArray(body['items'])) {

@@ -28,6 +28,11 @@ export async function removeTenant(
       preconditions: { uid: ns.metadata.uid },
     });
   }
+  // its own PersistentVolumes (host/persistent-volumes.ts), by its UID's label
+  await host.request(
+    'DELETE',
+    `/api/v1/persistentvolumes?labelSelector=${encodeURIComponent(`${LABEL_TENANT_UID}=${tenant.uid},${LABEL_TENANT}=${tenant.name}`)}`,
+  );
   // its PriorityClasses and RuntimeClasses on the host (syncer/host-classes.ts)
   await removeTenantClasses(host, tenant.uid);
   // certificates of a deleted tenant must not work on a new tenant of the same name
