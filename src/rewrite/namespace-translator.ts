@@ -14,7 +14,7 @@
 import { isObject } from '../api/object.js';
 import { createHash, randomBytes } from 'node:crypto';
 import { splitTerms } from '../api/field-selector.js';
-import { visitPath } from './field-paths.js';
+import { PathSet, visitPath } from './field-paths.js';
 import { ALL_NAMESPACE_FIELDS } from './namespace-fields.js';
 import type { StorageRefs } from './storage-refs.js';
 import type { IsHostKind } from './virtual-owners.js';
@@ -242,6 +242,13 @@ export function serviceAccountToVirtual(
   };
 }
 
+/** The namespace-bearing fields of every kind, compiled once (every object of a list is visited). */
+const FIELDS = {
+  names: new PathSet(ALL_NAMESPACE_FIELDS.names),
+  lists: new PathSet(ALL_NAMESPACE_FIELDS.lists),
+  selectors: new PathSet(ALL_NAMESPACE_FIELDS.selectors),
+};
+
 const fromB64 = (v: string): string => Buffer.from(v, 'base64').toString('utf8');
 const toB64 = (v: string): string => Buffer.from(v, 'utf8').toString('base64');
 
@@ -249,26 +256,22 @@ const toB64 = (v: string): string => Buffer.from(v, 'utf8').toString('base64');
 export function namespaceFieldsToHost(obj: unknown, map: NamespaceMap): void {
   if (!isObject(obj)) return;
   const f = ALL_NAMESPACE_FIELDS;
-  for (const p of f.names)
-    visitPath(obj, p, (o, k) => typeof o[k] === 'string' && o[k] && (o[k] = map.hostRef(o[k] as string)));
-  for (const p of f.lists)
-    visitPath(
-      obj,
-      p,
-      (o, k) =>
-        Array.isArray(o[k]) &&
-        (o[k] = (o[k] as unknown[]).map((n) => (typeof n === 'string' ? map.hostRef(n) : n))),
-    );
-  for (const p of f.selectors)
-    visitPath(obj, p, (o, k) => {
-      const sel = o[k];
-      if (!isObject(sel)) return;
-      sel['matchLabels'] = {
-        ...(isObject(sel['matchLabels']) ? sel['matchLabels'] : {}),
-        [LABEL_TENANT]: map.tenant,
-        ...(map.tenantUid ? { [LABEL_TENANT_UID]: map.tenantUid } : {}),
-      };
-    });
+  FIELDS.names.visit(obj, (o, k) => typeof o[k] === 'string' && o[k] && (o[k] = map.hostRef(o[k] as string)));
+  FIELDS.lists.visit(
+    obj,
+    (o, k) =>
+      Array.isArray(o[k]) &&
+      (o[k] = (o[k] as unknown[]).map((n) => (typeof n === 'string' ? map.hostRef(n) : n))),
+  );
+  FIELDS.selectors.visit(obj, (o, k) => {
+    const sel = o[k];
+    if (!isObject(sel)) return;
+    sel['matchLabels'] = {
+      ...(isObject(sel['matchLabels']) ? sel['matchLabels'] : {}),
+      [LABEL_TENANT]: map.tenant,
+      ...(map.tenantUid ? { [LABEL_TENANT_UID]: map.tenantUid } : {}),
+    };
+  });
   for (const e of f.encoded)
     if (obj['type'] === e.type)
       for (const p of e.paths)
@@ -282,24 +285,20 @@ export function namespaceFieldsToHost(obj: unknown, map: NamespaceMap): void {
 export function namespaceFieldsToVirtual(obj: unknown, map: NamespaceMap): void {
   if (!isObject(obj)) return;
   const f = ALL_NAMESPACE_FIELDS;
-  for (const p of f.names)
-    visitPath(obj, p, (o, k) => typeof o[k] === 'string' && (o[k] = map.virtualRef(o[k] as string)));
-  for (const p of f.lists)
-    visitPath(
-      obj,
-      p,
-      (o, k) =>
-        Array.isArray(o[k]) &&
-        (o[k] = (o[k] as unknown[]).map((n) => (typeof n === 'string' ? map.virtualRef(n) : n))),
-    );
-  for (const p of f.selectors)
-    visitPath(obj, p, (o, k) => {
-      const sel = o[k];
-      if (!isObject(sel) || !isObject(sel['matchLabels'])) return;
-      delete sel['matchLabels'][LABEL_TENANT];
-      delete sel['matchLabels'][LABEL_TENANT_UID];
-      if (Object.keys(sel['matchLabels']).length === 0) delete sel['matchLabels'];
-    });
+  FIELDS.names.visit(obj, (o, k) => typeof o[k] === 'string' && (o[k] = map.virtualRef(o[k] as string)));
+  FIELDS.lists.visit(
+    obj,
+    (o, k) =>
+      Array.isArray(o[k]) &&
+      (o[k] = (o[k] as unknown[]).map((n) => (typeof n === 'string' ? map.virtualRef(n) : n))),
+  );
+  FIELDS.selectors.visit(obj, (o, k) => {
+    const sel = o[k];
+    if (!isObject(sel) || !isObject(sel['matchLabels'])) return;
+    delete sel['matchLabels'][LABEL_TENANT];
+    delete sel['matchLabels'][LABEL_TENANT_UID];
+    if (Object.keys(sel['matchLabels']).length === 0) delete sel['matchLabels'];
+  });
   // A value naming no namespace of the tenant is dropped: a host name never reaches a tenant.
   // (Host Secrets kplex re-signed before the inbound direction existed hold the virtual name.)
   for (const e of f.encoded)

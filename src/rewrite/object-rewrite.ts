@@ -3,7 +3,7 @@
 // labels/annotations hidden, selfLink dropped, host namespace names in messages replaced by
 // virtual ones. Works in place.
 import { isObject } from '../api/object.js';
-import { visitPath } from './field-paths.js';
+import { PathSet, visitPath } from './field-paths.js';
 import { ALL_NAMESPACE_FIELDS } from './namespace-fields.js';
 import {
   type NamespaceMap,
@@ -33,6 +33,10 @@ const MESSAGE_FIELDS: readonly string[] = [
   'status.conditions[].message',
   'details.causes[].message',
 ];
+
+/** Both compiled once: every object of a list is visited. */
+const TEMPLATE_METADATA = new PathSet(METADATA_PATHS.slice(1));
+const MESSAGES = new PathSet(MESSAGE_FIELDS);
 
 /**
  * The label of host objects kplex keeps in a tenant's host namespace for its own use (the CA
@@ -155,9 +159,8 @@ export function objectToVirtual(obj: unknown, map: NamespaceMap): void {
   metaToVirtual(obj['metadata'], map);
   namespaceFieldsToVirtual(obj, map);
   storageRefsToVirtual(obj, map);
-  for (const p of METADATA_PATHS.slice(1)) visitPath(obj, p, (o, k) => metaToVirtualKeysOnly(o[k]));
-  for (const p of MESSAGE_FIELDS)
-    visitPath(obj, p, (o, k) => typeof o[k] === 'string' && (o[k] = textToVirtual(o[k] as string, map)));
+  TEMPLATE_METADATA.visit(obj, (o, k) => metaToVirtualKeysOnly(o[k]));
+  MESSAGES.visit(obj, (o, k) => typeof o[k] === 'string' && (o[k] = textToVirtual(o[k] as string, map)));
   if (obj['kind'] === 'Status' && isObject(obj['details']) && typeof obj['details']['name'] === 'string') {
     obj['details']['name'] = textToVirtual(obj['details']['name'], map);
   }
