@@ -105,7 +105,7 @@ export async function pods(ctx: Context): Promise<Entry[]> {
     'pods: kplex serves the pod webhook (--webhook-client-ca, --pod-dns-address 127.0.0.1: API, token, CA, namespace and DNS wiring); the host side creates the same pod in a namespace the webhook does not match.',
   );
   return [
-    latencyEntry('pod CREATE through kplex (passthrough + webhook) vs host', create.kplex, create.host),
+    latencyEntry('pod CREATE through kplex (passthrough + webhook) vs host', create.kplex, create.host, 1.3),
     latencyEntry('pod CREATE on the host: tenant namespace (webhook) vs plain', hook.kplex, hook.host),
   ];
 }
