@@ -31,6 +31,9 @@ import type { HostClient } from '../hostapi/host-client.js';
 import { fieldValidationOf, refuseDuplicates } from './duplicate-fields.js';
 import { callHost, hostPath, readJSON } from '../hostapi/host-request.js';
 import { VIEW_RULES, blockingViewOwner, viewBody, viewObject } from './host-view.js';
+import { isNodeLeaseRequest, serveNodeLeases } from './node-lease-view.js';
+import { keepNodes, serveNodeList, tenantPodNodes } from './node-view.js';
+import { serveNodeWatch } from './node-view-watch.js';
 import { PASSED_QUERY, SUBRESOURCE_MODES } from './passthrough-data.js';
 import { type VolumeRequest, ownVolumesOnly, volumeRequest } from './persistent-volumes.js';
 import { storageRefsFor } from './storage-refs.js';
@@ -136,6 +139,26 @@ function denied(p: PassthroughRequest): StatusError {
   return forbidden({ group: row.group, resource: row.resource }, info.name, reason);
 }
 
+/** Which nodes' Leases the tenant reads in its kube-node-lease namespace: the nodes it sees. */
+async function nodeVisibility(
+  d: PassthroughDeps,
+  p: PassthroughRequest,
+  map: NamespaceMap,
+): Promise<(node: string) => boolean> {
+  if (p.scope.policy().nodes.view === 'all') return () => true;
+  const names = await tenantPodNodes(d.host, d.watchCaches, map);
+  return (n) => names.has(n);
+}
+
+/** A watch of one node (GET /watch/nodes/x) is a watch of the collection with its name selected. */
+function namedNodeQuery(q: URLSearchParams, name: string): URLSearchParams {
+  if (!name) return q;
+  const out = new URLSearchParams(q);
+  const f = q.get('fieldSelector');
+  out.set('fieldSelector', `${f ? `${f},` : ''}metadata.name=${escapeFieldValue(name)}`);
+  return out;
+}
+
 /** A tenant object may not block the host's deletion of a Node, PV... (they are read-only views). */
 function refuseBlockingViewOwner(p: PassthroughRequest, obj: unknown): void {
   const why = blockingViewOwner(obj);
@@ -164,11 +187,14 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   const mode = sub ? SUBRESOURCE_MODES[sub] : 'object';
   if (!mode) throw pageNotFound();
   const gr = `${row.group}/${row.resource}`;
+  // Nodes as the Tenant's policy says (node-view.ts): a trusted tenant's writes go to the host.
+  const nodesPolicy = gr === '/nodes' ? p.scope.policy().nodes : undefined;
   // The tenant's own PersistentVolumes are written through (persistent-volumes.ts).
   const ownWrites = !!p.volume && (!sub || sub === 'status');
   if (
     row.placement === 'host-view' &&
     (!VIEW_VERBS.includes(info.verb) || (sub && sub !== 'status')) &&
+    !nodesPolicy?.hostWrites &&
     !ownWrites
   )
     throw denied(p);
@@ -212,6 +238,26 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
       : negotiateOutput(req.headers.accept, hasProtobuf(groupVersion(row), row.kind));
   // A watch's items are single objects: the host ends a watch asked as a List at once, with nothing sent.
   const accept = hostAccept(out, isList && info.verb !== 'watch');
+  if (isNodeLeaseRequest(row.group, row.resource, info))
+    return serveNodeLeases({
+      ...{ host: d.host, req, res, info, query: q, out, map, warnings: [...(p.warnings ?? [])] },
+      visible: await nodeVisibility(d, p, map),
+      denied: () => denied(p),
+    });
+  /** The nodes shown when only those running the tenant's pods are (a fall-back of the caches' view). */
+  let nodeFilter: ((o: Obj) => boolean) | undefined;
+  const wholeNodes = !!nodesPolicy?.hostWrites;
+  if (nodesPolicy?.view === 'pods' && VIEW_VERBS.includes(info.verb) && mode === 'object') {
+    const view = { req, res, caches: d.watchCaches, out, map, scope: p.scope, whole: wholeNodes };
+    const warnings = [...(p.warnings ?? [])];
+    if (info.verb === 'list' && (await serveNodeList({ ...view, query: q, warnings }))) return;
+    if (
+      info.verb === 'watch' &&
+      (await serveNodeWatch({ ...view, query: namedNodeQuery(q, info.name), warnings }))
+    )
+      return;
+    nodeFilter = keepNodes(await tenantPodNodes(d.host, d.watchCaches, map));
+  }
 
   // Which host namespaces the request addresses.
   let hostNamespaces: (string | undefined)[] = [undefined];
@@ -266,7 +312,10 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   }
 
   if (info.verb === 'watch') {
-    const keep = row.placement === 'host-view' ? (o: Obj) => viewObject(gr, o, map) : undefined;
+    const keep =
+      row.placement === 'host-view'
+        ? (o: Obj) => (nodeFilter ? nodeFilter(o) : true) && (wholeNodes || viewObject(gr, o, map))
+        : undefined;
     const paths = hostNamespaces.map((ns) => hostPath(row, { namespace: ns, name: info.name || undefined }));
     const wq = new URLSearchParams(hq);
     if (info.name) {
@@ -462,9 +511,9 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   )
     throw notFound({ group: row.group, resource: row.resource }, info.name);
   if (row.placement === 'host-view' && hres.statusCode < 300) {
-    if (isList) viewBody(gr, obj, map);
-    else if (!viewObject(gr, obj, map))
-      throw notFound({ group: row.group, resource: row.resource }, info.name);
+    const hidden = (nodeFilter && !nodeFilter(obj)) || (!wholeNodes && !isList && !viewObject(gr, obj, map));
+    if (hidden) throw notFound({ group: row.group, resource: row.resource }, info.name);
+    if (!wholeNodes && isList) viewBody(gr, obj, map);
   }
   const hostContinue = (obj['metadata'] as Obj | undefined)?.['continue'];
   bodyToVirtual(obj, map);

@@ -34,7 +34,7 @@ export interface SharedWatch {
 /** A watcher this far behind (bytes not yet taken by its connection) is ended; it re-watches. */
 const MAX_BUFFERED = 16 * 1024 * 1024;
 
-function setResourceVersion(value: Obj, format: SharedWatchPlan['format'], rv: number): void {
+export function setResourceVersion(value: Obj, format: SharedWatchPlan['format'], rv: number): void {
   const objects =
     format === 'table' && Array.isArray(value['rows'])
       ? (value['rows'] as Obj[]).map((r) => r['object'])
@@ -44,7 +44,7 @@ function setResourceVersion(value: Obj, format: SharedWatchPlan['format'], rv: n
 }
 
 /** A row's object as the tenant's includeObject asks (the cache keeps whole objects). */
-function includeObject(value: Obj, mode: SharedWatchPlan['includeObject']): void {
+export function includeObject(value: Obj, mode: SharedWatchPlan['includeObject']): void {
   if (mode === 'Object' || !Array.isArray(value['rows'])) return;
   for (const row of value['rows'] as Obj[]) {
     const o = row['object'];

@@ -3,9 +3,12 @@
 import type { ChangeEvent, Watcher } from '../store/types.js';
 import { NamespaceMap } from '../rewrite/namespace-translator.js';
 import type { TenantRuntime } from '../tenancy/tenant-runtime.js';
+import { DEFAULT_POLICY, type TenantPolicy } from '../limits/tenant-policy.js';
 
 export interface TenantScope {
   tenant: string;
+  /** The Tenant's policy (spec.policy), current. */
+  policy(): TenantPolicy;
   /** Virtual namespaces (existing, with a recorded host namespace) ↔ host namespaces. */
   namespaceMap(): NamespaceMap;
   /** True when the virtual namespace exists. */
@@ -68,6 +71,7 @@ export function tenantScope(rt: TenantRuntime): TenantScope {
   const recorded = (ns: string): string | undefined => rt.deps.hostNamespaces?.recorded(store, ns);
   return {
     tenant: rt.tenant,
+    policy: () => rt.deps.policyOf?.(rt.deps.uid) ?? DEFAULT_POLICY,
     namespaceMap() {
       // Re-read only when a namespace or a mapping changed, and then only the names that did
       // (a tenant's thousands of namespaces are not read again for each new one).

@@ -160,6 +160,12 @@ export class HostWatchCache {
     }
   }
 
+  /** The ring's events after `rv` (a view rebuilding an older state), undefined when it no longer reaches back. */
+  eventsAfter(rv: number): readonly CachedEvent[] | undefined {
+    if (rv < this.listRV) return undefined;
+    return rv >= this.rv ? [] : this.ring.since(rv);
+  }
+
   /** The cached objects of a host namespace (a LIST served from the cache). */
   inNamespace(ns: string): Iterable<CachedItem> {
     return this.objects.get(ns)?.values() ?? [];

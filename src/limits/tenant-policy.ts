@@ -51,6 +51,17 @@ export interface TenantPolicy {
   allowedIngressClasses: readonly string[] | null;
   /** Whether the tenant's admission webhooks may name a `url:` (not only a Service of its own). */
   webhookURLs: boolean;
+  /** Which host nodes the tenant sees, and whether its node writes reach the host. */
+  nodes: NodesPolicy;
+}
+
+/** `pods`: the nodes that run the tenant's pods; `all`: every host node. */
+export const NODE_VIEWS = ['pods', 'all'] as const;
+
+export interface NodesPolicy {
+  view: (typeof NODE_VIEWS)[number];
+  /** A trusted tenant's node writes (create, update, patch, delete, status) go to the host. */
+  hostWrites: boolean;
 }
 
 /** A toleration a Tenant allows: of this key, and of this value and effect when they are given. */
@@ -90,6 +101,7 @@ export const DEFAULT_POLICY: Readonly<TenantPolicy> = Object.freeze({
   allowedStorageClasses: null,
   allowedIngressClasses: null,
   webhookURLs: false,
+  nodes: Object.freeze({ view: 'pods', hostWrites: false }),
 }) as TenantPolicy;
 
 /**
@@ -189,6 +201,24 @@ export function policySchema(): Record<string, unknown> {
         type: 'boolean',
         description:
           "Whether the tenant's admission webhooks may name clientConfig.url (kplex calls the URL from inside the platform's network; kplex's own ports, the host's apiserver and link-local addresses stay refused). Without it, webhooks may only name a Service of the tenant. Default: false.",
+      },
+      nodes: {
+        type: 'object',
+        description:
+          "The tenant's Nodes. Default: it sees the host nodes that run its pods (sanitized: no annotations, images or volumes of other tenants) and cannot write them.",
+        properties: {
+          view: {
+            type: 'string',
+            enum: [...NODE_VIEWS],
+            description:
+              "pods: the nodes that run the tenant's pods (a node appears with its first pod and goes with its last); all: every host node (what the conformance suite's setup expects). Default: pods.",
+          },
+          hostWrites: {
+            type: 'boolean',
+            description:
+              "Whether the tenant's node writes (create, update, patch, label, taint, delete, status) go to the host, changing the nodes every tenant runs on, and its nodes are shown whole: only for a trusted tenant (e.g. one running the conformance suite, with view: all). Default: false (403 Forbidden).",
+          },
+        },
       },
       allowedVolumeTypes: {
         type: 'array',
@@ -309,6 +339,10 @@ export function policyFromSpec(spec: unknown): TenantPolicy {
     allowedVolumeTypes: strings(raw['allowedVolumeTypes']),
     networkIsolation: raw['networkIsolation'] !== false,
     webhookURLs: raw['webhookURLs'] === true,
+    nodes: {
+      view: record(raw['nodes'])['view'] === 'all' ? 'all' : 'pods',
+      hostWrites: record(raw['nodes'])['hostWrites'] === true,
+    },
     allowIngressFromHostNamespaces: strings(raw['allowIngressFromHostNamespaces']),
     namespaceQuota:
       raw['namespaceQuota'] === undefined ? DEFAULT_POLICY.namespaceQuota : stringMap(raw['namespaceQuota']),

@@ -37,6 +37,7 @@ describe('tenant policy', () => {
       allowedStorageClasses: null,
       allowedIngressClasses: null,
       webhookURLs: false,
+      nodes: { view: 'pods', hostWrites: false },
     });
     expect(policyFromSpec({ limits: { objects: 1 } })).toEqual(DEFAULT_POLICY);
   });
@@ -89,6 +90,17 @@ describe('tenant policy', () => {
       'latest',
     );
     expect(policyFromSpec({ policy: 'x' })).toEqual(DEFAULT_POLICY);
+  });
+
+  it("nodes: the view of the tenant's pods and no writes unless loosened", () => {
+    expect(policyFromSpec({ policy: { nodes: { view: 'all', hostWrites: true } } }).nodes).toEqual({
+      view: 'all',
+      hostWrites: true,
+    });
+    expect(policyFromSpec({ policy: { nodes: { view: 'every', hostWrites: 'yes' } } }).nodes).toEqual({
+      view: 'pods',
+      hostWrites: false,
+    });
   });
 
   it('documents every field with its default in the schema', () => {
