@@ -1,7 +1,10 @@
-// A tenant's LIST across its namespaces with resourceVersion=0 ("any version", what client-go's
-// informers send first) served from the shared host watch of the type, as the apiserver serves
-// such a list from its watch cache: no host request. Other lists (a consistent read, pages, Table)
-// keep the per-namespace fan-out, whose host reads are consistent.
+// A tenant's LIST across its namespaces served from the shared host watch of the type, as the
+// apiserver serves lists from its watch cache: no host request per namespace. resourceVersion=0
+// ("any version", what client-go's informers send first) is the cache's state as it is; no
+// resourceVersion (a consistent read, `kubectl get -A`) is the cache's state once it has caught
+// up with the host's current version (HostWatchCache.consistentVersion: one small host request,
+// whatever the number of namespaces). Other lists (an exact or minimum version, pages, Table) keep
+// the per-namespace fan-out, as does a consistent read when the host does not say its version.
 import type { ServerResponse } from 'node:http';
 import { cloneJSON } from '../api/object.js';
 import type { KubeObject } from '../api/object.js';
@@ -28,10 +31,14 @@ export interface SharedList {
 /** Query parameters that make a list something the cache does not answer as the host would. */
 const NOT_FROM_CACHE = ['continue', 'resourceVersionMatch', 'sendInitialEvents', 'watch'];
 
+/** How long a consistent read waits for the host to say its version before it fans out. */
+const CONSISTENT_TIMEOUT_MS = 1000;
+
 /** Serves the list from the cache; false when it is not one the cache serves (the caller fans out). */
 export async function serveSharedList(l: SharedList): Promise<boolean> {
   const { row, query: q, out, map } = l;
-  if (q.getAll('resourceVersion').join() !== '0' || NOT_FROM_CACHE.some((k) => q.has(k))) return false;
+  const version = q.getAll('resourceVersion').join();
+  if ((version !== '0' && version !== '') || NOT_FROM_CACHE.some((k) => q.has(k))) return false;
   if (out.kind !== 'json' && out.kind !== 'yaml') return false;
   const plan = sharedWatchPlan(`${row.group}/${row.resource}`, q, { kind: 'json' });
   if (!plan) return false;
@@ -39,9 +46,11 @@ export async function serveSharedList(l: SharedList): Promise<boolean> {
   if (!lease) return false;
   try {
     const cache = lease.cache;
+    if (version === '' && (await cache.consistentVersion(CONSISTENT_TIMEOUT_MS)) === undefined) return false;
     const passes = tenantFilter(plan, map);
     const items: unknown[] = [];
-    // limit is ignored, as the apiserver's watch cache ignores it for resourceVersion=0
+    // limit is ignored (one page of everything), as the apiserver's watch cache ignores it for
+    // resourceVersion=0 and as the API lets a server ignore it
     for (const [, h] of map.entries())
       for (const item of cache.inNamespace(h))
         if (passes(item)) {

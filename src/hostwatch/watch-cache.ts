@@ -16,6 +16,7 @@ import {
   tableRows,
 } from './formats.js';
 import { ndjsonSized } from '../api/ndjson.js';
+import { hostVersion } from './freshness.js';
 import { Subscriber, type SubscriberSpec } from './subscriber.js';
 import type { CachedEvent, CachedItem, ChangeType, Obj } from './types.js';
 
@@ -29,6 +30,11 @@ export interface CacheKey {
 const LIST_PAGE = 500;
 /** The cache's host watch is renewed this often (the host ends it; resumed from the last version). */
 const WATCH_SECONDS = 300;
+/**
+ * After the host said its version, how long a consistent read waits for changes up to it still on
+ * their way down the cache's own watch (the host sends them before it answers the probe, mostly).
+ */
+const SETTLE_MS = 10;
 
 /**
  * The answer to a watch from a version before the cache's list: the cache cannot tell what
@@ -60,6 +66,8 @@ export class HostWatchCache {
   private needList = true;
   private stopped = false;
   private abort?: AbortController;
+  /** Consistent reads waiting for the cache to reach a version. */
+  private readonly waiters = new Set<{ rv: number; done: () => void }>();
   /** Table column definitions (the host sends them with the list and a watch's first event only). */
   columns: unknown[] = [];
   /** Resolves after the first LIST, rejects when it fails (the caller serves the watch another way). */
@@ -164,6 +172,39 @@ export class HostWatchCache {
   eventsAfter(rv: number): readonly CachedEvent[] | undefined {
     if (rv < this.listRV) return undefined;
     return rv >= this.rv ? [] : this.ring.since(rv);
+  }
+
+  /**
+   * The version at which the cache holds every change the host had committed when this was called
+   * (a consistent read, as the apiserver's ConsistentListFromCache): the host's current version
+   * (freshness.ts), then the cache's own watch catching up to it, at most `SETTLE_MS` for a change
+   * still on its way. Undefined when the host did not answer within `timeoutMs`: read from the host.
+   */
+  async consistentVersion(timeoutMs: number): Promise<number | undefined> {
+    const target = await hostVersion(this.host, this.key.path, timeoutMs);
+    if (target === undefined || this.stopped || this.needList) return undefined;
+    if (this.rv < target) await this.reached(target, SETTLE_MS);
+    return this.stopped || this.needList ? undefined : this.rv;
+  }
+
+  /** Resolves once the cache has reached `rv` (an event or a bookmark) or after `ms`. */
+  private reached(rv: number, ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const w = {
+        rv,
+        done: () => {
+          clearTimeout(timer);
+          this.waiters.delete(w);
+          resolve();
+        },
+      };
+      const timer = setTimeout(w.done, ms);
+      this.waiters.add(w);
+    });
+  }
+
+  private progressed(): void {
+    for (const w of this.waiters) if (this.rv >= w.rv) w.done();
   }
 
   /** The cached objects of a host namespace (a LIST served from the cache). */
@@ -311,6 +352,7 @@ export class HostWatchCache {
     if (rv <= this.rv) return;
     this.rv = rv;
     for (const sub of this.all) sub.bookmark(rv);
+    this.progressed();
   }
 
   /** One host event: the state, the ring, then the subscribers of its namespace. */
@@ -335,6 +377,7 @@ export class HostWatchCache {
     const ev: CachedEvent = { type, item, prev, rv, bytes };
     this.ring.push(ev);
     this.rv = rv;
+    if (this.waiters.size) this.progressed();
     const subs = this.subscribers.get(item.ns);
     if (!subs) return;
     for (const sub of [...subs]) {
