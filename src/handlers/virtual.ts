@@ -276,7 +276,7 @@ export async function handleVirtualRequest(
   switch (ri.verb) {
     case 'get': {
       const obj =
-        sub === 'scale' ? getScale(reg, ns, ri.name) : (await reg.served([reg.get(ns, ri.name)]))[0]!;
+        sub === 'scale' ? await getScale(reg, ns, ri.name) : (await reg.served([reg.get(ns, ri.name)]))[0]!;
       return writeResult(res, 200, obj, false, out);
     }
     case 'list': {

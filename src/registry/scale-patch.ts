@@ -17,7 +17,7 @@ export async function patchScale(
 ): Promise<KubeObject> {
   const accepted = acceptedPatchTypes(reg).filter((t) => t !== 'application/apply-patch+yaml');
   if (!accepted.includes(patchType)) throw unsupportedPatchType(acceptedPatchTypes(reg));
-  const scale = getScale(reg, ns, name);
+  const scale = await getScale(reg, ns, name);
   const patched =
     patchType === 'application/json-patch+json'
       ? engine.jsonPatch(scale, body)

@@ -37,9 +37,10 @@ export function toScale(reg: VirtualRegistry, obj: KubeObject): KubeObject {
   };
 }
 
-export function getScale(reg: VirtualRegistry, namespace: string, name: string): KubeObject {
+/** The Scale of an object, read in this version (a conversion webhook's answer when stored in another). */
+export async function getScale(reg: VirtualRegistry, namespace: string, name: string): Promise<KubeObject> {
   scaleSpec(reg);
-  return toScale(reg, reg.get(namespace, name));
+  return toScale(reg, (await reg.served([reg.get(namespace, name)]))[0]!);
 }
 
 /** PUT (or patched) Scale: writes spec.replicas into the object, honouring its resourceVersion. */
@@ -51,7 +52,7 @@ export async function updateScale(
   o: WriteOptions,
 ): Promise<KubeObject> {
   const s = scaleSpec(reg);
-  const current = reg.get(namespace, name);
+  const current = (await reg.served([reg.get(namespace, name)]))[0]!;
   const spec = isObject(scale['spec']) ? scale['spec'] : {};
   const replicas = spec['replicas'] ?? 0;
   if (typeof replicas !== 'number' || !Number.isInteger(replicas))

@@ -48,6 +48,7 @@ const crd = (): CustomResourceDefinition => ({
       served: true,
       storage: name === storage,
       schema: { openAPIV3Schema: schema as never },
+      subresources: { scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } },
     })),
     conversion: {
       strategy: 'Webhook',
@@ -265,6 +266,20 @@ describe('conversion webhook: writes', () => {
     // A CR's delete that completes answers a Status, as the apiserver.
     await req('POST', V1, foo('e', { hostPort: 'h:1' }));
     expect((await req('DELETE', `${V2}/e`)).json).toMatchObject({ kind: 'Status', status: 'Success' });
+  });
+
+  it('the scale subresource in v2 reads and writes the v1-stored object through the webhook', async () => {
+    await req('POST', V1, foo('s', { hostPort: 'h:1', replicas: 2 }));
+    const g = await req('GET', `${V2}/s/scale`);
+    expect(g.json.spec).toEqual({ replicas: 2 });
+    expect(mine('s').map((x) => x.review.request.desiredAPIVersion)).toEqual(['stable.example.com/v2']);
+    const u = await req('PUT', `${V2}/s/scale`, { ...g.json, spec: { replicas: 5 } });
+    expect(u.status).toBe(200);
+    expect(u.json.spec).toEqual({ replicas: 5 });
+    expect(stored('s')).toMatchObject({
+      apiVersion: 'stable.example.com/v1',
+      spec: { hostPort: 'h:1', replicas: 5 },
+    });
   });
 
   it('v1beta1 reviews when the CRD asks only for them', async () => {
