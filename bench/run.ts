@@ -14,6 +14,8 @@ import { density } from './measures/density.js';
 import { fanout } from './measures/fanout.js';
 import { hostBacked } from './measures/host-backed.js';
 import { hostWatches } from './measures/host-watches.js';
+import { listAll } from './measures/list-all.js';
+import { load } from './measures/load.js';
 import { pods } from './measures/pods.js';
 import { virtualStore } from './measures/virtual-store.js';
 
@@ -31,6 +33,8 @@ const MEASURES: Record<string, { title: string; run: (ctx: Context) => Promise<E
   },
   pods: { title: '6. pod create with the pod syncer (webhook) kplex vs host', run: pods },
   'host-watches': { title: '7. shared host watches: -A pod watches of many tenants', run: hostWatches },
+  load: { title: '8. load: mixed reads and writes of many active tenants kplex vs host', run: load },
+  'list-all': { title: '9. LIST pods -A of a tenant with 50 namespaces vs the host', run: listAll },
 };
 
 const usage = `Usage: npm run bench -- [--quick] [--only <measure>[,<measure>...]] [--keep] [--cpu-prof <dir>]
