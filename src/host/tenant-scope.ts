@@ -75,10 +75,15 @@ export function tenantScope(rt: TenantRuntime): TenantScope {
     namespaceMap() {
       // Re-read only when a namespace or a mapping changed, and then only the names that did
       // (a tenant's thousands of namespaces are not read again for each new one).
-      const version = `${store.lastChangeRV(NAMESPACES.group, NAMESPACES.resource)}/${store.lastChangeRV(MAPPINGS.group, MAPPINGS.resource)}`;
       const cached = maps.get(rt);
-      if (cached?.version === version) return cached.map;
+      // Nothing of the tenant's was written since the last look: not even the versions are read.
       const rv = store.currentRV();
+      if (cached?.rv === rv) return cached.map;
+      const version = `${store.lastChangeRV(NAMESPACES.group, NAMESPACES.resource)}/${store.lastChangeRV(MAPPINGS.group, MAPPINGS.resource)}`;
+      if (cached?.version === version) {
+        cached.rv = rv; // no namespace or mapping changed up to rv
+        return cached.map;
+      }
       const changed = cached && changedSince(store, cached.rv);
       let entries: Map<string, string>;
       if (cached && changed) {

@@ -10,6 +10,7 @@ import { evaluatePolicy } from './evaluate.js';
 import { matches, rulesMatch } from './match.js';
 import { type HostParamReader, type ParamSources, collectParams } from './params.js';
 import type { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } from './types.js';
+import type { TenantStore } from '../../store/types.js';
 
 const GROUP = 'admissionregistration.k8s.io';
 
@@ -33,7 +34,7 @@ const REASON_CODES: Record<string, number> = {
 };
 
 export class ValidatingPolicies {
-  private snapshot?: { version: string; hooks: Hook[] };
+  private snapshot?: { version: string; hooks: Hook[]; store: TenantStore; rv: number };
 
   constructor(private readonly src: Omit<ParamSources, 'host'>) {}
 
@@ -43,8 +44,14 @@ export class ValidatingPolicies {
    */
   private hooks(): Hook[] {
     const store = this.src.store();
+    // Nothing of the tenant's was written since the last look: not even the versions are read.
+    const rv = store.currentRV();
+    if (this.snapshot?.store === store && this.snapshot.rv === rv) return this.snapshot.hooks;
     const version = `${store.lastChangeRV(GROUP, 'validatingadmissionpolicybindings')}/${store.lastChangeRV(GROUP, 'validatingadmissionpolicies')}`;
-    if (this.snapshot?.version === version) return this.snapshot.hooks;
+    if (this.snapshot?.version === version) {
+      Object.assign(this.snapshot, { store, rv });
+      return this.snapshot.hooks;
+    }
     const byPolicy = new Map<string, ValidatingAdmissionPolicyBinding[]>();
     for (const s of store.list({ group: GROUP, resource: 'validatingadmissionpolicybindings' }).items) {
       const b = s.object as ValidatingAdmissionPolicyBinding;
@@ -58,7 +65,7 @@ export class ValidatingPolicies {
         if (bindings) hooks.push({ policy: s.object as ValidatingAdmissionPolicy, bindings });
       }
     }
-    this.snapshot = { version, hooks };
+    this.snapshot = { version, hooks, store, rv };
     return hooks;
   }
 

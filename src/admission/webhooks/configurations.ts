@@ -12,16 +12,22 @@ const RESOURCE: Record<HookKind, string> = {
 };
 
 export class WebhookConfigurations {
-  private snapshots = new Map<HookKind, { version: string; hooks: Hook[] }>();
+  private snapshots = new Map<HookKind, { version: string; hooks: Hook[]; store: TenantStore; rv: number }>();
 
   constructor(private readonly store: () => TenantStore) {}
 
   hooks(kind: HookKind): Hook[] {
     const store = this.store();
     const resource = RESOURCE[kind];
-    const version = String(store.lastChangeRV(GROUP, resource));
     const cached = this.snapshots.get(kind);
-    if (cached?.version === version) return cached.hooks;
+    // Nothing of the tenant's was written since the last look: not even the version is read.
+    const rv = store.currentRV();
+    if (cached?.store === store && cached.rv === rv) return cached.hooks;
+    const version = String(store.lastChangeRV(GROUP, resource));
+    if (cached?.version === version) {
+      Object.assign(cached, { store, rv });
+      return cached.hooks;
+    }
     const configs = store
       .list({ group: GROUP, resource })
       .items.map((s) => s.object)
@@ -32,7 +38,7 @@ export class WebhookConfigurations {
       const webhooks = Array.isArray(c['webhooks']) ? (c['webhooks'] as Webhook[]) : [];
       webhooks.forEach((webhook, i) => hooks.push({ uid: `${name}/${i}`, configuration: name, webhook }));
     }
-    this.snapshots.set(kind, { version, hooks });
+    this.snapshots.set(kind, { version, hooks, store, rv });
     return hooks;
   }
 }

@@ -4,7 +4,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { KubeObject } from '../../../src/api/object.js';
 import { isStatusError } from '../../../src/api/status.js';
 import type { AdmissionAttributes } from '../../../src/admission/attributes.js';
@@ -108,6 +108,18 @@ beforeEach(() => {
 afterEach(() => store.close());
 
 describe('ValidatingPolicies', () => {
+  it('reads no version while nothing of the tenant was written, and sees a binding written since', async () => {
+    policy('replicas', { validations: [{ expression: 'object.spec.replicas > 1' }] });
+    expect(policies.mayApply(deployment(1))).toBe(false);
+    const versions = vi.spyOn(store, 'lastChangeRV');
+    expect(policies.mayApply(deployment(1))).toBe(false);
+    expect(versions).not.toHaveBeenCalled();
+    binding('replicas-b', 'replicas');
+    expect(policies.mayApply(deployment(1))).toBe(true);
+    expect(versions).toHaveBeenCalled();
+    versions.mockRestore();
+  });
+
   it('admits everything while no policy is bound', async () => {
     policy('replicas', { validations: [{ expression: 'object.spec.replicas > 1' }] });
     expect(policies.mayApply(deployment(1))).toBe(false);
