@@ -75,7 +75,13 @@ export function ensureKplex(p: StackPaths): boolean {
 }
 
 /** The Tenant policy of the conformance tenant (docs: conformance/README.md). */
-const CONFORMANCE_POLICY = { nodePorts: 100, loadBalancers: 10, allowedVolumeTypes: ['csi'] };
+const CONFORMANCE_POLICY = {
+  nodePorts: 100,
+  loadBalancers: 10,
+  allowedVolumeTypes: ['csi'],
+  maxPriority: 1000000000,
+  allowedRuntimeClasses: ['runc', 'test-handler'],
+};
 
 /** Creates the tenant through the kplex CLI and writes its kubeconfig (mode 0600, it holds a token). */
 export function createTenant(p: StackPaths, name: string, kubeconfigFile: string): void {

@@ -1,8 +1,8 @@
 // A tenant's PriorityClasses and RuntimeClasses reach the host as classes of tenant-owned names
 // (syncer/host-classes.ts); this plugin is their admission:
-// - a RuntimeClass's handler must be one the Tenant allows (policy.allowedRuntimeClasses, unset:
-//   any), and its scheduling tolerations, which the host adds to every pod of the class, must be
-//   ones the tenant's pods may have themselves (node-placement.ts);
+// - a pod or pod template may name a RuntimeClass only if its handler is one the Tenant allows
+//   and its tolerations are ones the pod could have itself (the class itself is the tenant's
+//   description: any handler may be written, as on a cluster whose nodes lack it);
 // - a pod naming a class the tenant does not have is refused as the apiserver's Priority and
 //   RuntimeClass admission refuse it (in the tenant's names, from its own store, so a class it just
 //   deleted is gone at once), and before a pod or pod template naming one goes to the host, its
@@ -23,6 +23,8 @@ type ClassKind = 'PriorityClass' | 'RuntimeClass';
 /** What the plugin needs of the host side (syncer/host-classes.ts HostClasses). */
 export interface ClassSync {
   ensure(kind: ClassKind, cls: KubeObject): Promise<void>;
+  /** The handlers of the host's own RuntimeClasses (not tenants'). */
+  hostHandlers(): Promise<readonly string[]>;
 }
 
 /** The pod spec field naming each kind, the tenant's resource, and the apiserver's refusal of a missing one. */
@@ -50,46 +52,36 @@ const gr = (a: AdmissionAttributes): string => `${a.resource.group}/${a.resource
 const writes = (a: AdmissionAttributes): boolean =>
   (a.operation === 'CREATE' || a.operation === 'UPDATE') && !a.subresource;
 
-/** RuntimeClass handler and scheduling tolerations, by the Tenant policy. */
-export function runtimeClassPolicy(policyOf: () => TenantPolicy): AdmissionPlugin {
-  return {
-    name: 'TenantRuntimeClasses',
-    handles: (a) => writes(a) && gr(a) === 'node.k8s.io/runtimeclasses',
-    async validate(a) {
-      if (!a.object) return [];
-      const policy = policyOf();
-      const res = { group: a.resource.group, resource: a.resource.resource };
-      const handler = a.object['handler'];
-      const allowed = policy.allowedRuntimeClasses;
-      if (
-        allowed &&
-        typeof handler === 'string' &&
-        !allowed.includes(handler) &&
-        handler !== a.oldObject?.['handler']
-      )
-        throw forbidden(
-          res,
-          a.name,
-          `handler: ${JSON.stringify(handler)} is not one of the runtime handlers this tenant may use: ${allowed.map((h) => JSON.stringify(h)).join(', ') || 'none'}`,
-        );
-      const had = new Set(
-        ((at(a.oldObject, ['scheduling', 'tolerations']) as unknown[] | undefined) ?? []).map((t) =>
-          JSON.stringify(t),
-        ),
-      );
-      const tolerations = at(a.object, ['scheduling', 'tolerations']);
-      (Array.isArray(tolerations) ? (tolerations as Obj[]) : []).forEach((t, i) => {
-        if (!t || typeof t !== 'object' || had.has(JSON.stringify(t))) return;
-        const why = refusedToleration(t, policy.allowedTolerations);
-        if (why) throw forbidden(res, a.name, `scheduling.tolerations[${i}]: ${why}`);
-      });
-      return [];
-    },
-  };
+/**
+ * Why pods may not use the tenant's RuntimeClass `rc`, or undefined: its handler must be one the
+ * Tenant allows (unset: a handler of one of the host's own RuntimeClasses, which the platform
+ * set up for workloads), and its scheduling tolerations, which the host adds to every pod of the
+ * class, ones the tenant's pods may have themselves (node-placement.ts).
+ */
+async function runtimeClassRefusal(
+  rc: KubeObject,
+  policy: TenantPolicy,
+  sync: ClassSync | undefined,
+): Promise<string | undefined> {
+  const name = JSON.stringify(rc.metadata?.name ?? '');
+  const handler = typeof rc['handler'] === 'string' ? rc['handler'] : '';
+  const allowed = policy.allowedRuntimeClasses ?? (await sync?.hostHandlers()) ?? [];
+  if (!allowed.includes(handler))
+    return `RuntimeClass ${name} has handler ${JSON.stringify(handler)}, which is not one of the runtime handlers this tenant's pods may use: ${allowed.map((h) => JSON.stringify(h)).join(', ') || 'none'}`;
+  const tolerations = at(rc, ['scheduling', 'tolerations']);
+  for (const t of Array.isArray(tolerations) ? (tolerations as Obj[]) : []) {
+    const why = t && typeof t === 'object' ? refusedToleration(t, policy.allowedTolerations) : undefined;
+    if (why) return `RuntimeClass ${name} adds a toleration: ${why}`;
+  }
+  return undefined;
 }
 
 /** Pods and pod templates naming the tenant's classes: refused when missing (pods), host classes ensured. */
-export function podClasses(store: () => TenantStore, sync: ClassSync | undefined): AdmissionPlugin {
+export function podClasses(
+  store: () => TenantStore,
+  policyOf: () => TenantPolicy,
+  sync: ClassSync | undefined,
+): AdmissionPlugin {
   const lookup = (c: (typeof CLASSES)[number], name: string): KubeObject | undefined =>
     store().get({ ...c.gr, namespace: '', name })?.object;
   return {
@@ -110,6 +102,11 @@ export function podClasses(store: () => TenantStore, sync: ClassSync | undefined
           continue;
         }
         // A dry run too: the host's dry run resolves the name, and the class is the tenant's already.
+        if (c.kind === 'RuntimeClass') {
+          const why = await runtimeClassRefusal(cls, policyOf(), sync);
+          if (why)
+            throw forbidden(a.resource, a.name, `${POD_SPECS[gr(a)]!.join('.')}.runtimeClassName: ${why}`);
+        }
         if (!sync) continue;
         try {
           await sync.ensure(c.kind, cls);

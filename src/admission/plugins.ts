@@ -14,7 +14,7 @@ import { persistentVolumeSources } from './volume-sources.js';
 import { kplexOwnedNames } from './reserved-names.js';
 import { podNodeBounds } from './node-placement.js';
 import { hostClasses } from './class-policy.js';
-import { type ClassSync, podClasses, runtimeClassPolicy } from './class-sync.js';
+import { type ClassSync, podClasses } from './class-sync.js';
 import { priorityClassDefault } from './priority-default.js';
 import { tenantWebhooks } from './webhooks/plugin.js';
 import { certificateApproval, certificateSigning, certificateSubjectRestriction } from './csr-admission.js';
@@ -41,8 +41,7 @@ export function admissionChain(t: TenantAdmission): AdmissionChain {
     podPlacement(t.policy),
     podNodeBounds(t.policy),
     hostClasses(t.policy),
-    runtimeClassPolicy(t.policy),
-    podClasses(t.store, t.classSync),
+    podClasses(t.store, t.policy, t.classSync),
     priorityClassDefault(t.store),
     podVolumes(t.policy),
     claimVolumeName(),

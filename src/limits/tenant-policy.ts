@@ -263,14 +263,15 @@ export function policySchema(): Record<string, unknown> {
         description:
           "Tolerations the tenant's pods may have beyond those of node conditions (node.kubernetes.io/*): of this key, and of this value and effect when given (e.g. the taint of nodes dedicated to the tenant). A toleration of every taint or of the control plane's is refused unless listed. Default: none.",
       },
+      allowedRuntimeClasses: {
+        type: 'array',
+        items: { type: 'string' },
+        description:
+          "Runtime handlers (a RuntimeClass's handler: the node's container runtime configuration) the tenant's pods may use through its own RuntimeClasses, which reach the host as classes of tenant-owned names; a pod or pod template naming a RuntimeClass of another handler is refused. Default: unset, the handlers of the host's own RuntimeClasses (those the platform set up for workloads).",
+      },
       ...Object.fromEntries(
         (
           [
-            [
-              'allowedRuntimeClasses',
-              'RuntimeClass handlers',
-              'the spec.handler of its own RuntimeClasses (which reach the host as classes of tenant-owned names)',
-            ],
             [
               'allowedStorageClasses',
               'StorageClasses',

@@ -4,8 +4,9 @@
 // - a PriorityClass's value is capped at the Tenant's policy.maxPriority (a tenant's pods never
 //   outrank pods at that value; no tenant value reaches the host's system classes, which are
 //   above every user value), and never globalDefault on the host (the tenant's default is its own);
-// - a RuntimeClass keeps its handler (the Tenant policy says which, admission/class-sync.ts),
-//   overhead and scheduling.
+// - a RuntimeClass keeps its handler, overhead and scheduling; only one of a handler the Tenant
+//   allows (unset: the handlers of the host's own RuntimeClasses) reaches the host
+//   (admission/class-sync.ts refuses pods naming others).
 // Applied (server-side apply, kplex's field manager) when the tenant writes the class and again
 // before a pod or workload naming it goes to the host, unless this process already applied the
 // same object; deleted with the tenant's class and, by label, with the tenant.
@@ -19,6 +20,8 @@ import { type ClassKind, hostClassName } from './class-names.js';
 const LABEL_TENANT_UID = 'kplex.io/tenant-uid';
 /** The tenant's name of the class, for an operator reading the host. */
 const ANNOTATION_CLASS = 'kplex.io/class';
+
+const HANDLERS_TTL_MS = 30_000;
 
 const PATHS: Readonly<Record<ClassKind, string>> = {
   PriorityClass: '/apis/scheduling.k8s.io/v1/priorityclasses',
@@ -118,9 +121,37 @@ export class HostClasses {
     }
   }
 
-  /** The tenant's write of a class (registry afterWrite): applied, or deleted with it. In the background. */
+  /** The handlers of the host's own RuntimeClasses (not tenants'), read at most every 30 s. */
+  async hostHandlers(): Promise<readonly string[]> {
+    if (this.handlers && Date.now() - this.handlers.at < HANDLERS_TTL_MS) return this.handlers.list;
+    const sel = encodeURIComponent(`!${LABEL_TENANT_UID}`);
+    const res = await this.deps.host.request<{ items?: KubeObject[] }>(
+      'GET',
+      `${PATHS.RuntimeClass}?labelSelector=${sel}`,
+    );
+    if (res.status >= 300) throw new HostClassError(res.status, `listing host RuntimeClasses: ${res.status}`);
+    const list = [...new Set((res.body.items ?? []).map((c) => String(c['handler'])))];
+    this.handlers = { at: Date.now(), list };
+    return list;
+  }
+
+  private handlers?: { at: number; list: readonly string[] };
+
+  /** Whether pods may use a RuntimeClass of this handler (admission/class-sync.ts says why not). */
+  private async handlerAllowed(cls: KubeObject): Promise<boolean> {
+    const allowed = this.deps.policy().allowedRuntimeClasses ?? (await this.hostHandlers());
+    return allowed.includes(String(cls['handler']));
+  }
+
+  /**
+   * The tenant's write of a class (registry afterWrite): applied (a RuntimeClass only with a
+   * handler its pods may use), or deleted with it. In the background.
+   */
   written(kind: ClassKind, cls: KubeObject, exists: boolean): void {
-    const done = exists ? this.ensure(kind, cls) : this.remove(kind, cls.metadata?.name ?? '');
+    const apply = async (): Promise<void> => {
+      if (kind === 'PriorityClass' || (await this.handlerAllowed(cls))) await this.ensure(kind, cls);
+    };
+    const done = exists ? apply() : this.remove(kind, cls.metadata?.name ?? '');
     done.catch((err: unknown) =>
       this.deps.logger.warn(
         { err, kind, name: cls.metadata?.name },

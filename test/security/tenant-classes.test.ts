@@ -1,7 +1,8 @@
 // Classes, storage descriptions and nodes: a tenant admin writes classes of its own (virtual) and
 // sees the host's nodes read-only. Nothing it writes reaches a host object or another tenant:
-// a class named as a host class shadows it for the tenant only, a class of the tenant's own never
-// becomes a host pod's priority, and a node label or patch never touches the host node.
+// a class named as a host class shadows it for the tenant only, a class of the tenant's own gives
+// its pods at most the Tenant's cap (pod-classes.test.ts), and a node label or patch never
+// touches the host node.
 import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { kubectl } from '../helpers/kubectl.js';
 import { attack, expectStatus, securityEnv, type SecurityEnv } from './harness.js';
@@ -92,24 +93,30 @@ describe('security: classes and nodes stay the tenant’s own', () => {
     },
   );
 
-  attack('rbac', 'a pod naming the tenant’s own PriorityClass gets no host priority from it', async () => {
-    expect((await s.api[T]!.request('POST', PC, priorityClass('tenant-top', 999999999))).status).toBe(201);
-    expect(
-      (await s.api[T]!.request('POST', '/api/v1/namespaces', { metadata: { name: 'prio' } })).status,
-    ).toBe(201);
-    const r = await s.api[T]!.request('POST', '/api/v1/namespaces/prio/pods', {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'climber' },
-      spec: { priorityClassName: 'tenant-top', containers: [{ name: 'c', image: 'busybox' }] },
-    });
-    // The host's Priority admission knows no such class: the pod is refused, never given its value.
-    expectStatus(r, 403, 'Forbidden');
-    expect((r.body as Any).message).toContain('no PriorityClass with name tenant-top was found');
-    const hostPods = ((await s.hostApi.request('GET', '/api/v1/pods?labelSelector=')).body as Any)
-      .items as Any[];
-    expect(hostPods.filter((p) => p.spec.priorityClassName === 'tenant-top')).toEqual([]);
-  });
+  attack(
+    'rbac',
+    'a pod naming the tenant’s own PriorityClass gets at most the Tenant’s cap on the host',
+    async () => {
+      expect((await s.api[T]!.request('POST', PC, priorityClass('tenant-top', 999999999))).status).toBe(201);
+      expect(
+        (await s.api[T]!.request('POST', '/api/v1/namespaces', { metadata: { name: 'prio' } })).status,
+      ).toBe(201);
+      const r = await s.api[T]!.request('POST', '/api/v1/namespaces/prio/pods', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'tenant-top-climber' },
+        spec: { priorityClassName: 'tenant-top', containers: [{ name: 'c', image: 'busybox' }] },
+      });
+      // The tenant's class reaches the host as a class of its own name, capped (default maxPriority 0).
+      expect(r.status).toBe(201);
+      const hostPods = ((await s.hostApi.request('GET', '/api/v1/pods?labelSelector=')).body as Any)
+        .items as Any[];
+      const climber = hostPods.filter((p) => p.metadata.name === 'tenant-top-climber');
+      expect(climber.map((p) => [p.spec.priority, p.spec.priorityClassName === 'tenant-top'])).toEqual([
+        [0, false],
+      ]);
+    },
+  );
 
   attack(
     'rbac',

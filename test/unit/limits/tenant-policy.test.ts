@@ -16,6 +16,7 @@ describe('tenant policy', () => {
     expect(policyFromSpec(undefined)).toEqual({
       podSecurity: { enforce: 'baseline', warn: 'restricted', audit: 'restricted', version: 'latest' },
       allowedPriorityClasses: [],
+      maxPriority: 0,
       externalIPs: [],
       clusterIPs: [],
       nodePorts: 0,
@@ -90,6 +91,13 @@ describe('tenant policy', () => {
       'latest',
     );
     expect(policyFromSpec({ policy: 'x' })).toEqual(DEFAULT_POLICY);
+  });
+
+  it('maxPriority: at most the highest user priority, 0 unless a valid integer', () => {
+    const max = (v: unknown) => policyFromSpec({ policy: { maxPriority: v } }).maxPriority;
+    expect([max(1000), max(-5), max(2000000000), max(1.5), max('9'), max(undefined)]).toEqual([
+      1000, -5, 1000000000, 0, 0, 0,
+    ]);
   });
 
   it("nodes: the view of the tenant's pods and no writes unless loosened", () => {
