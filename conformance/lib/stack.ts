@@ -81,6 +81,14 @@ const CONFORMANCE_POLICY = {
   allowedVolumeTypes: ['csi'],
   maxPriority: 1000000000,
   allowedRuntimeClasses: ['runc', 'test-handler'],
+  nodes: { view: 'all', hostWrites: true },
+  quota: {
+    pods: '5000',
+    services: '2000',
+    persistentvolumeclaims: '1000',
+    'requests.storage': '100Ti',
+    namespaces: '2000',
+  },
 };
 
 /** Creates the tenant through the kplex CLI and writes its kubeconfig (mode 0600, it holds a token). */

@@ -17,6 +17,14 @@ export interface AdmissionEnv {
   hostNamespaceOf?: (ns: string) => string | undefined;
   /** When the caller needs the verdict (epoch ms); webhook calls end by then. */
   deadline?: number;
+  /** The tenant-wide quota: admits (and reserves) a create, or throws its refusal. */
+  quota?: (r: {
+    kind: 'services' | 'persistentvolumeclaims';
+    hostNamespace: string;
+    name: string;
+    object: unknown;
+    dryRun: boolean;
+  }) => Promise<void>;
 }
 
 export interface AdmissionPlugin {

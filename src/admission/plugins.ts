@@ -11,7 +11,8 @@ import { loadBalancerStatus, serviceAddresses, serviceExternalName } from './ser
 import { endpointAddresses, ingressHostClaims, tenantNetworkPolicies } from './network-claims.js';
 import { claimVolumeName, podVolumes } from './volume-policy.js';
 import { persistentVolumeSources } from './volume-sources.js';
-import { kplexOwnedNames } from './reserved-names.js';
+import { kplexOwnedNames, operatorOwned } from './reserved-names.js';
+import { tenantQuota } from './tenant-quota.js';
 import { podNodeBounds } from './node-placement.js';
 import { hostClasses } from './class-policy.js';
 import { type ClassSync, podClasses } from './class-sync.js';
@@ -38,6 +39,7 @@ export function admissionChain(t: TenantAdmission): AdmissionChain {
     namespaceLifecycle(t.store),
     podBindings(),
     kplexOwnedNames(),
+    operatorOwned(),
     podPlacement(t.policy),
     podNodeBounds(t.policy),
     hostClasses(t.policy),
@@ -57,5 +59,7 @@ export function admissionChain(t: TenantAdmission): AdmissionChain {
     certificateSubjectRestriction(),
     validatingAdmissionPolicy(t.policies),
     tenantWebhooks({ store: t.store, urlsAllowed: () => t.policy().webhookURLs }),
+    // Last, as the apiserver's ResourceQuota: nothing after it refuses what it reserved.
+    tenantQuota(),
   ]);
 }

@@ -2,13 +2,14 @@
 // tenant's update or delete of that name (its status too: a quota's usage) is refused; a create
 // meets kplex's object (the host's AlreadyExists).
 import { forbidden } from '../api/status.js';
+import { TENANT_QUOTA_NAME } from '../limits/tenant-quota.js';
 import type { AdmissionPlugin } from './chain.js';
 
 /** kplex's objects in each tenant host namespace (tenancy/namespace-objects.ts), by group/resource. */
-export const KPLEX_OWNED: Readonly<Record<string, string>> = {
-  'networking.k8s.io/networkpolicies': 'kplex-tenant-isolation',
-  '/resourcequotas': 'quota.kplex.io',
-  '/limitranges': 'limits.kplex.io',
+export const KPLEX_OWNED: Readonly<Record<string, readonly string[]>> = {
+  'networking.k8s.io/networkpolicies': ['kplex-tenant-isolation'],
+  '/resourcequotas': ['quota.kplex.io', TENANT_QUOTA_NAME],
+  '/limitranges': ['limits.kplex.io'],
 };
 
 export function kplexOwnedNames(): AdmissionPlugin {
@@ -18,13 +19,47 @@ export function kplexOwnedNames(): AdmissionPlugin {
     handles: (a) =>
       (a.operation === 'UPDATE' || a.operation === 'DELETE') &&
       !!a.name &&
-      owned(a.resource.group, a.resource.resource) === a.name,
+      !!owned(a.resource.group, a.resource.resource)?.includes(a.name),
     async validate(a) {
       throw forbidden(
         { group: a.resource.group, resource: a.resource.resource },
         a.name,
         "the name is kplex's own object in every namespace of the tenant (the platform's policy); it cannot be changed or deleted by the tenant",
       );
+    },
+  };
+}
+
+/** The label an operator sets on a ResourceQuota or LimitRange it keeps in a tenant's host namespace. */
+export const OPERATOR_OWNED_LABEL = 'kplex.io/operator-owned';
+const OPERATOR_KINDS = new Set(['/resourcequotas', '/limitranges']);
+
+/**
+ * An operator's ResourceQuotas and LimitRanges in a tenant's namespaces (labelled on the host with
+ * OPERATOR_OWNED_LABEL: a kplex.io/ key, which no tenant write can set, and which the tenant never
+ * reads) are read-only to the tenant: the label is read from the host object itself.
+ */
+export function operatorOwned(): AdmissionPlugin {
+  return {
+    name: 'TenantOperatorOwned',
+    handles: (a) =>
+      (a.operation === 'UPDATE' || a.operation === 'DELETE') &&
+      !!a.name &&
+      OPERATOR_KINDS.has(`${a.resource.group}/${a.resource.resource}`),
+    async validate(a, env) {
+      const ns = env.hostNamespaceOf?.(a.namespace);
+      if (!ns || !env.hostClient) return [];
+      const r = await env.hostClient.request<{ metadata?: { labels?: Record<string, string> } }>(
+        'GET',
+        `/api/v1/namespaces/${encodeURIComponent(ns)}/${a.resource.resource}/${encodeURIComponent(a.name)}`,
+      );
+      if (r.status === 200 && r.body?.metadata?.labels?.[OPERATOR_OWNED_LABEL] === 'true')
+        throw forbidden(
+          { group: a.resource.group, resource: a.resource.resource },
+          a.name,
+          "the object is the platform's policy for this namespace; it cannot be changed or deleted by the tenant",
+        );
+      return [];
     },
   };
 }

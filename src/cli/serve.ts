@@ -31,6 +31,8 @@ import { kplexVersion } from '../version.js';
 import { addConfigOptions } from './options.js';
 import { TenantLimitsBook } from '../limits/tenant-limits.js';
 import { TenantPolicyBook } from '../limits/tenant-policy.js';
+import { TenantQuotaLedger } from '../tenancy/tenant-quota-ledger.js';
+import { namespacesQuota } from '../limits/tenant-quota.js';
 import { PodSecurityReconciler } from '../tenancy/pod-security-reconcile.js';
 import { Fairness } from '../limits/fairness.js';
 import {
@@ -80,7 +82,11 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   const storeFence: { writable?: (tenant: string) => Error | undefined } = {};
   const pool = new StorePool({
     dataDir: path.join(cfg.dataDir, 'tenants'),
-    store: { limits: limits.of, writable: (tenant) => storeFence.writable?.(tenant) },
+    store: {
+      // The tenant quota's namespaces count where the namespaces are: in the store's write transaction.
+      limits: (t) => ({ ...limits.of(t), tenantNamespaces: namespacesQuota(policies.of(t)) }),
+      writable: (tenant) => storeFence.writable?.(tenant),
+    },
   });
   // `kplex tenant restore` refuses while this marker names a live process.
   const unmark = markServing(cfg.dataDir);
@@ -104,8 +110,16 @@ export async function serve(cfg: ServeConfig): Promise<void> {
   let kplexEndpoints: KplexEndpoint[] = [];
   const isolation = new TenantNamespaceObjects(host, policies.of, logger, () => kplexEndpoints);
   tenants.onChange((e) => isolation.tenantChanged(e.object.metadata?.uid ?? ''));
+  // The tenant-wide quota's usage, counted from host watches (limits/tenant-quota.ts).
+  const tenantQuota = new TenantQuotaLedger(
+    host,
+    policies.of,
+    logger,
+    (uid) => pool.peek(uid)?.usageIfOpen()?.namespaces,
+  );
   await tenants.start();
   void isolation.start();
+  void tenantQuota.start();
   // Sharded: this replica serves its shard's tenants while it holds the shard's Lease (src/sharding).
   const sharding = shardOpts
     ? await startSharding(host, tenants, pool, shardOpts, logger, (name, uid) => runtimes.drop(name, uid))
@@ -179,6 +193,10 @@ export async function serve(cfg: ServeConfig): Promise<void> {
       ),
       // Pods host controllers make from a tenant's workloads meet the tenant's own webhooks here.
       tenantAdmission: tenantPodAdmission(host, (t) => runtimes.get(t)),
+      quota: async ({ tenant, pod, ...r }) => {
+        const uid = tenants.uid(tenant);
+        return uid ? tenantQuota.reserve({ ...r, uid, kind: 'pods', object: pod }) : undefined;
+      },
     },
     tls.caCert,
   );
@@ -231,6 +249,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
         requestLog: cfg.logRequests ? requestLog(logger) : undefined,
         audit,
         watchCacheEvents: cfg.watchCacheEvents,
+        tenantQuota,
       }),
     ),
   });
@@ -266,6 +285,7 @@ export async function serve(cfg: ServeConfig): Promise<void> {
     tenants.stop();
     statuses.stop();
     isolation.stop();
+    tenantQuota.stop();
     keys.stop();
     await dns?.close();
     await metricsServer?.close();

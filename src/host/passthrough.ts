@@ -46,6 +46,8 @@ import type { HostWatchCaches } from '../hostwatch/watch-caches.js';
 import { advertisedEndpoint, type KubernetesServices } from './kubernetes-service.js';
 import { isUpgrade, proxyUpgrade } from './upgrade-proxy.js';
 import { admitHostWrite } from './policy-admission.js';
+import { showTenantQuota, unwrapQuotaDenial } from './tenant-quota-view.js';
+import type { TenantQuotaHooks } from '../limits/tenant-quota.js';
 import type { AdmissionChain } from '../admission/chain.js';
 import { admissionAttributes } from '../admission/attributes.js';
 import { dryRunNamespace } from './dry-run-namespace.js';
@@ -67,6 +69,8 @@ export interface PassthroughDeps {
   logger?: Logger;
   /** Shared host watches (one per resource type) that serve watches across a tenant's namespaces. */
   watchCaches?: HostWatchCaches;
+  /** The tenant-wide quota: admits Service and PVC creates, shows tenant-quota.kplex.io. */
+  tenantQuota?: TenantQuotaHooks;
 }
 
 export interface PassthroughRequest {
@@ -471,9 +475,12 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
             map,
             hostNamespace: hostNs,
             call,
+            ...(d.tenantQuota ? { quota: (r) => d.tenantQuota!.admit(map.tenantUid, r) } : {}),
           })
         : [];
     hres = await callHost(d.host, call);
+    if (d.tenantQuota && info.verb === 'create' && hres.statusCode >= 300 && hostNs)
+      d.tenantQuota.release(row.resource, hostNs, createdName(call.body));
     if (patchOp && directive === 'Strict' && hres.statusCode === 400) {
       // The PUT's strict decoding error, worded as the apiserver words it for a patch.
       const text = await hres.body.text();
@@ -516,6 +523,11 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
     if (!wholeNodes && isList) viewBody(gr, obj, map);
   }
   const hostContinue = (obj['metadata'] as Obj | undefined)?.['continue'];
+  if (d.tenantQuota && gr === '/resourcequotas' && hres.statusCode < 300) {
+    const figures = await d.tenantQuota.figures(map.tenantUid);
+    showTenantQuota(obj, () => figures);
+  }
+  if (hres.statusCode >= 300 && gr === '/pods') unwrapQuotaDenial(obj);
   bodyToVirtual(obj, map);
   if (typeof hostContinue === 'string' && hostContinue) {
     (obj['metadata'] as Obj)['continue'] = d.sealer.seal(p.scope.tenant, {
@@ -525,6 +537,16 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
     });
   }
   writeOut(res, hres.statusCode, obj, out, warnings);
+}
+
+/** The name a create's body asks for ('' for generateName). */
+function createdName(body: unknown): string {
+  try {
+    const name = (JSON.parse(String(body)) as KubeObject | null)?.metadata?.name;
+    return typeof name === 'string' ? name : '';
+  } catch {
+    return '';
+  }
 }
 
 /** The rows the `kubernetes` Service shows up in: reading them in `default` must find it. */

@@ -6,7 +6,7 @@
 import type { KubeObject } from '../api/object.js';
 import type { RequestInfo } from '../api/request-info.js';
 import { admissionAttributes, type Operation } from '../admission/attributes.js';
-import type { AdmissionChain } from '../admission/chain.js';
+import type { AdmissionChain, AdmissionEnv } from '../admission/chain.js';
 import type { HostParamReader } from '../admission/policy/params.js';
 import { selectorMatches } from '../api/labels.js';
 import type { ResourceInfo } from '../resources/types.js';
@@ -64,6 +64,8 @@ export interface HostWrite {
   hostNamespace: string | undefined;
   /** The write as it will be sent to the host. */
   call: HostCall;
+  /** The tenant-wide quota's admission of a create (a Service or PVC). */
+  quota?: AdmissionEnv['quota'];
 }
 
 /** Runs the tenant's admission chain on a host-backed write: the warnings to add; throws the denial. */
@@ -120,6 +122,7 @@ export async function admitHostWrite(w: HostWrite): Promise<string[]> {
     host: hostFacts(w.host, w.map),
     hostClient: w.host,
     hostNamespaceOf: (ns: string) => w.map.hostOf(ns),
+    ...(w.quota ? { quota: w.quota } : {}),
   };
   const warnings: string[] = [];
   if (operation !== 'DELETE') {

@@ -13,7 +13,7 @@ export const QUOTA_RESOURCES = {
   namespaces: 'count/namespaces',
 } as const;
 
-export type Usage = Record<string, number>;
+export type Usage = Record<string, number | string>;
 
 /** prettyPrint of the resourcequota plugin: `name=value` pairs sorted by name, comma-joined. */
 function prettyPrint(u: Usage): string {
@@ -30,11 +30,12 @@ export function exceededQuota(
   requested: Usage,
   used: Usage,
   limited: Usage,
+  quotaName = QUOTA_NAME,
 ): StatusError {
   return forbidden(
     gr,
     name,
-    `exceeded quota: ${QUOTA_NAME}, requested: ${prettyPrint(requested)}, used: ${prettyPrint(used)}, limited: ${prettyPrint(limited)}`,
+    `exceeded quota: ${quotaName}, requested: ${prettyPrint(requested)}, used: ${prettyPrint(used)}, limited: ${prettyPrint(limited)}`,
   );
 }
 

@@ -4,6 +4,7 @@
 import type { GroupResource } from '../api/status.js';
 import type { TenantLimits } from './limits.js';
 import { QUOTA_RESOURCES, exceededQuota, type Usage } from './quota.js';
+import { TENANT_QUOTA_NAME } from './tenant-quota.js';
 
 export interface StoreUsage {
   objects: number;
@@ -11,7 +12,10 @@ export interface StoreUsage {
   namespaces: number;
 }
 
-export type StoreLimits = Pick<TenantLimits, 'objects' | 'storeBytes' | 'namespaces'>;
+export type StoreLimits = Pick<TenantLimits, 'objects' | 'storeBytes' | 'namespaces'> & {
+  /** The tenant-wide quota's `namespaces` (limits/tenant-quota.ts), checked first as the tighter quota. */
+  tenantNamespaces?: number;
+};
 
 /** kplex's own bookkeeping rows (group kplex.io, resource internal.*): never counted nor refused. */
 export const isInternal = (gr: GroupResource): boolean =>
@@ -36,7 +40,17 @@ export function admitWrite(
   gr: GroupResource,
   name: string,
 ): void {
-  const dims: [keyof StoreUsage, keyof StoreLimits, string][] = [
+  const max = limits.tenantNamespaces;
+  if (delta.namespaces > 0 && max !== undefined && usage.namespaces + delta.namespaces > max)
+    throw exceededQuota(
+      gr,
+      name,
+      { namespaces: delta.namespaces },
+      { namespaces: usage.namespaces },
+      { namespaces: max },
+      TENANT_QUOTA_NAME,
+    );
+  const dims: [keyof StoreUsage, 'objects' | 'storeBytes' | 'namespaces', string][] = [
     ['objects', 'objects', QUOTA_RESOURCES.objects],
     ['bytes', 'storeBytes', QUOTA_RESOURCES.storeBytes],
     ['namespaces', 'namespaces', QUOTA_RESOURCES.namespaces],

@@ -39,6 +39,8 @@ export interface TenantPolicy {
   allowIngressFromHostNamespaces: readonly string[];
   /** ResourceQuota spec.hard kplex keeps in every host namespace of the tenant (none when empty). */
   namespaceQuota: Readonly<Record<string, string>>;
+  /** Hard limits of the whole tenant, all its namespaces together (limits/tenant-quota.ts names them). */
+  quota: Readonly<Record<string, string>>;
   /** LimitRange spec.limits kplex keeps in every host namespace of the tenant (none when empty). */
   limitRange: readonly Readonly<Record<string, unknown>>[];
   /** Node labels every pod of the tenant must select (its nodes). */
@@ -93,6 +95,13 @@ export const DEFAULT_POLICY: Readonly<TenantPolicy> = Object.freeze({
     services: '50',
     persistentvolumeclaims: '20',
     'requests.storage': '50Gi',
+  }),
+  quota: Object.freeze({
+    pods: '500',
+    services: '200',
+    persistentvolumeclaims: '100',
+    'requests.storage': '500Gi',
+    namespaces: '100',
   }),
   limitRange: Object.freeze([]),
   nodeSelector: Object.freeze({}),
@@ -241,6 +250,11 @@ export function policySchema(): Record<string, unknown> {
         additionalProperties: { 'x-kubernetes-int-or-string': true },
         description: `ResourceQuota spec.hard kplex keeps as ResourceQuota quota.kplex.io in every namespace of the tenant (the tenant sees it and its usage, and cannot change or delete it; its own quotas only add limits). Set to {} for none. Default: ${JSON.stringify(DEFAULT_POLICY.namespaceQuota)}.`,
       },
+      quota: {
+        type: 'object',
+        additionalProperties: { 'x-kubernetes-int-or-string': true },
+        description: `Hard limits of the whole tenant: all its namespaces together, for objects made through kplex and pods host controllers make from its workloads (a Deployment's pods past it fail with a FailedCreate event). Names: pods, requests.cpu, requests.memory, limits.cpu, limits.memory, services, persistentvolumeclaims, requests.storage, namespaces (services.nodeports and services.loadbalancers are nodePorts and loadBalancers). Refusals are 403 "exceeded quota: tenant-quota.kplex.io"; every namespace shows the ResourceQuota tenant-quota.kplex.io with the tenant's usage, read-only. Setting requests.* or limits.* of cpu or memory makes every pod declare them, as a ResourceQuota does. Unset names are unlimited; set to {} for none. Default: ${JSON.stringify(DEFAULT_POLICY.quota)}.`,
+      },
       limitRange: {
         type: 'array',
         items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
@@ -347,6 +361,7 @@ export function policyFromSpec(spec: unknown): TenantPolicy {
     allowIngressFromHostNamespaces: strings(raw['allowIngressFromHostNamespaces']),
     namespaceQuota:
       raw['namespaceQuota'] === undefined ? DEFAULT_POLICY.namespaceQuota : stringMap(raw['namespaceQuota']),
+    quota: raw['quota'] === undefined ? DEFAULT_POLICY.quota : stringMap(raw['quota']),
     limitRange: Array.isArray(raw['limitRange'])
       ? (raw['limitRange'] as unknown[]).filter((l): l is Record<string, unknown> => record(l) === l)
       : DEFAULT_POLICY.limitRange,

@@ -32,6 +32,7 @@ export function routeStage(deps: PipelineDeps): Stage {
           ...WC,
           ring: { ...WC.ring, events: deps.watchCacheEvents ?? WC.ring.events },
         }),
+        ...(deps.tenantQuota ? { tenantQuota: deps.tenantQuota } : {}),
       }
     : undefined;
   const computed: Record<string, ComputedResource> = deps.identity?.computed() ?? {};

@@ -10,6 +10,7 @@ import type { LimitsOf } from '../limits/tenant-limits.js';
 import type { Logger } from '../log/logger.js';
 import type { RequestMetrics } from '../metrics/request-metrics.js';
 import type { RuntimeCache } from '../tenancy/runtime-cache.js';
+import type { TenantQuotaHooks } from '../limits/tenant-quota.js';
 import type { AuthenticatedContext } from './request-context.js';
 import type { RequestLog } from './request-log.js';
 import type { VersionInfo } from './server.js';
@@ -40,6 +41,8 @@ export interface PipelineDeps {
   audit?: AuditLog;
   /** Recent events each shared host watch keeps (default DEFAULT_WATCH_CACHE_OPTIONS). */
   watchCacheEvents?: number;
+  /** The tenant-wide quota (host passthrough admits and shows it). */
+  tenantQuota?: TenantQuotaHooks;
 }
 
 /** One stage: does its part on the context, then calls `next` for the rest (or answers itself). */

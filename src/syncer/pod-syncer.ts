@@ -33,6 +33,8 @@ export interface PodSyncerOptions {
   webhookCaller: (req: IncomingMessage) => Promise<StatusError | undefined>;
   /** The tenant's admission webhooks for pods host controllers create (pod-webhook.ts). */
   tenantAdmission?: PodWebhookDeps['tenantAdmission'];
+  /** The tenant-wide quota of every pod the host admits (pod-webhook.ts). */
+  quota?: PodWebhookDeps['quota'];
 }
 
 /** The host part of where pods reach kplex (known before the port, for the certificate). */
@@ -106,6 +108,7 @@ export function podSyncer(o: PodSyncerOptions, caCert: string) {
         logger: o.logger,
         tenantAdmission: o.tenantAdmission,
         kplexUser: () => kplexUser,
+        quota: o.quota,
       }),
     ],
   ]);

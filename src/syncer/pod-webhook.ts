@@ -7,7 +7,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isObject } from '../api/object.js';
 import { writeError, writeJSON } from '../api/respond.js';
-import { toStatusError, type StatusError } from '../api/status.js';
+import { isStatusError, toStatusError, type StatusError } from '../api/status.js';
+import { RESERVATION_ANNOTATION } from '../limits/tenant-quota.js';
 import { readBody } from '../handlers/body.js';
 import type { Logger } from '../log/logger.js';
 import {
@@ -48,6 +49,18 @@ export interface PodWebhookDeps {
   tenantAdmission?: (target: NamespaceTarget, review: PodAdmission) => Promise<TenantPodVerdict>;
   /** kplex's own host user (undefined until known: then every creator counts as someone else). */
   kplexUser?: () => string | undefined;
+  /**
+   * The tenant-wide quota (tenancy/tenant-quota-ledger.ts): reserves a pod create, whoever makes
+   * it, and returns the reservation's id; throws the quota's refusal.
+   */
+  quota?: (r: {
+    tenant: string;
+    hostNamespace: string;
+    name: string;
+    pod: Obj;
+    dryRun: boolean;
+    reservation?: string;
+  }) => Promise<string | undefined>;
 }
 
 export interface TenantPodVerdict {
@@ -172,6 +185,27 @@ async function answer(d: PodWebhookDeps, r: PodAdmission): Promise<Record<string
       const name = isObject(meta) ? meta['name'] : undefined;
       const what = typeof name === 'string' && name ? `pods "${name}"` : 'pods';
       return reviewResponse(r.uid, { denied: { code: 403, message: `${what} is forbidden: ${quota}` } });
+    }
+  }
+  if (r.operation === 'CREATE' && !ephemeral && d.quota) {
+    const meta = isObject(pod['metadata']) ? pod['metadata'] : (pod['metadata'] = {});
+    const annotations = isObject(meta['annotations']) ? meta['annotations'] : (meta['annotations'] = {});
+    const held = annotations[RESERVATION_ANNOTATION];
+    try {
+      const id = await d.quota({
+        tenant: target.tenant,
+        hostNamespace: r.namespace,
+        name: typeof meta['name'] === 'string' ? meta['name'] : '',
+        pod,
+        dryRun: r.dryRun,
+        ...(typeof held === 'string' ? { reservation: held } : {}),
+      });
+      // The host's watch finds the pod's reservation by this annotation (a pod of a controller has no name yet).
+      if (id) annotations[RESERVATION_ANNOTATION] = id;
+      else delete annotations[RESERVATION_ANNOTATION];
+    } catch (err) {
+      if (!isStatusError(err)) throw err;
+      return reviewResponse(r.uid, { denied: { code: err.code, message: err.status.message ?? '' } });
     }
   }
   return reviewResponse(r.uid, { patch: translationPatch(r.object, pod) });

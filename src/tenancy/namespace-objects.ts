@@ -3,12 +3,12 @@
 // (shown, read-only: admission/reserved-names.ts refuses the tenant's updates and deletes). Host
 // watches keep them: applied for every kplex host namespace as it appears (and at start for those
 // of an earlier run), applied again when deleted or edited by anyone, and when the Tenant changes.
-import { KPLEX_OWNED } from '../admission/reserved-names.js';
 import type { KubeObject } from '../api/object.js';
 import type { HostClient } from '../hostapi/host-client.js';
 import { HostInformer, type InformerEvent } from '../hostapi/host-informer.js';
 import type { Logger } from '../log/logger.js';
 import { DEFAULT_POLICY, type PolicyOf, type TenantPolicy } from '../limits/tenant-policy.js';
+import { QUOTA_RESOURCES, TENANT_QUOTA_NAME } from '../limits/tenant-quota.js';
 import { LABEL_MANAGED_BY, LABEL_TENANT_UID } from '../rewrite/namespace-translator.js';
 import { HIDDEN_LABEL } from '../rewrite/object-rewrite.js';
 import { isolationSpec, type IsolationFacts, type KplexEndpoint } from './network-isolation.js';
@@ -16,8 +16,9 @@ import { isolationSpec, type IsolationFacts, type KplexEndpoint } from './networ
 type Obj = Record<string, unknown>;
 
 interface OwnedObject {
-  /** group/resource, the key of KPLEX_OWNED (which names it). */
+  /** group/resource, the key of KPLEX_OWNED (which lists its name). */
   groupResource: string;
+  name: string;
   apiVersion: string;
   kind: string;
   /** Hidden from the tenant's reads (kplex.io/hidden) or shown read-only. */
@@ -29,6 +30,7 @@ interface OwnedObject {
 const OWNED: readonly OwnedObject[] = [
   {
     groupResource: 'networking.k8s.io/networkpolicies',
+    name: 'kplex-tenant-isolation',
     apiVersion: 'networking.k8s.io/v1',
     kind: 'NetworkPolicy',
     hidden: true,
@@ -36,13 +38,29 @@ const OWNED: readonly OwnedObject[] = [
   },
   {
     groupResource: '/resourcequotas',
+    name: 'quota.kplex.io',
     apiVersion: 'v1',
     kind: 'ResourceQuota',
     hidden: false,
     spec: (_, p) => (Object.keys(p.namespaceQuota).length ? { hard: { ...p.namespaceQuota } } : undefined),
   },
   {
+    // The tenant-wide quota as the tenant reads it (host/tenant-quota-view.ts shows the whole
+    // tenant's usage); the host enforces its limits per namespace too (and that pods declare
+    // the cpu and memory it limits).
+    groupResource: '/resourcequotas',
+    name: TENANT_QUOTA_NAME,
+    apiVersion: 'v1',
+    kind: 'ResourceQuota',
+    hidden: false,
+    spec: (_, p) => {
+      const hard = Object.fromEntries(Object.entries(p.quota).filter(([k]) => QUOTA_RESOURCES[k]?.host));
+      return Object.keys(hard).length ? { hard } : undefined;
+    },
+  },
+  {
     groupResource: '/limitranges',
+    name: 'limits.kplex.io',
     apiVersion: 'v1',
     kind: 'LimitRange',
     hidden: false,
@@ -50,7 +68,7 @@ const OWNED: readonly OwnedObject[] = [
   },
 ];
 
-const nameOf = (o: OwnedObject): string => KPLEX_OWNED[o.groupResource]!;
+const nameOf = (o: OwnedObject): string => o.name;
 /** Pause before a failed namespace is reconciled again, doubled per failure up to the max. */
 const RETRY_MS = 1_000;
 const RETRY_MAX_MS = 60_000;
@@ -62,7 +80,7 @@ const collection = (o: OwnedObject, ns?: string): string => {
 const MANAGED = encodeURIComponent(`${LABEL_MANAGED_BY}=kplex`);
 
 export class TenantNamespaceObjects {
-  /** `<groupResource> <ns>` -> what was applied and what the host stored (JSON): unchanged ones cost nothing. */
+  /** `<groupResource>/<name> <ns>` -> what was applied and what the host stored (JSON): unchanged ones cost nothing. */
   private readonly applied = new Map<string, { want: string; stored: string }>();
   private readonly queue = new Set<string>();
   /** Failed reconciles in a row, per namespace (the retry's back-off). */
@@ -129,7 +147,7 @@ export class TenantNamespaceObjects {
   hostUsage(): Map<string, { hostNamespaces: number; pods?: number }> {
     const out = new Map<string, { hostNamespaces: number; pods?: number }>();
     const quotas = this.owned[OWNED.findIndex((o) => o.kind === 'ResourceQuota')]!;
-    const quotaName = KPLEX_OWNED['/resourcequotas'];
+    const quotaName = 'quota.kplex.io';
     for (const ns of this.namespaces.items.values()) {
       const uid = ns.metadata?.labels?.[LABEL_TENANT_UID];
       if (!uid || ns.metadata?.deletionTimestamp) continue;
@@ -159,13 +177,13 @@ export class TenantNamespaceObjects {
   private onNamespace(e: InformerEvent): void {
     const name = e.object.metadata?.name ?? '';
     if (e.type !== 'DELETED') return this.enqueue(name);
-    for (const o of OWNED) this.applied.delete(`${o.groupResource} ${name}`);
+    for (const o of OWNED) this.applied.delete(`${o.groupResource}/${o.name} ${name}`);
   }
 
   private onOwned(o: OwnedObject, e: InformerEvent): void {
     if (e.object.metadata?.name !== nameOf(o)) return;
     const ns = e.object.metadata?.namespace ?? '';
-    const key = `${o.groupResource} ${ns}`;
+    const key = `${o.groupResource}/${o.name} ${ns}`;
     // Deleted or edited by someone else: apply it again.
     if (e.type === 'DELETED' || JSON.stringify((e.object as Obj)['spec']) !== this.applied.get(key)?.stored) {
       this.applied.delete(key);
@@ -215,7 +233,7 @@ export class TenantNamespaceObjects {
     const obj: KubeObject | undefined = this.namespaces.items.get(ns);
     const uid = obj?.metadata?.labels?.[LABEL_TENANT_UID];
     if (!obj || !uid || obj.metadata?.deletionTimestamp) return;
-    const key = `${o.groupResource} ${ns}`;
+    const key = `${o.groupResource}/${o.name} ${ns}`;
     const path = `${collection(o, ns)}/${nameOf(o)}`;
     const spec = o.spec(uid, this.policyOf(uid), {
       nodeAddresses: this.nodeAddresses,

@@ -31,6 +31,13 @@ describe('tenant policy', () => {
         persistentvolumeclaims: '20',
         'requests.storage': '50Gi',
       },
+      quota: {
+        pods: '500',
+        services: '200',
+        persistentvolumeclaims: '100',
+        'requests.storage': '500Gi',
+        namespaces: '100',
+      },
       limitRange: [],
       nodeSelector: {},
       allowedTolerations: [],
