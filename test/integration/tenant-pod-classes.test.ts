@@ -134,7 +134,7 @@ describe('tenant PriorityClasses and RuntimeClasses reach its pods', () => {
     // The Tenant watch brings the policy (the RuntimeClass toleration) to kplex.
     await expect
       .poll(() => kubectl(kc, ['apply', '-n', 'apps', '-f', '-'], json(pod('direct', 'high', 'fast'))).code, {
-        timeout: 15_000,
+        timeout: 60_000,
       })
       .toBe(0);
     const ref = getJSON(hostKc(), ['pod', 'ref', '-n', HOST_NS]);
@@ -241,7 +241,9 @@ describe('tenant PriorityClasses and RuntimeClasses reach its pods', () => {
   it('deleting a class deletes its host class; pods may use only RuntimeClasses of allowed handlers', async () => {
     const uid = tenantUid();
     await expect
-      .poll(() => hostClassesOf(uid, 'runtimeclasses').map((c) => c.metadata.annotations['kplex.io/class']))
+      .poll(() => hostClassesOf(uid, 'runtimeclasses').map((c) => c.metadata.annotations['kplex.io/class']), {
+        timeout: 15_000,
+      })
       .toEqual(['fast']);
     // Unset, the policy allows the handlers of the host's own RuntimeClasses only ('fast' here).
     kubectlOk(kc, ['create', '-f', '-'], json(runtimeClass('kata', 'kata')));
@@ -272,7 +274,7 @@ describe('tenant PriorityClasses and RuntimeClasses reach its pods', () => {
         () =>
           kubectl(kc, ['create', '-n', 'apps', '-f', '-'], json(pod('sandboxed', undefined, 'kata'))).code,
         {
-          timeout: 15_000,
+          timeout: 60_000,
         },
       )
       .toBe(0);
@@ -296,8 +298,8 @@ describe('tenant PriorityClasses and RuntimeClasses reach its pods', () => {
     kubectlOk(okc, ['create', '-f', '-'], json(priorityClass('p', 1)));
     kubectlOk(okc, ['create', '-f', '-'], json(runtimeClass('r', 'fast')));
     const uid = kubectlOk(hostKc(), ['get', 'tenant', other, '-o', 'jsonpath={.metadata.uid}']);
-    await expect.poll(() => hostClassesOf(uid, 'priorityclasses').length).toBe(1);
-    await expect.poll(() => hostClassesOf(uid, 'runtimeclasses').length).toBe(1);
+    await expect.poll(() => hostClassesOf(uid, 'priorityclasses').length, { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => hostClassesOf(uid, 'runtimeclasses').length, { timeout: 15_000 }).toBe(1);
     kplexCli(['tenant', 'delete', other, '--host-kubeconfig', hostKc()]);
     await expect
       .poll(
