@@ -65,6 +65,7 @@ export class SqliteHandle {
   readonly lastChange: Statement<[string, string], { rv: number | null }>;
   readonly keyOfUid: Statement<[string], KeyRow>;
   readonly ownedBy: Statement<[string], KeyRow>;
+  readonly externalOwners: Statement<[], { owner_uid: string }>;
   /** Runs a callback in a transaction (a SAVEPOINT when nested); one wrapper per handle. */
   readonly runTx: Transaction<(fn: () => unknown) => unknown>;
   private readonly variants = new Map<string, Statement>();
@@ -101,6 +102,9 @@ export class SqliteHandle {
     this.keyOfUid = db.prepare(`SELECT "group", resource, namespace, name FROM objects WHERE uid = ?`);
     this.ownedBy = db.prepare(
       `SELECT "group", resource, namespace, name FROM owner_refs WHERE owner_uid = ? ORDER BY "group", resource, namespace, name`,
+    );
+    this.externalOwners = db.prepare(
+      `SELECT DISTINCT r.owner_uid FROM owner_refs r WHERE NOT EXISTS (SELECT 1 FROM objects o WHERE o.uid = r.owner_uid) ORDER BY r.owner_uid`,
     );
     this.runTx = db.transaction((fn: () => unknown) => fn());
   }

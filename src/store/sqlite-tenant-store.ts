@@ -231,6 +231,12 @@ export class SqliteTenantStore implements TenantStore {
       .map((r) => ({ group: r.group, resource: r.resource, namespace: r.namespace, name: r.name }));
   }
 
+  externalOwners(): string[] {
+    return this.handle()
+      .externalOwners.all()
+      .map((r) => r.owner_uid);
+  }
+
   get(key: ObjectKey): StoredObject | undefined {
     const row = this.handle().getObject.get(key.group, key.resource, key.namespace, key.name);
     return row ? { key: { ...key }, rv: row.rv, object: JSON.parse(row.json) as KubeObject } : undefined;

@@ -103,4 +103,6 @@ export interface TenantStore {
   keyOfUid(uid: string): ObjectKey | undefined;
   /** The keys of the objects naming `uid` in metadata.ownerReferences, in key order (indexed). */
   dependentsOf(uid: string): ObjectKey[];
+  /** The uids ownerReferences name that no object of the store has (host-backed or gone owners; indexed). */
+  externalOwners?(): string[];
 }

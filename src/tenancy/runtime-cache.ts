@@ -45,7 +45,14 @@ export class RuntimeCache {
     const uid = this.uidOf(tenant);
     if (!uid) return Promise.reject(pageNotFound());
     const hit = this.runtimes.get(tenant);
-    if (hit?.uid === uid) return hit.runtime;
+    if (hit?.uid === uid) {
+      // A tenant in use has its host owners looked up now and then (tenancy/host-owner-sweep.ts).
+      void hit.runtime.then(
+        (rt) => rt.hostOwners?.touch(),
+        () => undefined,
+      );
+      return hit.runtime;
+    }
     this.runtimes.delete(tenant); // a runtime of a deleted tenant of this name
     // The runtime takes over the RBAC view authorization made: one view per tenant sees every write.
     const rbac = this.rbacs.get(uid) ?? new TenantRbac(() => this.pool.get(uid));
@@ -63,6 +70,7 @@ export class RuntimeCache {
       });
       await rt.seed();
       rt.lifecycle.resume();
+      rt.hostOwners?.touch();
       return rt;
     })();
     runtime.catch(() => {

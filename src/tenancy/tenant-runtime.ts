@@ -25,6 +25,7 @@ import type { HostNamespaces } from './host-namespaces.js';
 import type { TenantIdentity } from '../rewrite/namespace-translator.js';
 import { NamespaceLifecycle } from './namespace-lifecycle.js';
 import { HostDependents } from './host-dependents.js';
+import { HostOwnerSweep } from './host-owner-sweep.js';
 import { namespaceStrategy } from './namespace-strategy.js';
 import { TenantRbac } from '../rbac/tenant-rbac.js';
 import { admissionStrategies } from '../admission/strategies.js';
@@ -83,6 +84,8 @@ export class TenantRuntime {
   readonly gc: VirtualGarbageCollector;
   /** The garbage collector's host half (when the tenant has a host). */
   readonly hostOwned?: HostDependents;
+  /** The other way: host owners deleted on the host itself, looked up while the tenant is in use. */
+  readonly hostOwners?: HostOwnerSweep;
   readonly lifecycle: NamespaceLifecycle;
   /** RBAC: the tenant's store seen through the shared bootstrap policy, its policy and strategies. */
   readonly rbac: TenantRbac;
@@ -125,6 +128,7 @@ export class TenantRuntime {
     this.lifecycle = new NamespaceLifecycle(this, deps.hostNamespaces, deps.logger);
     if (deps.hostNamespaces)
       this.gc.hostDependents = this.hostOwned = this.hostDependents(deps.hostNamespaces);
+    if (deps.hostNamespaces) this.hostOwners = this.hostOwnerSweep(deps.hostNamespaces);
     this.strategies = {
       ...this.rbac.strategies,
       ...admissionStrategies(),
@@ -250,6 +254,30 @@ export class TenantRuntime {
   }
 
   /** The garbage collector's host half: dependents of virtual owners among the tenant's host objects. */
+  private hostOwnerSweep(hostNamespaces: HostNamespaces): HostOwnerSweep {
+    const NS = { group: '', resource: 'namespaces', namespace: '' };
+    return new HostOwnerSweep({
+      tenant: this.tenant,
+      // The tenant's own store (the RBAC overlay's shared defaults own nothing).
+      store: () => this.deps.store(),
+      host: hostNamespaces.hostClient(),
+      logger: this.deps.logger,
+      hostNamespaceOf: (ns) => {
+        const o = this.store.get({ ...NS, name: ns })?.object;
+        return o && !o.metadata?.deletionTimestamp ? hostNamespaces.recorded(this.store, ns) : undefined;
+      },
+      // An ownerReference may name a version the table does not serve: any version of the kind will do.
+      rowOf: (apiVersion, kind) => {
+        const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+        return (
+          this.rowForKind(apiVersion, kind) ??
+          [...this.table().values()].find((r) => r.group === group && r.kind === kind)
+        );
+      },
+      hostOwnerDeleted: (uid, propagation) => this.gc.hostOwnerDeleted(uid, propagation),
+    });
+  }
+
   private hostDependents(hostNamespaces: HostNamespaces): HostDependents {
     const NS = { group: '', resource: 'namespaces', namespace: '' };
     const live = (ns: string): string | undefined => {
