@@ -101,12 +101,14 @@ export function podClasses(
             throw forbidden({ group: '', resource: 'pods' }, a.name, c.missing(name));
           continue;
         }
-        // A dry run too: the host's dry run resolves the name, and the class is the tenant's already.
-        if (c.kind === 'RuntimeClass') {
+        // What the object already named may stay on an update (a tightened policy never blocks a label).
+        const had = (at(a.oldObject, POD_SPECS[gr(a)]!) as Obj | undefined)?.[c.field] === name;
+        if (c.kind === 'RuntimeClass' && !had) {
           const why = await runtimeClassRefusal(cls, policyOf(), sync);
           if (why)
             throw forbidden(a.resource, a.name, `${POD_SPECS[gr(a)]!.join('.')}.runtimeClassName: ${why}`);
         }
+        // A dry run too: the host's dry run resolves the name, and the class is the tenant's already.
         if (!sync) continue;
         try {
           await sync.ensure(c.kind, cls);

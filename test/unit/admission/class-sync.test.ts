@@ -90,5 +90,8 @@ describe('pod classes', () => {
     const listed = setup({ allowedRuntimeClasses: ['kata'] });
     expect(await listed.run(pod({ runtimeClassName: 'kata' }))).toBe('allowed');
     expect(await listed.run(pod({ runtimeClassName: 'fast' }))).toContain('may use: "kata"');
+    // A pod that already named the class may be updated (a label) after the policy tightened.
+    const update = { ...pod({ runtimeClassName: 'fast' }), operation: 'UPDATE' as const };
+    expect(await listed.run({ ...update, oldObject: update.object })).toBe('allowed');
   });
 });
