@@ -509,6 +509,8 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
   const obj = json as Obj;
   // A host-backed owner deleted through kplex: its virtual dependents follow (ownership both ways).
   if (info.verb === 'delete' && hres.statusCode < 300) p.scope.hostObjectDeleted(obj, q, raw);
+  if (info.verb === 'deletecollection' && hres.statusCode < 300 && Array.isArray(obj['items']))
+    for (const item of obj['items'] as Obj[]) p.scope.hostObjectDeleted(item, q, raw);
   // kplex's own objects in a tenant's host namespaces (kplex.io/hidden) are hidden from a read by name too.
   const rows = obj['kind'] === 'Table' && Array.isArray(obj['rows']) ? (obj['rows'] as Obj[]) : [];
   if (

@@ -74,6 +74,24 @@ describe('host-backed owners deleted on the host', () => {
     expect(kept.body!['metadata']['ownerReferences']).toEqual([ref(keeper)]);
   }, 120_000);
 
+  it('a deletecollection through kplex collects the dependents of every ConfigMap it deleted', async () => {
+    const one = await configMap('batch-1');
+    const two = await configMap('batch-2');
+    for (const cm of [one, two])
+      await api.request(
+        'PATCH',
+        `/api/v1/namespaces/work/configmaps/${cm['metadata']['name']}`,
+        { metadata: { labels: { batch: 'yes' } } },
+        'application/merge-patch+json',
+      );
+    await role('of-batch-1', [one]);
+    await role('of-batch-2', [two]);
+    const d = await api.request('DELETE', '/api/v1/namespaces/work/configmaps?labelSelector=batch%3Dyes');
+    expect(d.status).toBe(200);
+    expect((await getRole('of-batch-1')).status).toBe(404);
+    expect((await getRole('of-batch-2')).status).toBe(404);
+  });
+
   it('a ConfigMap of the same name made again on the host is not the owner', async () => {
     const first = await configMap('renewed');
     await role('of-renewed', [first]);
