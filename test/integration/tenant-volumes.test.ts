@@ -193,6 +193,40 @@ describe('tenant PersistentVolumes and storage class names', () => {
     expect(w).not.toContain(`${A}-`);
   });
 
+  it('maps StatefulSet claim templates: their claims carry the class as written, kubectl diff empty', async () => {
+    const sts = {
+      apiVersion: 'apps/v1',
+      kind: 'StatefulSet',
+      metadata: { name: 'web' },
+      spec: {
+        serviceName: 'web',
+        replicas: 1,
+        selector: { matchLabels: { app: 'web' } },
+        template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'c', image: 'x' }] } },
+        volumeClaimTemplates: [pvc('data')],
+      },
+    };
+    kubectlOk(kc[A]!, ['apply', '-f', '-'], JSON.stringify(sts));
+    kubectlOk(host.kubeconfig, ['apply', '-n', hostNs, '-f', '-'], JSON.stringify(sts));
+    // A second apply answers as the host's (kubectl patches claim templates again on any cluster);
+    // kubectl diff finds nothing to change.
+    const verb = (out: string) => out.trim().split(' ').pop();
+    expect(verb(kubectlOk(kc[A]!, ['apply', '-f', '-'], JSON.stringify(sts)))).toBe(
+      verb(kubectlOk(host.kubeconfig, ['apply', '-n', hostNs, '-f', '-'], JSON.stringify(sts))),
+    );
+    const diff = kubectl(kc[A]!, ['diff', '-f', '-'], JSON.stringify(sts));
+    expect([diff.code, diff.stdout]).toEqual([0, '']);
+    const got = JSON.parse(kubectlOk(kc[A]!, ['get', 'statefulset', 'web', '-o', 'json'])) as Any;
+    expect(got.spec.volumeClaimTemplates[0].spec.storageClassName).toBe(CLASS);
+    const claim = await until(async () => {
+      const r = kubectl(kc[A]!, ['get', 'pvc', 'data-web-0', '-o', 'json']);
+      return r.code === 0 ? (JSON.parse(r.stdout) as Any) : undefined;
+    }, 'the StatefulSet claim');
+    expect(claim.spec.storageClassName).toBe(CLASS);
+    kubectlOk(kc[A]!, ['delete', 'statefulset', 'web']);
+    kubectlOk(kc[A]!, ['delete', 'pvc', 'data-web-0', '--wait=false']);
+  });
+
   it('answers a missing volume as the host does, in the tenant names', async () => {
     const h = await hostApi.request<Any>('GET', '/api/v1/persistentvolumes/no-such-pv');
     const t = await api[A]!.request<Any>('GET', '/api/v1/persistentvolumes/no-such-pv');
