@@ -82,7 +82,6 @@ const CONFORMANCE_POLICY = {
   maxPriority: 1000000000,
   allowedRuntimeClasses: ['runc', 'test-handler'],
   nodes: { view: 'all', hostWrites: true },
-  nodes: { view: 'all', hostWrites: true },
   quota: {
     pods: '5000',
     services: '2000',
