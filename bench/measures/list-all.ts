@@ -117,10 +117,6 @@ export async function listAll(ctx: Context): Promise<Entry[]> {
       table.kplex,
       table.host,
     ),
-    valueEntry(
-      `LIST pods -A (JSON): host requests per list through kplex (all host clients)`,
-      'requests',
-      perList,
-    ),
+    valueEntry(`LIST pods -A (JSON): host pod LISTs and WATCHes per list through kplex`, 'requests', perList),
   ];
 }

@@ -103,16 +103,31 @@ interface SliceResult {
   cpu: Record<string, number>;
   /** Requests the host apiserver served meanwhile (its apiserver_request_total, all clients). */
   hostRequests: number;
+  /** The same by verb and resource. */
+  byResource: Map<string, number>;
+}
+
+/** The host apiserver's apiserver_request_total by verb and resource. */
+async function hostRequestCounts(host: Target): Promise<Map<string, number>> {
+  const r = await call(host, 'GET', '/metrics');
+  if (r.status !== 200) throw new Error(`host /metrics: ${r.status}`);
+  const out = new Map<string, number>();
+  for (const line of r.text.split('\n')) {
+    if (!line.startsWith('apiserver_request_total{')) continue;
+    const key = `${/verb="(\w+)"/.exec(line)?.[1]} ${/resource="([\w.-]*)"/.exec(line)?.[1] || '(other)'}`;
+    out.set(key, (out.get(key) ?? 0) + Number(line.slice(line.lastIndexOf(' ') + 1)));
+  }
+  return out;
 }
 
 /** The host apiserver's apiserver_request_total summed over all series. */
 async function hostRequestTotal(host: Target): Promise<number> {
-  const r = await call(host, 'GET', '/metrics');
-  if (r.status !== 200) throw new Error(`host /metrics: ${r.status}`);
-  let sum = 0;
-  for (const line of r.text.split('\n'))
-    if (line.startsWith('apiserver_request_total{')) sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  return sum;
+  return [...(await hostRequestCounts(host)).values()].reduce((a, b) => a + b, 0);
+}
+
+/** Host requests between two counts, by verb and resource. */
+function requestDelta(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  return new Map([...after].map(([k, v]) => [k, v - (before.get(k) ?? 0)]));
 }
 
 async function slice(
@@ -125,7 +140,7 @@ async function slice(
   hostApi: Target,
 ): Promise<SliceResult> {
   const samples: Sample[] = [];
-  const requests0 = await hostRequestTotal(hostApi);
+  const requests0 = await hostRequestCounts(hostApi);
   const cpu0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid)]));
   const t0 = performance.now();
   let done = 0;
@@ -141,9 +156,10 @@ async function slice(
   );
   const seconds = (performance.now() - t0) / 1000;
   const cpu = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMs(pid) - cpu0[k]!]));
+  const byResource = requestDelta(requests0, await hostRequestCounts(hostApi));
   // less the one /metrics read that took requests0
-  const hostRequests = (await hostRequestTotal(hostApi)) - requests0 - 1;
-  return { samples, seconds, cpu, hostRequests };
+  const hostRequests = [...byResource.values()].reduce((a, b) => a + b, 0) - 1;
+  return { samples, seconds, cpu, hostRequests, byResource };
 }
 
 export async function load(ctx: Context): Promise<Entry[]> {
@@ -166,6 +182,17 @@ export async function load(ctx: Context): Promise<Entry[]> {
         [409],
       )),
   );
+  // New namespaces keep the host's controllers busy for a while (service accounts, root CA
+  // configmaps): wait until its request rate is back to the background before measuring.
+  const settleEnd = Date.now() + 120_000;
+  for (let last = await hostRequestTotal(stack.hostApi); Date.now() < settleEnd;) {
+    await new Promise((r) => setTimeout(r, 2000));
+    const now = await hostRequestTotal(stack.hostApi);
+    const rate = (now - last - 1) / 2;
+    last = now;
+    if (rate < 30) break;
+    log(`  the host is still busy with the new namespaces (${Math.round(rate)} requests/s)`);
+  }
   const targets = new Map<number, Target>();
   const kplex: Side = {
     async at(i) {
@@ -219,6 +246,20 @@ export async function load(ctx: Context): Promise<Entry[]> {
       hostRequests: (sum(rs, (r) => r.hostRequests) / requests) * 1000,
     };
   };
+  const top = (side: 'kplex' | 'host') => {
+    const by = new Map<string, number>();
+    for (const r of results[side]) for (const [k, v] of r.byResource) by.set(k, (by.get(k) ?? 0) + v);
+    const requests = sum(results[side], (r) => r.samples.length);
+    return [...by]
+      .filter(([, v]) => v > 0)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 6)
+      .map(([k, v]) => `${k} ${Math.round((v / requests) * 1000)}`)
+      .join(', ');
+  };
+  ctx.notes.push(
+    `Load: host requests per 1,000 requests by verb and resource, the six largest: through kplex ${top('kplex')}; straight ${top('host')}.`,
+  );
   const K = fig('kplex');
   const H = fig('host');
   const label = `${tenants.toLocaleString('en')} active tenants, ${WORKERS} in flight`;
