@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { parseRequestInfo } from '../../../src/api/request-info.js';
 import { admissionAttributes, type AdmissionAttributes } from '../../../src/admission/attributes.js';
 import { AdmissionChain, type AdmissionPlugin } from '../../../src/admission/chain.js';
@@ -101,6 +101,25 @@ describe('admission chain', () => {
     expect(await chain.admit(a)).toEqual(['a warns', 'c warns']);
     expect(seen).toEqual(['a:request', 'c:request', 'a:objects', 'c:objects']);
     expect(new AdmissionChain([plugin('b', false)]).wantsObjects(a)).toBe(false);
+  });
+
+  it('reads a live namespace once per store version, and again after any write', () => {
+    const chain = new AdmissionChain([namespaceLifecycle(() => store)]);
+    const create = attrs('/api/v1/namespaces/dev/configmaps', 'POST', configmaps, {
+      metadata: { name: 'x' },
+    });
+    const key = { group: '', resource: 'namespaces', namespace: '', name: 'dev' };
+    store.create(key, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'dev' } });
+    const reads = vi.spyOn(store, 'get');
+    chain.admitRequest(create);
+    chain.admitRequest(create);
+    expect(reads).toHaveBeenCalledTimes(1);
+    store.delete(key);
+    expect(() => chain.admitRequest(create)).toThrow(
+      expect.objectContaining({ status: expect.objectContaining({ code: 404 }) }),
+    );
+    expect(reads).toHaveBeenCalledTimes(2);
+    reads.mockRestore();
   });
 
   it('refuses content in a missing namespace (404) and in a terminating one (403 NamespaceTerminating)', async () => {
