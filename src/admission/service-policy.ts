@@ -6,6 +6,7 @@
 import { isIP } from 'node:net';
 import { forbidden } from '../api/status.js';
 import { exceededQuota } from '../limits/quota.js';
+import { TENANT_QUOTA_NAME } from '../limits/tenant-quota.js';
 import type { TenantPolicy } from '../limits/tenant-policy.js';
 import type { AdmissionAttributes } from './attributes.js';
 import type { AdmissionPlugin } from './chain.js';
@@ -126,6 +127,7 @@ export function serviceAddresses(policyOf: () => TenantPolicy): AdmissionPlugin 
           { 'services.nodeports': ask.nodePorts },
           { 'services.nodeports': usedPorts },
           { 'services.nodeports': policy.nodePorts },
+          TENANT_QUOTA_NAME,
         );
       if (ask.loadBalancer && usedLBs + 1 > policy.loadBalancers)
         throw exceededQuota(
@@ -134,6 +136,7 @@ export function serviceAddresses(policyOf: () => TenantPolicy): AdmissionPlugin 
           { 'services.loadbalancers': 1 },
           { 'services.loadbalancers': usedLBs },
           { 'services.loadbalancers': policy.loadBalancers },
+          TENANT_QUOTA_NAME,
         );
       if (!a.dryRun) reserved.set(key, { ...ask, until: now + RESERVATION_MS });
       return [];

@@ -103,10 +103,10 @@ describe('services and networking objects', () => {
     kubectlOk(kc, ['create', 'service', 'loadbalancer', 'lb1', '-n', NS, '--tcp=80:80']);
     const third = kubectl(kc, ['create', 'service', 'nodeport', 'np2', '-n', NS, '--tcp=81:81']);
     expect(third.stderr).toContain(
-      'services "np2" is forbidden: exceeded quota: kplex-tenant-limits, requested: services.nodeports=1, used: services.nodeports=2, limited: services.nodeports=2',
+      'services "np2" is forbidden: exceeded quota: tenant-quota.kplex.io, requested: services.nodeports=1, used: services.nodeports=2, limited: services.nodeports=2',
     );
     const lb2 = kubectl(kc, ['create', 'service', 'loadbalancer', 'lb2', '-n', NS, '--tcp=82:82']);
-    expect(lb2.stderr).toContain('exceeded quota: kplex-tenant-limits');
+    expect(lb2.stderr).toContain('exceeded quota: tenant-quota.kplex.io');
     // A LoadBalancer without node ports counts only as a load balancer.
     kubectlOk(kc, ['delete', 'svc', 'lb1', '-n', NS]);
     expect(create(service('lb3', { type: 'LoadBalancer', allocateLoadBalancerNodePorts: false })).code).toBe(

@@ -237,7 +237,7 @@ describe('security: services and networking objects', () => {
     );
     await refused(
       api.request('POST', `${base}/services`, service('big', { type: 'NodePort', ports: ports(4) })),
-      'exceeded quota: kplex-tenant-limits, requested: services.nodeports=4, used: services.nodeports=0, limited: services.nodeports=3',
+      'exceeded quota: tenant-quota.kplex.io, requested: services.nodeports=4, used: services.nodeports=0, limited: services.nodeports=3',
     );
     expect(
       (await api.request('POST', `${base}/services`, service('two', { type: 'NodePort', ports: ports(2) })))

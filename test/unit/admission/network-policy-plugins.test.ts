@@ -125,7 +125,7 @@ describe('tenant-wide caps (judged on the dry run)', () => {
     const p = serviceAddresses(policy({ nodePorts: 4 }));
     const env = { host: facts({ services: async () => held }) };
     expect(await outcome(() => p.validate!(attrs('', 'services', np(2)), env))).toBe(
-      '403 services "x" is forbidden: exceeded quota: kplex-tenant-limits, requested: services.nodeports=2, used: services.nodeports=3, limited: services.nodeports=4',
+      '403 services "x" is forbidden: exceeded quota: tenant-quota.kplex.io, requested: services.nodeports=2, used: services.nodeports=3, limited: services.nodeports=4',
     );
     expect(await outcome(() => p.validate!(attrs('', 'services', np(1)), env))).toBe('allowed');
     // Admitted but not yet on the host: the next one counts it (concurrent creates).
@@ -163,7 +163,7 @@ describe('tenant-wide caps (judged on the dry run)', () => {
       host: facts({ services: async () => [{ key: 'b/lb', nodePorts: 1, loadBalancer: true }] }),
     };
     expect(await outcome(() => p.validate!(attrs('', 'services', svc({ type: 'LoadBalancer' })), env))).toBe(
-      '403 services "x" is forbidden: exceeded quota: kplex-tenant-limits, requested: services.loadbalancers=1, used: services.loadbalancers=1, limited: services.loadbalancers=1',
+      '403 services "x" is forbidden: exceeded quota: tenant-quota.kplex.io, requested: services.loadbalancers=1, used: services.loadbalancers=1, limited: services.loadbalancers=1',
     );
   });
 });
