@@ -72,6 +72,8 @@ export async function serveNodeWatch(w: NodeWatch): Promise<boolean> {
   res.flushHeaders();
   w.req.on('close', finish);
   res.on('close', finish);
+  // A client gone while the caches were being acquired: its close events are past.
+  if (res.destroyed || w.req.socket.destroyed) finish();
 
   const write = (type: string, object: Obj): void => {
     if (ended) return;
