@@ -786,7 +786,7 @@ describe('security: services and networking objects', () => {
       api.request('POST', `${base}/persistentvolumeclaims`, pvc('fast', 'fast-ssd')),
       'persistentvolumeclaims "fast" is forbidden: spec.storageClassName: "fast-ssd" is not one of the classes this tenant may use: "standard"',
     );
-    // A class that exists on the host (a missing one is the host's own RuntimeClass refusal).
+    // The tenant's own RuntimeClass of a handler the Tenant does not allow: no pod may name it.
     const rc = {
       apiVersion: 'node.k8s.io/v1',
       kind: 'RuntimeClass',
@@ -794,14 +794,14 @@ describe('security: services and networking objects', () => {
       handler: 'kata',
     };
     expect([201, 409]).toContain(
-      (await s.hostApi.request('POST', '/apis/node.k8s.io/v1/runtimeclasses', rc)).status,
+      (await api.request('POST', '/apis/node.k8s.io/v1/runtimeclasses', rc)).status,
     );
     await refused(
       api.request('POST', `${base}/pods`, pod('kata', { runtimeClassName: 'kata' })),
-      'pods "kata" is forbidden: spec.runtimeClassName: "kata" is not one of the classes this tenant may use: "runc"',
+      'pods "kata" is forbidden: spec.runtimeClassName: RuntimeClass "kata" has handler "kata", which is not one of the runtime handlers this tenant\'s pods may use: "runc"',
     );
     await gone(`${base}/pods/kata`);
-    await s.hostApi.request('DELETE', '/apis/node.k8s.io/v1/runtimeclasses/kata');
+    await api.request('DELETE', '/apis/node.k8s.io/v1/runtimeclasses/kata');
     await setPolicy(null);
   });
 });
