@@ -17,11 +17,7 @@ import { visitPath } from '../rewrite/field-paths.js';
 type Obj = Record<string, unknown>;
 
 /** The rows whose writes carry such names. */
-const STORAGE_REF_ROWS = new Set([
-  '/persistentvolumeclaims',
-  'apps/statefulsets',
-  '/persistentvolumes',
-]);
+const STORAGE_REF_ROWS = new Set(['/persistentvolumeclaims', 'apps/statefulsets', '/persistentvolumes']);
 
 /** Host StorageClass names, read at most this often (classes change rarely; a write waits for one read). */
 const CLASSES_TTL_MS = 5_000;
