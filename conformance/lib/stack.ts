@@ -82,6 +82,8 @@ const CONFORMANCE_POLICY = {
   maxPriority: 1000000000,
   allowedRuntimeClasses: ['runc', 'test-handler'],
   nodes: { view: 'all', hostWrites: true },
+  loadBalancerStatus: true,
+  endpointAddresses: ['0.0.0.0/0', '::/0'],
   quota: {
     pods: '5000',
     services: '2000',

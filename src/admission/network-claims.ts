@@ -5,7 +5,8 @@
 import { forbidden } from '../api/status.js';
 import type { AdmissionAttributes } from './attributes.js';
 import type { AdmissionPlugin } from './chain.js';
-import { reachesInto } from './ip-lists.js';
+import { allowList, inList, reachesInto } from './ip-lists.js';
+import type { TenantPolicy } from '../limits/tenant-policy.js';
 
 type Obj = Record<string, unknown>;
 const arr = (v: unknown): Obj[] => (Array.isArray(v) ? (v as Obj[]) : []);
@@ -39,17 +40,18 @@ const writes = (a: AdmissionAttributes): boolean =>
 
 /**
  * Endpoints and EndpointSlices written by the tenant: every address is the IP of one of the
- * tenant's pods in the same namespace (not host-network). Addresses the object already had stay
- * (kplex's own `kubernetes` Endpoints name kplex).
+ * tenant's pods in the same namespace (not host-network) or one the Tenant's `endpointAddresses`
+ * lists. Addresses the object already had stay (kplex's own `kubernetes` Endpoints name kplex).
  */
-export function endpointAddresses(): AdmissionPlugin {
+export function endpointAddresses(policyOf: () => TenantPolicy): AdmissionPlugin {
   return {
     name: 'TenantEndpointAddresses',
     handles: (a) => writes(a) && groupResource(a) in ENDPOINT_ADDRESSES,
     async validate(a, env) {
       const addressesOf = ENDPOINT_ADDRESSES[groupResource(a)]!;
       const had = new Set(addressesOf(a.oldObject).map((x) => x.ip));
-      const fresh = addressesOf(a.object).filter((x) => !had.has(x.ip));
+      const allowed = allowList(policyOf().endpointAddresses);
+      const fresh = addressesOf(a.object).filter((x) => !had.has(x.ip) && !inList(allowed, x.ip));
       if (!fresh.length) return [];
       const own = env.host ? await env.host.podIPs(a.namespace) : new Set<string>();
       const bad = fresh.find((x) => !own.has(x.ip));

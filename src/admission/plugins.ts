@@ -52,7 +52,7 @@ export function admissionChain(t: TenantAdmission): AdmissionChain {
     serviceAddresses(t.policy),
     serviceExternalName(),
     loadBalancerStatus(t.policy),
-    endpointAddresses(),
+    endpointAddresses(t.policy),
     ingressHostClaims(t.tenantUid ?? ''),
     tenantNetworkPolicies(),
     ...(t.rbac ? [certificateApproval(t.rbac), certificateSigning(t.rbac)] : []),

@@ -25,6 +25,8 @@ export interface TenantPolicy {
   externalIPs: readonly string[];
   /** IPs and CIDRs the tenant's Services may ask for as a fixed spec.clusterIP(s). */
   clusterIPs: readonly string[];
+  /** IPs and CIDRs the tenant's Endpoints and EndpointSlices may name beside its own pods. */
+  endpointAddresses: readonly string[];
   /** Node ports (NodePort and LoadBalancer Services) the whole tenant may hold. */
   nodePorts: number;
   /** LoadBalancer Services the whole tenant may hold. */
@@ -84,6 +86,7 @@ export const DEFAULT_POLICY: Readonly<TenantPolicy> = Object.freeze({
   maxPriority: 0,
   externalIPs: Object.freeze([]),
   clusterIPs: Object.freeze([]),
+  endpointAddresses: Object.freeze([]),
   nodePorts: 0,
   loadBalancers: 0,
   loadBalancerStatus: false,
@@ -189,6 +192,12 @@ export function policySchema(): Record<string, unknown> {
         items: { type: 'string' },
         description:
           "IP addresses and CIDRs the tenant's Services may ask for as a fixed spec.clusterIP (a range set aside for this tenant; never the host's DNS or API addresses). Default: none (the host allocates every ClusterIP).",
+      },
+      endpointAddresses: {
+        type: 'array',
+        items: { type: 'string' },
+        description:
+          "IP addresses and CIDRs the tenant's Endpoints and EndpointSlices may name beside its own pods' (the host's proxies send the Service's traffic there: never list other tenants' pods, nodes or the host's API). Default: none (only the tenant's own pods of the same namespace).",
       },
       nodePorts: {
         type: 'integer',
@@ -348,6 +357,7 @@ export function policyFromSpec(spec: unknown): TenantPolicy {
         : 0,
     externalIPs: strings(raw['externalIPs']),
     clusterIPs: strings(raw['clusterIPs']),
+    endpointAddresses: strings(raw['endpointAddresses']),
     nodePorts: count(raw['nodePorts']),
     loadBalancers: count(raw['loadBalancers']),
     loadBalancerStatus: raw['loadBalancerStatus'] === true,

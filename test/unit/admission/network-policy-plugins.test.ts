@@ -229,7 +229,7 @@ describe('ExternalName', () => {
 });
 
 describe('endpoint addresses', () => {
-  const p = endpointAddresses();
+  const p = endpointAddresses(policy());
   const env = { host: facts({ podIPs: async (ns) => new Set(ns === 'app' ? ['10.244.0.5'] : []) }) };
   const ep = (...ips: string[]) => ({
     subsets: [{ addresses: ips.map((ip) => ({ ip })), ports: [{ port: 80 }] }],
@@ -249,6 +249,20 @@ describe('endpoint addresses', () => {
     const notReady = { subsets: [{ notReadyAddresses: [{ ip: '192.168.0.1' }] }] };
     expect(await outcome(() => p.validate!(attrs('', 'endpoints', notReady), env))).toContain(
       'subsets[0].notReadyAddresses[0].ip',
+    );
+  });
+  it("allows the Tenant's endpointAddresses beside its pods, nothing outside them", async () => {
+    const loose = endpointAddresses(policy({ endpointAddresses: ['10.0.0.0/24', '2001:db8::1'] }));
+    expect(
+      await outcome(() => loose.validate!(attrs('', 'endpoints', ep('10.0.0.24', '10.244.0.5')), env)),
+    ).toBe('allowed');
+    expect(
+      await outcome(() =>
+        loose.validate!(attrs('discovery.k8s.io', 'endpointslices', slice('2001:db8::1')), env),
+      ),
+    ).toBe('allowed');
+    expect(await outcome(() => loose.validate!(attrs('', 'endpoints', ep('10.0.1.24')), env))).toContain(
+      '403 endpoints "x" is forbidden: subsets[0].addresses[0].ip: 10.0.1.24 is not the address of a pod',
     );
   });
   it('keeps addresses the object already had', async () => {

@@ -19,6 +19,7 @@ describe('tenant policy', () => {
       maxPriority: 0,
       externalIPs: [],
       clusterIPs: [],
+      endpointAddresses: [],
       nodePorts: 0,
       loadBalancers: 0,
       loadBalancerStatus: false,
