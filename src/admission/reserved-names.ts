@@ -12,6 +12,10 @@ export const KPLEX_OWNED: Readonly<Record<string, readonly string[]>> = {
   '/limitranges': ['limits.kplex.io'],
 };
 
+/** Why a tenant's write or delete of one of KPLEX_OWNED is refused. */
+export const KPLEX_OWNED_REASON =
+  "the name is kplex's own object in every namespace of the tenant (the platform's policy); it cannot be changed or deleted by the tenant";
+
 export function kplexOwnedNames(): AdmissionPlugin {
   const owned = (group: string, resource: string) => KPLEX_OWNED[`${group}/${resource}`];
   return {
@@ -21,18 +25,18 @@ export function kplexOwnedNames(): AdmissionPlugin {
       !!a.name &&
       !!owned(a.resource.group, a.resource.resource)?.includes(a.name),
     async validate(a) {
-      throw forbidden(
-        { group: a.resource.group, resource: a.resource.resource },
-        a.name,
-        "the name is kplex's own object in every namespace of the tenant (the platform's policy); it cannot be changed or deleted by the tenant",
-      );
+      throw forbidden({ group: a.resource.group, resource: a.resource.resource }, a.name, KPLEX_OWNED_REASON);
     },
   };
 }
 
 /** The label an operator sets on a ResourceQuota or LimitRange it keeps in a tenant's host namespace. */
 export const OPERATOR_OWNED_LABEL = 'kplex.io/operator-owned';
-const OPERATOR_KINDS = new Set(['/resourcequotas', '/limitranges']);
+/** group/resource of the kinds an operator's objects of (OPERATOR_OWNED_LABEL) are read-only. */
+export const OPERATOR_KINDS: ReadonlySet<string> = new Set(['/resourcequotas', '/limitranges']);
+/** Why a tenant's write or delete of an operator's object is refused. */
+export const OPERATOR_OWNED_REASON =
+  "the object is the platform's policy for this namespace; it cannot be changed or deleted by the tenant";
 
 /**
  * An operator's ResourceQuotas and LimitRanges in a tenant's namespaces (labelled on the host with
@@ -57,7 +61,7 @@ export function operatorOwned(): AdmissionPlugin {
         throw forbidden(
           { group: a.resource.group, resource: a.resource.resource },
           a.name,
-          "the object is the platform's policy for this namespace; it cannot be changed or deleted by the tenant",
+          OPERATOR_OWNED_REASON,
         );
       return [];
     },

@@ -46,6 +46,7 @@ import type { HostWatchCaches } from '../hostwatch/watch-caches.js';
 import { advertisedEndpoint, type KubernetesServices } from './kubernetes-service.js';
 import { isUpgrade, proxyUpgrade } from './upgrade-proxy.js';
 import { admitHostWrite } from './policy-admission.js';
+import { guardProtectedCollection } from './protected-collection.js';
 import { showTenantQuota, unwrapQuotaDenial } from './tenant-quota-view.js';
 import type { TenantQuotaHooks } from '../limits/tenant-quota.js';
 import type { AdmissionChain } from '../admission/chain.js';
@@ -302,6 +303,7 @@ async function serve(d: PassthroughDeps, p: PassthroughRequest): Promise<void> {
       hostNamespaces = all.length ? all : [map.hostRef('')];
     } else throw pageNotFound();
   }
+  if (info.verb === 'deletecollection') await guardProtectedCollection(d.host, row, hq, hostNamespaces);
 
   // Namespaces with no host namespace hold nothing: answered here, never asked of a placeholder
   // (empty-collection.ts). An all-namespace watch with a shared plan still joins later namespaces.

@@ -157,6 +157,76 @@ describe('security: tenant-wide quota', () => {
     expect((await api.request('DELETE', '/api/v1/namespaces/y/resourcequotas/mine')).status).toBe(200);
   });
 
+  attack('rbac', "deletecollection (delete quota --all) refuses while kplex's quotas are in it", async () => {
+    const own = (name: string) => ({
+      apiVersion: 'v1',
+      kind: 'ResourceQuota',
+      metadata: { name, labels: { mine: 'yes' } },
+      spec: { hard: { pods: '9' } },
+    });
+    expect((await api.request('POST', '/api/v1/namespaces/x/resourcequotas', own('mine-x'))).status).toBe(
+      201,
+    );
+    const all = await api.request('DELETE', '/api/v1/namespaces/x/resourcequotas');
+    expectStatus(all, 403, 'Forbidden');
+    expect(quotaMessage(all)).toMatch(/^resourcequotas "(tenant-quota|quota)\.kplex\.io" is forbidden: /);
+    // Nothing was deleted: kplex's quota nor the tenant's own.
+    const h = hostNs[`${A}/x`]!;
+    expect((await s.hostApi.request('GET', quotaPath(h))).status).toBe(200);
+    expect((await s.hostApi.request('GET', `/api/v1/namespaces/${h}/resourcequotas/mine-x`)).status).toBe(
+      200,
+    );
+    // A selector that leaves kplex's quotas out deletes the tenant's own, and only those.
+    const some = await api.request<List>(
+      'DELETE',
+      '/api/v1/namespaces/x/resourcequotas?labelSelector=mine%3Dyes',
+    );
+    expect(some.status).toBe(200);
+    expect(some.body.items.map((i) => i.metadata.name)).toEqual(['mine-x']);
+    expect((await s.hostApi.request('GET', quotaPath(h))).status).toBe(200);
+  });
+
+  attack(
+    'rbac',
+    "deletecollection of an operator's LimitRange and quota (by a selector matching them) is refused",
+    async () => {
+      const h = hostNs[`${A}/y`]!;
+      for (const kind of ['limitranges', 'resourcequotas']) {
+        // The operator's label is kplex's: the tenant's selector on it is dropped, so it cannot aim around the guard.
+        for (const q of [
+          '',
+          '?labelSelector=kplex.io%2Foperator-owned%21%3Dtrue',
+          '?fieldSelector=metadata.name%3Dop',
+        ]) {
+          const r = await api.request('DELETE', `/api/v1/namespaces/y/${kind}${q}`);
+          expectStatus(r, 403, 'Forbidden');
+          expect(quotaMessage(r)).toMatch(new RegExp(`^${kind} "[^"]+" is forbidden: `));
+        }
+        expect((await s.hostApi.request('GET', `/api/v1/namespaces/${h}/${kind}/op`)).status).toBe(200);
+      }
+    },
+  );
+
+  attack('rbac', "deletecollection of NetworkPolicies leaves kplex's hidden isolation policy", async () => {
+    const h = hostNs[`${A}/x`]!;
+    const iso = `/apis/networking.k8s.io/v1/namespaces/${h}/networkpolicies/kplex-tenant-isolation`;
+    expect((await s.hostApi.request('GET', iso)).status).toBe(200);
+    const np = {
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name: 'mine' },
+      spec: { podSelector: {} },
+    };
+    const path = '/apis/networking.k8s.io/v1/namespaces/x/networkpolicies';
+    expect((await api.request('POST', path, np)).status).toBe(201);
+    const r = await api.request<List>('DELETE', path);
+    expect(r.status).toBe(200);
+    expect(r.body.items.map((i) => i.metadata.name)).toEqual(['mine']);
+    const left = await s.hostApi.request<{ metadata: { deletionTimestamp?: string } }>('GET', iso);
+    expect(left.status).toBe(200);
+    expect(left.body.metadata.deletionTimestamp).toBeUndefined();
+  });
+
   attack('bodies', 'forge the pod webhook reservation annotation', async () => {
     const r = await api.request(
       'POST',
