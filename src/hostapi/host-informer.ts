@@ -14,6 +14,11 @@ export interface InformerOptions {
   key?: (o: KubeObject) => string;
   /** Trims an object before it is kept and passed on (client-go's TransformFunc): memory. */
   transform?: (o: KubeObject) => KubeObject;
+  /**
+   * Called, and the informer stopped, when the host refuses the list (403): the caller watches
+   * otherwise (per namespace, under a least-privilege deploy). Unset: retried like any error.
+   */
+  onForbidden?: () => void;
 }
 
 export class HostInformer {
@@ -21,6 +26,8 @@ export class HostInformer {
   private rv = '';
   private stopped = false;
   private abort?: AbortController;
+  /** Ends the retry loop's sleep at once (stop). */
+  private wake?: () => void;
   private synced!: Promise<void>;
   private markSynced!: () => void;
 
@@ -43,11 +50,19 @@ export class HostInformer {
   stop(): void {
     this.stopped = true;
     this.abort?.abort();
+    this.wake?.();
   }
 
   private async list(): Promise<void> {
     const q = this.opts.query ? `?${this.opts.query}` : '';
-    const res = await this.client.must<KubeList>('GET', `${this.collectionPath}${q}`);
+    const path = `${this.collectionPath}${q}`;
+    const ok = this.opts.onForbidden ? [403] : [];
+    const res = await this.client.must<KubeList>('GET', path, undefined, ok);
+    if (res.status === 403 && this.opts.onForbidden) {
+      this.stop();
+      this.opts.onForbidden();
+      return;
+    }
     const seen = new Set<string>();
     for (const raw of res.body.items) {
       const obj = this.opts.transform ? this.opts.transform(raw) : raw;
@@ -72,12 +87,18 @@ export class HostInformer {
     while (!this.stopped) {
       try {
         if (!this.rv) await this.list();
+        if (this.stopped) return;
         await this.watch();
         backoff = 200;
       } catch (err) {
         if (this.stopped) return;
         this.logger.warn({ err, path: this.collectionPath }, 'host watch interrupted; retrying');
-        await new Promise((r) => setTimeout(r, backoff));
+        // Ended by stop: a stopped informer's retry never keeps the process from exiting (not
+        // unref'd: a start waiting on the first list must keep it alive).
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, backoff);
+          this.wake = () => (clearTimeout(t), r());
+        });
         backoff = Math.min(backoff * 2, 10_000);
       }
     }

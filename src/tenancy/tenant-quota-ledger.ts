@@ -3,11 +3,14 @@
 // host's objects), plus reservations of creates admitted but not yet seen. A check and its
 // reservation are one synchronous step, so concurrent creates never pass the quota together. A
 // reservation ends when the host shows its object (then the object counts), when the create fails
-// (release), or after RESERVATION_MS (a create refused after kplex's admission).
+// (release), or after RESERVATION_MS (a create refused after kplex's admission). Under a
+// least-privilege deploy the kinds are watched per host namespace (quota-kind-watch.ts); a request
+// waits READY_WAIT_MS at most for the lists, then is refused as the apiserver's not-ready admission.
 import { randomUUID } from 'node:crypto';
 import type { KubeObject } from '../api/object.js';
 import type { HostClient } from '../hostapi/host-client.js';
 import { HostInformer, type InformerEvent } from '../hostapi/host-informer.js';
+import { forbidden } from '../api/status.js';
 import type { Logger } from '../log/logger.js';
 import type { PolicyOf, TenantPolicy } from '../limits/tenant-policy.js';
 import {
@@ -21,15 +24,19 @@ import {
   type QuotaUsage,
 } from '../limits/tenant-quota.js';
 import { LABEL_MANAGED_BY, LABEL_NAMESPACE, LABEL_TENANT_UID } from '../rewrite/namespace-translator.js';
+import { QuotaKindWatch } from './quota-kind-watch.js';
 
 /** How long an admitted create holds its reservation when the host never shows its object. */
 export const RESERVATION_MS = 15_000;
 
-const COLLECTIONS: readonly { kind: Exclude<QuotaKind, 'namespaces'>; path: string }[] = [
-  { kind: 'pods', path: '/api/v1/pods' },
-  { kind: 'services', path: '/api/v1/services' },
-  { kind: 'persistentvolumeclaims', path: '/api/v1/persistentvolumeclaims' },
-];
+/**
+ * How long a request waits for the quota's host lists before it is refused ("not yet ready to
+ * handle request", as the apiserver's admission plugins answer): under the host's 10 s timeout of
+ * kplex's pod webhook, so the tenant sees kplex's refusal, never a webhook timeout.
+ */
+const READY_WAIT_MS = 7_000;
+
+const KINDS: readonly Exclude<QuotaKind, 'namespaces'>[] = ['pods', 'services', 'persistentvolumeclaims'];
 
 interface Reservation {
   uid: string;
@@ -70,7 +77,7 @@ const objKey = (kind: string, ns: string, name: string): string => `${kind} ${ns
 
 export class TenantQuotaLedger implements TenantQuotaHooks {
   private readonly namespaces: HostInformer;
-  private readonly informers: HostInformer[];
+  private readonly watches: QuotaKindWatch[];
   /** Host namespace -> tenant UID. */
   private readonly nsUid = new Map<string, string>();
   /** Host namespace -> what its objects use. */
@@ -79,6 +86,9 @@ export class TenantQuotaLedger implements TenantQuotaHooks {
   private readonly counted = new Map<string, { ns: string; usage: QuotaUsage }>();
   private readonly reservations = new Map<string, Reservation>();
   private ready?: Promise<void>;
+  /** Ends every wait for readiness at once (stop: nothing keeps the process from exiting). */
+  private readonly stopping: Promise<void>;
+  private markStopping!: () => void;
 
   constructor(
     host: HostClient,
@@ -91,9 +101,10 @@ export class TenantQuotaLedger implements TenantQuotaHooks {
       query: `labelSelector=${encodeURIComponent(`${LABEL_MANAGED_BY}=kplex`)}`,
       transform: (n) => ({ metadata: { name: n.metadata?.name, labels: n.metadata?.labels } }),
     });
-    this.informers = COLLECTIONS.map(
-      (c) =>
-        new HostInformer(host, c.path, logger, (e) => this.onObject(c.kind, e), {
+    this.stopping = new Promise((r) => (this.markStopping = r));
+    this.watches = KINDS.map(
+      (kind) =>
+        new QuotaKindWatch(host, kind, logger, (e) => this.onObject(kind, e), {
           key: (o) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`,
           // Only what is counted is kept (a pod's spec is large).
           transform: (o) => ({
@@ -104,7 +115,7 @@ export class TenantQuotaLedger implements TenantQuotaHooks {
                 [RESERVATION_ANNOTATION]: o.metadata?.annotations?.[RESERVATION_ANNOTATION] ?? '',
               },
             },
-            usage: c.kind === 'services' && this.kplexService(o) ? {} : usageOf(c.kind, o),
+            usage: kind === 'services' && this.kplexService(o) ? {} : usageOf(kind, o),
           }),
         }),
     );
@@ -124,13 +135,33 @@ export class TenantQuotaLedger implements TenantQuotaHooks {
   start(): Promise<void> {
     this.ready ??= (async () => {
       await this.namespaces.start();
-      await Promise.all(this.informers.map((i) => i.start()));
+      await Promise.all(this.watches.map((w) => w.start()));
     })();
     return this.ready;
   }
 
   stop(): void {
-    for (const i of [this.namespaces, ...this.informers]) i.stop();
+    this.namespaces.stop();
+    for (const w of this.watches) w.stop();
+    this.markStopping();
+  }
+
+  /**
+   * Waits (READY_WAIT_MS at most) until the tenant's usage is the host's: every list in, and
+   * under per-namespace watches those of the tenant's host namespaces; else the apiserver's 403.
+   */
+  private async whenReady(uid: string, resource: string, name: string): Promise<void> {
+    const ready = (async () => {
+      await this.start();
+      const mine = [...this.nsUid].filter(([, u]) => u === uid).map(([ns]) => ns);
+      await Promise.all(this.watches.map((w) => w.synced(mine)));
+      return true;
+    })();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(false), READY_WAIT_MS).unref()));
+    const ok = await Promise.race([ready, late, this.stopping.then(() => false)]);
+    clearTimeout(timer);
+    if (!ok) throw forbidden({ group: '', resource }, name, 'not yet ready to handle request');
   }
 
   /**
@@ -138,7 +169,7 @@ export class TenantQuotaLedger implements TenantQuotaHooks {
    * the reservation that holds its usage until the host shows the object (none on a dry run).
    */
   async reserve(r: QuotaRequest): Promise<string | undefined> {
-    await this.start();
+    await this.whenReady(r.uid, r.kind, r.name);
     if (r.reservation && this.reservations.get(r.reservation)?.uid === r.uid) return r.reservation;
     const hard = enforcedHard(this.policyOf(r.uid));
     const requested = usageOf(r.kind, r.object);
@@ -168,7 +199,7 @@ export class TenantQuotaLedger implements TenantQuotaHooks {
   }
 
   async figures(uid: string): Promise<{ hard: Record<string, string>; used: QuotaUsage }> {
-    await this.start();
+    await this.whenReady(uid, 'resourcequotas', '');
     const used = this.used(uid, false);
     const namespaces = this.namespacesOf(uid);
     if (namespaces !== undefined) used['namespaces'] = BigInt(namespaces) * 1000n;
@@ -201,8 +232,13 @@ export class TenantQuotaLedger implements TenantQuotaHooks {
   private onNamespace(e: InformerEvent): void {
     const name = e.object.metadata?.name ?? '';
     const uid = e.object.metadata?.labels?.[LABEL_TENANT_UID];
-    if (e.type === 'DELETED' || !uid) this.nsUid.delete(name);
-    else this.nsUid.set(name, uid);
+    if (e.type === 'DELETED' || !uid) {
+      this.nsUid.delete(name);
+      for (const w of this.watches) w.namespaceGone(name);
+    } else {
+      this.nsUid.set(name, uid);
+      for (const w of this.watches) w.namespaceAdded(name);
+    }
   }
 
   private onObject(kind: QuotaKind, e: InformerEvent): void {

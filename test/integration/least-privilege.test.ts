@@ -190,6 +190,59 @@ describe('least privilege: kplex on the chart ServiceAccount', () => {
       expect(kept()).toContain('resourcequota/quota.kplex.io');
     });
 
+    it('the tenant quota counts pods across namespaces from per-namespace watches (no cluster-wide pod list)', async () => {
+      const tenantPatch = (quota: unknown) =>
+        adm([
+          'patch',
+          'tenant',
+          'lp-one',
+          '--type=merge',
+          '-p',
+          JSON.stringify({ spec: { policy: { quota } } }),
+        ]);
+      /** The tenant's pods on the host, in all its host namespaces. */
+      const hostPods = () =>
+        adm(['get', 'ns', '-l', 'kplex.io/tenant=lp-one', '-o', 'name'])
+          .split('\n')
+          .filter(Boolean)
+          .map(
+            (n) =>
+              adm(['-n', n.split('/')[1]!, 'get', 'pods', '-o', 'name'])
+                .split('\n')
+                .filter(Boolean).length,
+          )
+          .reduce((a, b) => a + b, 0);
+      /** The quota's figure as the tenant reads it (usage from kplex's host watches, no reservation). */
+      const shown = (field: 'used' | 'hard') =>
+        kubectl(kc, [
+          '-n',
+          'app',
+          'get',
+          'quota',
+          'tenant-quota.kplex.io',
+          '-o',
+          `jsonpath={.status.${field}.pods}`,
+        ]).stdout;
+      const until = async (what: () => boolean, why: string) => {
+        for (let i = 0; i < 150 && !what(); i++) await new Promise((r) => setTimeout(r, 200));
+        expect(what(), why).toBe(true);
+      };
+      for (const n of ['qa', 'qb']) kubectlOk(kc, ['create', 'namespace', n]);
+      kubectlOk(kc, ['-n', 'qa', 'run', 'q1', '--image=nginx']);
+      let used = 0;
+      await until(() => shown('used') === String((used = hostPods())), 'the shown usage is the host pods');
+      try {
+        tenantPatch({ pods: String(used + 1) });
+        await until(() => shown('hard') === String(used + 1), 'the new hard limit is shown');
+        kubectlOk(kc, ['-n', 'qb', 'run', 'q2', '--image=nginx']);
+        await until(() => shown('used') === String(used + 1), 'the pod of another namespace is counted');
+        const over = kubectl(kc, ['-n', 'qa', 'run', 'q3', '--image=nginx']);
+        refused(over, /exceeded quota: tenant-quota\.kplex\.io/);
+      } finally {
+        tenantPatch(null);
+      }
+    });
+
     it('identity: kplex tokens, service account tokens and reviews', () => {
       kubectlOk(kc, ['-n', 'app', 'create', 'serviceaccount', 'bot']);
       const token = kubectlOk(kc, ['-n', 'app', 'create', 'token', 'bot']).trim();
