@@ -11,6 +11,7 @@ import type { TenantPolicy } from '../limits/tenant-policy.js';
 import type { AdmissionAttributes } from './attributes.js';
 import type { AdmissionPlugin } from './chain.js';
 import { allowList, inList } from './ip-lists.js';
+import { CLUSTER_DOMAIN, serviceDnsName } from '../api/service-dns-names.js';
 
 type Obj = Record<string, unknown>;
 
@@ -173,23 +174,41 @@ export function loadBalancerStatus(policyOf: () => TenantPolicy): AdmissionPlugi
   };
 }
 
-/** The cluster's DNS domain, as the host's DNS and kplex's tenant DNS serve it. */
-const CLUSTER_DOMAIN = 'cluster.local';
-
 /** Last labels of names a search path completes into the cluster's domain (`x.ns.svc`, `ip.ns.pod`). */
 const SEARCHED_SUFFIXES = ['svc', 'pod'];
 
 /**
+ * Services of a tenant namespace that are kplex's, not the tenant's: `kubernetes.default` is the
+ * API (host/kubernetes-service.ts), and the host's proxies following a tenant's name to it would
+ * carry the tenant's ingress traffic to kplex.
+ */
+const KPLEX_SERVICES = new Set(['default/kubernetes']);
+
+/**
  * Why an ExternalName would lead the host's proxies (ingress controllers, gateways) to a service
  * of the host or of another tenant: names of the cluster's domain, and short names a resolver
- * completes with its search path (`kubernetes`, `kubernetes.default` from any host pod). Undefined when the name is safe.
+ * completes with its search path (`kubernetes`, `kubernetes.default` from any host pod). A Service
+ * of one of the tenant's own namespaces (`hostNamespaceOf` knows it) passes: its namespace label
+ * reaches the host as the tenant's host namespace (api/service-dns-names.ts). Undefined when
+ * the name is safe.
  */
-export function clusterExternalName(name: string): string | undefined {
+export function clusterExternalName(
+  name: string,
+  hostNamespaceOf?: (ns: string) => string | undefined,
+): string | undefined {
   const absolute = name.endsWith('.');
   const n = name.toLowerCase().replace(/\.$/, '');
   const labels = n.split('.');
-  if (n === CLUSTER_DOMAIN || n.endsWith(`.${CLUSTER_DOMAIN}`))
+  if (n === CLUSTER_DOMAIN || n.endsWith(`.${CLUSTER_DOMAIN}`)) {
+    const own = serviceDnsName(name);
+    if (
+      own &&
+      hostNamespaceOf?.(own.namespace) !== undefined &&
+      !KPLEX_SERVICES.has(`${own.namespace}/${own.service.toLowerCase()}`)
+    )
+      return undefined;
     return "a name of the cluster's domain resolves to the host's services";
+  }
   // A pod's search path is <ns>.svc.<domain>, svc.<domain>, <domain>: `x`, `x.ns` and `x.ns.svc` land in it.
   if (!absolute && (labels.length <= 2 || SEARCHED_SUFFIXES.includes(labels[labels.length - 1]!)))
     return "a relative name completed by a resolver's search path resolves to the host's services (<service>.<namespace>[.svc]); write it fully qualified, ending in a dot";
@@ -200,12 +219,12 @@ export function serviceExternalName(): AdmissionPlugin {
   return {
     name: 'TenantServiceExternalName',
     handles: isService,
-    async validate(a) {
+    async validate(a, env) {
       const s = spec(a.object);
       const name = s['externalName'];
       if (s['type'] !== 'ExternalName' || typeof name !== 'string') return [];
       if (name === spec(a.oldObject)['externalName']) return [];
-      const why = clusterExternalName(name);
+      const why = clusterExternalName(name, env.hostNamespaceOf);
       if (why)
         throw forbidden(
           SERVICES,

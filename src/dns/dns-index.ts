@@ -88,6 +88,11 @@ export class DnsIndex {
     return this.byVirtual.get(`${tenantUid}/${ns}`);
   }
 
+  /** The tenant and virtual namespace a host namespace of kplex's backs, if it is one. */
+  owner(hostNs: string): DnsClient | undefined {
+    return this.namespaces.get(hostNs);
+  }
+
   service(hostNs: string, name: string): DnsService | undefined {
     return this.services.get(`${hostNs}/${name}`);
   }

@@ -5,6 +5,7 @@
 // one has. Names outside the zone are REFUSED: this server is authoritative for the cluster zone
 // only and does not recurse (there is no upstream on the local host; see docs/architecture.md).
 import type { Answer } from 'dns-packet';
+import { withServiceNamespace } from '../api/service-dns-names.js';
 import type { DnsClient, DnsIndex } from './dns-index.js';
 import type { DnsPod, DnsPort, DnsService } from './dns-objects.js';
 
@@ -44,6 +45,17 @@ export class DnsResolver {
   ) {
     this.zone = (opts.zone ?? 'cluster.local').toLowerCase();
     this.ttl = opts.ttl ?? 5;
+  }
+
+  /**
+   * An ExternalName naming a Service of the tenant reaches the host with its host namespace
+   * (api/service-dns-names.ts): the tenant's pods follow the CNAME in its virtual namespace.
+   */
+  private virtualTarget(client: DnsClient, externalName: string): string {
+    return withServiceNamespace(externalName, (hostNs) => {
+      const owner = this.index.owner(hostNs);
+      return owner?.tenantUid === client.tenantUid ? owner.namespace : hostNs;
+    });
   }
 
   resolve(client: DnsClient, qname: string, qtype: string): DnsAnswer {
@@ -87,7 +99,7 @@ export class DnsResolver {
     if (srv || (qtype === 'SRV' && service.spec.type !== 'ExternalName'))
       return this.srv(name, service, ns, srv, qtype);
     if (service.spec.type === 'ExternalName' && service.spec.externalName) {
-      const target = service.spec.externalName.replace(/\.$/, '');
+      const target = this.virtualTarget(client, service.spec.externalName).replace(/\.$/, '');
       return this.positive([{ type: 'CNAME', name, ttl: this.ttl, class: 'IN', data: target }]);
     }
     if (service.spec.headless)

@@ -10,6 +10,8 @@ export interface KindNamespaceFields {
   names?: readonly string[];
   /** Arrays of namespace names. */
   lists?: readonly string[];
+  /** Service DNS names of the cluster's domain (`<svc>.<ns>.svc.cluster.local`): their namespace label. */
+  serviceNames?: readonly string[];
   /** Namespace label selectors: ANDed with the tenant's labels on the way in, those terms removed on the way out. */
   selectors?: readonly string[];
   /** Base64 values naming a namespace (a Secret's data), for objects of `type` only. */
@@ -72,6 +74,8 @@ export const NAMESPACE_FIELDS: Readonly<Record<string, KindNamespaceFields>> = {
     selectors: ['spec.ingress[].from[].namespaceSelector', 'spec.egress[].to[].namespaceSelector'],
   },
   ServiceAccount: { names: ['secrets[].namespace'] },
+  // An ExternalName naming a Service of the tenant's (admission/service-policy.ts refuses the rest).
+  Service: { serviceNames: ['spec.externalName'] },
   // The host's token controller fills `namespace` with the host namespace.
   Secret: { encoded: { type: SA_TOKEN_SECRET_TYPE, paths: ['data.namespace'] } },
 };
@@ -88,6 +92,7 @@ const union = (f: (k: KindNamespaceFields) => readonly string[] | undefined): re
 export const ALL_NAMESPACE_FIELDS = {
   names: union((k) => k.names),
   lists: union((k) => k.lists),
+  serviceNames: union((k) => k.serviceNames),
   selectors: union((k) => k.selectors),
   encoded: Object.values(NAMESPACE_FIELDS).flatMap((k) => (k.encoded ? [k.encoded] : [])),
   templateMetadata: union((k) => k.templateMetadata),

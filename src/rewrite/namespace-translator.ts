@@ -16,6 +16,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { splitTerms } from '../api/field-selector.js';
 import { PathSet, visitPath } from './field-paths.js';
 import { ALL_NAMESPACE_FIELDS } from './namespace-fields.js';
+import { withServiceNamespace } from '../api/service-dns-names.js';
 import type { StorageRefs } from './storage-refs.js';
 import type { IsHostKind } from './virtual-owners.js';
 
@@ -246,6 +247,7 @@ export function serviceAccountToVirtual(
 const FIELDS = {
   names: new PathSet(ALL_NAMESPACE_FIELDS.names),
   lists: new PathSet(ALL_NAMESPACE_FIELDS.lists),
+  serviceNames: new PathSet(ALL_NAMESPACE_FIELDS.serviceNames),
   selectors: new PathSet(ALL_NAMESPACE_FIELDS.selectors),
 };
 
@@ -262,6 +264,11 @@ export function namespaceFieldsToHost(obj: unknown, map: NamespaceMap): void {
     (o, k) =>
       Array.isArray(o[k]) &&
       (o[k] = (o[k] as unknown[]).map((n) => (typeof n === 'string' ? map.hostRef(n) : n))),
+  );
+  FIELDS.serviceNames.visit(
+    obj,
+    (o, k) =>
+      typeof o[k] === 'string' && (o[k] = withServiceNamespace(o[k] as string, (n) => map.hostRef(n))),
   );
   FIELDS.selectors.visit(obj, (o, k) => {
     const sel = o[k];
@@ -291,6 +298,11 @@ export function namespaceFieldsToVirtual(obj: unknown, map: NamespaceMap): void 
     (o, k) =>
       Array.isArray(o[k]) &&
       (o[k] = (o[k] as unknown[]).map((n) => (typeof n === 'string' ? map.virtualRef(n) : n))),
+  );
+  FIELDS.serviceNames.visit(
+    obj,
+    (o, k) =>
+      typeof o[k] === 'string' && (o[k] = withServiceNamespace(o[k] as string, (n) => map.virtualRef(n))),
   );
   FIELDS.selectors.visit(obj, (o, k) => {
     const sel = o[k];
