@@ -66,8 +66,21 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     rejectUnauthorized: false,
   });
   server.keepAliveTimeout = 65_000;
+  // Requests in flight per connection: closing ends the idle ones at once. The TLS server never
+  // listens itself (the paced listener does), so its closeIdleConnections has no connection list
+  // and a keep-alive client (the host's webhook calls) held every SIGTERM for the whole grace.
+  const inFlight = new Map<Socket, number>();
+  let closing = false;
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    res.once('close', () => {
+      const n = (inFlight.get(socket) ?? 1) - 1;
+      if (n > 0) inFlight.set(socket, n);
+      else inFlight.delete(socket);
+      if (closing && n <= 0) socket.destroySoon();
+    });
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       logger.debug(
@@ -87,6 +100,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   // object writes to the raw socket (errors), and host passthrough takes the socket over.
   server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     (req as IncomingMessage & { upgradeHead?: Buffer }).upgradeHead = head;
+    inFlight.set(socket, Infinity); // a stream (exec, port-forward): it keeps the grace
     const res = new ServerResponse(req);
     res.assignSocket(socket);
     // An answer that is not the upgrade ends the connection: the bytes after the request head are
@@ -121,7 +135,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   const open = new Set<TLSSocket>();
   server.on('secureConnection', (s: TLSSocket) => {
     open.add(s);
-    s.once('close', () => open.delete(s));
+    s.once('close', () => (open.delete(s), inFlight.delete(s)));
   });
   await new Promise<void>((resolve, reject) => {
     listener.once('error', reject);
@@ -157,7 +171,8 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
           if (open.size === 0) done();
         };
         for (const s of open) s.once('close', check);
-        server.closeIdleConnections();
+        closing = true;
+        for (const s of open) if (!inFlight.has(s)) s.destroySoon();
         check();
       }),
   };
