@@ -223,7 +223,9 @@ export function serviceExternalName(): AdmissionPlugin {
       const s = spec(a.object);
       const name = s['externalName'];
       if (s['type'] !== 'ExternalName' || typeof name !== 'string') return [];
-      if (name === spec(a.oldObject)['externalName']) return [];
+      // What an ExternalName already had may stay; a name carried on another type was never judged.
+      const old = spec(a.oldObject);
+      if (old['type'] === 'ExternalName' && name === old['externalName']) return [];
       const why = clusterExternalName(name, env.hostNamespaceOf);
       if (why)
         throw forbidden(

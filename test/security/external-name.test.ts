@@ -176,6 +176,27 @@ describe('security: ExternalName to a Service of the tenant', () => {
     expect((await onHost('sw')).body.spec?.['type']).toBe('ClusterIP');
   });
 
+  for (const value of ['kubernetes.default.svc.cluster.local.', 'kube-dns.kube-system.svc.cluster.local'])
+    attack('bodies', `a ClusterIP Service carrying ${value} switched to ExternalName`, async () => {
+      const name = `pre${value.length}`;
+      const cip = {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name },
+        spec: { ports: [{ port: 80 }], externalName: value },
+      };
+      const made = await api.request('POST', base, cip);
+      // The host may refuse the field on a ClusterIP Service; if it takes it, the switch must not pass.
+      if (made.status === 201)
+        await refused(
+          api.request('PATCH', `${base}/${name}`, { spec: { type: 'ExternalName' } }, MERGE),
+          name,
+          value,
+        );
+      else expect(made.status).toBe(422);
+      expect((await onHost(name)).body.spec?.['type']).not.toBe('ExternalName');
+    });
+
   attack('bodies', 'a namespace the tenant creates later: refused until it is the tenant’s', async () => {
     const value = 'db.later.svc.cluster.local';
     await refused(api.request('POST', base, ext('later', value)), 'later', value);

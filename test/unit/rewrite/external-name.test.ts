@@ -134,6 +134,14 @@ describe('ExternalName admission', () => {
       dryRun: false,
     });
     await expect(p.validate!(a('db.app.svc.cluster.local'), { hostNamespaceOf })).resolves.toEqual([]);
+    // A name carried on a ClusterIP Service (the host keeps it) is judged when the type changes.
+    const carried = { spec: { type: 'ClusterIP', externalName: 'kubernetes.default' } };
+    const switched = {
+      ...a('kubernetes.default'),
+      operation: 'UPDATE' as const,
+      oldObject: carried as never,
+    };
+    await expect(p.validate!(switched, { hostNamespaceOf })).rejects.toMatchObject({ status: { code: 403 } });
     await expect(p.validate!(a('db.nope.svc.cluster.local'), { hostNamespaceOf })).rejects.toMatchObject({
       status: {
         code: 403,
