@@ -138,6 +138,16 @@ describe('ExternalName to a Service of the tenant', () => {
       `externalsvc.${hostNS}.svc.cluster.local`,
     );
     expect(externalName(kc, NS, 'nodeport-service')).toBe(fqdn);
+    // The e2e jig's way: read the object, change it, write it back whole (kubectl replace, a PUT).
+    kubectlOk(kc, ['create', 'service', 'nodeport', 'np-put', '-n', NS, '--tcp', '80:80']);
+    const cur = JSON.parse(kubectlOk(kc, ['get', 'svc', 'np-put', '-n', NS, '-o', 'json'])) as {
+      spec: Record<string, unknown>;
+    };
+    Object.assign(cur.spec, { type: 'ExternalName', externalName: `${fqdn}.`, clusterIP: '', ports: null });
+    delete cur.spec['clusterIPs'];
+    kubectlOk(kc, ['replace', '-f', '-'], json(cur));
+    expect(externalName(kc, NS, 'np-put')).toBe(`${fqdn}.`);
+    expect(externalName(host.kubeconfig, hostNS, 'np-put')).toBe(`externalsvc.${hostNS}.svc.cluster.local.`);
   });
 
   it('a namespace the tenant does not have is refused as before', () => {
