@@ -377,7 +377,7 @@ describe('classes and storage descriptions are the tenant’s own', () => {
     ]);
   });
 
-  it('a tenant’s classes never reach the host', async () => {
+  it('a tenant’s classes reach the host only under tenant-owned names and capped values', async () => {
     const a = api['classes-a']!;
     const before = await hostApi.request('GET', '/apis/scheduling.k8s.io/v1/priorityclasses');
     const pc = {
@@ -392,7 +392,16 @@ describe('classes and storage descriptions are the tenant’s own', () => {
     ).toBe(404);
     const after = await hostApi.request('GET', '/apis/scheduling.k8s.io/v1/priorityclasses');
     const names = (r: Answer) => ((r.body as Any).items as Any[]).map((i) => i.metadata.name).sort();
-    expect(names(after)).toEqual(names(before));
+    // What reaches the host (for the tenant's pods) is a class of a tenant-owned name, its value
+    // capped by the Tenant policy (default 0), never the tenant's name or value.
+    const added = ((after.body as Any).items as Any[]).filter(
+      (i) => !names(before).includes(i.metadata.name),
+    );
+    for (const c of added) {
+      expect(c.metadata.name).toMatch(/^kplex-[0-9a-f]{12}-/);
+      expect(c.value).toBe(0);
+      expect(c.globalDefault ?? false).toBe(false);
+    }
     // The tenant's list has its own classes only, never the host's.
     const mine = await a.request('GET', '/apis/scheduling.k8s.io/v1/priorityclasses');
     expect(names(mine)).toContain(`never-${SUFFIX}`);
