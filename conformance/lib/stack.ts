@@ -84,6 +84,7 @@ const CONFORMANCE_POLICY = {
   nodes: { view: 'all', hostWrites: true },
   loadBalancerStatus: true,
   endpointAddresses: ['0.0.0.0/0', '::/0'],
+  namespaceQuota: {},
   quota: {
     pods: '5000',
     services: '2000',
