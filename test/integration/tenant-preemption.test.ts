@@ -41,16 +41,27 @@ describe('preemption with tenant PriorityClasses', () => {
   let nodes: string[] = [];
 
   /** Millicores of `node` no pod has asked for yet. */
+  /** The node's allocatable CPU less what the scheduler counts: bound pods (overhead and init containers too) and pods nominated to it. */
   const freeCpu = (node: string): number => {
+    const milli = (q: unknown): number => {
+      const v = String(q ?? '0');
+      return v.endsWith('m') ? Number(v.slice(0, -1)) : Number(v) * 1000;
+    };
     const n = getJSON(host.kubeconfig, ['node', node]);
-    const cpu = String(n.status.allocatable.cpu);
-    const total = cpu.endsWith('m') ? Number(cpu.slice(0, -1)) : Number(cpu) * 1000;
-    const pods = getJSON(host.kubeconfig, ['pods', '-A', '--field-selector', `spec.nodeName=${node}`]).items;
-    const used = (pods as Any[])
-      .filter((p) => !['Succeeded', 'Failed'].includes(p.status.phase))
-      .flatMap((p) => p.spec.containers as Any[])
-      .map((c) => String(c.resources?.requests?.cpu ?? '0'))
-      .reduce((sum, q) => sum + (q.endsWith('m') ? Number(q.slice(0, -1)) : Number(q) * 1000), 0);
+    const total = milli(n.status.allocatable.cpu);
+    const pods = (getJSON(host.kubeconfig, ['pods', '-A']).items as Any[]).filter(
+      (p) =>
+        (p.spec.nodeName === node || p.status?.nominatedNodeName === node) &&
+        !['Succeeded', 'Failed'].includes(p.status?.phase),
+    );
+    const request = (c: Any): number => milli(c.resources?.requests?.cpu);
+    const used = pods
+      .map((p) => {
+        const containers = (p.spec.containers as Any[]).reduce((sum, c) => sum + request(c), 0);
+        const init = Math.max(0, ...((p.spec.initContainers ?? []) as Any[]).map(request));
+        return Math.max(containers, init) + milli(p.spec.overhead?.cpu);
+      })
+      .reduce((a, b) => a + b, 0);
     return total - used;
   };
 
