@@ -85,6 +85,7 @@ const CONFORMANCE_POLICY = {
   loadBalancerStatus: true,
   endpointAddresses: ['0.0.0.0/0', '::/0'],
   namespaceQuota: {},
+  podSecurity: { enforce: 'privileged' },
   quota: {
     pods: '5000',
     services: '2000',
