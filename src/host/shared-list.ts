@@ -39,6 +39,9 @@ export async function serveSharedList(l: SharedList): Promise<boolean> {
   const { row, query: q, out, map } = l;
   const version = q.getAll('resourceVersion').join();
   if ((version !== '0' && version !== '') || NOT_FROM_CACHE.some((k) => q.has(k))) return false;
+  // A paginated consistent read goes to the host, as the apiserver's watch cache delegates it
+  // (shouldDelegateList: a limit with a resourceVersion other than 0): the cache has no pages.
+  if (version === '' && Number(q.get('limit') ?? 0) > 0) return false;
   if (out.kind !== 'json' && out.kind !== 'yaml') return false;
   const plan = sharedWatchPlan(`${row.group}/${row.resource}`, q, { kind: 'json' });
   if (!plan) return false;
@@ -49,8 +52,8 @@ export async function serveSharedList(l: SharedList): Promise<boolean> {
     if (version === '' && (await cache.consistentVersion(CONSISTENT_TIMEOUT_MS)) === undefined) return false;
     const passes = tenantFilter(plan, map);
     const items: unknown[] = [];
-    // limit is ignored (one page of everything), as the apiserver's watch cache ignores it for
-    // resourceVersion=0 and as the API lets a server ignore it
+    // limit is ignored at resourceVersion=0 (one page of everything), as the apiserver's watch
+    // cache ignores it there and as the API lets a server ignore it
     for (const [, h] of map.entries())
       for (const item of cache.inNamespace(h))
         if (passes(item)) {

@@ -506,7 +506,8 @@ describe('bodies and patches', () => {
     'bodies',
     'ownerReferences with blockOwnerDeletion to host view objects (a Node) by create and by patch',
     async () => {
-      const nodes = (await a.raw('GET', '/api/v1/nodes')).json as {
+      // A host node's name and uid (a tenant sees only the nodes of its pods; the attack assumes it learnt one).
+      const nodes = (await s.hostApi.request('GET', '/api/v1/nodes')).body as {
         items: { metadata: { name: string; uid: string } }[];
       };
       const node = nodes.items[0]!.metadata;
