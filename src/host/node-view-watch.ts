@@ -11,11 +11,11 @@ import { resourceVersionOf } from '../hostwatch/formats.js';
 import type { CachedEvent } from '../hostwatch/types.js';
 import type { HostWatchCaches } from '../hostwatch/watch-caches.js';
 import type { Subscription } from '../hostwatch/watch-cache.js';
-import { encodeWatchFrame, protobufWatchContentType } from '../protobuf/index.js';
+import { encodeWatchFrame } from '../protobuf/index.js';
 import type { NamespaceMap } from '../rewrite/namespace-translator.js';
 import { acquireViewCaches, nodeSelection, shownNode } from './node-view.js';
 import { TenantNodeState, type ViewChange, itemsAt } from './node-view-state.js';
-import { includeObject, setResourceVersion } from './shared-watch.js';
+import { includeObject, setResourceVersion, startWatchResponse } from './shared-watch.js';
 import { sharedWatchPlan } from './shared-watch-plan.js';
 import type { TenantScope } from './tenant-scope.js';
 
@@ -63,13 +63,7 @@ export async function serveNodeWatch(w: NodeWatch): Promise<boolean> {
     if (!res.writableEnded) res.end();
     done();
   };
-  res.writeHead(200, {
-    'Content-Type': out.protobuf ? protobufWatchContentType : 'application/json',
-    'Transfer-Encoding': 'chunked',
-    'Cache-Control': 'no-cache, private',
-    ...(w.warnings.length ? { Warning: w.warnings.map((x) => `299 - ${JSON.stringify(x)}`) } : {}),
-  });
-  res.flushHeaders();
+  startWatchResponse(res, out.protobuf, w.warnings);
   w.req.on('close', finish);
   res.on('close', finish);
   // A client gone while the caches were being acquired: its close events are past.

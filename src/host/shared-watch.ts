@@ -92,13 +92,7 @@ export async function serveSharedWatch(w: SharedWatch): Promise<boolean> {
     if (!res.writableEnded) res.end();
     done();
   };
-  res.writeHead(200, {
-    'Content-Type': out.protobuf ? protobufWatchContentType : 'application/json',
-    'Transfer-Encoding': 'chunked',
-    'Cache-Control': 'no-cache, private',
-    ...(w.warnings.length ? { Warning: w.warnings.map((x) => `299 - ${JSON.stringify(x)}`) } : {}),
-  });
-  res.flushHeaders();
+  startWatchResponse(res, out.protobuf, w.warnings);
   w.req.on('close', finish);
   res.on('close', finish);
 
@@ -196,4 +190,19 @@ export async function serveSharedWatch(w: SharedWatch): Promise<boolean> {
   if (plan.timeoutSeconds > 0) onEnd(w.caches.deadlines.add(Date.now() + plan.timeoutSeconds * 1000, finish));
   await closed;
   return true;
+}
+
+/** The head of a watch kplex answers itself: chunked frames in the negotiated encoding, with the request's warnings. */
+export function startWatchResponse(
+  res: ServerResponse,
+  protobuf: boolean | undefined,
+  warnings: readonly string[],
+): void {
+  res.writeHead(200, {
+    'Content-Type': protobuf ? protobufWatchContentType : 'application/json',
+    'Transfer-Encoding': 'chunked',
+    'Cache-Control': 'no-cache, private',
+    ...(warnings.length ? { Warning: warnings.map((x) => `299 - ${JSON.stringify(x)}`) } : {}),
+  });
+  res.flushHeaders();
 }
